@@ -1,0 +1,117 @@
+import type { SerializedError } from "./types";
+
+/**
+ * Base class of every error Tributary raises on purpose. `hint` says what the user can do about it.
+ */
+export class TributaryError extends Error {
+  /** A way out for the user, printed after the message by the CLI. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options?.hint;
+  }
+}
+
+/** Source location of a definition, captured when `asset()` and friends are called. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A definition is invalid: unknown dep, cycle, duplicate key, unknown resource, bad argument. */
+export class DefinitionError extends TributaryError {
+  readonly location: SourceLocation | undefined;
+
+  constructor(message: string, options?: { hint?: string; location?: SourceLocation; cause?: unknown }) {
+    super(options?.location ? `${formatLocation(options.location)}: ${message}` : message, options);
+    this.location = options?.location;
+  }
+}
+
+/** Configuration (tributary.yaml, environment, CLI flags) is missing or invalid. */
+export class ConfigError extends TributaryError {}
+
+/** A selection string does not parse. `offset` is the 0-based position of the problem. */
+export class SelectionSyntaxError extends TributaryError {
+  readonly offset: number;
+  readonly selection: string;
+
+  constructor(message: string, selection: string, offset: number, hint?: string) {
+    super(`${message} at position ${offset + 1} of "${selection}"`, hint === undefined ? undefined : { hint });
+    this.offset = offset;
+    this.selection = selection;
+  }
+}
+
+/** The project's code could not be compiled or imported. Names the file and line. */
+export class CodeLoadError extends TributaryError {
+  readonly location: SourceLocation | undefined;
+
+  constructor(message: string, options?: { hint?: string; location?: SourceLocation; cause?: unknown }) {
+    super(options?.location ? `${formatLocation(options.location)}: ${message}` : message, options);
+    this.location = options?.location;
+  }
+}
+
+/** The database was migrated by a newer Tributary than this one. */
+export class StorageVersionError extends TributaryError {}
+
+/**
+ * Wraps an exception thrown by user code (an asset, a check, a resource, an I/O manager) at the one
+ * boundary where user code is called. The user's error is kept as `cause`, with its original stack.
+ */
+export class UserCodeError extends TributaryError {
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${describeThrown(cause)}`, { cause });
+  }
+}
+
+/** Thrown when a step exceeds its timeout. */
+export class StepTimeoutError extends TributaryError {}
+
+/** Thrown inside a step when the run is canceled. */
+export class RunCanceledError extends TributaryError {}
+
+/**
+ * Thrown by an asset function to ask for a retry regardless of the retry policy's error filter.
+ * The step is retried while attempts remain.
+ */
+export class RetryRequested extends TributaryError {
+  readonly delayMs: number | undefined;
+  constructor(message = "Retry requested", options?: { delayMs?: number }) {
+    super(message);
+    this.delayMs = options?.delayMs;
+  }
+}
+
+/** Thrown by an asset function to fail the step at once, with no retry. */
+export class Failure extends TributaryError {}
+
+export function formatLocation(location: SourceLocation): string {
+  return `${location.file}:${location.line}:${location.column}`;
+}
+
+/** A one-line description of anything thrown (not every thrown value is an Error). */
+export function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message || thrown.name;
+  if (typeof thrown === "string") return thrown;
+  try {
+    return JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    return String(thrown);
+  }
+}
+
+/** Serializes an error for the event log, keeping stacks and the cause chain. */
+export function serializeError(thrown: unknown, depth = 0): SerializedError {
+  if (thrown instanceof Error) {
+    const serialized: SerializedError = { name: thrown.name, message: thrown.message };
+    if (thrown.stack) serialized.stack = thrown.stack;
+    if (thrown.cause !== undefined && depth < 5) serialized.cause = serializeError(thrown.cause, depth + 1);
+    return serialized;
+  }
+  return { name: "NonErrorThrown", message: describeThrown(thrown) };
+}

@@ -1,0 +1,2 @@
+import assert from "node:assert/strict";
+describe("smoke", () => { it("runs TypeScript tests", () => { assert.equal(1 + 1, 2); }); });
