@@ -1,0 +1,315 @@
+import { DefinitionError, type SourceLocation } from "../errors";
+import { DEFINITION_KIND, kindOf } from "./brand";
+import type { AssetLike, CheckSpec } from "./checks";
+import type { AssetContext, ResourcesOf } from "./context";
+import { callerLocation } from "./location";
+
+/** How a failed step is retried. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. @defaultValue 0 */
+  maxRetries: number;
+  /** Delay before the first retry, in milliseconds. @defaultValue 1000 */
+  delayMs?: number;
+  /** How the delay grows: `"exponential"` doubles it each time. @defaultValue "constant" */
+  backoff?: "constant" | "linear" | "exponential";
+  /** Adds up to this fraction of random jitter to each delay (0..1). @defaultValue 0 */
+  jitter?: number;
+}
+
+/** An upstream dependency: a key string, or an asset definition (also from another file). */
+export type AssetDep = string | AssetLike<string, unknown>;
+
+/** Spec fields shared by `asset()` and each output of `multiAsset()`. */
+export interface AssetMetadataSpec {
+  /** Group shown in the lineage graph and used by `group:` selections. @defaultValue "default" */
+  group?: string;
+  description?: string;
+  /** Static metadata (owner team, SLA, docs URL). */
+  metadata?: Record<string, unknown>;
+  /** Tags for selection (`tag:pii`, `tag:tier=gold`); a tag without a value is `""`. */
+  tags?: Record<string, string>;
+  /** Owners for selection (`owner:team:finance`): team names or e-mail addresses. */
+  owners?: string[];
+  /** Kinds shown as badges and used by `kind:` selections (`"sql"`, `"csv"`, `"postgres"`). */
+  kinds?: string[];
+  /** A version of the code; when it changes, the asset shows as stale. */
+  codeVersion?: string;
+}
+
+/** What `asset()` takes. `key` must be a string literal so the language server can read it. */
+export interface AssetSpec<K extends string, D extends readonly AssetDep[], R extends readonly string[]>
+  extends AssetMetadataSpec {
+  /** A name (`"orders"`) or a `/`-separated path (`"warehouse/orders"`). */
+  key: K;
+  /** Upstream assets; their values arrive in `ctx.inputs[key]`. */
+  deps?: D;
+  /** Keys of the resources the function uses (provided by `definitions({ resources })`). */
+  resources?: R;
+  /**
+   * Key of the resource that stores and loads this asset's value.
+   * @defaultValue "io_manager" (JSON files under .tributary/storage unless you provide another)
+   */
+  ioManager?: string;
+  retry?: RetryPolicy;
+  /** Fails the attempt when it runs longer (milliseconds). No timeout when omitted. */
+  timeoutMs?: number;
+  /** Data-quality checks run after each materialization (`notNull("id")`, `unique("id")`, ...). */
+  checks?: CheckSpec<any>[];
+}
+
+/** Keys of a deps list, as a union of string literals. */
+type KeyOfDep<D> = D extends string ? D : D extends AssetLike<infer K, unknown> ? K : never;
+/** Value type of the dep with key K (unknown for string deps). */
+type ValueOfDep<D, K extends string> = D extends AssetLike<K, infer V> ? V : D extends K ? unknown : never;
+
+/** The typed `ctx.inputs` of an asset with deps D: `{ [key]: value type of that upstream }`. */
+export type InputsOf<D extends readonly AssetDep[]> = {
+  [K in KeyOfDep<D[number]>]: ValueOfDep<D[number], K>;
+};
+
+/** The function that computes an asset. Its return value is stored by the asset's I/O manager. */
+export type AssetFunction<D extends readonly AssetDep[], R extends readonly string[], V> = (
+  ctx: AssetContext<InputsOf<D>, ResourcesOf<R>>,
+) => V | Promise<V>;
+
+/** An asset definition: an inert value, nothing runs until a run executes it. */
+export interface AssetDefinition<K extends string = string, V = unknown> extends AssetLike<K, V> {
+  readonly [DEFINITION_KIND]: "asset";
+  readonly key: K;
+  readonly group: string;
+  readonly description: string | undefined;
+  /** Upstream keys, normalized from the spec's deps. */
+  readonly deps: readonly string[];
+  readonly metadata: Record<string, unknown>;
+  readonly tags: Record<string, string>;
+  readonly owners: readonly string[];
+  readonly kinds: readonly string[];
+  readonly codeVersion: string | undefined;
+  readonly resources: readonly string[];
+  readonly ioManager: string;
+  readonly retry: Required<RetryPolicy>;
+  readonly timeoutMs: number | undefined;
+  readonly checks: readonly CheckSpec<any>[];
+  readonly fn: (ctx: AssetContext<any, any>) => unknown;
+  readonly location: SourceLocation | undefined;
+}
+
+/** The default group of assets that name none. */
+export const DEFAULT_GROUP = "default";
+/** The resource key of the default I/O manager. */
+export const DEFAULT_IO_MANAGER_KEY = "io_manager";
+
+const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_\-.]*(\/[A-Za-z_][A-Za-z0-9_\-.]*)*$/;
+
+/**
+ * Defines an asset: a key, its upstream dependencies, and the function that computes it.
+ *
+ * The function receives the values of the upstream assets in `ctx.inputs`, typed from `deps`
+ * when they are asset references. Its return value is stored by the asset's I/O manager.
+ *
+ * @example
+ * ```ts
+ * export const stgOrders = asset(
+ *   { key: "stg_orders", group: "staging", deps: [rawOrders] },
+ *   async ({ inputs }) => inputs.raw_orders.map(cleanOrder),
+ * );
+ * ```
+ */
+export function asset<
+  const K extends string,
+  const D extends readonly AssetDep[] = [],
+  const R extends readonly string[] = [],
+  V = unknown,
+>(spec: AssetSpec<K, D, R>, fn: AssetFunction<D, R, V>): AssetDefinition<K, Awaited<V>> {
+  const location = callerLocation();
+  if (spec === null || typeof spec !== "object") {
+    throw new DefinitionError("asset() takes a spec object first: asset({ key: \"orders\" }, async (ctx) => ...)", {
+      location,
+    });
+  }
+  const key = validateAssetKey(spec.key, location);
+  if (typeof fn !== "function") {
+    throw new DefinitionError(`asset "${key}": the second argument must be the function that computes it`, {
+      location,
+      hint: 'asset({ key: "' + key + '" }, async (ctx) => { ... })',
+    });
+  }
+  const common = normalizeMetadataSpec(spec, `asset "${key}"`, location);
+  return {
+    [DEFINITION_KIND]: "asset",
+    key: key as K,
+    ...common,
+    deps: normalizeDeps(spec.deps, `asset "${key}"`, location),
+    resources: normalizeStringList(spec.resources, "resources", `asset "${key}"`, location),
+    ioManager: normalizeIoManager(spec.ioManager, `asset "${key}"`, location),
+    retry: normalizeRetry(spec.retry, `asset "${key}"`, location),
+    timeoutMs: normalizeTimeout(spec.timeoutMs, `asset "${key}"`, location),
+    checks: normalizeChecks(spec.checks, `asset "${key}"`, location),
+    fn: fn as (ctx: AssetContext<any, any>) => unknown,
+    location,
+  };
+}
+
+export function isAssetDefinition(value: unknown): value is AssetDefinition {
+  return kindOf(value) === "asset";
+}
+
+export function validateAssetKey(key: unknown, location: SourceLocation | undefined): string {
+  if (typeof key !== "string" || !KEY_PATTERN.test(key)) {
+    throw new DefinitionError(`asset key ${JSON.stringify(key)} is invalid`, {
+      location,
+      hint: 'A key is a name or a path of names joined by "/": letters, digits, _ - . (e.g. "warehouse/orders").',
+    });
+  }
+  return key;
+}
+
+export function normalizeMetadataSpec(
+  spec: AssetMetadataSpec,
+  what: string,
+  location: SourceLocation | undefined,
+): {
+  group: string;
+  description: string | undefined;
+  metadata: Record<string, unknown>;
+  tags: Record<string, string>;
+  owners: readonly string[];
+  kinds: readonly string[];
+  codeVersion: string | undefined;
+} {
+  const group = spec.group ?? DEFAULT_GROUP;
+  if (typeof group !== "string" || !/^[A-Za-z_][A-Za-z0-9_\-]*$/.test(group)) {
+    throw new DefinitionError(`${what}: group ${JSON.stringify(group)} is invalid`, {
+      location,
+      hint: "Use letters, digits, _ and - (e.g. staging).",
+    });
+  }
+  const tags: Record<string, string> = {};
+  for (const [name, value] of Object.entries(spec.tags ?? {})) {
+    if (typeof value !== "string") {
+      throw new DefinitionError(`${what}: tag "${name}" must have a string value (use "" for a tag without value)`, {
+        location,
+      });
+    }
+    tags[name] = value;
+  }
+  return {
+    group,
+    description: optionalString(spec.description, "description", what, location),
+    metadata: { ...(spec.metadata ?? {}) },
+    tags,
+    owners: normalizeStringList(spec.owners, "owners", what, location),
+    kinds: normalizeStringList(spec.kinds, "kinds", what, location),
+    codeVersion: optionalString(spec.codeVersion, "codeVersion", what, location),
+  };
+}
+
+export function normalizeDeps(
+  deps: readonly AssetDep[] | undefined,
+  what: string,
+  location: SourceLocation | undefined,
+): string[] {
+  if (deps === undefined) return [];
+  if (!Array.isArray(deps)) {
+    throw new DefinitionError(`${what}: deps must be an array of asset keys or asset definitions`, { location });
+  }
+  const keys: string[] = [];
+  deps.forEach((dep, index) => {
+    const key = typeof dep === "string" ? dep : (dep as AssetLike | undefined)?.key;
+    if (typeof key !== "string") {
+      throw new DefinitionError(
+        `${what}: deps[${index}] is ${dep === undefined ? "undefined" : "not an asset"}`,
+        {
+          location,
+          hint:
+            dep === undefined
+              ? "An imported asset is undefined when two files import each other; use its key string instead, or break the import cycle."
+              : "Use an asset key string or an asset definition.",
+        },
+      );
+    }
+    if (!keys.includes(key)) keys.push(key);
+  });
+  return keys;
+}
+
+export function normalizeStringList(
+  value: readonly string[] | undefined,
+  field: string,
+  what: string,
+  location: SourceLocation | undefined,
+): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+    throw new DefinitionError(`${what}: ${field} must be an array of strings`, { location });
+  }
+  return [...value];
+}
+
+function optionalString(value: unknown, field: string, what: string, location: SourceLocation | undefined) {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new DefinitionError(`${what}: ${field} must be a string`, { location });
+  return value;
+}
+
+export function normalizeIoManager(value: unknown, what: string, location: SourceLocation | undefined): string {
+  if (value === undefined) return DEFAULT_IO_MANAGER_KEY;
+  if (typeof value !== "string" || value.length === 0) {
+    throw new DefinitionError(`${what}: ioManager must be the key of a resource (e.g. "warehouse_io")`, { location });
+  }
+  return value;
+}
+
+export function normalizeRetry(
+  retry: RetryPolicy | undefined,
+  what: string,
+  location: SourceLocation | undefined,
+): Required<RetryPolicy> {
+  const policy = { maxRetries: 0, delayMs: 1000, backoff: "constant" as const, jitter: 0, ...(retry ?? {}) };
+  if (!Number.isInteger(policy.maxRetries) || policy.maxRetries < 0) {
+    throw new DefinitionError(`${what}: retry.maxRetries must be a whole number >= 0`, { location });
+  }
+  if (typeof policy.delayMs !== "number" || policy.delayMs < 0) {
+    throw new DefinitionError(`${what}: retry.delayMs must be a number of milliseconds >= 0`, { location });
+  }
+  if (!["constant", "linear", "exponential"].includes(policy.backoff)) {
+    throw new DefinitionError(`${what}: retry.backoff must be "constant", "linear" or "exponential"`, { location });
+  }
+  if (typeof policy.jitter !== "number" || policy.jitter < 0 || policy.jitter > 1) {
+    throw new DefinitionError(`${what}: retry.jitter must be between 0 and 1`, { location });
+  }
+  return policy;
+}
+
+function normalizeTimeout(value: unknown, what: string, location: SourceLocation | undefined) {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new DefinitionError(`${what}: timeoutMs must be a positive number of milliseconds`, { location });
+  }
+  return value;
+}
+
+export function normalizeChecks(
+  checks: readonly CheckSpec<any>[] | undefined,
+  what: string,
+  location: SourceLocation | undefined,
+): CheckSpec<any>[] {
+  if (checks === undefined) return [];
+  if (!Array.isArray(checks)) {
+    throw new DefinitionError(`${what}: checks must be an array (e.g. [notNull("id"), unique("id")])`, { location });
+  }
+  const names = new Set<string>();
+  for (const check of checks) {
+    if (!check || typeof check.evaluate !== "function" || typeof check.name !== "string") {
+      throw new DefinitionError(`${what}: every entry of checks must be a check such as notNull("id")`, { location });
+    }
+    if (names.has(check.name)) {
+      throw new DefinitionError(`${what}: two checks are named "${check.name}"`, {
+        location,
+        hint: "Give one of them another name with the `name` option.",
+      });
+    }
+    names.add(check.name);
+  }
+  return [...checks];
+}

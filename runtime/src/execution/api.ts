@@ -1,0 +1,47 @@
+import type { Definitions } from "../definitions/definitions";
+import type { Storage } from "../storage/port";
+import type { Instigator, RunEvent, StepStatus } from "../types";
+
+/** How one step of a run ended, as the CLI's `--json` reports it. */
+export interface StepResult {
+  /** The step key: the asset key (or the multi-asset's name). */
+  key: string;
+  status: StepStatus;
+  durationMs: number;
+  /** One-line reason for FAILURE, SKIPPED and CANCELED. */
+  error?: string;
+}
+
+/** The outcome of a run. */
+export interface RunResult {
+  runId: string;
+  status: "SUCCESS" | "FAILURE" | "CANCELED";
+  steps: StepResult[];
+  /** Why the run failed as a whole (worker crash, bad selection), if not because of a step. */
+  error?: string;
+}
+
+/** Options shared by in-process and worker-process execution. */
+export interface RunOptions {
+  /** Selection string (DESIGN.md §2), e.g. `"*"` or `"+stg_orders"`. */
+  selection: string;
+  /** A run id created beforehand (a QUEUED run claimed by a daemon); a new one when omitted. */
+  runId?: string;
+  tags?: Record<string, string>;
+  instigator?: Instigator | null;
+  runKey?: string | null;
+  /** Overrides `definitions({ executor: { maxConcurrency } })`. */
+  maxConcurrency?: number;
+  /** Aborting it cancels the run: running steps get their `ctx.signal` aborted, no new step starts. */
+  signal?: AbortSignal;
+  /** Called for every event as it happens (live progress); must not throw. */
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** In-process execution (tests, and the inside of a worker process). */
+export interface InProcessRunOptions extends RunOptions {
+  definitions: Definitions;
+  storage: Storage;
+  /** Folder of the default filesystem I/O manager (`.tributary/storage` in a project). */
+  storageDir: string;
+}

@@ -1,0 +1,152 @@
+import type { AssetDefinition } from "../definitions/asset";
+import type { AssetCheckDefinition, CheckSpec } from "../definitions/checks";
+import type { Definitions } from "../definitions/definitions";
+import { isMultiAsset, type MultiAssetDefinition } from "../definitions/multiAsset";
+import type { SourceLocation } from "../errors";
+import type { SelectableAsset, SelectableGraph } from "../selection";
+
+/** One asset in the graph, whichever definition (asset or multi-asset output) declared it. */
+export interface AssetNode extends SelectableAsset {
+  readonly key: string;
+  readonly group: string;
+  readonly description: string | undefined;
+  readonly deps: string[];
+  readonly tags: Record<string, string>;
+  readonly owners: string[];
+  readonly kinds: string[];
+  readonly metadata: Record<string, unknown>;
+  readonly codeVersion: string | undefined;
+  readonly ioManager: string;
+  /** Checks declared on the spec and stand-alone checks targeting this asset. */
+  readonly checks: (CheckSpec<any> & { location?: SourceLocation | undefined })[];
+  /** Name of the step that computes it: the asset key, or the multi-asset's name. */
+  readonly stepKey: string;
+  readonly location: SourceLocation | undefined;
+}
+
+/** A unit of execution: one asset function, or one multi-asset function with several outputs. */
+export interface StepDefinition {
+  readonly stepKey: string;
+  readonly outputKeys: string[];
+  /** Upstream asset keys of all outputs, deduplicated. */
+  readonly deps: string[];
+  readonly resources: readonly string[];
+  readonly definition: AssetDefinition | MultiAssetDefinition;
+}
+
+/**
+ * The asset graph of a code location: nodes by key, parent/child edges, and steps. Built from
+ * `definitions()`; {@link validateGraph} reports what is wrong with it.
+ */
+export class AssetGraph implements SelectableGraph {
+  readonly assets = new Map<string, AssetNode>();
+  readonly steps = new Map<string, StepDefinition>();
+  /** Keys declared more than once, with every location (for error messages). */
+  readonly duplicates = new Map<string, (SourceLocation | undefined)[]>();
+  /** Checks whose asset does not exist. */
+  readonly orphanChecks: AssetCheckDefinition<any>[] = [];
+  private readonly children = new Map<string, string[]>();
+
+  constructor(readonly definitions: Definitions) {
+    for (const definition of definitions.assets) {
+      if (isMultiAsset(definition)) this.addMultiAsset(definition);
+      else this.addAsset(definition as AssetDefinition);
+    }
+    for (const check of definitions.checks) {
+      const node = this.assets.get(check.assetKey);
+      if (node) node.checks.push(check);
+      else this.orphanChecks.push(check);
+    }
+    for (const node of this.assets.values()) {
+      for (const dep of node.deps) {
+        const list = this.children.get(dep);
+        if (list) list.push(node.key);
+        else this.children.set(dep, [node.key]);
+      }
+    }
+  }
+
+  parentsOf(key: string): readonly string[] {
+    return this.assets.get(key)?.deps ?? [];
+  }
+
+  childrenOf(key: string): readonly string[] {
+    return this.children.get(key) ?? [];
+  }
+
+  /** The step that computes an asset. */
+  stepOf(key: string): StepDefinition | undefined {
+    const node = this.assets.get(key);
+    return node ? this.steps.get(node.stepKey) : undefined;
+  }
+
+  private addAsset(definition: AssetDefinition): void {
+    this.addNode({
+      key: definition.key,
+      group: definition.group,
+      description: definition.description,
+      deps: [...definition.deps],
+      tags: definition.tags,
+      owners: [...definition.owners],
+      kinds: [...definition.kinds],
+      metadata: definition.metadata,
+      codeVersion: definition.codeVersion,
+      ioManager: definition.ioManager,
+      checks: [...definition.checks],
+      stepKey: definition.key,
+      location: definition.location,
+    });
+    this.addStep({
+      stepKey: definition.key,
+      outputKeys: [definition.key],
+      deps: [...definition.deps],
+      resources: definition.resources,
+      definition,
+    });
+  }
+
+  private addMultiAsset(definition: MultiAssetDefinition): void {
+    const outputKeys: string[] = [];
+    for (const out of Object.values(definition.outs)) {
+      outputKeys.push(out.key);
+      this.addNode({
+        key: out.key,
+        group: out.group,
+        description: out.description,
+        deps: [...definition.deps],
+        tags: out.tags,
+        owners: [...out.owners],
+        kinds: [...out.kinds],
+        metadata: out.metadata,
+        codeVersion: out.codeVersion,
+        ioManager: out.ioManager,
+        checks: [...out.checks],
+        stepKey: definition.name,
+        location: definition.location,
+      });
+    }
+    this.addStep({
+      stepKey: definition.name,
+      outputKeys,
+      deps: [...definition.deps],
+      resources: definition.resources,
+      definition,
+    });
+  }
+
+  private addNode(node: AssetNode): void {
+    const existing = this.assets.get(node.key);
+    if (existing) {
+      const places = this.duplicates.get(node.key) ?? [existing.location];
+      places.push(node.location);
+      this.duplicates.set(node.key, places);
+      return;
+    }
+    this.assets.set(node.key, node);
+  }
+
+  private addStep(step: StepDefinition): void {
+    // A step key that collides (a multi-asset named like an asset) is reported as a duplicate key.
+    if (!this.steps.has(step.stepKey)) this.steps.set(step.stepKey, step);
+  }
+}

@@ -1,0 +1,161 @@
+import { DEFAULT_IO_MANAGER_KEY } from "../definitions/asset";
+import { DefinitionError, formatLocation, type SourceLocation } from "../errors";
+import { suggest } from "../selection";
+import type { AssetGraph } from "./assetGraph";
+
+/** One thing wrong with a project's definitions. Codes match the language server's diagnostics. */
+export interface DefinitionProblem {
+  code: "unknown-dep" | "cycle" | "duplicate-key" | "self-dep" | "unknown-resource" | "unknown-check-asset"
+    | "duplicate-name";
+  message: string;
+  location: SourceLocation | undefined;
+  hint?: string;
+}
+
+/** Resource keys the runtime provides when the project does not. */
+export const BUILT_IN_RESOURCE_KEYS: ReadonlySet<string> = new Set([DEFAULT_IO_MANAGER_KEY]);
+
+/** Finds every problem in the graph, in a stable order (by kind, then by declaration order). */
+export function validateGraph(graph: AssetGraph): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const keys = [...graph.assets.keys()];
+
+  for (const [key, places] of graph.duplicates) {
+    problems.push({
+      code: "duplicate-key",
+      message: `asset key "${key}" is defined ${places.length} times: ${places.map((p) => (p ? formatLocation(p) : "?")).join(", ")}`,
+      location: places[1],
+      hint: "Give each asset its own key.",
+    });
+  }
+
+  for (const node of graph.assets.values()) {
+    for (const dep of node.deps) {
+      if (dep === node.key) {
+        problems.push({ code: "self-dep", message: `asset "${node.key}" depends on itself`, location: node.location });
+      } else if (!graph.assets.has(dep)) {
+        const guess = suggest(dep, keys);
+        problems.push({
+          code: "unknown-dep",
+          message: `asset "${node.key}" depends on "${dep}", which is not defined`,
+          location: node.location,
+          hint: guess ? `Did you mean "${guess}"?` : "Define that asset, or register it in definitions({ assets }).",
+        });
+      }
+    }
+  }
+
+  for (const cycle of findCycles(graph)) {
+    const first = graph.assets.get(cycle[0]!);
+    problems.push({
+      code: "cycle",
+      message: `dependency cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
+      location: first?.location,
+      hint: "Remove one of these deps; an asset cannot be upstream of itself.",
+    });
+  }
+
+  const provided = graph.definitions.resources;
+  for (const step of graph.steps.values()) {
+    for (const key of step.resources) {
+      if (!(key in provided)) problems.push(unknownResource(`asset "${step.stepKey}" requires`, key, provided, step.definition.location));
+    }
+  }
+  for (const node of graph.assets.values()) {
+    if (!(node.ioManager in provided) && !BUILT_IN_RESOURCE_KEYS.has(node.ioManager)) {
+      problems.push(unknownResource(`asset "${node.key}" stores its value with I/O manager`, node.ioManager, provided, node.location));
+    }
+  }
+
+  for (const check of graph.orphanChecks) {
+    const guess = suggest(check.assetKey, keys);
+    problems.push({
+      code: "unknown-check-asset",
+      message: `check "${check.name}" targets asset "${check.assetKey}", which is not defined`,
+      location: check.location,
+      hint: guess ? `Did you mean "${guess}"?` : "Point the check at a defined asset.",
+    });
+  }
+
+  const seen = new Map<string, string>();
+  const definitions = graph.definitions;
+  for (const [kind, items] of [["job", definitions.jobs], ["schedule", definitions.schedules], ["sensor", definitions.sensors]] as const) {
+    for (const item of items) {
+      const id = `${kind}:${item.name}`;
+      if (seen.has(id)) {
+        problems.push({ code: "duplicate-name", message: `two ${kind}s are named "${item.name}"`, location: item.location });
+      }
+      seen.set(id, item.name);
+    }
+  }
+  return problems;
+}
+
+/** Throws one DefinitionError listing every problem, or returns when the graph is sound. */
+export function assertValidGraph(graph: AssetGraph): void {
+  const problems = validateGraph(graph);
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => {
+    const where = p.location ? `${formatLocation(p.location)}: ` : "";
+    return `  ${where}${p.message} [${p.code}]${p.hint ? `\n    ${p.hint}` : ""}`;
+  });
+  throw new DefinitionError(
+    `${problems.length} problem${problems.length === 1 ? "" : "s"} in the definitions:\n${lines.join("\n")}`,
+    { hint: "Fix them and load again; `tributary validate` lists them without running anything." },
+  );
+}
+
+function unknownResource(
+  what: string,
+  key: string,
+  provided: Readonly<Record<string, unknown>>,
+  location: SourceLocation | undefined,
+): DefinitionProblem {
+  const guess = suggest(key, Object.keys(provided));
+  return {
+    code: "unknown-resource",
+    message: `${what} "${key}", which definitions({ resources }) does not provide`,
+    location,
+    hint: guess ? `Did you mean "${guess}"?` : `Add resources: { ${key}: ... } to definitions().`,
+  };
+}
+
+/**
+ * Finds dependency cycles with an iterative DFS (no recursion: graphs of 10,000+ assets would
+ * overflow the stack). Each cycle is reported once, as the path of keys that closes it.
+ */
+export function findCycles(graph: AssetGraph): string[][] {
+  const state = new Map<string, 1 | 2>(); // 1 = on the current path, 2 = done
+  const cycles: string[][] = [];
+  for (const start of graph.assets.keys()) {
+    if (state.has(start)) continue;
+    const path: string[] = [];
+    const stack: { key: string; next: number }[] = [{ key: start, next: 0 }];
+    state.set(start, 1);
+    path.push(start);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      const deps = graph.parentsOf(frame.key);
+      if (frame.next < deps.length) {
+        const dep = deps[frame.next++]!;
+        if (dep === frame.key || !graph.assets.has(dep)) continue; // reported as self-dep / unknown-dep
+        const depState = state.get(dep);
+        if (depState === 1) {
+          // The path from dep to here, read as "dep is upstream of ...", printed in data-flow order.
+          const cycle = path.slice(path.indexOf(dep)).reverse();
+          cycles.push(cycle);
+        } else if (depState === undefined) {
+          state.set(dep, 1);
+          path.push(dep);
+          stack.push({ key: dep, next: 0 });
+        }
+      } else {
+        state.set(frame.key, 2);
+        path.pop();
+        stack.pop();
+      }
+    }
+  }
+  return cycles;
+}
+

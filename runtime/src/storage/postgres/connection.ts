@@ -1,0 +1,90 @@
+/**
+ * Connecting to PostgreSQL: the pool (with the storage's schema as search_path), URL redaction for
+ * messages, and turning driver connection errors into errors that say what to check.
+ */
+import { Pool, type PoolClient } from "pg";
+import { ConfigError } from "../../errors";
+import { StorageConnectionError } from "../errors";
+
+/** Schema names are restricted so they can go unquoted into `search_path` and into messages. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Checks a schema name; throws a {@link ConfigError} that says which names are allowed. */
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new ConfigError(`Invalid PostgreSQL schema name "${schema}"`, {
+      hint: "Use lowercase letters, digits and underscores, starting with a letter or underscore (e.g. tributary).",
+    });
+  }
+}
+
+/** The URL with its password replaced by `***`, safe for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    // Not a parseable URL: hide anything between "://user:" and "@".
+    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1***@");
+  }
+}
+
+/** Creates the pool. Every connection gets `search_path = schema`, so SQL names tables unqualified. */
+export function createPool(url: string, schema: string, maxConnections: number): Pool {
+  assertSchemaName(schema);
+  const pool = new Pool({
+    connectionString: url,
+    max: maxConnections,
+    options: `-c search_path=${schema}`,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle connection dropped by the server emits 'error' on the pool; unhandled, it would crash the
+  // process. The pool discards that client, and the next query reports the problem to its caller.
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+const CONNECTION_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH"]);
+// SQLSTATE classes 08 (connection exception) and 28 (invalid authorization), plus 3D000 (no such database).
+const CONNECTION_SQLSTATE = /^(08|28)|^3D000$/;
+
+/** True when an error means "could not connect" rather than "the query failed". */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || CONNECTION_SQLSTATE.test(code))) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /timeout expired|Connection terminated/i.test(message);
+}
+
+/** Wraps a connection failure in a {@link StorageConnectionError} naming the (redacted) URL. */
+export function connectionError(url: string, error: unknown): StorageConnectionError {
+  const reason = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
+  return new StorageConnectionError(`Cannot connect to PostgreSQL at ${redactUrl(url)}: ${reason}`, {
+    cause: error,
+    hint:
+      "Is the PostgreSQL server running and reachable from this machine? Is TRIBUTARY_DATABASE_URL " +
+      "(or the database url in tributary.yaml) right: host, port, user, password and database name?",
+  });
+}
+
+/** Runs `work` in one transaction on one pooled connection; rolls back when it throws. */
+export async function withTransaction<T>(pool: Pool, url: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw isConnectionError(error) ? connectionError(url, error) : error;
+  }
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

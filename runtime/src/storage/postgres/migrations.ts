@@ -1,0 +1,108 @@
+/**
+ * PostgreSQL schema migrations, numbered and append-only (never edit a released one; add a new
+ * number). They run with `search_path` set to the storage's schema, so table names are unqualified.
+ *
+ * Timestamps are TEXT holding the ISO 8601 strings callers give: `timestamptz` would round them to
+ * microseconds and reformat them, and the port promises they come back exactly as given. They are
+ * all UTC `toISOString()` strings, so text order is time order.
+ */
+import { assertMigrationList, type Migration } from "../migrations";
+
+/** Every PostgreSQL migration, in order. */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = assertMigrationList("PostgreSQL", [
+  {
+    version: 1,
+    name: "initial_schema",
+    sql: `
+CREATE TABLE runs (
+  -- seq orders runs by creation (ISO timestamps can tie within a millisecond); it is the paging cursor.
+  seq BIGSERIAL NOT NULL UNIQUE,
+  run_id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  selection TEXT NOT NULL,
+  asset_keys JSONB NOT NULL,
+  tags JSONB NOT NULL,
+  run_key TEXT,
+  instigator JSONB,
+  instigator_name TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  parent_run_id TEXT,
+  worker_id TEXT,
+  heartbeat_at TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  ended_at TEXT,
+  error TEXT
+);
+CREATE UNIQUE INDEX runs_instigator_run_key ON runs (instigator_name, run_key) WHERE run_key IS NOT NULL;
+CREATE INDEX runs_status_seq ON runs (status, seq);
+CREATE INDEX runs_instigator_name_seq ON runs (instigator_name, seq);
+-- The run queue: claimers scan only QUEUED runs, oldest first.
+CREATE INDEX runs_queued_seq ON runs (seq) WHERE status = 'QUEUED';
+
+CREATE TABLE events (
+  id BIGSERIAL PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  type TEXT NOT NULL,
+  step_key TEXT,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  data JSONB
+);
+CREATE INDEX events_run_id_id ON events (run_id, id);
+
+CREATE TABLE asset_latest_materializations (
+  asset_key TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  partition_key TEXT,
+  metadata JSONB NOT NULL,
+  event_id BIGINT NOT NULL
+);
+
+CREATE TABLE asset_latest_check_results (
+  asset_key TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  passed BOOLEAN NOT NULL,
+  severity TEXT NOT NULL,
+  metadata JSONB NOT NULL,
+  event_id BIGINT NOT NULL,
+  PRIMARY KEY (asset_key, check_name)
+);
+
+CREATE TABLE instigator_states (
+  name TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  cursor TEXT,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE ticks (
+  tick_id BIGSERIAL PRIMARY KEY,
+  instigator_name TEXT NOT NULL,
+  instigator_type TEXT NOT NULL,
+  tick_time TEXT NOT NULL,
+  status TEXT NOT NULL,
+  run_ids JSONB NOT NULL DEFAULT '[]',
+  run_keys JSONB NOT NULL DEFAULT '[]',
+  skip_reason TEXT,
+  error TEXT,
+  cursor TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  -- One tick per instigator and instant, whichever daemon creates it first.
+  UNIQUE (instigator_name, tick_time)
+);
+
+CREATE TABLE daemon_heartbeats (
+  daemon_id TEXT PRIMARY KEY,
+  info JSONB NOT NULL,
+  at TEXT NOT NULL
+);
+`,
+  },
+]);

@@ -1,0 +1,256 @@
+/**
+ * Row mapping shared by the SQLite and PostgreSQL storages. Both dialects use the same column
+ * names, so turning a row into a record (and a record into column values) is written once here.
+ * JSON columns arrive as strings from SQLite and as parsed values from PostgreSQL (jsonb); the
+ * helpers accept both.
+ */
+import type {
+  CheckEvaluationData,
+  CheckResultRecord,
+  CheckSeverity,
+  InstigatorState,
+  Instigator,
+  MaterializationData,
+  MaterializationRecord,
+  RunEvent,
+  RunRecord,
+  StoredRunEvent,
+  TickRecord,
+} from "../types";
+import { TributaryError } from "../errors";
+import type { RunUpdate, TickUpdate } from "./port";
+
+/** A database row as a plain object (both drivers return rows this way). */
+export type Row = Record<string, unknown>;
+
+/** Serializes a value for a JSON column; `undefined` and `null` become SQL NULL. */
+export function toJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/** Reads a JSON column: SQLite gives text, PostgreSQL gives the parsed value. */
+export function fromJson<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined) return fallback;
+  if (typeof value === "string") return JSON.parse(value) as T;
+  return value as T;
+}
+
+/** Reads an integer column; pg returns bigint (int8) columns as strings to avoid precision loss. */
+export function toNumber(value: unknown): number {
+  return typeof value === "number" ? value : Number(value);
+}
+
+function nullableText(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+/** Columns of the `runs` table, in the order used by inserts. */
+export const RUN_INSERT_COLUMNS = [
+  "run_id",
+  "status",
+  "selection",
+  "asset_keys",
+  "tags",
+  "run_key",
+  "instigator",
+  "instigator_name",
+  "attempt",
+  "parent_run_id",
+  "created_at",
+] as const;
+
+/** Maps a `runs` row to a {@link RunRecord}. */
+export function rowToRun(row: Row): RunRecord {
+  return {
+    runId: String(row.run_id),
+    status: row.status as RunRecord["status"],
+    selection: String(row.selection),
+    assetKeys: fromJson<string[]>(row.asset_keys, []),
+    tags: fromJson<Record<string, string>>(row.tags, {}),
+    runKey: nullableText(row.run_key),
+    instigator: fromJson<Instigator | null>(row.instigator, null),
+    attempt: toNumber(row.attempt),
+    parentRunId: nullableText(row.parent_run_id),
+    workerId: nullableText(row.worker_id),
+    heartbeatAt: nullableText(row.heartbeat_at),
+    createdAt: String(row.created_at),
+    startedAt: nullableText(row.started_at),
+    endedAt: nullableText(row.ended_at),
+    error: nullableText(row.error),
+  };
+}
+
+const RUN_UPDATE_COLUMNS: Record<keyof RunUpdate, string> = {
+  status: "status",
+  startedAt: "started_at",
+  endedAt: "ended_at",
+  error: "error",
+  workerId: "worker_id",
+  heartbeatAt: "heartbeat_at",
+};
+
+/** The (column, value) pairs a {@link RunUpdate} sets; omitted fields are left out. */
+export function runUpdateAssignments(update: RunUpdate): [string, unknown][] {
+  const assignments: [string, unknown][] = [];
+  for (const [field, column] of Object.entries(RUN_UPDATE_COLUMNS) as [keyof RunUpdate, string][]) {
+    if (update[field] !== undefined) assignments.push([column, update[field]]);
+  }
+  return assignments;
+}
+
+/** The (column, value) pairs a {@link TickUpdate} sets; omitted fields are left out. */
+export function tickUpdateAssignments(update: TickUpdate): [string, unknown][] {
+  const assignments: [string, unknown][] = [];
+  if (update.status !== undefined) assignments.push(["status", update.status]);
+  if (update.runIds !== undefined) assignments.push(["run_ids", JSON.stringify(update.runIds)]);
+  if (update.runKeys !== undefined) assignments.push(["run_keys", JSON.stringify(update.runKeys)]);
+  if (update.skipReason !== undefined) assignments.push(["skip_reason", update.skipReason]);
+  if (update.error !== undefined) assignments.push(["error", update.error]);
+  if (update.cursor !== undefined) assignments.push(["cursor", update.cursor]);
+  return assignments;
+}
+
+/** Maps an `events` row to a {@link StoredRunEvent}. */
+export function rowToEvent(row: Row): StoredRunEvent {
+  return {
+    id: toNumber(row.id),
+    runId: String(row.run_id),
+    timestamp: String(row.timestamp),
+    type: row.type as StoredRunEvent["type"],
+    stepKey: nullableText(row.step_key),
+    level: row.level as StoredRunEvent["level"],
+    message: String(row.message),
+    data: fromJson<Record<string, unknown> | null>(row.data, null),
+  };
+}
+
+/** Maps an `asset_latest_materializations` row. */
+export function rowToMaterialization(row: Row): MaterializationRecord {
+  return {
+    assetKey: String(row.asset_key),
+    runId: String(row.run_id),
+    timestamp: String(row.timestamp),
+    partition: nullableText(row.partition_key),
+    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
+    eventId: toNumber(row.event_id),
+  };
+}
+
+/** Maps an `asset_latest_check_results` row. */
+export function rowToCheckResult(row: Row): CheckResultRecord {
+  return {
+    assetKey: String(row.asset_key),
+    checkName: String(row.check_name),
+    runId: String(row.run_id),
+    timestamp: String(row.timestamp),
+    // SQLite has no boolean type: 0/1.
+    passed: row.passed === true || row.passed === 1,
+    severity: row.severity as CheckSeverity,
+    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
+    eventId: toNumber(row.event_id),
+  };
+}
+
+/** Maps an `instigator_states` row. */
+export function rowToInstigatorState(row: Row): InstigatorState {
+  return {
+    name: String(row.name),
+    type: row.type as InstigatorState["type"],
+    status: row.status as InstigatorState["status"],
+    cursor: nullableText(row.cursor),
+    updatedAt: String(row.updated_at),
+  };
+}
+
+/** Maps a `ticks` row. */
+export function rowToTick(row: Row): TickRecord {
+  return {
+    tickId: toNumber(row.tick_id),
+    instigatorName: String(row.instigator_name),
+    instigatorType: row.instigator_type as TickRecord["instigatorType"],
+    tickTime: String(row.tick_time),
+    status: row.status as TickRecord["status"],
+    runIds: fromJson<string[]>(row.run_ids, []),
+    runKeys: fromJson<string[]>(row.run_keys, []),
+    skipReason: nullableText(row.skip_reason),
+    error: nullableText(row.error),
+    cursor: nullableText(row.cursor),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+  };
+}
+
+/** Maps a `daemon_heartbeats` row. */
+export function rowToDaemonHeartbeat(row: Row): { daemonId: string; info: Record<string, unknown>; at: string } {
+  return { daemonId: String(row.daemon_id), info: fromJson<Record<string, unknown>>(row.info, {}), at: String(row.at) };
+}
+
+/** The storage's own clock for `createdAt` / `updatedAt`. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/**
+ * Checks an event before it is buffered or written, so that a malformed event is reported to the
+ * code that produced it instead of poisoning a whole batch later. The derived tables need
+ * `data.assetKey` (and `checkName`, `passed`, `severity`) on materialization and check events.
+ */
+export function validateRunEvent(event: RunEvent): void {
+  const where = `event ${event.type} of run ${event.runId}${event.stepKey ? ` (step ${event.stepKey})` : ""}`;
+  if (typeof event.runId !== "string" || event.runId === "") {
+    throw new TributaryError(`An event has no runId (type ${String(event.type)})`, {
+      hint: "Every event must name the run it belongs to.",
+    });
+  }
+  if (typeof event.timestamp !== "string") {
+    throw new TributaryError(`${where} has no ISO 8601 timestamp`, { hint: "Use new Date().toISOString()." });
+  }
+  if (event.type === "ASSET_MATERIALIZATION") {
+    const data = event.data as Partial<MaterializationData> | null | undefined;
+    if (!data || typeof data.assetKey !== "string") {
+      throw new TributaryError(`${where} has no data.assetKey`, {
+        hint: "ASSET_MATERIALIZATION events carry MaterializationData ({ assetKey, metadata }).",
+      });
+    }
+  }
+  if (event.type === "ASSET_CHECK_EVALUATION") {
+    const data = event.data as Partial<CheckEvaluationData> | null | undefined;
+    if (
+      !data ||
+      typeof data.assetKey !== "string" ||
+      typeof data.checkName !== "string" ||
+      typeof data.passed !== "boolean" ||
+      (data.severity !== "WARN" && data.severity !== "ERROR")
+    ) {
+      throw new TributaryError(`${where} has incomplete check data`, {
+        hint: "ASSET_CHECK_EVALUATION events carry CheckEvaluationData ({ assetKey, checkName, passed, severity, blocking, metadata }).",
+      });
+    }
+  }
+}
+
+/** A materialization or check result of one event, ready for the derived tables. */
+export interface DerivedRows {
+  materializations: Map<string, { event: RunEvent; eventId: number; data: MaterializationData }>;
+  checks: Map<string, { event: RunEvent; eventId: number; data: CheckEvaluationData }>;
+}
+
+/**
+ * Keeps only the last materialization per asset and the last result per (asset, check) of a batch:
+ * PostgreSQL refuses an upsert that touches the same row twice, and the earlier ones would be
+ * overwritten anyway.
+ */
+export function collectDerivedRows(events: RunEvent[], ids: number[]): DerivedRows {
+  const derived: DerivedRows = { materializations: new Map(), checks: new Map() };
+  events.forEach((event, index) => {
+    const eventId = ids[index]!;
+    if (event.type === "ASSET_MATERIALIZATION") {
+      const data = event.data as unknown as MaterializationData;
+      derived.materializations.set(data.assetKey, { event, eventId, data });
+    } else if (event.type === "ASSET_CHECK_EVALUATION") {
+      const data = event.data as unknown as CheckEvaluationData;
+      derived.checks.set(JSON.stringify([data.assetKey, data.checkName]), { event, eventId, data });
+    }
+  });
+  return derived;
+}

@@ -1,0 +1,105 @@
+/**
+ * SQLite schema migrations, numbered and append-only (never edit a released one; add a new number).
+ *
+ * Timestamps are TEXT holding the ISO 8601 strings callers give, so they round-trip exactly and sort
+ * correctly (all are UTC `toISOString()` strings). JSON columns are TEXT.
+ */
+import { assertMigrationList, type Migration } from "../migrations";
+
+/** Every SQLite migration, in order. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = assertMigrationList("SQLite", [
+  {
+    version: 1,
+    name: "initial_schema",
+    sql: `
+CREATE TABLE runs (
+  -- seq orders runs by creation (ISO timestamps can tie within a millisecond); it is the paging cursor.
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  selection TEXT NOT NULL,
+  asset_keys TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  run_key TEXT,
+  instigator TEXT,
+  instigator_name TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  parent_run_id TEXT,
+  worker_id TEXT,
+  heartbeat_at TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  ended_at TEXT,
+  error TEXT
+);
+CREATE UNIQUE INDEX runs_instigator_run_key ON runs (instigator_name, run_key) WHERE run_key IS NOT NULL;
+CREATE INDEX runs_status_seq ON runs (status, seq);
+CREATE INDEX runs_instigator_name_seq ON runs (instigator_name, seq);
+
+CREATE TABLE events (
+  -- AUTOINCREMENT so ids are never reused: they are streaming cursors.
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  type TEXT NOT NULL,
+  step_key TEXT,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  data TEXT
+);
+CREATE INDEX events_run_id_id ON events (run_id, id);
+
+CREATE TABLE asset_latest_materializations (
+  asset_key TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  partition_key TEXT,
+  metadata TEXT NOT NULL,
+  event_id INTEGER NOT NULL
+);
+
+CREATE TABLE asset_latest_check_results (
+  asset_key TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  passed INTEGER NOT NULL,
+  severity TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  PRIMARY KEY (asset_key, check_name)
+);
+
+CREATE TABLE instigator_states (
+  name TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  cursor TEXT,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE ticks (
+  tick_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  instigator_name TEXT NOT NULL,
+  instigator_type TEXT NOT NULL,
+  tick_time TEXT NOT NULL,
+  status TEXT NOT NULL,
+  run_ids TEXT NOT NULL DEFAULT '[]',
+  run_keys TEXT NOT NULL DEFAULT '[]',
+  skip_reason TEXT,
+  error TEXT,
+  cursor TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  -- One tick per instigator and instant, whichever daemon creates it first.
+  UNIQUE (instigator_name, tick_time)
+);
+
+CREATE TABLE daemon_heartbeats (
+  daemon_id TEXT PRIMARY KEY,
+  info TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+`,
+  },
+]);

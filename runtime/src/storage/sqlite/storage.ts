@@ -1,0 +1,387 @@
+/**
+ * The SQLite storage: the embedded default (`.tributary/` next to the project) and the backend of
+ * tests (`:memory:`). better-sqlite3 is synchronous; the async port methods simply wrap it.
+ *
+ * Several processes (the CLI, a daemon, run workers) share one file: WAL lets readers proceed while
+ * one writer commits, and busy_timeout makes a writer wait for the lock instead of failing at once.
+ */
+import Database from "better-sqlite3";
+import type { AssetKey, CheckResultRecord, InstigatorState, MaterializationRecord, NewRun, RunEvent, RunRecord, RunStatus, StoredRunEvent, TickRecord } from "../../types";
+import { assertDatabaseNotNewer, latestVersion, pendingMigrations } from "../migrations";
+import type { NewTick, RunFilter, RunUpdate, Storage, TickUpdate } from "../port";
+import { RunConflictError, StorageNotFoundError } from "../errors";
+import {
+  collectDerivedRows,
+  nowIso,
+  rowToCheckResult,
+  rowToDaemonHeartbeat,
+  rowToEvent,
+  rowToInstigatorState,
+  rowToMaterialization,
+  rowToRun,
+  rowToTick,
+  runUpdateAssignments,
+  tickUpdateAssignments,
+  toJson,
+  validateRunEvent,
+  type Row,
+} from "../rows";
+import { SQLITE_MIGRATIONS } from "./migrations";
+
+/** Options of {@link SqliteStorage}. */
+export interface SqliteStorageOptions {
+  /**
+   * How long a write waits for another process's lock before failing with SQLITE_BUSY.
+   * @defaultValue 10000
+   */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * {@link Storage} on a SQLite file (or `:memory:`).
+ *
+ * @example
+ * ```ts
+ * const storage = new SqliteStorage(".tributary/tributary.db");
+ * await storage.migrate();
+ * ```
+ */
+export class SqliteStorage implements Storage {
+  readonly dialect = "sqlite" as const;
+  /** The database file, or `:memory:`. */
+  readonly path: string;
+  private readonly db: Database.Database;
+  // Statements are prepared on first use: the tables they name exist only after migrate().
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(path: string, options: SqliteStorageOptions = {}) {
+    this.path = path;
+    const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.db = new Database(path, { timeout: busyTimeoutMs });
+    this.db.pragma("journal_mode = WAL");
+    // NORMAL in WAL mode: a commit survives a crash of the process (what we promise); only an OS
+    // crash or power loss can lose the last commits, and the file never corrupts.
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  }
+
+  /** The underlying better-sqlite3 connection, for tools and tests. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async migrate(): Promise<void> {
+    const apply = this.db.transaction(() => {
+      this.db.exec(
+        "CREATE TABLE IF NOT EXISTS tributary_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+      );
+      const current = this.readVersion();
+      assertDatabaseNotNewer(current, SQLITE_MIGRATIONS, `in ${this.path}`);
+      for (const migration of pendingMigrations(current, SQLITE_MIGRATIONS)) {
+        this.db.exec(migration.sql);
+        this.db
+          .prepare("INSERT INTO tributary_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+          .run(migration.version, migration.name, nowIso());
+      }
+    });
+    // IMMEDIATE takes the write lock up front, so two processes migrating at once run one after the
+    // other and the second sees the first's versions.
+    apply.immediate();
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.readVersion();
+  }
+
+  /** The code's newest migration version. */
+  get supportedVersion(): number {
+    return latestVersion(SQLITE_MIGRATIONS);
+  }
+
+  private readVersion(): number {
+    const table = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tributary_schema_migrations'")
+      .get();
+    if (!table) return 0;
+    const row = this.db.prepare("SELECT MAX(version) AS version FROM tributary_schema_migrations").get() as Row;
+    return Number(row.version ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async createRun(run: NewRun): Promise<RunRecord> {
+    const runKey = run.runKey ?? run.instigator?.runKey ?? null;
+    try {
+      const row = this.statement(
+        `INSERT INTO runs (run_id, status, selection, asset_keys, tags, run_key, instigator, instigator_name, attempt, parent_run_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(
+        run.runId,
+        run.status,
+        run.selection,
+        JSON.stringify(run.assetKeys),
+        JSON.stringify(run.tags ?? {}),
+        runKey,
+        toJson(run.instigator),
+        run.instigator?.name ?? null,
+        run.attempt ?? 1,
+        run.parentRunId ?? null,
+        nowIso(),
+      ) as Row;
+      return rowToRun(row);
+    } catch (error) {
+      throw this.runConflict(error, run, runKey);
+    }
+  }
+
+  private runConflict(error: unknown, run: NewRun, runKey: string | null): unknown {
+    const code = (error as { code?: string }).code;
+    if (code !== "SQLITE_CONSTRAINT_UNIQUE" && code !== "SQLITE_CONSTRAINT_PRIMARYKEY") return error;
+    if (String((error as Error).message).includes("runs.run_id")) {
+      return new RunConflictError(`A run with id ${run.runId} exists already`, "runId", error);
+    }
+    return new RunConflictError(
+      `Instigator ${run.instigator?.name} already launched a run with run key "${runKey}"`,
+      "runKey",
+      error,
+    );
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const row = this.statement("SELECT * FROM runs WHERE run_id = ?").get(runId) as Row | undefined;
+    return row ? rowToRun(row) : null;
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.statuses) {
+      if (filter.statuses.length === 0) return [];
+      conditions.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
+      params.push(...filter.statuses);
+    }
+    if (filter.assetKey !== undefined) {
+      conditions.push("EXISTS (SELECT 1 FROM json_each(runs.asset_keys) WHERE json_each.value = ?)");
+      params.push(filter.assetKey);
+    }
+    if (filter.instigatorName !== undefined) {
+      conditions.push("instigator_name = ?");
+      params.push(filter.instigatorName);
+    }
+    for (const [key, value] of Object.entries(filter.tags ?? {})) {
+      conditions.push("EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE json_each.key = ? AND json_each.value = ?)");
+      params.push(key, value);
+    }
+    if (filter.beforeRunId !== undefined) {
+      conditions.push("seq < (SELECT seq FROM runs WHERE run_id = ?)");
+      params.push(filter.beforeRunId);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+    params.push(filter.limit ?? 100);
+    const rows = this.db.prepare(`SELECT * FROM runs ${where} ORDER BY seq DESC LIMIT ?`).all(...params) as Row[];
+    return rows.map(rowToRun);
+  }
+
+  async updateRun(runId: string, update: RunUpdate): Promise<RunRecord> {
+    const assignments = runUpdateAssignments(update);
+    const row =
+      assignments.length === 0
+        ? (this.statement("SELECT * FROM runs WHERE run_id = ?").get(runId) as Row | undefined)
+        : (this.db
+            .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ? RETURNING *`)
+            .get(...assignments.map(([, value]) => value), runId) as Row | undefined);
+    if (!row) {
+      throw new StorageNotFoundError(`Cannot update run ${runId}: no such run`, {
+        hint: "Create the run with createRun() first, or check the run id.",
+      });
+    }
+    return rowToRun(row);
+  }
+
+  async transitionRun(runId: string, from: RunStatus[], to: RunStatus, update: RunUpdate = {}): Promise<boolean> {
+    if (from.length === 0) return false;
+    const assignments = runUpdateAssignments({ ...update, status: to });
+    const result = this.db
+      .prepare(
+        `UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")}
+         WHERE run_id = ? AND status IN (${from.map(() => "?").join(", ")})`,
+      )
+      .run(...assignments.map(([, value]) => value), runId, ...from);
+    return result.changes === 1;
+  }
+
+  async findRunByKey(instigatorName: string, runKey: string): Promise<RunRecord | null> {
+    const row = this.statement("SELECT * FROM runs WHERE instigator_name = ? AND run_key = ?").get(instigatorName, runKey) as
+      | Row
+      | undefined;
+    return row ? rowToRun(row) : null;
+  }
+
+  async claimQueuedRuns(workerId: string, limit: number): Promise<RunRecord[]> {
+    if (limit <= 0) return [];
+    // One statement is atomic, and SQLite has a single writer: no two claimers can see the same run.
+    const rows = this.statement(
+      `UPDATE runs SET status = 'STARTING', worker_id = ?, heartbeat_at = ?
+       WHERE seq IN (SELECT seq FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT ?)
+       RETURNING *`,
+    ).all(workerId, nowIso(), limit) as Row[];
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
+  }
+
+  async heartbeatRuns(runIds: string[], at: string): Promise<void> {
+    if (runIds.length === 0) return;
+    this.statement("UPDATE runs SET heartbeat_at = ? WHERE run_id IN (SELECT value FROM json_each(?))").run(
+      at,
+      JSON.stringify(runIds),
+    );
+  }
+
+  async appendEvents(events: RunEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    events.forEach(validateRunEvent);
+    const insertEvent = this.statement(
+      "INSERT INTO events (run_id, timestamp, type, step_key, level, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    const upsertMaterialization = this.statement(
+      `INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (asset_key) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
+         partition_key = excluded.partition_key, metadata = excluded.metadata, event_id = excluded.event_id
+       WHERE excluded.event_id > asset_latest_materializations.event_id`,
+    );
+    const upsertCheck = this.statement(
+      `INSERT INTO asset_latest_check_results (asset_key, check_name, run_id, timestamp, passed, severity, metadata, event_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (asset_key, check_name) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
+         passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
+       WHERE excluded.event_id > asset_latest_check_results.event_id`,
+    );
+    this.db.transaction(() => {
+      const ids = events.map((event) =>
+        Number(
+          insertEvent.run(
+            event.runId,
+            event.timestamp,
+            event.type,
+            event.stepKey ?? null,
+            event.level,
+            event.message,
+            toJson(event.data),
+          ).lastInsertRowid,
+        ),
+      );
+      const derived = collectDerivedRows(events, ids);
+      for (const { event, eventId, data } of derived.materializations.values()) {
+        upsertMaterialization.run(data.assetKey, event.runId, event.timestamp, data.partition ?? null, JSON.stringify(data.metadata ?? {}), eventId);
+      }
+      for (const { event, eventId, data } of derived.checks.values()) {
+        upsertCheck.run(data.assetKey, data.checkName, event.runId, event.timestamp, data.passed ? 1 : 0, data.severity, JSON.stringify(data.metadata ?? {}), eventId);
+      }
+    }).immediate();
+  }
+
+  async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+    // LIMIT -1 is SQLite for "no limit".
+    const rows = this.statement("SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?").all(
+      runId,
+      options.afterId ?? 0,
+      options.limit ?? -1,
+    ) as Row[];
+    return rows.map(rowToEvent);
+  }
+
+  async getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]> {
+    const rows = (
+      keys === undefined
+        ? this.statement("SELECT * FROM asset_latest_materializations ORDER BY asset_key").all()
+        : this.statement(
+            "SELECT * FROM asset_latest_materializations WHERE asset_key IN (SELECT value FROM json_each(?)) ORDER BY asset_key",
+          ).all(JSON.stringify(keys))
+    ) as Row[];
+    return rows.map(rowToMaterialization);
+  }
+
+  async getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]> {
+    const rows = (
+      keys === undefined
+        ? this.statement("SELECT * FROM asset_latest_check_results ORDER BY asset_key, check_name").all()
+        : this.statement(
+            "SELECT * FROM asset_latest_check_results WHERE asset_key IN (SELECT value FROM json_each(?)) ORDER BY asset_key, check_name",
+          ).all(JSON.stringify(keys))
+    ) as Row[];
+    return rows.map(rowToCheckResult);
+  }
+
+  async getInstigatorState(name: string): Promise<InstigatorState | null> {
+    const row = this.statement("SELECT * FROM instigator_states WHERE name = ?").get(name) as Row | undefined;
+    return row ? rowToInstigatorState(row) : null;
+  }
+
+  async setInstigatorState(state: Parameters<Storage["setInstigatorState"]>[0]): Promise<InstigatorState> {
+    // An omitted cursor keeps the stored one (starting a sensor must not reset where it was).
+    const row = this.statement(
+      `INSERT INTO instigator_states (name, type, status, cursor, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET type = excluded.type, status = excluded.status,
+         cursor = CASE WHEN ? THEN excluded.cursor ELSE instigator_states.cursor END, updated_at = excluded.updated_at
+       RETURNING *`,
+    ).get(state.name, state.type, state.status, state.cursor ?? null, nowIso(), state.cursor === undefined ? 0 : 1) as Row;
+    return rowToInstigatorState(row);
+  }
+
+  async listInstigatorStates(): Promise<InstigatorState[]> {
+    return (this.statement("SELECT * FROM instigator_states ORDER BY name").all() as Row[]).map(rowToInstigatorState);
+  }
+
+  async createTick(tick: NewTick): Promise<TickRecord | null> {
+    const now = nowIso();
+    const row = this.statement(
+      `INSERT INTO ticks (instigator_name, instigator_type, tick_time, status, cursor, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (instigator_name, tick_time) DO NOTHING
+       RETURNING *`,
+    ).get(tick.instigatorName, tick.instigatorType, tick.tickTime, tick.status, tick.cursor ?? null, now, now) as Row | undefined;
+    return row ? rowToTick(row) : null;
+  }
+
+  async updateTick(tickId: number, update: TickUpdate): Promise<TickRecord> {
+    const assignments: [string, unknown][] = [...tickUpdateAssignments(update), ["updated_at", nowIso()]];
+    const row = this.db
+      .prepare(`UPDATE ticks SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE tick_id = ? RETURNING *`)
+      .get(...assignments.map(([, value]) => value), tickId) as Row | undefined;
+    if (!row) {
+      throw new StorageNotFoundError(`Cannot update tick ${tickId}: no such tick`, {
+        hint: "Use the tickId returned by createTick().",
+      });
+    }
+    return rowToTick(row);
+  }
+
+  async listTicks(instigatorName: string, options: { limit?: number } = {}): Promise<TickRecord[]> {
+    const rows = this.statement(
+      "SELECT * FROM ticks WHERE instigator_name = ? ORDER BY tick_time DESC, tick_id DESC LIMIT ?",
+    ).all(instigatorName, options.limit ?? 100) as Row[];
+    return rows.map(rowToTick);
+  }
+
+  async recordDaemonHeartbeat(daemonId: string, info: Record<string, unknown>, at: string): Promise<void> {
+    this.statement(
+      `INSERT INTO daemon_heartbeats (daemon_id, info, at) VALUES (?, ?, ?)
+       ON CONFLICT (daemon_id) DO UPDATE SET info = excluded.info, at = excluded.at`,
+    ).run(daemonId, JSON.stringify(info), at);
+  }
+
+  async listDaemonHeartbeats(): Promise<{ daemonId: string; info: Record<string, unknown>; at: string }[]> {
+    return (this.statement("SELECT * FROM daemon_heartbeats ORDER BY daemon_id").all() as Row[]).map(rowToDaemonHeartbeat);
+  }
+}
