@@ -76,15 +76,17 @@ export async function withTransaction<T>(pool: Pool, url: string, work: (client:
   } catch (error) {
     throw isConnectionError(error) ? connectionError(url, error) : error;
   }
+  let broken: Error | undefined;
   try {
     await client.query("BEGIN");
     const result = await work(client);
     await client.query("COMMIT");
     return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
+    // A connection that cannot even roll back is destroyed instead of going back to the pool.
+    await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+    throw isConnectionError(error) ? connectionError(url, error) : error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

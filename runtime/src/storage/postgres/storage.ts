@@ -1,0 +1,332 @@
+/**
+ * The PostgreSQL storage: shared by many daemons and workers on many machines. PostgreSQL is the
+ * coordination engine: `FOR UPDATE SKIP LOCKED` claims, unique tick keys, an advisory lock around
+ * migrations. All tables live in one schema (default `public`), set as each connection's search_path.
+ */
+import type { Pool, QueryResultRow } from "pg";
+import type { AssetKey, CheckResultRecord, InstigatorState, MaterializationRecord, NewRun, RunEvent, RunRecord, RunStatus, StoredRunEvent, TickRecord } from "../../types";
+import { assertDatabaseNotNewer, latestVersion, pendingMigrations } from "../migrations";
+import type { NewTick, RunFilter, RunUpdate, Storage, TickUpdate } from "../port";
+import { RunConflictError, StorageNotFoundError } from "../errors";
+import {
+  nowIso,
+  rowToCheckResult,
+  rowToDaemonHeartbeat,
+  rowToEvent,
+  rowToInstigatorState,
+  rowToRun,
+  rowToMaterialization,
+  rowToTick,
+  runUpdateAssignments,
+  tickUpdateAssignments,
+  toJson,
+  validateRunEvent,
+  type Row,
+} from "../rows";
+import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
+import { writeEventBatch } from "./eventBatch";
+import { POSTGRES_MIGRATIONS } from "./migrations";
+
+/** Options of {@link PostgresStorage}. */
+export interface PostgresStorageOptions {
+  /**
+   * The schema holding Tributary's tables; created by migrate() when missing.
+   * @defaultValue "public"
+   */
+  schema?: string;
+  /**
+   * Maximum connections of the pool.
+   * @defaultValue 10
+   */
+  maxConnections?: number;
+}
+
+/**
+ * {@link Storage} on PostgreSQL through a `pg` pool.
+ *
+ * @example
+ * ```ts
+ * const storage = new PostgresStorage("postgres://tributary@db:5432/tributary", { schema: "tributary" });
+ * await storage.migrate();
+ * ```
+ */
+export class PostgresStorage implements Storage {
+  readonly dialect = "postgres" as const;
+  /** The schema holding the tables. */
+  readonly schema: string;
+  private readonly url: string;
+  private readonly connectionPool: Pool;
+
+  constructor(url: string, options: PostgresStorageOptions = {}) {
+    this.url = url;
+    this.schema = options.schema ?? "public";
+    this.connectionPool = createPool(url, this.schema, options.maxConnections ?? 10);
+  }
+
+  /** The underlying pool, for tools and tests. */
+  get pool(): Pool {
+    return this.connectionPool;
+  }
+
+  /** The URL with its password hidden, for messages. */
+  get displayUrl(): string {
+    return redactUrl(this.url);
+  }
+
+  /** The code's newest migration version. */
+  get supportedVersion(): number {
+    return latestVersion(POSTGRES_MIGRATIONS);
+  }
+
+  private async query<T extends QueryResultRow = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      return (await this.connectionPool.query<T>(sql, params)).rows;
+    } catch (error) {
+      throw isConnectionError(error) ? connectionError(this.url, error) : error;
+    }
+  }
+
+  /** Checks that the server answers (openStorage calls it when it does not migrate). */
+  async ping(): Promise<void> {
+    await this.query("SELECT 1");
+  }
+
+  async migrate(): Promise<void> {
+    await withTransaction(this.connectionPool, this.url, async (client) => {
+      // Two processes starting at once would both try to create the same tables; the advisory lock
+      // (released at commit) makes the second wait and then find nothing to do.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`tributary_migrate:${this.schema}`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await client.query(
+        "CREATE TABLE IF NOT EXISTS tributary_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+      );
+      const current = Number((await client.query("SELECT MAX(version) AS version FROM tributary_schema_migrations")).rows[0]?.version ?? 0);
+      assertDatabaseNotNewer(current, POSTGRES_MIGRATIONS, `at ${this.displayUrl} (schema ${this.schema})`);
+      for (const migration of pendingMigrations(current, POSTGRES_MIGRATIONS)) {
+        await client.query(migration.sql);
+        await client.query("INSERT INTO tributary_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+          migration.version,
+          migration.name,
+          nowIso(),
+        ]);
+      }
+    });
+  }
+
+  async schemaVersion(): Promise<number> {
+    const [table] = await this.query("SELECT to_regclass('tributary_schema_migrations') AS name");
+    if (!table?.name) return 0;
+    const [row] = await this.query("SELECT MAX(version) AS version FROM tributary_schema_migrations");
+    return Number(row?.version ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (!this.connectionPool.ended) await this.connectionPool.end();
+  }
+
+  async createRun(run: NewRun): Promise<RunRecord> {
+    const runKey = run.runKey ?? run.instigator?.runKey ?? null;
+    try {
+      const [row] = await this.query(
+        `INSERT INTO runs (run_id, status, selection, asset_keys, tags, run_key, instigator, instigator_name, attempt, parent_run_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+        [
+          run.runId,
+          run.status,
+          run.selection,
+          JSON.stringify(run.assetKeys),
+          JSON.stringify(run.tags ?? {}),
+          runKey,
+          toJson(run.instigator),
+          run.instigator?.name ?? null,
+          run.attempt ?? 1,
+          run.parentRunId ?? null,
+          nowIso(),
+        ],
+      );
+      return rowToRun(row!);
+    } catch (error) {
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      if (code !== "23505") throw error;
+      if (constraint === "runs_pkey") throw new RunConflictError(`A run with id ${run.runId} exists already`, "runId", error);
+      throw new RunConflictError(`Instigator ${run.instigator?.name} already launched a run with run key "${runKey}"`, "runKey", error);
+    }
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const [row] = await this.query("SELECT * FROM runs WHERE run_id = $1", [runId]);
+    return row ? rowToRun(row) : null;
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    if (filter.statuses) {
+      if (filter.statuses.length === 0) return [];
+      conditions.push(`status = ANY(${param(filter.statuses)}::text[])`);
+    }
+    if (filter.assetKey !== undefined) conditions.push(`asset_keys @> jsonb_build_array(${param(filter.assetKey)}::text)`);
+    if (filter.instigatorName !== undefined) conditions.push(`instigator_name = ${param(filter.instigatorName)}`);
+    if (filter.tags && Object.keys(filter.tags).length > 0) conditions.push(`tags @> ${param(JSON.stringify(filter.tags))}::jsonb`);
+    if (filter.beforeRunId !== undefined) conditions.push(`seq < (SELECT seq FROM runs WHERE run_id = ${param(filter.beforeRunId)})`);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+    const rows = await this.query(`SELECT * FROM runs ${where} ORDER BY seq DESC LIMIT ${param(filter.limit ?? 100)}`, params);
+    return rows.map(rowToRun);
+  }
+
+  async updateRun(runId: string, update: RunUpdate): Promise<RunRecord> {
+    const assignments = runUpdateAssignments(update);
+    const sets = assignments.map(([column], index) => `${column} = $${index + 2}`).join(", ");
+    const [row] =
+      assignments.length === 0
+        ? await this.query("SELECT * FROM runs WHERE run_id = $1", [runId])
+        : await this.query(`UPDATE runs SET ${sets} WHERE run_id = $1 RETURNING *`, [runId, ...assignments.map(([, value]) => value)]);
+    if (!row) {
+      throw new StorageNotFoundError(`Cannot update run ${runId}: no such run`, {
+        hint: "Create the run with createRun() first, or check the run id.",
+      });
+    }
+    return rowToRun(row);
+  }
+
+  async transitionRun(runId: string, from: RunStatus[], to: RunStatus, update: RunUpdate = {}): Promise<boolean> {
+    if (from.length === 0) return false;
+    const assignments = runUpdateAssignments({ ...update, status: to });
+    const sets = assignments.map(([column], index) => `${column} = $${index + 3}`).join(", ");
+    // The status condition makes this a compare-and-set: of two racing transitions, one sees the
+    // other's new status (READ COMMITTED re-checks the row after waiting for its lock) and changes nothing.
+    const rows = await this.query(`UPDATE runs SET ${sets} WHERE run_id = $1 AND status = ANY($2::text[]) RETURNING run_id`, [
+      runId,
+      from,
+      ...assignments.map(([, value]) => value),
+    ]);
+    return rows.length === 1;
+  }
+
+  async findRunByKey(instigatorName: string, runKey: string): Promise<RunRecord | null> {
+    const [row] = await this.query("SELECT * FROM runs WHERE instigator_name = $1 AND run_key = $2", [instigatorName, runKey]);
+    return row ? rowToRun(row) : null;
+  }
+
+  async claimQueuedRuns(workerId: string, limit: number): Promise<RunRecord[]> {
+    if (limit <= 0) return [];
+    // SKIP LOCKED: concurrent claimers each take different queued runs instead of queueing behind
+    // one another's row locks (and never both take the same one).
+    const rows = await this.query(
+      `UPDATE runs SET status = 'STARTING', worker_id = $1, heartbeat_at = $2
+       WHERE run_id IN (
+         SELECT run_id FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
+       )
+       RETURNING *`,
+      [workerId, nowIso(), limit],
+    );
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
+  }
+
+  async heartbeatRuns(runIds: string[], at: string): Promise<void> {
+    if (runIds.length === 0) return;
+    await this.query("UPDATE runs SET heartbeat_at = $1 WHERE run_id = ANY($2::text[])", [at, runIds]);
+  }
+
+  async appendEvents(events: RunEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    events.forEach(validateRunEvent);
+    await withTransaction(this.connectionPool, this.url, (client) => writeEventBatch(client, events));
+  }
+
+  async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+    // LIMIT NULL is PostgreSQL for "no limit".
+    const rows = await this.query("SELECT * FROM events WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3", [
+      runId,
+      options.afterId ?? 0,
+      options.limit ?? null,
+    ]);
+    return rows.map(rowToEvent);
+  }
+
+  async getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]> {
+    const rows =
+      keys === undefined
+        ? await this.query("SELECT * FROM asset_latest_materializations ORDER BY asset_key")
+        : await this.query("SELECT * FROM asset_latest_materializations WHERE asset_key = ANY($1::text[]) ORDER BY asset_key", [keys]);
+    return rows.map(rowToMaterialization);
+  }
+
+  async getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]> {
+    const rows =
+      keys === undefined
+        ? await this.query("SELECT * FROM asset_latest_check_results ORDER BY asset_key, check_name")
+        : await this.query(
+            "SELECT * FROM asset_latest_check_results WHERE asset_key = ANY($1::text[]) ORDER BY asset_key, check_name",
+            [keys],
+          );
+    return rows.map(rowToCheckResult);
+  }
+
+  async getInstigatorState(name: string): Promise<InstigatorState | null> {
+    const [row] = await this.query("SELECT * FROM instigator_states WHERE name = $1", [name]);
+    return row ? rowToInstigatorState(row) : null;
+  }
+
+  async setInstigatorState(state: Parameters<Storage["setInstigatorState"]>[0]): Promise<InstigatorState> {
+    // An omitted cursor keeps the stored one (starting a sensor must not reset where it was).
+    const [row] = await this.query(
+      `INSERT INTO instigator_states (name, type, status, cursor, updated_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (name) DO UPDATE SET type = excluded.type, status = excluded.status,
+         cursor = CASE WHEN $6::boolean THEN excluded.cursor ELSE instigator_states.cursor END, updated_at = excluded.updated_at
+       RETURNING *`,
+      [state.name, state.type, state.status, state.cursor ?? null, nowIso(), state.cursor !== undefined],
+    );
+    return rowToInstigatorState(row!);
+  }
+
+  async listInstigatorStates(): Promise<InstigatorState[]> {
+    return (await this.query("SELECT * FROM instigator_states ORDER BY name")).map(rowToInstigatorState);
+  }
+
+  async createTick(tick: NewTick): Promise<TickRecord | null> {
+    const now = nowIso();
+    const [row] = await this.query(
+      `INSERT INTO ticks (instigator_name, instigator_type, tick_time, status, cursor, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6)
+       ON CONFLICT (instigator_name, tick_time) DO NOTHING
+       RETURNING *`,
+      [tick.instigatorName, tick.instigatorType, tick.tickTime, tick.status, tick.cursor ?? null, now],
+    );
+    return row ? rowToTick(row) : null;
+  }
+
+  async updateTick(tickId: number, update: TickUpdate): Promise<TickRecord> {
+    const assignments: [string, unknown][] = [...tickUpdateAssignments(update), ["updated_at", nowIso()]];
+    const sets = assignments.map(([column], index) => `${column} = $${index + 2}`).join(", ");
+    const [row] = await this.query(`UPDATE ticks SET ${sets} WHERE tick_id = $1 RETURNING *`, [
+      tickId,
+      ...assignments.map(([, value]) => value),
+    ]);
+    if (!row) {
+      throw new StorageNotFoundError(`Cannot update tick ${tickId}: no such tick`, { hint: "Use the tickId returned by createTick()." });
+    }
+    return rowToTick(row);
+  }
+
+  async listTicks(instigatorName: string, options: { limit?: number } = {}): Promise<TickRecord[]> {
+    const rows = await this.query(
+      "SELECT * FROM ticks WHERE instigator_name = $1 ORDER BY tick_time DESC, tick_id DESC LIMIT $2",
+      [instigatorName, options.limit ?? 100],
+    );
+    return rows.map(rowToTick);
+  }
+
+  async recordDaemonHeartbeat(daemonId: string, info: Record<string, unknown>, at: string): Promise<void> {
+    await this.query(
+      `INSERT INTO daemon_heartbeats (daemon_id, info, at) VALUES ($1, $2, $3)
+       ON CONFLICT (daemon_id) DO UPDATE SET info = excluded.info, at = excluded.at`,
+      [daemonId, JSON.stringify(info), at],
+    );
+  }
+
+  async listDaemonHeartbeats(): Promise<{ daemonId: string; info: Record<string, unknown>; at: string }[]> {
+    return (await this.query("SELECT * FROM daemon_heartbeats ORDER BY daemon_id")).map(rowToDaemonHeartbeat);
+  }
+}
