@@ -13,6 +13,19 @@ import { collectDerivedRows, toJson, toNumber } from "../rows";
  */
 export const EVENT_CHUNK_SIZE = 500;
 
+/**
+ * PostgreSQL text and jsonb cannot hold the NUL character, and user code does log it (binary data
+ * in a message). Rather than failing the batch (and every retry of it), NUL becomes U+FFFD.
+ */
+function withoutNul(text: string): string {
+  return text.includes("\u0000") ? text.replace(/\u0000/g, "\uFFFD") : text;
+}
+
+/** The JSON escape `\u0000` (not preceded by an escaping backslash) becomes `\uFFFD`. */
+function jsonWithoutNul(json: string | null): string | null {
+  return json !== null && json.includes("\\u0000") ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\uFFFD") : json;
+}
+
 /** `($1, $2, $3), ($4, $5, $6)` for `rows` tuples of `width` parameters. */
 function placeholders(rows: number, width: number): string {
   const tuples: string[] = [];
@@ -30,7 +43,15 @@ export async function writeEventBatch(client: PoolClient, events: RunEvent[]): P
     const chunk = events.slice(start, start + EVENT_CHUNK_SIZE);
     const params: unknown[] = [];
     for (const event of chunk) {
-      params.push(event.runId, event.timestamp, event.type, event.stepKey ?? null, event.level, event.message, toJson(event.data));
+      params.push(
+        event.runId,
+        event.timestamp,
+        event.type,
+        event.stepKey ?? null,
+        event.level,
+        withoutNul(event.message),
+        jsonWithoutNul(toJson(event.data)),
+      );
     }
     // RETURNING yields the rows in VALUES order (ids come from nextval() row by row), which is how
     // each event's id is known for the derived tables.
@@ -50,7 +71,7 @@ export async function writeEventBatch(client: PoolClient, events: RunEvent[]): P
       event.runId,
       event.timestamp,
       data.partition ?? null,
-      JSON.stringify(data.metadata ?? {}),
+      jsonWithoutNul(JSON.stringify(data.metadata ?? {})),
       eventId,
     ]);
     // The event_id condition keeps the newest row when two transactions commit out of id order.
@@ -74,7 +95,7 @@ export async function writeEventBatch(client: PoolClient, events: RunEvent[]): P
       event.timestamp,
       data.passed,
       data.severity,
-      JSON.stringify(data.metadata ?? {}),
+      jsonWithoutNul(JSON.stringify(data.metadata ?? {})),
       eventId,
     ]);
     await client.query(

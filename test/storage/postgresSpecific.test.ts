@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
+import { event, newRun } from "./conformance";
+import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL, uniqueSchemaName } from "./postgresTestDatabase";
+
+describe("PostgreSQL storage shared by several processes", () => {
+  let schema: string;
+  let daemons: PostgresStorage[];
+  beforeEach(async () => {
+    await assertTestDatabaseReachable();
+    schema = uniqueSchemaName();
+    // Separate pools on one schema stand for separate daemons and workers.
+    daemons = [0, 1, 2].map(() => new PostgresStorage(TEST_DATABASE_URL, { schema, maxConnections: 3 }));
+  });
+  afterEach(async () => {
+    await disposeTestStorage(daemons[0]!);
+    await Promise.all(daemons.slice(1).map((daemon) => daemon.close()));
+  });
+
+  it("migrates once when three processes migrate a fresh schema at the same moment", async () => {
+    await Promise.all(daemons.map((daemon) => daemon.migrate()));
+    const { rows } = await daemons[0]!.pool.query("SELECT version FROM tributary_schema_migrations ORDER BY version");
+    assert.deepEqual(rows.map((row) => row.version), Array.from({ length: daemons[0]!.supportedVersion }, (_, index) => index + 1));
+  });
+
+  it("never gives one queued run to two workers claiming from separate connections", async () => {
+    await daemons[0]!.migrate();
+    const queued = new Set<string>();
+    for (let index = 0; index < 40; index++) queued.add((await daemons[0]!.createRun(newRun())).runId);
+    const claimedBy = new Map<string, number>();
+    for (;;) {
+      const rounds = await Promise.all(daemons.map((daemon) => daemon.claimQueuedRuns(`worker`, 3)));
+      rounds.forEach((runs, worker) => {
+        for (const run of runs) {
+          assert.ok(!claimedBy.has(run.runId), `${run.runId} claimed twice`);
+          claimedBy.set(run.runId, worker);
+        }
+      });
+      if (rounds.every((runs) => runs.length === 0)) break;
+    }
+    assert.deepEqual(new Set(claimedBy.keys()), queued);
+  });
+
+  it("creates a schedule tick once when three daemons create it at the same moment", async () => {
+    await daemons[0]!.migrate();
+    for (let round = 0; round < 5; round++) {
+      const tickTime = `2024-05-0${round + 1}T00:00:00.000Z`;
+      const ticks = await Promise.all(
+        daemons.map((daemon) => daemon.createTick({ instigatorName: "nightly", instigatorType: "schedule", tickTime, status: "STARTED" })),
+      );
+      assert.equal(ticks.filter((tick) => tick !== null).length, 1, tickTime);
+    }
+  });
+
+  it("keeps the newest materialization when two processes append for the same asset at once", async () => {
+    await daemons[0]!.migrate();
+    await Promise.all(
+      daemons.map((daemon, index) =>
+        daemon.appendEvents(
+          Array.from({ length: 50 }, (_, i) => event(`r${index}`, "ASSET_MATERIALIZATION", { data: { assetKey: "orders", metadata: { i } } })),
+        ),
+      ),
+    );
+    const [latest] = await daemons[1]!.getLatestMaterializations(["orders"]);
+    const { rows } = await daemons[0]!.pool.query("SELECT MAX(id) AS id FROM events");
+    assert.equal(latest?.eventId, Number(rows[0].id));
+  });
+});
+
+describe("PostgreSQL storage specifics", () => {
+  let storage: PostgresStorage;
+  beforeEach(async () => {
+    await assertTestDatabaseReachable();
+    storage = await makeTestStorage();
+  });
+  afterEach(() => disposeTestStorage(storage));
+
+  it("keeps each schema's rows to itself", async () => {
+    const other = await makeTestStorage();
+    try {
+      await storage.createRun(newRun({ runId: "only-here" }));
+      assert.equal(await other.getRun("only-here"), null);
+      assert.deepEqual(await other.listRuns(), []);
+    } finally {
+      await disposeTestStorage(other);
+    }
+  });
+
+  it("stores a log line and data containing NUL characters, which PostgreSQL text cannot hold, as U+FFFD", async () => {
+    await storage.appendEvents([
+      event("r1", "LOG", { message: "bin\u0000ary", data: { raw: "a\u0000b", escaped: "\\u0000 stays" } }),
+      event("r1", "ASSET_MATERIALIZATION", { data: { assetKey: "blob", metadata: { head: "\u0000" } } }),
+    ]);
+    const [log] = await storage.getRunEvents("r1");
+    assert.equal(log?.message, "bin\uFFFDary");
+    assert.deepEqual(log?.data, { raw: "a\uFFFDb", escaped: "\\u0000 stays" });
+    assert.deepEqual((await storage.getLatestMaterializations())[0]?.metadata, { head: "\uFFFD" });
+  });
+
+  it("rolls back the whole batch, events included, when updating a derived table fails", async () => {
+    await storage.pool.query(`
+      CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$;
+      CREATE TRIGGER refuse_check BEFORE INSERT ON asset_latest_check_results FOR EACH ROW EXECUTE FUNCTION refuse();`);
+    const check = event("r1", "ASSET_CHECK_EVALUATION", {
+      data: { assetKey: "orders", checkName: "unique", passed: true, severity: "WARN", blocking: false, metadata: {} },
+    });
+    await assert.rejects(storage.appendEvents([...Array.from({ length: 600 }, () => event("r1")), check]), /refused by test/);
+    assert.deepEqual(await storage.getRunEvents("r1"), []);
+  });
+});
