@@ -8,8 +8,9 @@
  * - a *traversal* widens a selection to ancestors (`+x`, `2+x`) and/or descendants (`x+`, `x+1`).
  *
  * Every node carries `start`/`end`: 0-based offsets into the parsed string, `end` exclusive, so the
- * language server and the lineage filter box can point at the exact part. Parentheses are not nodes;
- * a parenthesized selection keeps the offsets of what is inside the parentheses.
+ * language server and the lineage filter box can point at the exact part. Parentheses are not nodes:
+ * a parenthesized selection keeps the offsets of what is inside the parentheses, and the range of
+ * its parent spans them (in `(a or b) and c` the `and` node covers the whole string).
  * Trees built in code (not parsed) have offsets 0/0; compare trees with {@link astEquals}.
  */
 

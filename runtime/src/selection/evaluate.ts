@@ -116,18 +116,19 @@ function reachable(seeds: Set<string>, depth: TraversalDepth, neighbours: (key: 
   const limit = depth === "all" ? Number.POSITIVE_INFINITY : depth;
   const visited = new Set<string>(seeds);
   const found = new Set<string>();
-  let frontier = [...seeds];
-  for (let level = 0; level < limit && frontier.length > 0; level++) {
-    const nextFrontier: string[] = [];
-    for (const key of frontier) {
-      for (const neighbour of neighbours(key)) {
-        if (visited.has(neighbour) || !graph.assets.has(neighbour)) continue;
-        visited.add(neighbour);
-        found.add(neighbour);
-        nextFrontier.push(neighbour);
-      }
+  // One queue with a parallel array of levels: no per-level arrays on long chains.
+  const queue = [...seeds];
+  const levels = new Array<number>(queue.length).fill(0);
+  for (let head = 0; head < queue.length; head++) {
+    const level = levels[head]!;
+    if (level >= limit) continue;
+    for (const neighbour of neighbours(queue[head]!)) {
+      if (visited.has(neighbour) || !graph.assets.has(neighbour)) continue;
+      visited.add(neighbour);
+      found.add(neighbour);
+      queue.push(neighbour);
+      levels.push(level + 1);
     }
-    frontier = nextFrontier;
   }
   return found;
 }

@@ -47,6 +47,11 @@ class Parser {
   private readonly tokens: Token[];
   private index = 0;
   private nesting = 0;
+  /**
+   * The range of a parenthesized node including its parentheses. Nodes keep their inner range (for
+   * precise squiggles), but a parent must span the parentheses of its operands.
+   */
+  private readonly outerRanges = new WeakMap<SelectionAst, { start: number; end: number }>();
 
   constructor(private readonly text: string) {
     this.tokens = tokenize(text);
@@ -60,6 +65,14 @@ class Parser {
     const next = this.peek();
     if (next.type !== "eof") throw this.unexpectedAfterSelection(next, "the end");
     return ast;
+  }
+
+  private startOf(node: SelectionAst): number {
+    return this.outerRanges.get(node)?.start ?? node.start;
+  }
+
+  private endOf(node: SelectionAst): number {
+    return this.outerRanges.get(node)?.end ?? node.end;
   }
 
   private peek(ahead = 0): Token {
@@ -105,7 +118,7 @@ class Parser {
       operands.push(parseOperand());
     }
     if (operands.length === 1) return first;
-    return { type: keyword, operands, start: first.start, end: operands[operands.length - 1]!.end };
+    return { type: keyword, operands, start: this.startOf(first), end: this.endOf(operands[operands.length - 1]!) };
   }
 
   private parseNot(): SelectionAst {
@@ -118,7 +131,7 @@ class Parser {
         const notToken = this.next();
         this.expectOperandAfter(notToken);
         const operand = this.parseNot();
-        return { type: "not", operand, start: notToken.start, end: operand.end };
+        return { type: "not", operand, start: notToken.start, end: this.endOf(operand) };
       }
       return this.parseTraversal();
     } finally {
@@ -166,7 +179,7 @@ class Parser {
     }
     const operand = this.parsePrimary(up === null ? undefined : '"+"');
     let down: TraversalDepth | null = null;
-    let end = operand.end;
+    let end = this.endOf(operand);
     if (this.peek().type === "plus") {
       end = this.next().end;
       down = "all";
@@ -197,7 +210,8 @@ class Parser {
         this.next();
         this.expectOperandAfter(token);
         const inner = this.parseOr();
-        this.expectClosing(token, "the parentheses");
+        const close = this.expectClosing(token, "the parentheses");
+        this.outerRanges.set(inner, { start: token.start, end: close.end });
         return inner;
       }
       case "string": {
