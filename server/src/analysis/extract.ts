@@ -1,0 +1,443 @@
+import * as ts from "typescript";
+import {
+  API_NAMES,
+  type ApiName,
+  type AssetDefinitionFact,
+  type DefinitionFact,
+  type FileFacts,
+  type ImportFact,
+  type Position,
+  type RefFact,
+  type ReexportFact,
+  type SelectionFact,
+  type Span,
+  type StringFact,
+} from "./model";
+
+/**
+ * Parses one file (syntax only: no type checker, no program, nothing executed) and extracts its
+ * {@link FileFacts}. The syntax tree is not kept.
+ *
+ * @example
+ * const facts = extractFileFacts("/ws/assets.ts", 'import { asset } from "tributary"; ...');
+ */
+export function extractFileFacts(file: string, text: string): FileFacts {
+  const sourceFile = parseSourceFile(file, text);
+  return new Extractor(sourceFile).run();
+}
+
+/**
+ * Parses a file the way the analysis does: JSDoc is skipped (it is never needed and costs time).
+ */
+export function parseSourceFile(file: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(file, text, {
+    languageVersion: ts.ScriptTarget.Latest,
+    jsDocParsingMode: ts.JSDocParsingMode.ParseNone,
+  }, false, scriptKindOf(file));
+}
+
+function scriptKindOf(file: string): ts.ScriptKind {
+  if (file.endsWith(".tsx")) return ts.ScriptKind.TSX;
+  if (file.endsWith(".jsx")) return ts.ScriptKind.JSX;
+  if (/\.[mc]?js$/.test(file)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
+}
+
+/** Unwraps `(x)`, `x as T`, `x satisfies T`, `x!`, `<T>x`. */
+function unwrap(node: ts.Expression): ts.Expression {
+  let current = node;
+  for (;;) {
+    if (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isSatisfiesExpression(current)
+      || ts.isNonNullExpression(current) || ts.isTypeAssertionExpression(current)) {
+      current = current.expression;
+    } else {
+      return current;
+    }
+  }
+}
+
+function isStringLike(node: ts.Node): node is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral {
+  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node);
+}
+
+function propertyNameText(name: ts.PropertyName): string | undefined {
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name)) {
+    return name.text;
+  }
+  if (ts.isComputedPropertyName(name) && isStringLike(name.expression)) return name.expression.text;
+  return undefined;
+}
+
+class Extractor {
+  private readonly imports: ImportFact[] = [];
+  private readonly reexports: ReexportFact[] = [];
+  private readonly exports: Record<string, string> = {};
+  private readonly arrays: Record<string, RefFact[]> = {};
+  private readonly definitions: DefinitionFact[] = [];
+  /** local name -> API function it stands for, with the module it came from. */
+  private readonly apiLocals = new Map<string, { api: ApiName; module: string }>();
+  /** Namespace imports (`import * as tb from "tributary"`) -> module. */
+  private readonly namespaces = new Map<string, string>();
+
+  constructor(private readonly sf: ts.SourceFile) {}
+
+  run(): FileFacts {
+    for (const statement of this.sf.statements) this.collectModuleSyntax(statement);
+    for (const statement of this.sf.statements) this.visit(statement, undefined);
+    return {
+      file: this.sf.fileName,
+      imports: this.imports,
+      reexports: this.reexports,
+      exports: this.exports,
+      arrays: this.arrays,
+      definitions: this.definitions,
+      lineStarts: [...this.sf.getLineStarts()],
+    };
+  }
+
+  private pos(offset: number): Position {
+    return ts.getLineAndCharacterOfPosition(this.sf, offset);
+  }
+
+  private span(node: ts.Node): Span {
+    return { start: this.pos(node.getStart(this.sf)), end: this.pos(node.end) };
+  }
+
+  /** The span of a string literal's content, quotes excluded (what rename replaces). */
+  private stringSpan(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral): Span {
+    const start = node.getStart(this.sf) + 1;
+    return { start: this.pos(start), end: this.pos(Math.max(start, node.end - 1)) };
+  }
+
+  private stringFact(node: ts.Expression | undefined): StringFact | undefined {
+    if (!node) return undefined;
+    const inner = unwrap(node);
+    return isStringLike(inner) ? { value: inner.text, span: this.stringSpan(inner) } : undefined;
+  }
+
+  private collectModuleSyntax(statement: ts.Statement): void {
+    if (ts.isImportDeclaration(statement) && isStringLike(statement.moduleSpecifier)) {
+      const module = statement.moduleSpecifier.text;
+      const clause = statement.importClause;
+      if (!clause || clause.isTypeOnly) return;
+      if (clause.name) this.addImport({ local: clause.name.text, imported: "default", module });
+      const bindings = clause.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) {
+        this.addImport({ local: bindings.name.text, imported: "*", module });
+      } else if (bindings) {
+        for (const element of bindings.elements) {
+          if (element.isTypeOnly) continue;
+          const imported = element.propertyName ? element.propertyName.text : element.name.text;
+          this.addImport({ local: element.name.text, imported, module });
+        }
+      }
+      return;
+    }
+    if (ts.isExportDeclaration(statement)) {
+      if (statement.isTypeOnly) return;
+      const module = statement.moduleSpecifier && isStringLike(statement.moduleSpecifier)
+        ? statement.moduleSpecifier.text : undefined;
+      const clause = statement.exportClause;
+      if (module !== undefined) {
+        if (!clause) this.reexports.push({ module });
+        else if (ts.isNamespaceExport(clause)) this.reexports.push({ module, namespace: clause.name.text });
+        else {
+          const names: Record<string, string> = {};
+          for (const element of clause.elements) {
+            names[element.name.text] = element.propertyName ? element.propertyName.text : element.name.text;
+          }
+          this.reexports.push({ module, names });
+        }
+      } else if (clause && ts.isNamedExports(clause)) {
+        for (const element of clause.elements) {
+          this.exports[element.name.text] = element.propertyName ? element.propertyName.text : element.name.text;
+        }
+      }
+      return;
+    }
+    if (ts.isExportAssignment(statement) && !statement.isExportEquals) {
+      const expression = unwrap(statement.expression);
+      this.exports.default = ts.isIdentifier(expression) ? expression.text : "default";
+      return;
+    }
+    const exported = ts.canHaveModifiers(statement)
+      && (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    const isDefault = exported
+      && (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (!ts.isIdentifier(declaration.name)) continue;
+        const name = declaration.name.text;
+        if (exported) this.exports[name] = name;
+        const init = declaration.initializer && unwrap(declaration.initializer);
+        if (init && ts.isArrayLiteralExpression(init)) this.arrays[name] = init.elements.map((e) => this.ref(e));
+      }
+    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name && exported) {
+      this.exports[isDefault ? "default" : statement.name.text] = statement.name.text;
+    }
+  }
+
+  private addImport(fact: ImportFact): void {
+    this.imports.push(fact);
+    if (fact.imported === "*") this.namespaces.set(fact.local, fact.module);
+    else if (API_NAMES.has(fact.imported)) this.apiLocals.set(fact.local, { api: fact.imported as ApiName, module: fact.module });
+  }
+
+  /** Walks every node looking for API calls; `variable` is the name the current expression is bound to. */
+  private visit(node: ts.Node, variable: string | undefined): void {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
+      this.visit(node.initializer, node.name.text);
+      return;
+    }
+    if (ts.isExportAssignment(node)) {
+      this.visit(node.expression, "default");
+      return;
+    }
+    if (ts.isCallExpression(node)) {
+      const api = this.apiOf(node.expression);
+      if (api) {
+        this.definitions.push(this.definition(api.api, api.module, node, variable));
+      }
+    }
+    // Only a direct initializer gives a call its variable name; deeper nodes are anonymous.
+    const passOn = ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node)
+      ? variable : undefined;
+    ts.forEachChild(node, (child) => this.visit(child, passOn));
+  }
+
+  private apiOf(callee: ts.Expression): { api: ApiName; module: string } | undefined {
+    const expression = unwrap(callee);
+    if (ts.isIdentifier(expression)) return this.apiLocals.get(expression.text);
+    if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression)
+      && ts.isIdentifier(expression.name) && API_NAMES.has(expression.name.text)) {
+      const module = this.namespaces.get(expression.expression.text);
+      if (module !== undefined) return { api: expression.name.text as ApiName, module };
+    }
+    return undefined;
+  }
+
+  private definition(api: ApiName, apiModule: string, call: ts.CallExpression, variable: string | undefined): DefinitionFact {
+    const calleeNode = unwrap(call.expression);
+    const nameNode = ts.isPropertyAccessExpression(calleeNode) ? calleeNode.name : calleeNode;
+    const base = {
+      apiModule,
+      ...(variable !== undefined ? { variable } : {}),
+      span: this.span(call),
+      nameSpan: this.span(nameNode),
+    };
+    const first = call.arguments[0] && unwrap(call.arguments[0]);
+    const props = first && ts.isObjectLiteralExpression(first) ? this.props(first) : new Map<string, ts.Expression>();
+    const specSpan = first ? this.span(first) : base.nameSpan;
+    switch (api) {
+      case "asset":
+      case "multiAsset":
+        return this.assetDefinition(api, base, props, specSpan);
+      case "assetCheck": {
+        const target = props.get("asset");
+        const blocking = props.get("blocking");
+        return {
+          api, ...base,
+          ...optional("name", this.stringFact(props.get("name"))),
+          ...(target ? { target: this.ref(target) } : {}),
+          blocking: blocking !== undefined && unwrap(blocking).kind === ts.SyntaxKind.TrueKeyword,
+        };
+      }
+      case "defineAssetJob":
+        return {
+          api, ...base,
+          ...optional("name", this.stringFact(props.get("name"))),
+          ...optional("selection", this.selection(props.get("selection"))),
+        };
+      case "schedule":
+      case "sensor": {
+        const cron = props.get("cron");
+        const cronFact = this.stringFact(cron);
+        const job = props.get("job");
+        return {
+          api, ...base,
+          ...optional("name", this.stringFact(props.get("name"))),
+          ...optional("cron", cronFact),
+          ...(cron && !cronFact ? { cronDynamic: this.span(cron) } : {}),
+          ...(job ? { job: this.ref(job) } : {}),
+          ...optional("selection", this.selection(props.get("selection"))),
+        };
+      }
+      case "definitions":
+        return this.definitionsFact(base, props);
+    }
+  }
+
+  private assetDefinition(api: "asset" | "multiAsset", base: Omit<AssetDefinitionFact, "api" | "outs" | "tags" | "owners" | "kinds" | "deps" | "resources" | "inlineChecks">,
+    props: Map<string, ts.Expression>, specSpan: Span): AssetDefinitionFact {
+    const fact: AssetDefinitionFact = {
+      api, ...base, outs: [], tags: {}, owners: [], kinds: [], deps: [], resources: [], inlineChecks: [],
+    };
+    const group = this.stringFact(props.get("group"));
+    if (group) fact.group = group;
+    const description = this.stringFact(props.get("description"));
+    if (description) fact.description = description.value;
+    const tags = props.get("tags");
+    if (tags && ts.isObjectLiteralExpression(unwrap(tags))) {
+      for (const [name, value] of this.props(unwrap(tags) as ts.ObjectLiteralExpression)) {
+        fact.tags[name] = this.stringFact(value)?.value ?? "";
+      }
+    }
+    fact.owners = this.stringArray(props.get("owners")).map((s) => s.value);
+    fact.kinds = this.stringArray(props.get("kinds")).map((s) => s.value);
+    fact.resources = this.stringArray(props.get("resources"));
+    const deps = props.get("deps");
+    if (deps) {
+      const list = unwrap(deps);
+      fact.deps = ts.isArrayLiteralExpression(list) ? list.elements.map((e) => this.ref(e)) : [this.ref(list)];
+    }
+    const checks = props.get("checks");
+    if (checks && ts.isArrayLiteralExpression(unwrap(checks))) {
+      for (const element of (unwrap(checks) as ts.ArrayLiteralExpression).elements) {
+        fact.inlineChecks.push(this.describeInlineCheck(element));
+      }
+    }
+    if (api === "asset") {
+      const keyNode = props.get("key");
+      const key = this.stringFact(keyNode);
+      if (key) fact.outs.push({ key, ...optional("description", fact.description) });
+      else {
+        fact.outs.push(optional("description", fact.description));
+        fact.keyProblem = keyNode ? { span: this.span(keyNode), reason: "not-static" } : { span: specSpan, reason: "missing" };
+      }
+    } else {
+      const name = this.stringFact(props.get("name"));
+      if (name) fact.name = name;
+      const outs = props.get("outs");
+      const outsObject = outs && unwrap(outs);
+      if (outsObject && ts.isObjectLiteralExpression(outsObject)) {
+        for (const property of outsObject.properties) {
+          if (!property.name) continue;
+          const keyText = propertyNameText(property.name);
+          if (keyText === undefined) continue;
+          const nameNode = property.name;
+          const span = isStringLike(nameNode) ? this.stringSpan(nameNode) : this.span(nameNode);
+          let outDescription: string | undefined;
+          if (ts.isPropertyAssignment(property) && ts.isObjectLiteralExpression(unwrap(property.initializer))) {
+            outDescription = this.stringFact(this.props(unwrap(property.initializer) as ts.ObjectLiteralExpression).get("description"))?.value;
+          }
+          fact.outs.push({ key: { value: keyText, span }, ...optional("description", outDescription) });
+        }
+      } else {
+        fact.keyProblem = { span: outs ? this.span(outs) : specSpan, reason: outs ? "not-static" : "missing" };
+      }
+    }
+    return fact;
+  }
+
+  private describeInlineCheck(element: ts.Expression): string {
+    const node = unwrap(element);
+    if (ts.isCallExpression(node)) {
+      const callee = unwrap(node.expression);
+      const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : "check";
+      const args = node.arguments.map((a) => this.stringFact(a)?.value ?? "…");
+      return `${name}(${args.join(", ")})`;
+    }
+    return ts.isIdentifier(node) ? node.text : "check";
+  }
+
+  private definitionsFact(base: { apiModule: string; span: Span; nameSpan: Span; variable?: string }, props: Map<string, ts.Expression>): DefinitionFact {
+    const fact: DefinitionFact = { api: "definitions", ...base };
+    const list = (name: string): RefFact[] | undefined => {
+      const value = props.get(name);
+      if (!value) return undefined;
+      const node = unwrap(value);
+      if (ts.isArrayLiteralExpression(node)) {
+        if (name === "assets") fact.assetsArrayEnd = this.pos(node.elements.hasTrailingComma ? node.elements.end - 1 : node.elements.end);
+        return node.elements.map((e) => this.ref(e));
+      }
+      return [this.ref(node)];
+    };
+    const assets = list("assets");
+    if (assets) fact.assets = assets;
+    const checks = list("checks");
+    if (checks) fact.checks = checks;
+    const jobs = list("jobs");
+    if (jobs) fact.jobs = jobs;
+    const schedules = list("schedules");
+    if (schedules) fact.schedules = schedules;
+    const sensors = list("sensors");
+    if (sensors) fact.sensors = sensors;
+    const resources = props.get("resources");
+    if (resources === undefined) fact.resources = [];
+    else if (ts.isObjectLiteralExpression(unwrap(resources))) {
+      const object = unwrap(resources) as ts.ObjectLiteralExpression;
+      if (!object.properties.some((p) => ts.isSpreadAssignment(p))) {
+        fact.resources = [];
+        for (const property of object.properties) {
+          const name = property.name && propertyNameText(property.name);
+          if (name !== undefined && property.name) fact.resources.push({ value: name, span: this.span(property.name) });
+        }
+      }
+    }
+    return fact;
+  }
+
+  private selection(node: ts.Expression | undefined): SelectionFact | undefined {
+    if (!node) return undefined;
+    const expression = unwrap(node);
+    if (isStringLike(expression)) {
+      const start = expression.getStart(this.sf) + 1;
+      return { kind: "string", text: expression.text, span: this.stringSpan(expression), textOffset: start };
+    }
+    // AssetSelection.assets(a, "b") / AssetSelection.keys("a", "b"): explicit lists of assets.
+    if (ts.isCallExpression(expression)) {
+      const callee = unwrap(expression.expression);
+      if (ts.isPropertyAccessExpression(callee) && ["assets", "keys"].includes(callee.name.text)) {
+        return { kind: "assets", refs: expression.arguments.map((a) => this.ref(a)), span: this.span(expression) };
+      }
+    }
+    return { kind: "dynamic", span: this.span(expression) };
+  }
+
+  private stringArray(node: ts.Expression | undefined): StringFact[] {
+    if (!node) return [];
+    const list = unwrap(node);
+    if (!ts.isArrayLiteralExpression(list)) return [];
+    const result: StringFact[] = [];
+    for (const element of list.elements) {
+      const fact = this.stringFact(element);
+      if (fact) result.push(fact);
+    }
+    return result;
+  }
+
+  private ref(node: ts.Expression): RefFact {
+    if (ts.isSpreadElement(node)) {
+      const inner = unwrap(node.expression);
+      if (ts.isIdentifier(inner)) return { kind: "spread", name: inner.text, span: this.span(inner) };
+      if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression)) {
+        return { kind: "spread", name: inner.expression.text, member: inner.name.text, span: this.span(inner) };
+      }
+      return { kind: "dynamic", span: this.span(node) };
+    }
+    const expression = unwrap(node);
+    if (isStringLike(expression)) return { kind: "key", value: expression.text, span: this.stringSpan(expression) };
+    if (ts.isIdentifier(expression)) return { kind: "ref", name: expression.text, span: this.span(expression) };
+    if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && ts.isIdentifier(expression.name)) {
+      return { kind: "ref", name: expression.expression.text, member: expression.name.text, span: this.span(expression) };
+    }
+    return { kind: "dynamic", span: this.span(expression) };
+  }
+
+  private props(object: ts.ObjectLiteralExpression): Map<string, ts.Expression> {
+    const result = new Map<string, ts.Expression>();
+    for (const property of object.properties) {
+      if (ts.isPropertyAssignment(property)) {
+        const name = propertyNameText(property.name);
+        if (name !== undefined) result.set(name, property.initializer);
+      } else if (ts.isShorthandPropertyAssignment(property)) {
+        result.set(property.name.text, property.name);
+      }
+    }
+    return result;
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

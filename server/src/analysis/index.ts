@@ -1,0 +1,23 @@
+/**
+ * Static analysis of Tributary definitions: a pure library (no LSP), shared by the language server
+ * and `tributary validate`. It parses TypeScript (syntax only) and never executes user code.
+ */
+export { cronProblem } from "./cron";
+export { extractFileFacts, parseSourceFile } from "./extract";
+export type * from "./model";
+export { ModuleResolver, type ResolvedModule } from "./moduleResolver";
+export { isSourceFile, listSourceFiles, MAX_FILE_BYTES, ProjectIndex, SKIPPED_DIRECTORIES } from "./projectIndex";
+export {
+  allDiagnostics,
+  ancestors,
+  checksOf,
+  descendants,
+  type CheckNode,
+  type DependencyEdge,
+  type JobNode,
+  type ProjectModel,
+  type TriggerNode,
+} from "./projectModel";
+export { checkSelection, type SelectionCompletion, selectionCompletionsAt, suggestName } from "./selection";
+export { Workspace } from "./workspace";
+export { cursorContext, type CursorContext } from "./cursor";

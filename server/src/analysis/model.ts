@@ -1,0 +1,229 @@
+/**
+ * Vocabulary of the static analysis.
+ *
+ * - A **file fact** is what one parse of one source file yields: its imports, exports and the
+ *   Tributary definitions it contains (`asset(...)`, `schedule(...)`, ...). Syntax trees are
+ *   dropped after extraction; only these facts are kept, which is what keeps a 10,000-asset
+ *   workspace in a few hundred MB.
+ * - A **reference** is a place in user code that points at a definition: a key string
+ *   (`"raw_orders"`), an identifier (`rawOrders`) or a namespace member (`models.rawOrders`).
+ * - The **project model** is the linked result over all file facts of one workspace folder: the
+ *   asset graph with source locations, jobs, schedules, sensors and the diagnostics.
+ *
+ * Positions are 0-based (line, character in UTF-16 code units), like LSP; the CLI adds 1.
+ */
+
+/** A 0-based position in a file. */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+/** A range in a file, end exclusive. */
+export interface Span {
+  start: Position;
+  end: Position;
+}
+
+/** A span in a given file (absolute path). */
+export interface SourceLocation {
+  file: string;
+  span: Span;
+}
+
+/** A string literal as written in user code. */
+export interface StringFact {
+  value: string;
+  span: Span;
+}
+
+/**
+ * A place that points at a definition.
+ * - `key`: a string literal naming an asset key (or a job name).
+ * - `ref`: an identifier, or `namespace.member`, to be resolved through imports.
+ * - `spread`: `...name` inside an array (a constant array of definitions).
+ * - `dynamic`: anything else (a call, a computed value): not analyzable, never guessed.
+ */
+export type RefFact =
+  | { kind: "key"; value: string; span: Span }
+  | { kind: "ref"; name: string; member?: string; span: Span }
+  | { kind: "spread"; name: string; member?: string; span: Span }
+  | { kind: "dynamic"; span: Span };
+
+/** How a selection was given to a job, schedule or sensor. */
+export type SelectionFact =
+  | { kind: "string"; text: string; span: Span; /** offset of the text's first char in the file */ textOffset: number }
+  | { kind: "assets"; refs: RefFact[]; span: Span }
+  | { kind: "dynamic"; span: Span };
+
+/** The Tributary API functions the analysis understands. */
+export type ApiName = "asset" | "multiAsset" | "assetCheck" | "defineAssetJob" | "schedule" | "sensor" | "definitions";
+
+/** Every {@link ApiName}, for import matching. */
+export const API_NAMES: ReadonlySet<string> = new Set<ApiName>([
+  "asset",
+  "multiAsset",
+  "assetCheck",
+  "defineAssetJob",
+  "schedule",
+  "sensor",
+  "definitions",
+]);
+
+interface DefinitionBase {
+  /** Module specifier the API function was imported from ("tributary" or a barrel). */
+  apiModule: string;
+  /** The variable the definition is assigned to (`export const rawOrders = asset(...)`). */
+  variable?: string;
+  /** Span of the whole call, for document symbols. */
+  span: Span;
+  /** Span of the callee name, for CodeLens and symbols' selection range. */
+  nameSpan: Span;
+}
+
+/** One asset produced by an `asset()` call or one `outs` entry of a `multiAsset()` call. */
+export interface AssetOutFact {
+  key?: StringFact;
+  description?: string;
+}
+
+/** `asset({...})` or `multiAsset({...})`. */
+export interface AssetDefinitionFact extends DefinitionBase {
+  api: "asset" | "multiAsset";
+  /** For `asset`: the key. Missing or not a literal -> `keyProblem`. */
+  outs: AssetOutFact[];
+  /** Why the key is not statically readable, with the span to report. */
+  keyProblem?: { span: Span; reason: "missing" | "not-static" };
+  /** multiAsset's `name`. */
+  name?: StringFact;
+  group?: StringFact;
+  description?: string;
+  tags: Record<string, string>;
+  owners: string[];
+  kinds: string[];
+  deps: RefFact[];
+  resources: StringFact[];
+  /** Names of inline checks (`checks: [notNull("id")]`), shown in hovers. */
+  inlineChecks: string[];
+}
+
+/** `assetCheck({...})`. */
+export interface CheckDefinitionFact extends DefinitionBase {
+  api: "assetCheck";
+  name?: StringFact;
+  target?: RefFact;
+  blocking: boolean;
+}
+
+/** `defineAssetJob({...})`. */
+export interface JobDefinitionFact extends DefinitionBase {
+  api: "defineAssetJob";
+  name?: StringFact;
+  selection?: SelectionFact;
+}
+
+/** `schedule({...})` or `sensor({...})`. */
+export interface TriggerDefinitionFact extends DefinitionBase {
+  api: "schedule" | "sensor";
+  name?: StringFact;
+  cron?: StringFact;
+  /** A cron given by something other than a string literal. */
+  cronDynamic?: Span;
+  job?: RefFact;
+  selection?: SelectionFact;
+}
+
+/** `definitions({...})`. */
+export interface DefinitionsFact extends DefinitionBase {
+  api: "definitions";
+  assets?: RefFact[];
+  /** Span of the `assets` array, to offer "register this asset". */
+  assetsArrayEnd?: Position;
+  checks?: RefFact[];
+  jobs?: RefFact[];
+  schedules?: RefFact[];
+  sensors?: RefFact[];
+  /** Keys of the `resources` object; undefined when the object is not a literal. */
+  resources?: StringFact[];
+}
+
+/** Any definition found in a file. */
+export type DefinitionFact =
+  | AssetDefinitionFact
+  | CheckDefinitionFact
+  | JobDefinitionFact
+  | TriggerDefinitionFact
+  | DefinitionsFact;
+
+/** `import { a as b } from "m"` -> { local: "b", imported: "a", module: "m" }. */
+export interface ImportFact {
+  local: string;
+  /** Imported name; `*` for namespace imports; `default` for default imports. */
+  imported: string;
+  module: string;
+}
+
+/** `export * from "m"` (names undefined) or `export { a as b } from "m"`. */
+export interface ReexportFact {
+  module: string;
+  /** exported name -> imported name. Undefined for `export *`. */
+  names?: Record<string, string>;
+  /** `export * as ns from "m"`. */
+  namespace?: string;
+}
+
+/** Everything the analysis keeps about one source file. */
+export interface FileFacts {
+  file: string;
+  imports: ImportFact[];
+  reexports: ReexportFact[];
+  /** exported name -> local name (`default` for `export default X`). */
+  exports: Record<string, string>;
+  /** Local constant arrays of references (`const staging = [a, b]`), for `...staging` spreads. */
+  arrays: Record<string, RefFact[]>;
+  definitions: DefinitionFact[];
+  /** Line start offsets, to turn selection-string offsets into positions. */
+  lineStarts: number[];
+}
+
+/** Severity as in the CLI's JSON. */
+export type Severity = "error" | "warning" | "info";
+
+/** A problem found by the analysis, with a stable kebab-case code (see docs/diagnostics.md). */
+export interface AnalysisDiagnostic {
+  file: string;
+  span: Span;
+  severity: Severity;
+  code: string;
+  message: string;
+  related?: { location: SourceLocation; message: string }[];
+  /** Machine-readable data for quick fixes (e.g. `{ replacement: "raw_orders" }`). */
+  data?: Record<string, unknown>;
+}
+
+/** A resolved asset in the project graph. */
+export interface AssetNode {
+  key: string;
+  group?: string;
+  description?: string;
+  tags: Record<string, string>;
+  owners: string[];
+  kinds: string[];
+  /** Upstream keys, resolved (unknown deps are left out). */
+  deps: string[];
+  resources: string[];
+  inlineChecks: string[];
+  /** Where the key is written (or the call, when the key is not a literal). */
+  location: SourceLocation;
+  definition: AssetDefinitionFact;
+  /** Name of the multiAsset producing it, if any. */
+  multiAsset?: string;
+}
+
+/** A resolved reference: who points at which asset from where (for references and rename). */
+export interface AssetReference {
+  key: string;
+  location: SourceLocation;
+  /** `key` references are string literals (renamable); `ref` ones are identifiers. */
+  kind: "key" | "ref" | "declaration" | "selection";
+}

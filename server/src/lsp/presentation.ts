@@ -1,0 +1,74 @@
+import type { CodeLens, Hover } from "vscode-languageserver";
+import { ancestors, checksOf, descendants, type Position, type ProjectModel } from "../analysis";
+import { MaterializeCommand, ShowLineageCommand } from "../protocol";
+import { pathToUri, toRange } from "./convert";
+import { statusLine, timeAgo } from "./daemonClient";
+import { assetAt, assetsInFile, type ServerState } from "./state";
+
+const MAX_LISTED = 12;
+
+function list(keys: Iterable<string>): string {
+  const all = [...keys];
+  if (all.length === 0) return "none";
+  const shown = all.slice(0, MAX_LISTED).map((k) => `\`${k}\``).join(", ");
+  return all.length > MAX_LISTED ? `${shown} and ${all.length - MAX_LISTED} more` : shown;
+}
+
+/** Hover on an asset (declaration or reference): key, group, description, lineage, latest run. */
+export function hover(state: ServerState, model: ProjectModel, file: string, position: Position): Hover | null {
+  const reference = assetAt(model, file, position);
+  if (!reference) return null;
+  const asset = model.assets.get(reference.key);
+  if (!asset) return null;
+  const lines = [`**${asset.key}**${asset.group ? ` · group \`${asset.group}\`` : ""}${asset.multiAsset ? ` · multiAsset \`${asset.multiAsset}\`` : ""}`];
+  if (asset.description) lines.push("", asset.description);
+  lines.push("", `Upstream: ${list(asset.deps)}`, "", `Downstream: ${list(model.downstream.get(asset.key) ?? [])}`);
+  const checks = checksOf(model, asset.key);
+  if (checks.length > 0) lines.push("", `Checks: ${checks.map((c) => `\`${c}\``).join(", ")}`);
+  if (asset.resources.length > 0) lines.push("", `Resources: ${asset.resources.map((r) => `\`${r}\``).join(", ")}`);
+  const status = state.daemonStatuses().get(asset.key);
+  if (status) {
+    const latest = status.latestMaterialization;
+    lines.push("", latest
+      ? `Latest materialization: ${timeAgo(latest.timestamp)} (run \`${latest.runId}\`) · ${statusLine(status)}`
+      : `Latest materialization: none · ${statusLine(status)}`);
+    const metadata = latest?.metadata ? Object.entries(latest.metadata).slice(0, 8) : [];
+    if (metadata.length > 0) lines.push("", ...metadata.map(([k, v]) => `- ${k}: \`${JSON.stringify(v)}\``));
+  }
+  return {
+    contents: { kind: "markdown", value: lines.join("\n") },
+    range: toRange(reference.location.span),
+  };
+}
+
+/** CodeLens above each asset: Materialize, Materialize with upstream, Show lineage, daemon status. */
+export function codeLenses(state: ServerState, model: ProjectModel, file: string): CodeLens[] {
+  if (!state.settings().codeLens) return [];
+  const lenses: CodeLens[] = [];
+  const statuses = state.daemonStatuses();
+  const uri = pathToUri(file);
+  for (const asset of assetsInFile(model, file)) {
+    if (model.assets.get(asset.key) !== asset) continue; // a duplicate key: materializing it would be ambiguous
+    const line = asset.definition.api === "asset" ? asset.definition.nameSpan.start : asset.location.span.start;
+    const range = toRange({ start: line, end: line });
+    const label = asset.definition.api === "multiAsset" ? ` ${asset.key}` : "";
+    lenses.push(
+      { range, command: { title: `▶ Materialize${label}`, command: MaterializeCommand, arguments: [{ selection: quoteKey(asset.key) }] } },
+      { range, command: { title: "Materialize with upstream", command: MaterializeCommand, arguments: [{ selection: `+${quoteKey(asset.key)}` }] } },
+      { range, command: { title: "Show lineage", command: ShowLineageCommand, arguments: [{ key: asset.key, uri }] } },
+    );
+    const status = statuses.get(asset.key);
+    if (status) lenses.push({ range, command: { title: statusLine(status), command: "" } });
+  }
+  return lenses;
+}
+
+/** A key as a selection term: plain when the selection grammar allows it, else `key:"..."`. */
+export function quoteKey(key: string): string {
+  return /^[A-Za-z0-9_/.-]+$/.test(key) ? key : `key:${JSON.stringify(key)}`;
+}
+
+/** Ancestors and descendants, for the lineage request. */
+export function neighbourhood(model: ProjectModel, focus: string, depth?: number): Set<string> {
+  return new Set([focus, ...ancestors(model, focus, depth), ...descendants(model, focus, depth)]);
+}

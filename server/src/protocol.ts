@@ -1,0 +1,120 @@
+/**
+ * The Tributary extensions to LSP: every custom request, notification and command in one file,
+ * as typed constants. The VS Code client imports this file; docs/protocol.md describes the same
+ * for other editors. Plain data only (no imports), so any client can copy it.
+ */
+
+/** An LSP range (0-based). */
+export interface ProtocolRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+/** A status from the daemon's `GET /api/assets`. */
+export type AssetStatus = "NEVER" | "FRESH" | "STALE" | "FAILED" | "RUNNING";
+
+/** One asset of the lineage graph. */
+export interface LineageNode {
+  key: string;
+  group: string | null;
+  description: string | null;
+  /** Where the key is written. */
+  uri: string;
+  range: ProtocolRange;
+  /** The daemon's status, when a daemon is reachable. */
+  status?: AssetStatus;
+}
+
+/** Parameters of {@link LineageRequest}. */
+export interface LineageParams {
+  /** A file or folder URI choosing the project (workspace folder); default: the first folder. */
+  uri?: string;
+  /** Focus on one asset: only it and its neighbours within `depth` are returned. */
+  focus?: string;
+  /** Levels up and down from `focus`. @defaultValue unlimited */
+  depth?: number;
+}
+
+/** Result of {@link LineageRequest}: edges go from upstream to downstream. */
+export interface LineageResult {
+  root: string;
+  nodes: LineageNode[];
+  edges: { from: string; to: string }[];
+}
+
+/** `tributary/lineage` (request): the asset graph with source locations. */
+export const LineageRequest = { method: "tributary/lineage" } as const;
+
+/** Parameters of {@link AssetAtRequest}. */
+export interface AssetAtParams {
+  textDocument: { uri: string };
+  position: { line: number; character: number };
+}
+
+/** `tributary/assetAt` (request): the asset key at a position (declaration or reference), or null. */
+export const AssetAtRequest = { method: "tributary/assetAt" } as const;
+
+/** Result of {@link AssetAtRequest}. */
+export type AssetAtResult = { key: string } | null;
+
+/** Payload of {@link StatusNotification}. */
+export interface StatusParams {
+  /** `indexing` while folders are read, then `ready`. */
+  state: "indexing" | "ready";
+  /** One line for a status bar, e.g. "Tributary: 42 assets · 1 error". */
+  message: string;
+  projects: { root: string; files: number; assets: number; errors: number; warnings: number }[];
+  /** Last cold index time of all folders, in milliseconds. */
+  indexMs: number;
+  /** Whether the daemon answered the last poll. */
+  daemon: "connected" | "unreachable" | "disabled";
+}
+
+/** `tributary/status` (server -> client notification): sent on start, after indexing and on changes. */
+export const StatusNotification = { method: "tributary/status" } as const;
+
+/** Arguments of the {@link MaterializeCommand}. */
+export interface MaterializeArguments {
+  /** A selection string (DESIGN.md §2), e.g. `raw_orders` or `+stg_orders`. */
+  selection: string;
+}
+
+/** Result of the {@link MaterializeCommand}: the daemon's answer to `POST /api/runs`. */
+export interface MaterializeResult {
+  runId: string;
+}
+
+/**
+ * `workspace/executeCommand` command run by the server itself: asks the daemon to materialize a
+ * selection (`POST /api/runs`). Arguments: `[MaterializeArguments]`. Any editor can use it.
+ */
+export const MaterializeCommand = "tributary.server.materialize";
+
+/**
+ * Client-side command named by the "Show lineage" CodeLens. Arguments: `[{ key: string, uri: string }]`.
+ * VS Code opens the lineage view; other editors may map it to a `tributary/lineage` request.
+ */
+export const ShowLineageCommand = "tributary.showLineage";
+
+/** The `tributary` settings section (read through `workspace/configuration`). */
+export interface TributarySettings {
+  /** Base URL of the daemon's HTTP API. @defaultValue "http://127.0.0.1:3000" */
+  daemonUrl: string;
+  /** Bearer token for a daemon bound beyond loopback. @defaultValue "" */
+  daemonToken: string;
+  /** How often the daemon is polled for statuses, in ms (0 disables polling). @defaultValue 5000 */
+  daemonPollIntervalMs: number;
+  /** Whether CodeLens are shown above assets. @defaultValue true */
+  codeLens: boolean;
+}
+
+/** Defaults of {@link TributarySettings}. */
+export const DEFAULT_SETTINGS: TributarySettings = {
+  daemonUrl: "http://127.0.0.1:3000",
+  daemonToken: "",
+  daemonPollIntervalMs: 5000,
+  codeLens: true,
+};
+
+/** The `source` of every diagnostic the server publishes. */
+export const DIAGNOSTIC_SOURCE = "tributary";

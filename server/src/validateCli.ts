@@ -1,0 +1,86 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { allDiagnostics, ProjectIndex } from "./analysis";
+import type { AnalysisDiagnostic } from "./analysis";
+
+/** Where `runValidate` writes (the CLI passes process streams; tests capture). */
+export interface ValidateOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The `--json` document of `tributary validate` (DESIGN.md §3). */
+export interface ValidateReport {
+  assets: { key: string; group: string | null; deps: string[]; file: string; line: number }[];
+  diagnostics: { file: string; line: number; column: number; severity: "error" | "warning" | "info"; code: string; message: string }[];
+}
+
+const USAGE = "Usage: tributary validate [DIR] [--json]\n";
+
+/**
+ * `tributary validate [DIR] [--json]`: static analysis of the project in DIR (default: the current
+ * folder), nothing executed. Exit code 0 when there is no error, 1 when there is any, 2 for bad usage.
+ * Human output is one `file:line:col severity code message` line per diagnostic, then a summary.
+ *
+ * @example
+ * const code = await runValidate(["samples/warehouse", "--json"], { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+ */
+export async function runValidate(argv: string[], out: ValidateOutput): Promise<number> {
+  let json = false;
+  const positional: string[] = [];
+  for (const argument of argv) {
+    if (argument === "--json") json = true;
+    else if (argument === "--help" || argument === "-h") {
+      out.stdout(USAGE);
+      return 0;
+    } else if (argument.startsWith("-")) {
+      out.stderr(`Unknown option ${argument}\n${USAGE}`);
+      return 2;
+    } else positional.push(argument);
+  }
+  if (positional.length > 1) {
+    out.stderr(`Expected at most one folder, got ${positional.length}\n${USAGE}`);
+    return 2;
+  }
+  const directory = path.resolve(positional[0] ?? ".");
+  if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
+    out.stderr(`${positional[0] ?? "."} is not a folder: pass the project folder (the one holding tributary.yaml or definitions.ts)\n${USAGE}`);
+    return 2;
+  }
+  const project = new ProjectIndex(directory);
+  project.indexFromDisk();
+  const report = buildReport(directory, project);
+  const errors = report.diagnostics.filter((d) => d.severity === "error").length;
+  if (json) {
+    out.stdout(JSON.stringify(report, null, 2) + "\n");
+  } else {
+    for (const d of report.diagnostics) out.stdout(`${d.file}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}\n`);
+    const warnings = report.diagnostics.filter((d) => d.severity === "warning").length;
+    const infos = report.diagnostics.length - errors - warnings;
+    out.stdout(`${report.assets.length} asset${report.assets.length === 1 ? "" : "s"} checked: `
+      + `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}, ${infos} info\n`);
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+/** The JSON report for a project (files relative to `directory`, 1-based lines and columns). */
+export function buildReport(directory: string, project: ProjectIndex): ValidateReport {
+  const model = project.model();
+  const relative = (file: string): string => path.relative(directory, file).split(path.sep).join("/");
+  const assets = model.allAssets.map((asset) => ({
+    key: asset.key,
+    group: asset.group ?? null,
+    deps: [...asset.deps],
+    file: relative(asset.location.file),
+    line: asset.location.span.start.line + 1,
+  })).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  const diagnostics = allDiagnostics(model).map((d: AnalysisDiagnostic) => ({
+    file: relative(d.file),
+    line: d.span.start.line + 1,
+    column: d.span.start.character + 1,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+  })).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
+  return { assets, diagnostics };
+}

@@ -1,0 +1,116 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { runValidate, type ValidateReport } from "../../server/src/validateCli";
+
+const fixtures = path.join(__dirname, "fixtures");
+
+async function validate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runValidate(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+async function validateJson(folder: string): Promise<{ code: number; report: ValidateReport }> {
+  const { code, stdout } = await validate([folder, "--json"]);
+  return { code, report: JSON.parse(stdout) as ValidateReport };
+}
+
+describe("tributary validate", () => {
+  it("exits 0 and lists every asset with 1-based lines and files relative to DIR for a clean project", async () => {
+    const { code, report } = await validateJson(path.join(fixtures, "clean"));
+    assert.equal(code, 0);
+    assert.deepEqual(report.diagnostics, []);
+    assert.deepEqual(report.assets, [
+      { key: "raw_orders", group: "raw", deps: [], file: "definitions.ts", line: 3 },
+      { key: "stg_orders", group: "staging", deps: ["raw_orders"], file: "definitions.ts", line: 4 },
+    ]);
+  });
+
+  it("ignores node_modules and build output", async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-validate-"));
+    fs.cpSync(path.join(fixtures, "clean"), copy, { recursive: true });
+    const duplicate = 'import { asset } from "tributary";\nexport const x = asset({ key: "raw_orders" }, async () => 1);\n';
+    for (const folder of ["node_modules/pkg", "dist", "out", "build", ".tributary"]) {
+      fs.mkdirSync(path.join(copy, folder), { recursive: true });
+      fs.writeFileSync(path.join(copy, folder, "index.ts"), duplicate);
+    }
+    const { code, report } = await validateJson(copy);
+    assert.equal(code, 0, JSON.stringify(report.diagnostics));
+    assert.equal(report.assets.length, 2);
+    fs.rmSync(copy, { recursive: true, force: true });
+  });
+
+  it("reports every problem of the warehouse fixture with its stable code and exact position", async () => {
+    const { code, report } = await validateJson(path.join(fixtures, "warehouse"));
+    assert.equal(code, 1);
+    const found = report.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code}`);
+    assert.deepEqual(found, [
+      "src/jobs.ts:5:103 error unknown-asset",
+      "src/jobs.ts:6:67 error unknown-asset",
+      "src/jobs.ts:7:90 error invalid-selection",
+      "src/jobs.ts:8:69 warning empty-selection",
+      "src/jobs.ts:11:59 error invalid-cron",
+      "src/jobs.ts:11:78 error unknown-job",
+      "src/jobs.ts:12:58 error unknown-job",
+      "src/models/marts.ts:14:46 warning unregistered-asset",
+      "src/models/staging.ts:11:71 error unknown-dep",
+      "src/models/staging.ts:20:77 error unknown-check-asset",
+      "src/raw.ts:19:92 error missing-resource",
+    ]);
+    const message = (c: string): string => report.diagnostics.find((d) => d.code === c)?.message ?? "";
+    assert.match(message("unknown-dep"), /did you mean "raw_orders"\?/);
+    assert.match(message("invalid-cron"), /minute field "61" is out of range 0-59/);
+    assert.match(message("missing-resource"), /did you mean "warehouse"\?/);
+    assert.match(message("unknown-check-asset"), /did you mean "stg_customers"\?/);
+  });
+
+  it("resolves deps through tsconfig paths, namespace imports, barrels, aliases and multiAsset outs", async () => {
+    const { report } = await validateJson(path.join(fixtures, "warehouse"));
+    const deps = Object.fromEntries(report.assets.map((a) => [a.key, a.deps]));
+    assert.deepEqual(deps, {
+      raw_orders: [],
+      raw_payments: [],
+      "warehouse/customers": [],
+      stg_orders: ["raw_orders", "raw_payments"],
+      stg_customers: ["warehouse/customers"],
+      orders_a: ["stg_orders"],
+      orders_b: ["stg_orders"],
+      orders_report: ["orders_a", "orders_b"],
+    });
+  });
+
+  it("reports cycles on every edge, self-dependencies, duplicate keys on both places and keys it cannot read", async () => {
+    const { code, report } = await validateJson(path.join(fixtures, "broken"));
+    assert.equal(code, 1);
+    const found = report.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code}`);
+    assert.deepEqual(found, [
+      "3:44 error cycle",
+      "4:43 error cycle",
+      "5:43 error cycle",
+      "6:56 error self-dependency",
+      "7:35 error duplicate-key",
+      "8:35 error duplicate-key",
+      "10:37 info key-not-static",
+      "11:28 error missing-key",
+    ]);
+    assert.match(report.diagnostics[0]?.message ?? "", /Dependency cycle: a -> c -> b -> a/);
+  });
+
+  it("prints file:line:col severity code message lines and a summary without --json", async () => {
+    const { code, stdout } = await validate([path.join(fixtures, "broken")]);
+    assert.equal(code, 1);
+    assert.match(stdout, /^src\/cycle\.ts:6:56 error self-dependency Asset "selfish" depends on itself/m);
+    assert.match(stdout, /6 assets checked: 7 errors, 0 warnings, 1 info\n$/);
+  });
+
+  it("exits 2 on bad usage: an unknown option, two folders, or a folder that does not exist", async () => {
+    assert.equal((await validate(["--frobnicate"])).code, 2);
+    assert.equal((await validate(["a", "b"])).code, 2);
+    const missing = await validate([path.join(fixtures, "does-not-exist")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /is not a folder/);
+  });
+});
