@@ -21,13 +21,17 @@ export interface SourceLocation {
   column: number;
 }
 
+/** A location, or a function computing it only when needed (call sites are formatted lazily). */
+export type LocationLike = SourceLocation | undefined | (() => SourceLocation | undefined);
+
 /** A definition is invalid: unknown dep, cycle, duplicate key, unknown resource, bad argument. */
 export class DefinitionError extends TributaryError {
   readonly location: SourceLocation | undefined;
 
-  constructor(message: string, options?: { hint?: string; location?: SourceLocation; cause?: unknown }) {
-    super(options?.location ? `${formatLocation(options.location)}: ${message}` : message, options);
-    this.location = options?.location;
+  constructor(message: string, options?: { hint?: string; location?: LocationLike; cause?: unknown }) {
+    const location = typeof options?.location === "function" ? options.location() : options?.location;
+    super(location ? `${formatLocation(location)}: ${message}` : message, options);
+    this.location = location;
   }
 }
 
@@ -83,12 +87,19 @@ export class RetryRequested extends TributaryError {
   readonly delayMs: number | undefined;
   constructor(message = "Retry requested", options?: { delayMs?: number }) {
     super(message);
+    // Explicit names: the executor recognizes these by name, and bundlers may rename classes.
+    this.name = "RetryRequested";
     this.delayMs = options?.delayMs;
   }
 }
 
 /** Thrown by an asset function to fail the step at once, with no retry. */
-export class Failure extends TributaryError {}
+export class Failure extends TributaryError {
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options);
+    this.name = "Failure";
+  }
+}
 
 export function formatLocation(location: SourceLocation): string {
   return `${location.file}:${location.line}:${location.column}`;

@@ -1,8 +1,8 @@
-import { DefinitionError, type SourceLocation } from "../errors";
+import { DefinitionError, type LocationLike, type SourceLocation } from "../errors";
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
-import { callerLocation } from "./location";
+import { lazyCallerLocation, withLazyLocation } from "./location";
 
 /** How a failed step is retried. */
 export interface RetryPolicy {
@@ -121,7 +121,7 @@ export function asset<
   const R extends readonly string[] = [],
   V = unknown,
 >(spec: AssetSpec<K, D, R>, fn: AssetFunction<D, R, V>): AssetDefinition<K, Awaited<V>> {
-  const location = callerLocation();
+  const location = lazyCallerLocation(asset);
   if (spec === null || typeof spec !== "object") {
     throw new DefinitionError("asset() takes a spec object first: asset({ key: \"orders\" }, async (ctx) => ...)", {
       location,
@@ -135,8 +135,8 @@ export function asset<
     });
   }
   const common = normalizeMetadataSpec(spec, `asset "${key}"`, location);
-  return {
-    [DEFINITION_KIND]: "asset",
+  return withLazyLocation({
+    [DEFINITION_KIND]: "asset" as const,
     key: key as K,
     ...common,
     deps: normalizeDeps(spec.deps, `asset "${key}"`, location),
@@ -146,15 +146,14 @@ export function asset<
     timeoutMs: normalizeTimeout(spec.timeoutMs, `asset "${key}"`, location),
     checks: normalizeChecks(spec.checks, `asset "${key}"`, location),
     fn: fn as (ctx: AssetContext<any, any>) => unknown,
-    location,
-  };
+  }, location);
 }
 
 export function isAssetDefinition(value: unknown): value is AssetDefinition {
   return kindOf(value) === "asset";
 }
 
-export function validateAssetKey(key: unknown, location: SourceLocation | undefined): string {
+export function validateAssetKey(key: unknown, location: LocationLike): string {
   if (typeof key !== "string" || !KEY_PATTERN.test(key)) {
     throw new DefinitionError(`asset key ${JSON.stringify(key)} is invalid`, {
       location,
@@ -167,7 +166,7 @@ export function validateAssetKey(key: unknown, location: SourceLocation | undefi
 export function normalizeMetadataSpec(
   spec: AssetMetadataSpec,
   what: string,
-  location: SourceLocation | undefined,
+  location: LocationLike,
 ): {
   group: string;
   description: string | undefined;
@@ -207,7 +206,7 @@ export function normalizeMetadataSpec(
 export function normalizeDeps(
   deps: readonly AssetDep[] | undefined,
   what: string,
-  location: SourceLocation | undefined,
+  location: LocationLike,
 ): string[] {
   if (deps === undefined) return [];
   if (!Array.isArray(deps)) {
@@ -237,7 +236,7 @@ export function normalizeStringList(
   value: readonly string[] | undefined,
   field: string,
   what: string,
-  location: SourceLocation | undefined,
+  location: LocationLike,
 ): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
@@ -246,13 +245,13 @@ export function normalizeStringList(
   return [...value];
 }
 
-function optionalString(value: unknown, field: string, what: string, location: SourceLocation | undefined) {
+function optionalString(value: unknown, field: string, what: string, location: LocationLike) {
   if (value === undefined) return undefined;
   if (typeof value !== "string") throw new DefinitionError(`${what}: ${field} must be a string`, { location });
   return value;
 }
 
-export function normalizeIoManager(value: unknown, what: string, location: SourceLocation | undefined): string {
+export function normalizeIoManager(value: unknown, what: string, location: LocationLike): string {
   if (value === undefined) return DEFAULT_IO_MANAGER_KEY;
   if (typeof value !== "string" || value.length === 0) {
     throw new DefinitionError(`${what}: ioManager must be the key of a resource (e.g. "warehouse_io")`, { location });
@@ -263,7 +262,7 @@ export function normalizeIoManager(value: unknown, what: string, location: Sourc
 export function normalizeRetry(
   retry: RetryPolicy | undefined,
   what: string,
-  location: SourceLocation | undefined,
+  location: LocationLike,
 ): Required<RetryPolicy> {
   const policy = { maxRetries: 0, delayMs: 1000, backoff: "constant" as const, jitter: 0, ...(retry ?? {}) };
   if (!Number.isInteger(policy.maxRetries) || policy.maxRetries < 0) {
@@ -281,7 +280,7 @@ export function normalizeRetry(
   return policy;
 }
 
-function normalizeTimeout(value: unknown, what: string, location: SourceLocation | undefined) {
+function normalizeTimeout(value: unknown, what: string, location: LocationLike) {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !(value > 0)) {
     throw new DefinitionError(`${what}: timeoutMs must be a positive number of milliseconds`, { location });
@@ -292,7 +291,7 @@ function normalizeTimeout(value: unknown, what: string, location: SourceLocation
 export function normalizeChecks(
   checks: readonly CheckSpec<any>[] | undefined,
   what: string,
-  location: SourceLocation | undefined,
+  location: LocationLike,
 ): CheckSpec<any>[] {
   if (checks === undefined) return [];
   if (!Array.isArray(checks)) {

@@ -15,7 +15,7 @@ import {
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
-import { callerLocation } from "./location";
+import { lazyCallerLocation, withLazyLocation } from "./location";
 
 /** One output of a multi-asset. Group defaults to the multi-asset's group. */
 export interface MultiAssetOutSpec extends AssetMetadataSpec {
@@ -92,7 +92,7 @@ export function multiAsset<
   spec: MultiAssetSpec<O, D, R>,
   fn: (ctx: AssetContext<InputsOf<D>, ResourcesOf<R>>) => V | Promise<V>,
 ): MultiAssetDefinition<{ [K in keyof O & string]: V[K] }> {
-  const location = callerLocation();
+  const location = lazyCallerLocation(multiAsset);
   if (spec === null || typeof spec !== "object") {
     throw new DefinitionError("multiAsset() takes a spec object first: multiAsset({ name, outs }, fn)", { location });
   }
@@ -125,8 +125,8 @@ export function multiAsset<
       checks: normalizeChecks(out.checks, `${what}, output "${key}"`, location),
     };
   }
-  return {
-    [DEFINITION_KIND]: "multiAsset",
+  return withLazyLocation({
+    [DEFINITION_KIND]: "multiAsset" as const,
     name,
     outs: outs as MultiAssetDefinition<{ [K in keyof O & string]: V[K] }>["outs"],
     deps: normalizeDeps(spec.deps, what, location),
@@ -134,8 +134,7 @@ export function multiAsset<
     retry: normalizeRetry(spec.retry, what, location),
     timeoutMs: spec.timeoutMs,
     fn: fn as (ctx: AssetContext<any, any>) => unknown,
-    location,
-  };
+  }, location);
 }
 
 export function isMultiAsset(value: unknown): value is MultiAssetDefinition {

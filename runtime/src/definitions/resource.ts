@@ -56,7 +56,7 @@ export interface ResourceSetupContext<C> {
 }
 
 /** A resource: something user code needs (a database pool, an API client), set up once per run. */
-export interface ResourceDefinition<T = unknown, C = unknown> {
+export interface ResourceDefinition<T = unknown, C = any> {
   readonly [DEFINITION_KIND]: "resource";
   readonly description: string | undefined;
   readonly config: C;

@@ -94,7 +94,9 @@ export class AssetGraph implements SelectableGraph {
       ioManager: definition.ioManager,
       checks: [...definition.checks],
       stepKey: definition.key,
-      location: definition.location,
+      get location() {
+        return definition.location;
+      },
     });
     this.addStep({
       stepKey: definition.key,
@@ -122,7 +124,9 @@ export class AssetGraph implements SelectableGraph {
         ioManager: out.ioManager,
         checks: [...out.checks],
         stepKey: definition.name,
-        location: definition.location,
+        get location() {
+          return definition.location;
+        },
       });
     }
     this.addStep({

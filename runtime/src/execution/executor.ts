@@ -1,0 +1,467 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import type { Logger } from "../definitions/context";
+import { normalizeOutcome } from "../definitions/checks";
+import { isIOManager, type IOManager } from "../definitions/ioManager";
+import { isMultiAsset } from "../definitions/multiAsset";
+import { TributaryError, UserCodeError, describeThrown, serializeError } from "../errors";
+import { AssetGraph } from "../graph/assetGraph";
+import { assertValidGraph } from "../graph/validate";
+import { filesystemIOManager } from "../io/filesystem";
+import { BufferedEventWriter } from "../storage/eventWriter";
+import type { Storage } from "../storage/port";
+import type { CheckEvaluationData, LogLevel, MaterializationData, RunEvent, RunEventType, StepStatus } from "../types";
+import type { InProcessRunOptions, RunResult, StepResult } from "./api";
+import { planRun, type ExecutionPlan, type PlannedStep } from "./plan";
+import { RunResources } from "./resources";
+import { runWithRetries, stepErrorSummary } from "./stepRunner";
+
+/** How long a canceled run waits for running steps that ignore `ctx.signal` before giving up on them. */
+const CANCEL_GRACE_MS = 5_000;
+
+/**
+ * Executes a run in this process: plans the selection, runs steps concurrently as far as the graph
+ * allows, records every event, and returns the outcome. Used by tests and inside worker processes;
+ * the CLI and the daemon run each run in a worker of its own (see `launchRunInWorker`).
+ */
+export async function executeInProcess(options: InProcessRunOptions & { graph?: AssetGraph }): Promise<RunResult> {
+  const graph = options.graph ?? new AssetGraph(options.definitions);
+  if (!options.graph) assertValidGraph(graph);
+  const plan = planRun(graph, options.selection);
+  const runId = await startRun(options.storage, options, plan);
+  const execution = new RunExecution(graph, plan, runId, options);
+  return execution.execute();
+}
+
+/** Creates the run record, or moves a queued/claimed one to STARTED. */
+async function startRun(storage: Storage, options: InProcessRunOptions, plan: ExecutionPlan): Promise<string> {
+  const now = new Date().toISOString();
+  if (options.runId) {
+    const existing = await storage.getRun(options.runId);
+    if (existing) {
+      const moved = await storage.transitionRun(options.runId, ["QUEUED", "STARTING"], "STARTED", { startedAt: now });
+      if (!moved) {
+        throw new TributaryError(`run ${options.runId} is ${existing.status}; only a QUEUED or STARTING run can start`);
+      }
+      return options.runId;
+    }
+  }
+  const runId = options.runId ?? randomUUID();
+  await storage.createRun({
+    runId,
+    status: "STARTED",
+    selection: options.selection,
+    assetKeys: [...plan.assetKeys],
+    tags: options.tags ?? {},
+    runKey: options.runKey ?? null,
+    instigator: options.instigator ?? null,
+  });
+  await storage.updateRun(runId, { startedAt: now });
+  return runId;
+}
+
+type StepState = "pending" | "running" | StepStatus;
+
+class RunExecution {
+  private readonly writer: BufferedEventWriter;
+  private readonly resources: RunResources;
+  private readonly maxConcurrency: number;
+  private readonly signal: AbortSignal;
+  private readonly steps = new Map<string, PlannedStep>();
+  private readonly state = new Map<string, StepState>();
+  private readonly waitingOn = new Map<string, number>();
+  private readonly results = new Map<string, StepResult>();
+  /** Values computed in this run, kept until their last in-run consumer has read them. */
+  private readonly values = new Map<string, unknown>();
+  private readonly consumersLeft = new Map<string, number>();
+  private readonly ready: string[] = [];
+  private readyIndex = 0;
+  private running = 0;
+  private canceled = false;
+  /** Steps given up on after a cancel: their late completion must not touch the counters. */
+  private readonly abandoned = new Set<string>();
+  private finish!: () => void;
+
+  constructor(
+    private readonly graph: AssetGraph,
+    private readonly plan: ExecutionPlan,
+    private readonly runId: string,
+    private readonly options: InProcessRunOptions,
+  ) {
+    this.writer = new BufferedEventWriter(options.storage);
+    this.maxConcurrency = Math.max(
+      1,
+      options.maxConcurrency ?? options.definitions.executor.maxConcurrency ?? Math.max(2, os.availableParallelism()),
+    );
+    this.signal = options.signal ?? new AbortController().signal;
+    this.resources = new RunResources(
+      options.definitions.resources,
+      { io_manager: filesystemIOManager({ baseDir: options.storageDir }) },
+      runId,
+      (key) => this.logger(null, `resource ${key}`),
+    );
+    for (const step of plan.steps) {
+      this.steps.set(step.stepKey, step);
+      this.state.set(step.stepKey, "pending");
+      this.waitingOn.set(step.stepKey, step.upstreamSteps.length);
+      if (step.upstreamSteps.length === 0) this.ready.push(step.stepKey);
+      for (const dep of step.definition.deps) {
+        const producer = graph.assets.get(dep)?.stepKey;
+        if (producer !== undefined && producer !== step.stepKey && step.upstreamSteps.includes(producer)) {
+          this.consumersLeft.set(dep, (this.consumersLeft.get(dep) ?? 0) + 1);
+        }
+      }
+    }
+  }
+
+  async execute(): Promise<RunResult> {
+    const started = Date.now();
+    this.emit("RUN_START", null, "info", `Run started: ${this.plan.steps.length} steps for "${this.plan.selection}"`, {
+      selection: this.plan.selection,
+      steps: this.plan.steps.map((step) => step.stepKey),
+      maxConcurrency: this.maxConcurrency,
+    });
+    const onAbort = () => this.cancel();
+    this.signal.addEventListener("abort", onAbort, { once: true });
+    if (this.signal.aborted) this.cancel();
+
+    await new Promise<void>((resolve) => {
+      this.finish = resolve;
+      this.pump();
+    });
+    this.signal.removeEventListener("abort", onAbort);
+
+    for (const [stepKey, state] of this.state) {
+      if (state === "pending") this.endStep(stepKey, "CANCELED", 0, "the run was canceled before this step started");
+    }
+    for (const { key, error } of await this.resources.teardownAll()) {
+      this.emit("LOG", null, "error", `Tearing down resource "${key}" failed: ${describeThrown(error)}`, {
+        error: serializeError(error),
+      });
+    }
+
+    const steps = this.plan.steps.map((step) => this.results.get(step.stepKey)!);
+    const status: RunResult["status"] = this.canceled
+      ? "CANCELED"
+      : steps.every((step) => step.status === "SUCCESS")
+        ? "SUCCESS"
+        : "FAILURE";
+    const failed = steps.filter((step) => step.status === "FAILURE").map((step) => step.key);
+    const summary =
+      status === "SUCCESS"
+        ? `Run succeeded: ${steps.length} steps in ${Date.now() - started} ms`
+        : status === "CANCELED"
+          ? "Run canceled"
+          : `Run failed: ${failed.length} step(s) failed (${failed.slice(0, 5).join(", ")}${failed.length > 5 ? ", ..." : ""})`;
+    this.emit(`RUN_${status}` as RunEventType, null, status === "SUCCESS" ? "info" : "error", summary, {
+      durationMs: Date.now() - started,
+    });
+    await this.writer.flush();
+    await this.writer.close();
+    await this.options.storage.updateRun(this.runId, {
+      status,
+      endedAt: new Date().toISOString(),
+      error: status === "SUCCESS" ? null : summary,
+    });
+    return { runId: this.runId, status, steps };
+  }
+
+  /** Starts ready steps while there is room; ends the run when nothing runs and nothing can start. */
+  private pump(): void {
+    while (!this.canceled && this.running < this.maxConcurrency && this.readyIndex < this.ready.length) {
+      const stepKey = this.ready[this.readyIndex++]!;
+      if (this.state.get(stepKey) !== "pending") continue;
+      this.running++;
+      this.state.set(stepKey, "running");
+      void this.runStep(this.steps.get(stepKey)!).then(
+        () => {
+          if (!this.abandoned.has(stepKey)) this.afterStep();
+        },
+        (error: unknown) => {
+          if (this.abandoned.has(stepKey)) return;
+          // runStep reports its own failures; reaching here is a bug in the executor, not user code.
+          if (this.state.get(stepKey) === "running") {
+            this.endStep(stepKey, "FAILURE", 0, `internal error: ${describeThrown(error)}`, error);
+          }
+          this.afterStep();
+        },
+      );
+    }
+    if (this.running === 0 && (this.canceled || this.readyIndex >= this.ready.length)) this.finish();
+  }
+
+  private afterStep(): void {
+    this.running--;
+    // Let a burst of finishing steps settle before starting more: keeps deep recursion off the stack.
+    if (this.readyIndex < this.ready.length || this.running === 0) queueMicrotask(() => this.pump());
+  }
+
+  private cancel(): void {
+    if (this.canceled) return;
+    this.canceled = true;
+    this.emit("RUN_CANCELING", null, "warn", "Cancel requested: no new step starts; running steps are signalled");
+    if (this.running > 0) {
+      // Steps that ignore ctx.signal cannot be stopped in-process; do not wait for them forever.
+      setTimeout(() => {
+        for (const [stepKey, state] of this.state) {
+          if (state !== "running") continue;
+          this.abandoned.add(stepKey);
+          this.recordStepEnd(stepKey, "CANCELED", 0, "the step did not stop after the run was canceled");
+        }
+        this.running = 0;
+        this.pump();
+      }, CANCEL_GRACE_MS).unref();
+    } else {
+      queueMicrotask(() => this.pump());
+    }
+  }
+
+  private async runStep(step: PlannedStep): Promise<void> {
+    const definition = step.definition.definition;
+    const startedAt = Date.now();
+    this.emit("STEP_START", step.stepKey, "debug", `Started ${step.stepKey}`, {
+      outputKeys: step.outputKeys,
+      timeoutMs: definition.timeoutMs ?? null,
+    });
+    let inputs: Record<string, unknown>;
+    let resources: Record<string, unknown>;
+    try {
+      resources = await this.resources.getAll(definition.resources);
+      inputs = await this.loadInputs(step);
+    } catch (error) {
+      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(error), error);
+      return;
+    }
+    const outcome = await runWithRetries({
+      stepKey: step.stepKey,
+      fn: definition.fn,
+      inputs,
+      resources,
+      log: this.logger(step.stepKey),
+      runId: this.runId,
+      retry: definition.retry,
+      timeoutMs: definition.timeoutMs,
+      runSignal: this.signal,
+      onRetry: (attempt, delayMs, error) =>
+        this.emit("STEP_RETRY", step.stepKey, "warn", `Retrying ${step.stepKey} (attempt ${attempt}) in ${delayMs} ms: ${describeThrown(error)}`, {
+          attempt,
+          delayMs,
+          error: serializeError(error),
+        }),
+    });
+    this.releaseInputs(step);
+    if (this.state.get(step.stepKey) !== "running") return; // given up on after a cancel
+    if (outcome.kind === "canceled") {
+      this.endStep(step.stepKey, "CANCELED", Date.now() - startedAt, "the run was canceled");
+      return;
+    }
+    if (outcome.kind === "failure") {
+      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(outcome.error), outcome.error);
+      return;
+    }
+    try {
+      const blockingFailures = await this.storeOutputs(step, outcome.value, outcome.metadata, resources);
+      if (blockingFailures.length > 0) {
+        const reason = `blocking check failed: ${blockingFailures.join(", ")}`;
+        this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, reason);
+        return;
+      }
+    } catch (error) {
+      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(error), error);
+      return;
+    }
+    this.endStep(step.stepKey, "SUCCESS", Date.now() - startedAt);
+  }
+
+  private async loadInputs(step: PlannedStep): Promise<Record<string, unknown>> {
+    const inputs: Record<string, unknown> = {};
+    const external = new Set(step.externalInputs);
+    for (const dep of step.definition.deps) {
+      if (!external.has(dep)) {
+        inputs[dep] = this.values.get(dep);
+        continue;
+      }
+      const node = this.graph.assets.get(dep);
+      const manager = await this.ioManager(node?.ioManager ?? "io_manager");
+      try {
+        inputs[dep] = await manager.loadInput({
+          assetKey: dep,
+          downstreamKey: step.stepKey,
+          runId: this.runId,
+          partitionKey: null,
+          definitionMetadata: node?.metadata ?? {},
+          log: this.logger(step.stepKey),
+        });
+      } catch (error) {
+        throw new UserCodeError(`loading input "${dep}" of "${step.stepKey}"`, error);
+      }
+    }
+    return inputs;
+  }
+
+  private releaseInputs(step: PlannedStep): void {
+    for (const dep of step.definition.deps) {
+      const left = this.consumersLeft.get(dep);
+      if (left === undefined) continue;
+      if (left <= 1) {
+        this.consumersLeft.delete(dep);
+        this.values.delete(dep);
+      } else {
+        this.consumersLeft.set(dep, left - 1);
+      }
+    }
+  }
+
+  /** Stores each output, records its materialization, runs its checks. Returns failed blocking checks. */
+  private async storeOutputs(
+    step: PlannedStep,
+    value: unknown,
+    userMetadata: Record<string, unknown>,
+    resources: Record<string, unknown>,
+  ): Promise<string[]> {
+    const definition = step.definition.definition;
+    let outputs: [string, unknown][];
+    if (isMultiAsset(definition)) {
+      if (value === null || typeof value !== "object") {
+        throw new TributaryError(
+          `multiAsset "${step.stepKey}" must return an object with one entry per output (${step.outputKeys.join(", ")})`,
+        );
+      }
+      const missing = step.outputKeys.filter((key) => !(key in (value as object)));
+      if (missing.length > 0) {
+        throw new TributaryError(`multiAsset "${step.stepKey}" returned no value for ${missing.map((k) => `"${k}"`).join(", ")}`, {
+          hint: "Return an object with every key of `outs`.",
+        });
+      }
+      outputs = step.outputKeys.map((key) => [key, (value as Record<string, unknown>)[key]]);
+    } else {
+      outputs = [[step.stepKey, value]];
+    }
+
+    const blockingFailures: string[] = [];
+    for (const [assetKey, outputValue] of outputs) {
+      const node = this.graph.assets.get(assetKey)!;
+      const manager = await this.ioManager(node.ioManager);
+      let stored: void | Record<string, unknown>;
+      try {
+        stored = await manager.handleOutput(
+          { assetKey, runId: this.runId, partitionKey: null, definitionMetadata: node.metadata, log: this.logger(step.stepKey) },
+          outputValue,
+        );
+      } catch (error) {
+        throw new UserCodeError(`storing "${assetKey}" with I/O manager "${node.ioManager}"`, error);
+      }
+      const materialization: MaterializationData = {
+        assetKey,
+        metadata: { ...(stored ?? {}), ...userMetadata },
+        partition: null,
+        codeVersion: node.codeVersion ?? null,
+      };
+      this.emit("ASSET_MATERIALIZATION", step.stepKey, "info", `Materialized ${assetKey}`, { ...materialization });
+      if ((this.consumersLeft.get(assetKey) ?? 0) > 0) this.values.set(assetKey, outputValue);
+
+      for (const check of node.checks) {
+        let verdict: { passed: boolean; description?: string; metadata: Record<string, unknown> };
+        try {
+          verdict = normalizeOutcome(
+            await check.evaluate({ value: outputValue, assetKey, runId: this.runId, log: this.logger(step.stepKey), resources }),
+          );
+        } catch (error) {
+          verdict = { passed: false, metadata: { error: serializeError(error) }, description: `the check threw: ${describeThrown(error)}` };
+        }
+        const evaluation: CheckEvaluationData = {
+          assetKey,
+          checkName: check.name,
+          passed: verdict.passed,
+          severity: check.severity,
+          blocking: check.blocking,
+          metadata: verdict.metadata,
+        };
+        const description = verdict.description ?? check.description;
+        if (description !== undefined) evaluation.description = description;
+        const level: LogLevel = verdict.passed ? "info" : check.severity === "ERROR" ? "error" : "warn";
+        this.emit("ASSET_CHECK_EVALUATION", step.stepKey, level, `Check ${check.name} on ${assetKey} ${verdict.passed ? "passed" : "failed"}`, {
+          ...evaluation,
+        });
+        if (!verdict.passed && check.blocking && check.severity === "ERROR") blockingFailures.push(`${check.name} on ${assetKey}`);
+      }
+    }
+    return blockingFailures;
+  }
+
+  private readonly ioManagers = new Map<string, Promise<IOManager>>();
+
+  private ioManager(key: string): Promise<IOManager> {
+    let manager = this.ioManagers.get(key);
+    if (!manager) {
+      manager = this.resources.get(key).then((value) => {
+        if (!isIOManager(value)) {
+          throw new TributaryError(`resource "${key}" is used as an I/O manager but has no handleOutput/loadInput methods`, {
+            hint: "Provide an IOManager (see docs/io-managers.md) under that key.",
+          });
+        }
+        return value;
+      });
+      this.ioManagers.set(key, manager);
+    }
+    return manager;
+  }
+
+  /** Records how a step ended and schedules (or skips) what depends on it. */
+  private endStep(stepKey: string, status: StepStatus, durationMs: number, error?: string, thrown?: unknown): void {
+    this.recordStepEnd(stepKey, status, durationMs, error, thrown);
+    const step = this.steps.get(stepKey)!;
+    if (status === "SUCCESS") {
+      for (const down of step.downstreamSteps) {
+        const left = this.waitingOn.get(down)! - 1;
+        this.waitingOn.set(down, left);
+        if (left === 0 && this.state.get(down) === "pending") this.ready.push(down);
+      }
+    } else if (status === "FAILURE" || status === "SKIPPED") {
+      this.skipDownstream(step, status === "FAILURE" ? `upstream step "${stepKey}" failed` : `upstream step "${stepKey}" was skipped`);
+    }
+  }
+
+  private recordStepEnd(stepKey: string, status: StepStatus, durationMs: number, error?: string, thrown?: unknown): void {
+    this.state.set(stepKey, status);
+    const result: StepResult = { key: stepKey, status, durationMs };
+    if (error !== undefined) result.error = error;
+    this.results.set(stepKey, result);
+    const data: Record<string, unknown> = { durationMs };
+    if (thrown !== undefined) data.error = serializeError(thrown);
+    else if (error !== undefined) data.reason = error;
+    const message =
+      status === "SUCCESS" ? `Finished ${stepKey} in ${durationMs} ms` : `${stepKey}: ${status.toLowerCase()}${error ? `: ${error}` : ""}`;
+    const type: RunEventType = status === "SUCCESS" ? "STEP_SUCCESS" : status === "FAILURE" ? "STEP_FAILURE" : status === "SKIPPED" ? "STEP_SKIPPED" : "STEP_CANCELED";
+    this.emit(type, stepKey, status === "SUCCESS" ? "info" : status === "FAILURE" ? "error" : "warn", message, data);
+  }
+
+  /** Skips everything downstream of a failed step; iterative, as chains may be 10,000 steps long. */
+  private skipDownstream(step: PlannedStep, reason: string): void {
+    const queue: [string, string][] = step.downstreamSteps.map((down) => [down, reason]);
+    for (let index = 0; index < queue.length; index++) {
+      const [down, why] = queue[index]!;
+      if (this.state.get(down) !== "pending") continue;
+      this.recordStepEnd(down, "SKIPPED", 0, why);
+      for (const next of this.steps.get(down)!.downstreamSteps) queue.push([next, `upstream step "${down}" was skipped`]);
+    }
+  }
+
+  private emit(type: RunEventType, stepKey: string | null, level: LogLevel, message: string, data?: Record<string, unknown>): void {
+    const event: RunEvent = { runId: this.runId, timestamp: new Date().toISOString(), type, stepKey, level, message, data: data ?? null };
+    this.writer.write(event);
+    if (this.options.onEvent) {
+      try {
+        this.options.onEvent(event);
+      } catch {
+        // A progress display must never break a run.
+      }
+    }
+  }
+
+  private logger(stepKey: string | null, prefix?: string): Logger {
+    const log = (level: LogLevel) => (message: string, data?: Record<string, unknown>) =>
+      this.emit("LOG", stepKey, level, prefix ? `${prefix}: ${message}` : String(message), data);
+    return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+  }
+}

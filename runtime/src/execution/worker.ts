@@ -1,0 +1,252 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { TributaryError } from "../errors";
+import type { StorageConfig } from "../storage";
+import type { Storage } from "../storage/port";
+import { FINAL_RUN_STATUSES, type RunEvent, type StepStatus } from "../types";
+import type { RunOptions, RunResult, StepResult } from "./api";
+import type { ParentMessage, WorkerMessage } from "./workerProtocol";
+
+/** Options of {@link launchRunInWorker}. */
+export interface WorkerRunOptions extends RunOptions {
+  /** The project folder (where tributary.yaml or definitions.ts is found). */
+  projectDir: string;
+  /** Storage the worker opens (the same database the caller uses). */
+  storageConfig: StorageConfig;
+  /** The caller's storage, used to record the run's end when the worker dies. */
+  storage: Storage;
+  /** Heap limit of the worker (MB); Node's default when omitted. */
+  maxOldSpaceMb?: number;
+  /** A worker silent for this long (no heartbeat, no event) is killed. @defaultValue 60000 */
+  unresponsiveMs?: number;
+  /** Extra time a step may overrun its timeoutMs before the worker is presumed stuck and killed. @defaultValue 5000 */
+  timeoutGraceMs?: number;
+  /** Time a canceled worker has to stop by itself before it is killed. @defaultValue 10000 */
+  cancelGraceMs?: number;
+}
+
+/**
+ * Executes a run in a worker process of its own. Whatever user code does (throws, exits, hangs,
+ * exhausts memory) the caller gets a RunResult: a dead worker's run ends FAILURE with the reason, and
+ * the steps it was running fail with that reason too.
+ *
+ * Rejects only when the run cannot start: a selection that does not parse or selects nothing
+ * (`usage: true` errors) or project code that does not load.
+ */
+export function launchRunInWorker(options: WorkerRunOptions): Promise<RunResult> {
+  return new WorkerRun(options).start();
+}
+
+/** Error from a worker that could not start the run; `usage` marks a bad selection. */
+export class RunStartError extends TributaryError {
+  constructor(
+    message: string,
+    readonly usage: boolean,
+    hint?: string,
+  ) {
+    super(message, hint === undefined ? undefined : { hint });
+  }
+}
+
+class WorkerRun {
+  private readonly runId: string;
+  private child!: ChildProcess;
+  private result: RunResult | undefined;
+  private fatal: RunStartError | undefined;
+  private killedBecause: string | undefined;
+  private runStarted = false;
+  private plannedSteps: string[] = [];
+  private readonly stepStates = new Map<string, { status: StepStatus | "running"; startedAt: number; durationMs: number; error?: string }>();
+  private readonly stepTimers = new Map<string, NodeJS.Timeout>();
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private stderrTail = "";
+
+  constructor(private readonly options: WorkerRunOptions) {
+    this.runId = options.runId ?? randomUUID();
+  }
+
+  start(): Promise<RunResult> {
+    const entry = path.join(__dirname, `workerMain${path.extname(__filename)}`);
+    const execArgv = [...process.execArgv, "--enable-source-maps"];
+    if (this.options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${this.options.maxOldSpaceMb}`);
+    this.child = fork(entry, [], {
+      cwd: this.options.projectDir,
+      execArgv,
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
+      serialization: "advanced",
+    });
+    this.child.stderr?.on("data", (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);
+    });
+    this.child.on("message", (message: WorkerMessage) => this.onMessage(message));
+    this.armSilenceTimer();
+    const onAbort = () => this.cancel();
+    this.options.signal?.addEventListener("abort", onAbort, { once: true });
+
+    const start: ParentMessage = {
+      type: "start",
+      runId: this.runId,
+      projectDir: this.options.projectDir,
+      storage: this.options.storageConfig,
+      selection: this.options.selection,
+      tags: this.options.tags ?? {},
+      instigator: this.options.instigator ?? null,
+      runKey: this.options.runKey ?? null,
+      maxConcurrency: this.options.maxConcurrency,
+    };
+    this.child.send(start);
+    if (this.options.signal?.aborted) this.cancel();
+
+    return new Promise<RunResult>((resolve, reject) => {
+      this.child.on("exit", (code, signal) => {
+        this.options.signal?.removeEventListener("abort", onAbort);
+        this.clearTimers();
+        if (this.result) return resolve(this.result);
+        if (this.fatal && !this.runStarted) return reject(this.fatal);
+        this.recordCrash(code, signal).then(resolve, reject);
+      });
+      this.child.on("error", (error) => {
+        this.killedBecause ??= `the worker process could not be started: ${error.message}`;
+      });
+    });
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    this.armSilenceTimer();
+    if (message.type === "events") {
+      for (const event of message.events) this.track(event);
+    } else if (message.type === "result") {
+      this.result = message.result;
+    } else if (message.type === "fatal") {
+      const { error } = message;
+      this.fatal = new RunStartError(error.message, error.usage === true, error.hint);
+      if (error.stack && !error.usage) this.fatal.stack = error.stack;
+    }
+  }
+
+  /** Follows the run from its events: for live progress, and to know what to fail if the worker dies. */
+  private track(event: RunEvent): void {
+    if (event.type === "RUN_START") {
+      this.runStarted = true;
+      const steps = (event.data?.steps as string[] | undefined) ?? [];
+      this.plannedSteps = steps;
+    } else if (event.stepKey) {
+      this.trackStep(event, event.stepKey);
+    }
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A progress display must never break a run.
+    }
+  }
+
+  private trackStep(event: RunEvent, stepKey: string): void {
+    const ended: Partial<Record<RunEvent["type"], StepStatus>> = {
+      STEP_SUCCESS: "SUCCESS",
+      STEP_FAILURE: "FAILURE",
+      STEP_SKIPPED: "SKIPPED",
+      STEP_CANCELED: "CANCELED",
+    };
+    if (event.type === "STEP_START") {
+      this.stepStates.set(stepKey, { status: "running", startedAt: Date.now(), durationMs: 0 });
+      const timeoutMs = event.data?.timeoutMs;
+      if (typeof timeoutMs === "number") {
+        const grace = this.options.timeoutGraceMs ?? 5_000;
+        this.stepTimers.set(
+          stepKey,
+          setTimeout(() => {
+            this.kill(`step "${stepKey}" overran its timeout of ${timeoutMs} ms and the worker stopped responding, so it was killed`);
+          }, timeoutMs + grace),
+        );
+      }
+    } else if (ended[event.type]) {
+      const state = this.stepStates.get(stepKey);
+      const status = ended[event.type]!;
+      const durationMs = typeof event.data?.durationMs === "number" ? event.data.durationMs : 0;
+      this.stepStates.set(stepKey, { status, startedAt: state?.startedAt ?? 0, durationMs });
+      clearTimeout(this.stepTimers.get(stepKey));
+      this.stepTimers.delete(stepKey);
+    }
+  }
+
+  private cancel(): void {
+    if (!this.child.connected) return;
+    this.child.send({ type: "cancel" } satisfies ParentMessage);
+    setTimeout(() => this.kill("the worker did not stop after the run was canceled"), this.options.cancelGraceMs ?? 10_000).unref();
+  }
+
+  private kill(reason: string): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.killedBecause ??= reason;
+    this.child.kill("SIGKILL");
+  }
+
+  private armSilenceTimer(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    const limit = this.options.unresponsiveMs ?? 60_000;
+    this.silenceTimer = setTimeout(() => this.kill(`the worker sent no heartbeat for ${limit} ms`), limit);
+  }
+
+  private clearTimers(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    for (const timer of this.stepTimers.values()) clearTimeout(timer);
+  }
+
+  /** The worker died without a result: fail the run and its unfinished steps, in storage too. */
+  private async recordCrash(code: number | null, signal: NodeJS.Signals | null): Promise<RunResult> {
+    const outOfMemory = /heap out of memory|Reached heap limit|Allocation failed/i.test(this.stderrTail);
+    const reason =
+      this.killedBecause ??
+      (outOfMemory
+        ? "the worker ran out of memory (JavaScript heap); raise its memory or process less data per step"
+        : signal
+          ? `the worker process was killed by ${signal}`
+          : `the worker process exited with code ${code} before the run finished`);
+    const canceled = this.options.signal?.aborted === true;
+    const steps: StepResult[] = [];
+    const events: RunEvent[] = [];
+    const now = new Date().toISOString();
+    const event = (type: RunEvent["type"], stepKey: string | null, message: string, data: Record<string, unknown>): RunEvent => ({
+      runId: this.runId,
+      timestamp: now,
+      type,
+      stepKey,
+      level: "error",
+      message,
+      data,
+    });
+    for (const stepKey of this.plannedSteps) {
+      const state = this.stepStates.get(stepKey);
+      if (state && state.status !== "running") {
+        const result: StepResult = { key: stepKey, status: state.status, durationMs: state.durationMs };
+        steps.push(result);
+        continue;
+      }
+      const status: StepStatus = canceled ? "CANCELED" : state ? "FAILURE" : "SKIPPED";
+      const why = state ? reason : `not started: ${reason}`;
+      steps.push({ key: stepKey, status, durationMs: state ? Date.now() - state.startedAt : 0, error: why });
+      events.push(event(`STEP_${status}` as RunEvent["type"], stepKey, `${stepKey}: ${why}`, { reason: why }));
+    }
+    const status = canceled ? "CANCELED" : "FAILURE";
+    events.push(event(`RUN_${status}`, null, `Run ${status === "CANCELED" ? "canceled" : "failed"}: ${reason}`, { reason }));
+    const run = await this.options.storage.getRun(this.runId);
+    if (run && !FINAL_RUN_STATUSES.includes(run.status)) {
+      await this.options.storage.appendEvents(events);
+      await this.options.storage.updateRun(this.runId, { status, endedAt: now, error: reason });
+    } else if (!run) {
+      // The worker died before it recorded the run: there is nothing to fail but the caller's call.
+      if (this.fatal) throw this.fatal;
+      throw new RunStartError(`the run could not start: ${reason}`, false);
+    }
+    for (const e of events) {
+      try {
+        this.options.onEvent?.(e);
+      } catch {
+        // ignore display errors
+      }
+    }
+    return { runId: this.runId, status, steps, error: reason };
+  }
+}

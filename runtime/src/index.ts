@@ -1,0 +1,103 @@
+/**
+ * `tributary`: asset-based orchestration for data warehouses, in TypeScript.
+ *
+ * This file is the package's whole public surface; internals are not re-exported.
+ *
+ * @example
+ * ```ts
+ * import { asset, definitions } from "tributary";
+ *
+ * export const rawOrders = asset({ key: "raw_orders", group: "raw" }, async () => loadCsv("orders.csv"));
+ * export const stgOrders = asset(
+ *   { key: "stg_orders", group: "staging", deps: [rawOrders] },
+ *   async ({ inputs }) => inputs.raw_orders.map(cleanOrder),
+ * );
+ * export default definitions({ assets: [rawOrders, stgOrders] });
+ * ```
+ * @packageDocumentation
+ */
+
+// Definitions: what user code declares.
+export {
+  asset,
+  DEFAULT_GROUP,
+  DEFAULT_IO_MANAGER_KEY,
+  type AssetDefinition,
+  type AssetDep,
+  type AssetFunction,
+  type AssetMetadataSpec,
+  type AssetSpec,
+  type InputsOf,
+  type RetryPolicy,
+} from "./definitions/asset";
+export {
+  multiAsset,
+  type MultiAssetDefinition,
+  type MultiAssetOut,
+  type MultiAssetOutSpec,
+  type MultiAssetSpec,
+} from "./definitions/multiAsset";
+export {
+  assetCheck,
+  type AssetCheckDefinition,
+  type AssetLike,
+  type CheckContext,
+  type CheckOptions,
+  type CheckOutcome,
+  type CheckSpec,
+} from "./definitions/checks";
+export { acceptedValues, freshness, notNull, rowCountBetween, rowsSatisfy, unique } from "./checks/builtins";
+export { defineAssetJob, type JobDefinition, type SelectionInput } from "./definitions/job";
+export { schedule, type CatchUpPolicy, type ScheduleDefinition } from "./definitions/schedule";
+export {
+  sensor,
+  type RunRequest,
+  type SensorContext,
+  type SensorDefinition,
+  type SensorResult,
+  type SkipReason,
+} from "./definitions/sensor";
+export {
+  EnvVar,
+  resource,
+  type ConfigValue,
+  type EnvVarRef,
+  type ResolvedConfig,
+  type ResourceDefinition,
+  type ResourceSetupContext,
+} from "./definitions/resource";
+export type { InputContext, IOManager, OutputContext } from "./definitions/ioManager";
+export type { AssetContext, Logger, Resources, ResourcesOf, ResourceValue } from "./definitions/context";
+export { definitions, type Definitions, type DefinitionsSpec, type ExecutorSettings } from "./definitions/definitions";
+
+// Selections.
+export { AssetSelection, parseSelection, resolveSelection } from "./selection";
+
+// I/O managers and resources shipped with the package.
+export { filesystemIOManager, memoryIOManager, postgresTableIOManager, sqliteTableIOManager } from "./io";
+export { postgresResource } from "./resources/postgres";
+
+// Graph, execution and storage, for tools and tests that drive runs from code.
+export { AssetGraph, type AssetNode } from "./graph/assetGraph";
+export { validateGraph, type DefinitionProblem } from "./graph/validate";
+export { executeInProcess } from "./execution/executor";
+export { launchRunInWorker, RunStartError, type WorkerRunOptions } from "./execution/worker";
+export type { InProcessRunOptions, RunOptions, RunResult, StepResult } from "./execution/api";
+export { openStorage, storageConfigFromUrl, type StorageConfig } from "./storage";
+export type { Storage } from "./storage/port";
+
+// Errors users act on.
+export {
+  CodeLoadError,
+  ConfigError,
+  DefinitionError,
+  Failure,
+  RetryRequested,
+  SelectionSyntaxError,
+  StorageVersionError,
+  TributaryError,
+  UserCodeError,
+} from "./errors";
+
+// The vocabulary of runs and events.
+export type * from "./types";
