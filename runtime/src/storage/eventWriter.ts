@@ -20,6 +20,11 @@ export interface BufferedEventWriterOptions {
    * @defaultValue 50
    */
   maxDelayMs?: number;
+  /**
+   * Called with each batch once it is durable, in order. A worker forwards events to its parent from
+   * here, so the parent never shows a step as done that a crash could still erase. Must not throw.
+   */
+  onWritten?: (events: RunEvent[]) => void;
 }
 
 /**
@@ -44,6 +49,7 @@ export class BufferedEventWriter {
   private readonly storage: Pick<Storage, "appendEvents">;
   private readonly maxBatchSize: number;
   private readonly maxDelayMs: number;
+  private readonly onWritten: ((events: RunEvent[]) => void) | undefined;
   private buffer: RunEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
@@ -54,6 +60,7 @@ export class BufferedEventWriter {
     this.storage = storage;
     this.maxBatchSize = options.maxBatchSize ?? 200;
     this.maxDelayMs = options.maxDelayMs ?? 50;
+    this.onWritten = options.onWritten;
     if (!(this.maxBatchSize >= 1)) throw new RangeError(`maxBatchSize must be at least 1, got ${this.maxBatchSize}`);
     if (!(this.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be 0 or more, got ${this.maxDelayMs}`);
   }
@@ -137,6 +144,11 @@ export class BufferedEventWriter {
           },
         );
         return;
+      }
+      try {
+        this.onWritten?.(batch);
+      } catch {
+        // A listener's failure must not turn a durable write into a failed one.
       }
     }
   }

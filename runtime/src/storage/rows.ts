@@ -196,19 +196,20 @@ export function nowIso(): string {
  * `data.assetKey` (and `checkName`, `passed`, `severity`) on materialization and check events.
  */
 export function validateRunEvent(event: RunEvent): void {
-  const where = `event ${event.type} of run ${event.runId}${event.stepKey ? ` (step ${event.stepKey})` : ""}`;
+  // Built only when reporting: this runs for every event of every batch.
+  const where = () => `event ${event.type} of run ${event.runId}${event.stepKey ? ` (step ${event.stepKey})` : ""}`;
   if (typeof event.runId !== "string" || event.runId === "") {
     throw new TributaryError(`An event has no runId (type ${String(event.type)})`, {
       hint: "Every event must name the run it belongs to.",
     });
   }
   if (typeof event.timestamp !== "string") {
-    throw new TributaryError(`${where} has no ISO 8601 timestamp`, { hint: "Use new Date().toISOString()." });
+    throw new TributaryError(`${where()} has no ISO 8601 timestamp`, { hint: "Use new Date().toISOString()." });
   }
   if (event.type === "ASSET_MATERIALIZATION") {
     const data = event.data as Partial<MaterializationData> | null | undefined;
     if (!data || typeof data.assetKey !== "string") {
-      throw new TributaryError(`${where} has no data.assetKey`, {
+      throw new TributaryError(`${where()} has no data.assetKey`, {
         hint: "ASSET_MATERIALIZATION events carry MaterializationData ({ assetKey, metadata }).",
       });
     }
@@ -222,7 +223,7 @@ export function validateRunEvent(event: RunEvent): void {
       typeof data.passed !== "boolean" ||
       (data.severity !== "WARN" && data.severity !== "ERROR")
     ) {
-      throw new TributaryError(`${where} has incomplete check data`, {
+      throw new TributaryError(`${where()} has incomplete check data`, {
         hint: "ASSET_CHECK_EVALUATION events carry CheckEvaluationData ({ assetKey, checkName, passed, severity, blocking, metadata }).",
       });
     }
