@@ -73,6 +73,13 @@ describe("selection syntax errors", () => {
     assert.throws(() => parseSelection(deepNot), SelectionSyntaxError);
   });
 
+  it("reports a selection that is not a string (from JSON or YAML) as a syntax error", () => {
+    for (const notAString of [5, null, undefined, { select: "a" }]) {
+      assert.throws(() => parseSelection(notAString as unknown as string), (error: unknown) =>
+        error instanceof SelectionSyntaxError && /expected a selection string/.test(error.message));
+    }
+  });
+
   it("accepts nesting as deep as people write by hand", () => {
     assert.equal(parseSelection("(".repeat(50) + "a" + ")".repeat(50)).type, "key");
   });

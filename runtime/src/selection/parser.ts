@@ -40,6 +40,11 @@ const DIGITS = /^[0-9]+$/;
  * // { type: "and", operands: [{ type: "traversal", up: "all", down: null, ... }, { type: "group", ... }], ... }
  */
 export function parseSelection(text: string): SelectionAst {
+  if (typeof text !== "string") {
+    // JSON bodies and YAML configs can hand us anything; say so as a syntax error (a 4xx, not a 500).
+    throw new SelectionSyntaxError(`expected a selection string, got ${text === null ? "null" : typeof text}`, String(text), 0,
+      'pass a string such as "+stg_orders" or "*"');
+  }
   return new Parser(text).parseWhole();
 }
 
