@@ -1,0 +1,106 @@
+/** `tributary assets list`: the graph, with each asset's latest materialization and check status. */
+import { relative } from "node:path";
+import type { AssetNode } from "../graph/assetGraph";
+import { loadProject } from "../loader/loadDefinitions";
+import { findProjectConfig } from "../loader/config";
+import { openStorage } from "../storage";
+import type { CheckResultRecord, MaterializationRecord } from "../types";
+import { parseCommandArgs } from "./args";
+import { EXIT_OK, UsageError, stylesFor, type CliContext } from "./context";
+import { formatTable, formatTime } from "./table";
+
+export const ASSETS_HELP = `Usage: tributary assets list [--json]
+
+Lists the project's assets (this loads its code) with their latest materialization and the status
+of their checks, read from storage.
+
+--json prints an array of {"key","group","deps","description","kinds","file","line",
+"latestMaterialization": null | {"runId","timestamp","metadata"},
+"checkStatus": "PASSED"|"FAILED"|"WARNING"|"NOT_EVALUATED"|"NONE",
+"checks": [{"name","severity","blocking","passed": true|false|null,"runId","timestamp"}]}.`;
+
+/** Summary of an asset's checks: FAILED (an ERROR check failed), WARNING (a WARN one did), ... */
+export type CheckStatus = "PASSED" | "FAILED" | "WARNING" | "NOT_EVALUATED" | "NONE";
+
+/** Runs `assets <list>`. */
+export async function assetsCommand(args: string[], context: CliContext): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== "list") {
+    throw new UsageError(sub === undefined ? "assets: missing subcommand" : `assets: unknown subcommand "${sub}"`, {
+      hint: "Use `tributary assets list`.",
+    });
+  }
+  const { values } = parseCommandArgs("assets list", rest, { json: { type: "boolean" } }, 0);
+  const config = findProjectConfig(context.cwd, context.env);
+  const project = await loadProject(config);
+  const storage = await openStorage(config.storage);
+  let materializations: MaterializationRecord[];
+  let checkResults: CheckResultRecord[];
+  try {
+    [materializations, checkResults] = await Promise.all([storage.getLatestMaterializations(), storage.getLatestCheckResults()]);
+  } finally {
+    await storage.close();
+  }
+  const latest = new Map(materializations.map((record) => [record.assetKey, record]));
+  const assets = [...project.graph.assets.values()].map((node) =>
+    assetToJson(node, latest.get(node.key), checkResults.filter((result) => result.assetKey === node.key), config.projectDir),
+  );
+
+  if (values["json"] === true) {
+    context.stdout.write(`${JSON.stringify(assets, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  const s = stylesFor(context.stdout, context.env);
+  const paint: Record<CheckStatus, (text: string) => string> = {
+    PASSED: s.green, FAILED: s.red, WARNING: s.yellow, NOT_EVALUATED: s.dim, NONE: s.dim,
+  };
+  const rows = assets.map((asset) => {
+    const checks = asset.checks;
+    const passed = checks.filter((check) => check.passed === true).length;
+    const checkText = asset.checkStatus === "NONE" ? "-" : `${asset.checkStatus.toLowerCase().replace("_", " ")} (${passed}/${checks.length})`;
+    return [
+      asset.key,
+      asset.group,
+      asset.latestMaterialization ? formatTime(asset.latestMaterialization.timestamp) : s.dim("never"),
+      paint[asset.checkStatus](checkText),
+      asset.deps.join(", "),
+    ];
+  });
+  context.stdout.write(formatTable(["ASSET", "GROUP", "LAST MATERIALIZED", "CHECKS", "DEPS"], rows));
+  return EXIT_OK;
+}
+
+function assetToJson(node: AssetNode, latest: MaterializationRecord | undefined, results: CheckResultRecord[], projectDir: string) {
+  const byName = new Map(results.map((result) => [result.checkName, result]));
+  const checks = node.checks.map((check) => {
+    const result = byName.get(check.name);
+    return {
+      name: check.name,
+      severity: check.severity,
+      blocking: check.blocking,
+      passed: result ? result.passed : null,
+      runId: result?.runId ?? null,
+      timestamp: result?.timestamp ?? null,
+    };
+  });
+  return {
+    key: node.key,
+    group: node.group,
+    deps: [...node.deps],
+    description: node.description ?? null,
+    kinds: [...node.kinds],
+    file: node.location ? relative(projectDir, node.location.file) : null,
+    line: node.location?.line ?? null,
+    latestMaterialization: latest ? { runId: latest.runId, timestamp: latest.timestamp, metadata: latest.metadata } : null,
+    checkStatus: checkStatusOf(checks),
+    checks,
+  };
+}
+
+function checkStatusOf(checks: { severity: string; passed: boolean | null }[]): CheckStatus {
+  if (checks.length === 0) return "NONE";
+  if (checks.some((check) => check.passed === false && check.severity === "ERROR")) return "FAILED";
+  if (checks.some((check) => check.passed === false)) return "WARNING";
+  if (checks.some((check) => check.passed === null)) return "NOT_EVALUATED";
+  return "PASSED";
+}

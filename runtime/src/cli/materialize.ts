@@ -1,0 +1,162 @@
+/** `tributary materialize --select SEL`: runs a selection, with live progress and a summary. */
+import { join } from "node:path";
+import type { RunResult } from "../execution/api";
+import { SelectionSyntaxError } from "../errors";
+import { findProjectConfig, describeStorage, type ProjectConfig } from "../loader/config";
+import { parseSelection } from "../selection";
+import { openStorage } from "../storage";
+import type { Storage } from "../storage/port";
+import { integerFlag, parseCommandArgs, selectionUsageError } from "./args";
+import { EXIT_FAILED, EXIT_OK, UsageError, type CliContext } from "./context";
+import { RunProgress } from "./progress";
+import { printRunSummary } from "./summary";
+
+export const MATERIALIZE_HELP = `Usage: tributary materialize --select SEL [options]
+
+Materializes the selected assets in a worker process and shows progress.
+
+Options:
+  -s, --select SEL     Assets to materialize (required): raw_orders, +stg_orders, group:staging,
+                       tag:pii, "key:stg_*", * ... (see docs/cli.md)
+      --json           Print only {"runId","status","steps":[...]} on stdout (progress goes to stderr)
+      --concurrency N  Steps running at once (default: executor.maxConcurrency, else CPU cores)
+      --in-process     Run in this process instead of a worker (debugging; a crash takes the CLI down)
+      --verbose        Show info logs of assets and stacks of errors
+
+Exit codes: 0 every step succeeded, 1 a step failed (or the run was canceled), 2 bad usage.`;
+
+/** Runs `materialize`. */
+export async function materializeCommand(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs("materialize", args, {
+    select: { type: "string", short: "s" },
+    json: { type: "boolean" },
+    concurrency: { type: "string" },
+    "in-process": { type: "boolean" },
+  }, 0);
+  const selection = values["select"];
+  if (typeof selection !== "string" || selection.trim() === "") {
+    throw new UsageError("materialize: --select is required", { hint: 'Select what to run, e.g. --select "*" for everything or --select +stg_orders.' });
+  }
+  try {
+    parseSelection(selection);
+  } catch (error) {
+    if (error instanceof SelectionSyntaxError) throw selectionUsageError(error);
+    throw error;
+  }
+  const concurrency = integerFlag("materialize", "concurrency", values["concurrency"], 1);
+  const json = values["json"] === true;
+
+  const config = findProjectConfig(context.cwd, context.env);
+  const storage = await openStorage(config.storage);
+  // With --json, stdout carries the JSON object only; progress goes to stderr.
+  const progressStream = json ? context.stderr : context.stdout;
+  const progress = new RunProgress(progressStream, context.env, { showInfoLogs: context.verbose });
+  const cancel = new AbortController();
+  const stopSignals = handleInterrupts(cancel, context);
+  const started = Date.now();
+  let result: RunResult;
+  try {
+    const maxConcurrency = concurrency ?? config.executor.maxConcurrency;
+    result = values["in-process"] === true
+      ? await runInProcess(config, storage, selection, maxConcurrency, progress, cancel.signal)
+      : await runInWorker(config, storage, selection, maxConcurrency, progress, cancel.signal);
+  } finally {
+    stopSignals();
+    progress.stop();
+    await storage.close().catch(() => undefined);
+  }
+
+  const wallMs = Date.now() - started;
+  if (json) {
+    const steps = result.steps.map((step) => ({
+      key: step.key,
+      status: step.status,
+      durationMs: step.durationMs,
+      ...(step.error === undefined ? {} : { error: step.error }),
+    }));
+    context.stdout.write(`${JSON.stringify({ runId: result.runId, status: result.status, steps }, null, 2)}\n`);
+  }
+  printRunSummary(json ? context.stderr : context.stdout, context.env, {
+    result,
+    wallMs,
+    observed: progress.observed,
+    projectDir: config.projectDir,
+    storageDescription: describeStorage(config),
+    brief: json,
+  });
+  return result.status === "SUCCESS" ? EXIT_OK : EXIT_FAILED;
+}
+
+async function runInWorker(
+  config: ProjectConfig,
+  storage: Storage,
+  selection: string,
+  maxConcurrency: number | undefined,
+  progress: RunProgress,
+  signal: AbortSignal,
+): Promise<RunResult> {
+  // Loaded on demand: `tributary runs list` should not pay for the executor's modules.
+  const { launchRunInWorker, RunStartError } = require("../execution/worker") as typeof import("../execution/worker");
+  try {
+    return await launchRunInWorker({
+      selection,
+      projectDir: config.projectDir,
+      storageConfig: config.storage,
+      storage,
+      ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+      signal,
+      onEvent: progress.onEvent,
+    });
+  } catch (error) {
+    // The worker could not start the run: a selection that matches nothing is bad usage.
+    if (error instanceof RunStartError && error.usage) throw new UsageError(error.message, error.hint === undefined ? undefined : { hint: error.hint });
+    throw error;
+  }
+}
+
+async function runInProcess(
+  config: ProjectConfig,
+  storage: Storage,
+  selection: string,
+  maxConcurrency: number | undefined,
+  progress: RunProgress,
+  signal: AbortSignal,
+): Promise<RunResult> {
+  const { loadProject } = require("../loader/loadDefinitions") as typeof import("../loader/loadDefinitions");
+  const { executeInProcess } = require("../execution/executor") as typeof import("../execution/executor");
+  const { EmptySelectionError } = require("../execution/plan") as typeof import("../execution/plan");
+  const project = await loadProject(config);
+  try {
+    return await executeInProcess({
+      definitions: project.definitions,
+      graph: project.graph,
+      storage,
+      storageDir: join(config.storageDir, "storage"),
+      selection,
+      ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+      signal,
+      onEvent: progress.onEvent,
+    });
+  } catch (error) {
+    if (error instanceof EmptySelectionError) throw new UsageError(error.message, error.hint === undefined ? undefined : { hint: error.hint });
+    throw error;
+  }
+}
+
+/** First Ctrl-C cancels the run cleanly; a second one quits at once. */
+function handleInterrupts(cancel: AbortController, context: CliContext): () => void {
+  const onSignal = () => {
+    if (cancel.signal.aborted) {
+      context.stderr.write("\nInterrupted again: quitting without waiting for the run to stop.\n");
+      process.exit(130);
+    }
+    context.stderr.write("\nCanceling the run (Ctrl-C again to quit at once)...\n");
+    cancel.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * `tributary validate [DIR] [--json]`: static analysis only, nothing runs. The analysis is the
+ * language server's (one implementation for editor squiggles and CI), bundled next to the CLI as
+ * dist/bundled/validate.js.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { TributaryError } from "../errors";
+import { EXIT_USAGE, stylesFor, type CliContext } from "./context";
+
+export const VALIDATE_HELP = `Usage: tributary validate [DIR] [--json]
+
+Checks the project in DIR (default: the current folder) without running any of its code: unknown
+deps, cycles, duplicate keys, invalid cron strings, bad selections... (codes in docs/).
+
+Options:
+  --json   Print {"assets":[...],"diagnostics":[...]} (see docs/cli.md)
+
+Exit codes: 0 no errors, 1 errors found, 2 bad usage.`;
+
+/** The module the build bundles from the language server's analysis. */
+interface BundledValidate {
+  runValidate(argv: string[], io: { stdout: OutputFunction; stderr: OutputFunction }): Promise<number>;
+}
+
+/** The analysis writes through functions; `.write` also lets stream-style code use them. */
+type OutputFunction = ((text: string) => void) & { write(text: string): void };
+
+function outputFunction(stream: { write(text: string): unknown }): OutputFunction {
+  const write = (text: string): void => void stream.write(text);
+  return Object.assign(write, { write });
+}
+
+/** Where the bundled analysis lives, relative to this compiled file (dist/cli -> dist/bundled). */
+export function bundledValidatePath(): string {
+  return join(__dirname, "..", "bundled", "validate.js");
+}
+
+/** Runs `validate` by delegating to the bundled analysis. */
+export async function validateCommand(args: string[], context: CliContext): Promise<number> {
+  const file = bundledValidatePath();
+  if (!existsSync(file)) {
+    const s = stylesFor(context.stderr, context.env);
+    context.stderr.write(`${s.red("error:")} tributary validate is not available in this build: ${file} is missing\n`);
+    context.stderr.write(`${s.yellow("hint:")} Build it with \`npm run build\` at the repository root (it bundles the language server's analysis).\n`);
+    return EXIT_USAGE;
+  }
+  const bundled = require(file) as Partial<BundledValidate>;
+  if (typeof bundled.runValidate !== "function") {
+    throw new TributaryError(`${file} does not export runValidate()`, { hint: "Rebuild with `npm run build`." });
+  }
+  // DIR defaults to where the command runs (which is not process.cwd() when run in-process by tests).
+  const hasDir = args.some((arg) => !arg.startsWith("-"));
+  return bundled.runValidate(hasDir ? args : [...args, context.cwd], {
+    stdout: outputFunction(context.stdout),
+    stderr: outputFunction(context.stderr),
+  });
+}

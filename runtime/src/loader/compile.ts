@@ -1,0 +1,174 @@
+/**
+ * Compiles a project's entry file with esbuild into one CommonJS file under `.tributary/build/`.
+ *
+ * Why bundle the user's files but keep every bare import (`pg`, `lodash`, `tributary`) external:
+ * the user's TypeScript needs compiling, but packages must run exactly as installed (native
+ * modules, package singletons, their own `require` of data files).
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import * as esbuild from "esbuild";
+import { CodeLoadError } from "../errors";
+
+/** What one compilation produced. */
+export interface CompiledEntry {
+  /** The bundle to `require` (content-addressed, so concurrent processes never read a half-written file). */
+  bundleFile: string;
+  buildMs: number;
+}
+
+/** Options of {@link EntryCompiler}. */
+export interface EntryCompilerOptions {
+  entryFile: string;
+  projectDir: string;
+  /** Folder the bundles are written to, usually `.tributary/build`. */
+  buildDir: string;
+  /**
+   * Keep an esbuild context between builds, so rebuilds after an edit only redo what changed
+   * (the dev server's reloads). Call {@link EntryCompiler.dispose} when done.
+   * @defaultValue false
+   */
+  incremental?: boolean;
+}
+
+/** Old bundles are deleted once they are this old (a process started earlier may still read its own). */
+const STALE_BUNDLE_MS = 10 * 60 * 1000;
+
+/** Compiles an entry file, once or repeatedly (incremental). */
+export class EntryCompiler {
+  private context: esbuild.BuildContext<{ write: false }> | undefined;
+
+  constructor(private readonly options: EntryCompilerOptions) {}
+
+  /** Compiles the entry; throws {@link CodeLoadError} with the user's file:line:column on a build error. */
+  async compile(): Promise<CompiledEntry> {
+    const started = performance.now();
+    let result: esbuild.BuildResult<{ write: false }>;
+    try {
+      if (this.options.incremental) {
+        this.context ??= await esbuild.context(this.buildOptions());
+        result = await this.context.rebuild();
+      } else {
+        result = await esbuild.build(this.buildOptions());
+      }
+    } catch (error) {
+      throw buildFailure(error, this.options.projectDir);
+    }
+    const output = result.outputFiles[0];
+    if (!output) throw new CodeLoadError(`esbuild produced no output for ${this.options.entryFile}`);
+    const bundleFile = writeContentAddressed(this.options.buildDir, output.contents);
+    return { bundleFile, buildMs: performance.now() - started };
+  }
+
+  async dispose(): Promise<void> {
+    await this.context?.dispose();
+    this.context = undefined;
+  }
+
+  private buildOptions(): esbuild.BuildOptions & { write: false } {
+    return {
+      entryPoints: [this.options.entryFile],
+      absWorkingDir: this.options.projectDir,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      // Inline maps: Node maps stack frames of the bundle back to the user's .ts files.
+      sourcemap: "inline",
+      sourcesContent: false,
+      packages: "external",
+      // The bundle's name is chosen after the build, but its folder fixes the maps' relative paths.
+      outfile: join(this.options.buildDir, "definitions.js"),
+      write: false,
+      logLevel: "silent",
+      plugins: [tributaryResolver(this.options.projectDir)],
+    };
+  }
+}
+
+/**
+ * Decides what the bundle's `require("tributary")` loads.
+ *
+ * A project that installed `tributary` gets its own copy, like any other dependency. A project
+ * that did not (a fresh `tributary init` before `npm install`, a global CLI, the editor's bundled
+ * runtime) gets the runtime that is loading it: without this, it could not load at all. Both work
+ * because definitions are recognized by a registered symbol, not by `instanceof`.
+ */
+function tributaryResolver(projectDir: string): esbuild.Plugin {
+  return {
+    name: "tributary-runtime",
+    setup(build) {
+      build.onResolve({ filter: /^tributary(\/.*)?$/ }, (args) => {
+        if (resolvableFrom(args.path, projectDir)) return { path: args.path, external: true };
+        return { path: runtimeModulePath(args.path), external: true };
+      });
+    },
+  };
+}
+
+function resolvableFrom(specifier: string, dir: string): boolean {
+  try {
+    // Not require.resolve(..., { paths }): that also tries a self-reference to *our* package.json.
+    createRequire(join(dir, "__tributary_resolve__.js")).resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The running runtime's own module for `tributary` or `tributary/sub`, by package self-reference. */
+export function runtimeModulePath(specifier: string): string {
+  try {
+    return require.resolve(specifier);
+  } catch {
+    // No self-reference possible (a repackaged runtime): the package root still has a `main`.
+    return resolve(__dirname, "..", "..");
+  }
+}
+
+function writeContentAddressed(buildDir: string, contents: Uint8Array): string {
+  const hash = createHash("sha256").update(contents).digest("hex").slice(0, 16);
+  const bundleFile = join(buildDir, `definitions-${hash}.js`);
+  if (!existsSync(bundleFile)) {
+    mkdirSync(buildDir, { recursive: true });
+    const temporary = `${bundleFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, contents);
+    renameSync(temporary, bundleFile);
+  }
+  removeStaleBundles(buildDir, bundleFile);
+  return bundleFile;
+}
+
+function removeStaleBundles(buildDir: string, keep: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(buildDir)) {
+    const file = join(buildDir, name);
+    if (file === keep || !name.startsWith("definitions-")) continue;
+    try {
+      if (now - statSync(file).mtimeMs > STALE_BUNDLE_MS) unlinkSync(file);
+    } catch {
+      // Another process removed it first.
+    }
+  }
+}
+
+/** Turns esbuild's failure into a CodeLoadError pointing at the first error's source position. */
+function buildFailure(error: unknown, projectDir: string): CodeLoadError {
+  const errors = (error as { errors?: esbuild.Message[] }).errors;
+  const first = errors?.[0];
+  if (!first) return new CodeLoadError(`Compiling the project failed: ${(error as Error).message}`, { cause: error });
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})` : "";
+  const location = first.location
+    ? { file: resolve(projectDir, first.location.file), line: first.location.line, column: first.location.column + 1 }
+    : undefined;
+  const frame = first.location?.lineText
+    ? `\n    ${first.location.lineText}\n    ${" ".repeat(first.location.column)}^`
+    : "";
+  const unresolved = /^Could not resolve "(.*)"/.exec(first.text);
+  const hint = unresolved
+    ? `Check the path of the import "${unresolved[1]}" (relative to ${location ? dirname(location.file) : "the importing file"}); relative imports start with ./ or ../.`
+    : "Fix the syntax error and run the command again (`npx tsc --noEmit` also reports type errors).";
+  return new CodeLoadError(`${first.text}${more}${frame}`, location ? { location, hint, cause: error } : { hint, cause: error });
+}

@@ -1,0 +1,18 @@
+/** Project configuration and code loading: from a folder to validated definitions. */
+export {
+  CONFIG_FILE_NAME,
+  DATABASE_URL_ENV,
+  DEFAULT_ENTRY_FILES,
+  STATE_DIR_NAME,
+  configFromFile,
+  describeStorage,
+  findProjectConfig,
+  relativeOrAbsolute,
+  type ProjectConfig,
+  type StorageSource,
+} from "./config";
+export { parseConfigText, readConfigFile, type ConfigFileContents } from "./configFile";
+export { interpolateEnv } from "./interpolate";
+export { EntryCompiler, type CompiledEntry, type EntryCompilerOptions } from "./compile";
+export { createCompiler, importDefinitions, loadProject, type LoadedProject, type LoadProjectOptions } from "./loadDefinitions";
+export { firstUserFrame, parseStack, type StackFrame } from "./userFrames";
