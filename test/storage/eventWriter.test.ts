@@ -111,6 +111,28 @@ describe("BufferedEventWriter", () => {
     assert.deepEqual(await storage.messages(), lines(0, 3));
   });
 
+  it("tells onWritten about each batch only once it is durable, in order, and survives a throwing listener", async () => {
+    const seen: string[] = [];
+    const writer = new BufferedEventWriter(storage, {
+      maxBatchSize: 4,
+      maxDelayMs: 60_000,
+      onWritten: (batch) => {
+        for (const written of batch) seen.push(written.message);
+        throw new Error("listener bug");
+      },
+    });
+    storage.failuresToInject = 2;
+    write(writer, 0, 4);
+    await waitFor(() => storage.failuresToInject === 0, "both attempts fail");
+    assert.deepEqual(seen, []);
+    await assert.rejects(writer.flush(), EventWriteError);
+    write(writer, 4, 6);
+    await writer.flush();
+    assert.deepEqual(seen, lines(0, 6));
+    assert.deepEqual(await storage.messages(), lines(0, 6));
+    await writer.close();
+  });
+
   it("refuses a malformed event at write() and any event after close()", async () => {
     const writer = new BufferedEventWriter(storage);
     assert.throws(() => writer.write(event("r1", "ASSET_MATERIALIZATION", { data: {} })), /has no data.assetKey/);
