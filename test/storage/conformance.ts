@@ -52,11 +52,14 @@ export function storageConformance(
 ): void {
   describe(`Storage conformance: ${name}`, function () {
     let storage: Storage;
+    let made: Storage | undefined;
     beforeEach(async () => {
-      storage = await makeStorage();
+      made = undefined;
+      storage = made = await makeStorage();
     });
     afterEach(async () => {
-      await dispose(storage);
+      // When makeStorage failed, its own error is the one worth reading.
+      if (made) await dispose(made);
     });
 
     describe("runs", () => {
