@@ -6,6 +6,7 @@ import {
   type Diagnostic,
   DiagnosticSeverity,
   DidChangeWatchedFilesNotification,
+  DidChangeWorkspaceFoldersNotification,
   DocumentDiagnosticReportKind,
   FileChangeType,
   type InitializeParams,
@@ -62,19 +63,14 @@ export class TributaryServer implements ServerState {
   listen(): void {
     const c = this.connection;
     c.onInitialize((params) => this.initialize(params));
-    c.onInitialized(() => void this.initialized());
+    c.onInitialized(() => {
+      this.listenToFolderChanges();
+      void this.initialized();
+    });
     c.onShutdown(() => this.daemon.stop());
     c.onDidChangeConfiguration(() => void this.loadSettings());
     c.onDidChangeWatchedFiles((params) => {
       for (const change of params.changes) this.fileChangedOnDisk(change.uri, change.type);
-      this.schedulePublish();
-    });
-    c.workspace.onDidChangeWorkspaceFolders((event) => {
-      for (const removed of event.removed) {
-        const root = uriToPath(removed.uri);
-        if (root) this.workspace.removeFolder(root);
-      }
-      for (const added of event.added) this.addFolder(added.uri);
       this.schedulePublish();
     });
     this.documents.onDidChangeContent((event) => this.guard("change", () => {
@@ -134,6 +130,26 @@ export class TributaryServer implements ServerState {
     }));
     this.documents.listen(c);
     c.listen();
+  }
+
+  /**
+   * The library's typed folder-change event exists only when the client announced folder support
+   * (it throws otherwise); without it a raw handler still serves clients that send the notification.
+   */
+  private listenToFolderChanges(): void {
+    const handle = (event: { added: { uri: string }[]; removed: { uri: string }[] }): void => this.guard("folders", () => {
+      for (const removed of event.removed) {
+        const root = uriToPath(removed.uri);
+        if (root) this.workspace.removeFolder(root);
+      }
+      for (const added of event.added) this.addFolder(added.uri);
+      this.schedulePublish();
+    }, undefined);
+    try {
+      this.connection.workspace.onDidChangeWorkspaceFolders(handle);
+    } catch {
+      this.connection.onNotification(DidChangeWorkspaceFoldersNotification.type, ({ event }) => handle(event));
+    }
   }
 
   // ----- ServerState -----
