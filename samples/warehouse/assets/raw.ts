@@ -1,0 +1,62 @@
+/**
+ * Raw assets: the jaffle_shop tables as extracted from the source system (here, the CSV files in
+ * data/). Columns are typed, nothing else changes.
+ */
+import { join } from "node:path";
+import { asset } from "tributary";
+import { keyChecks, notEmpty } from "../ops/data_quality";
+import { dataDir, preview, readCsvTable } from "../ops/utilities";
+
+export const RAW_CUSTOMERS_SCHEMA = { id: "integer", first_name: "text", last_name: "text" } as const;
+export const RAW_ORDERS_SCHEMA = { id: "integer", user_id: "integer", order_date: "date", status: "text" } as const;
+export const RAW_PAYMENTS_SCHEMA = { id: "integer", order_id: "integer", payment_method: "text", amount: "integer" } as const;
+
+/** Customers of the shop, one row per customer. */
+export const rawCustomers = asset(
+  {
+    key: "raw_customers",
+    group: "raw",
+    description: "Customers, loaded from data/raw_customers.csv",
+    kinds: ["csv"],
+    checks: [...keyChecks("id"), notEmpty()],
+  },
+  (ctx) => {
+    const rows = readCsvTable(join(dataDir(), "raw_customers.csv"), RAW_CUSTOMERS_SCHEMA);
+    ctx.addMetadata({ rows: rows.length, preview: preview(rows) });
+    return rows;
+  },
+);
+
+/** Orders, one row per order; `user_id` is the customer. */
+export const rawOrders = asset(
+  {
+    key: "raw_orders",
+    group: "raw",
+    description: "Orders, loaded from data/raw_orders.csv (CRLF line endings)",
+    kinds: ["csv"],
+    checks: [...keyChecks("id"), notEmpty()],
+  },
+  (ctx) => {
+    const rows = readCsvTable(join(dataDir(), "raw_orders.csv"), RAW_ORDERS_SCHEMA);
+    ctx.addMetadata({ rows: rows.length, preview: preview(rows) });
+    return rows;
+  },
+);
+
+/** Payments, one row per payment; `amount` is in cents. */
+export const rawPayments = asset(
+  {
+    key: "raw_payments",
+    group: "raw",
+    description: "Payments, loaded from data/raw_payments.csv (amounts in cents)",
+    kinds: ["csv"],
+    checks: [...keyChecks("id"), notEmpty()],
+  },
+  (ctx) => {
+    const rows = readCsvTable(join(dataDir(), "raw_payments.csv"), RAW_PAYMENTS_SCHEMA);
+    ctx.addMetadata({ rows: rows.length, preview: preview(rows) });
+    return rows;
+  },
+);
+
+export const rawAssets = [rawCustomers, rawOrders, rawPayments] as const;
