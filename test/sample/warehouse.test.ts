@@ -1,0 +1,275 @@
+/**
+ * Materializes the warehouse sample in-process and checks its marts against values computed here,
+ * independently, from the CSVs and the data README's rules. Runs on embedded SQLite and on the real
+ * PostgreSQL (in a schema of its own, dropped afterwards).
+ */
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { Pool } from "pg";
+import type { Definitions } from "../../runtime/src/definitions/definitions";
+import { executeInProcess } from "../../runtime/src/execution/executor";
+import type { RunResult } from "../../runtime/src/execution/api";
+import { openStorage } from "../../runtime/src/storage";
+import type { RunEvent } from "../../runtime/src/types";
+
+const SAMPLE_DIR = join(__dirname, "..", "..", "samples", "warehouse");
+const TEST_DATABASE_URL = process.env.TRIBUTARY_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const SAMPLE_ENV = ["WAREHOUSE_DATABASE_URL", "WAREHOUSE_DATABASE_SCHEMA", "WAREHOUSE_SQLITE_PATH"] as const;
+
+// ---- The expected marts, computed from the CSVs with a deliberately different, naive method. ----
+
+type Cell = string | number | null;
+type Table = Record<string, Cell>[];
+
+function readCsv(name: string): string[][] {
+  const lines = readFileSync(join(SAMPLE_DIR, "data", name), "utf8").split(/\r?\n/).filter((line) => line !== "");
+  return lines.slice(1).map((line) => line.split(","));
+}
+
+function expectedMarts(): { customers: Table; orders: Table } {
+  const customers = readCsv("raw_customers.csv").map(([id, first, last]) => ({ id: Number(id), first: first!, last: last! }));
+  const orders = readCsv("raw_orders.csv").map(([id, user, date, status]) => ({ id: Number(id), user: Number(user), date: date!, status: status! }));
+  const payments = readCsv("raw_payments.csv").map(([id, order, method, cents]) => ({ id: Number(id), order: Number(order), method: method!, dollars: Number(cents) / 100 }));
+
+  const orderMart = orders.map((order) => {
+    const paid = payments.filter((payment) => payment.order === order.id);
+    const byMethod = (method: string) => (paid.length === 0 ? null : paid.filter((p) => p.method === method).reduce((sum, p) => sum + p.dollars, 0));
+    return {
+      order_id: order.id,
+      customer_id: order.user,
+      order_date: order.date,
+      status: order.status,
+      credit_card_amount: byMethod("credit_card"),
+      coupon_amount: byMethod("coupon"),
+      bank_transfer_amount: byMethod("bank_transfer"),
+      gift_card_amount: byMethod("gift_card"),
+      amount: paid.length === 0 ? null : paid.reduce((sum, p) => sum + p.dollars, 0),
+    };
+  });
+  const customerMart = customers.map((customer) => {
+    const own = orders.filter((order) => order.user === customer.id);
+    const dates = own.map((order) => order.date).sort();
+    const paid = payments.filter((payment) => own.some((order) => order.id === payment.order));
+    return {
+      customer_id: customer.id,
+      first_name: customer.first,
+      last_name: customer.last,
+      first_order: dates[0] ?? null,
+      most_recent_order: dates.at(-1) ?? null,
+      number_of_orders: own.length === 0 ? null : own.length,
+      customer_lifetime_value: paid.length === 0 ? null : paid.reduce((sum, p) => sum + p.dollars, 0),
+    };
+  });
+  return { customers: customerMart, orders: orderMart };
+}
+
+const CUSTOMER_COLUMNS = ["customer_id", "first_name", "last_name", "first_order", "most_recent_order", "number_of_orders", "customer_lifetime_value"];
+const ORDER_COLUMNS = [
+  "order_id",
+  "customer_id",
+  "order_date",
+  "status",
+  "credit_card_amount",
+  "coupon_amount",
+  "bank_transfer_amount",
+  "gift_card_amount",
+  "amount",
+];
+
+// ---- Running the sample. ----
+
+async function materializeSample(definitions: Definitions, storageDir: string): Promise<{ result: RunResult; events: RunEvent[] }> {
+  const storage = await openStorage({ kind: "sqlite", path: ":memory:" });
+  const events: RunEvent[] = [];
+  try {
+    const result = await executeInProcess({ definitions, storage, storageDir, selection: "*", onEvent: (event) => events.push(event) });
+    return { result, events };
+  } finally {
+    await storage.close();
+  }
+}
+
+function assertAllSucceeded(result: RunResult, events: RunEvent[]): void {
+  assert.equal(result.status, "SUCCESS", JSON.stringify(result, null, 2));
+  assert.deepEqual(
+    result.steps.map((step) => step.key).sort(),
+    ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments"],
+  );
+  const checks = events.filter((event) => event.type === "ASSET_CHECK_EVALUATION").map((event) => event.data as Record<string, unknown>);
+  assert.deepEqual(checks.filter((check) => check.passed !== true), [], "every data-quality check passes");
+  const totals = checks.find((check) => check.checkName === "grand_totals_agree");
+  assert.ok(totals, "the stand-alone grand totals check ran");
+  assert.deepEqual(totals.metadata, { ...(totals.metadata as object), customers_total: 1672, orders_total: 1672 });
+}
+
+/** The mart checks shared by both backends; `rows` are the tables as read back from the database. */
+function assertMarts(customers: Table, orders: Table): void {
+  const expected = expectedMarts();
+  assert.equal(customers.length, 100);
+  assert.equal(orders.length, 99);
+  assert.deepEqual(Object.keys(customers[0]!), CUSTOMER_COLUMNS);
+  assert.deepEqual(Object.keys(orders[0]!), ORDER_COLUMNS);
+  const byId = <T extends Record<string, Cell>>(rows: T[], key: string, id: number) => rows.find((row) => row[key] === id);
+
+  // Customer 1: orders 1 (2018-01-01, $10) and 37 (2018-02-10, $23), checked by hand against the CSVs.
+  assert.deepEqual(byId(customers, "customer_id", 1), {
+    customer_id: 1,
+    first_name: "Michael",
+    last_name: "P.",
+    first_order: "2018-01-01",
+    most_recent_order: "2018-02-10",
+    number_of_orders: 2,
+    customer_lifetime_value: 33,
+  });
+  // Customer 54 has the most orders (5).
+  assert.deepEqual(byId(customers, "customer_id", 54), byId(expected.customers, "customer_id", 54));
+  assert.equal(byId(customers, "customer_id", 54)!.number_of_orders, 5);
+  // Customer 4 never ordered: the row is kept and its four figures are NULL, not 0.
+  assert.deepEqual(byId(customers, "customer_id", 4), {
+    customer_id: 4,
+    first_name: "Jimmy",
+    last_name: "C.",
+    first_order: null,
+    most_recent_order: null,
+    number_of_orders: null,
+    customer_lifetime_value: null,
+  });
+  assert.equal(customers.filter((row) => row.number_of_orders === null).length, 38);
+
+  // Order 1: one credit-card payment of 1000 cents; unused methods are 0, not NULL.
+  assert.deepEqual(byId(orders, "order_id", 1), {
+    order_id: 1,
+    customer_id: 1,
+    order_date: "2018-01-01",
+    status: "returned",
+    credit_card_amount: 10,
+    coupon_amount: 0,
+    bank_transfer_amount: 0,
+    gift_card_amount: 0,
+    amount: 10,
+  });
+  // Orders paid several times (9, 25, 92) match the independent computation.
+  for (const id of [9, 25, 92, 99]) assert.deepEqual(byId(orders, "order_id", id), byId(expected.orders, "order_id", id), `order ${id}`);
+  assert.ok(orders.every((row) => typeof row.status === "string" && !row.status.includes("\r")), "no CR left in status");
+
+  // The whole marts, row for row.
+  assert.deepEqual(customers, expected.customers);
+  assert.deepEqual(orders, expected.orders);
+  const total = (rows: Table, column: string) => rows.reduce((sum, row) => sum + ((row[column] as number | null) ?? 0), 0);
+  assert.equal(total(customers, "customer_lifetime_value"), 1672);
+  assert.equal(total(orders, "amount"), 1672);
+}
+
+function withSampleEnv<T>(env: Partial<Record<(typeof SAMPLE_ENV)[number], string>>, work: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(SAMPLE_ENV.map((name) => [name, process.env[name]]));
+  for (const name of SAMPLE_ENV) {
+    if (env[name] === undefined) delete process.env[name];
+    else process.env[name] = env[name];
+  }
+  return work().finally(() => {
+    for (const name of SAMPLE_ENV) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+}
+
+describe("the warehouse sample", function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "tributary-sample-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("ships the three jaffle_shop CSVs byte for byte, CRLF line endings of raw_orders.csv included", () => {
+    const sha256 = (name: string) => createHash("sha256").update(readFileSync(join(SAMPLE_DIR, "data", name))).digest("hex");
+    assert.equal(sha256("raw_customers.csv"), "24579b4b26098d43265376f3c50be8b10faf8e8fd95f5508074f10f76a12671d");
+    assert.equal(sha256("raw_orders.csv"), "ee6c68d1639ec2b23a4495ec12475e09b8ed4b61e23ab0411ea7ec76648356f7");
+    assert.equal(sha256("raw_payments.csv"), "03fd407f3135f84456431a923f22fc185a2154079e210c20b690e3ab11687d11");
+  });
+
+  it("materializes every asset on the embedded default and lands the marts as SQLite tables with the README's values", async () => {
+    const warehousePath = join(dir, "warehouse.db");
+    const { result, events } = await withSampleEnv({ WAREHOUSE_SQLITE_PATH: warehousePath }, async () => {
+      // The entry file itself, as the CLI loads it (its default export).
+      const { default: definitions } = (await import("../../samples/warehouse/definitions")) as { default: Definitions };
+      return materializeSample(definitions, join(dir, "storage"));
+    });
+    assertAllSucceeded(result, events);
+    const db = new Database(warehousePath, { readonly: true });
+    try {
+      const customers = db.prepare("SELECT * FROM customers ORDER BY customer_id").all() as Table;
+      const orders = db.prepare("SELECT * FROM orders ORDER BY order_id").all() as Table;
+      assertMarts(customers, orders);
+    } finally {
+      db.close();
+    }
+    const stored = JSON.parse(readFileSync(join(dir, "storage", "stg_payments.json"), "utf8")) as { amount: number }[];
+    assert.equal(stored.length, 113, "staging assets are stored by the default filesystem I/O manager");
+  });
+
+  describe("with WAREHOUSE_DATABASE_URL pointing at PostgreSQL", () => {
+    const schema = `tributary_sample_${randomBytes(4).toString("hex")}`;
+    let admin: Pool;
+
+    before(async () => {
+      admin = new Pool({ connectionString: TEST_DATABASE_URL, max: 1, connectionTimeoutMillis: 5_000 });
+      await admin.query("SELECT 1").catch((error: Error) => {
+        throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is unreachable (set TRIBUTARY_TEST_DATABASE_URL): ${error.message}`);
+      });
+    });
+    after(async () => {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    });
+
+    it("lands the marts as real PostgreSQL tables customers and orders with exactly the README's columns and values", async () => {
+      const env = { WAREHOUSE_DATABASE_URL: TEST_DATABASE_URL, WAREHOUSE_DATABASE_SCHEMA: schema };
+      const { result, events } = await withSampleEnv(env, async () => {
+        // Resources are chosen from the environment when definitions are built, so build them here.
+        const { definitions } = await import("../../runtime/src/definitions/definitions");
+        const { rawAssets } = await import("../../samples/warehouse/assets/raw");
+        const { stagingAssets } = await import("../../samples/warehouse/assets/staging");
+        const { warehouseAssets, warehouseChecks } = await import("../../samples/warehouse/assets/warehouse");
+        const { warehouseResources } = await import("../../samples/warehouse/resources/io_managers");
+        const built = definitions({
+          assets: [...rawAssets, ...stagingAssets, ...warehouseAssets],
+          checks: [...warehouseChecks],
+          resources: warehouseResources(process.env),
+        });
+        return materializeSample(built, join(dir, "storage"));
+      });
+      assertAllSucceeded(result, events);
+
+      const { rows: columns } = await admin.query<{ table_name: string; column_name: string; data_type: string }>(
+        `SELECT table_name, column_name, data_type FROM information_schema.columns
+         WHERE table_schema = $1 ORDER BY table_name, ordinal_position`,
+        [schema],
+      );
+      const columnsOf = (table: string) => columns.filter((c) => c.table_name === table).map((c) => c.column_name);
+      assert.deepEqual([...new Set(columns.map((c) => c.table_name))], ["customers", "orders"], "only the two mart tables");
+      assert.deepEqual(columnsOf("customers"), CUSTOMER_COLUMNS);
+      assert.deepEqual(columnsOf("orders"), ORDER_COLUMNS);
+      const typeOf = (table: string, column: string) => columns.find((c) => c.table_name === table && c.column_name === column)?.data_type;
+      assert.equal(typeOf("customers", "first_order"), "date");
+      assert.equal(typeOf("orders", "status"), "text");
+
+      // Read back with plain SQL (casts so pg hands numbers and date strings over unchanged).
+      const { rows: customers } = await admin.query(
+        `SELECT customer_id::int, first_name, last_name, to_char(first_order, 'YYYY-MM-DD') AS first_order,
+                to_char(most_recent_order, 'YYYY-MM-DD') AS most_recent_order, number_of_orders::int,
+                customer_lifetime_value::float8 FROM ${schema}.customers ORDER BY customer_id`,
+      );
+      const { rows: orders } = await admin.query(
+        `SELECT order_id::int, customer_id::int, to_char(order_date, 'YYYY-MM-DD') AS order_date, status,
+                credit_card_amount::float8, coupon_amount::float8, bank_transfer_amount::float8,
+                gift_card_amount::float8, amount::float8 FROM ${schema}.orders ORDER BY order_id`,
+      );
+      assertMarts(customers as Table, orders as Table);
+    });
+  });
+});
