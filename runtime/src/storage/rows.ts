@@ -44,21 +44,6 @@ function nullableText(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-/** Columns of the `runs` table, in the order used by inserts. */
-export const RUN_INSERT_COLUMNS = [
-  "run_id",
-  "status",
-  "selection",
-  "asset_keys",
-  "tags",
-  "run_key",
-  "instigator",
-  "instigator_name",
-  "attempt",
-  "parent_run_id",
-  "created_at",
-] as const;
-
 /** Maps a `runs` row to a {@link RunRecord}. */
 export function rowToRun(row: Row): RunRecord {
   return {
@@ -190,26 +175,29 @@ export function nowIso(): string {
   return new Date().toISOString();
 }
 
+/** "event LOG of run r1 (step orders)", for messages. */
+function describeEvent(event: RunEvent): string {
+  return `event ${event.type} of run ${event.runId}${event.stepKey ? ` (step ${event.stepKey})` : ""}`;
+}
+
 /**
  * Checks an event before it is buffered or written, so that a malformed event is reported to the
  * code that produced it instead of poisoning a whole batch later. The derived tables need
  * `data.assetKey` (and `checkName`, `passed`, `severity`) on materialization and check events.
  */
 export function validateRunEvent(event: RunEvent): void {
-  // Built only when reporting: this runs for every event of every batch.
-  const where = () => `event ${event.type} of run ${event.runId}${event.stepKey ? ` (step ${event.stepKey})` : ""}`;
   if (typeof event.runId !== "string" || event.runId === "") {
     throw new TributaryError(`An event has no runId (type ${String(event.type)})`, {
       hint: "Every event must name the run it belongs to.",
     });
   }
   if (typeof event.timestamp !== "string") {
-    throw new TributaryError(`${where()} has no ISO 8601 timestamp`, { hint: "Use new Date().toISOString()." });
+    throw new TributaryError(`${describeEvent(event)} has no ISO 8601 timestamp`, { hint: "Use new Date().toISOString()." });
   }
   if (event.type === "ASSET_MATERIALIZATION") {
     const data = event.data as Partial<MaterializationData> | null | undefined;
     if (!data || typeof data.assetKey !== "string") {
-      throw new TributaryError(`${where()} has no data.assetKey`, {
+      throw new TributaryError(`${describeEvent(event)} has no data.assetKey`, {
         hint: "ASSET_MATERIALIZATION events carry MaterializationData ({ assetKey, metadata }).",
       });
     }
@@ -223,7 +211,7 @@ export function validateRunEvent(event: RunEvent): void {
       typeof data.passed !== "boolean" ||
       (data.severity !== "WARN" && data.severity !== "ERROR")
     ) {
-      throw new TributaryError(`${where()} has incomplete check data`, {
+      throw new TributaryError(`${describeEvent(event)} has incomplete check data`, {
         hint: "ASSET_CHECK_EVALUATION events carry CheckEvaluationData ({ assetKey, checkName, passed, severity, blocking, metadata }).",
       });
     }

@@ -29,7 +29,7 @@ function jsonWithoutNul(json: string | null): string | null {
 const INSERT_EVENTS = {
   name: "tributary_insert_events",
   text: `INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
          RETURNING id`,
 };
 
