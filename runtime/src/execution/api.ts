@@ -36,6 +36,17 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called for every event as it happens (live progress); must not throw. */
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Call `onEvent` only once the event is durable in storage (a little later, in batches). Workers use
+   * it so that what their parent shows can never be lost by a crash.
+   * @defaultValue false
+   */
+  onEventWhenDurable?: boolean;
+  /**
+   * Called synchronously just before each attempt of a step calls user code. A worker tells its parent
+   * at once, so a step that then blocks the event loop past its timeout can still be detected.
+   */
+  onAttemptStart?: (attempt: { stepKey: string; attempt: number; timeoutMs: number | undefined }) => void;
 }
 
 /** In-process execution (tests, and the inside of a worker process). */

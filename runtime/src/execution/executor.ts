@@ -60,6 +60,15 @@ async function startRun(storage: Storage, options: InProcessRunOptions, plan: Ex
   return runId;
 }
 
+/** A progress display must never break a run. */
+function safely(listener: (event: RunEvent) => void, event: RunEvent): void {
+  try {
+    listener(event);
+  } catch {
+    // ignored on purpose
+  }
+}
+
 type StepState = "pending" | "running" | StepStatus;
 
 class RunExecution {
@@ -88,7 +97,11 @@ class RunExecution {
     private readonly runId: string,
     private readonly options: InProcessRunOptions,
   ) {
-    this.writer = new BufferedEventWriter(options.storage);
+    const onEvent = options.onEvent;
+    this.writer = new BufferedEventWriter(
+      options.storage,
+      options.onEventWhenDurable && onEvent ? { onWritten: (events) => events.forEach((event) => safely(onEvent, event)) } : {},
+    );
     this.maxConcurrency = Math.max(
       1,
       options.maxConcurrency ?? options.definitions.executor.maxConcurrency ?? Math.max(2, os.availableParallelism()),
@@ -242,6 +255,8 @@ class RunExecution {
       retry: definition.retry,
       timeoutMs: definition.timeoutMs,
       runSignal: this.signal,
+      onAttemptStart: (attempt) =>
+        this.options.onAttemptStart?.({ stepKey: step.stepKey, attempt, timeoutMs: definition.timeoutMs }),
       onRetry: (attempt, delayMs, error) =>
         this.emit("STEP_RETRY", step.stepKey, "warn", `Retrying ${step.stepKey} (attempt ${attempt}) in ${delayMs} ms: ${describeThrown(error)}`, {
           attempt,
@@ -450,13 +465,7 @@ class RunExecution {
   private emit(type: RunEventType, stepKey: string | null, level: LogLevel, message: string, data?: Record<string, unknown>): void {
     const event: RunEvent = { runId: this.runId, timestamp: new Date().toISOString(), type, stepKey, level, message, data: data ?? null };
     this.writer.write(event);
-    if (this.options.onEvent) {
-      try {
-        this.options.onEvent(event);
-      } catch {
-        // A progress display must never break a run.
-      }
-    }
+    if (this.options.onEvent && !this.options.onEventWhenDurable) safely(this.options.onEvent, event);
   }
 
   private logger(stepKey: string | null, prefix?: string): Logger {

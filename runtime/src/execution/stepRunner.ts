@@ -22,6 +22,7 @@ export interface AttemptOptions {
   /** Aborted when the run is canceled. */
   runSignal: AbortSignal;
   onRetry: (attempt: number, delayMs: number, error: unknown) => void;
+  onAttemptStart?: (attempt: number) => void;
 }
 
 /** The outcome of running a step's function with its retries. */
@@ -40,6 +41,7 @@ export async function runWithRetries(options: AttemptOptions): Promise<AttemptOu
   for (let attempt = 1; ; attempt++) {
     if (options.runSignal.aborted) return { kind: "canceled", attempts: attempt - 1 };
     const metadata: Record<string, unknown> = {};
+    options.onAttemptStart?.(attempt);
     const result = await runOneAttempt(options, attempt, metadata);
     if (result.ok) return { kind: "success", value: result.value, metadata, attempts: attempt };
     const error = result.error;

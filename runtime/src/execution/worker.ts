@@ -61,6 +61,8 @@ class WorkerRun {
   private readonly stepTimers = new Map<string, NodeJS.Timeout>();
   private silenceTimer: NodeJS.Timeout | undefined;
   private stderrTail = "";
+  /** Events passed on so far; they are the first ones of the run in storage, in the same order. */
+  private delivered = 0;
 
   constructor(private readonly options: WorkerRunOptions) {
     this.runId = options.runId ?? randomUUID();
@@ -70,8 +72,9 @@ class WorkerRun {
     const entry = path.join(__dirname, `workerMain${path.extname(__filename)}`);
     const execArgv = [...process.execArgv, "--enable-source-maps"];
     if (this.options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${this.options.maxOldSpaceMb}`);
+    // No `cwd` here: loaders in execArgv (tsx in tests) resolve from the parent's folder. The worker
+    // moves into the project folder itself before it loads user code.
     this.child = fork(entry, [], {
-      cwd: this.options.projectDir,
       execArgv,
       stdio: ["ignore", "inherit", "pipe", "ipc"],
       serialization: "advanced",
@@ -117,6 +120,8 @@ class WorkerRun {
     this.armSilenceTimer();
     if (message.type === "events") {
       for (const event of message.events) this.track(event);
+    } else if (message.type === "attempt") {
+      this.watchAttempt(message.stepKey, message.timeoutMs);
     } else if (message.type === "result") {
       this.result = message.result;
     } else if (message.type === "fatal") {
@@ -128,6 +133,7 @@ class WorkerRun {
 
   /** Follows the run from its events: for live progress, and to know what to fail if the worker dies. */
   private track(event: RunEvent): void {
+    this.delivered++;
     if (event.type === "RUN_START") {
       this.runStarted = true;
       const steps = (event.data?.steps as string[] | undefined) ?? [];
@@ -150,17 +156,7 @@ class WorkerRun {
       STEP_CANCELED: "CANCELED",
     };
     if (event.type === "STEP_START") {
-      this.stepStates.set(stepKey, { status: "running", startedAt: Date.now(), durationMs: 0 });
-      const timeoutMs = event.data?.timeoutMs;
-      if (typeof timeoutMs === "number") {
-        const grace = this.options.timeoutGraceMs ?? 5_000;
-        this.stepTimers.set(
-          stepKey,
-          setTimeout(() => {
-            this.kill(`step "${stepKey}" overran its timeout of ${timeoutMs} ms and the worker stopped responding, so it was killed`);
-          }, timeoutMs + grace),
-        );
-      }
+      if (!this.stepStates.has(stepKey)) this.stepStates.set(stepKey, { status: "running", startedAt: Date.now(), durationMs: 0 });
     } else if (ended[event.type]) {
       const state = this.stepStates.get(stepKey);
       const status = ended[event.type]!;
@@ -169,6 +165,24 @@ class WorkerRun {
       clearTimeout(this.stepTimers.get(stepKey));
       this.stepTimers.delete(stepKey);
     }
+  }
+
+  /**
+   * Arms a kill timer for a step attempt with a timeout. The worker enforces timeouts itself; this
+   * catches the case it cannot: user code that blocks the event loop.
+   */
+  private watchAttempt(stepKey: string, timeoutMs: number | undefined): void {
+    if (!this.stepStates.has(stepKey)) this.stepStates.set(stepKey, { status: "running", startedAt: Date.now(), durationMs: 0 });
+    clearTimeout(this.stepTimers.get(stepKey));
+    if (timeoutMs === undefined) return;
+    const grace = this.options.timeoutGraceMs ?? 5_000;
+    this.stepTimers.set(
+      stepKey,
+      setTimeout(() => {
+        this.killedBecause ??= `step "${stepKey}" overran its timeout of ${timeoutMs} ms and blocked the worker, which was killed`;
+        this.kill(this.killedBecause);
+      }, timeoutMs + grace),
+    );
   }
 
   private cancel(): void {
@@ -204,6 +218,9 @@ class WorkerRun {
         : signal
           ? `the worker process was killed by ${signal}`
           : `the worker process exited with code ${code} before the run finished`);
+    // Storage is the truth: events that were durable but not yet forwarded complete the picture.
+    const stored = await this.options.storage.getRunEvents(this.runId);
+    for (const event of stored.slice(this.delivered)) this.track(event);
     const canceled = this.options.signal?.aborted === true;
     const steps: StepResult[] = [];
     const events: RunEvent[] = [];
@@ -217,7 +234,10 @@ class WorkerRun {
       message,
       data,
     });
-    for (const stepKey of this.plannedSteps) {
+    // Before its first events were durable the plan is unknown: the run record's keys stand in for it.
+    const run = await this.options.storage.getRun(this.runId);
+    const stepKeys = new Set([...(this.plannedSteps.length > 0 ? this.plannedSteps : (run?.assetKeys ?? [])), ...this.stepStates.keys()]);
+    for (const stepKey of stepKeys) {
       const state = this.stepStates.get(stepKey);
       if (state && state.status !== "running") {
         const result: StepResult = { key: stepKey, status: state.status, durationMs: state.durationMs };
@@ -231,7 +251,6 @@ class WorkerRun {
     }
     const status = canceled ? "CANCELED" : "FAILURE";
     events.push(event(`RUN_${status}`, null, `Run ${status === "CANCELED" ? "canceled" : "failed"}: ${reason}`, { reason }));
-    const run = await this.options.storage.getRun(this.runId);
     if (run && !FINAL_RUN_STATUSES.includes(run.status)) {
       await this.options.storage.appendEvents(events);
       await this.options.storage.updateRun(this.runId, { status, endedAt: now, error: reason });

@@ -2,6 +2,7 @@
  * Entry of a run worker process (forked by `launchRunInWorker`). It loads the project itself, so a
  * crash, an OOM or a hang in user code takes down this process only, never the CLI or the daemon.
  */
+import { join } from "node:path";
 import { SelectionSyntaxError, TributaryError, serializeError } from "../errors";
 import { loadProject } from "../loader";
 import { openStorage, type Storage } from "../storage";
@@ -32,13 +33,15 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
   };
   let storage: Storage | undefined;
   try {
+    // User code sees the project folder as its working directory, as with the CLI run from there.
+    process.chdir(start.projectDir);
     const project = await loadProject(start.projectDir);
     storage = await openStorage(start.storage);
     const result = await executeInProcess({
       definitions: project.definitions,
       graph: project.graph,
       storage,
-      storageDir: project.config.storageDir,
+      storageDir: join(project.config.storageDir, "storage"),
       selection: start.selection,
       runId: start.runId,
       tags: start.tags,
@@ -46,6 +49,8 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
       runKey: start.runKey,
       ...(start.maxConcurrency === undefined ? {} : { maxConcurrency: start.maxConcurrency }),
       signal: cancel.signal,
+      onEventWhenDurable: true,
+      onAttemptStart: (attempt) => void send({ type: "attempt", ...attempt }),
       onEvent: (event) => {
         pending.push(event);
         timer ??= setTimeout(flushEvents, EVENT_BATCH_MS);

@@ -22,5 +22,7 @@ export type ParentMessage = StartMessage | { type: "cancel" };
 export type WorkerMessage =
   | { type: "events"; events: RunEvent[] }
   | { type: "heartbeat" }
+  /** Sent the moment a step's attempt starts, not batched: a blocked worker can send nothing after. */
+  | { type: "attempt"; stepKey: string; attempt: number; timeoutMs: number | undefined }
   | { type: "result"; result: RunResult }
   | { type: "fatal"; error: SerializedError & { hint?: string; usage?: boolean } };

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { launchRunInWorker, RunStartError } from "../../runtime/src/execution/worker";
+import { openStorage, type StorageConfig } from "../../runtime/src/storage";
+import type { Storage } from "../../runtime/src/storage/port";
+import type { RunEvent } from "../../runtime/src/types";
+
+/** Writes a throwaway project whose definitions.ts is `source`, with a SQLite state file. */
+function project(source: string): { dir: string; storageConfig: StorageConfig } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tributary-worker-"));
+  writeFileSync(path.join(dir, "definitions.ts"), source);
+  return { dir, storageConfig: { kind: "sqlite", path: path.join(dir, ".tributary", "tributary.db") } };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("runs in worker processes", function () {
+  this.timeout(60_000);
+  const storages: Storage[] = [];
+  afterEach(async () => {
+    for (const storage of storages.splice(0)) await storage.close();
+  });
+  async function open(config: StorageConfig): Promise<Storage> {
+    const storage = await openStorage(config);
+    storages.push(storage);
+    return storage;
+  }
+
+  it("executes a run in a worker and records every event durably before reporting it", async () => {
+    const { dir, storageConfig } = project(`
+      import { asset, definitions } from "tributary";
+      export const a = asset({ key: "a" }, () => [1, 2]);
+      export const b = asset({ key: "b", deps: [a] }, ({ inputs }) => inputs.a.length);
+      export default definitions({ assets: [a, b] });
+    `);
+    const storage = await open(storageConfig);
+    const seen: RunEvent[] = [];
+    const result = await launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*", onEvent: (e) => seen.push(e) });
+    assert.equal(result.status, "SUCCESS");
+    assert.deepEqual(result.steps.map((s) => [s.key, s.status]), [["a", "SUCCESS"], ["b", "SUCCESS"]]);
+    const stored = await storage.getRunEvents(result.runId);
+    assert.deepEqual(stored.map((e) => e.type), seen.map((e) => e.type));
+    assert.equal((await storage.getRun(result.runId))?.status, "SUCCESS");
+    assert.ok(existsSync(path.join(dir, ".tributary", "storage", "b.json")), "the default I/O manager wrote under .tributary/storage");
+  });
+
+  it("ends the run FAILURE, keeping what finished, when the worker is killed with SIGKILL mid-run", async () => {
+    const { dir, storageConfig } = project(`
+      import { writeFileSync } from "node:fs";
+      import { asset, definitions } from "tributary";
+      export const first = asset({ key: "first" }, () => 1);
+      export const stuck = asset({ key: "stuck", deps: [first] }, () => {
+        writeFileSync("worker.pid", String(process.pid));
+        return new Promise(() => {});
+      });
+      export const after = asset({ key: "after", deps: [stuck] }, () => 1);
+      export default definitions({ assets: [first, stuck, after] });
+    `);
+    const storage = await open(storageConfig);
+    const pidFile = path.join(dir, "worker.pid");
+    const durable: RunEvent[] = [];
+    const running = launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*", onEvent: (e) => durable.push(e) });
+    // Kill only once "stuck" is known to have started: what came before it is then durable.
+    await waitFor(() => existsSync(pidFile) && durable.some((e) => e.type === "STEP_START" && e.stepKey === "stuck"), "the step to start");
+    process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL");
+    const result = await running;
+    assert.equal(result.status, "FAILURE");
+    assert.match(result.error ?? "", /killed by SIGKILL/);
+    assert.deepEqual(result.steps.map((s) => [s.key, s.status]), [["first", "SUCCESS"], ["stuck", "FAILURE"], ["after", "SKIPPED"]]);
+    const run = await storage.getRun(result.runId);
+    assert.equal(run?.status, "FAILURE");
+    assert.match(run?.error ?? "", /SIGKILL/);
+    const types = (await storage.getRunEvents(result.runId)).map((e) => `${e.type}:${e.stepKey ?? ""}`);
+    assert.ok(types.includes("STEP_SUCCESS:first"), "the finished step's events survived the crash");
+    assert.ok(types.includes("ASSET_MATERIALIZATION:first"));
+    assert.equal(types.at(-1), "RUN_FAILURE:");
+  });
+
+  it("ends the run FAILURE with the exit code when user code calls process.exit", async () => {
+    const { dir, storageConfig } = project(`
+      import { asset, definitions } from "tributary";
+      export const quitter = asset({ key: "quitter" }, () => process.exit(3));
+      export default definitions({ assets: [quitter] });
+    `);
+    const storage = await open(storageConfig);
+    const result = await launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*" });
+    assert.equal(result.status, "FAILURE");
+    assert.match(result.error ?? "", /exited with code 3/);
+    assert.equal((await storage.getRun(result.runId))?.status, "FAILURE");
+  });
+
+  it("kills a worker whose step blocks the event loop past its timeout", async () => {
+    const { dir, storageConfig } = project(`
+      import { asset, definitions } from "tributary";
+      export const spin = asset({ key: "spin", timeoutMs: 100 }, () => { for (;;) {} });
+      export default definitions({ assets: [spin] });
+    `);
+    const storage = await open(storageConfig);
+    const result = await launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*", timeoutGraceMs: 300 });
+    assert.equal(result.status, "FAILURE");
+    assert.match(result.steps[0]?.error ?? "", /overran its timeout of 100 ms/);
+  });
+
+  it("reports a worker that runs out of memory as such, and the caller carries on", async () => {
+    const { dir, storageConfig } = project(`
+      import { asset, definitions } from "tributary";
+      export const hog = asset({ key: "hog" }, () => { const keep: number[][] = []; for (;;) keep.push(new Array(100_000).fill(1)); });
+      export default definitions({ assets: [hog] });
+    `);
+    const storage = await open(storageConfig);
+    const result = await launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*", maxOldSpaceMb: 64 });
+    assert.equal(result.status, "FAILURE");
+    assert.match(result.error ?? "", /out of memory/);
+  });
+
+  it("cancels a running worker run: the step sees its signal and the run ends CANCELED", async () => {
+    const { dir, storageConfig } = project(`
+      import { writeFileSync } from "node:fs";
+      import { asset, definitions } from "tributary";
+      export const waits = asset({ key: "waits" }, (ctx) => new Promise((_, reject) => {
+        writeFileSync("started", "1");
+        ctx.signal.addEventListener("abort", () => reject(new Error("aborted")));
+      }));
+      export default definitions({ assets: [waits] });
+    `);
+    const storage = await open(storageConfig);
+    const controller = new AbortController();
+    const running = launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*", signal: controller.signal });
+    await waitFor(() => existsSync(path.join(dir, "started")), "the step to start");
+    controller.abort();
+    const result = await running;
+    assert.equal(result.status, "CANCELED");
+    assert.equal((await storage.getRun(result.runId))?.status, "CANCELED");
+  });
+
+  it("rejects with a usage error, and records no run, when the selection matches nothing", async () => {
+    const { dir, storageConfig } = project(`
+      import { asset, definitions } from "tributary";
+      export default definitions({ assets: [asset({ key: "a" }, () => 1)] });
+    `);
+    const storage = await open(storageConfig);
+    await assert.rejects(
+      launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "group:nope" }),
+      (error: unknown) => error instanceof RunStartError && error.usage && /matches no asset/.test(error.message),
+    );
+    assert.equal((await storage.listRuns()).length, 0);
+  });
+
+  it("rejects with the user's file and line when the project does not compile", async () => {
+    const { dir, storageConfig } = project(`import { asset } from "tributary";\nexport const a = asset({ key: "a" }, () => 1;\n`);
+    const storage = await open(storageConfig);
+    await assert.rejects(
+      launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*" }),
+      (error: unknown) => error instanceof RunStartError && !error.usage && /definitions\.ts:2/.test(error.message),
+    );
+  });
+});
