@@ -52,6 +52,31 @@ describe("PostgreSQL storage shared by several processes", () => {
     }
   });
 
+  it("never lets a reader following a run with afterId miss events two processes append to that run at once", async () => {
+    await daemons[0]!.migrate();
+    let writing = true;
+    const writers = Promise.all(
+      [daemons[0]!, daemons[1]!].map(async (daemon, writer) => {
+        for (let batch = 0; batch < 40; batch++) {
+          await daemon.appendEvents(Array.from({ length: 10 }, (_, i) => event("shared", "LOG", { message: `${writer}:${batch}:${i}` })));
+        }
+      }),
+    ).finally(() => (writing = false));
+    const seen: number[] = [];
+    let cursor = 0;
+    const follow = async () => {
+      const page = await daemons[2]!.getRunEvents("shared", { afterId: cursor });
+      for (const stored of page) seen.push(stored.id);
+      if (page.length > 0) cursor = page[page.length - 1]!.id;
+    };
+    while (writing) await follow();
+    await writers;
+    await follow();
+    const all = (await daemons[2]!.getRunEvents("shared")).map((stored) => stored.id);
+    assert.equal(all.length, 800);
+    assert.deepEqual(seen, all);
+  });
+
   it("keeps the newest materialization when two processes append for the same asset at once", async () => {
     await daemons[0]!.migrate();
     await Promise.all(

@@ -59,8 +59,23 @@ function columns(rows: unknown[][], width: number): unknown[][] {
   return result;
 }
 
+/**
+ * Readers stream a run's events with `afterId` cursors, which only works if a run's event ids become
+ * visible in id order. Ids are drawn at insert time but visible at commit, so two processes
+ * appending to one run (a worker and a daemon canceling it) could commit out of id order and a
+ * reader would skip the lower id for good. Locking the run until commit (in sorted order, so two
+ * batches cannot deadlock) serializes appends per run; other runs are not blocked. The two-key form
+ * of the advisory lock keeps these apart from the migration lock's key space.
+ */
+const LOCK_RUNS = {
+  name: "tributary_lock_runs_for_append",
+  text: `SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
+         FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest($1::text[]) AS run_id ORDER BY run_hash) AS runs`,
+};
+
 /** Inserts `events` and updates the derived tables, on `client` (inside a transaction). */
 export async function writeEventBatch(client: PoolClient, events: RunEvent[]): Promise<void> {
+  await client.query({ ...LOCK_RUNS, values: [[...new Set(events.map((event) => event.runId))]] });
   const ids: number[] = [];
   for (let start = 0; start < events.length; start += EVENT_CHUNK_SIZE) {
     const rows = events
