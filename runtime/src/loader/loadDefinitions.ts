@@ -97,7 +97,7 @@ function importFailure(thrown: unknown, config: ProjectConfig): CodeLoadError {
   let message = describeThrown(thrown).split("\n")[0]!;
   // Our own errors (from the project's copy of tributary) carry the location in their message too.
   if (location) message = message.replace(`${formatLocation(location)}: `, "");
-  const name = thrown instanceof Error && thrown.name !== "Error" ? `${thrown.name}: ` : "";
+  const name = thrown instanceof Error ? `${thrown.name}: ` : "";
   let hint = typeof error?.hint === "string" ? error.hint : undefined;
   const missing = /^Cannot find module '([^']+)'/.exec(message);
   if (error?.code === "MODULE_NOT_FOUND" && missing && !missing[1]!.startsWith(".") && !missing[1]!.startsWith("/")) {
