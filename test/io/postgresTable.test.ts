@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { Pool } from "pg";
 import { EnvVar, resolveConfig } from "../../runtime/src/definitions/resource";
 import { NeverMaterializedError, PostgresTableIOManager, postgresTableIOManager } from "../../runtime/src/io";
+import { PostgresConnectionError } from "../../runtime/src/resources";
 import { inputContext, nextTick, numberedRows, outputContext, silentLog, TEST_DATABASE_URL, typedRows, typedRowsReadBack } from "./helpers";
 
 /** The test URL with a password added: trust auth ignores it, and metadata must not show it. */
@@ -141,6 +142,21 @@ describe("postgresTableIOManager (real PostgreSQL)", () => {
     await fromResource.handleOutput(outputContext("from_env"), [{ id: 7 }]);
     await definition.teardown!(fromResource);
     assert.deepEqual(await manager.loadInput(inputContext("from_env")), [{ id: 7 }]);
+  });
+
+  it("reports an unreachable server with the URL without its password", async () => {
+    const unreachable = new PostgresTableIOManager({ connectionString: "postgres://app:hunter2@127.0.0.1:1/warehouse", schema });
+    try {
+      await assert.rejects(
+        () => unreachable.handleOutput(outputContext("orders"), [{ id: 1 }]),
+        (error: unknown) =>
+          error instanceof PostgresConnectionError &&
+          error.message.includes("postgres://app:***@127.0.0.1:1/warehouse") &&
+          !error.message.includes("hunter2"),
+      );
+    } finally {
+      await unreachable.close();
+    }
   });
 
   it("uses a pool it is given and leaves it open", async () => {

@@ -90,7 +90,10 @@ export class SqliteTableIOManager implements IOManager {
         where: `table "${table}" in ${this.path}`,
       });
     }
-    const raw = db.prepare(`SELECT * FROM ${quoteIdentifier(table)} ORDER BY rowid`).safeIntegers(true).all() as Row[];
+    // Integers are read as bigints only when a BIGINT column may hold some beyond 2^53: it costs an
+    // allocation per integer cell.
+    const exactIntegers = [...types.values()].includes("BIGINT");
+    const raw = db.prepare(`SELECT * FROM ${quoteIdentifier(table)} ORDER BY rowid`).safeIntegers(exactIntegers).all() as Row[];
     const placeholderOnly = types.size === 1 && types.has(PLACEHOLDER_COLUMN);
     if (placeholderOnly) return [];
     return raw.map((row) => {
