@@ -78,6 +78,41 @@ describe("SQLite storage on a file shared by several processes", () => {
     assert.deepEqual(await byRun("child"), Array.from({ length: childCount }, (_, index) => index));
   });
 
+  it("never gives one queued run to this process and another process claiming from the same file at once", async function () {
+    this.timeout(30_000);
+    const queued = new Set<string>();
+    for (let index = 0; index < 200; index++) queued.add((await storage.createRun(newRun())).runId);
+    const script = `
+      const { SqliteStorage } = require(${JSON.stringify(resolve(repoRoot, "runtime/src/storage/sqlite/storage.ts"))});
+      (async () => {
+        const storage = new SqliteStorage(process.argv[1]);
+        const claimed = [];
+        for (;;) {
+          const runs = await storage.claimQueuedRuns("child", 2);
+          if (runs.length === 0) break;
+          claimed.push(...runs.map((run) => run.runId));
+        }
+        await storage.close();
+        console.log(JSON.stringify(claimed));
+      })().catch((error) => { console.error(error); process.exit(1); });`;
+    const child = run(process.execPath, ["--import", "tsx", "-e", script, path], { cwd: repoRoot });
+    // Start claiming once the child has started claiming too (a run left the queue that this process did not take).
+    await waitFor(async () => (await storage.listRuns({ statuses: ["STARTING"], limit: 1 })).length > 0, "the child claims", 20_000);
+    const claimedHere: string[] = [];
+    for (;;) {
+      const runs = await storage.claimQueuedRuns("parent", 2);
+      if (runs.length === 0) break;
+      claimedHere.push(...runs.map((claimed) => claimed.runId));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const claimedByChild = JSON.parse((await child).stdout) as string[];
+    const all = [...claimedHere, ...claimedByChild];
+    assert.equal(new Set(all).size, all.length, "a run was claimed twice");
+    assert.deepEqual(new Set(all), queued);
+    for (const runId of claimedHere) assert.equal((await storage.getRun(runId))?.workerId, "parent");
+    for (const runId of claimedByChild) assert.equal((await storage.getRun(runId))?.workerId, "child");
+  });
+
   it("rolls back the whole batch, events included, when updating a derived table fails", async () => {
     storage.database.exec(
       "CREATE TRIGGER refuse_materialization BEFORE INSERT ON asset_latest_materializations BEGIN SELECT RAISE(ABORT, 'refused by test'); END",
