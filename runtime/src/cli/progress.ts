@@ -141,7 +141,7 @@ export class RunProgress {
     const names = [...this.running.keys()];
     const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? ` +${names.length - 3}` : "");
     const elapsed = formatDuration(Date.now() - this.started);
-    const columns = (this.stream as { columns?: number }).columns ?? 100;
+    const columns = (this.stream as { columns?: number }).columns || 100;
     const text = `[${this.done}/${this.total || "?"}] running ${shown} · ${elapsed}`.slice(0, Math.max(20, columns - 1));
     this.stream.write(`\r\x1b[2K${this.styles.dim(text)}`);
     this.statusShown = true;
