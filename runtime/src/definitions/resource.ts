@@ -60,8 +60,10 @@ export interface ResourceDefinition<T = unknown, C = any> {
   readonly [DEFINITION_KIND]: "resource";
   readonly description: string | undefined;
   readonly config: C;
-  readonly setup: (ctx: ResourceSetupContext<C>) => T | Promise<T>;
-  readonly teardown: ((value: T) => void | Promise<void>) | undefined;
+  // Method syntax on purpose: it makes the parameters bivariant, so a ResourceDefinition<Pool> is
+  // usable where a ResourceDefinition<unknown> is expected (mixed lists of resources).
+  setup(ctx: ResourceSetupContext<C>): T | Promise<T>;
+  teardown?(value: T): void | Promise<void>;
 }
 
 /**
@@ -92,7 +94,7 @@ export function resource<T, const C extends ConfigValue = {}>(spec: {
     description: spec.description,
     config: (spec.config ?? {}) as C,
     setup: spec.setup,
-    teardown: spec.teardown,
+    ...(spec.teardown ? { teardown: spec.teardown } : {}),
   };
 }
 
