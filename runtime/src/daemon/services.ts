@@ -1,0 +1,49 @@
+import type { LoadedProject } from "../loader";
+import type { Storage } from "../storage/port";
+import type { Instigator, InstigatorState, InstigatorStatus, RunRecord } from "../types";
+
+/**
+ * What the HTTP API (and the editor through it) needs from a running daemon. Implemented by the
+ * daemon core (`Daemon` in daemon.ts); the HTTP layer depends only on this interface.
+ */
+export interface DaemonServices {
+  readonly storage: Storage;
+  /** This daemon process's id (`host:pid:uuid`). */
+  readonly daemonId: string;
+  /** "dev": embedded storage, code reloaded on change. "daemon": production, usually PostgreSQL. */
+  readonly mode: "dev" | "daemon";
+
+  /** The currently loaded project, or the error that prevents loading it (shown, not thrown). */
+  project(): ProjectState;
+
+  /**
+   * Validates the selection against the current graph and enqueues a run (status QUEUED, a
+   * RUN_QUEUED event). Throws SelectionSyntaxError / EmptySelectionError for bad input (-> 4xx).
+   */
+  submitRun(request: RunSubmission): Promise<RunRecord>;
+
+  /** Cancels a QUEUED run at once; asks the coordinator executing a STARTED run to stop it. */
+  cancelRun(runId: string): Promise<RunRecord>;
+
+  /** Starts or stops a schedule or a sensor by name (persisted). Throws for an unknown name. */
+  setInstigatorStatus(name: string, status: InstigatorStatus): Promise<InstigatorState>;
+
+  /**
+   * Wakes listeners when this process writes events or changes runs, so event streams can answer
+   * at once instead of at their next poll. Returns an unsubscribe function.
+   */
+  onChange(listener: () => void): () => void;
+}
+
+/** A project that loaded, or the reason it did not. */
+export type ProjectState =
+  | { ok: true; project: LoadedProject; loadedAt: string }
+  | { ok: false; error: { message: string; hint?: string; file?: string; line?: number }; failedAt: string };
+
+/** A request to launch a run. */
+export interface RunSubmission {
+  selection: string;
+  tags?: Record<string, string>;
+  instigator?: Instigator | null;
+  runKey?: string | null;
+}
