@@ -74,8 +74,31 @@ export { definitions, type Definitions, type DefinitionsSpec, type ExecutorSetti
 export { AssetSelection, parseSelection, resolveSelection } from "./selection";
 
 // I/O managers and resources shipped with the package.
-export { filesystemIOManager, memoryIOManager, postgresTableIOManager, sqliteTableIOManager } from "./io";
-export { postgresResource } from "./resources/postgres";
+export {
+  FilesystemIOManager,
+  filesystemIOManager,
+  MemoryIOManager,
+  memoryIOManager,
+  NeverMaterializedError,
+  PostgresTableIOManager,
+  postgresTableIOManager,
+  SqliteTableIOManager,
+  sqliteTableIOManager,
+  UnsupportedValueError,
+  type ColumnKind,
+  type FilesystemIOManagerOptions,
+  type PostgresTableIOManagerOptions,
+  type SqliteTableIOManagerOptions,
+} from "./io";
+export {
+  PostgresConnectionError,
+  postgresResource,
+  redactConnectionString,
+  type PostgresResourceOptions,
+} from "./resources";
+
+// Projects: configuration and code loading, as the CLI and the daemon do it.
+export { findProjectConfig, loadProject, type LoadedProject, type LoadProjectOptions, type ProjectConfig } from "./loader";
 
 // Graph, execution and storage, for tools and tests that drive runs from code.
 export { AssetGraph, type AssetNode } from "./graph/assetGraph";
@@ -83,8 +106,17 @@ export { validateGraph, type DefinitionProblem } from "./graph/validate";
 export { executeInProcess } from "./execution/executor";
 export { launchRunInWorker, RunStartError, type WorkerRunOptions } from "./execution/worker";
 export type { InProcessRunOptions, RunOptions, RunResult, StepResult } from "./execution/api";
-export { openStorage, storageConfigFromUrl, type StorageConfig } from "./storage";
-export type { Storage } from "./storage/port";
+export {
+  BufferedEventWriter,
+  EventWriteError,
+  openStorage,
+  RunConflictError,
+  StorageConnectionError,
+  storageConfigFromUrl,
+  type StorageConfig,
+} from "./storage";
+export type { RunFilter, RunUpdate, Storage } from "./storage/port";
+export { EmptySelectionError } from "./execution/plan";
 
 // Errors users act on.
 export {

@@ -1,6 +1,6 @@
 import { TributaryError } from "../errors";
 import type { AssetGraph, StepDefinition } from "../graph/assetGraph";
-import { parseSelection, resolveSelection } from "../selection";
+import { parseSelection, resolveSelection, unmatchedTerms } from "../selection";
 
 /** One step of a plan, with its place in the run's dependency graph. */
 export interface PlannedStep {
@@ -33,10 +33,17 @@ export class EmptySelectionError extends TributaryError {}
  * as one step when any of its outputs is selected.
  */
 export function planRun(graph: AssetGraph, selection: string): ExecutionPlan {
-  const selected = resolveSelection(parseSelection(selection), graph);
+  const ast = parseSelection(selection);
+  const selected = resolveSelection(ast, graph);
   if (selected.size === 0) {
+    const guesses = unmatchedTerms(ast, graph)
+      .filter((term) => term.suggestion !== undefined)
+      .map((term) => `${term.attribute === "key" ? "" : `${term.attribute}:`}${term.suggestion}`);
     throw new EmptySelectionError(`the selection "${selection}" matches no asset`, {
-      hint: "`tributary assets list` shows the keys, groups and tags there are; `*` selects everything.",
+      hint:
+        guesses.length > 0
+          ? `Did you mean ${guesses.map((g) => `"${g}"`).join(" or ")}?`
+          : "`tributary assets list` shows the keys, groups and tags there are; `*` selects everything.",
     });
   }
   const stepKeys = new Set<string>();
