@@ -53,6 +53,8 @@ export class LspTestClient {
   readonly publishes: { uri: string; at: number; diagnostics: Diagnostic[] }[] = [];
   readonly statuses: Record<string, unknown>[] = [];
   settings: Record<string, unknown> = {};
+  /** Called on every publishDiagnostics (the bench times edits with it). */
+  readonly publishListeners: ((params: PublishDiagnosticsParams) => void)[] = [];
   stderr = "";
   private readonly child: ChildProcess;
 
@@ -66,6 +68,7 @@ export class LspTestClient {
     this.connection.onNotification("textDocument/publishDiagnostics", (params: PublishDiagnosticsParams) => {
       this.diagnostics.set(params.uri, params.diagnostics);
       this.publishes.push({ uri: params.uri, at: performance.now(), diagnostics: params.diagnostics });
+      for (const listener of this.publishListeners) listener(params);
     });
     this.connection.onNotification("tributary/status", (params: Record<string, unknown>) => this.statuses.push(params));
     this.connection.onRequest("workspace/configuration", (params: { items: { section?: string }[] }) =>
@@ -81,7 +84,7 @@ export class LspTestClient {
    * Starts the server on `folders` and waits until it has indexed them.
    * The server runs from source through tsx unless TRIBUTARY_LANGUAGE_SERVER points at a bundle.
    */
-  static async start(folders: string[], options: { capabilities?: ClientCapabilities; settings?: Record<string, unknown>; initializationOptions?: unknown } = {}): Promise<LspTestClient> {
+  static async start(folders: string[], options: { capabilities?: ClientCapabilities; settings?: Record<string, unknown>; initializationOptions?: unknown; readyTimeoutMs?: number } = {}): Promise<LspTestClient> {
     const bundle = process.env.TRIBUTARY_LANGUAGE_SERVER;
     const command = bundle ? [bundle, "--stdio"] : ["--import", "tsx", path.join(repository, "server/src/main.ts"), "--stdio"];
     const client = new LspTestClient(command);
@@ -100,7 +103,7 @@ export class LspTestClient {
     await waitFor("the server to finish indexing", () => {
       if (!client.alive()) throw new Error(`the language server exited: ${client.stderr}`);
       return client.statuses.some((s) => s.state === "ready");
-    }, 20_000);
+    }, options.readyTimeoutMs ?? 20_000);
     return client;
   }
 
@@ -132,6 +135,11 @@ export class LspTestClient {
   /** Diagnostics last published for a file (empty when none). */
   diagnosticsOf(file: string): Diagnostic[] {
     return this.diagnostics.get(uri(file)) ?? [];
+  }
+
+  /** The server's process id. */
+  get pid(): number {
+    return this.child.pid as number;
   }
 
   /** Whether the server process is still alive. */

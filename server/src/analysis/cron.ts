@@ -1,4 +1,6 @@
-import * as cron from "node-cron";
+// `require` on purpose: bundlers then pick node-cron's CommonJS build; its ESM build reads
+// import.meta.url at load time, which breaks in a CommonJS bundle of the language server.
+import cron = require("node-cron");
 
 const FIELDS_5 = [
   { name: "minute", min: 0, max: 59 },

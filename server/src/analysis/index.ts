@@ -18,6 +18,6 @@ export {
   type ProjectModel,
   type TriggerNode,
 } from "./projectModel";
-export { checkSelection, type SelectionCompletion, selectionCompletionsAt, suggestName } from "./selection";
+export { type SelectionCheck, SelectionChecker, type SelectionCompletion, selectionCompletionsAt, suggestName } from "./selection";
 export { Workspace } from "./workspace";
 export { cursorContext, type CursorContext } from "./cursor";

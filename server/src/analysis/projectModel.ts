@@ -22,7 +22,7 @@ export interface JobNode {
   name?: string;
   file: string;
   definition: JobDefinitionFact;
-  /** Keys the job's selection selects, when it is statically known. */
+  /** The selected keys, when the selection is an explicit list (AssetSelection.assets/keys); strings are not evaluated. */
   selected?: string[];
 }
 

@@ -1,15 +1,15 @@
 import { cronProblem } from "./cron";
 import { article, type LinkContext, reportUnknownDep } from "./link";
 import type { AssetDefinitionFact, DefinitionsFact, Position, RefFact, SelectionFact, Span } from "./model";
-import { checkSelection, type SelectionGraph, selectionGraph, suggestName } from "./selection";
+import { SelectionChecker, suggestName } from "./selection";
 
 /**
  * The rules over checks, jobs, schedules, sensors and `definitions()`, run after the asset graph is
  * built. Each adds diagnostics with a stable code (docs/diagnostics.md lists them all).
  */
 export function checkRules(context: LinkContext): void {
-  let graph: SelectionGraph | undefined;
-  const lazyGraph = (): SelectionGraph => (graph ??= selectionGraph(context.model.assets.values()));
+  let checker: SelectionChecker | undefined;
+  const lazyGraph = (): SelectionChecker => (checker ??= new SelectionChecker(context.model.assets.values()));
   const jobsByName = new Map<string, string>();
   for (const [file, facts] of context.files) {
     for (const definition of facts.definitions) {
@@ -107,8 +107,8 @@ function resolveJob(context: LinkContext, file: string, ref: RefFact, jobsByName
   return undefined;
 }
 
-/** Checks a job/schedule/sensor selection; returns the selected keys when statically known. */
-function checkSelectionFact(context: LinkContext, file: string, fact: SelectionFact, graph: () => SelectionGraph): string[] | undefined {
+/** Checks a job/schedule/sensor selection; returns the selected keys when they are an explicit list. */
+function checkSelectionFact(context: LinkContext, file: string, fact: SelectionFact, checker: () => SelectionChecker): string[] | undefined {
   if (fact.kind === "dynamic") return undefined;
   if (fact.kind === "assets") {
     const keys: string[] = [];
@@ -125,7 +125,7 @@ function checkSelectionFact(context: LinkContext, file: string, fact: SelectionF
   }
   const lineStarts = context.files.get(file)?.lineStarts ?? [0];
   const at = (offsetInText: number): Position => positionAt(lineStarts, fact.textOffset + offsetInText);
-  const result = checkSelection(fact.text, graph());
+  const result = checker().check(fact.text);
   if (result.syntaxError) {
     const start = Math.min(result.syntaxError.offset, fact.text.length);
     context.report({
@@ -149,7 +149,7 @@ function checkSelectionFact(context: LinkContext, file: string, fact: SelectionF
       context.addReference(file, { key: leaf.key, location: { file, span: { start: at(leaf.start), end: at(leaf.end) } }, kind: "selection" });
     }
   }
-  if (result.selected.length === 0 && result.unknownKeys.length === 0) {
+  if (result.selectsNothing && result.unknownKeys.length === 0) {
     const first = result.unmatched[0];
     const detail = first ? `: ${first.what} matches nothing${first.suggestion !== undefined ? ` (did you mean "${first.suggestion}"?)` : ""}` : "; check the group, tag or key names";
     context.report({
@@ -157,7 +157,7 @@ function checkSelectionFact(context: LinkContext, file: string, fact: SelectionF
       message: `Selection "${fact.text}" selects no asset in this project${detail}`,
     });
   }
-  return result.selected;
+  return undefined;
 }
 
 function positionAt(lineStarts: number[], offset: number): Position {

@@ -5,61 +5,134 @@ import type { AssetNode } from "./model";
 export interface SelectionCheck {
   /** The parse error, with its 0-based offset in the string. */
   syntaxError?: { offset: number; message: string };
-  /** `key:` leaves naming no asset (no wildcard), with offsets in the string. */
+  /** `key:` leaves naming no asset (no wildcard), with the offsets of the key in the string. */
   unknownKeys: { key: string; start: number; end: number; suggestion?: string }[];
   /** Other leaves matching nothing (`group:stagng`, a key wildcard matching nothing). */
   unmatched: { what: string; start: number; end: number; suggestion?: string }[];
-  /** Keys selected (empty when the string does not parse). */
-  selected: string[];
+  /**
+   * True when the selection certainly selects nothing: every term matches nothing (and no `not`
+   * or `*` could select something anyway).
+   */
+  selectsNothing: boolean;
   /** Every literal key leaf (no wildcard), with the offsets of the key itself in the string. */
   keyLeaves: { key: string; start: number; end: number }[];
 }
 
-/** A selection graph built once per project model and reused for every selection string. */
-export type SelectionGraph = selection.SelectableGraph;
-
 /** What can be typed at a cursor in a selection string (the runtime's answer). */
 export type SelectionCompletion = selection.SelectionCompletion;
 
-/** Builds the runtime's selection graph from the analysis' assets. */
-export function selectionGraph(assets: Iterable<AssetNode>): SelectionGraph {
-  const list = [];
-  for (const asset of assets) {
-    list.push({
-      key: asset.key,
-      group: asset.group ?? "default",
-      tags: asset.tags,
-      owners: asset.owners,
-      kinds: asset.kinds,
-      deps: asset.deps,
-    });
+type Parsed = { ast: selection.SelectionAst } | { error: { offset: number; message: string } };
+
+/** Parse results by text: job selections rarely change between two edits, so most links reuse them. */
+const parseCache = new Map<string, Parsed>();
+
+function parse(text: string): Parsed {
+  let parsed = parseCache.get(text);
+  if (!parsed) {
+    try {
+      parsed = { ast: selection.parseSelection(text) };
+    } catch (error) {
+      const offset = typeof (error as { offset?: unknown }).offset === "number" ? (error as { offset: number }).offset : 0;
+      parsed = { error: { offset, message: error instanceof Error ? error.message : String(error) } };
+    }
+    if (parseCache.size > 10_000) parseCache.clear();
+    parseCache.set(text, parsed);
   }
-  return selection.graphFromAssets(list);
+  return parsed;
 }
 
-/** Parses and resolves `text` with the runtime's selection module (the one parser of the project). */
-export function checkSelection(text: string, graph: SelectionGraph): SelectionCheck {
-  let ast: selection.SelectionAst;
-  try {
-    ast = selection.parseSelection(text);
-  } catch (error) {
-    const offset = typeof (error as { offset?: unknown }).offset === "number" ? (error as { offset: number }).offset : 0;
-    const message = error instanceof Error ? error.message : String(error);
-    return { syntaxError: { offset, message }, unknownKeys: [], unmatched: [], selected: [], keyLeaves: [] };
-  }
-  const unknownKeys: SelectionCheck["unknownKeys"] = [];
-  const unmatched: SelectionCheck["unmatched"] = [];
-  for (const term of selection.unmatchedTerms(ast, graph)) {
-    if (term.attribute === "key" && !term.wildcard) {
-      unknownKeys.push({ ...keyRange(text, { key: term.value, start: term.start, end: term.end }), ...(term.suggestion !== undefined ? { suggestion: term.suggestion } : {}) });
-    } else {
-      unmatched.push({ what: `${term.attribute}:${term.value}`, start: term.start, end: term.end, ...(term.suggestion !== undefined ? { suggestion: term.suggestion } : {}) });
+/**
+ * Checks selection strings against one project's assets with the runtime's parser (the one parser
+ * of the project). It never evaluates a selection: on a 10,000-asset graph an upstream/downstream
+ * traversal per job would cost more than the rest of the analysis. It looks at the terms instead,
+ * against sets of keys, groups, tags, owners and kinds built once per link.
+ */
+export class SelectionChecker {
+  private readonly keys = new Set<string>();
+  private readonly groups = new Set<string>();
+  private readonly owners = new Set<string>();
+  private readonly kinds = new Set<string>();
+  private readonly tags = new Map<string, Set<string>>();
+
+  constructor(assets: Iterable<AssetNode>) {
+    for (const asset of assets) {
+      this.keys.add(asset.key);
+      this.groups.add(asset.group ?? "default");
+      for (const owner of asset.owners) this.owners.add(owner);
+      for (const kind of asset.kinds) this.kinds.add(kind);
+      for (const [name, value] of Object.entries(asset.tags)) {
+        let values = this.tags.get(name);
+        if (!values) this.tags.set(name, (values = new Set()));
+        values.add(value);
+      }
     }
   }
-  const selected = [...selection.resolveSelection(ast, graph)];
-  const keyLeaves: SelectionCheck["keyLeaves"] = [];
-  collectKeyLeaves(ast, (node) => keyLeaves.push(keyRange(text, node)));
-  return { unknownKeys, unmatched, selected, keyLeaves };
+
+  check(text: string): SelectionCheck {
+    const parsed = parse(text);
+    if ("error" in parsed) return { syntaxError: parsed.error, unknownKeys: [], unmatched: [], selectsNothing: false, keyLeaves: [] };
+    const result: SelectionCheck = { unknownKeys: [], unmatched: [], selectsNothing: false, keyLeaves: [] };
+    let leaves = 0;
+    let matchedLeaves = 0;
+    let canSelectWithoutTerms = false;
+    selection.walkAst(parsed.ast, (node) => {
+      const miss = (what: string, value: string, candidates: Iterable<string>): void => {
+        const suggestion = selection.suggest(value, candidates);
+        result.unmatched.push({ what, start: node.start, end: node.end, ...(suggestion !== undefined ? { suggestion } : {}) });
+      };
+      switch (node.type) {
+        case "all":
+        case "not":
+          canSelectWithoutTerms = true;
+          return;
+        case "key": {
+          leaves++;
+          if (node.key.includes("*")) {
+            const matches = selection.keyMatcher(node.key);
+            let any = false;
+            for (const key of this.keys) if (matches(key)) { any = true; break; }
+            if (any) matchedLeaves++;
+            else result.unmatched.push({ what: `key:${node.key}`, start: node.start, end: node.end });
+            return;
+          }
+          const range = keyRange(text, node);
+          result.keyLeaves.push(range);
+          if (this.keys.has(node.key)) matchedLeaves++;
+          else {
+            const suggestion = selection.suggest(node.key, this.keys);
+            result.unknownKeys.push({ ...range, ...(suggestion !== undefined ? { suggestion } : {}) });
+          }
+          return;
+        }
+        case "group":
+          leaves++;
+          if (this.groups.has(node.group)) matchedLeaves++;
+          else miss(`group:${node.group}`, node.group, this.groups);
+          return;
+        case "owner":
+          leaves++;
+          if (this.owners.has(node.owner)) matchedLeaves++;
+          else miss(`owner:${node.owner}`, node.owner, this.owners);
+          return;
+        case "kind":
+          leaves++;
+          if (this.kinds.has(node.kind)) matchedLeaves++;
+          else miss(`kind:${node.kind}`, node.kind, this.kinds);
+          return;
+        case "tag": {
+          leaves++;
+          const values = this.tags.get(node.tagKey);
+          if (values && (node.value === null || values.has(node.value))) matchedLeaves++;
+          else miss(`tag:${node.tagKey}${node.value === null ? "" : `=${node.value}`}`, node.tagKey, this.tags.keys());
+          return;
+        }
+        default:
+          return;
+      }
+    });
+    result.selectsNothing = leaves > 0 && matchedLeaves === 0 && !canSelectWithoutTerms;
+    return result;
+  }
 }
 
 /** The range of the key itself in a key leaf (`key:raw_orders` -> `raw_orders`). */
@@ -70,31 +143,12 @@ function keyRange(text: string, node: { key: string; start: number; end: number 
     : { key: node.key, start: node.start + at, end: node.start + at + node.key.length };
 }
 
-function collectKeyLeaves(ast: selection.SelectionAst, visit: (node: { key: string; start: number; end: number }) => void): void {
-  switch (ast.type) {
-    case "key":
-      if (!ast.key.includes("*")) visit(ast);
-      return;
-    case "traversal":
-    case "function":
-    case "not":
-      collectKeyLeaves(ast.operand, visit);
-      return;
-    case "and":
-    case "or":
-      for (const operand of ast.operands) collectKeyLeaves(operand, visit);
-      return;
-    default:
-      return;
-  }
-}
-
 /** The closest candidate to `name`, for "did you mean" (undefined when nothing is close). */
 export function suggestName(name: string, candidates: Iterable<string>): string | undefined {
-  return selection.suggest(name, [...candidates]);
+  return selection.suggest(name, candidates);
 }
 
-/** Completion words the selection grammar accepts at `offset` of `text` (keywords, attributes). */
+/** What can be typed at `offset` of `text` (an attribute value, an attribute, a keyword), from the runtime. */
 export function selectionCompletionsAt(text: string, offset: number): SelectionCompletion {
   return selection.completionsAt(text, offset);
 }

@@ -1,0 +1,138 @@
+/**
+ * Language server benchmark (issue 3): a generated workspace of 1,000 files / 10,000 assets, measured
+ * side by side with `tsc --noEmit` on the same workspace in one run.
+ *
+ *   npx tsx bench/analysis/run.ts [--files 1000] [--edits 200] [--no-tsc] [--write]
+ *
+ * Reports cold index time, server RSS, edit-to-published-diagnostics p50/p99 over the real server
+ * (stdio, bundled like the shipped bin), and tsc's wall time and peak RSS, with ratios. `--write`
+ * replaces the "Language server (bench/analysis)" section of docs/performance.md.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LspTestClient, uri } from "../../test/server/lspClient";
+import { generateWorkspace } from "./generate";
+
+const repository = path.resolve(__dirname, "../..");
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number): number => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const FILES = option("--files", 1000);
+const EDITS = option("--edits", 200);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function procStatus(pid: number, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+function bundleServer(): string {
+  const out = path.join(__dirname, "out/language-server.js");
+  const result = spawnSync(path.join(repository, "node_modules/.bin/esbuild"), [
+    path.join(repository, "server/src/main.ts"), "--bundle", "--platform=node", "--target=node20", "--external:typescript", `--outfile=${out}`, "--log-level=warning",
+  ], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`esbuild failed: ${result.stderr}`);
+  return out;
+}
+
+async function benchServer(root: string, editFile: string): Promise<{ indexMs: number; readyMs: number; rssMb: number; peakRssMb: number; p50: number; p99: number; edits: number }> {
+  process.env.TRIBUTARY_LANGUAGE_SERVER = bundleServer();
+  const started = performance.now();
+  const client = await LspTestClient.start([root], { settings: { daemonPollIntervalMs: 0 }, readyTimeoutMs: 120_000 });
+  const readyMs = performance.now() - started;
+  const status = client.statuses.findLast((s) => s.state === "ready") as { indexMs: number; projects: { assets: number }[] };
+  if (status.projects[0]?.assets !== FILES * 10) throw new Error(`expected ${FILES * 10} assets, the server saw ${status.projects[0]?.assets}`);
+  const rssMb = procStatus(client.pid, "VmRSS");
+  const original = await client.open(editFile);
+  const broken = original.replace(/deps: \[([^\]]*)\]/, 'deps: [$1, "no_such_asset"]');
+  const target = uri(editFile);
+  const samples: number[] = [];
+  for (let i = 0; i < EDITS; i++) {
+    const breaking = i % 2 === 0;
+    const published = new Promise<number>((resolve) => {
+      client.publishListeners.splice(0, client.publishListeners.length, (params) => {
+        const hasError = params.diagnostics.some((d) => d.code === "unknown-dep");
+        if (params.uri === target && hasError === breaking) resolve(performance.now());
+      });
+    });
+    const sent = performance.now();
+    await client.change(editFile, breaking ? broken : original);
+    samples.push((await published) - sent);
+  }
+  const peakRssMb = procStatus(client.pid, "VmHWM");
+  await client.stop();
+  return { indexMs: status.indexMs, readyMs, rssMb, peakRssMb, p50: percentile(samples, 50), p99: percentile(samples, 99), edits: samples.length };
+}
+
+function benchTsc(root: string): { ms: number; peakRssMb: number; errors: number } {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ["-r", path.join(__dirname, "reportRss.cjs"), path.join(repository, "node_modules/typescript/bin/tsc"), "-p", root, "--noEmit"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - started;
+  const rss = /TRIBUTARY_BENCH_MAX_RSS_KB=(\d+)/.exec(result.stderr);
+  const errors = (result.stdout.match(/error TS/g) ?? []).length;
+  return { ms, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN, errors };
+}
+
+async function main(): Promise<void> {
+  const root = path.join(os.tmpdir(), `tributary-bench-analysis-${FILES}`);
+  const workspace = generateWorkspace(root, FILES);
+  process.stdout.write(`workspace: ${workspace.files} files, ${workspace.assets} assets in ${root}\n`);
+  const server = await benchServer(root, workspace.editFile);
+  process.stdout.write(`server: cold index ${server.indexMs} ms (initialize -> ready ${server.readyMs.toFixed(0)} ms), RSS ${server.rssMb.toFixed(0)} MB (peak ${server.peakRssMb.toFixed(0)} MB), edit -> diagnostics p50 ${server.p50.toFixed(1)} ms, p99 ${server.p99.toFixed(1)} ms over ${server.edits} edits\n`);
+  const tsc = args.includes("--no-tsc") ? undefined : benchTsc(root);
+  if (tsc) {
+    process.stdout.write(`tsc --noEmit: ${tsc.ms.toFixed(0)} ms, peak RSS ${tsc.peakRssMb.toFixed(0)} MB (${tsc.errors} type errors)\n`);
+    process.stdout.write(`ratios: tsc / cold index = ${(tsc.ms / server.indexMs).toFixed(1)}x time, tsc / server = ${(tsc.peakRssMb / server.peakRssMb).toFixed(1)}x peak memory\n`);
+  }
+  const goals = [
+    `cold index <= 1500 ms: ${server.indexMs <= 1500 ? "met" : "NOT met"}`,
+    `edit-to-diagnostics p99 <= 30 ms: ${server.p99 <= 30 ? "met" : "NOT met"}`,
+    `RSS <= 300 MB: ${server.peakRssMb <= 300 ? "met" : "NOT met"}`,
+  ];
+  process.stdout.write(goals.join("\n") + "\n");
+  if (args.includes("--write")) writeSection(workspace, server, tsc, goals);
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+function writeSection(workspace: ReturnType<typeof generateWorkspace>, server: Awaited<ReturnType<typeof benchServer>>, tsc: ReturnType<typeof benchTsc> | undefined, goals: string[]): void {
+  const file = path.join(repository, "docs/performance.md");
+  const heading = "## Language server (bench/analysis)";
+  const load = os.loadavg()[0]?.toFixed(1);
+  const section = [
+    heading,
+    "",
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}, load average ${load} at the start of the run (the machine is shared). Command: \`npx tsx bench/analysis/run.ts --write\`.`,
+    `Workspace: ${workspace.files} generated files, ${workspace.assets} assets (each with a cross-file identifier dep and a key-string dep), plus checks, jobs and schedules; the server runs bundled (as shipped) over stdio.`,
+    "",
+    "| Measure | Language server | tsc --noEmit (same workspace) | Ratio |",
+    "|---|---|---|---|",
+    `| Cold index / full check | ${server.indexMs} ms (initialize to ready: ${server.readyMs.toFixed(0)} ms) | ${tsc ? `${tsc.ms.toFixed(0)} ms` : "not run"} | ${tsc ? `${(tsc.ms / server.indexMs).toFixed(1)}× faster` : ""} |`,
+    `| Memory | RSS ${server.rssMb.toFixed(0)} MB after indexing, peak ${server.peakRssMb.toFixed(0)} MB | peak ${tsc ? tsc.peakRssMb.toFixed(0) : "?"} MB | ${tsc ? `${(tsc.peakRssMb / server.peakRssMb).toFixed(1)}× less` : ""} |`,
+    `| One-file edit to published diagnostics | p50 ${server.p50.toFixed(1)} ms, p99 ${server.p99.toFixed(1)} ms (${server.edits} edits) | (a re-check is a full run) | |`,
+    "",
+    "Goals: " + goals.join("; ") + ".",
+    "",
+  ].join("\n");
+  let text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Performance\n\n";
+  const start = text.indexOf(heading);
+  if (start >= 0) {
+    const next = text.indexOf("\n## ", start + heading.length);
+    text = text.slice(0, start) + section + (next >= 0 ? text.slice(next + 1) : "");
+  } else {
+    text = text.replace(/\n*$/, "\n\n") + section;
+  }
+  fs.writeFileSync(file, text);
+}
+
+void main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});
