@@ -32,6 +32,7 @@ export interface SensorContext {
   readonly resources: Record<string, unknown>;
 }
 
+/** What a sensor evaluation may return: one or several run requests, a skip reason, or nothing. */
 export type SensorResult = RunRequest | RunRequest[] | SkipReason | null | undefined | void;
 
 /** A sensor: a function evaluated periodically that may request runs. */

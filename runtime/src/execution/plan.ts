@@ -25,7 +25,7 @@ export interface ExecutionPlan {
   readonly steps: readonly PlannedStep[];
 }
 
-/** The selection parsed but picked no asset. */
+/** The selection parsed but picked no asset (a usage error: the CLI exits 2, the HTTP API answers 400). */
 export class EmptySelectionError extends TributaryError {}
 
 /**
