@@ -56,7 +56,8 @@ async function startRun(storage: Storage, options: InProcessRunOptions, plan: Ex
     runKey: options.runKey ?? null,
     instigator: options.instigator ?? null,
   });
-  await storage.updateRun(runId, { startedAt: now });
+  // After createRun, so a run never looks started before it was created.
+  await storage.updateRun(runId, { startedAt: new Date().toISOString() });
   return runId;
 }
 
