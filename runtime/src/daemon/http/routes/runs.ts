@@ -1,0 +1,70 @@
+/**
+ * Runs: `GET /api/runs`, `POST /api/runs`, `GET /api/runs/:id`, `POST /api/runs/:id/cancel`.
+ * (Their events are in ./events.)
+ */
+import { runToJson } from "../../../cli/runs";
+import type { Storage } from "../../../storage/port";
+import { FINAL_RUN_STATUSES, type RunRecord } from "../../../types";
+import { HttpError } from "../errors";
+import { expectObject, expectStringMap } from "../request";
+import { sendJson } from "../respond";
+import { bodyOf, queryOf, type Router } from "../router";
+
+/** Registers the run routes. */
+export function runRoutes(router: Router): void {
+  router.add("GET", "/api/runs", async (request) => {
+    const query = queryOf(request, ["status", "limit", "before"]);
+    const statuses = query.statuses("status");
+    const limit = query.integer("limit", 1, 1000) ?? 50;
+    const before = query.string("before");
+    if (before !== undefined) await findRun(request.services.storage, before, "before");
+    const runs = await request.services.storage.listRuns({
+      limit,
+      ...(statuses ? { statuses } : {}),
+      ...(before !== undefined ? { beforeRunId: before } : {}),
+    });
+    sendJson(request.res, 200, { runs: runs.map(runToJson) });
+  });
+
+  router.add("POST", "/api/runs", async (request) => {
+    queryOf(request, []);
+    const body = expectObject(await bodyOf(request), "POST /api/runs", ["selection", "tags"]);
+    const selection = body["selection"];
+    if (typeof selection !== "string" || selection.trim() === "") {
+      throw new HttpError(400, `"selection" must be a non-empty selection string${selection === undefined ? " (it is missing)" : `, not ${JSON.stringify(selection)}`}`, {
+        hint: 'Send {"selection": "*"} for everything, or e.g. "+stg_orders", "group:staging".',
+      });
+    }
+    const tags = body["tags"] === undefined ? undefined : expectStringMap(body["tags"], "tags");
+    const run = await request.services.submitRun({ selection, ...(tags ? { tags } : {}) });
+    sendJson(request.res, 201, { runId: run.runId }, { Location: `/api/runs/${encodeURIComponent(run.runId)}` });
+  });
+
+  router.add("GET", "/api/runs/:id", async (request) => {
+    queryOf(request, []);
+    const run = await findRun(request.services.storage, request.params["id"]!);
+    const steps = await request.steps.stepsOf(run);
+    sendJson(request.res, 200, { ...runToJson(run), steps: steps.map(({ eventId: _eventId, ...step }) => step) });
+  });
+
+  router.add("POST", "/api/runs/:id/cancel", async (request) => {
+    queryOf(request, []);
+    expectObject(await bodyOf(request), "POST /api/runs/:id/cancel", [], true);
+    const run = await findRun(request.services.storage, request.params["id"]!);
+    if (FINAL_RUN_STATUSES.includes(run.status)) {
+      throw new HttpError(409, `run ${run.runId} has already ended (${run.status}); there is nothing to cancel`, {
+        hint: "Only QUEUED, STARTING and STARTED runs can be canceled.",
+      });
+    }
+    const canceled = await request.services.cancelRun(run.runId);
+    sendJson(request.res, 202, { runId: canceled.runId, status: canceled.status });
+  });
+}
+
+/** The run with this id, or a 404 that says where to find run ids. */
+export async function findRun(storage: Storage, runId: string, parameter?: string): Promise<RunRecord> {
+  const run = await storage.getRun(runId);
+  if (run) return run;
+  const where = parameter ? ` (query parameter "${parameter}")` : "";
+  throw new HttpError(parameter ? 400 : 404, `no run with id "${runId}"${where}`, { hint: "GET /api/runs lists the recent runs and their ids." });
+}

@@ -1,0 +1,99 @@
+/**
+ * Step summaries of runs, derived from their events and cached: a run's events are read once
+ * (then only the new ones, by event id), so `/api/assets` and `/api/runs/:id` stay cheap when polled.
+ */
+import type { Storage } from "../../storage/port";
+import type { RunRecord, RunEventType, StepStatus, StoredRunEvent } from "../../types";
+
+/** Where one step of a run stands. */
+export interface StepSummary {
+  /** The step key: the asset key, or the multi-asset's name. */
+  key: string;
+  status: "RUNNING" | StepStatus;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  /** How many attempts started (retries add one each). */
+  attempts: number;
+  /** One-line reason for FAILURE, SKIPPED and CANCELED. */
+  error?: string;
+  /** Id of the event that last changed this step (orders it against materializations). */
+  eventId: number;
+}
+
+/** Events that end a run: nothing is written after them. */
+export const FINAL_RUN_EVENTS: ReadonlySet<RunEventType> = new Set(["RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
+
+const STEP_END: Partial<Record<RunEventType, StepStatus>> = {
+  STEP_SUCCESS: "SUCCESS",
+  STEP_FAILURE: "FAILURE",
+  STEP_SKIPPED: "SKIPPED",
+  STEP_CANCELED: "CANCELED",
+};
+
+interface CachedRun {
+  afterId: number;
+  steps: Map<string, StepSummary>;
+  /** A final run event was read: nothing will change any more. */
+  complete: boolean;
+}
+
+/** Reads and caches step summaries per run. */
+export class RunStepTracker {
+  private readonly cache = new Map<string, CachedRun>();
+
+  /**
+   * @param maxCachedRuns - runs kept (least recently used are dropped). @defaultValue 500
+   */
+  constructor(private readonly storage: Storage, private readonly maxCachedRuns = 500) {}
+
+  /** The steps of `run` in the order they started. */
+  async stepsOf(run: Pick<RunRecord, "runId">): Promise<StepSummary[]> {
+    let cached = this.cache.get(run.runId);
+    if (cached) this.cache.delete(run.runId); // re-insert below: Map order is our LRU order
+    cached ??= { afterId: 0, steps: new Map(), complete: false };
+    while (!cached.complete) {
+      const page = await this.storage.getRunEvents(run.runId, { afterId: cached.afterId, limit: 1000 });
+      for (const event of page) applyEvent(cached, event);
+      if (page.length < 1000) break;
+    }
+    this.cache.set(run.runId, cached);
+    if (this.cache.size > this.maxCachedRuns) this.cache.delete(this.cache.keys().next().value!);
+    return [...cached.steps.values()];
+  }
+}
+
+function applyEvent(cached: CachedRun, event: StoredRunEvent): void {
+  cached.afterId = event.id;
+  if (FINAL_RUN_EVENTS.has(event.type)) cached.complete = true;
+  if (event.stepKey === null) return;
+  let step = cached.steps.get(event.stepKey);
+  if (event.type === "STEP_START") {
+    if (!step) {
+      step = { key: event.stepKey, status: "RUNNING", startedAt: event.timestamp, endedAt: null, durationMs: null, attempts: 0, eventId: event.id };
+      cached.steps.set(event.stepKey, step);
+    }
+    step.attempts += 1;
+    step.status = "RUNNING";
+    step.eventId = event.id;
+    return;
+  }
+  const ended = STEP_END[event.type];
+  if (!ended) return;
+  if (!step) {
+    // Skipped and canceled steps never started.
+    step = { key: event.stepKey, status: ended, startedAt: null, endedAt: null, durationMs: null, attempts: 0, eventId: event.id };
+    cached.steps.set(event.stepKey, step);
+  }
+  step.status = ended;
+  step.endedAt = event.timestamp;
+  step.durationMs = step.startedAt ? Math.max(0, Date.parse(event.timestamp) - Date.parse(step.startedAt)) : null;
+  step.eventId = event.id;
+  if (ended !== "SUCCESS") step.error = errorLine(event);
+}
+
+function errorLine(event: StoredRunEvent): string {
+  const error = event.data?.["error"] as { message?: unknown } | undefined;
+  const message = typeof error?.message === "string" ? error.message : event.message;
+  return message.split("\n")[0]!;
+}

@@ -1,0 +1,156 @@
+/** A real project on a real SQLite file, served by the real HTTP server, for the HTTP tests. */
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startHttpServer, type HttpServer, type HttpServerOptions } from "../../../runtime/src/daemon/http/server";
+import { loadProject } from "../../../runtime/src/loader";
+import { openStorage } from "../../../runtime/src/storage";
+import type { Storage } from "../../../runtime/src/storage/port";
+import { LocalDaemonServices } from "./localServices";
+
+/**
+ * The project: raw -> stg (with a check) -> mart; `gated` waits until the test opens its gate;
+ * `broken` always fails; `versioned` has a codeVersion; a schedule and a sensor.
+ */
+export const DEFINITIONS = `import { asset, definitions, notNull, schedule, sensor } from "tributary";
+
+const gate = () => (globalThis as any).__tributaryHttpGate?.promise;
+
+export const raw = asset({ key: "raw", group: "raw" }, async () => [{ id: 1 }, { id: 2 }]);
+export const stg = asset({ key: "stg", group: "staging", deps: [raw], checks: [notNull("id")], tags: { tier: "gold" } },
+  async ({ inputs }) => inputs.raw);
+export const mart = asset({ key: "mart", group: "warehouse", deps: [stg], description: "The mart" }, async ({ inputs }) => inputs.stg.length);
+export const gated = asset({ key: "gated", group: "slow" }, async ({ log }) => { log.info("waiting at the gate"); await gate(); return 1; });
+export const broken = asset({ key: "broken", group: "bad" }, async () => { throw new Error("boom"); });
+export const versioned = asset({ key: "versioned", group: "raw", codeVersion: "v2" }, async () => 1);
+
+export const nightly = schedule({ name: "nightly", cron: "0 2 * * *", selection: "group:warehouse", timezone: "Europe/Paris" });
+export const watcher = sensor({ name: "watcher", selection: "raw" }, async () => ({ skip: "nothing new" }));
+
+export default definitions({ assets: [raw, stg, mart, gated, broken, versioned], schedules: [nightly], sensors: [watcher] });
+`;
+
+/** A deferred gate the `gated` asset waits on. */
+export function openGate(): () => void {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  (globalThis as { __tributaryHttpGate?: unknown }).__tributaryHttpGate = { promise };
+  return open;
+}
+
+export interface Fixture {
+  root: string;
+  storage: Storage;
+  services: LocalDaemonServices;
+  server: HttpServer;
+  dispose(): Promise<void>;
+}
+
+/** Writes the project, loads it, opens its storage and starts the server. */
+export async function startFixture(options: Partial<HttpServerOptions> = {}): Promise<Fixture> {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "tributary-http-")));
+  writeFileSync(join(root, "definitions.ts"), DEFINITIONS);
+  const project = await loadProject(root, { env: {} });
+  const storage = await openStorage({ kind: "sqlite", path: join(root, "state.db") });
+  const services = new LocalDaemonServices(storage, { ok: true, project, loadedAt: new Date().toISOString() });
+  const server = await startHttpServer(services, { port: 0, log: () => {}, ...options });
+  return {
+    root,
+    storage,
+    services,
+    server,
+    async dispose() {
+      await server.close();
+      await storage.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A parsed server-sent event. */
+export interface SseMessage {
+  id?: string;
+  event: string;
+  data: unknown;
+}
+
+/**
+ * Reads an event stream until `until(messages)` holds or the server ends it; returns what it read.
+ */
+export async function readSse(
+  url: string,
+  headers: Record<string, string>,
+  until: (messages: SseMessage[]) => boolean,
+  options: { onOpen?: () => void; comments?: string[]; timeoutMs?: number } = {},
+): Promise<{ status: number; messages: SseMessage[]; ended: boolean }> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 10_000);
+  const response = await fetch(url, { headers: { Accept: "text/event-stream", ...headers }, signal: controller.signal });
+  const messages: SseMessage[] = [];
+  if (response.status !== 200 || !response.body) {
+    clearTimeout(timer);
+    return { status: response.status, messages, ended: true };
+  }
+  options.onOpen?.();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let ended = false;
+  try {
+    const reader = response.body.getReader();
+    outer: for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      buffer += decoder.decode(value, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const message: Partial<SseMessage> = {};
+        for (const line of block.split("\n")) {
+          if (line.startsWith(":")) options.comments?.push(line.slice(1).trim());
+          else if (line.startsWith("id: ")) message.id = line.slice(4);
+          else if (line.startsWith("event: ")) message.event = line.slice(7);
+          else if (line.startsWith("data: ")) message.data = JSON.parse(line.slice(6));
+        }
+        if (message.event) messages.push(message as SseMessage);
+        if (until(messages)) break outer;
+      }
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    throw new Error(`the stream did not deliver what was expected in time; got ${JSON.stringify(messages.map((m) => m.event === "run-event" ? (m.data as { type: string }).type : m.event))}`);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return { status: response.status, messages, ended };
+}
+
+/** Calls the API and returns status, headers and parsed JSON. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; json: any; text: string }> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  let body: string | Buffer | undefined;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["Content-Type"] ??= "application/json";
+  } else if (options.raw !== undefined) {
+    body = options.raw;
+  }
+  const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text };
+}

@@ -1,0 +1,101 @@
+/**
+ * A small, real {@link DaemonServices} for the HTTP tests until the core's `Daemon` can serve them:
+ * runs are really created QUEUED in storage (with a RUN_QUEUED event), canceled with real status
+ * transitions and events, and executed in-process by the real executor when a test says so.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DaemonServices, ProjectState, RunSubmission } from "../../../runtime/src/daemon/services";
+import { executeInProcess } from "../../../runtime/src/execution/executor";
+import { planRun } from "../../../runtime/src/execution/plan";
+import type { RunResult } from "../../../runtime/src/execution/api";
+import type { Storage } from "../../../runtime/src/storage/port";
+import type { InstigatorState, InstigatorStatus, RunRecord } from "../../../runtime/src/types";
+
+export class LocalDaemonServices implements DaemonServices {
+  readonly daemonId = `test:${process.pid}:${randomUUID()}`;
+  readonly mode = "dev" as const;
+  private readonly listeners = new Set<() => void>();
+  private readonly executions = new Map<string, AbortController>();
+  private readonly storageDir = mkdtempSync(join(tmpdir(), "tributary-http-values-"));
+
+  constructor(readonly storage: Storage, public state: ProjectState) {}
+
+  project(): ProjectState {
+    return this.state;
+  }
+
+  async submitRun(request: RunSubmission): Promise<RunRecord> {
+    if (!this.state.ok) throw new Error("project does not load");
+    const plan = planRun(this.state.project.graph, request.selection);
+    const run = await this.storage.createRun({
+      runId: randomUUID(),
+      status: "QUEUED",
+      selection: request.selection,
+      assetKeys: [...plan.assetKeys],
+      tags: request.tags ?? {},
+      instigator: request.instigator ?? null,
+      runKey: request.runKey ?? null,
+    });
+    await this.storage.appendEvents([
+      { runId: run.runId, timestamp: new Date().toISOString(), type: "RUN_QUEUED", stepKey: null, level: "info", message: "Run queued", data: null },
+    ]);
+    this.changed();
+    return run;
+  }
+
+  async cancelRun(runId: string): Promise<RunRecord> {
+    const now = new Date().toISOString();
+    if (await this.storage.transitionRun(runId, ["QUEUED"], "CANCELED", { endedAt: now, error: "canceled before it started" })) {
+      await this.storage.appendEvents([
+        { runId, timestamp: now, type: "RUN_CANCELED", stepKey: null, level: "warn", message: "Run canceled while queued", data: null },
+      ]);
+    } else if (await this.storage.transitionRun(runId, ["STARTING", "STARTED"], "CANCELING")) {
+      this.executions.get(runId)?.abort();
+    }
+    this.changed();
+    return (await this.storage.getRun(runId))!;
+  }
+
+  async setInstigatorStatus(name: string, status: InstigatorStatus): Promise<InstigatorState> {
+    if (!this.state.ok) throw new Error("project does not load");
+    const { definitions } = this.state.project;
+    const type = definitions.schedules.some((s) => s.name === name) ? "schedule" : definitions.sensors.some((s) => s.name === name) ? "sensor" : undefined;
+    if (!type) throw new Error(`unknown instigator ${name}`);
+    return this.storage.setInstigatorState({ name, type, status });
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Executes a QUEUED run in this process, as a coordinator would. */
+  async execute(runId: string): Promise<RunResult> {
+    if (!this.state.ok) throw new Error("project does not load");
+    const run = (await this.storage.getRun(runId))!;
+    const controller = new AbortController();
+    this.executions.set(runId, controller);
+    try {
+      return await executeInProcess({
+        definitions: this.state.project.definitions,
+        graph: this.state.project.graph,
+        storage: this.storage,
+        storageDir: this.storageDir,
+        selection: run.selection,
+        runId,
+        signal: controller.signal,
+        onEvent: () => this.changed(),
+      });
+    } finally {
+      this.executions.delete(runId);
+      this.changed();
+    }
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
