@@ -1,0 +1,263 @@
+/**
+ * The lineage webview: one panel (created or revealed, and revived after a reload) that hosts the
+ * lineage UI bundle (ui/, built into client/dist/ui). It feeds the UI the graph (from the language
+ * server, which works without a daemon; from the daemon's `/api/assets` when the server is down)
+ * and live run events from the daemon's `/api/events/stream`; the UI asks to reveal definitions and
+ * to materialize selections. Messages both ways are typed by ui/src/protocol.ts.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { LineageRequest, type LineageResult } from "../../server/src/protocol";
+import {
+  type HostToUiMessage,
+  isUiToHostMessage,
+  type LineageAsset,
+  type LineageRunEvent,
+  type UiToHostMessage,
+} from "../../ui/src/protocol";
+import { readConfig } from "./config";
+import type { Ctx } from "./ctx";
+import { showError } from "./errors";
+import { materialize } from "./runs";
+
+/** The webview type (also the serializer's id in package.json's activationEvents). */
+export const LINEAGE_VIEW_TYPE = "tributary.lineage";
+
+/** Where a key is defined, for "reveal". */
+interface Location {
+  uri: string;
+  line: number;
+  character: number;
+}
+
+/** The singleton lineage panel. */
+export class LineagePanel implements vscode.Disposable {
+  /** The open panel, if any. */
+  static current: LineagePanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly locations = new Map<string, Location>();
+  private focus: string | undefined;
+  private ready = false;
+  private stream: AbortController | undefined;
+  /** Resolves when the UI said "ready" and got its first graph (tests and the E2E wait on it). */
+  readonly loaded: Promise<void>;
+  private resolveLoaded!: () => void;
+
+  /** Opens the panel (or reveals it), focused on `focus` when given. */
+  static createOrShow(ctx: Ctx, focus?: string): LineagePanel {
+    if (LineagePanel.current) {
+      LineagePanel.current.panel.reveal(undefined, false);
+      LineagePanel.current.setFocus(focus);
+      return LineagePanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(LINEAGE_VIEW_TYPE, "Tributary Lineage", vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [bundleRoot(ctx)],
+    });
+    LineagePanel.current = new LineagePanel(ctx, panel, focus);
+    return LineagePanel.current;
+  }
+
+  /** Restores the panel VS Code kept across a reload (registered as a webview serializer). */
+  static revive(ctx: Ctx, panel: vscode.WebviewPanel, state: { focus?: string } | undefined): void {
+    panel.webview.options = { enableScripts: true, localResourceRoots: [bundleRoot(ctx)] };
+    LineagePanel.current?.dispose();
+    LineagePanel.current = new LineagePanel(ctx, panel, state?.focus);
+  }
+
+  private constructor(private readonly ctx: Ctx, readonly panel: vscode.WebviewPanel, focus: string | undefined) {
+    this.focus = focus;
+    this.loaded = new Promise((resolve) => (this.resolveLoaded = resolve));
+    panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, "client", "images", "icon.png");
+    panel.webview.html = renderHtml(ctx, panel.webview);
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: unknown) => {
+        if (isUiToHostMessage(message)) void this.onMessage(message);
+      }),
+      ctx.daemon.onDidChange(() => {
+        this.connectStream();
+        void this.sendGraph();
+      }),
+      ctx.onServerChange(() => void this.sendGraph()),
+    );
+  }
+
+  private post(message: HostToUiMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private setFocus(focus: string | undefined): void {
+    this.focus = focus;
+    if (focus) this.post({ type: "focus", key: focus, depth: readConfig().lineageFocusDepth });
+    else void this.sendGraph();
+  }
+
+  private async onMessage(message: UiToHostMessage): Promise<void> {
+    try {
+      switch (message.type) {
+        case "ready":
+          this.ready = true;
+          await this.sendGraph();
+          this.connectStream();
+          this.resolveLoaded();
+          break;
+        case "reveal":
+          await this.reveal(message.key, message.file, message.line);
+          break;
+        case "materialize":
+          await materialize(this.ctx, message.selection);
+          await this.sendGraph();
+          break;
+      }
+    } catch (error) {
+      await showError(error);
+    }
+  }
+
+  /** Opens the definition of `key` (from the server's locations, else the UI's file/line). */
+  private async reveal(key: string, file?: string, line?: number): Promise<void> {
+    const known = this.locations.get(key);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
+    const uri = known ? vscode.Uri.parse(known.uri) : file ? vscode.Uri.file(path.isAbsolute(file) ? file : path.join(folder, file)) : undefined;
+    if (!uri) {
+      void vscode.window.showWarningMessage(`Tributary: no source location is known for "${key}" (the language server has not indexed it).`);
+      return;
+    }
+    const position = known ? new vscode.Position(known.line, known.character) : new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
+    const editor = await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    editor.selection = new vscode.Selection(position, position);
+    editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** Sends the whole graph: the server's static lineage with statuses, or the daemon's assets. */
+  async sendGraph(): Promise<void> {
+    if (!this.ready) return;
+    try {
+      const assets = await this.loadAssets();
+      this.post({ type: "graph", assets, ...(this.focus ? { focus: this.focus } : {}) });
+      this.post({ type: "notice", level: "info", message: null });
+    } catch (error) {
+      this.post({ type: "notice", level: "error", message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private async loadAssets(): Promise<LineageAsset[]> {
+    const daemonAssets = this.ctx.daemon.state === "stopped" ? undefined : await (await this.ctx.daemon.api())
+      .json<{ assets: LineageAsset[] }>("GET", "/api/assets").then((r) => r.assets).catch(() => undefined);
+    if (this.ctx.serverRunning) {
+      const result = await this.ctx.client!.sendRequest<LineageResult | null>(LineageRequest.method, {});
+      if (result) return fromServer(result, daemonAssets, this.locations);
+    }
+    if (daemonAssets) return daemonAssets;
+    throw new Error("No lineage available: the language server is not running and no daemon answers. Run 'Tributary: Restart Server' or start the local daemon.");
+  }
+
+  /** Forwards the daemon's global event stream to the UI while the panel is open. */
+  private connectStream(): void {
+    this.stream?.abort();
+    this.stream = undefined;
+    if (!this.ready || this.ctx.daemon.state === "stopped") return;
+    const controller = new AbortController();
+    this.stream = controller;
+    void (async () => {
+      const api = await this.ctx.daemon.api();
+      const url = new URL("/api/events/stream", api.baseUrl);
+      const token = await this.ctx.daemon.token();
+      try {
+        const response = await fetch(url, { headers: { accept: "text/event-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal: controller.signal });
+        if (!response.ok || !response.body) return;
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
+          let boundary: number;
+          while ((boundary = buffer.indexOf("\n\n")) !== -1) {
+            const data = buffer.slice(0, boundary).split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
+            buffer = buffer.slice(boundary + 2);
+            if (!data) continue;
+            const event = JSON.parse(data) as LineageRunEvent;
+            this.post({ type: "runEvent", event });
+            if (event.type === "RUN_SUCCESS" || event.type === "RUN_FAILURE" || event.type === "RUN_CANCELED") void this.sendGraph();
+          }
+        }
+      } catch {
+        // Aborted, or the daemon went away: the daemon state change reconnects.
+      }
+    })();
+  }
+
+  dispose(): void {
+    if (LineagePanel.current === this) LineagePanel.current = undefined;
+    this.stream?.abort();
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** The folder the UI bundle lives in (the only folder the webview may load from). */
+export function bundleRoot(ctx: Ctx): vscode.Uri {
+  return vscode.Uri.joinPath(ctx.extension.extensionUri, "client", "dist", "ui");
+}
+
+/** The server's lineage as the UI's assets, with the daemon's statuses and checks merged in. */
+function fromServer(result: LineageResult, daemonAssets: LineageAsset[] | undefined, locations: Map<string, Location>): LineageAsset[] {
+  const fromDaemon = new Map((daemonAssets ?? []).map((a) => [a.key, a]));
+  const deps = new Map<string, string[]>();
+  for (const edge of result.edges) deps.set(edge.to, [...(deps.get(edge.to) ?? []), edge.from]);
+  locations.clear();
+  return result.nodes.map((node) => {
+    locations.set(node.key, { uri: node.uri, line: node.range.start.line, character: node.range.start.character });
+    const live = fromDaemon.get(node.key);
+    return {
+      ...(live ?? {}),
+      key: node.key,
+      group: node.group ?? live?.group ?? "default",
+      deps: deps.get(node.key) ?? [],
+      description: node.description,
+      file: vscode.Uri.parse(node.uri).fsPath,
+      line: node.range.start.line + 1,
+      status: live?.status ?? node.status ?? "NEVER",
+    };
+  });
+}
+
+/**
+ * The bundle's index.html with every local URL turned into a webview URL, a nonce on each script
+ * and a strict CSP: nothing remote, scripts only with the nonce, workers from blobs (the layout
+ * runs in a worker) or the bundle.
+ */
+function renderHtml(ctx: Ctx, webview: vscode.Webview): string {
+  const root = bundleRoot(ctx);
+  const indexFile = path.join(root.fsPath, "index.html");
+  const nonce = crypto.randomBytes(16).toString("base64");
+  const csp = [
+    "default-src 'none'",
+    `img-src ${webview.cspSource} data:`,
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    `worker-src ${webview.cspSource} blob:`,
+    `connect-src ${webview.cspSource}`,
+  ].join("; ");
+  if (!fs.existsSync(indexFile)) {
+    return `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="${csp}"></head><body>
+<p>The lineage UI bundle is missing from this installation (${indexFile}). Rebuild the extension (<code>npm run build</code>) or reinstall it.</p></body></html>`;
+  }
+  let html = fs.readFileSync(indexFile, "utf8");
+  html = html.replace(/<meta[^>]+Content-Security-Policy[^>]*>/gi, "");
+  html = html.replace(/(src|href)="(?!https?:|data:|#|\/\/)\.?\/?([^"]+)"/g, (_m, attr: string, file: string) =>
+    `${attr}="${webview.asWebviewUri(vscode.Uri.joinPath(root, file)).toString()}"`);
+  html = html.replace(/<script(?![^>]*\bnonce=)/g, `<script nonce="${nonce}"`);
+  // The UI reads the bundle's base URL from here to start its worker inside the webview's origin.
+  const base = webview.asWebviewUri(root).toString();
+  const head = `<meta http-equiv="Content-Security-Policy" content="${csp}"><meta name="tributary-host" content="vscode"><meta name="tributary-bundle" content="${base}/">`;
+  return html.includes("<head>") ? html.replace("<head>", `<head>${head}`) : `${head}${html}`;
+}

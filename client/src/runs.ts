@@ -1,0 +1,134 @@
+/**
+ * Materialize from the editor: make sure a daemon answers (starting the local one if allowed),
+ * `POST /api/runs`, then follow the run's event stream in a progress notification with Cancel,
+ * write every event to the "Tributary Runs" output channel, and end with a message offering
+ * "Show logs" / "Show lineage".
+ */
+import * as vscode from "vscode";
+import { type DaemonApi, FINAL_STATUSES, type RunEventMessage } from "./api";
+import { readConfig } from "./config";
+import type { Ctx } from "./ctx";
+import { showError } from "./errors";
+
+/** How a materialization ended, as the commands and tests see it. */
+export interface RunOutcome {
+  runId: string;
+  status: string;
+  /** Steps by status, e.g. `{ SUCCESS: 3, FAILURE: 1 }`. */
+  steps: Record<string, number>;
+  error?: string;
+}
+
+const STEP_END = new Map([
+  ["STEP_SUCCESS", "SUCCESS"],
+  ["STEP_FAILURE", "FAILURE"],
+  ["STEP_SKIPPED", "SKIPPED"],
+  ["STEP_CANCELED", "CANCELED"],
+]);
+
+/**
+ * Materializes `selection` with progress. Resolves with the outcome, or undefined when it could
+ * not start (the reason has been shown to the user).
+ */
+export async function materialize(ctx: Ctx, selection: string): Promise<RunOutcome | undefined> {
+  let api: DaemonApi;
+  let runId: string;
+  try {
+    api = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Tributary" },
+      async (progress) => {
+        if (ctx.daemon.state === "stopped") progress.report({ message: `Starting the local daemon for ${selection}…` });
+        return ctx.daemon.ensureRunning();
+      },
+    );
+    runId = await api.submitRun(selection);
+  } catch (error) {
+    await showError(error, `Cannot materialize ${selection}: `);
+    return undefined;
+  }
+  return followRun(ctx, api, runId, selection);
+}
+
+/** Follows one run to its end in a progress notification; Cancel asks the daemon to cancel it. */
+async function followRun(ctx: Ctx, api: DaemonApi, runId: string, selection: string): Promise<RunOutcome> {
+  const log = ctx.runLogs;
+  log.appendLine(`── run ${runId} · ${selection} · ${new Date().toLocaleString()}`);
+  const steps = new Map<string, string>();
+  let runStatus = "QUEUED";
+  let runError: string | undefined;
+  const started = Date.now();
+
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Materializing ${selection}`, cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => {
+        log.appendLine(`   cancel requested`);
+        progress.report({ message: "canceling…" });
+        api.cancel(runId).catch((error) => void showError(error, "Could not cancel the run: "));
+      });
+      let total = 0;
+      const onEvent = (event: RunEventMessage): void => {
+        log.appendLine(formatEvent(event));
+        if (event.type === "RUN_START" && Array.isArray(event.data?.["assetKeys"])) total = (event.data["assetKeys"] as unknown[]).length;
+        if (event.stepKey && event.type === "STEP_START") steps.set(event.stepKey, "RUNNING");
+        const ended = STEP_END.get(event.type);
+        if (event.stepKey && ended) steps.set(event.stepKey, ended);
+        if (event.type.startsWith("RUN_")) runStatus = event.type.slice(4) === "START" ? "STARTED" : event.type.slice(4);
+        if (event.type === "RUN_FAILURE" || event.type === "RUN_CANCELED") runError = event.message;
+        const done = [...steps.values()].filter((s) => s !== "RUNNING").length;
+        const running = [...steps].filter(([, s]) => s === "RUNNING").map(([k]) => k);
+        const of = total > 0 ? `${done}/${total}` : `${done}`;
+        progress.report({ message: running.length > 0 ? `${of} done · running ${running.slice(0, 3).join(", ")}${running.length > 3 ? "…" : ""}` : `${of} done` });
+        if (FINAL_STATUSES.has(runStatus)) controller.abort();
+      };
+      try {
+        await api.streamRunEvents(runId, onEvent, controller.signal);
+      } catch (error) {
+        log.appendLine(`   event stream lost (${error instanceof Error ? error.message : String(error)}); reading the run's status instead`);
+      }
+      // The stream ends with the run; the run record is the authority on how it ended.
+      for (let i = 0; !FINAL_STATUSES.has(runStatus) && i < 600; i++) {
+        try {
+          const run = await api.run(runId);
+          runStatus = run.status;
+          runError = run.error ?? runError;
+        } catch {
+          // Keep trying while the daemon restarts.
+        }
+        if (!FINAL_STATUSES.has(runStatus)) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+  );
+
+  const counts: Record<string, number> = {};
+  for (const status of steps.values()) counts[status] = (counts[status] ?? 0) + 1;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const summary = Object.entries(counts).map(([s, n]) => `${n} ${s.toLowerCase()}`).join(", ") || "no steps";
+  log.appendLine(`── run ${runId} ${runStatus} in ${seconds} s (${summary})`);
+  ctx.nudgeServer();
+  void ctx.daemon.refresh();
+
+  const reveal = readConfig().revealRunLogs;
+  if (reveal === "always" || (reveal === "onFailure" && runStatus !== "SUCCESS")) log.show(true);
+  const actions = ["Show logs", "Show lineage"];
+  const show = runStatus === "SUCCESS"
+    ? vscode.window.showInformationMessage(`Materialized ${selection} in ${seconds} s (${summary}).`, ...actions)
+    : runStatus === "CANCELED"
+      ? vscode.window.showWarningMessage(`Run of ${selection} canceled (${summary}).`, ...actions)
+      : vscode.window.showErrorMessage(`Run of ${selection} failed: ${runError ?? runStatus} (${summary}).`, ...actions);
+  void show.then((choice) => {
+    if (choice === "Show logs") log.show(true);
+    if (choice === "Show lineage") void vscode.commands.executeCommand("tributary.showLineage");
+  });
+  return { runId, status: runStatus, steps: counts, ...(runError ? { error: runError } : {}) };
+}
+
+/** One line per event: time, step, type and message; errors keep their first stack line. */
+export function formatEvent(event: RunEventMessage): string {
+  const time = event.timestamp ? new Date(event.timestamp).toLocaleTimeString() : "";
+  const step = event.stepKey ? ` [${event.stepKey}]` : "";
+  const error = event.data?.["error"] as { message?: string; stack?: string } | undefined;
+  const detail = error?.stack ? `\n      ${error.stack.split("\n").slice(0, 4).join("\n      ")}` : "";
+  return `   ${time}${step} ${event.type}${event.message ? `: ${event.message}` : ""}${detail}`;
+}
