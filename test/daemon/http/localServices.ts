@@ -87,7 +87,9 @@ export class LocalDaemonServices implements DaemonServices {
         selection: run.selection,
         runId,
         signal: controller.signal,
+        // Wake streams once events are in storage, where they read them.
         onEvent: () => this.changed(),
+        onEventWhenDurable: true,
       });
     } finally {
       this.executions.delete(runId);

@@ -120,20 +120,36 @@ class RunFeed extends Feed {
     super(storage, pollMs, log, onIdle);
   }
 
+  /** Where each client is: it never gets an event twice, even if it joined ahead of the feed. */
+  private readonly positions = new Map<FeedSubscriber, number>();
+
   protected async catchUp(subscriber: FeedSubscriber, afterId: number | undefined): Promise<void> {
-    const from = afterId ?? 0;
-    if (this.cursor === undefined) {
-      this.cursor = from; // the first client's position is where the feed starts
-      return;
-    }
-    // Events the feed has already passed, from where this client is.
-    let after = from;
+    let after = afterId ?? 0;
+    // The first client's position is where the feed starts; a later one behind it catches up on
+    // the events the feed has already passed.
+    this.cursor ??= after;
     while (after < this.cursor) {
       const page = (await this.storage.getRunEvents(this.runId, { afterId: after, limit: PAGE })).filter((event) => event.id <= this.cursor!);
       if (page.length === 0) break;
       subscriber.send(page);
       after = page[page.length - 1]!.id;
     }
+    this.positions.set(subscriber, after);
+  }
+
+  protected override deliver(events: StoredRunEvent[]): void {
+    for (const subscriber of this.subscribers) {
+      const position = this.positions.get(subscriber) ?? 0;
+      const unseen = events.filter((event) => event.id > position);
+      if (unseen.length === 0) continue;
+      this.positions.set(subscriber, unseen[unseen.length - 1]!.id);
+      subscriber.send(unseen);
+    }
+  }
+
+  override leave(subscriber: FeedSubscriber): void {
+    this.positions.delete(subscriber);
+    super.leave(subscriber);
   }
 
   protected override afterJoin(subscriber: FeedSubscriber): void {
@@ -266,6 +282,7 @@ class GlobalFeed extends Feed {
 export class EventStreams {
   private readonly runFeeds = new Map<string, RunFeed>();
   private globalFeed: GlobalFeed | undefined;
+  private clientCount = 0;
   private readonly pollMs: number;
   private readonly log: (message: string) => void;
 
@@ -285,8 +302,7 @@ export class EventStreams {
       this.runFeeds.set(runId, feed);
     }
     feed.join(subscriber, afterId);
-    const joined = feed;
-    return () => joined.leave(subscriber);
+    return this.counted(feed, subscriber);
   }
 
   /** Streams every new event of every run (after `afterId` when resuming); returns "stop watching". */
@@ -299,7 +315,18 @@ export class EventStreams {
     }
     const feed = this.globalFeed;
     feed.join(subscriber, afterId);
-    return () => feed.leave(subscriber);
+    return this.counted(feed, subscriber);
+  }
+
+  private counted(feed: Feed, subscriber: FeedSubscriber): () => void {
+    this.clientCount += 1;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.clientCount -= 1;
+      feed.leave(subscriber);
+    };
   }
 
   /** Something changed: every feed polls now instead of at its next interval. */
@@ -308,9 +335,9 @@ export class EventStreams {
     this.globalFeed?.wake();
   }
 
-  /** Number of pollers running (for tests and health). */
-  get activeFeeds(): number {
-    return this.runFeeds.size + (this.globalFeed ? 1 : 0);
+  /** Pollers running and clients connected (shown by `GET /api/health`). */
+  stats(): { feeds: number; clients: number } {
+    return { feeds: this.runFeeds.size + (this.globalFeed ? 1 : 0), clients: this.clientCount };
   }
 
   /** Stops every feed. */

@@ -5,11 +5,11 @@ import type { Router } from "../router";
 
 /** Registers the health route. */
 export function healthRoutes(router: Router): void {
-  router.add("GET", "/api/health", ({ res, services }) => {
+  router.add("GET", "/api/health", ({ res, services, streams }) => {
     const state = services.project();
     const project = state.ok
       ? { ok: true, loadedAt: state.loadedAt, dir: state.project.config.projectDir, assets: state.project.graph.assets.size }
       : { ok: false, failedAt: state.failedAt, error: state.error };
-    sendJson(res, 200, { ok: true, daemonId: services.daemonId, mode: services.mode, version: runtimeVersion(), project });
+    sendJson(res, 200, { ok: true, daemonId: services.daemonId, mode: services.mode, version: runtimeVersion(), project, streams: streams.stats() });
   });
 }
