@@ -64,7 +64,11 @@ export function servePage(res: ServerResponse, pathname: string, uiDir: string, 
     send(res, 200, MIME[".html"]!, Buffer.from(html), head, { "Content-Security-Policy": contentSecurityPolicy(nonce), "Cache-Control": "no-store" });
     return true;
   }
-  if (!hasBundle) return false;
+  if (!hasBundle) {
+    if (pathname !== "/favicon.ico") return false;
+    res.writeHead(204, { ...COMMON_HEADERS, "Cache-Control": "max-age=86400" }).end(); // browsers ask for it
+    return true;
+  }
   let relativePath: string;
   try {
     relativePath = decodeURIComponent(pathname);
