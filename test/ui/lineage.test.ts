@@ -1,0 +1,173 @@
+/**
+ * The lineage UI in headless Chromium against the daemon-served page for samples/warehouse: the real
+ * HTTP server, real storage, the real sample executed by the real executor. Screenshots go to
+ * test-artifacts/ui/.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Page } from "playwright-core";
+import { launchChromium } from "./support/browser";
+import { startSampleDaemon, type SampleDaemon } from "./support/sampleDaemon";
+
+const ARTIFACTS = resolve(__dirname, "..", "..", "test-artifacts", "ui");
+const SAMPLE_KEYS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments"];
+
+type Lineage = Window["__tributaryLineage"];
+
+describe("lineage UI (headless Chromium, daemon-served page)", function () {
+  this.timeout(60_000);
+  let daemon: SampleDaemon;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  const errors: string[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    daemon = await startSampleDaemon();
+    browser = await launchChromium({ width: 1360, height: 820 });
+    page = await browser.newPage();
+    page.on("pageerror", (error) => errors.push(String(error)));
+    page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  });
+
+  after(async () => {
+    await browser?.dispose();
+    await daemon?.dispose();
+  });
+
+  afterEach(() => assert.deepEqual(errors.splice(0), [], "the page logged errors"));
+
+  const lineage = <T>(fn: (api: Lineage) => T | Promise<T>): Promise<T> =>
+    page.evaluate(`(${fn.toString()})(window.__tributaryLineage)`) as Promise<T>;
+  const painted = () => page.evaluate(() => window.__tributaryLineage.whenPainted());
+  const visible = async () => (await lineage((api) => api.visibleKeys())).sort();
+  const centre = async (key: string) => {
+    const rect = await page.evaluate((k) => window.__tributaryLineage.nodeAt(k), key);
+    assert.ok(rect, `${key} is on screen`);
+    return { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 };
+  };
+  const waitForStatus = (key: string, status: string) =>
+    page.waitForFunction(([k, s]) => window.__tributaryLineage.statusOf(k!) === s, [key, status], { timeout: 15_000 });
+
+  it("renders the sample's 8 assets in their groups from /api/assets, inside the viewport", async () => {
+    await page.goto(daemon.url);
+    const info = await painted();
+    assert.deepEqual(await visible(), SAMPLE_KEYS);
+    assert.equal(info.items, 8);
+    assert.equal(info.edges, 9);
+    assert.equal(await lineage((api) => api.view().layoutMode), "worker");
+    for (const key of SAMPLE_KEYS) {
+      const rect = await page.evaluate((k) => window.__tributaryLineage.nodeAt(k), key);
+      assert.ok(rect && rect.x >= 0 && rect.y >= 0 && rect.x + rect.width <= 1360 && rect.y + rect.height <= 820, `${key} fits on screen`);
+    }
+    // Upstream to the left of downstream.
+    assert.ok((await centre("raw_orders")).x < (await centre("stg_orders")).x);
+    assert.ok((await centre("stg_orders")).x < (await centre("orders")).x);
+    assert.ok((await centre("orders")).x < (await centre("customers")).x);
+    assert.equal(await lineage((api) => api.statusOf("orders")), "NEVER");
+    await page.screenshot({ path: join(ARTIFACTS, "sample-light.png") });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await painted();
+    await page.screenshot({ path: join(ARTIFACTS, "sample-dark.png") });
+    await page.emulateMedia({ colorScheme: "light" });
+  });
+
+  it("filters by a selection and shows the parser's error inline", async () => {
+    await page.fill("#filter", "+stg_orders");
+    await page.press("#filter", "Enter");
+    await page.waitForFunction(() => window.__tributaryLineage.visibleKeys().length === 2);
+    assert.deepEqual(await visible(), ["raw_orders", "stg_orders"]);
+    await painted();
+
+    await page.fill("#filter", "group:staging or (kind:");
+    await page.press("#filter", "Enter");
+    await page.waitForSelector("#filter-error:not([hidden])");
+    const message = await page.textContent("#filter-error");
+    assert.match(message ?? "", /position \d+/);
+    assert.equal(await page.getAttribute("#filter", "aria-invalid"), "true");
+    await page.screenshot({ path: join(ARTIFACTS, "filter-error.png") });
+
+    await page.fill("#filter", "group:staging");
+    await page.press("#filter", "Enter");
+    await page.waitForSelector("#filter-error", { state: "hidden" });
+    await page.waitForFunction(() => window.__tributaryLineage.visibleKeys().length === 3);
+    assert.deepEqual(await visible(), ["stg_customers", "stg_orders", "stg_payments"]);
+
+    await page.fill("#filter", "");
+    await page.press("#filter", "Enter");
+    await page.waitForFunction(() => window.__tributaryLineage.visibleKeys().length === 8);
+    await painted();
+  });
+
+  it("focuses on an asset one level up and down, and widens with +", async () => {
+    const before = await lineage((api) => api.view().layoutCount);
+    const { x, y } = await centre("stg_payments");
+    await page.mouse.dblclick(x, y);
+    await page.waitForFunction(() => window.__tributaryLineage.view().focus === "stg_payments");
+    await painted();
+    await page.click("#depth-minus");
+    await page.waitForFunction(() => window.__tributaryLineage.view().depth === 1);
+    await painted();
+    assert.deepEqual(await visible(), ["customers", "orders", "raw_payments", "stg_payments"]);
+    assert.ok(await page.isVisible("#focus-controls"));
+    await page.screenshot({ path: join(ARTIFACTS, "focus.png") });
+
+    // Keyboard: + widens the focus by a level (orders -> customers is one level further).
+    await page.focus("#graph");
+    await page.keyboard.press("+");
+    await page.waitForFunction(() => window.__tributaryLineage.view().depth === 2);
+    await painted();
+    assert.deepEqual(await visible(), ["customers", "orders", "raw_payments", "stg_payments"]);
+    await page.keyboard.press("Escape");
+    await page.waitForFunction(() => window.__tributaryLineage.view().focus === null);
+    await painted();
+    assert.equal((await visible()).length, 8);
+    // Returning to the whole graph reuses the cached layout.
+    assert.equal(await lineage((api) => api.view().layoutCount), before + 1);
+  });
+
+  it("opens the details pane on click, with deps, checks and materialization", async () => {
+    const { x, y } = await centre("customers");
+    await page.mouse.click(x, y);
+    await page.waitForSelector("#details:not([hidden])");
+    const text = await page.textContent("#details");
+    assert.match(text ?? "", /customers/);
+    for (const dep of ["stg_customers", "stg_orders", "stg_payments", "orders"]) assert.ok(text?.includes(dep), `details list ${dep}`);
+    assert.match(text ?? "", /Never materialized/);
+    assert.match(text ?? "", /Checks \(\d+\)/);
+    await page.screenshot({ path: join(ARTIFACTS, "details.png") });
+
+    // A dep link selects that asset; the keyboard moves on from there (left = upstream).
+    await page.click("#details button.link:text-is('orders')");
+    await page.waitForFunction(() => window.__tributaryLineage.view().selected === "orders");
+    await page.focus("#graph");
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForFunction(() => ["stg_orders", "stg_payments"].includes(window.__tributaryLineage.view().selected ?? ""));
+    await page.keyboard.press("Escape");
+  });
+
+  it("colours assets live during a run started from the context menu, without a re-layout", async () => {
+    const layoutsBefore = await lineage((api) => api.view().layoutCount);
+    daemon.hold();
+    const { x, y } = await centre("customers");
+    await page.mouse.click(x, y, { button: "right" });
+    await page.click("[data-testid=menu-materialize-upstream]");
+    // RUN_START lists the run's steps: all 8 turn RUNNING while the first result is held.
+    await waitForStatus("customers", "RUNNING");
+    await waitForStatus("raw_orders", "RUNNING");
+    await painted();
+    await page.screenshot({ path: join(ARTIFACTS, "run-running.png") });
+    daemon.release();
+    for (const key of SAMPLE_KEYS) await waitForStatus(key, "FRESH");
+    await painted();
+    await page.screenshot({ path: join(ARTIFACTS, "run-fresh.png") });
+    // The daemon's own statuses agree once the graph is re-fetched after the run (same shape: cached layout).
+    await page.waitForFunction(() => document.querySelector("#count-fresh")?.textContent === "8");
+    assert.equal(await lineage((api) => api.view().layoutCount), layoutsBefore);
+    await page.emulateMedia({ colorScheme: "dark" });
+    await painted();
+    await page.screenshot({ path: join(ARTIFACTS, "run-fresh-dark.png") });
+    await page.emulateMedia({ colorScheme: "light" });
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The details pane (browser host): everything known about the selected asset, with its deps as
+ * links and materialize buttons.
+ */
+import type { LineageModel } from "../model";
+import { STATUS_LABEL } from "../render/theme";
+import { h } from "./dom";
+
+/** What the pane can ask the app to do. */
+export interface DetailsActions {
+  select(key: string): void;
+  materialize(key: string, scope: "this" | "upstream" | "downstream"): void;
+  focus(key: string): void;
+  close(): void;
+}
+
+/** Fills `pane` with the details of `key` (or hides it for null). */
+export function renderDetails(pane: HTMLElement, model: LineageModel | null, key: string | null, actions: DetailsActions): void {
+  const asset = key && model ? model.assets.get(key) : undefined;
+  pane.replaceChildren();
+  pane.hidden = !asset;
+  if (!asset || !model) return;
+  const status = model.statusOf(asset.key) ?? "NEVER";
+  const link = (k: string): HTMLElement =>
+    model.assets.has(k)
+      ? h("button", { class: "link", type: "button", title: `Select ${k}`, onclick: () => actions.select(k) }, k)
+      : h("span", { class: "missing", title: "Not in the graph" }, `${k} (missing)`);
+  const section = (title: string, ...content: Array<Node | string | null | false>): HTMLElement =>
+    h("section", {}, h("h3", {}, title), ...content);
+
+  const materialization = asset.latestMaterialization;
+  const metadata = materialization ? Object.entries(materialization.metadata ?? {}) : [];
+  const checks = asset.latestChecks ?? [];
+  const checkNames = new Set([...(asset.checks ?? []), ...checks.map((c) => c.checkName)]);
+
+  const parts: Array<Node | null> = [
+    h(
+      "header",
+      {},
+      h("div", { class: "details-title" }, h("span", { class: `status-dot status-${status.toLowerCase()}` }), h("h2", { title: asset.key }, asset.key)),
+      h("button", { class: "icon", type: "button", title: "Close (Esc)", "aria-label": "Close details", onclick: () => actions.close() }, "✕"),
+    ),
+    h(
+      "div",
+      { class: "chips" },
+      h("span", { class: `chip status-${status.toLowerCase()}`, "data-testid": "details-status" }, STATUS_LABEL[status]),
+      h("span", { class: "chip" }, `group: ${asset.group}`),
+      ...(asset.kinds ?? []).map((kind) => h("span", { class: "chip" }, `kind: ${kind}`)),
+    ),
+    asset.description ? h("p", { class: "description" }, asset.description) : null,
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { class: "primary", type: "button", onclick: () => actions.materialize(asset.key, "this") }, "Materialize"),
+      h("button", { type: "button", onclick: () => actions.materialize(asset.key, "upstream") }, "With upstream"),
+      h("button", { type: "button", onclick: () => actions.materialize(asset.key, "downstream") }, "With downstream"),
+      h("button", { type: "button", onclick: () => actions.focus(asset.key) }, "Focus"),
+    ),
+    section(
+      "Latest materialization",
+      materialization
+        ? h(
+            "dl",
+            {},
+            h("dt", {}, "When"),
+            h("dd", { title: materialization.timestamp }, formatTime(materialization.timestamp)),
+            h("dt", {}, "Run"),
+            h("dd", { class: "mono" }, materialization.runId),
+            ...metadata.flatMap(([name, value]) => [h("dt", {}, name), h("dd", { class: "mono" }, formatValue(value))]),
+          )
+        : h("p", { class: "muted" }, "Never materialized."),
+    ),
+    section(
+      `Checks (${checkNames.size})`,
+      checkNames.size === 0
+        ? h("p", { class: "muted" }, "No checks defined.")
+        : h(
+            "ul",
+            { class: "checks" },
+            ...[...checkNames].map((name) => {
+              const result = checks.find((c) => c.checkName === name);
+              const state = !result ? "pending" : result.passed ? "passed" : "failed";
+              return h(
+                "li",
+                { class: `check-${state}` },
+                h("span", { class: "check-icon" }, state === "passed" ? "✓" : state === "failed" ? "✕" : "○"),
+                h("span", {}, name),
+                h("span", { class: "muted" }, result ? `${result.severity} · ${formatTime(result.timestamp)}` : "not run yet"),
+              );
+            }),
+          ),
+    ),
+    section(
+      `Upstream (${asset.deps.length})`,
+      asset.deps.length === 0 ? h("p", { class: "muted" }, "A source asset.") : h("ul", { class: "links" }, ...asset.deps.map((k) => h("li", {}, link(k)))),
+    ),
+    section(
+      `Downstream (${model.childrenOf(asset.key).length})`,
+      model.childrenOf(asset.key).length === 0
+        ? h("p", { class: "muted" }, "Nothing depends on it.")
+        : h("ul", { class: "links" }, ...model.childrenOf(asset.key).map((k) => h("li", {}, link(k)))),
+    ),
+    asset.owners?.length || Object.keys(asset.tags ?? {}).length
+      ? section(
+          "Owners and tags",
+          h(
+            "div",
+            { class: "chips" },
+            ...(asset.owners ?? []).map((o) => h("span", { class: "chip" }, `owner: ${o}`)),
+            ...Object.entries(asset.tags ?? {}).map(([k, v]) => h("span", { class: "chip" }, v ? `${k}=${v}` : k)),
+          ),
+        )
+      : null,
+    asset.file ? section("Definition", h("p", { class: "mono" }, `${asset.file}${asset.line ? `:${asset.line}` : ""}`)) : null,
+  ];
+  pane.append(...parts.filter((part): part is Node => part !== null));
+}
+
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  const text = JSON.stringify(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

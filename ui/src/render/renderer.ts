@@ -1,0 +1,403 @@
+/**
+ * Canvas renderer of the lineage: group boxes, edges (horizontal S-curves through the layout's
+ * route points), asset cards with status stripe and check badge, collapsed-group cards. Draws only
+ * what is in the viewport, and drops detail when zoomed out (level of detail), so 5,000 assets
+ * paint in a few milliseconds.
+ */
+import type { LayoutResult } from "../layout/types";
+import { checkSummary, type LineageModel } from "../model";
+import { ASSET_STATUSES, type AssetStatus } from "../protocol";
+import type { ViewGraph } from "../view";
+import { Camera } from "./camera";
+import { STATUS_LABEL, type Theme } from "./theme";
+
+/** What the renderer draws. */
+export interface Scene {
+  view: ViewGraph;
+  layout: LayoutResult;
+  model: LineageModel;
+}
+
+/** Painting and hit-testing of a {@link Scene} on a canvas. */
+export class Renderer {
+  readonly camera = new Camera();
+  private scene: Scene | null = null;
+  private ctx: CanvasRenderingContext2D;
+  private frame = 0;
+  private readonly paintedListeners: Array<() => void> = [];
+  private labelCache = new Map<string, string>();
+  /** Item index selected / hovered, -1 for none. */
+  selected = -1;
+  hovered = -1;
+  /** Item indices to emphasize (the focus asset, search hits). */
+  emphasized = new Set<number>();
+  /** Last paint duration in ms. */
+  lastPaintMs = 0;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    public theme: Theme,
+  ) {
+    const ctx = canvas.getContext("2d", { alpha: false });
+    if (!ctx) throw new Error("This browser cannot create a 2D canvas context; the lineage needs one.");
+    this.ctx = ctx;
+  }
+
+  setScene(scene: Scene | null): void {
+    this.scene = scene;
+    this.labelCache.clear();
+    this.selected = -1;
+    this.hovered = -1;
+    this.emphasized.clear();
+    this.requestPaint();
+  }
+
+  getScene(): Scene | null {
+    return this.scene;
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+    this.requestPaint();
+  }
+
+  /** Fits the whole scene in the canvas (never zooming in beyond 1:1). */
+  fit(): void {
+    if (!this.scene) return;
+    const { width, height } = this.scene.layout;
+    this.camera.fit({ x: 0, y: 0, width, height }, this.canvas.clientWidth, this.canvas.clientHeight, 1);
+    this.requestPaint();
+  }
+
+  /** Centres item `index` (keeping the zoom, at least readable). */
+  centerOn(index: number): void {
+    const rect = this.itemRect(index);
+    if (!rect) return;
+    this.camera.center(rect.x + rect.width / 2, rect.y + rect.height / 2, this.canvas.clientWidth, this.canvas.clientHeight, 0.8);
+    this.requestPaint();
+  }
+
+  /** World rectangle of an item. */
+  itemRect(index: number): { x: number; y: number; width: number; height: number } | null {
+    if (!this.scene || index < 0 || index >= this.scene.view.items.length) return null;
+    const node = this.scene.view.input.nodes[index]!;
+    const p = this.scene.layout.positions;
+    return { x: p[2 * index]!, y: p[2 * index + 1]!, width: node.width, height: node.height };
+  }
+
+  /** Item under a point in CSS pixels relative to the canvas, or -1. */
+  itemAt(screenX: number, screenY: number): number {
+    if (!this.scene) return -1;
+    const [x, y] = this.camera.toWorld(screenX, screenY);
+    const p = this.scene.layout.positions;
+    const nodes = this.scene.view.input.nodes;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const nx = p[2 * i]!;
+      const ny = p[2 * i + 1]!;
+      if (x >= nx && y >= ny && x <= nx + nodes[i]!.width && y <= ny + nodes[i]!.height) return i;
+    }
+    return -1;
+  }
+
+  /** Calls `listener` after the next complete paint. */
+  onNextPaint(listener: () => void): void {
+    this.paintedListeners.push(listener);
+    this.requestPaint();
+  }
+
+  requestPaint(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.paint();
+    });
+  }
+
+  /** Paints now. */
+  paint(): void {
+    const started = performance.now();
+    const { canvas, ctx, theme } = this;
+    const dpr = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth;
+    const height = canvas.clientHeight;
+    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = theme.background;
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    const scene = this.scene;
+    if (scene) {
+      const { scale, x: tx, y: ty } = this.camera;
+      ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * tx, dpr * ty);
+      const [x0, y0] = this.camera.toWorld(0, 0);
+      const [x1, y1] = this.camera.toWorld(width, height);
+      const viewport = { x0, y0, x1, y1 };
+      this.paintGroups(scene, viewport, scale);
+      this.paintEdges(scene, viewport, scale);
+      this.paintItems(scene, viewport, scale);
+    }
+    this.lastPaintMs = performance.now() - started;
+    const listeners = this.paintedListeners.splice(0);
+    for (const listener of listeners) listener();
+    if (scene && this.hasVisibleRunning(scene)) this.requestPaint(); // animate RUNNING cards
+  }
+
+  private hasVisibleRunning(scene: Scene): boolean {
+    for (const item of scene.view.items) if (item.kind === "asset" && scene.model.statusOf(item.key) === "RUNNING") return true;
+    return false;
+  }
+
+  private paintGroups(scene: Scene, vp: Viewport, scale: number): void {
+    const { ctx, theme } = this;
+    for (const box of scene.layout.groups) {
+      if (box.x > vp.x1 || box.y > vp.y1 || box.x + box.width < vp.x0 || box.y + box.height < vp.y0) continue;
+      ctx.fillStyle = theme.groupFill;
+      ctx.strokeStyle = theme.groupBorder;
+      ctx.lineWidth = 1 / scale;
+      roundRect(ctx, box.x, box.y, box.width, box.height, 10);
+      ctx.fill();
+      ctx.stroke();
+      if (scale > 0.2) {
+        ctx.fillStyle = theme.groupTitle;
+        ctx.font = `600 12px ${theme.fontFamily}`;
+        ctx.textBaseline = "middle";
+        ctx.fillText(this.truncate(`group:${box.name}`, box.name.toUpperCase(), box.width - 24, ctx), box.x + 12, box.y + 15);
+      }
+    }
+  }
+
+  private paintEdges(scene: Scene, vp: Viewport, scale: number): void {
+    const { ctx, theme } = this;
+    const { edgePoints: pts, edgeOffsets: offsets } = scene.layout;
+    const edges = scene.view.input.edges;
+    const focusItem = this.selected >= 0 ? this.selected : this.hovered;
+    const highlighted: number[] = [];
+    ctx.lineWidth = Math.max(1.25, 0.75 / scale);
+    ctx.strokeStyle = theme.edge;
+    ctx.beginPath();
+    for (let e = 0; e < edges.length; e++) {
+      if (focusItem >= 0 && (edges[e]![0] === focusItem || edges[e]![1] === focusItem)) {
+        highlighted.push(e);
+        continue;
+      }
+      this.tracePath(pts, offsets[e]!, offsets[e + 1]!, vp);
+    }
+    ctx.stroke();
+    if (highlighted.length > 0) {
+      ctx.strokeStyle = theme.edgeHighlight;
+      ctx.lineWidth = Math.max(2.25, 1.5 / scale);
+      ctx.beginPath();
+      for (const e of highlighted) this.tracePath(pts, offsets[e]!, offsets[e + 1]!, vp);
+      ctx.stroke();
+    }
+    if (scale < 0.35) return;
+    // Arrowheads at the downstream ends.
+    ctx.fillStyle = theme.edge;
+    ctx.beginPath();
+    for (let e = 0; e < edges.length; e++) if (!highlighted.includes(e)) this.traceArrow(pts, offsets[e + 1]!, vp);
+    ctx.fill();
+    if (highlighted.length > 0) {
+      ctx.fillStyle = theme.edgeHighlight;
+      ctx.beginPath();
+      for (const e of highlighted) this.traceArrow(pts, offsets[e + 1]!, vp);
+      ctx.fill();
+    }
+  }
+
+  private tracePath(pts: Float64Array, from: number, to: number, vp: Viewport): void {
+    if (to - from < 2) return;
+    // Skip routes entirely outside the viewport (bounding box of their points).
+    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    for (let k = from; k < to; k++) {
+      const x = pts[2 * k]!, y = pts[2 * k + 1]!;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+    }
+    if (minX > vp.x1 || maxX < vp.x0 || minY > vp.y1 || maxY < vp.y0) return;
+    const ctx = this.ctx;
+    ctx.moveTo(pts[2 * from]!, pts[2 * from + 1]!);
+    for (let k = from + 1; k < to; k++) {
+      const ax = pts[2 * k - 2]!, ay = pts[2 * k - 1]!;
+      const bx = pts[2 * k]!, by = pts[2 * k + 1]!;
+      if (ay === by) ctx.lineTo(bx, by);
+      else {
+        const dx = Math.max(Math.abs(bx - ax) / 2, 24) * Math.sign(bx - ax || 1);
+        ctx.bezierCurveTo(ax + dx, ay, bx - dx, by, bx, by);
+      }
+    }
+  }
+
+  private traceArrow(pts: Float64Array, end: number, vp: Viewport): void {
+    const x = pts[2 * end - 2]!, y = pts[2 * end - 1]!;
+    if (x < vp.x0 || x > vp.x1 || y < vp.y0 || y > vp.y1) return;
+    const dir = pts[2 * end - 4]! <= x ? 1 : -1;
+    this.ctx.moveTo(x, y);
+    this.ctx.lineTo(x - 7 * dir, y - 4);
+    this.ctx.lineTo(x - 7 * dir, y + 4);
+    this.ctx.closePath();
+  }
+
+  private paintItems(scene: Scene, vp: Viewport, scale: number): void {
+    const { ctx, theme } = this;
+    const p = scene.layout.positions;
+    const nodes = scene.view.input.nodes;
+    const detailed = scale >= 0.3;
+    const pulse = (Math.sin(performance.now() / 220) + 1) / 2;
+    for (let i = 0; i < nodes.length; i++) {
+      const x = p[2 * i]!, y = p[2 * i + 1]!;
+      const { width: w, height: h } = nodes[i]!;
+      if (x > vp.x1 || y > vp.y1 || x + w < vp.x0 || y + h < vp.y0) continue;
+      const item = scene.view.items[i]!;
+      if (item.kind === "group") {
+        this.paintGroupCard(scene, item.group, item.keys, x, y, w, h, detailed, i);
+        continue;
+      }
+      const status: AssetStatus = scene.model.statusOf(item.key) ?? "NEVER";
+      const colour = theme.status[status];
+      if (!detailed) {
+        ctx.fillStyle = colour;
+        ctx.fillRect(x, y, w, h);
+        continue;
+      }
+      ctx.fillStyle = theme.card;
+      roundRect(ctx, x, y, w, h, 6);
+      ctx.fill();
+      const isSelected = i === this.selected;
+      const ring = isSelected || this.emphasized.has(i) || i === this.hovered;
+      ctx.lineWidth = ring ? 2 : 1;
+      ctx.strokeStyle = ring ? theme.accent : status === "RUNNING" ? withAlpha(colour, 0.5 + 0.5 * pulse) : theme.cardBorder;
+      if (status === "RUNNING" && !ring) ctx.lineWidth = 2;
+      ctx.stroke();
+      // Status stripe on the left.
+      ctx.fillStyle = colour;
+      roundRect(ctx, x, y, 5, h, { tl: 6, bl: 6, tr: 0, br: 0 });
+      ctx.fill();
+
+      const asset = scene.model.assets.get(item.key)!;
+      const checks = checkSummary(asset);
+      const badgeWidth = checks.total > 0 ? 34 : 0;
+      ctx.textBaseline = "middle";
+      ctx.fillStyle = theme.foreground;
+      ctx.font = `600 12.5px ${theme.fontFamily}`;
+      ctx.fillText(this.truncate(`k:${item.key}`, item.key, w - 26 - badgeWidth, ctx), x + 14, y + 17);
+      ctx.font = `11px ${theme.fontFamily}`;
+      ctx.fillStyle = colour;
+      ctx.beginPath();
+      ctx.arc(x + 17.5, y + 33, 3.5, 0, Math.PI * 2);
+      ctx.fill();
+      ctx.fillStyle = theme.muted;
+      const kinds = asset.kinds && asset.kinds.length > 0 ? ` · ${asset.kinds.join(", ")}` : "";
+      ctx.fillText(this.truncate(`s:${item.key}:${status}`, `${STATUS_LABEL[status]}${kinds}`, w - 40, ctx), x + 26, y + 33);
+      if (checks.total > 0) this.paintCheckBadge(checks, x + w - badgeWidth - 6, y + 8);
+    }
+  }
+
+  private paintCheckBadge(checks: { passed: number; failed: number; total: number }, x: number, y: number): void {
+    const { ctx, theme } = this;
+    const failed = checks.failed > 0;
+    const ran = checks.passed + checks.failed > 0;
+    const colour = failed ? theme.fail : ran ? theme.pass : theme.muted;
+    ctx.fillStyle = withAlpha(colour, 0.14);
+    roundRect(ctx, x, y, 34, 17, 8.5);
+    ctx.fill();
+    ctx.fillStyle = colour;
+    ctx.font = `600 10.5px ${theme.fontFamily}`;
+    ctx.textBaseline = "middle";
+    const label = failed ? `✕${checks.failed}` : `✓${ran ? checks.passed : checks.total}`;
+    ctx.textAlign = "center";
+    ctx.fillText(label, x + 17, y + 9);
+    ctx.textAlign = "left";
+  }
+
+  private paintGroupCard(scene: Scene, group: string, keys: string[], x: number, y: number, w: number, h: number, detailed: boolean, index: number): void {
+    const { ctx, theme } = this;
+    const counts: Record<AssetStatus, number> = { NEVER: 0, FRESH: 0, STALE: 0, FAILED: 0, RUNNING: 0 };
+    for (const key of keys) counts[scene.model.statusOf(key) ?? "NEVER"]++;
+    ctx.fillStyle = theme.card;
+    roundRect(ctx, x, y, w, h, 8);
+    ctx.fill();
+    const ring = index === this.selected || index === this.hovered || this.emphasized.has(index);
+    ctx.lineWidth = ring ? 2 : 1;
+    ctx.strokeStyle = ring ? theme.accent : theme.groupBorder;
+    ctx.stroke();
+    // Status distribution bar along the bottom.
+    let bx = x + 12;
+    const barWidth = w - 24;
+    for (const status of ASSET_STATUSES) {
+      if (counts[status] === 0) continue;
+      const segment = (counts[status] / keys.length) * barWidth;
+      ctx.fillStyle = theme.status[status];
+      ctx.fillRect(bx, y + h - 14, segment, 5);
+      bx += segment;
+    }
+    if (!detailed) return;
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = theme.foreground;
+    ctx.font = `700 13px ${theme.fontFamily}`;
+    ctx.fillText(this.truncate(`g:${group}`, group, w - 24, ctx), x + 12, y + 18);
+    ctx.fillStyle = theme.muted;
+    ctx.font = `11px ${theme.fontFamily}`;
+    const failed = counts.FAILED > 0 ? ` · ${counts.FAILED} failed` : "";
+    ctx.fillText(`${keys.length} asset${keys.length === 1 ? "" : "s"}${failed} · collapsed`, x + 12, y + 36);
+  }
+
+  /** Text cut to `maxWidth` with an ellipsis (cached: measureText is the costliest call here). */
+  private truncate(cacheKey: string, text: string, maxWidth: number, ctx: CanvasRenderingContext2D): string {
+    const cached = this.labelCache.get(cacheKey);
+    if (cached !== undefined) return cached;
+    let result = text;
+    if (ctx.measureText(text).width > maxWidth) {
+      let lo = 0, hi = text.length;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (ctx.measureText(`${text.slice(0, mid)}…`).width <= maxWidth) lo = mid;
+        else hi = mid - 1;
+      }
+      result = `${text.slice(0, lo)}…`;
+    }
+    this.labelCache.set(cacheKey, result);
+    return result;
+  }
+}
+
+interface Viewport {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function roundRect(
+  ctx: CanvasRenderingContext2D,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  r: number | { tl: number; tr: number; br: number; bl: number },
+): void {
+  const c = typeof r === "number" ? { tl: r, tr: r, br: r, bl: r } : r;
+  ctx.beginPath();
+  ctx.moveTo(x + c.tl, y);
+  ctx.lineTo(x + w - c.tr, y);
+  ctx.arcTo(x + w, y, x + w, y + c.tr, c.tr);
+  ctx.lineTo(x + w, y + h - c.br);
+  ctx.arcTo(x + w, y + h, x + w - c.br, y + h, c.br);
+  ctx.lineTo(x + c.bl, y + h);
+  ctx.arcTo(x, y + h, x, y + h - c.bl, c.bl);
+  ctx.lineTo(x, y + c.tl);
+  ctx.arcTo(x, y, x + c.tl, y, c.tl);
+  ctx.closePath();
+}
+
+/** `colour` with an alpha, for hex (#rgb / #rrggbb) colours; other syntaxes are returned as-is. */
+function withAlpha(colour: string, alpha: number): string {
+  const hex = colour.startsWith("#") ? colour.slice(1) : "";
+  if (hex.length !== 3 && hex.length !== 6) return colour;
+  const full = hex.length === 3 ? [...hex].map((c) => c + c).join("") : hex;
+  const n = Number.parseInt(full, 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+}
