@@ -13,6 +13,7 @@ import {
   RevealOutputChannelOn,
   type ServerOptions,
   State,
+  type StaticFeature,
   TransportKind,
 } from "vscode-languageclient/node";
 import {
@@ -25,6 +26,21 @@ import {
 import { readConfig } from "./config";
 import { DaemonConnection } from "./daemon";
 import { CommandError } from "./errors";
+
+/**
+ * Makes the server push diagnostics instead of answering pulls. VS Code pulls diagnostics only for
+ * open documents and the server offers no workspace pull, so with pull a broken dependency in a
+ * file nobody opened never reached the Problems pane. Registered after the built-in features, so
+ * it removes the capability the pull feature announced.
+ */
+const pushDiagnostics: StaticFeature = {
+  fillClientCapabilities(capabilities) {
+    delete capabilities.textDocument?.diagnostic;
+  },
+  initialize() {},
+  getState: () => ({ kind: "static" }),
+  clear() {},
+};
 
 /** Shared state of the extension (see the file comment). */
 export class Ctx implements vscode.Disposable {
@@ -112,6 +128,7 @@ export class Ctx implements vscode.Disposable {
       },
     };
     const client = new LanguageClient("tributary", "Tributary Language Server", serverOptions, clientOptions);
+    client.registerFeature(pushDiagnostics);
     this.client = client;
     client.onDidChangeState((event) => {
       if (event.newState === State.Stopped && this.client === client) {

@@ -210,7 +210,7 @@ export class DaemonConnection implements vscode.Disposable {
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
     } finally {
-      this.currentState = "stopped";
+      this.setState("stopped");
       await this.refresh();
     }
     const projectError = this.lastHealth?.project && !this.lastHealth.project.ok ? this.lastHealth.project.error : undefined;

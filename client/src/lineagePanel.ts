@@ -115,7 +115,7 @@ export class LineagePanel implements vscode.Disposable {
           break;
       }
     } catch (error) {
-      await showError(error);
+      void showError(error);
     }
   }
 

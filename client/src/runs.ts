@@ -43,7 +43,8 @@ export async function materialize(ctx: Ctx, selection: string): Promise<RunOutco
     );
     runId = await api.submitRun(selection);
   } catch (error) {
-    await showError(error, `Cannot materialize ${selection}: `);
+    ctx.lastCommandError = { command: "materialize", message: `Cannot materialize ${selection}: ${error instanceof Error ? error.message : String(error)}` };
+    void showError(error, `Cannot materialize ${selection}: `);
     return undefined;
   }
   return followRun(ctx, api, runId, selection);

@@ -1,0 +1,181 @@
+/**
+ * The extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3) driven by a real Chromium:
+ *
+ * 1. the extension test suite (test/vscode/suite) runs inside code-server's extension host through
+ *    the `payload` route (extensionDevelopmentPath + extensionTestsPath), the offline stand-in for
+ *    @vscode/test-electron's runTests;
+ * 2. end to end with the packaged .vsix installed: a temporary copy of samples/warehouse with a
+ *    broken dependency added shows it in the Problems pane; clicking the CodeLens "Materialize"
+ *    starts the local daemon, the run succeeds and the CodeLens shows the new status; the lineage
+ *    panel shows the sample's assets. Screenshots go to test-artifacts/vscode/ (and the README's to
+ *    docs/images/ when UPDATE_SCREENSHOTS=1).
+ *
+ * Installs code-server with scripts/ensure-code-server.sh when it is missing (~70 s once).
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { BrowserContext, FrameLocator, Page } from "playwright-core";
+import { ARTIFACTS, CODE_SERVER, CodeServer, ROOT, copySample, ensureCodeServer, freePort, waitFor } from "./codeServer";
+
+const VSIX = path.join(ROOT, ".cache", "vscode-tests", "tributary-e2e.vsix");
+
+const BROKEN_ASSET = `import { asset } from "tributary";
+
+/** Added by the VS Code E2E test: depends on a key that does not exist. */
+export const brokenReport = asset({ key: "broken_report", group: "e2e", deps: ["raw_ordrs"] }, async () => 1);
+`;
+
+describe("VS Code extension in code-server with Chromium", function () {
+  this.timeout(240_000);
+  const server = new CodeServer();
+  let browser: BrowserContext;
+
+  before(async function () {
+    this.timeout(600_000); // a first install of code-server takes ~70 s, more on a cold npm cache
+    if (!fs.existsSync(CODE_SERVER)) ensureCodeServer();
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    if (!fs.existsSync(path.join(ROOT, "client", "dist", "extension.js"))) {
+      execFileSync("npm", ["run", "build:client", "--silent"], { cwd: ROOT, stdio: "inherit" });
+    }
+    fs.mkdirSync(path.dirname(VSIX), { recursive: true });
+    execFileSync(process.execPath, [path.join(ROOT, "client", "scripts", "package.mjs")], {
+      cwd: ROOT, env: { ...process.env, TRIBUTARY_VSIX: VSIX }, stdio: "pipe",
+    });
+    server.installExtension(VSIX);
+    await server.start();
+    browser = await server.browser();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+    fs.writeFileSync(path.join(ARTIFACTS, "code-server.log"), server.log);
+    server.cleanup();
+  });
+
+  it("passes the extension test suite inside code-server's extension host", async () => {
+    const unusedPort = await freePort();
+    const folder = copySample("extension-tests", {
+      "tributary.daemonUrl": `http://127.0.0.1:${unusedPort}`,
+      "tributary.localDaemon.autoStart": "never",
+    });
+    const page = await browser.newPage();
+    const log: string[] = [];
+    const exitCode = new Promise<number>((resolve) => {
+      void page.exposeFunction("codeAutomationExit", (code: number) => resolve(code));
+    });
+    await page.exposeFunction("codeAutomationLog", (_type: string, args: unknown[]) => {
+      log.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+    });
+    const host = `127.0.0.1:${server.port}`;
+    const payload = JSON.stringify([
+      ["extensionDevelopmentPath", `vscode-remote://${host}${ROOT}`],
+      ["extensionTestsPath", `vscode-remote://${host}${path.join(ROOT, "client", "dist", "test", "index.js")}`],
+      ["skipWelcome", "true"],
+    ]);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
+    const code = await Promise.race([
+      exitCode,
+      new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the suite did not finish in 150 s; its log:\n${log.join("\n")}`)), 150_000)),
+    ]);
+    fs.writeFileSync(path.join(ARTIFACTS, "extension-tests.log"), log.join("\n"));
+    await page.screenshot({ path: path.join(ARTIFACTS, "extension-tests.png") });
+    await page.close();
+    const summary = log.filter((line) => /passing|failing|✔|\d+\)/.test(line)).join("\n");
+    assert.equal(code, 0, `extension tests failed:\n${log.join("\n")}`);
+    assert.match(summary, /passing/, `the suite reported its results:\n${log.join("\n")}`);
+  });
+
+  describe("end to end on the warehouse sample", () => {
+    let page: Page;
+    let daemonPort: number;
+
+    before(async () => {
+      daemonPort = await freePort();
+      const folder = copySample("e2e", {
+        "tributary.daemonUrl": `http://127.0.0.1:${daemonPort}`,
+        "tributary.daemonPollIntervalMs": 1000,
+        "tributary.runs.revealLogs": "never",
+      }, { "assets/broken.ts": BROKEN_ASSET });
+      page = await browser.newPage();
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+      await page.locator(".statusbar-item", { hasText: /Tributary: \d+ assets/ }).first().waitFor({ timeout: 60_000 });
+    });
+
+    after(async () => {
+      await page?.screenshot({ path: path.join(ARTIFACTS, "last.png") }).catch(() => undefined);
+    });
+
+    async function runCommand(title: string): Promise<void> {
+      await page.keyboard.press("F1");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(`>${title}`);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor();
+      await page.keyboard.press("Enter");
+    }
+
+    async function openFile(relative: string): Promise<void> {
+      await page.keyboard.press("Control+P");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(relative);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(relative) }).first().waitFor();
+      await page.keyboard.press("Enter");
+      await page.locator(".tab.active", { hasText: path.basename(relative) }).waitFor();
+    }
+
+    it("shows the broken dependency the test added in the Problems pane", async () => {
+      await runCommand("View: Focus Problems");
+      const problem = page.locator(".markers-panel .monaco-list-row", { hasText: 'Unknown asset "raw_ordrs"' });
+      await problem.first().waitFor({ timeout: 30_000 });
+      assert.match(await problem.first().innerText(), /did you mean "raw_orders"/);
+      await page.screenshot({ path: path.join(ARTIFACTS, "problems.png") });
+    });
+
+    it("clicking the CodeLens Materialize starts the local daemon, the run succeeds and the CodeLens shows the new status", async () => {
+      assert.equal((await fetch(`http://127.0.0.1:${daemonPort}/api/health`).catch(() => undefined))?.ok, undefined, "no daemon runs before the click");
+      await openFile("assets/raw.ts");
+      const lens = page.locator(".codelens-decoration a", { hasText: "Materialize" }).first();
+      await lens.waitFor({ timeout: 30_000 });
+      assert.match(await lens.innerText(), /^▶ Materialize$/);
+      await lens.click();
+      const done = page.locator(".notification-toast", { hasText: /Materialized raw_customers|failed|Cannot materialize/ });
+      await done.first().waitFor({ timeout: 90_000 });
+      const text = await done.first().innerText();
+      assert.match(text, /Materialized raw_customers in [\d.]+ s \(1 success\)/, text);
+      const health = await (await fetch(`http://127.0.0.1:${daemonPort}/api/health`)).json() as { ok: boolean; mode: string };
+      assert.equal(health.ok, true);
+      const status = page.locator(".codelens-decoration", { hasText: /materialized (just now|\d+ min ago)/ }).first();
+      await status.waitFor({ timeout: 30_000 });
+      await page.locator(".statusbar-item", { hasText: "local daemon" }).first().waitFor();
+      await page.screenshot({ path: path.join(ARTIFACTS, "codelens-materialized.png") });
+      if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: path.join(ROOT, "docs", "images", "vscode-extension.png") });
+    });
+
+    it("opens the lineage panel showing the sample's assets", async () => {
+      await runCommand("Tributary: Show Lineage");
+      const webview: FrameLocator = page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+      // The graph is drawn on a canvas: read what it shows from the UI's test API, not from pixels.
+      await webview.locator("#summary", { hasText: /\d+ assets/ }).waitFor({ timeout: 30_000 });
+      const frame = await waitFor("the lineage webview frame", async () => {
+        for (const candidate of page.frames()) {
+          if (await candidate.evaluate(() => typeof (window as { __tributaryLineage?: unknown }).__tributaryLineage === "object").catch(() => false)) return candidate;
+        }
+        return undefined;
+      });
+      const keys = await waitFor("the sample's assets in the lineage", async () => {
+        const shown = await frame.evaluate(() => (window as unknown as { __tributaryLineage: { visibleKeys(): string[] } }).__tributaryLineage.visibleKeys());
+        return shown.includes("customers") ? shown : undefined;
+      });
+      for (const key of ["raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments", "orders", "customers"]) {
+        assert.ok(keys.includes(key), `${key} is in the lineage (shown: ${keys.join(", ")})`);
+      }
+      assert.equal(await frame.evaluate(() => (window as unknown as { __tributaryLineage: { statusOf(k: string): string | null } }).__tributaryLineage.statusOf("raw_customers")), "FRESH", "the asset materialized above is fresh");
+      await page.screenshot({ path: path.join(ARTIFACTS, "lineage.png") });
+      if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: path.join(ROOT, "docs", "images", "vscode-lineage.png") });
+    });
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * Extension tests, run inside a real VS Code extension host (code-server here, Electron VS Code
+ * with `npm run test:vscode`): activation, the command table, settings, and what the user is told
+ * when the language server or the daemon is not running. The workspace is a temporary copy of
+ * samples/warehouse whose .vscode/settings.json points tributary.daemonUrl at a port nobody
+ * listens on and disables auto-start (the E2E test covers starting the daemon).
+ */
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { TributaryExtensionApi } from "../../../client/src/extension";
+import { COMMANDS } from "../../../client/src/commands";
+import { SETTINGS } from "../../../client/src/config";
+import type { Ctx } from "../../../client/src/ctx";
+
+const EXTENSION_ID = "tributary.tributary-vscode";
+
+/** Polls `check` until it returns a truthy value (no fixed sleeps), or fails with `what`. */
+async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000): Promise<Exclude<T, false | null | undefined | "" | 0>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as Exclude<T, false | null | undefined | "" | 0>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function manifest(): { contributes: { commands: { command: string }[]; configuration: { properties: Record<string, { default: unknown }> } } } {
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is installed`);
+  return extension.packageJSON;
+}
+
+function workspaceFile(...parts: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, "a workspace folder is open");
+  return vscode.Uri.joinPath(folder.uri, ...parts);
+}
+
+describe("Tributary extension in a real extension host", () => {
+  let ctx: Ctx;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<TributaryExtensionApi>(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is installed`);
+    const api = await extension.activate();
+    assert.ok(api.ctx, `the extension is active on the sample (dormant: ${api.dormantReason})`);
+    ctx = api.ctx;
+  });
+
+  it("activates on the warehouse sample and starts the language server, which indexes its assets", async () => {
+    const status = await waitFor("the server's ready status", () => ctx.serverStatus?.state === "ready" && ctx.serverStatus);
+    assert.ok(status.projects.some((p) => p.assets >= 5), `assets indexed: ${status.message}`);
+    assert.ok(ctx.serverRunning);
+  });
+
+  it("registers every command that package.json contributes, and contributes every command it registers", async () => {
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const contributed = manifest().contributes.commands.map((c) => c.command);
+    for (const id of contributed) assert.ok(registered.has(id), `${id} is registered`);
+    assert.deepEqual(Object.keys(COMMANDS).sort(), [...contributed].sort());
+  });
+
+  it("declares every setting config.ts reads in package.json, with the same default", () => {
+    const properties = manifest().contributes.configuration.properties;
+    for (const spec of Object.values(SETTINGS)) {
+      const declared = properties[`tributary.${spec.name}`];
+      assert.ok(declared, `tributary.${spec.name} is in contributes.configuration`);
+      assert.deepEqual(declared.default, spec.default, `default of tributary.${spec.name}`);
+    }
+    assert.equal(Object.keys(properties).length, Object.keys(SETTINGS).length, "no setting is declared but unread");
+  });
+
+  it("shows Materialize and Show lineage CodeLens above assets, and none when tributary.codeLens is false", async () => {
+    const file = workspaceFile("assets", "staging.ts");
+    await vscode.window.showTextDocument(file);
+    const titles = async (): Promise<string[]> =>
+      ((await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", file)) ?? []).map((l) => l.command?.title ?? "");
+    await waitFor("Materialize CodeLens", async () => (await titles()).some((t) => t.includes("Materialize")));
+    assert.ok((await titles()).includes("Show lineage"));
+    const config = vscode.workspace.getConfiguration("tributary");
+    await config.update("codeLens", false, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor("no CodeLens after tributary.codeLens=false", async () => !(await titles()).some((t) => t.includes("Materialize")));
+    } finally {
+      await config.update("codeLens", undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor("CodeLens back", async () => (await titles()).some((t) => t.includes("Materialize")));
+  });
+
+  it("says why Materialize cannot run when no daemon answers and auto-start is off, naming the URL and the way out", async () => {
+    assert.equal(await ctx.daemon.refresh(), "stopped", `nothing listens on ${ctx.daemon.url}`);
+    const outcome = await vscode.commands.executeCommand("tributary.materialize", { key: "stg_orders" });
+    assert.equal(outcome, undefined);
+    assert.match(ctx.lastCommandError?.message ?? "", /No Tributary daemon answers at http:\/\/127\.0\.0\.1:\d+ and tributary\.localDaemon\.autoStart is "never"/);
+  });
+
+  it("materializes the asset under the cursor (asked from the server) and says when the cursor is on no asset", async () => {
+    const file = workspaceFile("assets", "staging.ts");
+    const editor = await vscode.window.showTextDocument(file);
+    const line = editor.document.getText().split("\n").findIndex((l) => l.includes('key: "stg_orders"'));
+    assert.ok(line >= 0, "stg_orders is declared in assets/staging.ts");
+    const character = editor.document.lineAt(line).text.indexOf("stg_orders") + 2;
+    editor.selection = new vscode.Selection(line, character, line, character);
+    assert.equal(await ctx.assetUnderCursor(), "stg_orders");
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    await vscode.commands.executeCommand("tributary.materializeWithUpstream");
+    assert.match(ctx.lastCommandError?.message ?? "", /No asset to materialize: put the cursor on an asset\(\) definition/);
+  });
+
+  it("says that a remote daemon does not answer, keeps its URL, and goes back to the local one on Disconnect", async () => {
+    const local = ctx.daemon.url;
+    await vscode.commands.executeCommand("tributary.connectRemoteDaemon", "http://tributary-daemon.invalid:3000", "s3cret");
+    assert.equal(ctx.daemon.url, "http://tributary-daemon.invalid:3000");
+    assert.equal(await ctx.daemon.token(), "s3cret", "the token is in SecretStorage");
+    assert.equal(ctx.daemon.state, "stopped");
+    assert.match(ctx.lastCommandError?.message ?? "", /does not answer yet/);
+    await vscode.commands.executeCommand("tributary.materialize", { key: "stg_orders" });
+    assert.match(ctx.lastCommandError?.message ?? "", /remote Tributary daemon at http:\/\/tributary-daemon\.invalid:3000 does not answer/);
+    await vscode.commands.executeCommand("tributary.disconnectRemoteDaemon");
+    // The workspace settings file of the fixture sets the local URL: disconnecting restores it.
+    await waitFor("the local URL back", () => ctx.daemon.url === local || ctx.daemon.url === "http://127.0.0.1:3000");
+  });
+
+  it("opens one lineage panel with the sample's graph, even without a daemon", async () => {
+    const first = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; loaded: Promise<void> }>("tributary.showLineage");
+    assert.ok(first, "the command returns the panel");
+    const second = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel }>("tributary.showLineage", { key: "customers" });
+    assert.equal(first, second, "a second Show Lineage reveals the same panel");
+    assert.equal(first.panel.viewType, "tributary.lineage");
+    first.panel.dispose();
+  });
+
+  it("tells the user the server is not running when a command needs it, and Restart Server brings it back", async () => {
+    await ctx.stopServer();
+    assert.equal(ctx.serverRunning, false);
+    await vscode.commands.executeCommand("tributary.showLineageForAsset");
+    assert.match(ctx.lastCommandError?.message ?? "", /language server is not running/);
+    assert.equal(await vscode.commands.executeCommand("tributary.restartServer"), true);
+    await waitFor("the server ready again", () => ctx.serverRunning && ctx.serverStatus?.state === "ready");
+  });
+
+  it("reports a broken dependency in the Problems pane with the stable code unknown-dep", async () => {
+    const file = workspaceFile("assets", "staging.ts");
+    const document = await vscode.workspace.openTextDocument(file);
+    const editor = await vscode.window.showTextDocument(document);
+    const text = document.getText();
+    const at = text.indexOf("deps: [rawOrders]");
+    assert.ok(at > 0, "stg_orders depends on rawOrders");
+    const range = new vscode.Range(document.positionAt(at), document.positionAt(at + "deps: [rawOrders]".length));
+    await editor.edit((edit) => edit.replace(range, 'deps: ["raw_ordrs"]'));
+    try {
+      const diagnostic = await waitFor("an unknown-dep diagnostic", () =>
+        vscode.languages.getDiagnostics(file).find((d) => d.source === "tributary" && String(typeof d.code === "object" ? d.code.value : d.code) === "unknown-dep"));
+      assert.match(diagnostic.message, /raw_ordrs/);
+    } finally {
+      await vscode.commands.executeCommand("undo");
+      await document.save();
+    }
+  });
+});
