@@ -5,6 +5,7 @@
 import { suggest } from "../selection/suggest";
 import { ASSETS_HELP, assetsCommand } from "./assets";
 import { EXIT_OK, EXIT_USAGE, UsageError, reportError, type CliContext, type Command } from "./context";
+import { DEV_HELP, devCommand } from "./dev";
 import { INIT_HELP, initCommand } from "./init";
 import { MATERIALIZE_HELP, materializeCommand } from "./materialize";
 import { MIGRATE_HELP, migrateCommand } from "./migrate";
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   runs: { run: runsCommand, help: RUNS_HELP, summary: "runs list | runs show ID: past runs and their events" },
   validate: { run: validateCommand, help: VALIDATE_HELP, summary: "Check the project statically (nothing runs)" },
   init: { run: initCommand, help: INIT_HELP, summary: "Create a new project in DIR" },
+  dev: { run: devCommand, help: DEV_HELP, summary: "Run the project locally: daemon + HTTP API + web page on 127.0.0.1:3000" },
   migrate: { run: migrateCommand, help: MIGRATE_HELP, summary: "Apply storage migrations, print the schema version" },
 };
 

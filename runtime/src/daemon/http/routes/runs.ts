@@ -4,6 +4,7 @@
  */
 import { runToJson } from "../../../cli/runs";
 import type { Storage } from "../../../storage/port";
+import { TributaryError } from "../../../errors";
 import { FINAL_RUN_STATUSES, type RunRecord } from "../../../types";
 import { HttpError } from "../errors";
 import { expectObject, expectStringMap } from "../request";
@@ -36,7 +37,17 @@ export function runRoutes(router: Router): void {
       });
     }
     const tags = body["tags"] === undefined ? undefined : expectStringMap(body["tags"], "tags");
-    const run = await request.services.submitRun({ selection, ...(tags ? { tags } : {}) });
+    let run: RunRecord;
+    try {
+      run = await request.services.submitRun({ selection, ...(tags ? { tags } : {}) });
+    } catch (error) {
+      // No project to plan against (the first load failed): the service is unavailable, not broken.
+      const state = request.services.project();
+      if (!state.ok && error instanceof TributaryError && error.name === "TributaryError") {
+        throw new HttpError(503, error.message, { hint: state.error.hint ?? error.hint ?? "Fix the definitions; the daemon reloads them on save." });
+      }
+      throw error;
+    }
     sendJson(request.res, 201, { runId: run.runId }, { Location: `/api/runs/${encodeURIComponent(run.runId)}` });
   });
 

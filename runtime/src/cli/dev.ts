@@ -1,0 +1,137 @@
+/**
+ * `tributary dev`: the whole orchestrator on one laptop. A daemon in mode "dev" (embedded storage,
+ * definitions reloaded when source files change, in-flight runs untouched since each run's worker
+ * loaded its own code) plus the HTTP API and the web page on 127.0.0.1.
+ */
+import { isAbsolute, relative } from "node:path";
+import { Daemon } from "../daemon/daemon";
+import { startHttpServer, type HttpServer } from "../daemon/http/server";
+import type { ProjectState } from "../daemon/services";
+import { describeStorage, findProjectConfig } from "../loader/config";
+import { integerFlag, parseCommandArgs } from "./args";
+import { EXIT_OK, stylesFor, type CliContext } from "./context";
+
+export const DEV_HELP = `Usage: tributary dev [--port 3000] [--host 127.0.0.1] [--token T] [--grace SECONDS]
+
+Runs the project locally: schedules, sensors, the run queue (each run in a worker process) and the
+HTTP API with a web page at http://127.0.0.1:3000, on the project's storage (SQLite in .tributary/
+by default). Definitions are reloaded when source files change; runs in flight are not affected.
+
+Options:
+  --port P         HTTP port (default 3000; 0 picks a free one)
+  --host H         Address to serve on (default 127.0.0.1; anything else requires a token)
+  --token T        Require this bearer token on the API (default: TRIBUTARY_DAEMON_TOKEN)
+  --grace SECONDS  On Ctrl-C, how long runs in flight may finish before they are canceled (default 10)
+
+Ctrl-C stops: runs in flight get the grace period, then are canceled; Ctrl-C again cancels them at
+once, a third time exits without waiting. See docs/http-api.md for the API.`;
+
+/** Runs `tributary dev`. */
+export async function devCommand(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs("dev", args, {
+    port: { type: "string" },
+    host: { type: "string" },
+    token: { type: "string" },
+    grace: { type: "string" },
+  }, 0);
+  const port = integerFlag("dev", "port", values["port"], 0) ?? 3000;
+  const graceMs = (integerFlag("dev", "grace", values["grace"], 0) ?? 10) * 1000;
+  const host = typeof values["host"] === "string" ? values["host"] : "127.0.0.1";
+  const token = typeof values["token"] === "string" ? values["token"] : context.env["TRIBUTARY_DAEMON_TOKEN"];
+  const config = findProjectConfig(context.cwd, context.env);
+  const s = stylesFor(context.stdout, context.env);
+  const out = (line: string) => void context.stdout.write(`${line}\n`);
+  const where = (file: string) => (isAbsolute(file) ? relative(config.projectDir, file) || file : file);
+
+  // The code location logs failed loads itself; dev reports every (re)load below, so skip those lines.
+  const log = (line: string) => {
+    if (!line.startsWith("[code] loading the project failed")) context.stderr.write(`${line}\n`);
+  };
+  const daemon = new Daemon({ config, mode: "dev", log });
+  await daemon.start();
+  let server: HttpServer;
+  try {
+    server = await startHttpServer(daemon, { port, host, token, log });
+  } catch (error) {
+    await daemon.stop({ cancelRunning: true, timeoutMs: 5000 });
+    throw error;
+  }
+
+  const describeState = (state: ProjectState): string => {
+    if (state.ok) return s.green(`${state.project.graph.assets.size} asset${state.project.graph.assets.size === 1 ? "" : "s"}`);
+    const { message, file, line, hint } = state.error;
+    const located = file && !message.includes(file) ? `${where(file)}${line ? `:${line}` : ""}: ${message}` : file ? message.split(file).join(where(file)) : message;
+    return `${s.red("error:")} ${located}${hint ? `\n  ${s.yellow("hint:")} ${hint}` : ""}`;
+  };
+  out(`${s.bold("Tributary dev")}  ${s.cyan(`${server.url}/`)}`);
+  out(`  project  ${config.projectDir} (${describeState(daemon.project())})`);
+  out(`  storage  ${describeStorage(config)}`);
+  out(s.dim("Watching for changes. Ctrl-C to stop."));
+
+  // Every reload replaces the project state object: print each new one.
+  let shown = daemon.project();
+  const unsubscribe = daemon.onChange(() => {
+    const state = daemon.project();
+    if (state === shown) return;
+    shown = state;
+    out(state.ok ? `reloaded (${describeState(state)})` : `reload failed, still serving the previous definitions: ${describeState(state)}`);
+  });
+
+  await waitForInterrupt(context, daemon, server, graceMs, out, unsubscribe);
+  out("stopped");
+  return EXIT_OK;
+}
+
+/**
+ * First Ctrl-C: stop serving, let runs in flight finish for the grace period, then cancel them.
+ * Second: cancel them now. Third: exit at once.
+ */
+async function waitForInterrupt(
+  context: CliContext,
+  daemon: Daemon,
+  server: HttpServer,
+  graceMs: number,
+  out: (line: string) => void,
+  unsubscribe: () => void,
+): Promise<void> {
+  let signals = 0;
+  let stopping: Promise<void> | undefined;
+  const cancelInFlight = async () => {
+    const runs = await daemon.storage.listRuns({ statuses: ["STARTING", "STARTED"], limit: 1000 }).catch(() => []);
+    const mine = runs.filter((run) => run.workerId === daemon.daemonId);
+    if (mine.length > 0) out(`canceling ${mine.length} run${mine.length === 1 ? "" : "s"} in flight`);
+    await Promise.all(mine.map((run) => daemon.cancelRun(run.runId).catch(() => undefined)));
+  };
+  let done!: () => void;
+  const stopped = new Promise<void>((resolve) => (done = resolve));
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) {
+      context.stdout.write("\n");
+      out(`stopping: runs in flight have ${Math.round(graceMs / 1000)} s to finish (Ctrl-C again cancels them)`);
+      unsubscribe();
+      const graceTimer = setTimeout(() => void cancelInFlight(), graceMs);
+      graceTimer.unref();
+      stopping = (async () => {
+        await server.close();
+        // The coordinator waits for its runs; after the grace period they are canceled, and a
+        // canceled worker stops within seconds.
+        await daemon.stop({ timeoutMs: graceMs + 15_000 });
+        clearTimeout(graceTimer);
+      })();
+      void stopping.then(done, (error: unknown) => {
+        context.stderr.write(`error while stopping: ${(error as Error)?.message ?? String(error)}\n`);
+        done();
+      });
+    } else if (signals === 2) {
+      void cancelInFlight();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  await stopped;
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+}

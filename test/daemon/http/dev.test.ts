@@ -1,0 +1,120 @@
+/**
+ * `tributary dev` as users run it: the real bin (compiled dist; run `npx tsc -b runtime` first) in a
+ * child process, with the core's Daemon executing runs in worker processes on embedded SQLite.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStorage } from "../../../runtime/src/storage";
+import type { StoredRunEvent } from "../../../runtime/src/types";
+import { BIN, testEnv } from "../../cli/helpers";
+import { waitFor } from "../../storage/waitFor";
+import { call, readSse } from "./fixture";
+
+const DEFINITIONS = `import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { asset, definitions } from "tributary";
+
+export const raw = asset({ key: "raw", group: "raw" }, async () => [1, 2, 3]);
+export const stg = asset({ key: "stg", group: "staging", deps: [raw] }, async ({ inputs }) => inputs.raw.length);
+/** Waits until the test creates the file "release" (or the run is canceled). */
+export const slow = asset({ key: "slow", group: "slow" }, async ({ signal }) => {
+  while (!existsSync(join(${JSON.stringify("__DIR__")}, "release"))) {
+    if (signal.aborted) throw new Error("canceled");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return 1;
+});
+// EXTRA
+
+export default definitions({ assets: [raw, stg, slow /* MORE */] });
+`;
+
+describe("tributary dev", function () {
+  this.timeout(60_000);
+  let project: string;
+  let child: ChildProcess;
+  let stdout = "";
+  let stderr = "";
+  let base: string;
+  let exit: Promise<number | null>;
+
+  before(async () => {
+    assert.ok(existsSync(join(__dirname, "..", "..", "..", "runtime", "dist", "cli", "dev.js")), "build first: npx tsc -b runtime");
+    project = realpathSync(mkdtempSync(join(tmpdir(), "tributary-dev-")));
+    writeFileSync(join(project, "definitions.ts"), DEFINITIONS.replace("__DIR__", project));
+    child = spawn(process.execPath, [BIN, "dev", "--port", "0", "--grace", "1"], { cwd: project, env: testEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    exit = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    await waitFor(() => /http:\/\/127\.0\.0\.1:\d+/.test(stdout), `the URL is printed (stderr: ${stderr})`, 20_000);
+    base = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)![0];
+  });
+  after(async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGKILL");
+      await exit;
+    }
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  it("prints its URL, the project's assets and the storage, and serves the API in dev mode", async () => {
+    assert.match(stdout, /project .* \(3 assets\)/);
+    assert.match(stdout, /storage +SQLite/);
+    const health = await call(base, "GET", "/api/health");
+    assert.equal(health.json.mode, "dev");
+    assert.equal(health.json.project.ok, true);
+    assert.equal((await call(base, "GET", "/")).status, 200);
+  });
+
+  it("executes a launched run in a worker and streams its events until the end", async () => {
+    const runId = (await call(base, "POST", "/api/runs", { body: { selection: "+stg" } })).json.runId as string;
+    const { messages } = await readSse(`${base}/api/runs/${runId}/events`, {}, () => false, { timeoutMs: 30_000 });
+    const types = messages.filter((m) => m.event === "run-event").map((m) => (m.data as StoredRunEvent).type);
+    assert.equal(types[0], "RUN_QUEUED");
+    assert.ok(types.includes("RUN_START"));
+    assert.equal(types.at(-1), "RUN_SUCCESS");
+    assert.deepEqual(messages.at(-1)!.data, { runId, status: "SUCCESS" });
+    const assets = (await call(base, "GET", "/api/assets")).json.assets as { key: string; status: string }[];
+    assert.equal(assets.find((asset) => asset.key === "stg")!.status, "FRESH");
+  });
+
+  it("reloads definitions on change, reports a broken file at its line, and recovers", async () => {
+    const file = join(project, "definitions.ts");
+    const good = readFileSync(file, "utf8");
+    writeFileSync(file, good.replace("// EXTRA", 'export const mart = asset({ key: "mart", deps: [stg] }, async () => 1);').replace("/* MORE */", ", mart"));
+    await waitFor(() => stdout.includes("reloaded (4 assets)"), "the reload is printed", 15_000);
+    assert.ok(((await call(base, "GET", "/api/assets")).json.assets as { key: string }[]).some((asset) => asset.key === "mart"));
+
+    const broken = good.replace("// EXTRA", "export const oops = ;");
+    writeFileSync(file, broken);
+    const line = broken.split("\n").findIndex((text) => text.includes("oops")) + 1;
+    await waitFor(() => stdout.includes("reload failed"), "the failure is printed", 15_000);
+    assert.match(stdout, new RegExp(`reload failed, still serving the previous definitions: error: definitions\\.ts:${line}:\\d+: `));
+    const health = await call(base, "GET", "/api/health");
+    assert.equal(health.json.project.ok, false);
+    assert.equal(health.json.project.error.line, line);
+
+    writeFileSync(file, good);
+    await waitFor(() => stdout.includes("reloaded (3 assets)"), "the recovery is printed", 15_000);
+    assert.equal((await call(base, "GET", "/api/health")).json.project.ok, true);
+  });
+
+  it("stops on Ctrl-C: a run in flight gets the grace period, then is canceled, and the process exits 0", async () => {
+    const runId = (await call(base, "POST", "/api/runs", { body: { selection: "slow" } })).json.runId as string;
+    await waitFor(async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", "the slow run started", 20_000);
+    child.kill("SIGINT");
+    assert.equal(await exit, 0, stderr);
+    assert.match(stdout, /stopping: runs in flight have 1 s to finish/);
+    assert.match(stdout, /canceling 1 run in flight/);
+    assert.match(stdout, /stopped\n$/);
+    const storage = await openStorage({ kind: "sqlite", path: join(project, ".tributary", "tributary.db") });
+    try {
+      assert.equal((await storage.getRun(runId))!.status, "CANCELED");
+    } finally {
+      await storage.close();
+    }
+  });
+});
