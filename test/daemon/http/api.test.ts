@@ -1,5 +1,6 @@
 /** Every endpoint of the HTTP API on a real project, a real SQLite file and the real executor. */
 import assert from "node:assert/strict";
+import { startHttpServer } from "../../../runtime/src/daemon/http/server";
 import { waitFor } from "../../storage/waitFor";
 import { call, openGate, startFixture, type Fixture } from "./fixture";
 
@@ -25,7 +26,7 @@ describe("HTTP API endpoints", function () {
     assert.equal(headers.get("access-control-allow-origin"), null, "no CORS headers");
   });
 
-  it("reports a project that does not load in health, and as 503 with file:line on the asset list", async () => {
+  it("reports a failed reload in health and keeps answering from the last good project", async () => {
     const good = fixture.services.state;
     fixture.services.state = { ok: false, error: { message: "Unexpected token", file: "definitions.ts", line: 7, hint: "Fix the syntax" }, failedAt: new Date().toISOString() };
     try {
@@ -33,11 +34,26 @@ describe("HTTP API endpoints", function () {
       assert.equal(health.json.project.ok, false);
       assert.equal(health.json.project.error.line, 7);
       const assets = await call(base, "GET", "/api/assets");
-      assert.equal(assets.status, 503);
-      assert.match(assets.json.error.message, /definitions\.ts:7: Unexpected token/);
-      assert.equal(assets.json.error.hint, "Fix the syntax");
+      assert.equal(assets.status, 200);
+      assert.equal(assets.json.assets.length, 6);
     } finally {
       fixture.services.state = good;
+    }
+  });
+
+  it("answers 503 with the load error at file:line when no project ever loaded", async () => {
+    const services = Object.create(fixture.services, {
+      project: { value: () => ({ ok: false, error: { message: "Unexpected token", file: "definitions.ts", line: 7, hint: "Fix the syntax" }, failedAt: new Date().toISOString() }) },
+    }) as typeof fixture.services;
+    const server = await startHttpServer(services, { port: 0, log: () => {} });
+    try {
+      for (const [method, path, body] of [["GET", "/api/assets"], ["GET", "/api/schedules"], ["POST", "/api/runs", { selection: "*" }]] as const) {
+        const answer = await call(server.url, method, path, body ? { body } : {});
+        assert.equal(answer.status, 503, `${method} ${path}: ${answer.text}`);
+        assert.match(answer.json.error.message, /does not load: definitions\.ts:7: Unexpected token|project does not load/);
+      }
+    } finally {
+      await server.close();
     }
   });
 

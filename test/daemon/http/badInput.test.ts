@@ -81,6 +81,23 @@ describe("HTTP API bad input", function () {
     });
   }
 
+  it("answers a huge body sent in chunks (no Content-Length) with 413", async () => {
+    const url = new URL(fixture.server.url);
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, method: "POST", path: "/api/runs", headers: { "Content-Type": "application/json" } }, (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on("error", reject);
+      const chunk = Buffer.alloc(64 * 1024, " ");
+      for (let sent = 0; sent < 2 * 1024 * 1024; sent += chunk.length) req.write(chunk);
+      req.end();
+    });
+    assert.equal(status, 413);
+    assert.match(JSON.parse(body).error.message, /larger than 1048576 bytes/);
+  });
+
   it("answers an unexpected failure with 500 and an id that is in the log", async () => {
     const lines: string[] = [];
     const services = Object.create(fixture.services, { storage: { value: fixture.storage } }) as typeof fixture.services;

@@ -8,6 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DaemonServices, ProjectState, RunSubmission } from "../../../runtime/src/daemon/services";
+import { TributaryError } from "../../../runtime/src/errors";
 import { executeInProcess } from "../../../runtime/src/execution/executor";
 import { planRun } from "../../../runtime/src/execution/plan";
 import type { RunResult } from "../../../runtime/src/execution/api";
@@ -28,8 +29,10 @@ export class LocalDaemonServices implements DaemonServices {
   }
 
   async submitRun(request: RunSubmission): Promise<RunRecord> {
-    if (!this.state.ok) throw new Error("project does not load");
-    const plan = planRun(this.state.project.graph, request.selection);
+    const state = this.project();
+    // As the core's Daemon does when no project ever loaded.
+    if (!state.ok) throw new TributaryError(`cannot launch a run: the project does not load: ${state.error.message}`);
+    const plan = planRun(state.project.graph, request.selection);
     const run = await this.storage.createRun({
       runId: randomUUID(),
       status: "QUEUED",

@@ -16,6 +16,7 @@ import { assetRoutes } from "./routes/assets";
 import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { instigatorRoutes } from "./routes/instigators";
+import { loadedProject } from "./routes/project";
 import { defaultUiDir, servePage } from "./routes/page";
 import { runRoutes } from "./routes/runs";
 import { RunStepTracker } from "./runSteps";
@@ -83,7 +84,11 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   runRoutes(router);
   eventRoutes(router);
   instigatorRoutes(router);
-  const unsubscribe = services.onChange(() => streams.wake());
+  const unsubscribe = services.onChange(() => {
+    streams.wake();
+    if (services.project().ok) loadedProject(services); // remember the last good project
+  });
+  if (services.project().ok) loadedProject(services);
 
   const shared = { services, streams, steps, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS };
 
