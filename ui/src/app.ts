@@ -206,6 +206,9 @@ export class LineageApp {
         byId("graph").focus();
       },
     });
+    // The pane narrows the canvas: keep the selected asset in sight.
+    const index = key ? this.view?.itemOf.get(key) : undefined;
+    if (index !== undefined) requestAnimationFrame(() => this.renderer.ensureVisible(index));
   }
 
   /** Materializes an asset alone, with its upstream, or with its downstream. */

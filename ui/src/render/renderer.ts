@@ -77,6 +77,15 @@ export class Renderer {
     this.requestPaint();
   }
 
+  /** Centres item `index` only when it is not entirely on screen (e.g. after the details pane opened). */
+  ensureVisible(index: number): void {
+    const rect = this.itemRect(index);
+    if (!rect) return;
+    const [x0, y0] = this.camera.toScreen(rect.x, rect.y);
+    const [x1, y1] = this.camera.toScreen(rect.x + rect.width, rect.y + rect.height);
+    if (x0 < 0 || y0 < 0 || x1 > this.canvas.clientWidth || y1 > this.canvas.clientHeight) this.centerOn(index);
+  }
+
   /** World rectangle of an item. */
   itemRect(index: number): { x: number; y: number; width: number; height: number } | null {
     if (!this.scene || index < 0 || index >= this.scene.view.items.length) return null;
