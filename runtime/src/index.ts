@@ -54,9 +54,21 @@ export {
   type RunRequest,
   type SensorContext,
   type SensorDefinition,
+  type SensorInstance,
   type SensorResult,
   type SkipReason,
 } from "./definitions/sensor";
+export {
+  assetSensor,
+  fileSensor,
+  runFailureSensor,
+  runStatusSensor,
+  type AssetSensorSpec,
+  type FileSensorSpec,
+  type RunStatusCallback,
+  type RunStatusSensorSpec,
+  type WatchedRunStatus,
+} from "./daemon/sensors/index";
 export {
   EnvVar,
   resource,

@@ -6,11 +6,13 @@ import { suggest } from "../selection/suggest";
 import { ASSETS_HELP, assetsCommand } from "./assets";
 import { EXIT_OK, EXIT_USAGE, UsageError, reportError, type CliContext, type Command } from "./context";
 import { DEV_HELP, devCommand } from "./dev";
+import { DAEMON_HELP, daemonCommand } from "./daemon";
 import { INIT_HELP, initCommand } from "./init";
 import { MATERIALIZE_HELP, materializeCommand } from "./materialize";
 import { MIGRATE_HELP, migrateCommand } from "./migrate";
 import { RUNS_HELP, runsCommand } from "./runs";
 import { VALIDATE_HELP, validateCommand } from "./validate";
+import { WORKER_HELP, workerCommand } from "./worker";
 import { runtimeVersion } from "./version";
 
 /** Every command: its handler, its help, and a one-line summary for `tributary --help`. */
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   init: { run: initCommand, help: INIT_HELP, summary: "Create a new project in DIR" },
   dev: { run: devCommand, help: DEV_HELP, summary: "Run the project locally: daemon + HTTP API + web page on 127.0.0.1:3000" },
   migrate: { run: migrateCommand, help: MIGRATE_HELP, summary: "Apply storage migrations, print the schema version" },
+  daemon: { run: daemonCommand, help: DAEMON_HELP, summary: "Run schedules, sensors, the run queue and monitor (--port P: HTTP API)" },
+  worker: { run: workerCommand, help: WORKER_HELP, summary: "Add execution capacity: claim and execute queued runs" },
 };
 
 /** The help printed by `tributary --help`. */

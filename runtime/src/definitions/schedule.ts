@@ -1,3 +1,5 @@
+// `require` on purpose: node-cron's ESM build reads import.meta.url, which breaks in CommonJS bundles.
+import cron = require("node-cron");
 import { DefinitionError, type SourceLocation } from "../errors";
 import type { InstigatorStatus } from "../types";
 import { DEFINITION_KIND, kindOf } from "./brand";
@@ -54,6 +56,19 @@ export function schedule(spec: {
   if (typeof spec.cron !== "string" || spec.cron.trim() === "") {
     throw new DefinitionError(`${what}: cron must be a cron expression such as "0 2 * * *"`, { location });
   }
+  const problem = cron.validateDetailed(spec.cron.trim()).errors[0];
+  if (problem) {
+    throw new DefinitionError(`${what}: invalid cron "${spec.cron}": ${problem.field}: ${problem.message}`, {
+      location,
+      hint: 'Use 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first, e.g. "0 2 * * *".',
+    });
+  }
+  if (spec.timezone !== undefined && !isTimeZone(spec.timezone)) {
+    throw new DefinitionError(`${what}: unknown time zone ${JSON.stringify(spec.timezone)}`, {
+      location,
+      hint: 'Use an IANA name such as "UTC", "Europe/Paris" or "America/New_York".',
+    });
+  }
   const target = resolveTarget(spec, what, location);
   return {
     [DEFINITION_KIND]: "schedule",
@@ -67,6 +82,16 @@ export function schedule(spec: {
     tags: { ...(spec.tags ?? {}) },
     location,
   };
+}
+
+function isTimeZone(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function isSchedule(value: unknown): value is ScheduleDefinition {

@@ -1,5 +1,5 @@
 import { DefinitionError, type SourceLocation } from "../errors";
-import type { InstigatorStatus } from "../types";
+import type { AssetKey, CheckResultRecord, InstigatorStatus, MaterializationRecord, RunRecord, RunStatus, StoredRunEvent } from "../types";
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { Logger } from "./context";
 import { validateName, type JobDefinition, type SelectionInput } from "./job";
@@ -30,6 +30,26 @@ export interface SensorContext {
   readonly log: Logger;
   readonly signal: AbortSignal;
   readonly resources: Record<string, unknown>;
+  /** The sensor's name. */
+  readonly sensorName: string;
+  /** The project folder (tributary.yaml's folder); relative paths in sensors are read from it. */
+  readonly projectDir: string;
+  /** Read access to runs and assets (what built-in asset and run status sensors look at). */
+  readonly instance: SensorInstance;
+  /**
+   * Sends a message to the webhooks of tributary.yaml's `notifications:` section (never throws,
+   * never blocks: delivery is retried in the background).
+   */
+  notify(message: string, details?: Record<string, unknown>): void;
+}
+
+/** What a sensor may read from the Tributary instance. */
+export interface SensorInstance {
+  getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]>;
+  getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]>;
+  listRuns(filter?: { statuses?: RunStatus[]; limit?: number; instigatorName?: string; tags?: Record<string, string> }): Promise<RunRecord[]>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  getRunEvents(runId: string, options?: { afterId?: number; limit?: number }): Promise<StoredRunEvent[]>;
 }
 
 /** What a sensor evaluation may return: one or several run requests, a skip reason, or nothing. */

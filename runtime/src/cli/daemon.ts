@@ -1,0 +1,81 @@
+/**
+ * `tributary daemon` and `tributary worker`: the production processes. A daemon runs schedules,
+ * sensors, the run monitor and a run coordinator (and the HTTP API with --port); a worker only
+ * adds execution capacity (a coordinator). Both run until SIGINT/SIGTERM; a second signal exits at once.
+ */
+import { Daemon } from "../daemon/daemon";
+import { startHttpServer, type HttpServer } from "../daemon/http/server";
+import { describeStorage, findProjectConfig } from "../loader/config";
+import { integerFlag, parseCommandArgs } from "./args";
+import { EXIT_OK, type CliContext } from "./context";
+
+export const DAEMON_HELP = `Usage: tributary daemon [--port P] [--host H] [--token T]
+
+Runs schedules, sensors, the run queue (claims QUEUED runs, each in a worker process), the run
+monitor and notifications for the project, on its storage (PostgreSQL to share it with other
+daemons and workers: set storage.url in tributary.yaml or TRIBUTARY_DATABASE_URL). Tuned by the
+daemon: section of tributary.yaml (see docs/deploying.md). Stops on SIGINT/SIGTERM once its runs end.
+
+Options:
+  --port P    Also serve the HTTP API on port P
+  --host H    Address for the HTTP API (default 127.0.0.1; anything else requires a token)
+  --token T   Bearer token for the HTTP API (default: TRIBUTARY_DAEMON_TOKEN)`;
+
+export const WORKER_HELP = `Usage: tributary worker
+
+Adds execution capacity: claims QUEUED runs from the project's storage (FOR UPDATE SKIP LOCKED on
+PostgreSQL) and executes each in a worker process, heartbeating them. No schedules, sensors or HTTP.
+Capacity: daemon.maxConcurrentRuns in tributary.yaml. Stops on SIGINT/SIGTERM once its runs end.`;
+
+/** Runs `tributary daemon`. */
+export async function daemonCommand(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs("daemon", args, { port: { type: "string" }, host: { type: "string" }, token: { type: "string" } }, 0);
+  const port = integerFlag("daemon", "port", values["port"], 0);
+  return runProcess("daemon", context, port === undefined ? undefined : {
+    port,
+    host: typeof values["host"] === "string" ? values["host"] : "127.0.0.1",
+    token: typeof values["token"] === "string" ? values["token"] : context.env["TRIBUTARY_DAEMON_TOKEN"],
+  });
+}
+
+/** Runs `tributary worker`. */
+export async function workerCommand(args: string[], context: CliContext): Promise<number> {
+  parseCommandArgs("worker", args, {}, 0);
+  return runProcess("worker", context, undefined);
+}
+
+async function runProcess(role: "daemon" | "worker", context: CliContext, http: { port: number; host: string; token: string | undefined } | undefined): Promise<number> {
+  const config = findProjectConfig(context.cwd, context.env);
+  const log = (line: string) => void context.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const daemon = new Daemon({ config, role, log });
+  await daemon.start();
+  let server: HttpServer | undefined;
+  try {
+    if (http) server = await startHttpServer(daemon, { ...http, log });
+  } catch (error) {
+    await daemon.stop({ cancelRunning: true, timeoutMs: 5000 });
+    throw error;
+  }
+  const state = daemon.project();
+  log(`[${role}] ${daemon.daemonId} started on ${describeStorage(config)}${server ? `, HTTP API at ${server.url}` : ""}${role === "daemon" && !state.ok ? ` (project does not load: ${state.error.message})` : ""}`);
+  // Readiness line on stdout, for supervisors and tests.
+  context.stdout.write(`${JSON.stringify({ ready: true, role, daemonId: daemon.daemonId, ...(server ? { url: server.url } : {}) })}\n`);
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        log(`[${role}] second ${signal}: exiting now`);
+        process.exit(130);
+      }
+      log(`[${role}] ${signal}: stopping (waiting for runs in flight; send it again to exit now)`);
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  await server?.close();
+  await daemon.stop();
+  log(`[${role}] stopped`);
+  return EXIT_OK;
+}

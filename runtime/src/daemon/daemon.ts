@@ -1,0 +1,236 @@
+/**
+ * The daemon: wires the code location, the scheduler, the sensors, the run coordinator, the
+ * monitor, notifications and the daemon heartbeat around one storage, and implements
+ * {@link DaemonServices} for the HTTP API.
+ *
+ * `tributary daemon` runs all of it; `tributary worker` runs the coordinator only (role "worker");
+ * `tributary dev` runs all of it on embedded storage with code reloads (mode "dev").
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { isSchedule } from "../definitions/schedule";
+import { isSensor } from "../definitions/sensor";
+import { TributaryError } from "../errors";
+import { planRun } from "../execution/plan";
+import type { ProjectConfig } from "../loader";
+import { openStorage } from "../storage";
+import type { Storage } from "../storage/port";
+import type { InstigatorState, InstigatorStatus, RunRecord } from "../types";
+import { CodeLocation } from "./codeLocation";
+import { RunMonitor } from "./monitor";
+import { Notifier, notificationSettingsFromConfig } from "./notifications";
+import { cancelRun, enqueueRun } from "./runLifecycle";
+import { RunCoordinator, type RunLauncher } from "./runQueue";
+import { Scheduler } from "./scheduler";
+import { SensorLoop } from "./sensors";
+import type { DaemonServices, ProjectState, RunSubmission } from "./services";
+import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
+
+/** Options of {@link Daemon}. */
+export interface DaemonOptions {
+  config: ProjectConfig;
+  /** @defaultValue "daemon" */
+  mode?: "dev" | "daemon";
+  /** "daemon": everything; "worker": only the run coordinator (execution capacity). @defaultValue "daemon" */
+  role?: "daemon" | "worker";
+  /** Overrides of tributary.yaml's `daemon:` settings (tests use small intervals). */
+  settings?: Partial<DaemonSettings>;
+  /** An open storage to use instead of opening the config's (it is not closed by stop()). */
+  storage?: Storage;
+  /** Replaces launchRunInWorker (tests, warm pools). */
+  launcher?: RunLauncher;
+  /** Where log lines go. @defaultValue stderr */
+  log?: (message: string) => void;
+}
+
+/** This process's id: host, pid and a random part (pids are reused). */
+export function newProcessId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * A daemon process.
+ *
+ * @example
+ * ```ts
+ * const daemon = new Daemon({ config: findProjectConfig(process.cwd()) });
+ * await daemon.start();
+ * process.on("SIGTERM", () => void daemon.stop());
+ * ```
+ */
+export class Daemon implements DaemonServices {
+  readonly daemonId = newProcessId();
+  readonly mode: "dev" | "daemon";
+  readonly role: "daemon" | "worker";
+  readonly settings: DaemonSettings;
+  readonly notifier: Notifier;
+  private storageValue: Storage | undefined;
+  private readonly code: CodeLocation;
+  private coordinator: RunCoordinator | undefined;
+  private scheduler: Scheduler | undefined;
+  private sensors: SensorLoop | undefined;
+  private monitor: RunMonitor | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<() => void>();
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.mode = options.mode ?? "daemon";
+    this.role = options.role ?? "daemon";
+    const file = options.config.configFile ?? "tributary.yaml";
+    this.settings = { ...daemonSettingsFromConfig(options.config.daemon, file), ...options.settings };
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.notifier = new Notifier(notificationSettingsFromConfig(options.config.notifications, file), this.log);
+    this.code = new CodeLocation(options.config, { watch: this.mode === "dev", log: this.log });
+  }
+
+  get storage(): Storage {
+    if (!this.storageValue) throw new TributaryError("the daemon is not started: call start() first");
+    return this.storageValue;
+  }
+
+  /** Opens storage, loads the code and starts the loops. */
+  async start(): Promise<void> {
+    this.storageValue = this.options.storage ?? (await openStorage(this.options.config.storage));
+    const storage = this.storageValue;
+    const onChange = () => this.changed();
+    const onRunEnded = (run: RunRecord) => void this.notifier.runEnded(run, storage);
+    this.coordinator = new RunCoordinator({
+      storage,
+      storageConfig: this.options.config.storage,
+      projectDir: this.options.config.projectDir,
+      workerId: this.daemonId,
+      settings: this.settings,
+      ...(this.options.launcher ? { launcher: this.options.launcher } : {}),
+      onRunEnded,
+      onChange,
+      log: this.log,
+    });
+    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded, onChange, log: this.log });
+    if (this.role === "daemon") {
+      await this.code.start();
+      const submit = (request: RunSubmission) => this.submitRun(request);
+      const project = () => this.code.project;
+      this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log });
+      this.sensors = new SensorLoop({
+        storage,
+        project,
+        submit,
+        notify: (message, details) => this.notifier.send({ event: "message", title: message, details, timestamp: new Date().toISOString() }),
+        pollMs: this.settings.sensorPollMs,
+        log: this.log,
+      });
+      this.code.onReload(() => {
+        this.scheduler?.wake();
+        this.sensors?.wake();
+        this.changed();
+      });
+      this.scheduler.start();
+      this.sensors.start();
+      this.monitor.start();
+    }
+    this.coordinator.start();
+    await this.recordHeartbeat();
+    this.heartbeatTimer = setInterval(() => void this.recordHeartbeat(), this.settings.daemonHeartbeatMs);
+  }
+
+  /**
+   * Stops the loops. Runs in flight finish (up to `timeoutMs`) unless `cancelRunning`; a run left
+   * behind is failed by another daemon's monitor once its heartbeat is stale.
+   */
+  async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop()]);
+    await this.coordinator?.stop(options);
+    await this.code.stop();
+    await this.notifier.close();
+    if (!this.options.storage) await this.storageValue?.close();
+  }
+
+  project(): ProjectState {
+    return this.code.current;
+  }
+
+  /** The scheduler (tests, and the HTTP API's next tick). */
+  get schedulerLoop(): Scheduler | undefined {
+    return this.scheduler;
+  }
+
+  /** The monitor (tests trigger checks). */
+  get runMonitor(): RunMonitor | undefined {
+    return this.monitor;
+  }
+
+  async submitRun(request: RunSubmission): Promise<RunRecord> {
+    const project = this.code.project;
+    if (!project) {
+      const state = this.code.current;
+      throw new TributaryError(`cannot launch a run: the project does not load${state.ok ? "" : `: ${state.error.message}`}`, {
+        hint: "Fix the error in the definitions; the daemon reloads them.",
+      });
+    }
+    const plan = planRun(project.graph, request.selection);
+    const run = await enqueueRun(this.storage, {
+      selection: request.selection,
+      assetKeys: [...plan.assetKeys],
+      tags: request.tags ?? {},
+      instigator: request.instigator ?? null,
+      runKey: request.runKey ?? null,
+    });
+    this.coordinator?.wake();
+    this.changed();
+    return run;
+  }
+
+  async cancelRun(runId: string): Promise<RunRecord> {
+    const run = await cancelRun(this.storage, runId);
+    if (!run) throw new TributaryError(`no run with id ${runId}`, { hint: "List runs with `tributary runs list`." });
+    if (run.status === "CANCELING") this.coordinator?.abortIfActive(runId);
+    this.changed();
+    return run;
+  }
+
+  async setInstigatorStatus(name: string, status: InstigatorStatus): Promise<InstigatorState> {
+    const definitions = this.code.project?.definitions;
+    const definition = definitions?.schedules.find((item) => item.name === name) ?? definitions?.sensors.find((item) => item.name === name);
+    if (!definition) {
+      const known = [...(definitions?.schedules ?? []), ...(definitions?.sensors ?? [])].map((item) => item.name);
+      throw new TributaryError(`no schedule or sensor named "${name}"`, {
+        hint: known.length > 0 ? `Known: ${known.join(", ")}.` : "The project defines no schedule or sensor.",
+      });
+    }
+    const type = isSchedule(definition) ? "schedule" : isSensor(definition) ? "sensor" : "schedule";
+    const state = await this.storage.setInstigatorState({ name, type, status });
+    this.scheduler?.wake();
+    this.sensors?.wake();
+    this.changed();
+    return state;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener must not break the daemon.
+      }
+    }
+  }
+
+  private async recordHeartbeat(): Promise<void> {
+    try {
+      await this.storage.recordDaemonHeartbeat(
+        this.daemonId,
+        { role: this.role, mode: this.mode, pid: process.pid, host: hostname(), activeRuns: this.coordinator?.activeRunIds.length ?? 0 },
+        new Date().toISOString(),
+      );
+    } catch (error) {
+      this.log(`[daemon] recording the heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The run monitor: fails runs whose heartbeat went stale (their worker or its coordinator died:
+ * SIGKILL, OOM killer, a lost machine), retries them per the run retry policy, and cancels runs
+ * over their max runtime. Every daemon runs one; compare-and-set transitions make racing monitors
+ * act once.
+ */
+import type { Storage } from "../storage/port";
+import type { RunRecord } from "../types";
+import { failRun, IN_PROGRESS_STATUSES, retryRun, runEvent } from "./runLifecycle";
+import type { DaemonSettings } from "./settings";
+
+/** Run tag that overrides the max runtime of one run, in seconds. */
+export const MAX_RUNTIME_TAG = "tributary/max_runtime";
+
+/** Options of {@link RunMonitor}. */
+export interface RunMonitorOptions {
+  storage: Storage;
+  settings: DaemonSettings;
+  /** Told about runs the monitor ended (notifications). */
+  onRunEnded?: (run: RunRecord) => void;
+  onChange?: () => void;
+  log?: (message: string) => void;
+}
+
+/** Periodically checks runs in progress. */
+export class RunMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
+
+  constructor(private readonly options: RunMonitorOptions) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.checkNow(), this.options.settings.monitorIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.checking;
+  }
+
+  /** Checks every run in progress once (also called by tests). */
+  checkNow(): Promise<void> {
+    this.checking ??= this.check()
+      .catch((error) => this.log(`check failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async check(): Promise<void> {
+    const { storage, settings } = this.options;
+    const now = Date.now();
+    const runs = await storage.listRuns({ statuses: IN_PROGRESS_STATUSES, limit: 10_000 });
+    for (const run of runs) {
+      const heartbeat = Date.parse(run.heartbeatAt ?? run.startedAt ?? run.createdAt);
+      if (now - heartbeat > settings.heartbeatTimeoutMs) {
+        const reason = `its worker ${run.workerId ?? "(none)"} stopped sending heartbeats ${Math.round((now - heartbeat) / 1000)} s ago (it died or lost the database)`;
+        if (await failRun(storage, run, reason, [run.status])) {
+          this.log(`run ${run.runId} failed: ${reason}`);
+          const failed = (await storage.getRun(run.runId)) ?? run;
+          const retry = settings.maxRetries > 0 ? await retryRun(storage, failed, settings.maxRetries) : null;
+          if (retry) this.log(`run ${run.runId} retried as ${retry.runId}`);
+          this.options.onChange?.();
+          this.options.onRunEnded?.(failed);
+        }
+        continue;
+      }
+      const maxRuntime = maxRuntimeMs(run, settings);
+      if (run.status === "STARTED" && maxRuntime > 0 && run.startedAt && now - Date.parse(run.startedAt) > maxRuntime) {
+        if (await storage.transitionRun(run.runId, ["STARTED"], "CANCELING")) {
+          const message = `Run exceeded its max runtime of ${maxRuntime / 1000} s: canceling`;
+          await storage.appendEvents([runEvent(run.runId, "RUN_CANCELING", message, { maxRuntimeMs: maxRuntime }, "warn")]);
+          this.log(`run ${run.runId}: ${message}`);
+          this.options.onChange?.();
+        }
+      }
+    }
+  }
+
+  private log(message: string): void {
+    (this.options.log ?? ((line) => process.stderr.write(`${line}\n`)))(`[monitor] ${message}`);
+  }
+}
+
+function maxRuntimeMs(run: RunRecord, settings: DaemonSettings): number {
+  const tag = run.tags[MAX_RUNTIME_TAG];
+  const seconds = tag === undefined ? NaN : Number(tag);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : settings.maxRuntimeMs;
+}

@@ -1,0 +1,211 @@
+/**
+ * The run coordinator: claims QUEUED runs (`claimQueuedRuns`, `FOR UPDATE SKIP LOCKED` on
+ * PostgreSQL) within this process's capacity and the per-tag limits, executes each in a worker
+ * process, heartbeats them, and stops the worker of a run someone marked CANCELING.
+ *
+ * Every `tributary daemon` and every `tributary worker` runs one; they share the queue through storage.
+ */
+import type { RunResult } from "../execution/api";
+import { launchRunInWorker, RunStartError, type WorkerRunOptions } from "../execution/worker";
+import type { StorageConfig } from "../storage";
+import type { Storage } from "../storage/port";
+import { FINAL_RUN_STATUSES, type RunRecord } from "../types";
+import { failRun, IN_PROGRESS_STATUSES, retryRun, runEvent } from "./runLifecycle";
+import type { DaemonSettings, TagConcurrencyLimit } from "./settings";
+
+/** Launches one run; `launchRunInWorker` unless a test or a warm pool provides another. */
+export type RunLauncher = (options: WorkerRunOptions) => Promise<RunResult>;
+
+/** Options of {@link RunCoordinator}. */
+export interface RunCoordinatorOptions {
+  storage: Storage;
+  storageConfig: StorageConfig;
+  projectDir: string;
+  /** This process's id (`host:pid:uuid`), written on claimed runs. */
+  workerId: string;
+  settings: DaemonSettings;
+  launcher?: RunLauncher;
+  /** Told when a run this coordinator executed has ended (notifications). */
+  onRunEnded?: (run: RunRecord) => void;
+  /** Told of every state change (event streams wake up). */
+  onChange?: () => void;
+  log?: (message: string) => void;
+}
+
+interface ActiveRun {
+  run: RunRecord;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/** Claims and executes queued runs until stopped. */
+export class RunCoordinator {
+  private readonly active = new Map<string, ActiveRun>();
+  private stopped = true;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private claiming: Promise<void> | undefined;
+  private wakeAgain = false;
+
+  constructor(private readonly options: RunCoordinatorOptions) {}
+
+  /** Runs this coordinator is executing now. */
+  get activeRunIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((error) => this.log(`heartbeat failed: ${describe(error)}`)), this.options.settings.heartbeatMs);
+    this.wake();
+  }
+
+  /** Stops the worker of a run this coordinator executes (a cancel made in this process). */
+  abortIfActive(runId: string): void {
+    this.active.get(runId)?.abort.abort();
+  }
+
+  /**
+   * Looks for queued runs now (called after a submit in this process, or on a notification from
+   * another process), instead of at the next poll.
+   */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.wakeAgain = true;
+      return;
+    }
+    clearTimeout(this.pollTimer);
+    this.claiming = this.claim()
+      .catch((error) => this.log(`claiming queued runs failed: ${describe(error)}`))
+      .finally(() => {
+        this.claiming = undefined;
+        if (this.stopped) return;
+        if (this.wakeAgain) {
+          this.wakeAgain = false;
+          this.wake();
+        } else {
+          this.pollTimer = setTimeout(() => this.wake(), this.options.settings.queuePollMs);
+        }
+      });
+  }
+
+  /**
+   * Stops claiming. With `cancelRunning`, cancels the runs in flight; either way waits for them to
+   * end (up to `timeoutMs`).
+   */
+  async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    await this.claiming;
+    if (options.cancelRunning) for (const active of this.active.values()) active.abort.abort();
+    const all = Promise.all([...this.active.values()].map((active) => active.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, options.timeoutMs ?? 30_000)))]);
+    clearTimeout(timer);
+    clearInterval(this.heartbeatTimer);
+  }
+
+  private async claim(): Promise<void> {
+    const capacity = this.options.settings.maxConcurrentRuns - this.active.size;
+    if (capacity <= 0) return;
+    const claimed = await this.options.storage.claimQueuedRuns(this.options.workerId, capacity);
+    if (claimed.length === 0) return;
+    const limits = this.options.settings.tagConcurrencyLimits;
+    for (const run of claimed) {
+      if (limits.length > 0 && (await this.overTagLimit(run, limits))) {
+        // Give it back for a later claim (by anyone) once a run with that tag has ended.
+        await this.options.storage.transitionRun(run.runId, ["STARTING"], "QUEUED", { workerId: null, heartbeatAt: null });
+        continue;
+      }
+      this.execute(run);
+    }
+    this.options.onChange?.();
+    // A full batch suggests more are waiting.
+    if (claimed.length === capacity) this.wakeAgain = true;
+  }
+
+  private async overTagLimit(run: RunRecord, limits: TagConcurrencyLimit[]): Promise<boolean> {
+    for (const limit of limits) {
+      const value = run.tags[limit.key];
+      if (value === undefined || (limit.value !== undefined && limit.value !== value)) continue;
+      const running = await this.options.storage.listRuns({ statuses: IN_PROGRESS_STATUSES, tags: { [limit.key]: value }, limit: limit.limit + 1 });
+      // The claimed run itself is STARTING and counted.
+      if (running.length > limit.limit) return true;
+    }
+    return false;
+  }
+
+  private execute(run: RunRecord): void {
+    const abort = new AbortController();
+    const active: ActiveRun = { run, abort, done: Promise.resolve() };
+    this.active.set(run.runId, active);
+    active.done = this.executeRun(run, abort.signal)
+      .catch((error) => this.log(`run ${run.runId}: ${describe(error)}`))
+      .finally(() => {
+        this.active.delete(run.runId);
+        this.options.onChange?.();
+        void this.endedRun(run.runId);
+        this.wake();
+      });
+  }
+
+  private async executeRun(run: RunRecord, signal: AbortSignal): Promise<void> {
+    const launcher = this.options.launcher ?? launchRunInWorker;
+    try {
+      const result = await launcher({
+        projectDir: this.options.projectDir,
+        storageConfig: this.options.storageConfig,
+        storage: this.options.storage,
+        runId: run.runId,
+        selection: run.selection,
+        tags: run.tags,
+        instigator: run.instigator,
+        runKey: run.runKey,
+        signal,
+        onEvent: () => this.options.onChange?.(),
+      });
+      if (result.status === "FAILURE" && result.error && this.options.settings.maxRetries > 0) {
+        // The worker died (crash, OOM, kill): a run retry policy applies, as when the monitor finds it.
+        const failed = await this.options.storage.getRun(run.runId);
+        if (failed?.status === "FAILURE") await retryRun(this.options.storage, failed, this.options.settings.maxRetries);
+      }
+    } catch (error) {
+      const current = await this.options.storage.getRun(run.runId);
+      if (current?.status === "CANCELING") {
+        await this.options.storage.transitionRun(run.runId, ["CANCELING"], "CANCELED", { endedAt: new Date().toISOString(), error: "canceled before it started" });
+        await this.options.storage.appendEvents([runEvent(run.runId, "RUN_CANCELED", "Run canceled before it started", {}, "warn")]);
+        return;
+      }
+      const reason = error instanceof RunStartError ? `the run could not start: ${error.message}` : describe(error);
+      if (current) await failRun(this.options.storage, current, reason, ["QUEUED", ...IN_PROGRESS_STATUSES]);
+    }
+  }
+
+  private async endedRun(runId: string): Promise<void> {
+    try {
+      const run = await this.options.storage.getRun(runId);
+      if (run && FINAL_RUN_STATUSES.includes(run.status)) this.options.onRunEnded?.(run);
+    } catch (error) {
+      this.log(`reading run ${runId} after it ended failed: ${describe(error)}`);
+    }
+  }
+
+  /** Heartbeats this coordinator's runs, and stops those someone asked to cancel. */
+  private async heartbeat(): Promise<void> {
+    const ids = this.activeRunIds;
+    if (ids.length === 0) return;
+    await this.options.storage.heartbeatRuns(ids, new Date().toISOString());
+    const canceling = await this.options.storage.listRuns({ statuses: ["CANCELING"], limit: 1000 });
+    for (const run of canceling) this.active.get(run.runId)?.abort.abort();
+  }
+
+  private log(message: string): void {
+    (this.options.log ?? ((line) => process.stderr.write(`${line}\n`)))(`[coordinator] ${message}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
