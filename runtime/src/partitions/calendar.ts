@@ -174,7 +174,7 @@ export function hourlyCalendar(zone: TimeZone, keyFormat: KeyFormat, alignment: 
       const key = keyFormat.format(wall);
       // The repeated hour of a fall-back night: both occurrences name the offset, as Dagster's
       // keys do when their format includes %z, so neither reads as "the" 01:00.
-      return zone.instantsOf(wall).length > 1 ? key + formatOffset(zone.offsetAt(instant)) : key;
+      return zone.isRepeatedWallTime(instant) ? key + formatOffset(zone.offsetAt(instant)) : key;
     },
     indexOfKey(key) {
       const parsed = keyFormat.parse(key);

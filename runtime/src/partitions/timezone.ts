@@ -71,6 +71,9 @@ export function isValidWallTime(wall: WallTime): boolean {
 }
 
 interface YearTable {
+  /** The UTC year's bounds, [start, end). */
+  start: number;
+  end: number;
   /** Offset (ms, local minus UTC) in force at the start of the UTC year. */
   initial: number;
   /** Offset changes within the year, in order: from `at` (inclusive) the offset is `offset`. */
@@ -86,6 +89,8 @@ export class TimeZone {
   readonly name: string;
   private readonly formatter: Intl.DateTimeFormat | undefined;
   private readonly years = new Map<number, YearTable>();
+  /** The table used last: consecutive look-ups (key after key) nearly always hit it. */
+  private lastTable: YearTable | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -108,8 +113,11 @@ export class TimeZone {
   /** Offset of local time from UTC at an instant, in milliseconds (Paris in summer: +7,200,000). */
   offsetAt(instant: number): number {
     if (this.formatter === undefined) return 0;
-    const year = new Date(instant).getUTCFullYear();
-    const table = this.yearTable(year);
+    let table = this.lastTable;
+    if (!table || instant < table.start || instant >= table.end) {
+      table = this.yearTable(new Date(instant).getUTCFullYear());
+      this.lastTable = table;
+    }
     let offset = table.initial;
     for (const transition of table.transitions) {
       if (instant < transition.at) break;
@@ -128,7 +136,18 @@ export class TimeZone {
    * repeated hour when clocks go back, none in the skipped hour when clocks go forward.
    */
   instantsOf(wall: WallTime): number[] {
-    const local = wallToLocalMs(wall);
+    return this.instantsOfLocal(wallToLocalMs(wall));
+  }
+
+  /** True when the wall time at `instant` happens twice (the repeated hour of a fall-back night). */
+  isRepeatedWallTime(instant: number): boolean {
+    const offset = this.offsetAt(instant);
+    // Fast path: no offset change within a day either side, so no other instant shares the wall time.
+    if (this.offsetAt(instant - DAY) === offset && this.offsetAt(instant + DAY) === offset) return false;
+    return this.instantsOfLocal(Math.floor((instant + offset) / SECOND) * SECOND).length > 1;
+  }
+
+  private instantsOfLocal(local: number): number[] {
     const found: number[] = [];
     for (const offset of this.candidateOffsets(local)) {
       const instant = local - offset;
@@ -175,7 +194,7 @@ export class TimeZone {
       if (probe === end) break;
     }
     // The probe at `end` belongs to the next year; keep only changes inside this one.
-    table = { initial, transitions: transitions.filter((transition) => transition.at < end) };
+    table = { start, end, initial, transitions: transitions.filter((transition) => transition.at < end) };
     if (this.years.size > 512) this.years.clear();
     this.years.set(year, table);
     return table;
