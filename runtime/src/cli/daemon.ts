@@ -9,7 +9,7 @@ import { describeStorage, findProjectConfig } from "../loader/config";
 import { integerFlag, parseCommandArgs } from "./args";
 import { EXIT_OK, type CliContext } from "./context";
 
-export const DAEMON_HELP = `Usage: tributary daemon [--port P] [--host H] [--token T]
+export const DAEMON_HELP = `Usage: tributary daemon [--port P] [--host H] [--token T] [--max-concurrent-runs N]
 
 Runs schedules, sensors, the run queue (claims QUEUED runs, each in a worker process), the run
 monitor and notifications for the project, on its storage (PostgreSQL to share it with other
@@ -19,9 +19,10 @@ daemon: section of tributary.yaml (see docs/deploying.md). Stops on SIGINT/SIGTE
 Options:
   --port P    Also serve the HTTP API on port P
   --host H    Address for the HTTP API (default 127.0.0.1; anything else requires a token)
-  --token T   Bearer token for the HTTP API (default: TRIBUTARY_DAEMON_TOKEN)`;
+  --token T   Bearer token for the HTTP API (default: TRIBUTARY_DAEMON_TOKEN)
+  --max-concurrent-runs N   Runs this process executes at once (0: none, leave them to workers)`;
 
-export const WORKER_HELP = `Usage: tributary worker
+export const WORKER_HELP = `Usage: tributary worker [--max-concurrent-runs N]
 
 Adds execution capacity: claims QUEUED runs from the project's storage (FOR UPDATE SKIP LOCKED on
 PostgreSQL) and executes each in a worker process, heartbeating them. No schedules, sensors or HTTP.
@@ -29,9 +30,10 @@ Capacity: daemon.maxConcurrentRuns in tributary.yaml. Stops on SIGINT/SIGTERM on
 
 /** Runs `tributary daemon`. */
 export async function daemonCommand(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs("daemon", args, { port: { type: "string" }, host: { type: "string" }, token: { type: "string" } }, 0);
+  const { values } = parseCommandArgs("daemon", args, { port: { type: "string" }, host: { type: "string" }, token: { type: "string" }, "max-concurrent-runs": { type: "string" } }, 0);
   const port = integerFlag("daemon", "port", values["port"], 0);
-  return runProcess("daemon", context, port === undefined ? undefined : {
+  const maxConcurrentRuns = integerFlag("daemon", "max-concurrent-runs", values["max-concurrent-runs"], 0);
+  return runProcess("daemon", context, maxConcurrentRuns, port === undefined ? undefined : {
     port,
     host: typeof values["host"] === "string" ? values["host"] : "127.0.0.1",
     token: typeof values["token"] === "string" ? values["token"] : context.env["TRIBUTARY_DAEMON_TOKEN"],
@@ -40,14 +42,14 @@ export async function daemonCommand(args: string[], context: CliContext): Promis
 
 /** Runs `tributary worker`. */
 export async function workerCommand(args: string[], context: CliContext): Promise<number> {
-  parseCommandArgs("worker", args, {}, 0);
-  return runProcess("worker", context, undefined);
+  const { values } = parseCommandArgs("worker", args, { "max-concurrent-runs": { type: "string" } }, 0);
+  return runProcess("worker", context, integerFlag("worker", "max-concurrent-runs", values["max-concurrent-runs"], 0), undefined);
 }
 
-async function runProcess(role: "daemon" | "worker", context: CliContext, http: { port: number; host: string; token: string | undefined } | undefined): Promise<number> {
+async function runProcess(role: "daemon" | "worker", context: CliContext, maxConcurrentRuns: number | undefined, http: { port: number; host: string; token: string | undefined } | undefined): Promise<number> {
   const config = findProjectConfig(context.cwd, context.env);
   const log = (line: string) => void context.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  const daemon = new Daemon({ config, role, log });
+  const daemon = new Daemon({ config, role, log, ...(maxConcurrentRuns === undefined ? {} : { settings: { maxConcurrentRuns } }) });
   await daemon.start();
   let server: HttpServer | undefined;
   try {

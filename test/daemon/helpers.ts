@@ -1,0 +1,79 @@
+/** Test projects and daemon/worker processes for the daemon tests. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+
+export { waitFor } from "../storage/waitFor";
+
+const ENTRY = path.join(__dirname, "processEntry.ts");
+const REPO = path.join(__dirname, "..", "..");
+/** tsx by absolute URL: the processes run in a project folder that has no node_modules. */
+const TSX = pathToFileURL(path.join(REPO, "node_modules", "tsx", "dist", "loader.mjs")).href;
+
+/** Writes a project (tributary.yaml + definitions.ts) in a new temporary folder. */
+export function writeProject(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tributary-daemon-"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/** A `tributary daemon` or `tributary worker` process started from source. */
+export interface TributaryProcess {
+  child: ChildProcess;
+  daemonId: string;
+  output: () => string;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL the whole process group (the process and its run workers: a lost machine). */
+  killGroup(): Promise<void>;
+}
+
+/** Starts `tributary <args>` in `cwd` and resolves once it printed its readiness line. */
+export async function startProcess(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<TributaryProcess> {
+  const child = spawn(process.execPath, ["--import", TSX, ENTRY, ...args], {
+    cwd,
+    env: { ...process.env, ...env, NODE_OPTIONS: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const daemonId = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      try {
+        const ready = JSON.parse(line) as { ready?: boolean; daemonId?: string };
+        if (ready.ready && ready.daemonId) resolve(ready.daemonId);
+      } catch {
+        // not the readiness line
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`tributary ${args.join(" ")} exited with ${code} before it was ready:\n${output}`)));
+  });
+  return {
+    child,
+    daemonId,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    async killGroup() {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      await exited;
+    },
+  };
+}
+
+export { REPO };

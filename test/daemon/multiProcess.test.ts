@@ -1,0 +1,170 @@
+/**
+ * Several daemons and a worker on one PostgreSQL, as separate processes: exactly one run per tick,
+ * sensor run keys launched once, a killed worker's run failed and retried within the monitor
+ * interval, and a restart that resumes where the schedules and sensors were.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { enqueueRun } from "../../runtime/src/daemon/runLifecycle";
+import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
+import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
+import { startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
+
+const HEARTBEAT_TIMEOUT_S = 1.5;
+const MONITOR_INTERVAL_S = 0.3;
+
+const DEFINITIONS = `
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { asset, definitions, schedule, sensor } from "tributary";
+
+export const quick = asset({ key: "quick" }, () => 1);
+
+// Holds while the file "hold" exists, so a test can kill its worker mid-run.
+export const blocker = asset({ key: "blocker" }, async (ctx) => {
+  writeFileSync("started-" + ctx.runId, "");
+  while (existsSync("hold")) await new Promise((resolve) => setTimeout(resolve, 20));
+  return 2;
+});
+
+export const everySecond = schedule({ name: "every_second", cron: "*/1 * * * * *", selection: "quick" });
+
+// One run request per file in keys/, keyed by the file name.
+export const keys = sensor({ name: "keys", selection: "quick", minimumIntervalSeconds: 0.2 }, () => {
+  const names = existsSync("keys") ? readdirSync("keys") : [];
+  return names.length > 0 ? names.map((name) => ({ runKey: name })) : { skip: "no key files" };
+});
+
+export default definitions({ assets: [quick, blocker], schedules: [everySecond], sensors: [keys] });
+`;
+
+describe("daemons and workers sharing PostgreSQL (separate processes)", function () {
+  this.timeout(120_000);
+  let storage: PostgresStorage;
+  let dir: string;
+  let daemons: TributaryProcess[] = [];
+  let worker: TributaryProcess | undefined;
+
+  const startDaemons = async (count: number) => {
+    // Daemons do not execute runs here (--max-concurrent-runs 0): the worker does, so killing it
+    // is killing the process that runs them.
+    daemons = await Promise.all(Array.from({ length: count }, () => startProcess(dir, ["daemon", "--max-concurrent-runs", "0"])));
+  };
+  const scheduleRuns = () => storage.listRuns({ instigatorName: "every_second", limit: 1000 });
+
+  before(async () => {
+    await assertTestDatabaseReachable();
+    storage = await makeTestStorage();
+    dir = writeProject({
+      "tributary.yaml": [
+        "entry: definitions.ts",
+        "storage:",
+        `  url: ${TEST_DATABASE_URL}`,
+        `  schema: ${storage.schema}`,
+        "daemon:",
+        "  queuePollMs: 50",
+        "  heartbeatSeconds: 0.2",
+        `  monitorIntervalSeconds: ${MONITOR_INTERVAL_S}`,
+        `  heartbeatTimeoutSeconds: ${HEARTBEAT_TIMEOUT_S}`,
+        "  schedulerPollMs: 200",
+        "  sensorPollMs: 100",
+        "  maxConcurrentRuns: 4",
+        "  runRetries: { maxRetries: 1 }",
+        "",
+      ].join("\n"),
+      "definitions.ts": DEFINITIONS,
+    });
+    await startDaemons(3);
+    worker = await startProcess(dir, ["worker"]);
+  });
+
+  after(async () => {
+    rmSync(path.join(dir, "hold"), { force: true });
+    await Promise.all([...daemons, ...(worker ? [worker] : [])].map((process) => process.killGroup()));
+    await disposeTestStorage(storage);
+  });
+
+  it("launches exactly one run per tick when three daemons share a database", async () => {
+    await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "RUNNING" });
+    await waitFor(async () => (await storage.listTicks("every_second")).filter((tick) => tick.status === "SUCCESS").length >= 4, "4 ticks launched", 15_000);
+    await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "STOPPED" });
+    await waitFor(async () => (await storage.listTicks("every_second")).every((tick) => tick.status !== "STARTED"), "no tick in progress");
+    const ticks = (await storage.listTicks("every_second")).reverse();
+    const runs = await scheduleRuns();
+    assert.equal(runs.length, ticks.length, "one run per tick");
+    for (const tick of ticks) {
+      assert.equal(tick.status, "SUCCESS");
+      assert.equal(runs.filter((run) => run.instigator?.tickTime === tick.tickTime).length, 1, `exactly one run for tick ${tick.tickTime}`);
+    }
+    // No second was skipped between the first tick and the last.
+    const times = ticks.map((tick) => Date.parse(tick.tickTime));
+    for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 1000, `ticks ${ticks[i - 1]!.tickTime} and ${ticks[i]!.tickTime} are one second apart`);
+    await waitFor(async () => (await scheduleRuns()).every((run) => run.status === "SUCCESS"), "the worker executed every scheduled run", 60_000);
+  });
+
+  it("launches each of a sensor's run keys once across daemons", async () => {
+    const keysDir = path.join(dir, "keys");
+    mkdirSync(keysDir, { recursive: true });
+    for (const name of ["k1", "k2", "k3"]) writeFileSync(path.join(keysDir, name), "");
+    await storage.setInstigatorState({ name: "keys", type: "sensor", status: "RUNNING" });
+    const keyRuns = () => storage.listRuns({ instigatorName: "keys", limit: 1000 });
+    await waitFor(async () => (await keyRuns()).length >= 3, "the 3 keys launched", 10_000);
+    // Several more evaluations (by any daemon) see the same keys again.
+    const seen = (await storage.listTicks("keys")).length;
+    await waitFor(async () => (await storage.listTicks("keys")).length >= seen + 5, "5 more sensor ticks", 10_000);
+    writeFileSync(path.join(keysDir, "k4"), "");
+    await waitFor(async () => (await keyRuns()).length >= 4, "the 4th key launched", 10_000);
+    const more = (await storage.listTicks("keys")).length;
+    await waitFor(async () => (await storage.listTicks("keys")).length >= more + 3, "3 more sensor ticks", 10_000);
+    const runs = await keyRuns();
+    assert.deepEqual(runs.map((run) => run.runKey).sort(), ["k1", "k2", "k3", "k4"]);
+    const skipped = (await storage.listTicks("keys")).filter((tick) => tick.status === "SKIPPED");
+    assert.ok(skipped.some((tick) => /launched before/.test(tick.skipReason ?? "")), "ticks record the duplicate keys they skipped");
+  });
+
+  it("fails and retries a run within the monitor interval when its worker is killed with SIGKILL", async () => {
+    writeFileSync(path.join(dir, "hold"), "");
+    const run = await enqueueRun(storage, { selection: "blocker", assetKeys: ["blocker"] });
+    await waitFor(() => existsSync(path.join(dir, `started-${run.runId}`)), "the blocker step started", 40_000).catch(async (error: Error) => {
+      throw new Error(`${error.message}; run: ${JSON.stringify(await storage.getRun(run.runId))}\nworker output:\n${worker!.output()}`);
+    });
+    await worker!.killGroup();
+    const killedAt = Date.now();
+    await waitFor(async () => (await storage.getRun(run.runId))?.status === "FAILURE", "the run failed", 10_000);
+    const detectedMs = Date.now() - killedAt;
+    const bound = (HEARTBEAT_TIMEOUT_S + MONITOR_INTERVAL_S) * 1000 + 1500;
+    assert.ok(detectedMs <= bound, `failed ${detectedMs} ms after the kill (bound ${bound} ms)`);
+    assert.match((await storage.getRun(run.runId))!.error ?? "", /stopped sending heartbeats/);
+    const retryOf = async () => (await storage.listRuns({ limit: 10 })).find((candidate) => candidate.parentRunId === run.runId);
+    await waitFor(async () => (await retryOf()) !== undefined, "a retry run was queued");
+    const retry = (await retryOf())!;
+    assert.equal(retry.attempt, 2);
+    // A new worker picks the retry up; released, it succeeds.
+    rmSync(path.join(dir, "hold"));
+    worker = await startProcess(dir, ["worker"]);
+    await waitFor(async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", "the retry succeeded", 40_000);
+    const events = await storage.getRunEvents(run.runId);
+    assert.ok(events.some((event) => event.type === "RUN_FAILURE"), "the failed run has its RUN_FAILURE event");
+  });
+
+  it("resumes schedules and sensors where they were after every daemon restarts", async () => {
+    await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "RUNNING" });
+    await waitFor(async () => (await storage.listTicks("every_second", { limit: 1 }))[0]!.tickTime > new Date(Date.now() - 1500).toISOString(), "the schedule ticks again", 10_000);
+    await Promise.all(daemons.map((daemon) => daemon.stop()));
+    const stoppedAt = Date.now();
+    const [lastBefore] = await storage.listTicks("every_second", { limit: 1 });
+    writeFileSync(path.join(dir, "keys", "k5"), "");
+    // Downtime: several ticks are missed.
+    await waitFor(() => Date.now() - stoppedAt > 3000, "3 s of downtime", 5000);
+    await startDaemons(2);
+    const restartedAt = Date.now();
+    await waitFor(async () => (await storage.listRuns({ instigatorName: "keys", limit: 100 })).length >= 5, "the key written during the downtime launched", 10_000);
+    await waitFor(async () => (await storage.listTicks("every_second", { limit: 1 }))[0]!.tickTime > new Date(restartedAt + 1000).toISOString(), "ticking again after the restart", 10_000);
+    await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "STOPPED" });
+    const after = (await storage.listTicks("every_second", { limit: 1000 })).filter((tick) => tick.tickTime > lastBefore!.tickTime).reverse();
+    // Catch-up "latest": of the instants missed while down, only the latest one launched.
+    const missed = after.filter((tick) => Date.parse(tick.tickTime) < restartedAt - 1000);
+    assert.ok(missed.length <= 1, `at most the latest missed tick is launched, got ${missed.map((tick) => tick.tickTime).join(", ")}`);
+    assert.deepEqual((await storage.listRuns({ instigatorName: "keys", limit: 100 })).map((run) => run.runKey).sort(), ["k1", "k2", "k3", "k4", "k5"]);
+  });
+});
