@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   page.setDefaultTimeout(600_000);
   const chromiumVersion = browser.browser()?.version() ?? execFileSync(chromiumPath(), ["--version"]).toString().trim();
   const rows: Row[] = [];
+  const loadBefore = os.loadavg()[0]!;
   try {
     for (const size of SIZES) {
       const assets = syntheticWarehouse(size);
@@ -155,9 +156,10 @@ async function main(): Promise<void> {
     }),
   ].join("\n");
   const last = rows[rows.length - 1]!;
+  const load = `load average ${loadBefore.toFixed(1)} at the start and ${os.loadavg()[0]!.toFixed(1)} at the end (the machine is shared: every column runs under the same load, so the ratios hold better than the absolute times)`;
   const goal = median(last.firstPaint) <= 2000 ? "met" : "NOT met";
   const body = `
-Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus()[0]?.model ?? "unknown CPU"} (${os.cpus().length} cores, shared), ${Math.round(os.totalmem() / 2 ** 30)} GiB, headless ${chromiumVersion}, Node ${process.version}. \`npx tsx bench/lineage/run.ts\`.
+Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus()[0]?.model ?? "unknown CPU"} (${os.cpus().length} cores, shared), ${Math.round(os.totalmem() / 2 ** 30)} GiB, headless Chromium ${chromiumVersion}, Node ${process.version}; ${load}. \`npx tsx bench/lineage/run.ts\`.
 
 Synthetic warehouses (bench/lineage/generate.ts): domains flowing raw → staging → intermediate → marts → reports, one group per domain and stage (25 / 100 / 250 groups), fan-in 1–4, 12 % cross-domain deps, some stage-skipping long edges. Every view is the **whole graph with every group expanded** (the worst case; the UI's default for more than 1,000 assets is the collapsed-group overview or a focus).
 

@@ -14,7 +14,7 @@ export interface ProperGraph {
   groupOf: Int32Array;
   layerCount: number;
   groupCount: number;
-  /** 1 for a named group (drawn as a box), 0 for a lone node's pseudo-group. */
+  /** 1 for a named group (drawn as a box), 0 for the nodes without a group (no box). */
   boxed: Uint8Array;
   /** CSR adjacency of proper edges: predecessors (layer - 1) and successors (layer + 1). */
   predStart: Int32Array;
@@ -214,15 +214,15 @@ function longestPathLayers(n: number, from: Int32Array, to: Int32Array): Int32Ar
 }
 
 /**
- * Numbers the groups. Nodes without a group (collapsed groups) become one-node groups of their own,
- * marked boxless: they are packed like groups but get no box drawn around them.
+ * Numbers the groups. Nodes without a group (collapsed groups) share one boxless group: laid out
+ * together like any group's nodes, with no box drawn around them.
  */
 function numberGroups(input: LayoutInput): { groupOfNode: Int32Array; groupCount: number; boxed: Uint8Array } {
   const ids = new Map<string, number>();
   const boxed: number[] = [];
   const groupOfNode = new Int32Array(input.nodes.length);
   input.nodes.forEach((node, i) => {
-    const key = node.group === null ? `\u0000${node.id}` : node.group;
+    const key = node.group === null ? "\u0000ungrouped" : node.group;
     let id = ids.get(key);
     if (id === undefined) {
       id = ids.size;

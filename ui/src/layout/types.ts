@@ -3,7 +3,7 @@
  * runs on typed arrays; the result is plain data that crosses the worker boundary cheaply.
  */
 
-/** A box to place. `group` names the group box it belongs to (null: no box, e.g. a collapsed group). */
+/** A box to place. `group` names the group box it belongs to (null: no box, e.g. a collapsed group card). */
 export interface LayoutNode {
   id: string;
   width: number;
