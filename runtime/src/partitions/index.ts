@@ -35,8 +35,6 @@ export {
   staticMapping,
   isPartitionMapping,
   defaultPartitionMapping,
-  validateMapping,
-  assertValidMapping,
   upstreamKeysFor,
   downstreamKeysFor,
   type PartitionMapping,
@@ -46,6 +44,5 @@ export {
   type LastPartitionMapping,
   type StaticPartitionMapping,
   type MappedPartitions,
-  type MappingSide,
-  type MappingProblem,
 } from "./mappings";
+export { validateMapping, assertValidMapping, type MappingSide, type MappingProblem } from "./mappingValidation";
