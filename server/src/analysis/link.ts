@@ -1,4 +1,3 @@
-import type { ModuleResolver } from "./moduleResolver";
 import type {
   AnalysisDiagnostic,
   AssetDefinitionFact,
@@ -7,12 +6,10 @@ import type {
   DefinitionFact,
   FileFacts,
   RefFact,
-  Span,
 } from "./model";
-import type { DependencyEdge, ProjectModel } from "./projectModel";
-import { checkRules } from "./rules";
-import { suggestName } from "./selection";
-import { SymbolResolver } from "./symbols";
+import type { DependencyEdge } from "./projectModel";
+import type { SelectionChecker } from "./selection";
+import type { SymbolResolver } from "./symbols";
 
 /** What a reference to assets resolved to. */
 export type AssetRefResolution =
@@ -25,59 +22,66 @@ export type AssetRefResolution =
   | { kind: "opaque" };
 
 /**
- * Shared state of one link: the resolver, the model being built and helpers the rules use.
- * Rules only add diagnostics and references; they never change the graph.
+ * What a file's link may ask about the rest of the project. Every question is recorded by the
+ * implementation (the project linker), so that the file is linked again exactly when an answer
+ * changes: a key appearing or disappearing, the first definition of a key moving, the job names...
  */
-export class LinkContext {
-  readonly resolver: SymbolResolver;
-  readonly model: ProjectModel;
-  readonly outKeys = new Map<DefinitionFact, string[]>();
-  private readonly apiCache = new Map<string, boolean>();
+export interface ProjectQueries {
+  /** Whether some asset has this key. */
+  hasKey(key: string): boolean;
+  /** Whether `node` is the asset that owns its key (the first of duplicates). */
+  isFirst(node: AssetNode): boolean;
+  /** The closest existing key, for "did you mean" (depends on every key). */
+  suggestKey(key: string): string | undefined;
+  /** Keys produced by a Tributary asset definition of any file; undefined when it is not one. */
+  outKeysOf(definition: DefinitionFact): string[] | undefined;
+  /** The checker of selection strings against every key, group, tag, owner and kind. */
+  selectionChecker(): SelectionChecker;
+  hasJob(name: string): boolean;
+  suggestJob(name: string): string | undefined;
+}
 
-  constructor(root: string, readonly files: ReadonlyMap<string, FileFacts>, readonly modules: ModuleResolver) {
-    this.resolver = new SymbolResolver(files, modules);
-    this.model = {
-      root, assets: new Map(), allAssets: [], downstream: new Map(), edges: [], groups: new Set(), checks: [], jobs: [],
-      triggers: [], definitionsCalls: [], references: new Map(), diagnostics: new Map(), linkMs: 0,
-    };
-  }
+/** What one `definitions()` call contributes to the project-wide registration rules. */
+export interface DefinitionsCallSummary {
+  file: string;
+  definition: DefinitionFact & { api: "definitions" };
+  /** False when the assets list holds something the analysis cannot resolve. */
+  assetsKnown: boolean;
+  registeredKeys: string[];
+  /** Undefined when `resources` is not an object literal. */
+  provided?: string[];
+}
 
-  /** Whether a definition's API function really is Tributary's (directly or through a barrel). */
-  isTributary(file: string, definition: DefinitionFact): boolean {
-    if (definition.apiModule === "tributary") return true;
-    const cacheKey = `${file}\0${definition.apiModule}\0${definition.api}`;
-    let result = this.apiCache.get(cacheKey);
-    if (result === undefined) {
-      result = this.resolver.isTributaryApi(file, definition.apiModule, definition.api);
-      this.apiCache.set(cacheKey, result);
-    }
-    return result;
-  }
+/**
+ * One file's link: the state its rules write into (diagnostics, references, edges), with the
+ * helpers they share. Rules never change another file's results.
+ */
+export class FileLinkContext {
+  readonly diagnostics: AnalysisDiagnostic[] = [];
+  readonly references: AssetReference[] = [];
+
+  constructor(readonly file: string, readonly facts: FileFacts, readonly resolver: SymbolResolver, readonly project: ProjectQueries) {}
 
   report(diagnostic: AnalysisDiagnostic): void {
-    const list = this.model.diagnostics.get(diagnostic.file);
-    if (list) list.push(diagnostic);
-    else this.model.diagnostics.set(diagnostic.file, [diagnostic]);
+    this.diagnostics.push(diagnostic);
   }
 
-  addReference(file: string, reference: AssetReference): void {
-    const list = this.model.references.get(file);
-    if (list) list.push(reference);
-    else this.model.references.set(file, [reference]);
+  addReference(reference: AssetReference): void {
+    this.references.push(reference);
   }
 
-  /** Resolves a reference (key string, identifier, spread of an array) to asset keys. */
+  /** Resolves a reference (key string, identifier, spread of an array) written in `file` to asset keys. */
   resolveAssets(file: string, ref: RefFact, depth = 0): AssetRefResolution {
     if (ref.kind === "dynamic" || depth > 16) return { kind: "opaque" };
     if (ref.kind === "key") {
-      if (this.model.assets.has(ref.value)) return { kind: "keys", keys: [ref.value] };
-      const suggestion = suggestName(ref.value, this.model.assets.keys());
+      if (this.project.hasKey(ref.value)) return { kind: "keys", keys: [ref.value] };
+      const suggestion = this.project.suggestKey(ref.value);
       return suggestion === undefined ? { kind: "unknown-key" } : { kind: "unknown-key", suggestion };
     }
     const target = this.resolver.resolveRef(file, ref.name, ref.member);
     switch (target.kind) {
       case "definition": {
-        const keys = this.outKeys.get(target.definition);
+        const keys = this.project.outKeysOf(target.definition);
         if (keys) return keys.length > 0 ? { kind: "keys", keys } : { kind: "opaque" };
         return { kind: "not-asset", what: target.definition.api };
       }
@@ -99,33 +103,38 @@ export class LinkContext {
   }
 }
 
-/** Links every file's facts into a {@link ProjectModel}. Pure: same facts, same model. */
-export function linkProject(root: string, files: ReadonlyMap<string, FileFacts>, modules: ModuleResolver): ProjectModel {
-  const started = performance.now();
-  const context = new LinkContext(root, files, modules);
-  const assetDefinitions: { file: string; definition: AssetDefinitionFact }[] = [];
-  for (const [file, facts] of files) {
-    for (const definition of facts.definitions) {
-      if (!context.isTributary(file, definition)) continue;
-      if (definition.api === "asset" || definition.api === "multiAsset") assetDefinitions.push({ file, definition });
-    }
-  }
-  collectAssets(context, assetDefinitions);
-  const edges = resolveDeps(context, assetDefinitions);
-  reportCycles(context, edges);
-  checkRules(context);
-  context.model.linkMs = performance.now() - started;
-  return context.model;
+/** What the first phase of a file's link found: its Tributary definitions and the assets they declare. */
+export interface FileDeclarations {
+  /** The definitions whose API function really is Tributary's, in source order. */
+  definitions: DefinitionFact[];
+  nodes: AssetNode[];
+  /** Keys per Tributary asset definition (empty when the key is not readable). */
+  outKeys: Map<DefinitionFact, string[]>;
+  /** Names of the file's jobs. */
+  jobNames: string[];
+  /** Key problems (missing-key, key-not-static): they depend on nothing but the file. */
+  diagnostics: AnalysisDiagnostic[];
+  /** Declaration references, one per asset node. */
+  references: AssetReference[];
 }
 
-function collectAssets(context: LinkContext, definitions: { file: string; definition: AssetDefinitionFact }[]): void {
-  const { model } = context;
-  const byKey = new Map<string, AssetNode[]>();
-  for (const { file, definition } of definitions) {
+/** Whether a definition's API function really is Tributary's (directly or through a barrel). */
+function isTributary(resolver: SymbolResolver, file: string, definition: DefinitionFact): boolean {
+  return definition.apiModule === "tributary" || resolver.isTributaryApi(file, definition.apiModule, definition.api);
+}
+
+/** First phase: which definitions are Tributary's and which asset keys the file declares. */
+export function declareFile(file: string, facts: FileFacts, resolver: SymbolResolver): FileDeclarations {
+  const result: FileDeclarations = { definitions: [], nodes: [], outKeys: new Map(), jobNames: [], diagnostics: [], references: [] };
+  for (const definition of facts.definitions) {
+    if (!isTributary(resolver, file, definition)) continue;
+    result.definitions.push(definition);
+    if (definition.api === "defineAssetJob" && definition.name) result.jobNames.push(definition.name.value);
+    if (definition.api !== "asset" && definition.api !== "multiAsset") continue;
     const keys: string[] = [];
     if (definition.keyProblem) {
       const missing = definition.keyProblem.reason === "missing";
-      context.report({
+      result.diagnostics.push({
         file, span: definition.keyProblem.span, severity: missing ? "error" : "info",
         code: missing ? "missing-key" : "key-not-static",
         message: missing
@@ -135,84 +144,65 @@ function collectAssets(context: LinkContext, definitions: { file: string; defini
     }
     for (const out of definition.outs) {
       if (!out.key) continue;
+      const description = out.description ?? definition.description;
       const node: AssetNode = {
         key: out.key.value,
         ...(definition.group ? { group: definition.group.value } : {}),
-        ...((out.description ?? definition.description) !== undefined ? { description: (out.description ?? definition.description) as string } : {}),
+        ...(description !== undefined ? { description } : {}),
         tags: definition.tags, owners: definition.owners, kinds: definition.kinds, deps: [],
         resources: definition.resources.map((r) => r.value), inlineChecks: definition.inlineChecks,
         location: { file, span: out.key.span }, definition,
         ...(definition.api === "multiAsset" && definition.name ? { multiAsset: definition.name.value } : {}),
       };
       keys.push(node.key);
-      model.allAssets.push(node);
-      if (definition.group) model.groups.add(definition.group.value);
-      const list = byKey.get(node.key);
-      if (list) list.push(node);
-      else {
-        byKey.set(node.key, [node]);
-        model.assets.set(node.key, node);
-      }
-      context.addReference(file, { key: node.key, location: node.location, kind: "declaration" });
+      result.nodes.push(node);
+      result.references.push({ key: node.key, location: node.location, kind: "declaration" });
     }
-    context.outKeys.set(definition, keys);
+    result.outKeys.set(definition, keys);
   }
-  for (const [key, nodes] of byKey) {
-    if (nodes.length < 2) continue;
-    for (const node of nodes) {
-      context.report({
-        file: node.location.file, span: node.location.span, severity: "error", code: "duplicate-key",
-        message: `Asset key "${key}" is defined ${nodes.length} times; keys must be unique in a project (rename one of them)`,
-        related: nodes.filter((other) => other !== node).map((other) => ({ location: other.location, message: `"${key}" is also defined here` })),
-      });
-    }
-  }
+  return result;
 }
 
-function resolveDeps(context: LinkContext, definitions: { file: string; definition: AssetDefinitionFact }[]): DependencyEdge[] {
-  const { model } = context;
+/**
+ * Second phase for the file's assets: resolves deps (filling `node.deps` of the nodes that own
+ * their key), reports self-dependencies and unknown deps, and returns the dependency edges.
+ */
+export function resolveDeps(context: FileLinkContext, declarations: FileDeclarations): DependencyEdge[] {
+  const { file, project } = context;
   const edges: DependencyEdge[] = [];
-  for (const { file, definition } of definitions) {
-    const ownKeys = context.outKeys.get(definition) ?? [];
-    const nodes = ownKeys.map((key) => model.assets.get(key)).filter((n): n is AssetNode => n?.definition === definition);
-    for (const dep of definition.deps) {
+  for (const definition of declarations.definitions) {
+    if (definition.api !== "asset" && definition.api !== "multiAsset") continue;
+    const ownKeys = declarations.outKeys.get(definition) ?? [];
+    const nodes = declarations.nodes.filter((n) => n.definition === definition && project.isFirst(n));
+    for (const dep of (definition as AssetDefinitionFact).deps) {
       const resolution = context.resolveAssets(file, dep);
-      if (resolution.kind === "keys") {
-        for (const key of resolution.keys) {
-          if (dep.kind === "key" || dep.kind === "ref") {
-            context.addReference(file, { key, location: { file, span: dep.span }, kind: dep.kind });
-          }
-          if (ownKeys.includes(key)) {
-            context.report({
-              file, span: dep.span, severity: "error", code: "self-dependency",
-              message: `Asset "${key}" depends on itself; remove it from its own deps`,
-            });
-            continue;
-          }
-          for (const node of nodes) {
-            if (!node.deps.includes(key)) node.deps.push(key);
-            edges.push({ from: node.key, to: key, file, span: dep.span });
-          }
+      if (resolution.kind !== "keys") {
+        reportUnknownDep(context, dep, resolution, "dependency");
+        continue;
+      }
+      for (const key of resolution.keys) {
+        if (dep.kind === "key" || dep.kind === "ref") context.addReference({ key, location: { file, span: dep.span }, kind: dep.kind });
+        if (ownKeys.includes(key)) {
+          context.report({
+            file, span: dep.span, severity: "error", code: "self-dependency",
+            message: `Asset "${key}" depends on itself; remove it from its own deps`,
+          });
+          continue;
         }
-      } else {
-        reportUnknownDep(context, file, dep, resolution, "dependency");
+        for (const node of nodes) {
+          if (!node.deps.includes(key)) node.deps.push(key);
+          edges.push({ from: node.key, to: key, file, span: dep.span });
+        }
       }
     }
   }
-  for (const node of model.assets.values()) {
-    for (const dep of node.deps) {
-      const list = model.downstream.get(dep);
-      if (list) list.push(node.key);
-      else model.downstream.set(dep, [node.key]);
-    }
-  }
-  model.edges = edges;
   return edges;
 }
 
 /** Reports a reference to assets that does not resolve; shared by deps, checks and job selections. */
-export function reportUnknownDep(context: LinkContext, file: string, ref: RefFact, resolution: AssetRefResolution,
+export function reportUnknownDep(context: FileLinkContext, ref: RefFact, resolution: AssetRefResolution,
   role: "dependency" | "check target" | "selection"): void {
+  const file = context.file;
   const code = role === "dependency" ? "unknown-dep" : role === "check target" ? "unknown-check-asset" : "unknown-asset";
   if (resolution.kind === "unknown-key" && ref.kind === "key") {
     const hint = resolution.suggestion !== undefined ? `; did you mean "${resolution.suggestion}"?` : "; define it with asset({ key: ... }) or fix the name";
@@ -232,91 +222,6 @@ export function reportUnknownDep(context: LinkContext, file: string, ref: RefFac
       message: `\`${ref.member ? `${ref.name}.${ref.member}` : ref.name}\` is not an asset Tributary can find: import it or use its key string`,
     });
   }
-}
-
-/** Tarjan's strongly connected components; every edge inside a component is part of a cycle. */
-function reportCycles(context: LinkContext, edges: DependencyEdge[]): void {
-  const { model } = context;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
-  const componentOf = new Map<string, number>();
-  let counter = 0;
-  let components = 0;
-  const strongConnect = (root: string): void => {
-    // Iterative, so that a 10,000-asset chain cannot overflow the call stack.
-    const work: { key: string; next: number }[] = [{ key: root, next: 0 }];
-    index.set(root, counter);
-    low.set(root, counter++);
-    stack.push(root);
-    onStack.add(root);
-    while (work.length > 0) {
-      const frame = work[work.length - 1] as { key: string; next: number };
-      const deps = model.assets.get(frame.key)?.deps ?? [];
-      if (frame.next < deps.length) {
-        const dep = deps[frame.next++] as string;
-        if (!model.assets.has(dep)) continue;
-        if (!index.has(dep)) {
-          index.set(dep, counter);
-          low.set(dep, counter++);
-          stack.push(dep);
-          onStack.add(dep);
-          work.push({ key: dep, next: 0 });
-        } else if (onStack.has(dep)) {
-          low.set(frame.key, Math.min(low.get(frame.key) as number, index.get(dep) as number));
-        }
-        continue;
-      }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low.set(parent.key, Math.min(low.get(parent.key) as number, low.get(frame.key) as number));
-      if (low.get(frame.key) === index.get(frame.key)) {
-        const members: string[] = [];
-        let member: string;
-        do {
-          member = stack.pop() as string;
-          onStack.delete(member);
-          members.push(member);
-        } while (member !== frame.key);
-        if (members.length > 1) for (const m of members) componentOf.set(m, components);
-        components++;
-      }
-    }
-  };
-  for (const key of model.assets.keys()) if (!index.has(key)) strongConnect(key);
-  if (componentOf.size === 0) return;
-  const cycleEdges = edges.filter((e) => componentOf.has(e.from) && componentOf.get(e.from) === componentOf.get(e.to));
-  for (const edge of cycleEdges) {
-    const path = cyclePath(model, edge.to, edge.from, componentOf);
-    const cycle = [edge.from, ...path, edge.from].join(" -> ");
-    const related = cycleEdges.filter((other) => other !== edge && componentOf.get(other.from) === componentOf.get(edge.from))
-      .map((other) => ({ location: { file: other.file, span: other.span as Span }, message: `${other.from} depends on ${other.to}` }));
-    context.report({
-      file: edge.file, span: edge.span, severity: "error", code: "cycle",
-      message: `Dependency cycle: ${cycle}; assets must form a DAG, remove one of these deps`,
-      related,
-    });
-  }
-}
-
-/** Shortest path from `from` to `to` inside one component (breadth-first), `from` included. */
-function cyclePath(model: ProjectModel, from: string, to: string, componentOf: Map<string, number>): string[] {
-  const previous = new Map<string, string | null>([[from, null]]);
-  const queue = [from];
-  while (queue.length > 0) {
-    const key = queue.shift() as string;
-    if (key === to) break;
-    for (const dep of model.assets.get(key)?.deps ?? []) {
-      if (!previous.has(dep) && componentOf.get(dep) === componentOf.get(from)) {
-        previous.set(dep, key);
-        queue.push(dep);
-      }
-    }
-  }
-  const path: string[] = [];
-  for (let key: string | null | undefined = previous.has(to) ? previous.get(to) : undefined; key; key = previous.get(key)) path.unshift(key);
-  return path;
 }
 
 /** "an asset", "a job": for messages that name a definition kind. */

@@ -1,10 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { extractFileFacts } from "./extract";
-import { linkProject } from "./link";
 import type { FileFacts } from "./model";
 import { ModuleResolver } from "./moduleResolver";
+import { ProjectLinker } from "./projectLinker";
 import type { ProjectModel } from "./projectModel";
+import { ReadTracker } from "./symbols";
 
 /** Folders never indexed: dependencies and build output. */
 export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(["node_modules", "dist", "out", "build", ".tributary", ".git"]);
@@ -19,8 +20,8 @@ export function isSourceFile(file: string): boolean {
 
 /**
  * The analysis of one workspace folder: per-file facts kept in memory (never syntax trees), linked
- * lazily into a {@link ProjectModel}. An edit re-parses only the edited file; the link over all
- * facts is cheap (no parsing) and runs on the next {@link model} call.
+ * lazily into a {@link ProjectModel}. An edit re-parses only the edited file, and the next
+ * {@link model} call links again only what the edit can affect (see {@link ProjectLinker}).
  *
  * @example
  * const project = new ProjectIndex("/ws");
@@ -31,12 +32,24 @@ export function isSourceFile(file: string): boolean {
 export class ProjectIndex {
   readonly root: string;
   private readonly files = new Map<string, FileFacts>();
+  /** Each file's rank in the files map (insertion order): "first definition of a key" follows it. */
+  private readonly order = new Map<string, number>();
+  private nextOrder = 0;
   private readonly modules: ModuleResolver;
+  private readonly linker: ProjectLinker;
+  private readonly pending = new Set<string>();
+  private readonly unpublished = new Set<string>();
   private cached: ProjectModel | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
-    this.modules = new ModuleResolver(this.root, (file) => this.files.has(file));
+    const tracker = new ReadTracker();
+    // Probes count as reads: a file appearing where an import looked for one relinks the importer.
+    this.modules = new ModuleResolver(this.root, (file) => {
+      tracker.read(file);
+      return this.files.has(file);
+    });
+    this.linker = new ProjectLinker(this.root, this.files, this.modules, tracker, (file) => this.order.get(file) ?? Number.MAX_SAFE_INTEGER);
   }
 
   /** Reads and parses every source file under the root. Returns the number of files indexed. */
@@ -66,19 +79,37 @@ export class ProjectIndex {
       this.remove(file);
       return;
     }
+    if (!this.files.has(file)) this.order.set(file, this.nextOrder++);
     this.files.set(file, safeExtract(file, text));
+    this.pending.add(file);
     this.cached = undefined;
   }
 
   /** Forgets a deleted file. */
   remove(file: string): void {
-    if (this.files.delete(file)) this.cached = undefined;
+    if (!this.files.delete(file)) return;
+    this.order.delete(file);
+    this.pending.add(file);
+    this.cached = undefined;
   }
 
-  /** Forgets cached tsconfig `paths` (call when a tsconfig.json changes). */
+  /** Forgets cached tsconfig `paths` (call when a tsconfig.json changes): everything is linked again. */
   configurationChanged(): void {
     this.modules.reset();
+    this.linker.reset();
+    for (const file of this.files.keys()) this.pending.add(file);
     this.cached = undefined;
+  }
+
+  /**
+   * The files whose diagnostics changed since the last call (links first if needed), for
+   * publishing only what changed. The first call after indexing returns every file with problems.
+   */
+  takeChangedFiles(): Set<string> {
+    this.model();
+    const files = new Set(this.unpublished);
+    this.unpublished.clear();
+    return files;
   }
 
   /** The facts of one file, if indexed. */
@@ -86,14 +117,25 @@ export class ProjectIndex {
     return this.files.get(file);
   }
 
-  /** Every indexed file. */
+  /** Every indexed file, in indexing order. */
   fileNames(): string[] {
     return [...this.files.keys()];
   }
 
-  /** The linked model (recomputed after changes). */
+  /** How many files are indexed. */
+  fileCount(): number {
+    return this.files.size;
+  }
+
+  /** The linked model (linked again, incrementally, after changes). */
   model(): ProjectModel {
-    this.cached ??= linkProject(this.root, this.files, this.modules);
+    if (!this.cached) {
+      const changed = [...this.pending];
+      this.pending.clear();
+      const outcome = this.linker.link(changed);
+      for (const file of outcome.changedFiles) this.unpublished.add(file);
+      this.cached = outcome.model;
+    }
     return this.cached;
   }
 }

@@ -63,9 +63,11 @@ export interface ProjectModel {
   definitionsCalls: { file: string; definition: DefinitionsFact }[];
   /** Per file: every place naming an asset (declarations, string deps, identifier deps, selections). */
   references: Map<string, AssetReference[]>;
-  /** Per file: diagnostics. Files without problems have no entry. */
+  /** Per file: the assets it declares, in source order. Files without assets have no entry. */
+  assetsByFile: ReadonlyMap<string, AssetNode[]>;
+  /** Per file: diagnostics, ordered by position. Files without problems have no entry. */
   diagnostics: Map<string, AnalysisDiagnostic[]>;
-  /** How long the link took, for the status notification and the bench. */
+  /** How long the (last, incremental) link took, for the status notification and the bench. */
   linkMs: number;
 }
 

@@ -1,72 +1,88 @@
 import { cronProblem } from "./cron";
-import { article, type LinkContext, reportUnknownDep } from "./link";
-import type { AssetDefinitionFact, DefinitionsFact, Position, RefFact, SelectionFact, Span } from "./model";
-import { SelectionChecker, suggestName } from "./selection";
+import { article, type DefinitionsCallSummary, type FileLinkContext, reportUnknownDep } from "./link";
+import type {
+  AnalysisDiagnostic,
+  AssetDefinitionFact,
+  AssetNode,
+  CheckDefinitionFact,
+  DefinitionFact,
+  DefinitionsFact,
+  Position,
+  RefFact,
+  SelectionFact,
+  Span,
+} from "./model";
+import type { CheckNode, JobNode, TriggerNode } from "./projectModel";
+import { type SelectionChecker, suggestName } from "./selection";
 
-/**
- * The rules over checks, jobs, schedules, sensors and `definitions()`, run after the asset graph is
- * built. Each adds diagnostics with a stable code (docs/diagnostics.md lists them all).
- */
-export function checkRules(context: LinkContext): void {
-  let checker: SelectionChecker | undefined;
-  const lazyGraph = (): SelectionChecker => (checker ??= new SelectionChecker(context.model.assets.values()));
-  const jobsByName = new Map<string, string>();
-  for (const [file, facts] of context.files) {
-    for (const definition of facts.definitions) {
-      if (!context.isTributary(file, definition)) continue;
-      if (definition.api === "assetCheck") checkAssetCheck(context, file, definition);
-      else if (definition.api === "defineAssetJob") {
-        const selected = definition.selection ? checkSelectionFact(context, file, definition.selection, lazyGraph) : undefined;
-        context.model.jobs.push({
-          ...(definition.name ? { name: definition.name.value } : {}), file, definition,
-          ...(selected ? { selected } : {}),
-        });
-        if (definition.name) jobsByName.set(definition.name.value, definition.name.value);
-      } else if (definition.api === "definitions") context.model.definitionsCalls.push({ file, definition });
-    }
-  }
-  for (const [file, facts] of context.files) {
-    for (const definition of facts.definitions) {
-      if ((definition.api !== "schedule" && definition.api !== "sensor") || !context.isTributary(file, definition)) continue;
-      if (definition.api === "schedule") {
-        if (definition.cron) {
-          const problem = cronProblem(definition.cron.value);
-          if (problem) {
-            context.report({
-              file, span: definition.cron.span, severity: "error", code: "invalid-cron",
-              message: `Invalid cron "${definition.cron.value}": ${problem}. Five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * *"`,
-            });
-          }
-        } else if (!definition.cronDynamic) {
-          context.report({
-            file, span: definition.nameSpan, severity: "error", code: "invalid-cron",
-            message: `schedule() needs a cron string, e.g. cron: "0 2 * * *"`,
-          });
-        }
-      }
-      let jobName: string | undefined;
-      if (definition.job) jobName = resolveJob(context, file, definition.job, jobsByName);
-      const selected = definition.selection ? checkSelectionFact(context, file, definition.selection, lazyGraph) : undefined;
-      context.model.triggers.push({
-        ...(definition.name ? { name: definition.name.value } : {}), file, definition,
-        ...(jobName !== undefined ? { job: jobName } : {}), ...(selected ? { selected } : {}),
-      });
-    }
-  }
-  checkDefinitionsCalls(context);
+/** What the rules over one file's checks, jobs, schedules, sensors and `definitions()` found. */
+export interface FileRuleResults {
+  checks: CheckNode[];
+  jobs: JobNode[];
+  triggers: TriggerNode[];
+  definitionsCalls: DefinitionsCallSummary[];
 }
 
-function checkAssetCheck(context: LinkContext, file: string, definition: Extract<Parameters<typeof context.isTributary>[1], { api: "assetCheck" }>): void {
+/**
+ * The rules over one file's checks, jobs, schedules, sensors and `definitions()`, run after the
+ * asset graph is known. Each adds diagnostics with a stable code (docs/diagnostics.md lists them
+ * all). `definitions` are the file's Tributary definitions, in source order.
+ */
+export function checkRules(context: FileLinkContext, definitions: readonly DefinitionFact[]): FileRuleResults {
+  const results: FileRuleResults = { checks: [], jobs: [], triggers: [], definitionsCalls: [] };
+  const file = context.file;
+  const checker = (): SelectionChecker => context.project.selectionChecker();
+  for (const definition of definitions) {
+    if (definition.api === "assetCheck") results.checks.push(checkAssetCheck(context, definition));
+    else if (definition.api === "defineAssetJob") {
+      const selected = definition.selection ? checkSelectionFact(context, definition.selection, checker) : undefined;
+      results.jobs.push({
+        ...(definition.name ? { name: definition.name.value } : {}), file, definition,
+        ...(selected ? { selected } : {}),
+      });
+    } else if (definition.api === "definitions") results.definitionsCalls.push(summarizeDefinitionsCall(context, definition));
+  }
+  for (const definition of definitions) {
+    if (definition.api !== "schedule" && definition.api !== "sensor") continue;
+    if (definition.api === "schedule") {
+      if (definition.cron) {
+        const problem = cronProblem(definition.cron.value);
+        if (problem) {
+          context.report({
+            file, span: definition.cron.span, severity: "error", code: "invalid-cron",
+            message: `Invalid cron "${definition.cron.value}": ${problem}. Five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * *"`,
+          });
+        }
+      } else if (!definition.cronDynamic) {
+        context.report({
+          file, span: definition.nameSpan, severity: "error", code: "invalid-cron",
+          message: `schedule() needs a cron string, e.g. cron: "0 2 * * *"`,
+        });
+      }
+    }
+    let jobName: string | undefined;
+    if (definition.job) jobName = resolveJob(context, definition.job);
+    const selected = definition.selection ? checkSelectionFact(context, definition.selection, checker) : undefined;
+    results.triggers.push({
+      ...(definition.name ? { name: definition.name.value } : {}), file, definition,
+      ...(jobName !== undefined ? { job: jobName } : {}), ...(selected ? { selected } : {}),
+    });
+  }
+  return results;
+}
+
+function checkAssetCheck(context: FileLinkContext, definition: CheckDefinitionFact): CheckNode {
+  const file = context.file;
   let targets: string[] = [];
   if (definition.target) {
     const resolution = context.resolveAssets(file, definition.target);
     if (resolution.kind === "keys") {
       targets = resolution.keys;
       if (definition.target.kind === "key" || definition.target.kind === "ref") {
-        for (const key of targets) context.addReference(file, { key, location: { file, span: definition.target.span }, kind: definition.target.kind });
+        for (const key of targets) context.addReference({ key, location: { file, span: definition.target.span }, kind: definition.target.kind });
       }
     } else {
-      reportUnknownDep(context, file, definition.target, resolution, "check target");
+      reportUnknownDep(context, definition.target, resolution, "check target");
     }
   } else {
     context.report({
@@ -74,15 +90,16 @@ function checkAssetCheck(context: LinkContext, file: string, definition: Extract
       message: "assetCheck() needs the asset it checks: asset: someAsset (or its key string)",
     });
   }
-  context.model.checks.push({ ...(definition.name ? { name: definition.name.value } : {}), file, definition, targets });
+  return { ...(definition.name ? { name: definition.name.value } : {}), file, definition, targets };
 }
 
 /** Returns the job's name, or reports `unknown-job`. */
-function resolveJob(context: LinkContext, file: string, ref: RefFact, jobsByName: Map<string, string>): string | undefined {
+function resolveJob(context: FileLinkContext, ref: RefFact): string | undefined {
+  const file = context.file;
   if (ref.kind === "dynamic" || ref.kind === "spread") return undefined;
   if (ref.kind === "key") {
-    if (jobsByName.has(ref.value)) return ref.value;
-    const suggestion = suggestName(ref.value, jobsByName.keys());
+    if (context.project.hasJob(ref.value)) return ref.value;
+    const suggestion = context.project.suggestJob(ref.value);
     context.report({
       file, span: ref.span, severity: "error", code: "unknown-job",
       message: `Unknown job "${ref.value}"${suggestion !== undefined ? `; did you mean "${suggestion}"?` : "; define it with defineAssetJob({ name, selection })"}`,
@@ -108,7 +125,8 @@ function resolveJob(context: LinkContext, file: string, ref: RefFact, jobsByName
 }
 
 /** Checks a job/schedule/sensor selection; returns the selected keys when they are an explicit list. */
-function checkSelectionFact(context: LinkContext, file: string, fact: SelectionFact, checker: () => SelectionChecker): string[] | undefined {
+function checkSelectionFact(context: FileLinkContext, fact: SelectionFact, checker: () => SelectionChecker): string[] | undefined {
+  const file = context.file;
   if (fact.kind === "dynamic") return undefined;
   if (fact.kind === "assets") {
     const keys: string[] = [];
@@ -117,13 +135,13 @@ function checkSelectionFact(context: LinkContext, file: string, fact: SelectionF
       if (resolution.kind === "keys") {
         keys.push(...resolution.keys);
         if (ref.kind === "key" || ref.kind === "ref") {
-          for (const key of resolution.keys) context.addReference(file, { key, location: { file, span: ref.span }, kind: ref.kind });
+          for (const key of resolution.keys) context.addReference({ key, location: { file, span: ref.span }, kind: ref.kind });
         }
-      } else reportUnknownDep(context, file, ref, resolution, "selection");
+      } else reportUnknownDep(context, ref, resolution, "selection");
     }
     return keys;
   }
-  const lineStarts = context.files.get(file)?.lineStarts ?? [0];
+  const lineStarts = context.facts.lineStarts;
   const at = (offsetInText: number): Position => positionAt(lineStarts, fact.textOffset + offsetInText);
   const result = checker().check(fact.text);
   if (result.syntaxError) {
@@ -145,8 +163,8 @@ function checkSelectionFact(context: LinkContext, file: string, fact: SelectionF
   }
   // Key leaves naming an asset are references too (find references, rename).
   for (const leaf of result.keyLeaves) {
-    if (context.model.assets.has(leaf.key)) {
-      context.addReference(file, { key: leaf.key, location: { file, span: { start: at(leaf.start), end: at(leaf.end) } }, kind: "selection" });
+    if (context.project.hasKey(leaf.key)) {
+      context.addReference({ key: leaf.key, location: { file, span: { start: at(leaf.start), end: at(leaf.end) } }, kind: "selection" });
     }
   }
   if (result.selectsNothing && result.unknownKeys.length === 0) {
@@ -171,38 +189,50 @@ function positionAt(lineStarts: number[], offset: number): Position {
   return { line: low, character: offset - (lineStarts[low] as number) };
 }
 
-/** `unregistered-asset` and `missing-resource`, against every `definitions()` of the project. */
-function checkDefinitionsCalls(context: LinkContext): void {
-  const calls = context.model.definitionsCalls;
-  if (calls.length === 0) return;
-  const registered = new Set<AssetDefinitionFact>();
-  let assetsKnown = true;
-  const provided = new Set<string>();
-  let resourcesKnown = true;
-  for (const { file, definition } of calls) {
-    if (!definition.assets) assetsKnown = false;
-    for (const ref of definition.assets ?? []) {
-      const resolution = context.resolveAssets(file, ref);
-      if (resolution.kind === "keys") {
-        for (const key of resolution.keys) {
-          const node = context.model.assets.get(key);
-          if (node) registered.add(node.definition);
-        }
-      } else if (resolution.kind === "opaque") assetsKnown = false;
-      else reportUnknownDep(context, file, ref, resolution, "selection");
-    }
-    if (definition.resources === undefined) resourcesKnown = false;
-    for (const resource of definition.resources ?? []) provided.add(resource.value);
+/** Resolves one `definitions()` call's assets list (reporting what does not resolve) and reads its resources. */
+function summarizeDefinitionsCall(context: FileLinkContext, definition: DefinitionsFact): DefinitionsCallSummary {
+  const summary: DefinitionsCallSummary = { file: context.file, definition, assetsKnown: definition.assets !== undefined, registeredKeys: [] };
+  for (const ref of definition.assets ?? []) {
+    const resolution = context.resolveAssets(context.file, ref);
+    if (resolution.kind === "keys") summary.registeredKeys.push(...resolution.keys);
+    else if (resolution.kind === "opaque") summary.assetsKnown = false;
+    else reportUnknownDep(context, ref, resolution, "selection");
   }
-  const target = calls[0] as { file: string; definition: DefinitionsFact };
+  if (definition.resources !== undefined) summary.provided = definition.resources.map((r) => r.value);
+  return summary;
+}
+
+/** The project-wide facts the registration rules need, gathered from every `definitions()` call. */
+export interface Registration {
+  /** The first `definitions()` call of the project: where "register this asset" inserts. */
+  target: { file: string; definition: DefinitionsFact };
+  /** False when some assets list cannot be read completely (then nothing is reported unregistered). */
+  assetsKnown: boolean;
+  /** Resource names provided, sorted; undefined when some resources object cannot be read. */
+  provided?: string[];
+  /** Whether a key is passed to some `definitions({ assets })`. */
+  isRegistered(key: string): boolean;
+  /** Whether `node` is the asset that owns its key (the first of duplicates). */
+  isFirst(node: AssetNode): boolean;
+}
+
+/**
+ * `unregistered-asset` and `missing-resource` for the assets of one file (`nodes`, in source
+ * order), against every `definitions()` of the project.
+ */
+export function checkRegistration(nodes: readonly AssetNode[], registration: Registration): AnalysisDiagnostic[] {
+  const diagnostics: AnalysisDiagnostic[] = [];
+  const { target, provided } = registration;
+  const providedSet = new Set(provided ?? []);
   const seen = new Set<AssetDefinitionFact>();
-  for (const node of context.model.allAssets) {
+  for (const node of nodes) {
     const definition = node.definition;
     if (seen.has(definition)) continue;
     seen.add(definition);
-    if (assetsKnown && !registered.has(definition)) {
+    const registered = nodes.some((n) => n.definition === definition && registration.isRegistered(n.key) && registration.isFirst(n));
+    if (registration.assetsKnown && !registered) {
       const name = definition.api === "multiAsset" ? definition.name?.value ?? node.key : node.key;
-      context.report({
+      diagnostics.push({
         file: node.location.file, span: node.location.span, severity: "warning", code: "unregistered-asset",
         message: `Asset "${name}" is not passed to definitions({ assets }), so it never runs; add ${definition.variable ?? "it"} to the assets list`,
         related: [{ location: { file: target.file, span: target.definition.nameSpan }, message: "definitions() is here" }],
@@ -214,11 +244,11 @@ function checkDefinitionsCalls(context: LinkContext): void {
         },
       });
     }
-    if (resourcesKnown) {
+    if (provided) {
       for (const resource of definition.resources) {
-        if (provided.has(resource.value)) continue;
+        if (providedSet.has(resource.value)) continue;
         const suggestion = suggestName(resource.value, provided);
-        context.report({
+        diagnostics.push({
           file: node.location.file, span: resource.span, severity: "error", code: "missing-resource",
           message: `Resource "${resource.value}" is required by "${node.key}" but not provided by definitions({ resources })${suggestion !== undefined ? `; did you mean "${suggestion}"?` : `; add ${resource.value}: ... to resources`}`,
           related: [{ location: { file: target.file, span: target.definition.nameSpan }, message: "definitions() is here" }],
@@ -226,4 +256,5 @@ function checkDefinitionsCalls(context: LinkContext): void {
       }
     }
   }
+  return diagnostics;
 }

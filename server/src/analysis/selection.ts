@@ -18,6 +18,20 @@ export interface SelectionCheck {
   keyLeaves: { key: string; start: number; end: number }[];
 }
 
+/** The names a selection string can match, for {@link SelectionChecker}. */
+export interface SelectionVocabulary {
+  keys: Iterable<string>;
+  /** Group names, "default" included when some asset has no group. */
+  groups: Iterable<string>;
+  owners: Iterable<string>;
+  kinds: Iterable<string>;
+  tags: Iterable<[string, Iterable<string>]>;
+}
+
+function isIterable(value: Iterable<AssetNode> | SelectionVocabulary): value is Iterable<AssetNode> {
+  return typeof (value as Iterable<AssetNode>)[Symbol.iterator] === "function";
+}
+
 /** What can be typed at a cursor in a selection string (the runtime's answer). */
 export type SelectionCompletion = selection.SelectionCompletion;
 
@@ -54,7 +68,19 @@ export class SelectionChecker {
   private readonly kinds = new Set<string>();
   private readonly tags = new Map<string, Set<string>>();
 
-  constructor(assets: Iterable<AssetNode>) {
+  /**
+   * Builds the sets from every asset, or takes them ready-made (the incremental linker keeps them
+   * counted; it passes them sorted, so that "did you mean" answers never depend on edit history).
+   */
+  constructor(assets: Iterable<AssetNode> | SelectionVocabulary) {
+    if (!isIterable(assets)) {
+      for (const key of assets.keys) this.keys.add(key);
+      for (const group of assets.groups) this.groups.add(group);
+      for (const owner of assets.owners) this.owners.add(owner);
+      for (const kind of assets.kinds) this.kinds.add(kind);
+      for (const [name, values] of assets.tags) this.tags.set(name, new Set(values));
+      return;
+    }
     for (const asset of assets) {
       this.keys.add(asset.key);
       this.groups.add(asset.group ?? "default");

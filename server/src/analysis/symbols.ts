@@ -14,16 +14,63 @@ export type SymbolTarget =
   | { kind: "missing" };
 
 /**
+ * Records which files a computation looked at (read, or probed for existence), so that an
+ * incremental link knows whose results to recompute when a file changes. Memoized results carry
+ * the files they were computed from, and a cache hit reports them to the current reader too.
+ */
+export class ReadTracker {
+  private readonly stack: Set<string>[] = [];
+
+  /** Starts recording for one reader; returns the set that fills up until {@link end}. */
+  begin(): Set<string> {
+    const reads = new Set<string>();
+    this.stack.push(reads);
+    return reads;
+  }
+
+  /** Stops the innermost recording; its reads also count for the enclosing one. */
+  end(): void {
+    const reads = this.stack.pop();
+    const parent = this.stack[this.stack.length - 1];
+    if (reads && parent) for (const file of reads) parent.add(file);
+  }
+
+  /** Records a read of `file` for every recording in progress (the innermost one; `end` propagates). */
+  read(file: string): void {
+    this.stack[this.stack.length - 1]?.add(file);
+  }
+
+  /** Reports reads captured earlier (a memoized result's) to the current recording. */
+  replay(reads: ReadonlySet<string>): void {
+    const current = this.stack[this.stack.length - 1];
+    if (current) for (const file of reads) current.add(file);
+  }
+}
+
+interface Memo<T> {
+  value: T;
+  reads: Set<string>;
+}
+
+/**
  * Resolves identifiers to definitions across files: local `const x = asset(...)`, named, default,
  * aliased and namespace imports, and barrels (`export * from`, `export { x as y } from`,
- * `export * as ns from`). Results are memoized for the lifetime of one link.
+ * `export * as ns from`). Results are memoized for the lifetime of one link batch, each with the
+ * files it read (see {@link ReadTracker}).
  */
 export class SymbolResolver {
-  private readonly localCache = new Map<string, SymbolTarget>();
-  private readonly exportCache = new Map<string, SymbolTarget>();
+  private readonly localCache = new Map<string, Memo<SymbolTarget>>();
+  private readonly exportCache = new Map<string, Memo<SymbolTarget>>();
   private readonly variables = new Map<string, Map<string, DefinitionFact>>();
+  private readonly inProgress = new Set<string>();
 
-  constructor(private readonly files: ReadonlyMap<string, FileFacts>, private readonly modules: ModuleResolver) {}
+  constructor(private readonly files: ReadonlyMap<string, FileFacts>, private readonly modules: ModuleResolver,
+    readonly tracker: ReadTracker = new ReadTracker()) {}
+
+  private facts(file: string): FileFacts | undefined {
+    this.tracker.read(file);
+    return this.files.get(file);
+  }
 
   /** Resolves a reference written in `file` (identifier, or namespace member). */
   resolveRef(file: string, name: string, member?: string): SymbolTarget {
@@ -50,9 +97,10 @@ export class SymbolResolver {
 
   private variablesOf(file: string): Map<string, DefinitionFact> {
     let map = this.variables.get(file);
-    if (!map) {
+    if (map) this.tracker.read(file);
+    else {
       map = new Map();
-      for (const definition of this.files.get(file)?.definitions ?? []) {
+      for (const definition of this.facts(file)?.definitions ?? []) {
         if (definition.variable !== undefined) map.set(definition.variable, definition);
       }
       this.variables.set(file, map);
@@ -63,15 +111,28 @@ export class SymbolResolver {
   private local(file: string, name: string): SymbolTarget {
     const cacheKey = file + "\0" + name;
     const cached = this.localCache.get(cacheKey);
-    if (cached) return cached;
-    this.localCache.set(cacheKey, { kind: "opaque" }); // cycle guard
-    const result = this.computeLocal(file, name);
-    this.localCache.set(cacheKey, result);
-    return result;
+    if (cached) {
+      this.tracker.replay(cached.reads);
+      return cached.value;
+    }
+    // Cycle guard: a name that resolves through itself is opaque, and that answer is not memoized
+    // (it depends on where the walk started), so every link order gives the same results.
+    if (this.inProgress.has("l" + cacheKey)) return { kind: "opaque" };
+    this.inProgress.add("l" + cacheKey);
+    const reads = this.tracker.begin();
+    let value: SymbolTarget;
+    try {
+      value = this.computeLocal(file, name);
+    } finally {
+      this.tracker.end();
+      this.inProgress.delete("l" + cacheKey);
+    }
+    this.localCache.set(cacheKey, { value, reads });
+    return value;
   }
 
   private computeLocal(file: string, name: string): SymbolTarget {
-    const facts = this.files.get(file);
+    const facts = this.facts(file);
     if (!facts) return { kind: "opaque" };
     const definition = this.variablesOf(file).get(name);
     if (definition) return { kind: "definition", file, definition };
@@ -91,16 +152,27 @@ export class SymbolResolver {
   private exported(file: string, name: string, visiting: Set<string>): SymbolTarget {
     const cacheKey = file + "\0" + name;
     const cached = this.exportCache.get(cacheKey);
-    if (cached) return cached;
-    if (visiting.has(cacheKey)) return { kind: "opaque" };
+    if (cached) {
+      this.tracker.replay(cached.reads);
+      return cached.value;
+    }
+    if (visiting.has(cacheKey) || this.inProgress.has("e" + cacheKey)) return { kind: "opaque" };
     visiting.add(cacheKey);
-    const result = this.computeExported(file, name, visiting);
-    this.exportCache.set(cacheKey, result);
-    return result;
+    this.inProgress.add("e" + cacheKey);
+    const reads = this.tracker.begin();
+    let value: SymbolTarget;
+    try {
+      value = this.computeExported(file, name, visiting);
+    } finally {
+      this.tracker.end();
+      this.inProgress.delete("e" + cacheKey);
+    }
+    this.exportCache.set(cacheKey, { value, reads });
+    return value;
   }
 
   private computeExported(file: string, name: string, visiting: Set<string>): SymbolTarget {
-    const facts = this.files.get(file);
+    const facts = this.facts(file);
     if (!facts) return { kind: "opaque" };
     const local = facts.exports[name];
     if (local !== undefined) return this.local(file, local);

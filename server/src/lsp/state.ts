@@ -14,21 +14,9 @@ export interface ServerState {
   materialize(selection: string): Promise<{ runId: string }>;
 }
 
-const assetsByFileCache = new WeakMap<ProjectModel, Map<string, AssetNode[]>>();
-
-/** Assets declared in each file (memoized per model). */
+/** Assets declared in a file, in source order (maintained by the linker). */
 export function assetsInFile(model: ProjectModel, file: string): AssetNode[] {
-  let byFile = assetsByFileCache.get(model);
-  if (!byFile) {
-    byFile = new Map();
-    for (const asset of model.allAssets) {
-      const list = byFile.get(asset.location.file);
-      if (list) list.push(asset);
-      else byFile.set(asset.location.file, [asset]);
-    }
-    assetsByFileCache.set(model, byFile);
-  }
-  return byFile.get(file) ?? [];
+  return model.assetsByFile.get(file) ?? [];
 }
 
 /**
