@@ -63,6 +63,13 @@ export function copySample(name: string, settings: Record<string, unknown>, extr
     recursive: true,
     filter: (source) => !/[\\/](\.tributary|node_modules|dist)$/.test(source),
   });
+  // The sample's tsconfig extends the repository's by a relative path: keep it pointing there.
+  const tsconfig = path.join(target, "tsconfig.json");
+  if (fs.existsSync(tsconfig)) {
+    const text = fs.readFileSync(tsconfig, "utf8");
+    fs.writeFileSync(tsconfig, text.replace(/"extends"\s*:\s*"(\.[^"]+)"/, (_m, relative: string) =>
+      `"extends": ${JSON.stringify(path.resolve(ROOT, "samples", "warehouse", relative))}`));
+  }
   fs.mkdirSync(path.join(target, ".vscode"), { recursive: true });
   fs.writeFileSync(path.join(target, ".vscode", "settings.json"), JSON.stringify(settings, null, 2));
   for (const [file, text] of Object.entries(extraFiles)) {

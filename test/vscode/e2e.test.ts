@@ -175,6 +175,16 @@ describe("VS Code extension in code-server with Chromium", function () {
       }
       assert.equal(await frame.evaluate(() => (window as unknown as { __tributaryLineage: { statusOf(k: string): string | null } }).__tributaryLineage.statusOf("raw_customers")), "FRESH", "the asset materialized above is fresh");
       await page.screenshot({ path: path.join(ARTIFACTS, "lineage.png") });
+      // A larger view of the panel alone, for the README.
+      const tab = page.locator(".tab", { hasText: "Tributary Lineage" });
+      await tab.click();
+      await page.keyboard.press("Control+J"); // hides the panel (Problems)
+      await page.locator(".part.panel").waitFor({ state: "hidden" });
+      await tab.dblclick(); // expands the lineage's editor group
+      await frame.evaluate(() => (window as unknown as { __tributaryLineage: { whenPainted(): Promise<unknown> } }).__tributaryLineage.whenPainted());
+      await webview.locator("#fit").click();
+      await frame.evaluate(() => (window as unknown as { __tributaryLineage: { whenPainted(): Promise<unknown> } }).__tributaryLineage.whenPainted());
+      await page.screenshot({ path: path.join(ARTIFACTS, "lineage-maximized.png") });
       if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: path.join(ROOT, "docs", "images", "vscode-lineage.png") });
     });
   });
