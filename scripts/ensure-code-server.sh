@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the VS Code tests need: code-server 4.100.3 (= VS Code 1.100.3, the last line that
-# runs on Node 20) into .cache/code-server/, plus Debian's Chromium (driven by playwright-core) and
+# runs on Node 20) into ~/.cache/tributary/code-server-4.100.3/ (shared by every checkout), plus Debian's Chromium (driven by playwright-core) and
 # ripgrep. Idempotent: does nothing when everything is already there. ~70 s the first time.
 # Recipe and reasons: docs/vscode.md ("Testing") and the team's vscode-e2e recipe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VERSION=4.100.3
-PREFIX="$PWD/.cache/code-server"
+# Outside the clone, so that every checkout on a machine (CI clones afresh each time) shares one
+# install; test/vscode/codeServer.ts computes the same path.
+PREFIX="${TRIBUTARY_CODE_SERVER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tributary/code-server-$VERSION}"
 BIN="$PREFIX/node_modules/.bin/code-server"
 
 need_apt=()

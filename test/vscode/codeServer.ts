@@ -13,8 +13,14 @@ import { chromium, type BrowserContext } from "playwright-core";
 
 /** The repository root. */
 export const ROOT = path.join(__dirname, "..", "..");
-/** The code-server binary installed by scripts/ensure-code-server.sh. */
-export const CODE_SERVER = path.join(ROOT, ".cache", "code-server", "node_modules", ".bin", "code-server");
+/** The code-server binary installed by scripts/ensure-code-server.sh (same folder rule as there). */
+export const CODE_SERVER = path.join(
+  process.env.TRIBUTARY_CODE_SERVER_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "tributary", "code-server-4.100.3"),
+  "node_modules",
+  ".bin",
+  "code-server",
+);
 /** Screenshots and logs of the VS Code tests. */
 export const ARTIFACTS = path.join(ROOT, "test-artifacts", "vscode");
 
