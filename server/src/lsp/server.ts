@@ -51,6 +51,10 @@ export class TributaryServer implements ServerState {
   /** Files whose last published diagnostics were non-empty, with a signature to skip identical publishes. */
   private readonly published = new Map<string, string>();
   private publishScheduled = false;
+  /** Files edited since the last publish: their diagnostics go out first. */
+  private readonly edited = new Set<string>();
+  /** Set when every file must be compared again (daemon check results changed, folders changed). */
+  private publishEverything = true;
   private indexMs = 0;
   private indexing = true;
   private pullDiagnostics = false;
@@ -78,6 +82,7 @@ export class TributaryServer implements ServerState {
       const project = file && this.workspace.projectFor(file);
       if (!file || !project) return;
       project.update(file, event.document.getText());
+      this.edited.add(file);
       this.schedulePublish();
     }, undefined));
     this.documents.onDidClose((event) => this.guard("close", () => {
@@ -143,6 +148,7 @@ export class TributaryServer implements ServerState {
         if (root) this.workspace.removeFolder(root);
       }
       for (const added of event.added) this.addFolder(added.uri);
+      this.publishEverything = true;
       this.schedulePublish();
     }, undefined);
     try {
@@ -308,28 +314,49 @@ export class TributaryServer implements ServerState {
     return diagnostics;
   }
 
+  /**
+   * Publishes the diagnostics that changed: the linker reports which files' diagnostics changed
+   * since the last publish, so a one-file edit costs one or a few publishes, not a pass over the
+   * project. Edited files go first. Daemon check results can change any file: then every file
+   * with something to show is compared again.
+   */
   private publishNow(): void {
     this.guard("publish", () => {
       if (this.pullDiagnostics) {
         if (this.capabilities.workspace?.diagnostics?.refreshSupport) this.connection.languages.diagnostics.refresh();
       } else {
+        const everything = this.publishEverything;
+        this.publishEverything = false;
         const seen = new Set<string>();
+        const publish = (project: ProjectIndex, model: ProjectModel, file: string): void => {
+          if (seen.has(file) || this.workspace.projectFor(file) !== project) return;
+          seen.add(file);
+          const diagnostics = this.diagnosticsFor(model, file);
+          const signature = diagnostics.length > 0 ? JSON.stringify(diagnostics) : "[]";
+          if ((this.published.get(file) ?? "[]") === signature) return;
+          if (diagnostics.length > 0) this.published.set(file, signature);
+          else this.published.delete(file);
+          void this.connection.sendDiagnostics({ uri: pathToUri(file), diagnostics });
+        };
         for (const project of this.workspace.all()) {
+          const changed = project.takeChangedFiles();
           const model = project.model();
-          const files = new Set([...model.diagnostics.keys(), ...this.filesWithFailedChecks(model)]);
-          for (const [file] of this.published) if (project.owns(file)) files.add(file);
-          for (const file of files) {
-            if (seen.has(file)) continue;
-            seen.add(file);
-            const diagnostics = this.diagnosticsFor(model, file);
-            const signature = JSON.stringify(diagnostics);
-            if ((this.published.get(file) ?? "[]") === signature) continue;
-            if (diagnostics.length > 0) this.published.set(file, signature);
-            else this.published.delete(file);
-            void this.connection.sendDiagnostics({ uri: pathToUri(file), diagnostics });
+          for (const file of this.edited) if (changed.has(file)) publish(project, model, file);
+          for (const file of changed) publish(project, model, file);
+          if (!everything) continue;
+          for (const file of [...model.diagnostics.keys(), ...this.filesWithFailedChecks(model)]) publish(project, model, file);
+          for (const [file] of this.published) if (project.owns(file)) publish(project, model, file);
+        }
+        // Files of removed folders, or that left every project: clear what was shown.
+        if (everything) {
+          for (const [file] of this.published) {
+            if (seen.has(file) || this.workspace.projectFor(file)) continue;
+            this.published.delete(file);
+            void this.connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
           }
         }
       }
+      this.edited.clear();
       this.sendStatus();
     }, undefined);
   }
@@ -346,6 +373,7 @@ export class TributaryServer implements ServerState {
 
   private daemonChanged(): void {
     this.refreshCodeLens();
+    this.publishEverything = true;
     this.publishNow();
   }
 
@@ -364,7 +392,7 @@ export class TributaryServer implements ServerState {
           else if (d.severity === "warning") warnings++;
         }
       }
-      return { root: pathToUri(project.root), files: project.fileNames().length, assets: model.assets.size, errors, warnings };
+      return { root: pathToUri(project.root), files: project.fileCount(), assets: model.assets.size, errors, warnings };
     });
     const assets = projects.reduce((n, p) => n + p.assets, 0);
     const errors = projects.reduce((n, p) => n + p.errors, 0);
