@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as ts from "typescript";
+// `import =` rather than `import * as`: bundled with typescript external, a namespace import goes
+// through a getter per property access, which cost ~10% of a cold index of 1,000 files.
+import ts = require("typescript");
 
 /** The result of resolving an import specifier. */
 export type ResolvedModule =
