@@ -79,9 +79,12 @@ export class ProjectLinker {
     const started = performance.now();
     const resolver = new SymbolResolver(this.files, this.modules, this.tracker);
     const touched = new Set<string>();
+    // The first link touches every file and has no readers to notify: tracking owner changes
+    // would only cost time (a tenth of a cold link of 10,000 assets).
+    const cold = this.units.size === 0;
     const ownerChanges = new Map<string, string>();
     const noteOwners = (key: string): void => {
-      if (!ownerChanges.has(key)) ownerChanges.set(key, ownerSignature(this.owners.get(key)));
+      if (!cold && !ownerChanges.has(key)) ownerChanges.set(key, ownerSignature(this.owners.get(key)));
     };
 
     // Phase 1: declarations of changed files, and of the files that looked into a changed surface.
@@ -137,6 +140,7 @@ export class ProjectLinker {
     const resolutionDirty = new Set<string>([...declarationDirty].filter((f) => this.units.has(f)));
     const keySetChanged = this.keys.takeChanges().length > 0;
     const jobsChanged = this.jobs.takeChanges();
+    if (cold) for (const [key, list] of this.owners) this.assets.set(key, list[0] as AssetNode);
     for (const [key, before] of ownerChanges) {
       const list = this.owners.get(key);
       const after = ownerSignature(list);
