@@ -450,5 +450,86 @@ export function storageConformance(
       await storage.recordDaemonHeartbeat("d", {}, instant);
       assert.equal((await storage.listDaemonHeartbeats())[0]!.at, instant);
     });
+
+    describe("partitions and backfills", () => {
+      it("derives each asset partition's status from events, the latest event winning", async () => {
+        const first = await storage.createRun(newRun());
+        await storage.appendEvents([
+          materialization(first.runId, "daily_orders", {}, "2024-01-01"),
+          materialization(first.runId, "daily_orders", {}, "2024-01-02"),
+          event(first.runId, "STEP_FAILURE", { stepKey: "daily_orders", data: { partitionKeys: ["2024-01-03"], assetKeys: ["daily_orders"] } }),
+        ]);
+        const second = await storage.createRun(newRun());
+        await storage.appendEvents([
+          event(second.runId, "STEP_FAILURE", { stepKey: "daily_orders", data: { partitionKeys: ["2024-01-02"], assetKeys: ["daily_orders"] } }),
+        ]);
+        await storage.appendEvents([materialization(second.runId, "daily_orders", {}, "2024-01-03")]);
+        const statuses = (await storage.getAssetPartitions("daily_orders")).map((p) => [p.partitionKey, p.status, p.runId]);
+        assert.deepEqual(statuses, [
+          ["2024-01-01", "MATERIALIZED", first.runId],
+          ["2024-01-02", "FAILED", second.runId],
+          ["2024-01-03", "MATERIALIZED", second.runId],
+        ]);
+        const some = await storage.getAssetPartitions("daily_orders", { partitionKeys: ["2024-01-03", "2024-02-01"] });
+        assert.deepEqual(some.map((p) => p.partitionKey), ["2024-01-03"]);
+        assert.deepEqual(await storage.getAssetPartitions("other"), []);
+      });
+
+      it("stores dynamic partition keys in the order they were added, ignoring repeats", async () => {
+        await storage.addDynamicPartitions("customers", ["acme", "globex"]);
+        await storage.addDynamicPartitions("customers", ["globex", "initech"]);
+        await storage.addDynamicPartitions("regions", ["eu"]);
+        assert.deepEqual(await storage.dynamicPartitionKeys("customers"), ["acme", "globex", "initech"]);
+        await storage.removeDynamicPartitions("customers", ["globex", "nobody"]);
+        assert.deepEqual(await storage.dynamicPartitionKeys("customers"), ["acme", "initech"]);
+        assert.deepEqual(await storage.dynamicPartitionKeys("regions"), ["eu"]);
+      });
+
+      it("creates a backfill with its partitions pending and tracks their progress", async () => {
+        const keys = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"];
+        const created = await storage.createBackfill({
+          backfillId: "bf1",
+          selection: "daily_orders",
+          request: { from: keys[0], to: keys[3], missingOnly: true },
+          policy: { maxPartitionsPerRun: 1, maxConcurrentRuns: 2 },
+          partitionKeys: keys,
+        });
+        assert.equal(created.status, "REQUESTED");
+        assert.deepEqual(created.request, { from: keys[0], to: keys[3], missingOnly: true });
+        assert.deepEqual((await storage.getBackfill("bf1"))?.policy, { maxPartitionsPerRun: 1, maxConcurrentRuns: 2 });
+        assert.equal(await storage.getBackfill("nope"), null);
+        const pending = await storage.getBackfillPartitions("bf1", { statuses: ["PENDING"], limit: 2 });
+        assert.deepEqual(pending.map((p) => [p.partitionKey, p.position, p.status, p.runId, p.attempt]), [
+          [keys[0], 0, "PENDING", null, 1],
+          [keys[1], 1, "PENDING", null, 1],
+        ]);
+        await storage.setBackfillPartitions("bf1", [keys[0]!, keys[1]!], "QUEUED", { runId: "r1" });
+        await storage.setBackfillPartitions("bf1", [keys[0]!], "DONE");
+        await storage.setBackfillPartitions("bf1", [keys[1]!], "PENDING", { runId: null, bumpAttempt: true });
+        const all = await storage.getBackfillPartitions("bf1");
+        assert.deepEqual(all.map((p) => [p.status, p.runId, p.attempt]), [
+          ["DONE", "r1", 1],
+          ["PENDING", null, 2],
+          ["PENDING", null, 1],
+          ["PENDING", null, 1],
+        ]);
+        assert.deepEqual(await storage.getBackfillProgress("bf1"), { PENDING: 3, QUEUED: 0, DONE: 1, FAILED: 0, CANCELED: 0 });
+      });
+
+      it("moves a backfill between statuses only from the expected ones, and lists newest first", async () => {
+        const make = (id: string) =>
+          storage.createBackfill({ backfillId: id, selection: "*", request: {}, policy: { maxPartitionsPerRun: 1, maxConcurrentRuns: 1 }, partitionKeys: ["a"] });
+        await make("old");
+        await make("new");
+        assert.equal(await storage.transitionBackfill("old", ["REQUESTED"], "CANCELING"), true);
+        assert.equal(await storage.transitionBackfill("old", ["REQUESTED"], "COMPLETED"), false);
+        assert.equal(await storage.transitionBackfill("old", ["CANCELING"], "CANCELED", "canceled by a person"), true);
+        const old = await storage.getBackfill("old");
+        assert.deepEqual([old?.status, old?.error], ["CANCELED", "canceled by a person"]);
+        assert.deepEqual((await storage.listBackfills()).map((b) => b.backfillId), ["new", "old"]);
+        assert.deepEqual((await storage.listBackfills({ statuses: ["REQUESTED"] })).map((b) => b.backfillId), ["new"]);
+        assert.deepEqual(await storage.listBackfills({ statuses: [] }), []);
+      });
+    });
   });
 }

@@ -3,6 +3,9 @@ import { DEFINITION_KIND, kindOf } from "./brand";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
 import { lazyCallerLocation, withLazyLocation } from "./location";
+import { isPartitionsDefinition, type PartitionsDefinition } from "../partitions/definition";
+import { isPartitionMapping, type PartitionMapping } from "../partitions/mappings";
+import { suggest } from "../selection";
 
 /** How a failed step is retried. */
 export interface RetryPolicy {
@@ -55,6 +58,17 @@ export interface AssetSpec<K extends string, D extends readonly AssetDep[], R ex
   timeoutMs?: number;
   /** Data-quality checks run after each materialization (`notNull("id")`, `unique("id")`, ...). */
   checks?: CheckSpec<any>[];
+  /**
+   * How the asset is split: `dailyPartitions({ start: "2024-01-01" })`, `staticPartitions([...])`,
+   * `dynamicPartitions({ name })`. Each run then computes one partition (`ctx.partitionKey`).
+   */
+  partitions?: PartitionsDefinition;
+  /**
+   * Which partitions of an upstream asset each partition reads, per upstream key; deps not named
+   * here use the default mapping (same key, or all partitions when one side is unpartitioned).
+   * @example partitionMappings: { raw_orders: timeWindowMapping({ startOffset: -6 }) } // the last 7 days
+   */
+  partitionMappings?: Partial<Record<KeyOfDep<D[number]>, PartitionMapping>> & Record<string, PartitionMapping>;
 }
 
 /** Keys of a deps list, as a union of string literals. */
@@ -90,6 +104,10 @@ export interface AssetDefinition<K extends string = string, V = unknown> extends
   readonly retry: Required<RetryPolicy>;
   readonly timeoutMs: number | undefined;
   readonly checks: readonly CheckSpec<any>[];
+  /** The partitions definition, or undefined for an unpartitioned asset. */
+  readonly partitions: PartitionsDefinition | undefined;
+  /** Partition mappings by upstream key (deps not listed use the default mapping). */
+  readonly partitionMappings: Readonly<Record<string, PartitionMapping>>;
   readonly fn: (ctx: AssetContext<any, any>) => unknown;
   readonly location: SourceLocation | undefined;
 }
@@ -135,16 +153,18 @@ export function asset<
     });
   }
   const common = normalizeMetadataSpec(spec, `asset "${key}"`, location);
+  const deps = normalizeDeps(spec.deps, `asset "${key}"`, location);
   return withLazyLocation({
     [DEFINITION_KIND]: "asset" as const,
     key: key as K,
     ...common,
-    deps: normalizeDeps(spec.deps, `asset "${key}"`, location),
+    deps,
     resources: normalizeStringList(spec.resources, "resources", `asset "${key}"`, location),
     ioManager: normalizeIoManager(spec.ioManager, `asset "${key}"`, location),
     retry: normalizeRetry(spec.retry, `asset "${key}"`, location),
     timeoutMs: normalizeTimeout(spec.timeoutMs, `asset "${key}"`, location),
     checks: normalizeChecks(spec.checks, `asset "${key}"`, location),
+    ...normalizePartitions(spec, deps, `asset "${key}"`, location),
     fn: fn as (ctx: AssetContext<any, any>) => unknown,
   }, location);
 }
@@ -311,4 +331,49 @@ export function normalizeChecks(
     names.add(check.name);
   }
   return [...checks];
+}
+
+/**
+ * Checks `partitions` and `partitionMappings` of a spec. Whether a mapping fits the upstream's
+ * partitions is checked when the graph is built (the upstream may be defined in another file).
+ */
+export function normalizePartitions(
+  spec: { partitions?: unknown; partitionMappings?: unknown },
+  deps: readonly string[],
+  what: string,
+  location: LocationLike,
+): { partitions: PartitionsDefinition | undefined; partitionMappings: Readonly<Record<string, PartitionMapping>> } {
+  if (spec.partitions !== undefined && !isPartitionsDefinition(spec.partitions)) {
+    throw new DefinitionError(`${what}: partitions must be a partitions definition`, {
+      location,
+      hint: 'Use dailyPartitions({ start: "2024-01-01" }), hourlyPartitions(...), staticPartitions([...]) or dynamicPartitions({ name }).',
+    });
+  }
+  const mappings: Record<string, PartitionMapping> = {};
+  const given = spec.partitionMappings;
+  if (given !== undefined) {
+    if (given === null || typeof given !== "object" || Array.isArray(given)) {
+      throw new DefinitionError(`${what}: partitionMappings must be an object keyed by upstream asset key`, {
+        location,
+        hint: "partitionMappings: { raw_orders: timeWindowMapping({ startOffset: -6 }) }",
+      });
+    }
+    for (const [dep, mapping] of Object.entries(given as Record<string, unknown>)) {
+      if (!deps.includes(dep)) {
+        const guess = suggest(dep, [...deps]);
+        throw new DefinitionError(`${what}: partitionMappings names "${dep}", which is not one of its deps`, {
+          location,
+          hint: guess ? `Did you mean "${guess}"?` : `Add "${dep}" to deps, or remove its mapping.`,
+        });
+      }
+      if (!isPartitionMapping(mapping)) {
+        throw new DefinitionError(`${what}: the partition mapping for "${dep}" is not a mapping`, {
+          location,
+          hint: "Use identityMapping(), timeWindowMapping({ startOffset, endOffset }), allPartitionsMapping(), lastPartitionMapping() or staticMapping({...}).",
+        });
+      }
+      mappings[dep] = mapping;
+    }
+  }
+  return { partitions: spec.partitions as PartitionsDefinition | undefined, partitionMappings: mappings };
 }

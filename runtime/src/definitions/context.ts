@@ -1,3 +1,4 @@
+import type { TimeWindow } from "../partitions/timeWindow";
 import type { LogLevel } from "../types";
 
 /**
@@ -42,6 +43,13 @@ export interface AssetContext<Inputs = Record<string, unknown>, R = Record<strin
   readonly attempt: number;
   /** Aborted when the run is canceled or the step times out: pass it to fetch, queries, streams. */
   readonly signal: AbortSignal;
+  /**
+   * The partition being computed (`"2024-03-01"` for daily partitions); null for an unpartitioned
+   * asset. A run of several partitions calls the function once per key.
+   */
+  readonly partitionKey: string | null;
+  /** The time window `[start, end)` of the partition, for time-partitioned assets; else null. */
+  readonly partitionTimeWindow: TimeWindow | null;
   /**
    * Attaches metadata to this materialization (row counts, previews, URLs). Shown in the CLI, the
    * editor hover and the lineage UI.

@@ -4,6 +4,7 @@ import {
   normalizeDeps,
   normalizeIoManager,
   normalizeMetadataSpec,
+  normalizePartitions,
   normalizeRetry,
   normalizeStringList,
   validateAssetKey,
@@ -16,6 +17,8 @@ import { DEFINITION_KIND, kindOf } from "./brand";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
 import { lazyCallerLocation, withLazyLocation } from "./location";
+import type { PartitionsDefinition } from "../partitions/definition";
+import type { PartitionMapping } from "../partitions/mappings";
 
 /** One output of a multi-asset. Group defaults to the multi-asset's group. */
 export interface MultiAssetOutSpec extends AssetMetadataSpec {
@@ -38,6 +41,10 @@ export interface MultiAssetSpec<
   resources?: R;
   retry?: RetryPolicy;
   timeoutMs?: number;
+  /** Partitions shared by every output (a run computes one partition of all of them). */
+  partitions?: PartitionsDefinition;
+  /** Partition mappings by upstream key, as for `asset()`. */
+  partitionMappings?: Record<string, PartitionMapping>;
 }
 
 /** One output of a multi-asset: an asset computed by a shared function. */
@@ -64,6 +71,9 @@ export interface MultiAssetDefinition<Outs extends Record<string, unknown> = Rec
   readonly resources: readonly string[];
   readonly retry: Required<RetryPolicy>;
   readonly timeoutMs: number | undefined;
+  /** Partitions of every output, or undefined. */
+  readonly partitions: PartitionsDefinition | undefined;
+  readonly partitionMappings: Readonly<Record<string, PartitionMapping>>;
   readonly fn: (ctx: AssetContext<any, any>) => unknown;
   readonly location: SourceLocation | undefined;
 }
@@ -109,6 +119,7 @@ export function multiAsset<
       location,
     });
   }
+  const deps = normalizeDeps(spec.deps, what, location);
   const outs: Record<string, MultiAssetOut> = {};
   for (const [key, outSpec] of Object.entries(spec.outs)) {
     validateAssetKey(key, location);
@@ -129,10 +140,11 @@ export function multiAsset<
     [DEFINITION_KIND]: "multiAsset" as const,
     name,
     outs: outs as MultiAssetDefinition<{ [K in keyof O & string]: V[K] }>["outs"],
-    deps: normalizeDeps(spec.deps, what, location),
+    deps,
     resources: normalizeStringList(spec.resources, "resources", what, location),
     retry: normalizeRetry(spec.retry, what, location),
     timeoutMs: spec.timeoutMs,
+    ...normalizePartitions(spec, deps, what, location),
     fn: fn as (ctx: AssetContext<any, any>) => unknown,
   }, location);
 }

@@ -30,6 +30,12 @@ export interface RunOptions {
   tags?: Record<string, string>;
   instigator?: Instigator | null;
   runKey?: string | null;
+  /**
+   * The partitions this run materializes (one key, or several run one after the other per step);
+   * required when the selection has partitioned assets. Recorded as run tags (`tributary/partition`);
+   * when omitted, read from those tags in `tags` (that is how worker processes receive them).
+   */
+  partitionKeys?: readonly string[];
   /** Overrides `definitions({ executor: { maxConcurrency } })`. */
   maxConcurrency?: number;
   /** Aborting it cancels the run: running steps get their `ctx.signal` aborted, no new step starts. */

@@ -8,6 +8,9 @@ import { TributaryError, UserCodeError, describeThrown, serializeError } from ".
 import { AssetGraph } from "../graph/assetGraph";
 import { assertValidGraph } from "../graph/validate";
 import { filesystemIOManager } from "../io/filesystem";
+import type { PartitionContext } from "../partitions/definition";
+import { upstreamKeysFor } from "../partitions/mappings";
+import { loadPartitionContext, partitionKeysFromTags, partitionTags, readsSingleUpstreamPartition } from "../partitions/runPartitions";
 import { BufferedEventWriter } from "../storage/eventWriter";
 import type { Storage } from "../storage/port";
 import type { CheckEvaluationData, LogLevel, MaterializationData, RunEvent, RunEventType, StepStatus } from "../types";
@@ -27,9 +30,12 @@ const CANCEL_GRACE_MS = 5_000;
 export async function executeInProcess(options: InProcessRunOptions & { graph?: AssetGraph }): Promise<RunResult> {
   const graph = options.graph ?? new AssetGraph(options.definitions);
   if (!options.graph) assertValidGraph(graph);
-  const plan = planRun(graph, options.selection);
+  // Worker processes get the keys through the run's tags (the worker protocol carries tags).
+  const partitionKeys = options.partitionKeys ?? partitionKeysFromTags(options.tags ?? {});
+  const partitionContext = await loadPartitionContext(options.storage, [...graph.assets.values()].map((node) => node.partitions));
+  const plan = planRun(graph, options.selection, partitionKeys, partitionContext);
   const runId = await startRun(options.storage, options, plan);
-  const execution = new RunExecution(graph, plan, runId, options);
+  const execution = new RunExecution(graph, plan, runId, options, partitionContext);
   return execution.execute();
 }
 
@@ -52,7 +58,7 @@ async function startRun(storage: Storage, options: InProcessRunOptions, plan: Ex
     status: "STARTED",
     selection: options.selection,
     assetKeys: [...plan.assetKeys],
-    tags: options.tags ?? {},
+    tags: { ...(options.tags ?? {}), ...partitionTags(plan.partitionKeys) },
     runKey: options.runKey ?? null,
     instigator: options.instigator ?? null,
   });
@@ -83,6 +89,8 @@ class RunExecution {
   private readonly results = new Map<string, StepResult>();
   /** Values computed in this run, kept until their last in-run consumer has read them. */
   private readonly values = new Map<string, unknown>();
+  /** Values of partitioned assets computed in this run, by asset key then partition key. */
+  private readonly partitionValues = new Map<string, Map<string, unknown>>();
   private readonly consumersLeft = new Map<string, number>();
   private readonly ready: string[] = [];
   private readyIndex = 0;
@@ -97,6 +105,7 @@ class RunExecution {
     private readonly plan: ExecutionPlan,
     private readonly runId: string,
     private readonly options: InProcessRunOptions,
+    private readonly partitionContext: PartitionContext = {},
   ) {
     const onEvent = options.onEvent;
     this.writer = new BufferedEventWriter(
@@ -237,16 +246,49 @@ class RunExecution {
       outputKeys: step.outputKeys,
       timeoutMs: definition.timeoutMs ?? null,
     });
-    let inputs: Record<string, unknown>;
     let resources: Record<string, unknown>;
     try {
       resources = await this.resources.getAll(definition.resources);
-      inputs = await this.loadInputs(step);
     } catch (error) {
       this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(error), error);
       return;
     }
+    // A partitioned step runs once per partition key of the run, in order; the first key that
+    // fails ends the step (the keys after it are not attempted).
+    const keys: (string | null)[] = definition.partitions ? [...this.plan.partitionKeys] : [null];
+    for (const partitionKey of keys) {
+      const done = await this.runStepPartition(step, partitionKey, resources, startedAt);
+      if (!done) {
+        this.releaseInputs(step);
+        return;
+      }
+    }
+    this.releaseInputs(step);
+    this.endStep(step.stepKey, "SUCCESS", Date.now() - startedAt);
+  }
+
+  /** Extra data of a STEP_FAILURE: which partitions of which assets failed (for partition status). */
+  private failureData(step: PlannedStep, partitionKey: string | null): Record<string, unknown> | undefined {
+    return partitionKey === null ? undefined : { partitionKeys: [partitionKey], assetKeys: [...step.outputKeys] };
+  }
+
+  /** Runs one partition of a step (or the step, unpartitioned); false when the step ended (failed, canceled). */
+  private async runStepPartition(step: PlannedStep, partitionKey: string | null, resources: Record<string, unknown>, startedAt: number): Promise<boolean> {
+    const definition = step.definition.definition;
+    const failed = (error: unknown) => {
+      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(error), error, this.failureData(step, partitionKey));
+      return false;
+    };
+    let inputs: Record<string, unknown>;
+    try {
+      inputs = await this.loadInputs(step, partitionKey);
+    } catch (error) {
+      return failed(error);
+    }
+    const partitions = definition.partitions;
     const outcome = await runWithRetries({
+      partitionKey,
+      partitionTimeWindow: partitionKey !== null && partitions?.kind === "time" ? partitions.windowOf(partitionKey) : null,
       stepKey: step.stepKey,
       fn: definition.fn,
       inputs,
@@ -265,54 +307,76 @@ class RunExecution {
           error: serializeError(error),
         }),
     });
-    this.releaseInputs(step);
-    if (this.state.get(step.stepKey) !== "running") return; // given up on after a cancel
+    if (this.state.get(step.stepKey) !== "running") return false; // given up on after a cancel
     if (outcome.kind === "canceled") {
       this.endStep(step.stepKey, "CANCELED", Date.now() - startedAt, "the run was canceled");
-      return;
+      return false;
     }
-    if (outcome.kind === "failure") {
-      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(outcome.error), outcome.error);
-      return;
-    }
+    if (outcome.kind === "failure") return failed(outcome.error);
     try {
-      const blockingFailures = await this.storeOutputs(step, outcome.value, outcome.metadata, resources);
+      const blockingFailures = await this.storeOutputs(step, outcome.value, outcome.metadata, resources, partitionKey);
       if (blockingFailures.length > 0) {
         const reason = `blocking check failed: ${blockingFailures.join(", ")}`;
-        this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, reason);
-        return;
+        this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, reason, undefined, this.failureData(step, partitionKey));
+        return false;
       }
     } catch (error) {
-      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(error), error);
-      return;
+      return failed(error);
     }
-    this.endStep(step.stepKey, "SUCCESS", Date.now() - startedAt);
+    return true;
   }
 
-  private async loadInputs(step: PlannedStep): Promise<Record<string, unknown>> {
+  private async loadInputs(step: PlannedStep, partitionKey: string | null): Promise<Record<string, unknown>> {
     const inputs: Record<string, unknown> = {};
     const external = new Set(step.externalInputs);
+    const definition = step.definition.definition;
     for (const dep of step.definition.deps) {
-      if (!external.has(dep)) {
-        inputs[dep] = this.values.get(dep);
+      const node = this.graph.assets.get(dep);
+      if (!node?.partitions) {
+        inputs[dep] = external.has(dep) ? await this.loadInput(step, dep, null) : this.values.get(dep);
         continue;
       }
-      const node = this.graph.assets.get(dep);
-      const manager = await this.ioManager(node?.ioManager ?? "io_manager");
-      try {
-        inputs[dep] = await manager.loadInput({
-          assetKey: dep,
-          downstreamKey: step.stepKey,
-          runId: this.runId,
-          partitionKey: null,
-          definitionMetadata: node?.metadata ?? {},
-          log: this.logger(step.stepKey),
-        });
-      } catch (error) {
-        throw new UserCodeError(`loading input "${dep}" of "${step.stepKey}"`, error);
+      const mapping = definition.partitionMappings[dep];
+      const mapped = upstreamKeysFor(mapping, definition.partitions, partitionKey ?? undefined, node.partitions, this.partitionContext);
+      const keys = mapped.partitioned ? mapped.keys : [];
+      if (mapped.partitioned && mapped.nonexistent.length > 0) {
+        this.logger(step.stepKey).warn(
+          `reads ${keys.length} of ${keys.length + mapped.nonexistent.length} partitions of ${dep}: ${mapped.nonexistent.join(", ")} do not exist`,
+          { asset: dep, missingPartitions: mapped.nonexistent },
+        );
+      }
+      const held = this.partitionValues.get(dep);
+      const values: Record<string, unknown> = {};
+      for (const key of keys) values[key] = held?.has(key) ? held.get(key) : await this.loadInput(step, dep, key);
+      if (readsSingleUpstreamPartition(mapping, definition.partitions, node.partitions)) {
+        if (keys.length === 0) {
+          throw new TributaryError(`partition "${partitionKey}" of "${step.stepKey}" reads no partition of "${dep}": ${mapped.partitioned ? mapped.nonexistent.join(", ") : "?"} does not exist`, {
+            hint: "Pick a partition whose upstream partition exists, or change the partition mapping.",
+          });
+        }
+        inputs[dep] = values[keys[0]!];
+      } else {
+        inputs[dep] = values;
       }
     }
     return inputs;
+  }
+
+  private async loadInput(step: PlannedStep, dep: string, partitionKey: string | null): Promise<unknown> {
+    const node = this.graph.assets.get(dep);
+    const manager = await this.ioManager(node?.ioManager ?? "io_manager");
+    try {
+      return await manager.loadInput({
+        assetKey: dep,
+        downstreamKey: step.stepKey,
+        runId: this.runId,
+        partitionKey,
+        definitionMetadata: node?.metadata ?? {},
+        log: this.logger(step.stepKey),
+      });
+    } catch (error) {
+      throw new UserCodeError(`loading input "${dep}"${partitionKey === null ? "" : ` (partition ${partitionKey})`} of "${step.stepKey}"`, error);
+    }
   }
 
   private releaseInputs(step: PlannedStep): void {
@@ -322,6 +386,7 @@ class RunExecution {
       if (left <= 1) {
         this.consumersLeft.delete(dep);
         this.values.delete(dep);
+        this.partitionValues.delete(dep);
       } else {
         this.consumersLeft.set(dep, left - 1);
       }
@@ -334,6 +399,7 @@ class RunExecution {
     value: unknown,
     userMetadata: Record<string, unknown>,
     resources: Record<string, unknown>,
+    partitionKey: string | null = null,
   ): Promise<string[]> {
     const definition = step.definition.definition;
     let outputs: [string, unknown][];
@@ -361,7 +427,7 @@ class RunExecution {
       let stored: void | Record<string, unknown>;
       try {
         stored = await manager.handleOutput(
-          { assetKey, runId: this.runId, partitionKey: null, definitionMetadata: node.metadata, log: this.logger(step.stepKey) },
+          { assetKey, runId: this.runId, partitionKey, definitionMetadata: node.metadata, log: this.logger(step.stepKey) },
           outputValue,
         );
       } catch (error) {
@@ -370,11 +436,19 @@ class RunExecution {
       const materialization: MaterializationData = {
         assetKey,
         metadata: { ...(stored ?? {}), ...userMetadata },
-        partition: null,
+        partition: partitionKey,
         codeVersion: node.codeVersion ?? null,
       };
-      this.emit("ASSET_MATERIALIZATION", step.stepKey, "info", `Materialized ${assetKey}`, { ...materialization });
-      if ((this.consumersLeft.get(assetKey) ?? 0) > 0) this.values.set(assetKey, outputValue);
+      const what = partitionKey === null ? assetKey : `${assetKey} (partition ${partitionKey})`;
+      this.emit("ASSET_MATERIALIZATION", step.stepKey, "info", `Materialized ${what}`, { ...materialization });
+      if ((this.consumersLeft.get(assetKey) ?? 0) > 0) {
+        if (partitionKey === null) this.values.set(assetKey, outputValue);
+        else {
+          let held = this.partitionValues.get(assetKey);
+          if (!held) this.partitionValues.set(assetKey, (held = new Map()));
+          held.set(partitionKey, outputValue);
+        }
+      }
 
       for (const check of node.checks) {
         let verdict: { passed: boolean; description?: string; metadata: Record<string, unknown> };
@@ -424,8 +498,8 @@ class RunExecution {
   }
 
   /** Records how a step ended and schedules (or skips) what depends on it. */
-  private endStep(stepKey: string, status: StepStatus, durationMs: number, error?: string, thrown?: unknown): void {
-    this.recordStepEnd(stepKey, status, durationMs, error, thrown);
+  private endStep(stepKey: string, status: StepStatus, durationMs: number, error?: string, thrown?: unknown, extra?: Record<string, unknown>): void {
+    this.recordStepEnd(stepKey, status, durationMs, error, thrown, extra);
     const step = this.steps.get(stepKey)!;
     if (status === "SUCCESS") {
       for (const down of step.downstreamSteps) {
@@ -438,12 +512,12 @@ class RunExecution {
     }
   }
 
-  private recordStepEnd(stepKey: string, status: StepStatus, durationMs: number, error?: string, thrown?: unknown): void {
+  private recordStepEnd(stepKey: string, status: StepStatus, durationMs: number, error?: string, thrown?: unknown, extra?: Record<string, unknown>): void {
     this.state.set(stepKey, status);
     const result: StepResult = { key: stepKey, status, durationMs };
     if (error !== undefined) result.error = error;
     this.results.set(stepKey, result);
-    const data: Record<string, unknown> = { durationMs };
+    const data: Record<string, unknown> = { durationMs, ...(extra ?? {}) };
     if (thrown !== undefined) data.error = serializeError(thrown);
     else if (error !== undefined) data.reason = error;
     const message =

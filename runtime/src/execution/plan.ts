@@ -1,5 +1,7 @@
 import { TributaryError } from "../errors";
 import type { AssetGraph, StepDefinition } from "../graph/assetGraph";
+import { PartitionKeyError, listForMessage } from "../partitions/common";
+import { hasPartitionKey, samePartitions, type PartitionContext, type PartitionsDefinition } from "../partitions/definition";
 import { parseSelection, resolveSelection, unmatchedTerms } from "../selection";
 
 /** One step of a plan, with its place in the run's dependency graph. */
@@ -23,7 +25,18 @@ export interface ExecutionPlan {
   readonly assetKeys: readonly string[];
   /** Steps in a topological order (every step after its upstream steps). */
   readonly steps: readonly PlannedStep[];
+  /** The partitions shared by the selected partitioned assets, or undefined when none is partitioned. */
+  readonly partitions: PartitionsDefinition | undefined;
+  /** The partition keys this run materializes ([] for an unpartitioned run). */
+  readonly partitionKeys: readonly string[];
 }
+
+/**
+ * The partitions asked for do not fit the selection: a partitioned asset without a key, a key for
+ * a selection of unpartitioned assets, or assets with different partitions in one run. A usage
+ * error (the CLI exits 2, the HTTP API answers 400).
+ */
+export class PartitionSelectionError extends TributaryError {}
 
 /** The selection parsed but picked no asset (a usage error: the CLI exits 2, the HTTP API answers 400). */
 export class EmptySelectionError extends TributaryError {}
@@ -32,7 +45,12 @@ export class EmptySelectionError extends TributaryError {}
  * Plans a run: resolves the selection against the graph and orders the steps. A multi-asset runs
  * as one step when any of its outputs is selected.
  */
-export function planRun(graph: AssetGraph, selection: string): ExecutionPlan {
+export function planRun(
+  graph: AssetGraph,
+  selection: string,
+  partitionKeys: readonly string[] = [],
+  partitionContext: PartitionContext = {},
+): ExecutionPlan {
   const ast = parseSelection(selection);
   const selected = resolveSelection(ast, graph);
   if (selected.size === 0) {
@@ -105,5 +123,57 @@ export function planRun(graph: AssetGraph, selection: string): ExecutionPlan {
     });
   }
   const assetKeys = ordered.flatMap((step) => step.outputKeys.filter((key) => selected.has(key) || step.outputKeys.length > 1));
-  return { selection, assetKeys, steps: ordered };
+  const partitions = sharedPartitions(graph, ordered, selection);
+  checkPartitionKeys(partitions, partitionKeys, selection, partitionContext);
+  return { selection, assetKeys, steps: ordered, partitions, partitionKeys: [...partitionKeys] };
+}
+
+/** The one partitions definition of the plan's partitioned steps (as in Dagster, a run has one). */
+function sharedPartitions(graph: AssetGraph, steps: readonly PlannedStep[], selection: string): PartitionsDefinition | undefined {
+  let shared: { definition: PartitionsDefinition; step: string } | undefined;
+  for (const step of steps) {
+    const definition = step.definition.definition.partitions;
+    if (!definition) continue;
+    if (!shared) shared = { definition, step: step.stepKey };
+    else if (!samePartitions(shared.definition, definition)) {
+      throw new PartitionSelectionError(
+        `the selection "${selection}" mixes assets with different partitions: "${shared.step}" has ${shared.definition.describe()}, "${step.stepKey}" has ${definition.describe()}`,
+        { hint: "Materialize them in separate runs (one selection per partitions definition)." },
+      );
+    }
+  }
+  void graph;
+  return shared?.definition;
+}
+
+function checkPartitionKeys(
+  partitions: PartitionsDefinition | undefined,
+  keys: readonly string[],
+  selection: string,
+  context: PartitionContext,
+): void {
+  if (!partitions) {
+    if (keys.length > 0) {
+      throw new PartitionSelectionError(`the selection "${selection}" has no partitioned asset, but partition ${listForMessage(keys)} was given`, {
+        hint: "Leave out --partition, or select partitioned assets.",
+      });
+    }
+    return;
+  }
+  if (keys.length === 0) {
+    throw new PartitionSelectionError(`the selection "${selection}" includes partitioned assets (${partitions.describe()}), so a run needs a partition`, {
+      hint: "Pass --partition KEY (or --from KEY --to KEY), or use `tributary backfill` for a range.",
+    });
+  }
+  if (partitions.kind === "dynamic" && !context.dynamicKeys?.has(partitions.name)) return;
+  for (const key of keys) {
+    if (partitions.kind === "time") {
+      partitions.indexOrThrow(key); // names the problem (format, before start, after end)
+      if (!partitions.contains(key, context.now ?? new Date())) {
+        throw new PartitionKeyError(`partition "${key}" does not exist yet: its window has not ended`, key, "Pick a past window, or set endOffset: 1.");
+      }
+    } else if (!hasPartitionKey(partitions, key, context)) {
+      throw new PartitionKeyError(`"${key}" is not a key of ${partitions.describe()}`, key, partitions.kind === "dynamic" ? "Add it first: `tributary partitions add NAME KEY`." : "Pick one of its keys.");
+    }
+  }
 }

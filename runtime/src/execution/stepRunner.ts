@@ -1,5 +1,6 @@
 import type { RetryPolicy } from "../definitions/asset";
 import type { AssetContext, Logger } from "../definitions/context";
+import type { TimeWindow } from "../partitions/timeWindow";
 import {
 
   RetryRequested,
@@ -23,6 +24,9 @@ export interface AttemptOptions {
   runSignal: AbortSignal;
   onRetry: (attempt: number, delayMs: number, error: unknown) => void;
   onAttemptStart?: (attempt: number) => void;
+  /** The partition computed, or null. */
+  partitionKey?: string | null;
+  partitionTimeWindow?: TimeWindow | null;
 }
 
 /** The outcome of running a step's function with its retries. */
@@ -90,6 +94,8 @@ async function runOneAttempt(
     assetKey: options.stepKey,
     attempt,
     signal: controller.signal,
+    partitionKey: options.partitionKey ?? null,
+    partitionTimeWindow: options.partitionTimeWindow ?? null,
     addMetadata(extra) {
       Object.assign(metadata, extra);
     },

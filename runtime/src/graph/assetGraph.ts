@@ -3,6 +3,8 @@ import type { AssetCheckDefinition, CheckSpec } from "../definitions/checks";
 import type { Definitions } from "../definitions/definitions";
 import { isMultiAsset, type MultiAssetDefinition } from "../definitions/multiAsset";
 import type { SourceLocation } from "../errors";
+import type { PartitionsDefinition } from "../partitions/definition";
+import type { PartitionMapping } from "../partitions/mappings";
 import type { SelectableAsset, SelectableGraph } from "../selection";
 
 /** One asset in the graph, whichever definition (asset or multi-asset output) declared it. */
@@ -21,6 +23,10 @@ export interface AssetNode extends SelectableAsset {
   readonly checks: (CheckSpec<any> & { location?: SourceLocation | undefined })[];
   /** Name of the step that computes it: the asset key, or the multi-asset's name. */
   readonly stepKey: string;
+  /** How the asset is partitioned, or undefined. */
+  readonly partitions: PartitionsDefinition | undefined;
+  /** Partition mappings by upstream key (unlisted deps use the default mapping). */
+  readonly partitionMappings: Readonly<Record<string, PartitionMapping>>;
   readonly location: SourceLocation | undefined;
 }
 
@@ -94,6 +100,8 @@ export class AssetGraph implements SelectableGraph {
       ioManager: definition.ioManager,
       checks: [...definition.checks],
       stepKey: definition.key,
+      partitions: definition.partitions,
+      partitionMappings: definition.partitionMappings ?? {},
       get location() {
         return definition.location;
       },
@@ -124,6 +132,8 @@ export class AssetGraph implements SelectableGraph {
         ioManager: out.ioManager,
         checks: [...out.checks],
         stepKey: definition.name,
+        partitions: definition.partitions,
+        partitionMappings: definition.partitionMappings ?? {},
         get location() {
           return definition.location;
         },

@@ -1,12 +1,13 @@
 import { DEFAULT_IO_MANAGER_KEY } from "../definitions/asset";
 import { DefinitionError, formatLocation, type SourceLocation } from "../errors";
+import { validateMapping } from "../partitions/mappingValidation";
 import { suggest } from "../selection";
 import type { AssetGraph } from "./assetGraph";
 
 /** One thing wrong with a project's definitions. Codes match the language server's diagnostics. */
 export interface DefinitionProblem {
   code: "unknown-dep" | "cycle" | "duplicate-key" | "self-dep" | "unknown-resource" | "unknown-check-asset"
-    | "duplicate-name";
+    | "duplicate-name" | "incompatible-partition-mapping";
   message: string;
   location: SourceLocation | undefined;
   hint?: string;
@@ -42,6 +43,19 @@ export function validateGraph(graph: AssetGraph): DefinitionProblem[] {
           hint: guess ? `Did you mean "${guess}"?` : "Define that asset, or register it in definitions({ assets }).",
         });
       }
+    }
+  }
+
+  for (const node of graph.assets.values()) {
+    for (const dep of node.deps) {
+      const upstream = graph.assets.get(dep);
+      if (!upstream || dep === node.key) continue;
+      const problem = validateMapping(
+        node.partitionMappings[dep],
+        { key: node.key, partitions: node.partitions },
+        { key: dep, partitions: upstream.partitions },
+      );
+      if (problem) problems.push({ code: "incompatible-partition-mapping", message: problem.message, location: node.location, hint: problem.hint });
     }
   }
 

@@ -56,6 +56,71 @@ export interface TickUpdate {
   cursor?: string | null;
 }
 
+/** Status of one partition of one asset, derived from events (the latest event wins). */
+export type AssetPartitionStatus = "MATERIALIZED" | "FAILED";
+
+/** One partition of one asset as stored. */
+export interface AssetPartitionRecord {
+  assetKey: AssetKey;
+  partitionKey: string;
+  status: AssetPartitionStatus;
+  /** The run of the event that set the status. */
+  runId: string;
+  eventId: number;
+  updatedAt: string;
+}
+
+/** The life cycle of a backfill. The last three are final. */
+export type BackfillStatus = "REQUESTED" | "CANCELING" | "COMPLETED" | "FAILED" | "CANCELED";
+
+/** Where one partition of a backfill is. `QUEUED`: a run was created for it (see runId). */
+export type BackfillPartitionStatus = "PENDING" | "QUEUED" | "DONE" | "FAILED" | "CANCELED";
+
+/** How a backfill launches its runs. */
+export interface BackfillPolicy {
+  /** Partitions per run (contiguous keys, run one after the other in one run). @defaultValue 1 */
+  maxPartitionsPerRun: number;
+  /** Runs of this backfill queued or running at once. @defaultValue 4 */
+  maxConcurrentRuns: number;
+}
+
+/** A backfill as stored. */
+export interface BackfillRecord {
+  backfillId: string;
+  status: BackfillStatus;
+  selection: string;
+  /** What was asked for (for display): the range, the flags. */
+  request: { from?: string; to?: string; keys?: string[]; missingOnly?: boolean; failedOnly?: boolean };
+  policy: BackfillPolicy;
+  createdAt: string;
+  updatedAt: string;
+  error: string | null;
+}
+
+/** A new backfill with its partition keys resolved, in the order they are launched. */
+export interface NewBackfill {
+  backfillId: string;
+  selection: string;
+  request: BackfillRecord["request"];
+  policy: BackfillPolicy;
+  partitionKeys: readonly string[];
+}
+
+/** One partition of a backfill. */
+export interface BackfillPartitionRecord {
+  partitionKey: string;
+  /** Launch order (0-based). */
+  position: number;
+  status: BackfillPartitionStatus;
+  /** The run that materializes it, once QUEUED. */
+  runId: string | null;
+  /** 1, then +1 each time the partition is re-queued after its run was lost (canceled by a dying daemon). */
+  attempt: number;
+}
+
+/** Counts of a backfill's partitions by status. */
+export type BackfillProgress = Record<BackfillPartitionStatus, number>;
+
 /**
  * The storage port: everything Tributary persists goes through this interface. Implemented by
  * SQLite (embedded default) and PostgreSQL; one conformance suite runs against both.
@@ -116,6 +181,41 @@ export interface Storage {
   createTick(tick: NewTick): Promise<TickRecord | null>;
   updateTick(tickId: number, update: TickUpdate): Promise<TickRecord>;
   listTicks(instigatorName: string, options?: { limit?: number }): Promise<TickRecord[]>;
+
+  /** Stored keys of dynamic partitions `name`, in the order they were added. */
+  dynamicPartitionKeys(name: string): Promise<string[]>;
+  /** Adds keys to dynamic partitions `name`; keys present already are ignored. */
+  addDynamicPartitions(name: string, keys: readonly string[]): Promise<void>;
+  /** Removes keys from dynamic partitions `name`; absent keys are ignored. */
+  removeDynamicPartitions(name: string, keys: readonly string[]): Promise<void>;
+
+  /**
+   * Partition statuses of one asset (derived in appendEvents: MATERIALIZED from
+   * ASSET_MATERIALIZATION events with a partition, FAILED from STEP_FAILURE events that carry
+   * `data.partitionKeys` and `data.assetKeys`). Keys never attempted have no record.
+   */
+  getAssetPartitions(assetKey: AssetKey, options?: { partitionKeys?: readonly string[] }): Promise<AssetPartitionRecord[]>;
+
+  /** Creates a backfill (status REQUESTED) and its PENDING partitions in one transaction. */
+  createBackfill(backfill: NewBackfill): Promise<BackfillRecord>;
+  getBackfill(backfillId: string): Promise<BackfillRecord | null>;
+  /** Newest first. */
+  listBackfills(filter?: { statuses?: BackfillStatus[]; limit?: number }): Promise<BackfillRecord[]>;
+  /** Moves a backfill from one of `from` to `to`; false when it is in another status. */
+  transitionBackfill(backfillId: string, from: BackfillStatus[], to: BackfillStatus, error?: string | null): Promise<boolean>;
+  /** Partitions of a backfill in launch order, optionally only some statuses, at most `limit`. */
+  getBackfillPartitions(backfillId: string, options?: { statuses?: BackfillPartitionStatus[]; limit?: number }): Promise<BackfillPartitionRecord[]>;
+  /**
+   * Sets the status of some partitions of a backfill. `runId` is recorded when given;
+   * `bumpAttempt` adds 1 to their attempt (a lost run is launched again under a new run key).
+   */
+  setBackfillPartitions(
+    backfillId: string,
+    keys: readonly string[],
+    status: BackfillPartitionStatus,
+    options?: { runId?: string | null; bumpAttempt?: boolean },
+  ): Promise<void>;
+  getBackfillProgress(backfillId: string): Promise<BackfillProgress>;
 
   /** Records that a daemon process is alive. */
   recordDaemonHeartbeat(daemonId: string, info: Record<string, unknown>, at: string): Promise<void>;

@@ -18,7 +18,16 @@ import type {
   TickRecord,
 } from "../types";
 import { TributaryError } from "../errors";
-import type { RunUpdate, TickUpdate } from "./port";
+import type {
+  AssetPartitionRecord,
+  AssetPartitionStatus,
+  BackfillPartitionRecord,
+  BackfillPartitionStatus,
+  BackfillProgress,
+  BackfillRecord,
+  RunUpdate,
+  TickUpdate,
+} from "./port";
 
 /** A database row as a plain object (both drivers return rows this way). */
 export type Row = Record<string, unknown>;
@@ -222,6 +231,8 @@ export function validateRunEvent(event: RunEvent): void {
 export interface DerivedRows {
   materializations: Map<string, { event: RunEvent; eventId: number; data: MaterializationData }>;
   checks: Map<string, { event: RunEvent; eventId: number; data: CheckEvaluationData }>;
+  /** Latest status per (asset, partition) of the batch, keyed by `asset\u0000partition`. */
+  partitions: Map<string, { event: RunEvent; eventId: number; assetKey: string; partitionKey: string; status: AssetPartitionStatus }>;
 }
 
 /**
@@ -230,16 +241,69 @@ export interface DerivedRows {
  * overwritten anyway.
  */
 export function collectDerivedRows(events: RunEvent[], ids: number[]): DerivedRows {
-  const derived: DerivedRows = { materializations: new Map(), checks: new Map() };
+  const derived: DerivedRows = { materializations: new Map(), checks: new Map(), partitions: new Map() };
+  const setPartition = (event: RunEvent, eventId: number, assetKey: string, partitionKey: string, status: AssetPartitionStatus) =>
+    derived.partitions.set(`${assetKey}\u0000${partitionKey}`, { event, eventId, assetKey, partitionKey, status });
   events.forEach((event, index) => {
     const eventId = ids[index]!;
     if (event.type === "ASSET_MATERIALIZATION") {
       const data = event.data as unknown as MaterializationData;
       derived.materializations.set(data.assetKey, { event, eventId, data });
+      if (typeof data.partition === "string") setPartition(event, eventId, data.assetKey, data.partition, "MATERIALIZED");
+    } else if (event.type === "STEP_FAILURE" && Array.isArray(event.data?.partitionKeys) && Array.isArray(event.data?.assetKeys)) {
+      for (const assetKey of event.data.assetKeys as unknown[]) {
+        for (const partitionKey of event.data.partitionKeys as unknown[]) {
+          if (typeof assetKey === "string" && typeof partitionKey === "string") setPartition(event, eventId, assetKey, partitionKey, "FAILED");
+        }
+      }
     } else if (event.type === "ASSET_CHECK_EVALUATION") {
       const data = event.data as unknown as CheckEvaluationData;
       derived.checks.set(JSON.stringify([data.assetKey, data.checkName]), { event, eventId, data });
     }
   });
   return derived;
+}
+
+/** Maps an `asset_partitions` row. */
+export function rowToAssetPartition(row: Row): AssetPartitionRecord {
+  return {
+    assetKey: String(row.asset_key),
+    partitionKey: String(row.partition_key),
+    status: row.status as AssetPartitionStatus,
+    runId: String(row.run_id),
+    eventId: toNumber(row.event_id),
+    updatedAt: String(row.updated_at),
+  };
+}
+
+/** Maps a `backfills` row. */
+export function rowToBackfill(row: Row): BackfillRecord {
+  return {
+    backfillId: String(row.backfill_id),
+    status: row.status as BackfillRecord["status"],
+    selection: String(row.selection),
+    request: fromJson<BackfillRecord["request"]>(row.request, {}),
+    policy: fromJson<BackfillRecord["policy"]>(row.policy, { maxPartitionsPerRun: 1, maxConcurrentRuns: 4 }),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    error: nullableText(row.error),
+  };
+}
+
+/** Maps a `backfill_partitions` row. */
+export function rowToBackfillPartition(row: Row): BackfillPartitionRecord {
+  return {
+    partitionKey: String(row.partition_key),
+    position: toNumber(row.position),
+    status: row.status as BackfillPartitionStatus,
+    runId: nullableText(row.run_id),
+    attempt: toNumber(row.attempt),
+  };
+}
+
+/** Counts by status, with zeros for absent statuses. */
+export function backfillProgressFromCounts(rows: Row[]): BackfillProgress {
+  const progress: BackfillProgress = { PENDING: 0, QUEUED: 0, DONE: 0, FAILED: 0, CANCELED: 0 };
+  for (const row of rows) progress[row.status as BackfillPartitionStatus] = toNumber(row.count);
+  return progress;
 }

@@ -52,6 +52,15 @@ const UPSERT_CHECK_RESULTS = {
          WHERE excluded.event_id > asset_latest_check_results.event_id`,
 };
 
+const UPSERT_PARTITIONS = {
+  name: "tributary_upsert_asset_partitions",
+  text: `INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
+         ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
+           event_id = excluded.event_id, updated_at = excluded.updated_at
+         WHERE excluded.event_id > asset_partitions.event_id`,
+};
+
 /** Turns rows into one array per column (what unnest takes). */
 function columns(rows: unknown[][], width: number): unknown[][] {
   const result: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
@@ -120,5 +129,17 @@ export async function writeEventBatch(client: PoolClient, events: RunEvent[]): P
   ]);
   for (let start = 0; start < checks.length; start += EVENT_CHUNK_SIZE) {
     await client.query({ ...UPSERT_CHECK_RESULTS, values: columns(checks.slice(start, start + EVENT_CHUNK_SIZE), 8) });
+  }
+
+  const partitions = [...derived.partitions.values()].map(({ event, eventId, assetKey, partitionKey, status }) => [
+    assetKey,
+    partitionKey,
+    status,
+    event.runId,
+    eventId,
+    event.timestamp,
+  ]);
+  for (let start = 0; start < partitions.length; start += EVENT_CHUNK_SIZE) {
+    await client.query({ ...UPSERT_PARTITIONS, values: columns(partitions.slice(start, start + EVENT_CHUNK_SIZE), 6) });
   }
 }

@@ -107,4 +107,55 @@ CREATE TABLE daemon_heartbeats (
 );
 `,
   },
+  {
+    version: 2,
+    name: "partitions_and_backfills",
+    sql: `
+CREATE TABLE dynamic_partitions (
+  name TEXT NOT NULL,
+  partition_key TEXT NOT NULL,
+  -- seq keeps the order keys were added in (the order partitionKeysOf returns).
+  seq BIGSERIAL NOT NULL,
+  added_at TEXT NOT NULL,
+  PRIMARY KEY (name, partition_key)
+);
+
+-- Derived from events in appendEvents, like asset_latest_materializations: one row per asset and
+-- partition, the latest event (by id) wins.
+CREATE TABLE asset_partitions (
+  asset_key TEXT NOT NULL,
+  partition_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  event_id BIGINT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (asset_key, partition_key)
+);
+
+CREATE TABLE backfills (
+  backfill_id TEXT PRIMARY KEY,
+  seq BIGSERIAL NOT NULL,
+  status TEXT NOT NULL,
+  selection TEXT NOT NULL,
+  request TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  error TEXT
+);
+CREATE INDEX backfills_status ON backfills (status);
+
+-- Keys are resolved once, when the backfill is created: resuming never recomputes them.
+CREATE TABLE backfill_partitions (
+  backfill_id TEXT NOT NULL,
+  partition_key TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  run_id TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (backfill_id, partition_key)
+);
+CREATE INDEX backfill_partitions_status ON backfill_partitions (backfill_id, status, position);
+`,
+  },
 ]);

@@ -8,10 +8,27 @@
 import Database from "better-sqlite3";
 import type { AssetKey, CheckResultRecord, InstigatorState, MaterializationRecord, NewRun, RunEvent, RunRecord, RunStatus, StoredRunEvent, TickRecord } from "../../types";
 import { assertDatabaseNotNewer, latestVersion, pendingMigrations } from "../migrations";
-import type { NewTick, RunFilter, RunUpdate, Storage, TickUpdate } from "../port";
+import type {
+  AssetPartitionRecord,
+  BackfillPartitionRecord,
+  BackfillPartitionStatus,
+  BackfillProgress,
+  BackfillRecord,
+  BackfillStatus,
+  NewBackfill,
+  NewTick,
+  RunFilter,
+  RunUpdate,
+  Storage,
+  TickUpdate,
+} from "../port";
 import { RunConflictError, StorageNotFoundError } from "../errors";
 import {
+  backfillProgressFromCounts,
   collectDerivedRows,
+  rowToAssetPartition,
+  rowToBackfill,
+  rowToBackfillPartition,
   nowIso,
   rowToCheckResult,
   rowToDaemonHeartbeat,
@@ -267,6 +284,13 @@ export class SqliteStorage implements Storage {
          passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
        WHERE excluded.event_id > asset_latest_check_results.event_id`,
     );
+    const upsertPartition = this.statement(
+      `INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
+         event_id = excluded.event_id, updated_at = excluded.updated_at
+       WHERE excluded.event_id > asset_partitions.event_id`,
+    );
     this.db.transaction(() => {
       const ids = events.map((event) =>
         Number(
@@ -287,6 +311,9 @@ export class SqliteStorage implements Storage {
       }
       for (const { event, eventId, data } of derived.checks.values()) {
         upsertCheck.run(data.assetKey, data.checkName, event.runId, event.timestamp, data.passed ? 1 : 0, data.severity, JSON.stringify(data.metadata ?? {}), eventId);
+      }
+      for (const { event, eventId, assetKey, partitionKey, status } of derived.partitions.values()) {
+        upsertPartition.run(assetKey, partitionKey, status, event.runId, eventId, event.timestamp);
       }
     }).immediate();
   }
@@ -383,5 +410,111 @@ export class SqliteStorage implements Storage {
 
   async listDaemonHeartbeats(): Promise<{ daemonId: string; info: Record<string, unknown>; at: string }[]> {
     return (this.statement("SELECT * FROM daemon_heartbeats ORDER BY daemon_id").all() as Row[]).map(rowToDaemonHeartbeat);
+  }
+
+  async dynamicPartitionKeys(name: string): Promise<string[]> {
+    const rows = this.statement("SELECT partition_key FROM dynamic_partitions WHERE name = ? ORDER BY seq").all(name) as Row[];
+    return rows.map((row) => String(row.partition_key));
+  }
+
+  async addDynamicPartitions(name: string, keys: readonly string[]): Promise<void> {
+    const insert = this.statement(
+      `INSERT INTO dynamic_partitions (name, partition_key, seq, added_at)
+       VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dynamic_partitions), ?)
+       ON CONFLICT (name, partition_key) DO NOTHING`,
+    );
+    const now = nowIso();
+    this.db.transaction(() => keys.forEach((key) => insert.run(name, key, now))).immediate();
+  }
+
+  async removeDynamicPartitions(name: string, keys: readonly string[]): Promise<void> {
+    this.statement("DELETE FROM dynamic_partitions WHERE name = ? AND partition_key IN (SELECT value FROM json_each(?))").run(name, JSON.stringify(keys));
+  }
+
+  async getAssetPartitions(assetKey: AssetKey, options: { partitionKeys?: readonly string[] } = {}): Promise<AssetPartitionRecord[]> {
+    const rows = (
+      options.partitionKeys === undefined
+        ? this.statement("SELECT * FROM asset_partitions WHERE asset_key = ? ORDER BY partition_key").all(assetKey)
+        : this.statement(
+            "SELECT * FROM asset_partitions WHERE asset_key = ? AND partition_key IN (SELECT value FROM json_each(?)) ORDER BY partition_key",
+          ).all(assetKey, JSON.stringify(options.partitionKeys))
+    ) as Row[];
+    return rows.map(rowToAssetPartition);
+  }
+
+  async createBackfill(backfill: NewBackfill): Promise<BackfillRecord> {
+    const now = nowIso();
+    const insertPartition = this.statement(
+      "INSERT INTO backfill_partitions (backfill_id, partition_key, position, status) VALUES (?, ?, ?, 'PENDING')",
+    );
+    return this.db.transaction(() => {
+      const row = this.statement(
+        `INSERT INTO backfills (backfill_id, seq, status, selection, request, policy, created_at, updated_at)
+         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM backfills), 'REQUESTED', ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(backfill.backfillId, backfill.selection, JSON.stringify(backfill.request), JSON.stringify(backfill.policy), now, now) as Row;
+      backfill.partitionKeys.forEach((key, position) => insertPartition.run(backfill.backfillId, key, position));
+      return rowToBackfill(row);
+    }).immediate();
+  }
+
+  async getBackfill(backfillId: string): Promise<BackfillRecord | null> {
+    const row = this.statement("SELECT * FROM backfills WHERE backfill_id = ?").get(backfillId) as Row | undefined;
+    return row ? rowToBackfill(row) : null;
+  }
+
+  async listBackfills(filter: { statuses?: BackfillStatus[]; limit?: number } = {}): Promise<BackfillRecord[]> {
+    if (filter.statuses?.length === 0) return [];
+    const rows = (
+      filter.statuses
+        ? this.statement("SELECT * FROM backfills WHERE status IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?").all(
+            JSON.stringify(filter.statuses),
+            filter.limit ?? 100,
+          )
+        : this.statement("SELECT * FROM backfills ORDER BY seq DESC LIMIT ?").all(filter.limit ?? 100)
+    ) as Row[];
+    return rows.map(rowToBackfill);
+  }
+
+  async transitionBackfill(backfillId: string, from: BackfillStatus[], to: BackfillStatus, error?: string | null): Promise<boolean> {
+    const result = this.statement(
+      `UPDATE backfills SET status = ?, updated_at = ?, error = CASE WHEN ? THEN ? ELSE error END
+       WHERE backfill_id = ? AND status IN (SELECT value FROM json_each(?))`,
+    ).run(to, nowIso(), error === undefined ? 0 : 1, error ?? null, backfillId, JSON.stringify(from));
+    return result.changes === 1;
+  }
+
+  async getBackfillPartitions(
+    backfillId: string,
+    options: { statuses?: BackfillPartitionStatus[]; limit?: number } = {},
+  ): Promise<BackfillPartitionRecord[]> {
+    const rows = (
+      options.statuses
+        ? this.statement(
+            "SELECT * FROM backfill_partitions WHERE backfill_id = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?",
+          ).all(backfillId, JSON.stringify(options.statuses), options.limit ?? -1)
+        : this.statement("SELECT * FROM backfill_partitions WHERE backfill_id = ? ORDER BY position LIMIT ?").all(backfillId, options.limit ?? -1)
+    ) as Row[];
+    return rows.map(rowToBackfillPartition);
+  }
+
+  async setBackfillPartitions(
+    backfillId: string,
+    keys: readonly string[],
+    status: BackfillPartitionStatus,
+    options: { runId?: string | null; bumpAttempt?: boolean } = {},
+  ): Promise<void> {
+    if (keys.length === 0) return;
+    this.db.transaction(() => {
+      this.statement(
+        `UPDATE backfill_partitions SET status = ?, run_id = CASE WHEN ? THEN ? ELSE run_id END, attempt = attempt + ?
+         WHERE backfill_id = ? AND partition_key IN (SELECT value FROM json_each(?))`,
+      ).run(status, options.runId === undefined ? 0 : 1, options.runId ?? null, options.bumpAttempt ? 1 : 0, backfillId, JSON.stringify(keys));
+      this.statement("UPDATE backfills SET updated_at = ? WHERE backfill_id = ?").run(nowIso(), backfillId);
+    }).immediate();
+  }
+
+  async getBackfillProgress(backfillId: string): Promise<BackfillProgress> {
+    const rows = this.statement("SELECT status, COUNT(*) AS count FROM backfill_partitions WHERE backfill_id = ? GROUP BY status").all(backfillId) as Row[];
+    return backfillProgressFromCounts(rows);
   }
 }
