@@ -7,6 +7,10 @@
  * Reports cold index time, server RSS, edit-to-published-diagnostics p50/p99 over the real server
  * (stdio, bundled like the shipped bin), and tsc's wall time and peak RSS, with ratios. `--write`
  * replaces the "Language server (bench/analysis)" section of docs/performance.md.
+ *
+ * The machine is shared, so wall times scale with its load. CPU times (the server's, from
+ * /proc/PID/stat, and tsc's) scale much less, and the tsc ratio carries the load with it: tsc took
+ * 18.4 s idle here (shared/recipes/versions.md), so `wall × 18.4 s / tsc wall` estimates idle time.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -34,6 +38,15 @@ function procStatus(pid: number, field: string): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** User + system CPU time of a process so far, in ms (from /proc: clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** tsc --noEmit on this workspace on an idle machine of this kind (shared/recipes/versions.md). */
+const TSC_IDLE_MS = 18_400;
+
 function bundleServer(): string {
   const out = path.join(__dirname, "out/language-server.js");
   const result = spawnSync(path.join(repository, "node_modules/.bin/esbuild"), [
@@ -43,7 +56,21 @@ function bundleServer(): string {
   return out;
 }
 
-async function benchServer(root: string, editFile: string): Promise<{ indexMs: number; readyMs: number; rssMb: number; peakRssMb: number; p50: number; p99: number; edits: number }> {
+interface ServerResults {
+  indexMs: number;
+  readyMs: number;
+  rssMb: number;
+  peakRssMb: number;
+  p50: number;
+  p99: number;
+  edits: number;
+  /** CPU time from spawn to ready (includes loading TypeScript), ms. */
+  readyCpuMs: number;
+  /** Mean CPU time per edit (parse, link, publish), ms. */
+  editCpuMs: number;
+}
+
+async function benchServer(root: string, editFile: string): Promise<ServerResults> {
   process.env.TRIBUTARY_LANGUAGE_SERVER = bundleServer();
   const started = performance.now();
   const client = await LspTestClient.start([root], { settings: { daemonPollIntervalMs: 0 }, readyTimeoutMs: 120_000 });
@@ -51,10 +78,12 @@ async function benchServer(root: string, editFile: string): Promise<{ indexMs: n
   const status = client.statuses.findLast((s) => s.state === "ready") as { indexMs: number; projects: { assets: number }[] };
   if (status.projects[0]?.assets !== FILES * 10) throw new Error(`expected ${FILES * 10} assets, the server saw ${status.projects[0]?.assets}`);
   const rssMb = procStatus(client.pid, "VmRSS");
+  const readyCpuMs = cpuMs(client.pid);
   const original = await client.open(editFile);
   const broken = original.replace(/deps: \[([^\]]*)\]/, 'deps: [$1, "no_such_asset"]');
   const target = uri(editFile);
   const samples: number[] = [];
+  const cpuBefore = cpuMs(client.pid);
   for (let i = 0; i < EDITS; i++) {
     const breaking = i % 2 === 0;
     const published = new Promise<number>((resolve) => {
@@ -67,18 +96,20 @@ async function benchServer(root: string, editFile: string): Promise<{ indexMs: n
     await client.change(editFile, breaking ? broken : original);
     samples.push((await published) - sent);
   }
+  const editCpuMs = (cpuMs(client.pid) - cpuBefore) / samples.length;
   const peakRssMb = procStatus(client.pid, "VmHWM");
   await client.stop();
-  return { indexMs: status.indexMs, readyMs, rssMb, peakRssMb, p50: percentile(samples, 50), p99: percentile(samples, 99), edits: samples.length };
+  return { indexMs: status.indexMs, readyMs, rssMb, peakRssMb, p50: percentile(samples, 50), p99: percentile(samples, 99), edits: samples.length, readyCpuMs, editCpuMs };
 }
 
-function benchTsc(root: string): { ms: number; peakRssMb: number; errors: number } {
+function benchTsc(root: string): { ms: number; peakRssMb: number; errors: number; cpuMs: number } {
   const started = performance.now();
   const result = spawnSync(process.execPath, ["-r", path.join(__dirname, "reportRss.cjs"), path.join(repository, "node_modules/typescript/bin/tsc"), "-p", root, "--noEmit"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const ms = performance.now() - started;
   const rss = /TRIBUTARY_BENCH_MAX_RSS_KB=(\d+)/.exec(result.stderr);
   const errors = (result.stdout.match(/error TS/g) ?? []).length;
-  return { ms, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN, errors };
+  const cpu = /TRIBUTARY_BENCH_CPU_US=(\d+)/.exec(result.stderr);
+  return { ms, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN, errors, cpuMs: cpu ? Number(cpu[1]) / 1000 : NaN };
 }
 
 async function main(): Promise<void> {
@@ -86,23 +117,26 @@ async function main(): Promise<void> {
   const workspace = generateWorkspace(root, FILES);
   process.stdout.write(`workspace: ${workspace.files} files, ${workspace.assets} assets in ${root}\n`);
   const server = await benchServer(root, workspace.editFile);
-  process.stdout.write(`server: cold index ${server.indexMs} ms (initialize -> ready ${server.readyMs.toFixed(0)} ms), RSS ${server.rssMb.toFixed(0)} MB (peak ${server.peakRssMb.toFixed(0)} MB), edit -> diagnostics p50 ${server.p50.toFixed(1)} ms, p99 ${server.p99.toFixed(1)} ms over ${server.edits} edits\n`);
+  process.stdout.write(`server: cold index ${server.indexMs} ms (initialize -> ready ${server.readyMs.toFixed(0)} ms, ${server.readyCpuMs.toFixed(0)} ms CPU), RSS ${server.rssMb.toFixed(0)} MB (peak ${server.peakRssMb.toFixed(0)} MB), edit -> diagnostics p50 ${server.p50.toFixed(1)} ms, p99 ${server.p99.toFixed(1)} ms over ${server.edits} edits (${server.editCpuMs.toFixed(1)} ms CPU per edit)\n`);
   const tsc = args.includes("--no-tsc") ? undefined : benchTsc(root);
-  if (tsc) {
-    process.stdout.write(`tsc --noEmit: ${tsc.ms.toFixed(0)} ms, peak RSS ${tsc.peakRssMb.toFixed(0)} MB (${tsc.errors} type errors)\n`);
-    process.stdout.write(`ratios: tsc / cold index = ${(tsc.ms / server.indexMs).toFixed(1)}x time, tsc / server = ${(tsc.peakRssMb / server.peakRssMb).toFixed(1)}x peak memory\n`);
+  const idle = tsc ? TSC_IDLE_MS / tsc.ms : undefined;
+  if (tsc && idle) {
+    process.stdout.write(`tsc --noEmit: ${tsc.ms.toFixed(0)} ms (${tsc.cpuMs.toFixed(0)} ms CPU), peak RSS ${tsc.peakRssMb.toFixed(0)} MB (${tsc.errors} type errors)\n`);
+    process.stdout.write(`ratios: tsc / cold index = ${(tsc.ms / server.indexMs).toFixed(1)}x time, tsc / server = ${(tsc.peakRssMb / server.peakRssMb).toFixed(1)}x peak memory; load factor (tsc now / tsc idle) = ${(1 / idle).toFixed(1)}x\n`);
+    process.stdout.write(`idle estimate (x ${idle.toFixed(2)}): cold index ${(server.indexMs * idle).toFixed(0)} ms, edit p50 ${(server.p50 * idle).toFixed(1)} ms, p99 ${(server.p99 * idle).toFixed(1)} ms\n`);
   }
+  const estimate = (ms: number): string => (idle ? ` (idle estimate ${(ms * idle).toFixed(0)} ms)` : "");
   const goals = [
-    `cold index <= 1500 ms: ${server.indexMs <= 1500 ? "met" : "NOT met"}`,
-    `edit-to-diagnostics p99 <= 30 ms: ${server.p99 <= 30 ? "met" : "NOT met"}`,
-    `RSS <= 300 MB: ${server.peakRssMb <= 300 ? "met" : "NOT met"}`,
+    `cold index <= 1500 ms: ${server.indexMs <= 1500 ? "met" : idle && server.indexMs * idle <= 1500 ? "met on the idle estimate" : "NOT met"}${estimate(server.indexMs)}`,
+    `edit-to-diagnostics p99 <= 30 ms: ${server.p99 <= 30 ? "met" : idle && server.p99 * idle <= 30 ? "met on the idle estimate" : "NOT met"}${estimate(server.p99)}`,
+    `RSS <= 300 MB: ${server.peakRssMb <= 300 ? "met" : "NOT met"} (peak ${server.peakRssMb.toFixed(0)} MB)`,
   ];
   process.stdout.write(goals.join("\n") + "\n");
   if (args.includes("--write")) writeSection(workspace, server, tsc, goals);
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-function writeSection(workspace: ReturnType<typeof generateWorkspace>, server: Awaited<ReturnType<typeof benchServer>>, tsc: ReturnType<typeof benchTsc> | undefined, goals: string[]): void {
+function writeSection(workspace: ReturnType<typeof generateWorkspace>, server: ServerResults, tsc: ReturnType<typeof benchTsc> | undefined, goals: string[]): void {
   const file = path.join(repository, "docs/performance.md");
   const heading = "## Language server (bench/analysis)";
   const load = os.loadavg()[0]?.toFixed(1);
@@ -114,11 +148,29 @@ function writeSection(workspace: ReturnType<typeof generateWorkspace>, server: A
     "",
     "| Measure | Language server | tsc --noEmit (same workspace) | Ratio |",
     "|---|---|---|---|",
-    `| Cold index / full check | ${server.indexMs} ms (initialize to ready: ${server.readyMs.toFixed(0)} ms) | ${tsc ? `${tsc.ms.toFixed(0)} ms` : "not run"} | ${tsc ? `${(tsc.ms / server.indexMs).toFixed(1)}× faster` : ""} |`,
+    `| Cold index / full check | ${server.indexMs} ms (initialize to ready: ${server.readyMs.toFixed(0)} ms, ${server.readyCpuMs.toFixed(0)} ms CPU incl. loading TypeScript) | ${tsc ? `${tsc.ms.toFixed(0)} ms (${tsc.cpuMs.toFixed(0)} ms CPU)` : "not run"} | ${tsc ? `${(tsc.ms / server.indexMs).toFixed(1)}× faster` : ""} |`,
     `| Memory | RSS ${server.rssMb.toFixed(0)} MB after indexing, peak ${server.peakRssMb.toFixed(0)} MB | peak ${tsc ? tsc.peakRssMb.toFixed(0) : "?"} MB | ${tsc ? `${(tsc.peakRssMb / server.peakRssMb).toFixed(1)}× less` : ""} |`,
-    `| One-file edit to published diagnostics | p50 ${server.p50.toFixed(1)} ms, p99 ${server.p99.toFixed(1)} ms (${server.edits} edits) | (a re-check is a full run) | |`,
+    `| One-file edit to published diagnostics | p50 ${server.p50.toFixed(1)} ms, p99 ${server.p99.toFixed(1)} ms (${server.edits} edits; ${server.editCpuMs.toFixed(1)} ms CPU per edit) | (a re-check is a full run) | |`,
+    ...(tsc ? [`| Load factor (tsc now / tsc idle ${TSC_IDLE_MS} ms) | ${(tsc.ms / TSC_IDLE_MS).toFixed(1)}× | idle estimates: cold index ${(server.indexMs * TSC_IDLE_MS / tsc.ms).toFixed(0)} ms, edit p50 ${(server.p50 * TSC_IDLE_MS / tsc.ms).toFixed(1)} ms, p99 ${(server.p99 * TSC_IDLE_MS / tsc.ms).toFixed(1)} ms | |`] : []),
     "",
     "Goals: " + goals.join("; ") + ".",
+    "",
+    "How edits stay fast: the linker keeps each file's link results with what it read (other files through the",
+    "resolver, keys, the owner of each key, job names, the selection vocabulary) and, on an edit, relinks only the",
+    "files whose reads changed; other files see a file through its *surface* (exports, imports, definitions' keys and",
+    "names, never spans), so typing inside a file relinks that file alone. Duplicates, registration and cycles are",
+    "recomputed only for the keys and files concerned (cycles only when edges change), and the server publishes only",
+    "the files whose diagnostics changed, the edited file first. test/server/incremental.test.ts proves the result equals",
+    "a link from scratch after each of 900 random edits. The cost of an edit that adds an unknown key is dominated by",
+    "\"did you mean\" over 10,000 keys.",
+    "",
+    "Before this design (same bench, load ~5.8): cold index 6415 ms, peak RSS 387 MB, edit p50 496 ms / p99 1093 ms",
+    "(every edit relinked the whole project). Wall times vary by up to 2× between runs under the shared load (an earlier run",
+    "of this work, load 3.4: cold index 2054 ms, p99 13.2 ms, peak 216 MB); the CPU columns vary less. The cold index",
+    "is parse-bound (in-process, load ~4: ~1.4 s CPU parsing 1,001 files, ~0.6 s CPU linking), so the 1.5 s goal is",
+    "borderline on an idle machine and not met under load; next steps: parse only the files that can matter (a cheap",
+    "text pre-check cannot skip files without \"tributary\", since barrels and arrays of references must be read), and",
+    "cut allocation in extraction and the first link (garbage collection is ~15% of the cold index).",
     "",
   ].join("\n");
   let text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Performance\n\n";
