@@ -116,7 +116,8 @@ export class SymbolResolver {
       return cached.value;
     }
     // Cycle guard: a name that resolves through itself is opaque, and that answer is not memoized
-    // (it depends on where the walk started), so every link order gives the same results.
+    // (it depends on where the walk started). Names resolved *inside* such a cycle of re-exports
+    // may still depend on link order; cyclic barrels are rare and resolve to nothing useful anyway.
     if (this.inProgress.has("l" + cacheKey)) return { kind: "opaque" };
     this.inProgress.add("l" + cacheKey);
     const reads = this.tracker.begin();
