@@ -4,12 +4,14 @@
  */
 import { suggest } from "../selection/suggest";
 import { ASSETS_HELP, assetsCommand } from "./assets";
+import { BACKFILL_HELP, backfillCommand } from "./backfill";
 import { EXIT_OK, EXIT_USAGE, UsageError, reportError, type CliContext, type Command } from "./context";
 import { DEV_HELP, devCommand } from "./dev";
 import { DAEMON_HELP, daemonCommand } from "./daemon";
 import { INIT_HELP, initCommand } from "./init";
 import { MATERIALIZE_HELP, materializeCommand } from "./materialize";
 import { MIGRATE_HELP, migrateCommand } from "./migrate";
+import { PARTITIONS_HELP, partitionsCommand } from "./partitions";
 import { RUNS_HELP, runsCommand } from "./runs";
 import { VALIDATE_HELP, validateCommand } from "./validate";
 import { WORKER_HELP, workerCommand } from "./worker";
@@ -19,6 +21,8 @@ import { runtimeVersion } from "./version";
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
   materialize: { run: materializeCommand, help: MATERIALIZE_HELP, summary: "Materialize selected assets (--select SEL)" },
   assets: { run: assetsCommand, help: ASSETS_HELP, summary: "assets list: the graph with latest materializations and checks" },
+  backfill: { run: backfillCommand, help: BACKFILL_HELP, summary: "Materialize a range of partitions (--select SEL --from KEY --to KEY); status, cancel" },
+  partitions: { run: partitionsCommand, help: PARTITIONS_HELP, summary: "partitions status ASSET: materialized / failed / missing; add/remove dynamic keys" },
   runs: { run: runsCommand, help: RUNS_HELP, summary: "runs list | runs show ID: past runs and their events" },
   validate: { run: validateCommand, help: VALIDATE_HELP, summary: "Check the project statically (nothing runs)" },
   init: { run: initCommand, help: INIT_HELP, summary: "Create a new project in DIR" },

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { RunResult } from "../execution/api";
 import { SelectionSyntaxError } from "../errors";
 import { findProjectConfig, describeStorage, type ProjectConfig } from "../loader/config";
+import { partitionTags } from "../partitions/runPartitions";
 import { parseSelection } from "../selection";
 import { openStorage } from "../storage";
 import type { Storage } from "../storage/port";
@@ -18,6 +19,8 @@ Materializes the selected assets in a worker process and shows progress.
 Options:
   -s, --select SEL     Assets to materialize (required): raw_orders, +stg_orders, group:staging,
                        tag:pii, "key:stg_*", * ... (see docs/cli.md)
+  -p, --partition KEY  The partition to materialize, for partitioned assets (KEY,KEY,... for several,
+                       run one after the other); ranges: \`tributary backfill\`
       --json           Print only {"runId","status","steps":[...]} on stdout (progress goes to stderr)
       --concurrency N  Steps running at once (default: executor.maxConcurrency, else CPU cores)
       --in-process     Run in this process instead of a worker (debugging; a crash takes the CLI down)
@@ -29,6 +32,7 @@ Exit codes: 0 every step succeeded, 1 a step failed (or the run was canceled), 2
 export async function materializeCommand(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs("materialize", args, {
     select: { type: "string", short: "s" },
+    partition: { type: "string", short: "p" },
     json: { type: "boolean" },
     concurrency: { type: "string" },
     "in-process": { type: "boolean" },
@@ -44,6 +48,10 @@ export async function materializeCommand(args: string[], context: CliContext): P
     throw error;
   }
   const concurrency = integerFlag("materialize", "concurrency", values["concurrency"], 1);
+  const partitionFlag = values["partition"];
+  const partitionKeys = typeof partitionFlag === "string" ? partitionFlag.split(",").map((key) => key.trim()).filter((key) => key !== "") : [];
+  if (typeof partitionFlag === "string" && partitionKeys.length === 0) throw new UsageError("materialize: --partition needs a partition key");
+  const tags = partitionTags(partitionKeys);
   const json = values["json"] === true;
 
   const config = findProjectConfig(context.cwd, context.env);
@@ -58,8 +66,8 @@ export async function materializeCommand(args: string[], context: CliContext): P
   try {
     const maxConcurrency = concurrency ?? config.executor.maxConcurrency;
     result = values["in-process"] === true
-      ? await runInProcess(config, storage, selection, maxConcurrency, progress, cancel.signal)
-      : await runInWorker(config, storage, selection, maxConcurrency, progress, cancel.signal);
+      ? await runInProcess(config, storage, selection, maxConcurrency, progress, cancel.signal, tags)
+      : await runInWorker(config, storage, selection, maxConcurrency, progress, cancel.signal, tags);
   } finally {
     stopSignals();
     progress.stop();
@@ -94,12 +102,14 @@ async function runInWorker(
   maxConcurrency: number | undefined,
   progress: RunProgress,
   signal: AbortSignal,
+  tags: Record<string, string>,
 ): Promise<RunResult> {
   // Loaded on demand: `tributary runs list` should not pay for the executor's modules.
   const { launchRunInWorker, RunStartError } = require("../execution/worker") as typeof import("../execution/worker");
   try {
     return await launchRunInWorker({
       selection,
+      tags,
       projectDir: config.projectDir,
       storageConfig: config.storage,
       storage,
@@ -121,6 +131,7 @@ async function runInProcess(
   maxConcurrency: number | undefined,
   progress: RunProgress,
   signal: AbortSignal,
+  tags: Record<string, string>,
 ): Promise<RunResult> {
   const { loadProject } = require("../loader/loadDefinitions") as typeof import("../loader/loadDefinitions");
   const { executeInProcess } = require("../execution/executor") as typeof import("../execution/executor");
@@ -133,12 +144,14 @@ async function runInProcess(
       storage,
       storageDir: join(config.storageDir, "storage"),
       selection,
+      tags,
       ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
       signal,
       onEvent: progress.onEvent,
     });
   } catch (error) {
-    if (error instanceof EmptySelectionError) throw new UsageError(error.message, error.hint === undefined ? undefined : { hint: error.hint });
+    const badPartition = (error as { httpStatus?: number } | null)?.httpStatus === 400;
+    if (error instanceof EmptySelectionError || badPartition) { const known = error as { message: string; hint?: string }; throw new UsageError(known.message, known.hint === undefined ? undefined : { hint: known.hint }); }
     throw error;
   }
 }

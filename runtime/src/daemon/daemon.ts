@@ -12,11 +12,13 @@ import { isSchedule } from "../definitions/schedule";
 import { isSensor } from "../definitions/sensor";
 import { TributaryError } from "../errors";
 import { planRun } from "../execution/plan";
+import { loadPartitionContext, partitionTags } from "../partitions/runPartitions";
 import type { ProjectConfig } from "../loader";
 import { openStorage } from "../storage";
 import type { Storage } from "../storage/port";
 import type { InstigatorState, InstigatorStatus, RunRecord } from "../types";
 import { CodeLocation } from "./codeLocation";
+import { BackfillLoop } from "./backfills";
 import { RunMonitor } from "./monitor";
 import { Notifier, notificationSettingsFromConfig } from "./notifications";
 import { cancelRun, enqueueRun } from "./runLifecycle";
@@ -70,6 +72,7 @@ export class Daemon implements DaemonServices {
   private scheduler: Scheduler | undefined;
   private sensors: SensorLoop | undefined;
   private monitor: RunMonitor | undefined;
+  private backfills: BackfillLoop | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
   private readonly log: (message: string) => void;
@@ -94,7 +97,10 @@ export class Daemon implements DaemonServices {
     this.storageValue = this.options.storage ?? (await openStorage(this.options.config.storage));
     const storage = this.storageValue;
     const onChange = () => this.changed();
-    const onRunEnded = (run: RunRecord) => void this.notifier.runEnded(run, storage);
+    const onRunEnded = (run: RunRecord) => {
+      void this.notifier.runEnded(run, storage);
+      if (run.instigator?.type === "backfill") this.backfills?.wake();
+    };
     this.coordinator = new RunCoordinator({
       storage,
       storageConfig: this.options.config.storage,
@@ -125,8 +131,17 @@ export class Daemon implements DaemonServices {
         this.sensors?.wake();
         this.changed();
       });
+      this.backfills = new BackfillLoop({
+        storage,
+        graph: () => this.code.project?.graph ?? null,
+        submit,
+        pollMs: this.settings.schedulerPollMs,
+        log: this.log,
+        onChange,
+      });
       this.scheduler.start();
       this.sensors.start();
+      this.backfills.start();
       this.monitor.start();
     }
     this.coordinator.start();
@@ -140,7 +155,7 @@ export class Daemon implements DaemonServices {
    */
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
     clearInterval(this.heartbeatTimer);
-    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop()]);
+    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop()]);
     await this.coordinator?.stop(options);
     await this.code.stop();
     await this.notifier.close();
@@ -169,17 +184,24 @@ export class Daemon implements DaemonServices {
         hint: "Fix the error in the definitions; the daemon reloads them.",
       });
     }
-    const plan = planRun(project.graph, request.selection);
+    const partitionKeys = request.partitionKeys ?? [];
+    const context = partitionKeys.length > 0 ? await loadPartitionContext(this.storage, [...project.graph.assets.values()].map((n) => n.partitions)) : {};
+    const plan = planRun(project.graph, request.selection, partitionKeys, context);
     const run = await enqueueRun(this.storage, {
       selection: request.selection,
       assetKeys: [...plan.assetKeys],
-      tags: request.tags ?? {},
+      tags: { ...(request.tags ?? {}), ...partitionTags(partitionKeys) },
       instigator: request.instigator ?? null,
       runKey: request.runKey ?? null,
     });
     this.coordinator?.wake();
     this.changed();
     return run;
+  }
+
+  /** Looks at backfills now (one was created or canceled). */
+  wakeBackfills(): void {
+    this.backfills?.wake();
   }
 
   async cancelRun(runId: string): Promise<RunRecord> {

@@ -12,6 +12,8 @@
  * resumes from the moment it was started again, not from its last tick.
  */
 import type { ScheduleDefinition } from "../definitions/schedule";
+import { TributaryError } from "../errors";
+import { planSelection } from "../execution/plan";
 import type { LoadedProject } from "../loader";
 import { RunConflictError } from "../storage/errors";
 import type { Storage } from "../storage/port";
@@ -189,7 +191,9 @@ export class Scheduler {
     const tick = await storage.createTick({ instigatorName: definition.name, instigatorType: "schedule", tickTime, status: "STARTED", cursor });
     if (!tick) return; // another daemon has this tick
     try {
+      const partitionKeys = closedPartitionKeys(this.host.project(), definition.selection, instant);
       const run = await this.host.submit({
+        ...(partitionKeys ? { partitionKeys } : {}),
         selection: definition.selection,
         tags: { ...(definition.job?.tags ?? {}), ...definition.tags, "tributary/schedule": definition.name },
         instigator: { type: "schedule", name: definition.name, tickTime },
@@ -207,6 +211,24 @@ export class Scheduler {
       throw error;
     }
   }
+}
+
+/**
+ * For a schedule of time-partitioned assets: the partition that just closed at the tick instant
+ * (the daily partition of yesterday for a midnight tick). Undefined for unpartitioned selections.
+ */
+function closedPartitionKeys(project: LoadedProject | null, selection: string, instant: number): string[] | undefined {
+  if (!project) return undefined;
+  const partitions = planSelection(project.graph, selection).partitions;
+  if (!partitions) return undefined;
+  if (partitions.kind !== "time") {
+    throw new TributaryError(`the selection "${selection}" has ${partitions.describe()}; a schedule can only pick time partitions`, {
+      hint: "Use a sensor that requests partitionKey for static or dynamic partitions.",
+    });
+  }
+  const key = partitions.lastClosedKey(new Date(instant));
+  if (key === undefined) throw new TributaryError(`no partition of ${partitions.describe()} has closed at ${new Date(instant).toISOString()}`);
+  return [key];
 }
 
 function parseCursor(tick: TickRecord): ScheduleCursor | null {

@@ -131,6 +131,7 @@ export class SensorLoop {
         tags: { ...(definition.job?.tags ?? {}), ...(request.tags ?? {}), "tributary/sensor": definition.name },
         instigator: { type: "sensor", name: definition.name, tickTime, ...(runKey === undefined ? {} : { runKey }) },
         runKey: runKey ?? null,
+        ...(request.partitionKey === undefined ? {} : { partitionKeys: [request.partitionKey] }),
       });
     } catch (error) {
       if (error instanceof RunConflictError) return null; // another daemon launched the key first

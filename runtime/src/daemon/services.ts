@@ -33,6 +33,9 @@ export interface DaemonServices {
    * at once instead of at their next poll. Returns an unsubscribe function.
    */
   onChange(listener: () => void): () => void;
+
+  /** Looks at backfills now (one was created or canceled); absent where no backfill loop runs. */
+  wakeBackfills?(): void;
 }
 
 /** A project that loaded, or the reason it did not. */
@@ -46,4 +49,6 @@ export interface RunSubmission {
   tags?: Record<string, string>;
   instigator?: Instigator | null;
   runKey?: string | null;
+  /** The partitions the run materializes (required for a selection of partitioned assets). */
+  partitionKeys?: readonly string[];
 }

@@ -13,6 +13,8 @@ export interface RunRequest {
   /** Overrides the sensor's selection for this run. */
   selection?: SelectionInput;
   tags?: Record<string, string>;
+  /** The partition to materialize, for a selection of partitioned assets (e.g. the day of a new file). */
+  partitionKey?: string;
 }
 
 /** Tells why a sensor evaluation launched nothing (recorded on the tick). */

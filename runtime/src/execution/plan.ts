@@ -36,7 +36,10 @@ export interface ExecutionPlan {
  * a selection of unpartitioned assets, or assets with different partitions in one run. A usage
  * error (the CLI exits 2, the HTTP API answers 400).
  */
-export class PartitionSelectionError extends TributaryError {}
+export class PartitionSelectionError extends TributaryError {
+  /** Bad input: the HTTP API answers 400. */
+  readonly httpStatus = 400;
+}
 
 /** The selection parsed but picked no asset (a usage error: the CLI exits 2, the HTTP API answers 400). */
 export class EmptySelectionError extends TributaryError {}
@@ -51,6 +54,16 @@ export function planRun(
   partitionKeys: readonly string[] = [],
   partitionContext: PartitionContext = {},
 ): ExecutionPlan {
+  const plan = planSelection(graph, selection);
+  checkPartitionKeys(plan.partitions, partitionKeys, selection, partitionContext);
+  return { ...plan, partitionKeys: [...partitionKeys] };
+}
+
+/**
+ * Plans the steps of a selection and finds its shared partitions, without asking for partition
+ * keys (backfills and schedules use it to learn which keys there are). `partitionKeys` is empty.
+ */
+export function planSelection(graph: AssetGraph, selection: string): ExecutionPlan {
   const ast = parseSelection(selection);
   const selected = resolveSelection(ast, graph);
   if (selected.size === 0) {
@@ -124,8 +137,7 @@ export function planRun(
   }
   const assetKeys = ordered.flatMap((step) => step.outputKeys.filter((key) => selected.has(key) || step.outputKeys.length > 1));
   const partitions = sharedPartitions(graph, ordered, selection);
-  checkPartitionKeys(partitions, partitionKeys, selection, partitionContext);
-  return { selection, assetKeys, steps: ordered, partitions, partitionKeys: [...partitionKeys] };
+  return { selection, assetKeys, steps: ordered, partitions, partitionKeys: [] };
 }
 
 /** The one partitions definition of the plan's partitioned steps (as in Dagster, a run has one). */

@@ -15,6 +15,8 @@ export type PartitionsKind = "time" | "static" | "dynamic";
  * proposes the nearest valid key when there is one.
  */
 export class PartitionKeyError extends TributaryError {
+  /** Bad input: the HTTP API answers 400. */
+  readonly httpStatus = 400;
   /** The key that was refused. */
   readonly key: string;
 

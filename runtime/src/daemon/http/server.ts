@@ -16,6 +16,7 @@ import { assetRoutes } from "./routes/assets";
 import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { instigatorRoutes } from "./routes/instigators";
+import { partitionRoutes } from "./routes/partitions";
 import { loadedProject } from "./routes/project";
 import { defaultUiDir, servePage } from "./routes/page";
 import { runRoutes } from "./routes/runs";
@@ -84,6 +85,7 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   runRoutes(router);
   eventRoutes(router);
   instigatorRoutes(router);
+  partitionRoutes(router);
   const unsubscribe = services.onChange(() => {
     streams.wake();
     if (services.project().ok) loadedProject(services); // remember the last good project

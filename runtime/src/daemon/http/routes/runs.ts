@@ -29,7 +29,7 @@ export function runRoutes(router: Router): void {
 
   router.add("POST", "/api/runs", async (request) => {
     queryOf(request, []);
-    const body = expectObject(await bodyOf(request), "POST /api/runs", ["selection", "tags"]);
+    const body = expectObject(await bodyOf(request), "POST /api/runs", ["selection", "tags", "partition"]);
     const selection = body["selection"];
     if (typeof selection !== "string" || selection.trim() === "") {
       throw new HttpError(400, `"selection" must be a non-empty selection string${selection === undefined ? " (it is missing)" : `, not ${JSON.stringify(selection)}`}`, {
@@ -37,9 +37,13 @@ export function runRoutes(router: Router): void {
       });
     }
     const tags = body["tags"] === undefined ? undefined : expectStringMap(body["tags"], "tags");
+    const partition = body["partition"];
+    if (partition !== undefined && typeof partition !== "string") {
+      throw new HttpError(400, '"partition" must be a partition key string', { hint: 'Send {"selection": "daily_orders", "partition": "2024-03-01"}.' });
+    }
     let run: RunRecord;
     try {
-      run = await request.services.submitRun({ selection, ...(tags ? { tags } : {}) });
+      run = await request.services.submitRun({ selection, ...(tags ? { tags } : {}), ...(partition === undefined ? {} : { partitionKeys: [partition] }) });
     } catch (error) {
       // No project to plan against (the first load failed): the service is unavailable, not broken.
       const state = request.services.project();

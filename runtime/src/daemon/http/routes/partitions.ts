@@ -1,0 +1,93 @@
+/**
+ * Partitions and backfills: `GET /api/assets/:key/partitions` (status counts, ranges and a strip),
+ * `GET /api/backfills`, `POST /api/backfills`, `GET /api/backfills/:id`, `POST /api/backfills/:id/cancel`.
+ * Bad keys and selections answer 400 with the message and hint of the error.
+ */
+import { backfillSummary, cancelBackfill } from "../../backfills";
+import { createBackfill, type BackfillRequest } from "../../../partitions/backfillRequest";
+import { assetPartitionsStatus } from "../../../partitions/status";
+import { HttpError } from "../errors";
+import { expectObject } from "../request";
+import { sendJson } from "../respond";
+import { bodyOf, queryOf, type Router } from "../router";
+import { loadedProject } from "./project";
+
+/** Registers the partition and backfill routes. */
+export function partitionRoutes(router: Router): void {
+  router.add("GET", "/api/assets/:key/partitions", async (request) => {
+    queryOf(request, []);
+    const key = request.params["key"]!;
+    const project = loadedProject(request.services);
+    if (!project.graph.assets.has(key)) throw new HttpError(404, `no asset "${key}"`, { hint: "GET /api/assets lists the keys there are." });
+    if (!project.graph.assets.get(key)!.partitions) throw new HttpError(400, `asset "${key}" is not partitioned`);
+    sendJson(request.res, 200, await assetPartitionsStatus(request.services.storage, project.graph, key));
+  });
+
+  router.add("GET", "/api/backfills", async (request) => {
+    const query = queryOf(request, ["limit"]);
+    const backfills = await request.services.storage.listBackfills({ limit: query.integer("limit", 1, 1000) ?? 50 });
+    const summaries = await Promise.all(backfills.map((backfill) => backfillSummary(request.services.storage, backfill.backfillId)));
+    sendJson(request.res, 200, { backfills: summaries.filter((summary) => summary !== null) });
+  });
+
+  router.add("POST", "/api/backfills", async (request) => {
+    queryOf(request, []);
+    const body = expectObject(await bodyOf(request), "POST /api/backfills", ["selection", "from", "to", "keys", "missingOnly", "failedOnly", "policy"]);
+    const backfillRequest = parseBackfillRequest(body);
+    const project = loadedProject(request.services);
+    const backfill = await createBackfill({ storage: request.services.storage, graph: project.graph }, backfillRequest);
+    request.services.wakeBackfills?.();
+    const summary = await backfillSummary(request.services.storage, backfill.backfillId);
+    sendJson(request.res, 201, toJson(summary!), { Location: `/api/backfills/${encodeURIComponent(backfill.backfillId)}` });
+  });
+
+  router.add("GET", "/api/backfills/:id", async (request) => {
+    queryOf(request, []);
+    const summary = await backfillSummary(request.services.storage, request.params["id"]!);
+    if (!summary) throw new HttpError(404, `no backfill with id ${request.params["id"]}`, { hint: "GET /api/backfills lists them." });
+    sendJson(request.res, 200, toJson(summary));
+  });
+
+  router.add("POST", "/api/backfills/:id/cancel", async (request) => {
+    queryOf(request, []);
+    const backfill = await cancelBackfill(request.services.storage, request.params["id"]!);
+    if (!backfill) throw new HttpError(404, `no backfill with id ${request.params["id"]}`, { hint: "GET /api/backfills lists them." });
+    request.services.wakeBackfills?.();
+    sendJson(request.res, 200, toJson((await backfillSummary(request.services.storage, backfill.backfillId))!));
+  });
+}
+
+/** The JSON of a backfill: the CLI's `{ backfillId, status, partitions: { done, failed, remaining } }` and more. */
+function toJson(summary: NonNullable<Awaited<ReturnType<typeof backfillSummary>>>): Record<string, unknown> {
+  return { ...summary };
+}
+
+function parseBackfillRequest(body: Record<string, unknown>): BackfillRequest {
+  const selection = body["selection"];
+  if (typeof selection !== "string" || selection.trim() === "") {
+    throw new HttpError(400, '"selection" must be a non-empty selection string', { hint: 'Send {"selection": "daily_orders", "from": "2024-01-01", "to": "2024-01-31"}.' });
+  }
+  const request: BackfillRequest = { selection };
+  for (const field of ["from", "to"] as const) {
+    const value = body[field];
+    if (value === undefined) continue;
+    if (typeof value !== "string") throw new HttpError(400, `"${field}" must be a partition key string`);
+    request[field] = value;
+  }
+  if (body["keys"] !== undefined) {
+    const keys = body["keys"];
+    if (!Array.isArray(keys) || keys.some((key) => typeof key !== "string")) throw new HttpError(400, '"keys" must be an array of partition key strings');
+    request.keys = keys as string[];
+  }
+  for (const field of ["missingOnly", "failedOnly"] as const) {
+    const value = body[field];
+    if (value === undefined) continue;
+    if (typeof value !== "boolean") throw new HttpError(400, `"${field}" must be true or false`);
+    request[field] = value;
+  }
+  if (body["policy"] !== undefined) {
+    const policy = expectObject(body["policy"], "policy", ["maxPartitionsPerRun", "maxConcurrentRuns"]);
+    request.policy = policy as BackfillRequest["policy"];
+  }
+  return request;
+}
