@@ -145,3 +145,29 @@ export {
 
 // The vocabulary of runs and events.
 export type * from "./types";
+
+// Partitions: definitions, mappings, key math, status and backfills (docs/partitions.md, docs/backfills.md).
+export * from "./partitions/index";
+export { PartitionSelectionError } from "./execution/plan";
+export {
+  PARTITION_TAG,
+  PARTITIONS_TAG,
+  PARTITION_RANGE_START_TAG,
+  PARTITION_RANGE_END_TAG,
+  BACKFILL_TAG,
+  partitionKeysFromTags,
+} from "./partitions/runPartitions";
+export { assetPartitionsStatus, type AssetPartitionsStatus, type PartitionStatusGroup } from "./partitions/status";
+export { createBackfill, BackfillRequestError, DEFAULT_BACKFILL_POLICY, type BackfillRequest } from "./partitions/backfillRequest";
+export { backfillSummary, cancelBackfill, type BackfillSummary } from "./daemon/backfills";
+export type {
+  AssetPartitionRecord,
+  AssetPartitionStatus,
+  BackfillPartitionRecord,
+  BackfillPartitionStatus,
+  BackfillPolicy,
+  BackfillProgress,
+  BackfillRecord,
+  BackfillStatus,
+  NewBackfill,
+} from "./storage/port";
