@@ -22,6 +22,7 @@ import { BackfillLoop } from "./backfills";
 import { RunMonitor } from "./monitor";
 import { Notifier, notificationSettingsFromConfig } from "./notifications";
 import { cancelRun, enqueueRun } from "./runLifecycle";
+import { WorkerPool } from "../execution/workerPool";
 import { RunCoordinator, type RunLauncher } from "./runQueue";
 import { Scheduler } from "./scheduler";
 import { SensorLoop } from "./sensors";
@@ -69,6 +70,7 @@ export class Daemon implements DaemonServices {
   private storageValue: Storage | undefined;
   private readonly code: CodeLocation;
   private coordinator: RunCoordinator | undefined;
+  private pool: WorkerPool | undefined;
   private scheduler: Scheduler | undefined;
   private sensors: SensorLoop | undefined;
   private monitor: RunMonitor | undefined;
@@ -101,13 +103,25 @@ export class Daemon implements DaemonServices {
       void this.notifier.runEnded(run, storage);
       if (run.instigator?.type === "backfill") this.backfills?.wake();
     };
+    let launcher = this.options.launcher;
+    if (!launcher && this.settings.warmWorkers > 0) {
+      const pool = new WorkerPool({
+        projectDir: this.options.config.projectDir,
+        storageConfig: this.options.config.storage,
+        size: Math.max(1, this.settings.maxConcurrentRuns),
+        spare: this.settings.warmWorkers,
+        log: this.log,
+      });
+      this.pool = pool;
+      launcher = (options) => pool.launch(options);
+    }
     this.coordinator = new RunCoordinator({
       storage,
       storageConfig: this.options.config.storage,
       projectDir: this.options.config.projectDir,
       workerId: this.daemonId,
       settings: this.settings,
-      ...(this.options.launcher ? { launcher: this.options.launcher } : {}),
+      ...(launcher ? { launcher } : {}),
       onRunEnded,
       onChange,
       log: this.log,
@@ -127,6 +141,7 @@ export class Daemon implements DaemonServices {
         log: this.log,
       });
       this.code.onReload(() => {
+        this.pool?.reload();
         this.scheduler?.wake();
         this.sensors?.wake();
         this.changed();
@@ -144,6 +159,8 @@ export class Daemon implements DaemonServices {
       this.backfills.start();
       this.monitor.start();
     }
+    // Warm the pool only with code that loads; otherwise the first run reports the load error.
+    if (this.role === "worker" || this.code.project) this.pool?.warmUp();
     this.coordinator.start();
     await this.recordHeartbeat();
     this.heartbeatTimer = setInterval(() => void this.recordHeartbeat(), this.settings.daemonHeartbeatMs);
@@ -157,6 +174,7 @@ export class Daemon implements DaemonServices {
     clearInterval(this.heartbeatTimer);
     await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop()]);
     await this.coordinator?.stop(options);
+    await this.pool?.close();
     await this.code.stop();
     await this.notifier.close();
     if (!this.options.storage) await this.storageValue?.close();

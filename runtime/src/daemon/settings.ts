@@ -35,6 +35,12 @@ export interface DaemonSettings {
   sensorPollMs: number;
   /** How often the daemon records its heartbeat. @defaultValue 5000 */
   daemonHeartbeatMs: number;
+  /**
+   * Worker processes kept warm (project loaded, storage open) ahead of runs, so a run starts in
+   * milliseconds instead of a fork and a code load. 0 forks a fresh process for every run.
+   * @defaultValue 1
+   */
+  warmWorkers: number;
 }
 
 /** The defaults, for production. */
@@ -50,6 +56,7 @@ export const DEFAULT_DAEMON_SETTINGS: DaemonSettings = {
   schedulerPollMs: 1000,
   sensorPollMs: 1000,
   daemonHeartbeatMs: 5000,
+  warmWorkers: 1,
 };
 
 /** The keys of the `daemon:` section and the settings they fill (seconds in the file, ms here). */
@@ -62,6 +69,7 @@ const YAML_FIELDS: Record<string, { setting: keyof DaemonSettings; scale: number
   maxRuntimeSeconds: { setting: "maxRuntimeMs", scale: 1000 },
   schedulerPollMs: { setting: "schedulerPollMs", scale: 1 },
   sensorPollMs: { setting: "sensorPollMs", scale: 1 },
+  warmWorkers: { setting: "warmWorkers", scale: 1 },
 };
 
 /**

@@ -1,12 +1,11 @@
-import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { TributaryError } from "../errors";
 import type { StorageConfig } from "../storage";
 import type { Storage } from "../storage/port";
 import { FINAL_RUN_STATUSES, type RunEvent, type StepStatus } from "../types";
 import type { RunOptions, RunResult, StepResult } from "./api";
-import type { ParentMessage, WorkerMessage } from "./workerProtocol";
+import { describeWorkerExit, WorkerProcess, type WorkerExit } from "./workerProcess";
+import type { WorkerMessage } from "./workerProtocol";
 
 /** Options of {@link launchRunInWorker}. */
 export interface WorkerRunOptions extends RunOptions {
@@ -35,7 +34,11 @@ export interface WorkerRunOptions extends RunOptions {
  * (`usage: true` errors) or project code that does not load.
  */
 export function launchRunInWorker(options: WorkerRunOptions): Promise<RunResult> {
-  return new WorkerRun(options).start();
+  const worker = new WorkerProcess({
+    ...(options.maxOldSpaceMb === undefined ? {} : { maxOldSpaceMb: options.maxOldSpaceMb }),
+    ...(options.unresponsiveMs === undefined ? {} : { unresponsiveMs: options.unresponsiveMs }),
+  });
+  return new WorkerRun(options, worker).start();
 }
 
 /** Error from a worker that could not start the run; `usage` marks a bad selection. */
@@ -49,46 +52,38 @@ export class RunStartError extends TributaryError {
   }
 }
 
-class WorkerRun {
+/**
+ * Follows one run executed by a worker process (one-shot, or a warm one from a pool): forwards its
+ * events, enforces what the worker cannot (a step that blocks the event loop past its timeout, a
+ * cancel that is ignored), and when the process dies mid-run records the run's end in storage.
+ */
+export class WorkerRun {
   private readonly runId: string;
-  private child!: ChildProcess;
-  private result: RunResult | undefined;
   private fatal: RunStartError | undefined;
-  private killedBecause: string | undefined;
   private runStarted = false;
   private plannedSteps: string[] = [];
-  private readonly stepStates = new Map<string, { status: StepStatus | "running"; startedAt: number; durationMs: number; error?: string }>();
+  private readonly stepStates = new Map<string, { status: StepStatus | "running"; startedAt: number; durationMs: number }>();
   private readonly stepTimers = new Map<string, NodeJS.Timeout>();
-  private silenceTimer: NodeJS.Timeout | undefined;
-  private stderrTail = "";
   /** Events passed on so far; they are the first ones of the run in storage, in the same order. */
   private delivered = 0;
+  private settle!: { resolve: (result: RunResult) => void; reject: (error: unknown) => void };
+  private readonly cleanups: (() => void)[] = [];
 
-  constructor(private readonly options: WorkerRunOptions) {
+  constructor(
+    private readonly options: WorkerRunOptions,
+    private readonly worker: WorkerProcess,
+  ) {
     this.runId = options.runId ?? randomUUID();
   }
 
   start(): Promise<RunResult> {
-    const entry = path.join(__dirname, `workerMain${path.extname(__filename)}`);
-    const execArgv = [...process.execArgv, "--enable-source-maps"];
-    if (this.options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${this.options.maxOldSpaceMb}`);
-    // No `cwd` here: loaders in execArgv (tsx in tests) resolve from the parent's folder. The worker
-    // moves into the project folder itself before it loads user code.
-    this.child = fork(entry, [], {
-      execArgv,
-      stdio: ["ignore", "inherit", "pipe", "ipc"],
-      serialization: "advanced",
-    });
-    this.child.stderr?.on("data", (chunk: Buffer) => {
-      process.stderr.write(chunk);
-      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);
-    });
-    this.child.on("message", (message: WorkerMessage) => this.onMessage(message));
-    this.armSilenceTimer();
+    const done = new Promise<RunResult>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.cleanups.push(this.worker.onMessage((message) => this.onMessage(message)));
+    this.cleanups.push(this.worker.onExit((exit) => void this.onExit(exit)));
     const onAbort = () => this.cancel();
     this.options.signal?.addEventListener("abort", onAbort, { once: true });
-
-    const start: ParentMessage = {
+    this.cleanups.push(() => this.options.signal?.removeEventListener("abort", onAbort));
+    this.worker.send({
       type: "start",
       runId: this.runId,
       projectDir: this.options.projectDir,
@@ -98,36 +93,40 @@ class WorkerRun {
       instigator: this.options.instigator ?? null,
       runKey: this.options.runKey ?? null,
       maxConcurrency: this.options.maxConcurrency,
-    };
-    this.child.send(start);
-    if (this.options.signal?.aborted) this.cancel();
-
-    return new Promise<RunResult>((resolve, reject) => {
-      this.child.on("exit", (code, signal) => {
-        this.options.signal?.removeEventListener("abort", onAbort);
-        this.clearTimers();
-        if (this.result) return resolve(this.result);
-        if (this.fatal && !this.runStarted) return reject(this.fatal);
-        this.recordCrash(code, signal).then(resolve, reject);
-      });
-      this.child.on("error", (error) => {
-        this.killedBecause ??= `the worker process could not be started: ${error.message}`;
-      });
     });
+    if (this.options.signal?.aborted) this.cancel();
+    return done;
+  }
+
+  private finish(outcome: { result: RunResult } | { error: unknown }): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    for (const timer of this.stepTimers.values()) clearTimeout(timer);
+    if ("result" in outcome) this.settle.resolve(outcome.result);
+    else this.settle.reject(outcome.error);
   }
 
   private onMessage(message: WorkerMessage): void {
-    this.armSilenceTimer();
+    if (!("runId" in message) || message.runId !== this.runId) return;
     if (message.type === "events") {
       for (const event of message.events) this.track(event);
     } else if (message.type === "attempt") {
       this.watchAttempt(message.stepKey, message.timeoutMs);
     } else if (message.type === "result") {
-      this.result = message.result;
+      this.finish({ result: message.result });
     } else if (message.type === "fatal") {
       const { error } = message;
       this.fatal = new RunStartError(error.message, error.usage === true, error.hint);
       if (error.stack && !error.usage) this.fatal.stack = error.stack;
+      if (!this.runStarted) this.finish({ error: this.fatal });
+      else void this.onExit({ code: null, signal: null, killedBecause: `the run failed: ${error.message}`, outOfMemory: false });
+    }
+  }
+
+  private async onExit(exit: WorkerExit): Promise<void> {
+    try {
+      this.finish({ result: await this.recordCrash(describeWorkerExit(exit)) });
+    } catch (error) {
+      this.finish({ error });
     }
   }
 
@@ -136,8 +135,7 @@ class WorkerRun {
     this.delivered++;
     if (event.type === "RUN_START") {
       this.runStarted = true;
-      const steps = (event.data?.steps as string[] | undefined) ?? [];
-      this.plannedSteps = steps;
+      this.plannedSteps = (event.data?.steps as string[] | undefined) ?? [];
     } else if (event.stepKey) {
       this.trackStep(event, event.stepKey);
     }
@@ -159,9 +157,8 @@ class WorkerRun {
       if (!this.stepStates.has(stepKey)) this.stepStates.set(stepKey, { status: "running", startedAt: Date.now(), durationMs: 0 });
     } else if (ended[event.type]) {
       const state = this.stepStates.get(stepKey);
-      const status = ended[event.type]!;
       const durationMs = typeof event.data?.durationMs === "number" ? event.data.durationMs : 0;
-      this.stepStates.set(stepKey, { status, startedAt: state?.startedAt ?? 0, durationMs });
+      this.stepStates.set(stepKey, { status: ended[event.type]!, startedAt: state?.startedAt ?? 0, durationMs });
       clearTimeout(this.stepTimers.get(stepKey));
       this.stepTimers.delete(stepKey);
     }
@@ -179,45 +176,20 @@ class WorkerRun {
     this.stepTimers.set(
       stepKey,
       setTimeout(() => {
-        this.killedBecause ??= `step "${stepKey}" overran its timeout of ${timeoutMs} ms and blocked the worker, which was killed`;
-        this.kill(this.killedBecause);
+        this.worker.kill(`step "${stepKey}" overran its timeout of ${timeoutMs} ms and blocked the worker, which was killed`);
       }, timeoutMs + grace),
     );
   }
 
   private cancel(): void {
-    if (!this.child.connected) return;
-    this.child.send({ type: "cancel" } satisfies ParentMessage);
-    setTimeout(() => this.kill("the worker did not stop after the run was canceled"), this.options.cancelGraceMs ?? 10_000).unref();
-  }
-
-  private kill(reason: string): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.killedBecause ??= reason;
-    this.child.kill("SIGKILL");
-  }
-
-  private armSilenceTimer(): void {
-    if (this.silenceTimer) clearTimeout(this.silenceTimer);
-    const limit = this.options.unresponsiveMs ?? 60_000;
-    this.silenceTimer = setTimeout(() => this.kill(`the worker sent no heartbeat for ${limit} ms`), limit);
-  }
-
-  private clearTimers(): void {
-    if (this.silenceTimer) clearTimeout(this.silenceTimer);
-    for (const timer of this.stepTimers.values()) clearTimeout(timer);
+    this.worker.send({ type: "cancel", runId: this.runId });
+    const timer = setTimeout(() => this.worker.kill("the worker did not stop after the run was canceled"), this.options.cancelGraceMs ?? 10_000);
+    timer.unref();
+    this.cleanups.push(() => clearTimeout(timer));
   }
 
   /** The worker died without a result: fail the run and its unfinished steps, in storage too. */
-  private async recordCrash(code: number | null, signal: NodeJS.Signals | null): Promise<RunResult> {
-    const outOfMemory = /heap out of memory|Reached heap limit|Allocation failed/i.test(this.stderrTail);
-    const reason =
-      this.killedBecause ??
-      (outOfMemory
-        ? "the worker ran out of memory (JavaScript heap); raise its memory or process less data per step"
-        : signal
-          ? `the worker process was killed by ${signal}`
-          : `the worker process exited with code ${code} before the run finished`);
+  private async recordCrash(reason: string): Promise<RunResult> {
     // Storage is the truth: events that were durable but not yet forwarded complete the picture.
     const stored = await this.options.storage.getRunEvents(this.runId);
     for (const event of stored.slice(this.delivered)) this.track(event);
@@ -236,12 +208,16 @@ class WorkerRun {
     });
     // Before its first events were durable the plan is unknown: the run record's keys stand in for it.
     const run = await this.options.storage.getRun(this.runId);
-    const stepKeys = new Set([...(this.plannedSteps.length > 0 ? this.plannedSteps : (run?.assetKeys ?? [])), ...this.stepStates.keys()]);
+    if (!run) {
+      // The worker died before it recorded the run: there is nothing to fail but the caller's call.
+      if (this.fatal) throw this.fatal;
+      throw new RunStartError(`the run could not start: ${reason}`, false);
+    }
+    const stepKeys = new Set([...(this.plannedSteps.length > 0 ? this.plannedSteps : run.assetKeys), ...this.stepStates.keys()]);
     for (const stepKey of stepKeys) {
       const state = this.stepStates.get(stepKey);
       if (state && state.status !== "running") {
-        const result: StepResult = { key: stepKey, status: state.status, durationMs: state.durationMs };
-        steps.push(result);
+        steps.push({ key: stepKey, status: state.status, durationMs: state.durationMs });
         continue;
       }
       const status: StepStatus = canceled ? "CANCELED" : state ? "FAILURE" : "SKIPPED";
@@ -251,13 +227,9 @@ class WorkerRun {
     }
     const status = canceled ? "CANCELED" : "FAILURE";
     events.push(event(`RUN_${status}`, null, `Run ${status === "CANCELED" ? "canceled" : "failed"}: ${reason}`, { reason }));
-    if (run && !FINAL_RUN_STATUSES.includes(run.status)) {
+    if (!FINAL_RUN_STATUSES.includes(run.status)) {
       await this.options.storage.appendEvents(events);
       await this.options.storage.updateRun(this.runId, { status, endedAt: now, error: reason });
-    } else if (!run) {
-      // The worker died before it recorded the run: there is nothing to fail but the caller's call.
-      if (this.fatal) throw this.fatal;
-      throw new RunStartError(`the run could not start: ${reason}`, false);
     }
     for (const e of events) {
       try {

@@ -1,15 +1,16 @@
 /**
- * Entry of a run worker process (forked by `launchRunInWorker`). It loads the project itself, so a
- * crash, an OOM or a hang in user code takes down this process only, never the CLI or the daemon.
+ * Entry of a run worker process (forked by `launchRunInWorker` or a `WorkerPool`). It loads the
+ * project itself, so a crash, an OOM or a hang in user code takes down this process only, never the
+ * CLI or the daemon. A pooled worker loads once and executes run after run.
  */
 import { join } from "node:path";
 import { SelectionSyntaxError, TributaryError, serializeError } from "../errors";
-import { loadProject } from "../loader";
+import { loadProject, type LoadedProject } from "../loader";
 import { openStorage, type Storage } from "../storage";
 import type { RunEvent } from "../types";
 import { executeInProcess } from "./executor";
 import { EmptySelectionError } from "./plan";
-import type { ParentMessage, StartMessage, WorkerMessage } from "./workerProtocol";
+import type { ParentMessage, PreloadMessage, StartMessage, WorkerError, WorkerMessage } from "./workerProtocol";
 
 const EVENT_BATCH_MS = 20;
 const HEARTBEAT_MS = 1_000;
@@ -21,6 +22,33 @@ function send(message: WorkerMessage): Promise<void> {
   });
 }
 
+function toWorkerError(error: unknown): WorkerError {
+  return {
+    ...serializeError(error),
+    ...(error instanceof TributaryError && error.hint ? { hint: error.hint } : {}),
+    usage: error instanceof SelectionSyntaxError || error instanceof EmptySelectionError,
+  };
+}
+
+/** The project and storage of a pooled worker, loaded once. */
+let warm: { project: LoadedProject; storage: Storage } | undefined;
+const runs = new Map<string, AbortController>();
+let retiring = false;
+
+async function preload(message: PreloadMessage): Promise<void> {
+  try {
+    // User code sees the project folder as its working directory, as with the CLI run from there.
+    process.chdir(message.projectDir);
+    const project = await loadProject(message.projectDir);
+    const storage = await openStorage(message.storage);
+    warm = { project, storage };
+    await send({ type: "ready", assets: project.graph.assets.size });
+  } catch (error) {
+    await send({ type: "fatal", runId: null, error: toWorkerError(error) });
+    process.exit(1);
+  }
+}
+
 async function run(start: StartMessage, cancel: AbortController): Promise<void> {
   let pending: RunEvent[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -29,14 +57,17 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
     if (pending.length === 0) return Promise.resolve();
     const events = pending;
     pending = [];
-    return send({ type: "events", events });
+    return send({ type: "events", runId: start.runId, events });
   };
-  let storage: Storage | undefined;
+  let ownStorage: Storage | undefined;
   try {
-    // User code sees the project folder as its working directory, as with the CLI run from there.
-    process.chdir(start.projectDir);
-    const project = await loadProject(start.projectDir);
-    storage = await openStorage(start.storage);
+    let project = warm?.project;
+    let storage = warm?.storage;
+    if (!project || !storage) {
+      process.chdir(start.projectDir);
+      project = await loadProject(start.projectDir);
+      storage = ownStorage = await openStorage(start.storage);
+    }
     const result = await executeInProcess({
       definitions: project.definitions,
       graph: project.graph,
@@ -50,7 +81,7 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
       ...(start.maxConcurrency === undefined ? {} : { maxConcurrency: start.maxConcurrency }),
       signal: cancel.signal,
       onEventWhenDurable: true,
-      onAttemptStart: (attempt) => void send({ type: "attempt", ...attempt }),
+      onAttemptStart: (attempt) => void send({ type: "attempt", runId: start.runId, ...attempt }),
       onEvent: (event) => {
         pending.push(event);
         timer ??= setTimeout(flushEvents, EVENT_BATCH_MS);
@@ -58,40 +89,63 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
     });
     if (timer) clearTimeout(timer);
     await flushEvents();
-    await send({ type: "result", result });
+    await send({ type: "result", runId: start.runId, result });
   } catch (error) {
     if (timer) clearTimeout(timer);
     await flushEvents();
-    const usage = error instanceof SelectionSyntaxError || error instanceof EmptySelectionError;
-    await send({
-      type: "fatal",
-      error: {
-        ...serializeError(error),
-        ...(error instanceof TributaryError && error.hint ? { hint: error.hint } : {}),
-        usage,
-      },
-    });
+    await send({ type: "fatal", runId: start.runId, error: toWorkerError(error) });
   } finally {
-    await storage?.close().catch(() => undefined);
+    await ownStorage?.close().catch(() => undefined);
   }
 }
 
+function exitWhenIdle(): void {
+  if (runs.size > 0) return;
+  void (warm?.storage.close() ?? Promise.resolve())
+    .catch(() => undefined)
+    .finally(() => {
+      // Steps abandoned after a timeout may still hold the event loop: the work is over, so go.
+      process.disconnect?.();
+      setImmediate(() => process.exit(0));
+    });
+}
+
 function main(): void {
-  const cancel = new AbortController();
   const heartbeat = setInterval(() => void send({ type: "heartbeat" }), HEARTBEAT_MS);
+  let pooled = false;
   process.on("message", (message: ParentMessage) => {
-    if (message.type === "cancel") cancel.abort();
-    else if (message.type === "start") {
-      void run(message, cancel).finally(() => {
+    switch (message.type) {
+      case "preload":
+        pooled = true;
+        void preload(message);
+        break;
+      case "start": {
+        const cancel = new AbortController();
+        runs.set(message.runId, cancel);
+        void run(message, cancel).finally(() => {
+          runs.delete(message.runId);
+          if (!pooled || retiring) {
+            clearInterval(heartbeat);
+            exitWhenIdle();
+          }
+        });
+        break;
+      }
+      case "cancel":
+        runs.get(message.runId)?.abort();
+        break;
+      case "retire":
+        retiring = true;
         clearInterval(heartbeat);
-        // Steps abandoned after a timeout may still hold the event loop: the run is over, so go.
-        process.disconnect?.();
-        setImmediate(() => process.exit(0));
-      });
+        exitWhenIdle();
+        break;
     }
   });
-  // The parent going away means nobody will read the result: stop instead of running orphaned.
-  process.on("disconnect", () => cancel.abort());
+  // The parent going away means nobody will read the results: stop instead of running orphaned.
+  process.on("disconnect", () => {
+    for (const cancel of runs.values()) cancel.abort();
+    if (runs.size === 0) process.exit(0);
+  });
 }
 
 main();

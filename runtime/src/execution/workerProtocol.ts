@@ -2,6 +2,14 @@ import type { StorageConfig } from "../storage";
 import type { Instigator, RunEvent, SerializedError } from "../types";
 import type { RunResult } from "./api";
 
+/**
+ * Messages between a parent (the CLI, a daemon's coordinator) and a run worker process.
+ *
+ * A worker is either one-shot (`start` without `preload`: it loads the project, runs, exits) or
+ * pooled (`preload` first: it loads the project and opens storage once, then executes the runs it
+ * is given until told to `retire`). Every message about a run names it by `runId`.
+ */
+
 /** The parent asks the worker to execute one run. */
 export interface StartMessage {
   type: "start";
@@ -16,13 +24,29 @@ export interface StartMessage {
   maxConcurrency: number | undefined;
 }
 
-export type ParentMessage = StartMessage | { type: "cancel" };
+/** Loads the project and opens storage ahead of any run (warm pool workers). */
+export interface PreloadMessage {
+  type: "preload";
+  projectDir: string;
+  storage: StorageConfig;
+}
 
-/** What a worker tells its parent. `fatal` means the run could not even start. */
+export type ParentMessage =
+  | StartMessage
+  | PreloadMessage
+  | { type: "cancel"; runId: string }
+  /** No more runs: finish the ones in progress, then exit. */
+  | { type: "retire" };
+
+/** A serialized error with what the parent needs to classify it. */
+export type WorkerError = SerializedError & { hint?: string; usage?: boolean };
+
+/** What a worker tells its parent. `fatal` means the run (or, without runId, the preload) failed to start. */
 export type WorkerMessage =
-  | { type: "events"; events: RunEvent[] }
+  | { type: "ready"; assets: number }
+  | { type: "events"; runId: string; events: RunEvent[] }
   | { type: "heartbeat" }
   /** Sent the moment a step's attempt starts, not batched: a blocked worker can send nothing after. */
-  | { type: "attempt"; stepKey: string; attempt: number; timeoutMs: number | undefined }
-  | { type: "result"; result: RunResult }
-  | { type: "fatal"; error: SerializedError & { hint?: string; usage?: boolean } };
+  | { type: "attempt"; runId: string; stepKey: string; attempt: number; timeoutMs: number | undefined }
+  | { type: "result"; runId: string; result: RunResult }
+  | { type: "fatal"; runId: string | null; error: WorkerError };
