@@ -58,6 +58,7 @@ export class SqliteTableIOManager implements IOManager {
     const rows = rowsOf(value, ctx.assetKey, "sqliteTableIOManager");
     const table = tableNameFor(ctx.assetKey, ctx.definitionMetadata);
     const db = this.database();
+    if (ctx.partitionKey !== null) return this.replacePartition(db, table, partitionColumnOf(ctx.definitionMetadata), ctx.partitionKey, rows);
     const columns = inferColumns(rows);
     const declared = this.columnsFor(db, table, columns);
     const scratch = scratchTableName(table);
@@ -93,7 +94,13 @@ export class SqliteTableIOManager implements IOManager {
     // Integers are read as bigints only when a BIGINT column may hold some beyond 2^53: it costs an
     // allocation per integer cell.
     const exactIntegers = [...types.values()].includes("BIGINT");
-    const raw = db.prepare(`SELECT * FROM ${quoteIdentifier(table)} ORDER BY rowid`).safeIntegers(exactIntegers).all() as Row[];
+    const partitionColumn = ctx.partitionKey === null ? undefined : partitionColumnOf(ctx.definitionMetadata);
+    const raw = (
+      partitionColumn === undefined
+        ? db.prepare(`SELECT * FROM ${quoteIdentifier(table)} ORDER BY rowid`).safeIntegers(exactIntegers).all()
+        : db.prepare(`SELECT * FROM ${quoteIdentifier(table)} WHERE ${quoteIdentifier(partitionColumn)} = ? ORDER BY rowid`).safeIntegers(exactIntegers).all(ctx.partitionKey)
+    ) as Row[];
+    if (partitionColumn !== undefined) for (const row of raw) delete row[partitionColumn];
     const placeholderOnly = types.size === 1 && types.has(PLACEHOLDER_COLUMN);
     if (placeholderOnly) return [];
     return raw.map((row) => {
@@ -101,6 +108,33 @@ export class SqliteTableIOManager implements IOManager {
       for (const [name, cell] of Object.entries(row)) out[name] = fromSqlite(cell, types.get(name) ?? "");
       return out;
     });
+  }
+
+  /**
+   * Writes one partition: in one IMMEDIATE transaction, creates the table (or adds missing columns),
+   * deletes the partition's rows and inserts the new ones, so readers see the old rows of that
+   * partition or the new ones, and other partitions are untouched.
+   */
+  private replacePartition(db: Database.Database, table: string, partitionColumn: string, partitionKey: string, rows: Row[]): Record<string, unknown> {
+    const columns = inferColumns(rows).filter((column) => column.name !== partitionColumn);
+    db.transaction(() => {
+      const existing = declaredTypes(db, table);
+      if (existing.size === 0) {
+        const declared = [...columns.map((c) => `${quoteIdentifier(c.name)} ${DECLARED_TYPE[c.kind]}`), `${quoteIdentifier(partitionColumn)} TEXT NOT NULL`];
+        db.exec(`CREATE TABLE ${quoteIdentifier(table)} (${declared.join(", ")})`);
+        db.exec(`CREATE INDEX ${quoteIdentifier(`${table}_${partitionColumn}`)} ON ${quoteIdentifier(table)} (${quoteIdentifier(partitionColumn)})`);
+      } else {
+        if (!existing.has(partitionColumn)) db.exec(`ALTER TABLE ${quoteIdentifier(table)} ADD COLUMN ${quoteIdentifier(partitionColumn)} TEXT`);
+        for (const column of columns) {
+          if (!existing.has(column.name)) db.exec(`ALTER TABLE ${quoteIdentifier(table)} ADD COLUMN ${quoteIdentifier(column.name)} ${DECLARED_TYPE[column.kind]}`);
+        }
+      }
+      db.prepare(`DELETE FROM ${quoteIdentifier(table)} WHERE ${quoteIdentifier(partitionColumn)} = ?`).run(partitionKey);
+      const names = [...columns.map((c) => c.name), partitionColumn];
+      const insert = db.prepare(`INSERT INTO ${quoteIdentifier(table)} (${names.map(quoteIdentifier).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`);
+      for (const row of rows) insert.run(...columns.map((column) => toSqlite(row[column.name], column.kind, column.name)), partitionKey);
+    }).immediate();
+    return { table, rows: rows.length, database: this.path, partitionColumn };
   }
 
   /** Closes the connection (the resource's teardown). */
@@ -127,6 +161,12 @@ export class SqliteTableIOManager implements IOManager {
     const existing = [...declaredTypes(db, table)].map(([name, type]) => ({ name, type }));
     return existing.length > 0 ? existing : [{ name: PLACEHOLDER_COLUMN, type: "INTEGER" }];
   }
+}
+
+/** The column holding partition keys in a partitioned asset's table: `metadata.partitionColumn`, default `partition_key`. */
+function partitionColumnOf(metadata: Record<string, unknown>): string {
+  const column = metadata["partitionColumn"];
+  return typeof column === "string" && column !== "" ? column : "partition_key";
 }
 
 function declaredTypes(db: Database.Database, table: string): Map<string, string> {
