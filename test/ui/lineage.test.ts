@@ -1,14 +1,16 @@
 /**
- * The lineage UI in headless Chromium against the daemon-served page for samples/warehouse: the real
- * HTTP server, real storage, the real sample executed by the real executor. Screenshots go to
- * test-artifacts/ui/.
+ * The lineage UI in headless Chromium against the page served by the real daemon (`Daemon` in mode
+ * "dev" + `startHttpServer`, as `tributary dev` runs them) for a scratch copy of samples/warehouse:
+ * runs go through the daemon's run queue into warm worker processes on the copy's SQLite.
+ * Screenshots go to test-artifacts/ui/.
  */
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
+import { waitFor } from "../storage/waitFor";
 import { launchChromium } from "./support/browser";
-import { startSampleDaemon, type SampleDaemon } from "./support/sampleDaemon";
+import { HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
 
 const ARTIFACTS = resolve(__dirname, "..", "..", "test-artifacts", "ui");
 const SAMPLE_KEYS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments"];
@@ -17,14 +19,14 @@ type Lineage = Window["__tributaryLineage"];
 
 describe("lineage UI (headless Chromium, daemon-served page)", function () {
   this.timeout(60_000);
-  let daemon: SampleDaemon;
+  let daemon: WarehouseDaemon;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
   const errors: string[] = [];
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    daemon = await startSampleDaemon();
+    daemon = await startWarehouseDaemon();
     browser = await launchChromium({ width: 1360, height: 820 });
     page = await browser.newPage();
     page.on("pageerror", (error) => errors.push(String(error)));
@@ -149,13 +151,18 @@ describe("lineage UI (headless Chromium, daemon-served page)", function () {
 
   it("colours assets live during a run started from the context menu, without a re-layout", async () => {
     const layoutsBefore = await lineage((api) => api.view().layoutCount);
-    daemon.hold();
     const { x, y } = await centre("customers");
     await page.mouse.click(x, y, { button: "right" });
     await page.click("[data-testid=menu-materialize-upstream]");
-    // RUN_START lists the run's steps: all 8 turn RUNNING while the first result is held.
+    // RUN_START lists the run's steps: they turn RUNNING; raw_orders then waits for its release file.
     await waitForStatus("customers", "RUNNING");
-    await waitForStatus("raw_orders", "RUNNING");
+    await waitForStatus(HELD_ASSET, "RUNNING");
+    // Mid-run: the branches that do not need raw_orders finish and turn FRESH while it is still held.
+    for (const key of ["raw_customers", "raw_payments", "stg_customers", "stg_payments"]) await waitForStatus(key, "FRESH");
+    assert.equal(await lineage((api) => api.statusOf("raw_orders")), "RUNNING");
+    assert.equal(await lineage((api) => api.statusOf("stg_orders")), "RUNNING");
+    assert.equal(await lineage((api) => api.statusOf("customers")), "RUNNING");
+    await page.click("#fit");
     await painted();
     await page.screenshot({ path: join(ARTIFACTS, "run-running.png") });
     daemon.release();
@@ -165,6 +172,16 @@ describe("lineage UI (headless Chromium, daemon-served page)", function () {
     // The daemon's own statuses agree once the graph is re-fetched after the run (same shape: cached layout).
     await page.waitForFunction(() => document.querySelector("#count-fresh")?.textContent === "8");
     assert.equal(await lineage((api) => api.view().layoutCount), layoutsBefore);
+    // The run went through the daemon's queue into a worker, and the daemon records it as a success.
+    type Listed = { runs: Array<{ status: string; selection: string }> };
+    let runs: Listed["runs"] = [];
+    await waitFor(async () => {
+      runs = ((await (await fetch(`${daemon.url}/api/runs`)).json()) as Listed).runs;
+      return runs.length > 0 && !["QUEUED", "STARTING", "STARTED"].includes(runs[0]!.status);
+    }, "the daemon records the run's end", 10_000);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.status, "SUCCESS");
+    assert.match(runs[0]!.selection, /customers/);
     await page.emulateMedia({ colorScheme: "dark" });
     await painted();
     await page.screenshot({ path: join(ARTIFACTS, "run-fresh-dark.png") });

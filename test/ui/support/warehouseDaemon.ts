@@ -1,0 +1,126 @@
+/**
+ * The lineage page served by the real daemon for a scratch copy of samples/warehouse: a `Daemon` in
+ * mode "dev" (code location with its file watcher, run queue, warm worker pool, monitor, scheduler
+ * and sensors) behind `startHttpServer`, as `tributary dev` wires them, on the copy's own embedded
+ * SQLite. Runs execute in real worker processes; nothing in the runtime knows it is under test.
+ *
+ * To make the RUNNING colour observable without test hooks in the runtime, the copy's `raw_orders`
+ * asset waits until a release file appears (see {@link WarehouseDaemon.release}); every other step
+ * runs as soon as the graph allows. The original sample is never written to.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Daemon } from "../../../runtime/src/daemon/daemon";
+import { startHttpServer, type HttpServer } from "../../../runtime/src/daemon/http/server";
+import { findProjectConfig } from "../../../runtime/src/loader";
+import { UI_DIST } from "./staticServer";
+
+const REPO = resolve(__dirname, "..", "..", "..");
+/** Path of the sample project (read only). */
+export const SAMPLE_DIR = join(REPO, "samples", "warehouse");
+
+/** The asset held until the release file exists, and the source text its body starts with. */
+export const HELD_ASSET = "raw_orders";
+const HELD_BODY = `(ctx) => {\n    const rows = readCsvTable(join(dataDir(), "raw_orders.csv")`;
+
+/** Small intervals so queued runs start and statuses move within milliseconds, not seconds. */
+const FAST_SETTINGS = {
+  queuePollMs: 25,
+  heartbeatMs: 200,
+  monitorIntervalMs: 500,
+  schedulerPollMs: 200,
+  sensorPollMs: 200,
+  daemonHeartbeatMs: 1000,
+  maxConcurrentRuns: 2,
+  warmWorkers: 1,
+};
+
+/** A running daemon page for the scratch sample. */
+export interface WarehouseDaemon {
+  /** The page's URL (`http://127.0.0.1:<port>`). */
+  url: string;
+  /** The scratch copy of the sample. */
+  projectDir: string;
+  daemon: Daemon;
+  /** Lets the held `raw_orders` step go on (creates its release file). */
+  release(): void;
+  /** Releases any held step, stops the server and the daemon, removes the scratch copy. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Copies samples/warehouse (without its state) into a scratch folder whose `node_modules` links to
+ * the repository's, so the sample's bare imports (`tributary`, `better-sqlite3`) resolve as in a
+ * real project; makes `raw_orders` wait for `releaseFile`.
+ */
+function copySample(releaseFile: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "tributary-ui-warehouse-"));
+  cpSync(SAMPLE_DIR, dir, { recursive: true, filter: (source) => !/[\\/](\.tributary|node_modules|dist)$/.test(source) });
+  symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"), "dir");
+  // The sample's tsconfig extends the repository's by a relative path: keep it pointing there.
+  const tsconfig = join(dir, "tsconfig.json");
+  writeFileSync(tsconfig, readFileSync(tsconfig, "utf8").replace(/"extends"\s*:\s*"(\.[^"]+)"/, (_m, rel: string) => `"extends": ${JSON.stringify(resolve(SAMPLE_DIR, rel))}`));
+
+  const rawFile = join(dir, "assets", "raw.ts");
+  const source = readFileSync(rawFile, "utf8");
+  if (!source.includes(HELD_BODY)) {
+    throw new Error(`samples/warehouse/assets/raw.ts changed: the UI tests hold ${HELD_ASSET} by rewriting a body starting with ${JSON.stringify(HELD_BODY)}; update test/ui/support/warehouseDaemon.ts`);
+  }
+  // Polls a condition (the file the test creates), bounded so a failed test never leaves a worker hanging.
+  const held = source.replace(HELD_BODY, `async (ctx) => {\n    await untilReleased();\n    const rows = readCsvTable(join(dataDir(), "raw_orders.csv")`);
+  writeFileSync(
+    rawFile,
+    `${held}
+/** Test copy only: waits until the UI test creates the release file (at most 30 s). */
+async function untilReleased(): Promise<void> {
+  const { existsSync } = await import("node:fs");
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(${JSON.stringify(releaseFile)})) {
+    if (Date.now() > deadline) throw new Error("the UI test never released ${HELD_ASSET}");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+`,
+  );
+  return dir;
+}
+
+/** Starts a dev-mode daemon and its HTTP server (page + API) on a free port for a scratch sample. */
+export async function startWarehouseDaemon(): Promise<WarehouseDaemon> {
+  const scratch = mkdtempSync(join(tmpdir(), "tributary-ui-release-"));
+  const releaseFile = join(scratch, "release");
+  const projectDir = copySample(releaseFile);
+  const logs: string[] = [];
+  // The copy's own SQLite, whatever the environment says; the marts default to the copy's .tributary/ too.
+  const config = findProjectConfig(projectDir, { ...process.env, TRIBUTARY_DATABASE_URL: "" });
+  const daemon = new Daemon({ config, mode: "dev", settings: FAST_SETTINGS, log: (line) => logs.push(line) });
+  let server: HttpServer | undefined;
+  try {
+    await daemon.start();
+    const state = daemon.project();
+    if (!state.ok) throw new Error(`the scratch sample does not load: ${state.error.message}\n${logs.join("\n")}`);
+    server = await startHttpServer(daemon, { port: 0, uiDir: UI_DIST, log: (line) => logs.push(line), pollMs: 100 });
+  } catch (error) {
+    await daemon.stop({ cancelRunning: true, timeoutMs: 5000 });
+    rmSync(projectDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
+  const release = () => {
+    if (!existsSync(releaseFile)) writeFileSync(releaseFile, "go\n");
+  };
+  return {
+    url: server.url,
+    projectDir,
+    daemon,
+    release,
+    async dispose() {
+      release();
+      await server?.close();
+      await daemon.stop({ cancelRunning: true, timeoutMs: 10_000 });
+      rmSync(projectDir, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
