@@ -66,6 +66,8 @@ export interface StatusParams {
   projects: { root: string; files: number; assets: number; errors: number; warnings: number }[];
   /** Last cold index time of all folders, in milliseconds. */
   indexMs: number;
+  /** How many files of the cold index worker threads parsed (the main thread parsed the others). */
+  parsedByWorkers?: number;
   /** Whether the daemon answered the last poll. */
   daemon: "connected" | "unreachable" | "disabled";
 }

@@ -52,6 +52,8 @@ export class LspTestClient {
   /** Every publish, in order, with the time it arrived. */
   readonly publishes: { uri: string; at: number; diagnostics: Diagnostic[] }[] = [];
   readonly statuses: Record<string, unknown>[] = [];
+  /** Called on every tributary/status (the bench samples the server's CPU with it). */
+  readonly statusListeners: ((status: Record<string, unknown>) => void)[] = [];
   settings: Record<string, unknown> = {};
   /** Called on every publishDiagnostics (the bench times edits with it). */
   readonly publishListeners: ((params: PublishDiagnosticsParams) => void)[] = [];
@@ -70,7 +72,10 @@ export class LspTestClient {
       this.publishes.push({ uri: params.uri, at: performance.now(), diagnostics: params.diagnostics });
       for (const listener of this.publishListeners) listener(params);
     });
-    this.connection.onNotification("tributary/status", (params: Record<string, unknown>) => this.statuses.push(params));
+    this.connection.onNotification("tributary/status", (params: Record<string, unknown>) => {
+      this.statuses.push(params);
+      for (const listener of this.statusListeners) listener(params);
+    });
     this.connection.onRequest("workspace/configuration", (params: { items: { section?: string }[] }) =>
       params.items.map(() => this.settings));
     this.connection.onRequest("client/registerCapability", () => null);
@@ -84,10 +89,13 @@ export class LspTestClient {
    * Starts the server on `folders` and waits until it has indexed them.
    * The server runs from source through tsx unless TRIBUTARY_LANGUAGE_SERVER points at a bundle.
    */
-  static async start(folders: string[], options: { capabilities?: ClientCapabilities; settings?: Record<string, unknown>; initializationOptions?: unknown; readyTimeoutMs?: number } = {}): Promise<LspTestClient> {
+  static async start(folders: string[], options: { capabilities?: ClientCapabilities; settings?: Record<string, unknown>; initializationOptions?: unknown; readyTimeoutMs?: number;
+    onStatus?: (status: Record<string, unknown>, pid: number) => void; beforeInitialized?: (pid: number) => void; } = {}): Promise<LspTestClient> {
     const bundle = process.env.TRIBUTARY_LANGUAGE_SERVER;
     const command = bundle ? [bundle, "--stdio"] : ["--import", "tsx", path.join(repository, "server/src/main.ts"), "--stdio"];
     const client = new LspTestClient(command);
+    const onStatus = options.onStatus;
+    if (onStatus) client.statusListeners.push((status) => onStatus(status, client.pid));
     client.settings = options.settings ?? {};
     await client.connection.sendRequest("initialize", {
       processId: process.pid,
@@ -99,6 +107,7 @@ export class LspTestClient {
       },
       initializationOptions: options.initializationOptions ?? null,
     });
+    options.beforeInitialized?.(client.pid);
     await client.connection.sendNotification("initialized", {});
     await waitFor("the server to finish indexing", () => {
       if (!client.alive()) throw new Error(`the language server exited: ${client.stderr}`);

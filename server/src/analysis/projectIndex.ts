@@ -1,17 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { extractFileFacts } from "./extract";
 import type { FileFacts } from "./model";
 import { ModuleResolver } from "./moduleResolver";
+import type { ParseWorkerPool } from "./parseWorkers";
 import { ProjectLinker } from "./projectLinker";
 import type { ProjectModel } from "./projectModel";
+import { MAX_FILE_BYTES, readFileFacts, safeExtract } from "./readFacts";
 import { ReadTracker } from "./symbols";
+
+export { MAX_FILE_BYTES } from "./readFacts";
 
 /** Folders never indexed: dependencies and build output. */
 export const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(["node_modules", "dist", "out", "build", ".tributary", ".git"]);
-
-/** Files larger than this are not parsed (generated bundles, data dumps): they cannot hold definitions worth the stall. */
-export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /** Whether a path names a source file the analysis reads. */
 export function isSourceFile(file: string): boolean {
@@ -55,13 +55,24 @@ export class ProjectIndex {
   /** Reads and parses every source file under the root. Returns the number of files indexed. */
   indexFromDisk(): number {
     for (const file of listSourceFiles(this.root)) {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, "utf8");
-      } catch {
-        continue; // vanished or unreadable: the watcher will tell us if it comes back
-      }
-      this.update(file, text);
+      const facts = readFileFacts(file);
+      if (facts) this.setFacts(file, facts);
+      else this.remove(file); // vanished since listed, or too large
+    }
+    return this.files.size;
+  }
+
+  /**
+   * {@link indexFromDisk} with `workers` parsing side by side with this thread (the result is the
+   * same: files are added in the same order, whoever parsed them).
+   */
+  async indexFromDiskInParallel(workers: ParseWorkerPool): Promise<number> {
+    const files = listSourceFiles(this.root);
+    const facts = await workers.parseAll(files, readFileFacts);
+    for (let i = 0; i < files.length; i++) {
+      const fileFacts = facts[i];
+      if (fileFacts) this.setFacts(files[i] as string, fileFacts);
+      else this.remove(files[i] as string);
     }
     return this.files.size;
   }
@@ -79,8 +90,12 @@ export class ProjectIndex {
       this.remove(file);
       return;
     }
+    this.setFacts(file, safeExtract(file, text));
+  }
+
+  private setFacts(file: string, facts: FileFacts): void {
     if (!this.files.has(file)) this.order.set(file, this.nextOrder++);
-    this.files.set(file, safeExtract(file, text));
+    this.files.set(file, facts);
     this.pending.add(file);
     this.cached = undefined;
   }
@@ -137,15 +152,6 @@ export class ProjectIndex {
       this.cached = outcome.model;
     }
     return this.cached;
-  }
-}
-
-/** Extraction never throws: a file the parser chokes on simply contributes nothing. */
-function safeExtract(file: string, text: string): FileFacts {
-  try {
-    return extractFileFacts(file, text);
-  } catch {
-    return { file, imports: [], reexports: [], exports: {}, arrays: {}, definitions: [], lineStarts: [0] };
   }
 }
 

@@ -16,7 +16,7 @@ import {
   TextDocumentSyncKind,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { type ProjectIndex, type ProjectModel, Workspace } from "../analysis";
+import { type ParseWorkerPool, type ProjectIndex, type ProjectModel, Workspace } from "../analysis";
 import {
   AssetAtRequest,
   type AssetAtParams,
@@ -56,10 +56,17 @@ export class TributaryServer implements ServerState {
   /** Set when every file must be compared again (daemon check results changed, folders changed). */
   private publishEverything = true;
   private indexMs = 0;
+  private parsedByWorkers = 0;
   private indexing = true;
+  /** Watched-file changes that arrived during the cold index: applied after it, in order. */
+  private readonly changesDuringIndex: { uri: string; type: number }[] = [];
   private pullDiagnostics = false;
 
-  constructor(private readonly connection: Connection) {
+  /**
+   * @param parseWorkers workers that help the cold index parse (started early by the entry
+   * point, terminated after the cold index); without them the main thread parses alone.
+   */
+  constructor(private readonly connection: Connection, private parseWorkers?: ParseWorkerPool) {
     this.daemon = new DaemonClient(this.currentSettings, () => this.daemonChanged());
   }
 
@@ -74,10 +81,13 @@ export class TributaryServer implements ServerState {
     c.onShutdown(() => this.daemon.stop());
     c.onDidChangeConfiguration(() => void this.loadSettings());
     c.onDidChangeWatchedFiles((params) => {
-      for (const change of params.changes) this.fileChangedOnDisk(change.uri, change.type);
+      if (this.indexing) this.changesDuringIndex.push(...params.changes);
+      else for (const change of params.changes) this.fileChangedOnDisk(change.uri, change.type);
       this.schedulePublish();
     });
     this.documents.onDidChangeContent((event) => this.guard("change", () => {
+      // During the cold index, open documents are applied once it ends (in indexing order).
+      if (this.indexing) return;
       const file = uriToPath(event.document.uri);
       const project = file && this.workspace.projectFor(file);
       if (!file || !project) return;
@@ -86,6 +96,10 @@ export class TributaryServer implements ServerState {
       this.schedulePublish();
     }, undefined));
     this.documents.onDidClose((event) => this.guard("close", () => {
+      if (this.indexing) {
+        this.changesDuringIndex.push({ uri: event.document.uri, type: FileChangeType.Changed });
+        return;
+      }
       // The closed buffer may differ from the disk (closed without saving): the disk wins.
       this.fileChangedOnDisk(event.document.uri, FileChangeType.Changed);
       this.schedulePublish();
@@ -225,8 +239,17 @@ export class TributaryServer implements ServerState {
     this.sendStatus();
     const started = performance.now();
     for (const project of this.workspace.all()) {
-      this.guard("index", () => project.indexFromDisk(), 0);
-      // Documents opened before indexing finished carry newer text than the disk.
+      const workers = this.parseWorkers;
+      if (workers) {
+        await project.indexFromDiskInParallel(workers).catch((error: unknown) => this.logFailure("index", error));
+        this.parsedByWorkers += workers.lastStats?.workerFiles ?? 0;
+      } else this.guard("index", () => project.indexFromDisk(), 0);
+    }
+    void this.parseWorkers?.close();
+    this.parseWorkers = undefined;
+    // Changes on disk during the index, then open documents: they carry newer text than the disk.
+    for (const change of this.changesDuringIndex.splice(0)) this.guard("change", () => this.fileChangedOnDisk(change.uri, change.type), undefined);
+    for (const project of this.workspace.all()) {
       for (const document of this.documents.all()) {
         const file = uriToPath(document.uri);
         if (file && project.owns(file)) project.update(file, document.getText());
@@ -399,7 +422,7 @@ export class TributaryServer implements ServerState {
     const status: StatusParams = {
       state: this.indexing ? "indexing" : "ready",
       message: this.indexing ? "Tributary: indexing…" : `Tributary: ${assets} asset${assets === 1 ? "" : "s"}${errors > 0 ? ` · ${errors} error${errors === 1 ? "" : "s"}` : ""}`,
-      projects, indexMs: Math.round(this.indexMs), daemon: this.daemon.state(),
+      projects, indexMs: Math.round(this.indexMs), parsedByWorkers: this.parsedByWorkers, daemon: this.daemon.state(),
     };
     void this.connection.sendNotification(StatusNotification.method, status);
   }
@@ -434,9 +457,13 @@ export class TributaryServer implements ServerState {
       return run();
     } catch (error) {
       if (error instanceof ResponseError) throw error;
-      this.connection.console.error(`tributary: ${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.logFailure(name, error);
       return fallback;
     }
+  }
+
+  private logFailure(name: string, error: unknown): void {
+    this.connection.console.error(`tributary: ${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
   }
 }
 
