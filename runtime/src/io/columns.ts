@@ -115,6 +115,18 @@ export function tableNameFor(assetKey: string, definitionMetadata: Record<string
   return assetKey.split("/").pop()!;
 }
 
+/**
+ * The column holding partition keys in a partitioned asset's table: `metadata.partitionColumn`,
+ * else `partition_key`. Shared by the table managers, so an asset moved from SQLite to PostgreSQL
+ * keeps its column.
+ *
+ * @defaultValue "partition_key"
+ */
+export function partitionColumnOf(definitionMetadata: Record<string, unknown>): string {
+  const column = definitionMetadata["partitionColumn"];
+  return typeof column === "string" && column !== "" ? column : "partition_key";
+}
+
 /** Quotes an identifier for SQLite and PostgreSQL (both use standard double quotes). */
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

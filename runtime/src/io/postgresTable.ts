@@ -1,6 +1,7 @@
 /**
  * An I/O manager that stores arrays of rows as PostgreSQL tables, one table per asset, replaced
- * atomically on each materialization.
+ * atomically on each materialization; a partitioned asset keeps all its partitions in one table,
+ * and each materialization replaces one partition's rows.
  */
 import { Pool, types as pgTypes, type PoolClient } from "pg";
 import type { InputContext, IOManager, OutputContext } from "../definitions/ioManager";
@@ -10,10 +11,12 @@ import { createPostgresPool, postgresConnectionError, redactConnectionString } f
 import {
   inferColumns,
   jsonCell,
+  partitionColumnOf,
   quoteIdentifier,
   rowsOf,
   scratchTableName,
   tableNameFor,
+  type Column,
   type ColumnKind,
   type Row,
 } from "./columns";
@@ -73,6 +76,12 @@ function parseNumeric(text: string): number | bigint {
  * the column types). Each materialization creates a new table, fills it with multi-row INSERTs and
  * swaps it in, all in one transaction: a reader sees the old table or the new one, never an empty
  * or half-filled one, and a crash leaves the old table untouched.
+ *
+ * A partitioned asset (the run sets `partitionKey`) keeps every partition in one table, told apart
+ * by a text column (`metadata.partitionColumn`, default `partition_key`, indexed). Writing a
+ * partition deletes that partition's rows and inserts the new ones in one transaction, so readers
+ * see the partition's old rows or its new ones and the other partitions are never touched; loading
+ * a partition reads its rows without the partition column.
  */
 export class PostgresTableIOManager implements IOManager {
   readonly schema: string;
@@ -109,6 +118,11 @@ export class PostgresTableIOManager implements IOManager {
       }
     }
     await this.ensureSchema();
+    if (ctx.partitionKey !== null) {
+      const partitionColumn = partitionColumnOf(ctx.definitionMetadata);
+      await this.replacePartition(ctx.assetKey, table, partitionColumn, ctx.partitionKey, rows, columns.filter((c) => c.name !== partitionColumn));
+      return { table, rows: rows.length, schema: this.schema, database: this.database, partitionColumn };
+    }
     const target = this.qualified(table);
     const scratch = this.qualified(scratchTableName(table));
     await this.transaction(async (client) => {
@@ -119,20 +133,7 @@ export class PostgresTableIOManager implements IOManager {
           ? columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPE[c.kind]}`)
           : await existingColumnDefinitions(client, target);
       await client.query(`CREATE TABLE ${scratch} (${definitions.join(", ")})`);
-      const rowsPerInsert = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / Math.max(1, columns.length))));
-      const columnList = columns.map((c) => quoteIdentifier(c.name)).join(", ");
-      for (let start = 0; start < rows.length; start += rowsPerInsert) {
-        const chunk = rows.slice(start, start + rowsPerInsert);
-        const parameters: unknown[] = [];
-        const tuples = chunk.map((row) => {
-          const placeholders = columns.map((column) => {
-            parameters.push(toPostgres(row[column.name], column.kind, column.name));
-            return `$${parameters.length}`;
-          });
-          return `(${placeholders.join(", ")})`;
-        });
-        await client.query(`INSERT INTO ${scratch} (${columnList}) VALUES ${tuples.join(", ")}`, parameters);
-      }
+      await insertRows(client, scratch, columns, rows);
       try {
         await client.query(`DROP TABLE IF EXISTS ${target}`);
       } catch (error) {
@@ -153,6 +154,19 @@ export class PostgresTableIOManager implements IOManager {
     const table = tableNameFor(ctx.assetKey, ctx.definitionMetadata);
     const pool = await this.pool();
     try {
+      if (ctx.partitionKey !== null) {
+        // Physical order: the order the partition's rows were written, unless a VACUUM let later
+        // inserts reuse the space of deleted rows. Sort in the consumer when order matters.
+        const partitionColumn = partitionColumnOf(ctx.definitionMetadata);
+        const result = await pool.query({
+          text: `SELECT * FROM ${this.qualified(table)} WHERE ${quoteIdentifier(partitionColumn)} = $1 ORDER BY ctid`,
+          values: [ctx.partitionKey],
+          types: READ_TYPES,
+        });
+        const rows = result.rows as Row[];
+        for (const row of rows) delete row[partitionColumn];
+        return rows;
+      }
       // A fresh table filled by INSERTs only: physical order (ctid) is the order the rows were written.
       const result = await pool.query({ text: `SELECT * FROM ${this.qualified(table)} ORDER BY ctid`, types: READ_TYPES });
       return result.rows as Row[];
@@ -167,6 +181,53 @@ export class PostgresTableIOManager implements IOManager {
       }
       throw this.wrap(error);
     }
+  }
+
+  /**
+   * Writes one partition in one transaction: creates the table (or adds the columns it lacks),
+   * deletes the partition's rows, inserts the new ones. Two writers of the same partition take
+   * turns (an advisory lock per table and key), so neither can leave both sets of rows behind;
+   * writers of different partitions only wait for each other while one changes the table's columns.
+   */
+  private async replacePartition(assetKey: string, table: string, partitionColumn: string, partitionKey: string, rows: Row[], columns: Column[]): Promise<void> {
+    const target = this.qualified(table);
+    await this.transaction(async (client) => {
+      let existing = await existingColumnTypes(client, target);
+      const lacking = (present: Map<string, string>) =>
+        present.size === 0 || !present.has(partitionColumn) || columns.some((column) => !present.has(column.name));
+      if (lacking(existing)) {
+        // DDL under the same lock the unpartitioned path takes, then look again: another writer
+        // may have created the table or added the columns meanwhile.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [target]);
+        existing = await existingColumnTypes(client, target);
+        if (existing.size === 0) {
+          const definitions = [...columns.map((c) => `${quoteIdentifier(c.name)} ${SQL_TYPE[c.kind]}`), `${quoteIdentifier(partitionColumn)} text NOT NULL`];
+          await client.query(`CREATE TABLE ${target} (${definitions.join(", ")})`);
+          await client.query(`CREATE INDEX ON ${target} (${quoteIdentifier(partitionColumn)})`);
+        } else {
+          // A table written before the asset was partitioned: its old rows get a NULL key and are never loaded.
+          if (!existing.has(partitionColumn)) await client.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdentifier(partitionColumn)} text`);
+          for (const column of columns) {
+            if (!existing.has(column.name)) await client.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdentifier(column.name)} ${SQL_TYPE[column.kind]}`);
+          }
+        }
+      }
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", [target, partitionKey]);
+      await client.query(`DELETE FROM ${target} WHERE ${quoteIdentifier(partitionColumn)} = $1`, [partitionKey]);
+      try {
+        await insertRows(client, target, [...columns, { name: partitionColumn, kind: "text" }], rows.map((row) => ({ ...row, [partitionColumn]: partitionKey })));
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // 22P02 invalid text for the type, 42804 datatype mismatch, 22003 out of range.
+        if (code === "22P02" || code === "42804" || code === "22003") {
+          throw new UnsupportedValueError(`asset "${assetKey}" (partition "${partitionKey}"): a value does not fit the type its column has in ${target}: ${(error as Error).message}`, {
+            cause: error,
+            hint: "Every partition shares the table's columns: return the same types for every partition, or drop the table and materialize all partitions again.",
+          });
+        }
+        throw error;
+      }
+    });
   }
 
   /** Ends the pool when this manager created it (the resource's teardown). */
@@ -230,6 +291,39 @@ export class PostgresTableIOManager implements IOManager {
   private wrap(error: unknown): Error {
     return postgresConnectionError(this.connectionString ?? this.database, error);
   }
+}
+
+/**
+ * Inserts rows with multi-row INSERTs, each within PostgreSQL's parameter limit. Cells of a column
+ * a row lacks are NULL.
+ */
+async function insertRows(client: PoolClient, qualifiedTable: string, columns: readonly Column[], rows: readonly Row[]): Promise<void> {
+  const rowsPerInsert = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / Math.max(1, columns.length))));
+  const columnList = columns.map((c) => quoteIdentifier(c.name)).join(", ");
+  for (let start = 0; start < rows.length; start += rowsPerInsert) {
+    const chunk = rows.slice(start, start + rowsPerInsert);
+    const parameters: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const placeholders = columns.map((column) => {
+        parameters.push(toPostgres(row[column.name], column.kind, column.name));
+        return `$${parameters.length}`;
+      });
+      return `(${placeholders.join(", ")})`;
+    });
+    // An empty row of a table without other columns still needs a tuple: DEFAULT VALUES per row.
+    if (columns.length === 0) for (let index = 0; index < chunk.length; index++) await client.query(`INSERT INTO ${qualifiedTable} DEFAULT VALUES`);
+    else await client.query(`INSERT INTO ${qualifiedTable} (${columnList}) VALUES ${tuples.join(", ")}`, parameters);
+  }
+}
+
+/** Column names and types of an existing table (empty when there is no such table). */
+async function existingColumnTypes(client: PoolClient, qualifiedTable: string): Promise<Map<string, string>> {
+  const result = await client.query<{ name: string; type: string }>(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+     WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [qualifiedTable],
+  );
+  return new Map(result.rows.map((column) => [column.name, column.type]));
 }
 
 /** Column definitions of an existing table, so an empty materialization keeps its columns. */

@@ -10,6 +10,7 @@ import { resource, type EnvVarRef, type ResourceDefinition } from "../definition
 import {
   inferColumns,
   jsonCell,
+  partitionColumnOf,
   quoteIdentifier,
   rowsOf,
   scratchTableName,
@@ -161,12 +162,6 @@ export class SqliteTableIOManager implements IOManager {
     const existing = [...declaredTypes(db, table)].map(([name, type]) => ({ name, type }));
     return existing.length > 0 ? existing : [{ name: PLACEHOLDER_COLUMN, type: "INTEGER" }];
   }
-}
-
-/** The column holding partition keys in a partitioned asset's table: `metadata.partitionColumn`, default `partition_key`. */
-function partitionColumnOf(metadata: Record<string, unknown>): string {
-  const column = metadata["partitionColumn"];
-  return typeof column === "string" && column !== "" ? column : "partition_key";
 }
 
 function declaredTypes(db: Database.Database, table: string): Map<string, string> {
