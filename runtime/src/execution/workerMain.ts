@@ -25,8 +25,14 @@ function send(message: WorkerMessage): Promise<void> {
 function toWorkerError(error: unknown): WorkerError {
   return {
     ...serializeError(error),
-    ...(error instanceof TributaryError && error.hint ? { hint: error.hint } : {}),
-    usage: error instanceof SelectionSyntaxError || error instanceof EmptySelectionError,
+    // Duck-typed: an error raised by another copy of "tributary" (the project's own node_modules,
+    // whose partitions definitions raise PartitionKeyError) is not an instance of this copy's class.
+    ...(error instanceof Error && typeof (error as TributaryError).hint === "string" && (error as TributaryError).hint ? { hint: (error as TributaryError).hint! } : {}),
+    // Bad partitions (PartitionKeyError, PartitionSelectionError) carry httpStatus 400: bad usage too.
+    usage:
+      error instanceof SelectionSyntaxError ||
+      error instanceof EmptySelectionError ||
+      (error as { httpStatus?: unknown } | null)?.httpStatus === 400,
   };
 }
 

@@ -1,0 +1,42 @@
+/**
+ * Bad partitions are bad usage whichever way the run goes: through a worker process (the default)
+ * as well as in-process, `materialize` exits 2 with the error and its hint, not 1 as for a failed run.
+ */
+import assert from "node:assert/strict";
+import { tempProject } from "../loader/fixtures";
+import { runMain } from "./helpers";
+
+const DAILY_PROJECT = `import { asset, dailyPartitions, definitions } from "tributary";
+
+const daily = dailyPartitions({ start: "2024-01-01", end: "2024-02-01" });
+export const dailyOrders = asset({ key: "daily_orders", partitions: daily }, async (ctx) => [{ day: ctx.partitionKey }]);
+
+export default definitions({ assets: [dailyOrders] });
+`;
+
+describe("tributary materialize with bad partitions", function () {
+  this.timeout(60_000);
+  let project: { dir: string; cleanup: () => void };
+  before(() => (project = tempProject({ "definitions.ts": DAILY_PROJECT })));
+  after(() => project.cleanup());
+
+  it("exits 2 through a worker for a partition key that is not a key, naming it with a hint", async () => {
+    const outcome = await runMain(["materialize", "--select", "daily_orders", "--partition", "BADKEY"], project.dir);
+    assert.equal(outcome.code, 2, outcome.stderr);
+    assert.match(outcome.stderr, /^error: .*"BADKEY"/m);
+    assert.match(outcome.stderr, /^hint: /m);
+  });
+
+  it("exits 2 through a worker for a partitioned selection without --partition", async () => {
+    const outcome = await runMain(["materialize", "--select", "daily_orders"], project.dir);
+    assert.equal(outcome.code, 2, outcome.stderr);
+    assert.match(outcome.stderr, /needs a partition/);
+    assert.match(outcome.stderr, /^hint: .*--partition/m);
+  });
+
+  it("exits 2 in-process for the same bad key, and 0 for a good one", async () => {
+    assert.equal((await runMain(["materialize", "--select", "daily_orders", "--partition", "2024-13-01", "--in-process"], project.dir)).code, 2);
+    const good = await runMain(["materialize", "--select", "daily_orders", "--partition", "2024-01-15"], project.dir);
+    assert.equal(good.code, 0, good.stderr + good.stdout);
+  });
+});
