@@ -52,6 +52,23 @@ function blockFor(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+describe("extraction", () => {
+  it("finds API calls wherever the text names them: escapes, aliases, namespaces, nested functions", () => {
+    const text = [
+      `import { asset, asset as mk } from "tributary";`,
+      `import * as tb from "tributary";`,
+      `export const one = \\u0061sset({ key: "one" }, async () => []);`,
+      `export function make() { return (tb.asset)({ key: "two" }, async () => []); }`,
+      `export const three = (mk as typeof asset)({ key: "three", deps: [one] }, async () => []);`,
+    ].join("\n");
+    const keys = (source: string): string[] => extractFileFacts("/ws/a.ts", source).definitions
+      .flatMap((d) => (d.api === "asset" ? d.outs.map((o) => o.key?.value ?? "?") : []));
+    assert.deepEqual(keys(text), ["one", "two", "three"]);
+    // Without the escape, the walk skips what names no API function, and still finds the rest.
+    assert.deepEqual(keys(text.replace("\\u0061sset", "asset")), ["one", "two", "three"]);
+  });
+});
+
 describe("cold index with parse workers", function () {
   this.timeout(60_000);
   const root = path.join(os.tmpdir(), `tributary-parallel-index-${process.pid}`);

@@ -81,12 +81,38 @@ class Extractor {
   /** Namespace imports (`import * as tb from "tributary"`) -> module. */
   private readonly namespaces = new Map<string, string>();
 
+  /**
+   * Sorted offsets where the text mentions a local name of an API function or a Tributary
+   * namespace; undefined when every node must be visited. A call of the API names its callee
+   * inside the call's own text, so a node whose text holds no mention cannot hold a definition.
+   */
+  private mentions: Int32Array | undefined;
+
   constructor(private readonly sf: ts.SourceFile) {}
+
+  /** Whether the node's text (trivia included) holds a mention: only then can it contain an API call. */
+  private mayHoldCall(node: ts.Node): boolean {
+    const mentions = this.mentions;
+    if (!mentions) return true;
+    // The first mention at or after node.pos, by binary search.
+    let low = 0;
+    let high = mentions.length;
+    const pos = node.pos;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((mentions[middle] as number) < pos) low = middle + 1;
+      else high = middle;
+    }
+    return low < mentions.length && (mentions[low] as number) < node.end;
+  }
 
   run(): FileFacts {
     for (const statement of this.sf.statements) this.collectModuleSyntax(statement);
     // A file that names no API function (and has no namespace import) cannot define anything.
-    if (this.apiLocals.size > 0 || this.namespaces.size > 0) for (const statement of this.sf.statements) this.visit(statement, undefined);
+    if (this.apiLocals.size > 0 || this.namespaces.size > 0) {
+      this.mentions = mentionsOf(this.sf.text, [...this.apiLocals.keys(), ...this.namespaces.keys()]);
+      for (const statement of this.sf.statements) this.visit(statement, undefined);
+    }
     return {
       file: this.sf.fileName,
       imports: this.imports,
@@ -192,6 +218,7 @@ class Extractor {
    * shared: this walk visits every node of every file, and was half as costly as parsing.
    */
   private visit(node: ts.Node, variable: string | undefined): void {
+    if (!this.mayHoldCall(node)) return;
     const kind = node.kind;
     if (kind === ts.SyntaxKind.VariableDeclaration) {
       const declaration = node as ts.VariableDeclaration;
@@ -446,6 +473,27 @@ class Extractor {
     }
     return result;
   }
+}
+
+/** Past this many mentions, pruning by mentions is not worth its cost. */
+const MAX_MENTIONS = 4096;
+
+/**
+ * Every offset where one of `names` occurs in `text`, sorted; undefined when the text has a unicode
+ * escape (`\u0061sset` is an identifier `asset` that the text does not spell out), too many
+ * names or too many mentions, so that the caller visits everything.
+ */
+function mentionsOf(text: string, names: readonly string[]): Int32Array | undefined {
+  // Many names (a definitions file importing every module as a namespace) would cost a scan each.
+  if (names.length > 8 || text.includes("\\u")) return undefined;
+  const offsets: number[] = [];
+  for (const name of names) {
+    for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+      // A name mentioned everywhere (a one-letter alias, a huge generated file) prunes nothing.
+      if (offsets.push(at) > MAX_MENTIONS) return undefined;
+    }
+  }
+  return Int32Array.from(offsets).sort();
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
