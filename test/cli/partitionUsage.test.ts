@@ -39,4 +39,16 @@ describe("tributary materialize with bad partitions", function () {
     const good = await runMain(["materialize", "--select", "daily_orders", "--partition", "2024-01-15"], project.dir);
     assert.equal(good.code, 0, good.stderr + good.stdout);
   });
+
+  it("materializes every partition in one run with --all-partitions, and refuses it together with --partition", async () => {
+    const all = await runMain(["materialize", "--select", "daily_orders", "--all-partitions", "--json"], project.dir);
+    assert.equal(all.code, 0, all.stderr);
+    assert.equal((JSON.parse(all.stdout) as { status: string }).status, "SUCCESS");
+    const status = await runMain(["partitions", "status", "daily_orders", "--json"], project.dir);
+    const parsed = JSON.parse(status.stdout) as { total: number; materialized: { count: number }; missing: { count: number } };
+    assert.deepEqual([parsed.total, parsed.materialized.count, parsed.missing.count], [31, 31, 0]);
+    const both = await runMain(["materialize", "--select", "daily_orders", "--all-partitions", "--partition", "2024-01-02"], project.dir);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /cannot be used together/);
+  });
 });

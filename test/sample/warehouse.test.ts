@@ -82,11 +82,18 @@ const ORDER_COLUMNS = [
 
 // ---- Running the sample. ----
 
+/**
+ * Runs `*` with every order day, as `npm run sample` does (`materialize --select '*' --all-partitions`):
+ * each day of raw_orders and stg_orders, then the marts once, reading all the days.
+ */
 async function materializeSample(definitions: Definitions, storageDir: string): Promise<{ result: RunResult; events: RunEvent[] }> {
   const storage = await openStorage({ kind: "sqlite", path: ":memory:" });
   const events: RunEvent[] = [];
+  const { ORDER_DAYS } = await import("../../samples/warehouse/assets/raw");
   try {
-    const result = await executeInProcess({ definitions, storage, storageDir, selection: "*", onEvent: (event) => events.push(event) });
+    const partitionKeys = ORDER_DAYS.keys().toArray();
+    assert.equal(partitionKeys.length, 99, "one partition per day from 2018-01-01 to 2018-04-09");
+    const result = await executeInProcess({ definitions, storage, storageDir, selection: "*", partitionKeys, onEvent: (event) => events.push(event) });
     return { result, events };
   } finally {
     await storage.close();
@@ -210,6 +217,11 @@ describe("the warehouse sample", function () {
     }
     const stored = JSON.parse(readFileSync(join(dir, "storage", "stg_payments.json"), "utf8")) as { amount: number }[];
     assert.equal(stored.length, 113, "staging assets are stored by the default filesystem I/O manager");
+    // Orders are stored one file per day: customer 1's first order is the only order of 2018-01-01.
+    const firstDay = JSON.parse(readFileSync(join(dir, "storage", "stg_orders", "2018-01-01.json"), "utf8")) as { order_id: number }[];
+    assert.deepEqual(firstDay.map((order) => order.order_id), [1]);
+    const materializedDays = events.filter((event) => event.type === "ASSET_MATERIALIZATION" && (event.data as { assetKey: string }).assetKey === "raw_orders");
+    assert.equal(materializedDays.length, 99, "one raw_orders materialization per day");
   });
 
   describe("with WAREHOUSE_DATABASE_URL pointing at PostgreSQL", () => {

@@ -174,7 +174,7 @@ function checkPartitionKeys(
   }
   if (keys.length === 0) {
     throw new PartitionSelectionError(`the selection "${selection}" includes partitioned assets (${partitions.describe()}), so a run needs a partition`, {
-      hint: "Pass --partition KEY (or --from KEY --to KEY), or use `tributary backfill` for a range.",
+      hint: "Pass --partition KEY (or --all-partitions for every partition in one run), or use `tributary backfill --from KEY --to KEY` for a range.",
     });
   }
   if (partitions.kind === "dynamic" && !context.dynamicKeys?.has(partitions.name)) return;

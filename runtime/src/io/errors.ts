@@ -16,8 +16,11 @@ export class NeverMaterializedError extends TributaryError {
         `and "${what.downstreamKey}" needs its value`,
       {
         hint:
-          `Materialize it first: tributary materialize --select ${what.assetKey} ` +
-          `(or select both: --select "+${what.downstreamKey}").`,
+          what.partitionKey === null
+            ? `Materialize it first: tributary materialize --select ${what.assetKey} ` +
+              `(or select both: --select "+${what.downstreamKey}").`
+            : `Materialize that partition first: tributary materialize --select ${what.assetKey} --partition ${what.partitionKey}, ` +
+              `or the missing ones: tributary backfill --select ${what.assetKey} --missing-only --run-here.`,
       },
     );
     this.assetKey = what.assetKey;

@@ -1,15 +1,22 @@
 /**
  * Raw assets: the jaffle_shop tables as extracted from the source system (here, the CSV files in
- * data/). Columns are typed, nothing else changes.
+ * data/). Columns are typed, nothing else changes. Orders are loaded one day at a time (daily
+ * partitions by `order_date`), as a warehouse loads a daily export.
  */
 import { join } from "node:path";
-import { asset } from "tributary";
+import { asset, dailyPartitions } from "tributary";
 import { keyChecks, notEmpty } from "../ops/data_quality";
 import { dataDir, preview, readCsvTable } from "../ops/utilities";
 
 export const RAW_CUSTOMERS_SCHEMA = { id: "integer", first_name: "text", last_name: "text" } as const;
 export const RAW_ORDERS_SCHEMA = { id: "integer", user_id: "integer", order_date: "date", status: "text" } as const;
 export const RAW_PAYMENTS_SCHEMA = { id: "integer", order_id: "integer", payment_method: "text", amount: "integer" } as const;
+
+/**
+ * One partition per order day: 2018-01-01 .. 2018-04-09, the range of the data (the end is
+ * exclusive). Keys are `YYYY-MM-DD`; a day without orders is a partition with no rows.
+ */
+export const ORDER_DAYS = dailyPartitions({ start: "2018-01-01", end: "2018-04-10" });
 
 /** Customers of the shop, one row per customer. */
 export const rawCustomers = asset(
@@ -27,18 +34,23 @@ export const rawCustomers = asset(
   },
 );
 
-/** Orders, one row per order; `user_id` is the customer. */
+/**
+ * Orders of one day (the partition key is the `order_date`), one row per order; `user_id` is the
+ * customer. Stored as `.tributary/storage/raw_orders/<day>.json`.
+ */
 export const rawOrders = asset(
   {
     key: "raw_orders",
     group: "raw",
-    description: "Orders, loaded from data/raw_orders.csv (CRLF line endings)",
+    description: "Orders of one day, loaded from data/raw_orders.csv (CRLF line endings)",
     kinds: ["csv"],
-    checks: [...keyChecks("id"), notEmpty()],
+    partitions: ORDER_DAYS,
+    // No not-empty check: a day without orders is a valid, empty partition.
+    checks: [...keyChecks("id")],
   },
   (ctx) => {
-    const rows = readCsvTable(join(dataDir(), "raw_orders.csv"), RAW_ORDERS_SCHEMA);
-    ctx.addMetadata({ rows: rows.length, preview: preview(rows) });
+    const rows = readCsvTable(join(dataDir(), "raw_orders.csv"), RAW_ORDERS_SCHEMA).filter((row) => row.order_date === ctx.partitionKey);
+    ctx.addMetadata({ rows: rows.length, order_date: ctx.partitionKey, preview: preview(rows) });
     return rows;
   },
 );

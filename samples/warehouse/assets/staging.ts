@@ -5,7 +5,7 @@
 import { asset } from "tributary";
 import { amountsNotNegative, keyChecks, notEmpty, orderStatusAccepted, requiredReference } from "../ops/data_quality";
 import { centsToDollars, preview } from "../ops/utilities";
-import { rawCustomers, rawOrders, rawPayments } from "./raw";
+import { ORDER_DAYS, rawCustomers, rawOrders, rawPayments } from "./raw";
 
 /** A staged customer. */
 export interface StagedCustomer {
@@ -55,8 +55,10 @@ export const stgOrders = asset(
     key: "stg_orders",
     group: "staging",
     deps: [rawOrders],
-    description: "Orders with id renamed to order_id and user_id to customer_id",
-    checks: [...keyChecks("order_id"), requiredReference("customer_id"), orderStatusAccepted(), notEmpty()],
+    description: "Orders of one day with id renamed to order_id and user_id to customer_id",
+    // Same days as raw_orders: each partition reads raw_orders' partition of the same day (identity).
+    partitions: ORDER_DAYS,
+    checks: [...keyChecks("order_id"), requiredReference("customer_id"), orderStatusAccepted()],
   },
   (ctx): StagedOrder[] => {
     const rows = ctx.inputs.raw_orders.map((row) => ({

@@ -2,7 +2,7 @@
  * Warehouse assets: the `customers` and `orders` marts, built exactly as the jaffle_shop data README
  * describes (data/README.md), and stored as real tables by the `warehouse_io` I/O manager.
  */
-import { asset, assetCheck, notNull } from "tributary";
+import { allPartitionsMapping, asset, assetCheck, notNull } from "tributary";
 import {
   amountsNotNegative,
   columnTotal,
@@ -13,10 +13,10 @@ import {
   requiredReference,
 } from "../ops/data_quality";
 import { logNotifier } from "../ops/notifications";
-import { preview, sumOrNull } from "../ops/utilities";
+import { preview, rowsOfAllPartitions, sumOrNull } from "../ops/utilities";
 import type { WarehouseDatabase } from "../resources/database";
 import { WAREHOUSE_DB, WAREHOUSE_IO } from "../resources/io_managers";
-import { stgCustomers, stgOrders, stgPayments, type StagedPayment } from "./staging";
+import { stgCustomers, stgOrders, stgPayments, type StagedOrder, type StagedPayment } from "./staging";
 
 /** A row of the `orders` mart. The amounts are in dollars; all five are NULL for an order without payments. */
 export interface OrderMartRow {
@@ -65,6 +65,8 @@ export const orders = asset(
     key: "orders",
     group: "warehouse",
     deps: [stgOrders, stgPayments],
+    // The mart is whole: it reads every day of stg_orders (an object keyed by day).
+    partitionMappings: { stg_orders: allPartitionsMapping() },
     description: "One row per order, with its payments summed per method and in total (dollars)",
     kinds: ["table"],
     ioManager: WAREHOUSE_IO,
@@ -80,7 +82,7 @@ export const orders = asset(
   (ctx): OrderMartRow[] => {
     const payments = paymentsByOrder(ctx.inputs.stg_payments);
     // Outer join of the grouped payments onto every order: no payments, all five amounts NULL.
-    const rows = ctx.inputs.stg_orders.map((order) => {
+    const rows = rowsOfAllPartitions<StagedOrder>(ctx.inputs.stg_orders).map((order) => {
       const sums = payments.get(order.order_id);
       return {
         order_id: order.order_id,
@@ -105,6 +107,7 @@ export const customers = asset(
     group: "warehouse",
     // `orders` is not read: depending on it makes the grand-totals check below run once both marts exist.
     deps: [stgCustomers, stgOrders, stgPayments, orders],
+    partitionMappings: { stg_orders: allPartitionsMapping() },
     description: "One row per customer, with first and latest order dates, order count and lifetime value (dollars)",
     kinds: ["table"],
     ioManager: WAREHOUSE_IO,
@@ -118,7 +121,8 @@ export const customers = asset(
     ],
   },
   (ctx): CustomerMartRow[] => {
-    const { stg_customers: staged, stg_orders: stagedOrders, stg_payments: stagedPayments } = ctx.inputs;
+    const { stg_customers: staged, stg_payments: stagedPayments } = ctx.inputs;
+    const stagedOrders = rowsOfAllPartitions<StagedOrder>(ctx.inputs.stg_orders);
     // customer_orders: first and latest order date and order count, per customer with orders.
     const ordersOf = new Map<number, { first: string; latest: string; count: number }>();
     for (const order of stagedOrders) {

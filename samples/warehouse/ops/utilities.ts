@@ -5,6 +5,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
+/**
+ * The rows of every partition of a partitioned upstream, in partition-key order. An unpartitioned
+ * asset reading a partitioned one through `allPartitionsMapping()` gets an object keyed by
+ * partition key (`{ "2018-01-01": [...], "2018-01-02": [...] }`); the typed input still says the
+ * upstream's own value type, so the object is taken as `unknown` here.
+ */
+export function rowsOfAllPartitions<T>(byPartition: unknown): T[] {
+  const partitions = byPartition as Record<string, readonly T[]>;
+  return Object.keys(partitions)
+    .sort()
+    .flatMap((key) => partitions[key]!);
+}
+
 /** A CSV column's type in a {@link readCsvTable} schema. */
 export type CsvColumnType = "integer" | "text" | "date";
 
