@@ -133,7 +133,9 @@ export class BrowserHost implements LineageHost {
       const response = await fetch(`${this.base}/api/runs`, {
         method: "POST",
         headers: { ...this.headers, "content-type": "application/json" },
-        body: JSON.stringify({ selection }),
+        // The lineage has no partition picker yet: a selection with partitioned assets runs all
+        // their partitions (the daemon refuses beyond 10,000 keys and suggests a backfill).
+        body: JSON.stringify({ selection, allPartitions: true }),
       });
       if (!response.ok) return { ok: false, message: await errorText(response) };
       const body = (await response.json()) as { runId: string };

@@ -33,6 +33,28 @@ export interface LineageCheckResult {
   runId: string;
 }
 
+/** Keys of one status: how many, and their runs of consecutive keys (`[first, last]`). */
+export interface LineagePartitionGroup {
+  count: number;
+  ranges: [string, string][];
+}
+
+/**
+ * Partition status of a partitioned asset, the shape of `GET /api/assets/:key/partitions` (also
+ * inlined in `GET /api/assets` as `partitions`).
+ */
+export interface LineagePartitions {
+  /** The partitions definition in words (`daily partitions from 2018-01-01 (UTC)`). */
+  definition: string;
+  /** Partitions that exist now. */
+  total: number;
+  materialized: LineagePartitionGroup;
+  failed: LineagePartitionGroup;
+  missing: LineagePartitionGroup;
+  /** One letter per key in key order (`M`, `F`, `-`); null beyond 2,000 keys. */
+  strip: string | null;
+}
+
 /**
  * One asset, exactly the shape of an entry of `GET /api/assets` `{ "assets": [...] }`. Optional
  * fields may be absent when the host adapts another source (the language server's lineage).
@@ -54,6 +76,8 @@ export interface LineageAsset {
   status?: AssetStatus;
   latestMaterialization?: LineageMaterialization | null;
   latestChecks?: LineageCheckResult[];
+  /** Partitioned assets only: materialized / failed / missing counts, ranges and strip. */
+  partitions?: LineagePartitions;
 }
 
 /**

@@ -12,12 +12,6 @@ import { EXIT_FAILED, EXIT_OK, UsageError, type CliContext } from "./context";
 import { RunProgress } from "./progress";
 import { printRunSummary } from "./summary";
 
-/**
- * Most keys `--all-partitions` puts in one run: every key is a step execution in one worker and a
- * run tag, so more belongs in a backfill (one run per partition or per batch, resumable).
- */
-const MAX_ALL_PARTITIONS = 10_000;
-
 export const MATERIALIZE_HELP = `Usage: tributary materialize --select SEL [options]
 
 Materializes the selected assets in a worker process and shows progress.
@@ -28,7 +22,7 @@ Options:
   -p, --partition KEY  The partition to materialize, for partitioned assets (KEY,KEY,... for several,
                        run one after the other); ranges: \`tributary backfill\`
       --all-partitions Every partition that exists now, in one run (each step runs them one after
-                       the other; at most ${MAX_ALL_PARTITIONS}); nothing changes for unpartitioned assets
+                       the other; at most 10,000); nothing changes for unpartitioned assets
       --json           Print only {"runId","status","steps":[...]} on stdout (progress goes to stderr)
       --concurrency N  Steps running at once (default: executor.maxConcurrency, else CPU cores)
       --in-process     Run in this process instead of a worker (debugging; a crash takes the CLI down)
@@ -70,7 +64,7 @@ export async function materializeCommand(args: string[], context: CliContext): P
   const storage = await openStorage(config.storage);
   if (allPartitions) {
     try {
-      partitionKeys.push(...(await allPartitionKeys(config, storage, selection)));
+      partitionKeys.push(...(await allPartitionKeysOf(config, storage, selection)));
     } catch (error) {
       await storage.close().catch(() => undefined);
       throw error;
@@ -182,29 +176,19 @@ async function runInProcess(
  * a selection without partitioned assets). Loads the project here: the worker gets the keys as
  * run tags, like `--partition K,K,...`.
  */
-async function allPartitionKeys(config: ProjectConfig, storage: Storage, selection: string): Promise<string[]> {
+async function allPartitionKeysOf(config: ProjectConfig, storage: Storage, selection: string): Promise<string[]> {
   const { loadProject } = require("../loader/loadDefinitions") as typeof import("../loader/loadDefinitions");
-  const { planSelection, EmptySelectionError } = require("../execution/plan") as typeof import("../execution/plan");
+  const { allPartitionKeys, EmptySelectionError } = require("../execution/plan") as typeof import("../execution/plan");
   const { loadPartitionContext } = require("../partitions/runPartitions") as typeof import("../partitions/runPartitions");
-  const { partitionKeysOf } = require("../partitions/definition") as typeof import("../partitions/definition");
   const project = await loadProject(config);
-  let partitions;
   try {
-    partitions = planSelection(project.graph, selection).partitions;
+    const context = await loadPartitionContext(storage, [...project.graph.assets.values()].map((node) => node.partitions));
+    return allPartitionKeys(project.graph, selection, context);
   } catch (error) {
     const badPartitions = (error as { httpStatus?: number } | null)?.httpStatus === 400;
     if (error instanceof EmptySelectionError || badPartitions) { const known = error as { message: string; hint?: string }; throw new UsageError(known.message, known.hint === undefined ? undefined : { hint: known.hint }); }
     throw error;
   }
-  if (!partitions) return [];
-  const keys = partitionKeysOf(partitions, await loadPartitionContext(storage, [partitions])).toArray();
-  if (keys.length > MAX_ALL_PARTITIONS) {
-    throw new UsageError(`materialize: --all-partitions would put ${keys.length} partitions of ${partitions.describe()} in one run (at most ${MAX_ALL_PARTITIONS})`, {
-      hint: `Use a backfill: tributary backfill --select ${JSON.stringify(selection)} --max-partitions-per-run 100`,
-    });
-  }
-  if (keys.length === 0) throw new UsageError(`materialize: ${partitions.describe()} has no partition yet`, { hint: "Wait until the first window closes, or move the start." });
-  return keys;
 }
 
 /** First Ctrl-C cancels the run cleanly; a second one quits at once. */

@@ -1,7 +1,7 @@
 import { TributaryError } from "../errors";
 import type { AssetGraph, StepDefinition } from "../graph/assetGraph";
 import { PartitionKeyError, listForMessage } from "../partitions/common";
-import { hasPartitionKey, samePartitions, type PartitionContext, type PartitionsDefinition } from "../partitions/definition";
+import { hasPartitionKey, partitionKeysOf, samePartitions, type PartitionContext, type PartitionsDefinition } from "../partitions/definition";
 import { parseSelection, resolveSelection, unmatchedTerms } from "../selection";
 
 /** One step of a plan, with its place in the run's dependency graph. */
@@ -156,6 +156,32 @@ function sharedPartitions(graph: AssetGraph, steps: readonly PlannedStep[], sele
   }
   void graph;
   return shared?.definition;
+}
+
+/**
+ * Most keys "all partitions" (`materialize --all-partitions`, `POST /api/runs` with
+ * `allPartitions`) puts in one run: each key is a step execution in one worker and part of a run
+ * tag, so more belongs in a backfill.
+ */
+export const MAX_ALL_PARTITIONS = 10_000;
+
+/**
+ * Every key that exists now of the partitions shared by the selection's partitioned assets ([]
+ * for a selection without partitioned assets), for a run of all partitions. Dynamic keys must be
+ * loaded into `context`.
+ * @throws PartitionSelectionError (a usage error) beyond {@link MAX_ALL_PARTITIONS} keys or when no partition exists yet.
+ */
+export function allPartitionKeys(graph: AssetGraph, selection: string, context: PartitionContext = {}): string[] {
+  const partitions = planSelection(graph, selection).partitions;
+  if (!partitions) return [];
+  const keys = partitionKeysOf(partitions, context);
+  if (keys.length > MAX_ALL_PARTITIONS) {
+    throw new PartitionSelectionError(`all partitions of ${partitions.describe()} would be ${keys.length} in one run (at most ${MAX_ALL_PARTITIONS})`, {
+      hint: `Use a backfill: tributary backfill --select ${JSON.stringify(selection)} --max-partitions-per-run 100`,
+    });
+  }
+  if (keys.length === 0) throw new PartitionSelectionError(`${partitions.describe()} has no partition yet`, { hint: "Wait until the first window closes, or move the start." });
+  return keys.toArray();
 }
 
 function checkPartitionKeys(

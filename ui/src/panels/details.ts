@@ -3,6 +3,8 @@
  * links and materialize buttons.
  */
 import type { LineageModel } from "../model";
+import { partitionCells, partitionStatusLines, partitionSummary } from "../partitions";
+import type { LineagePartitions } from "../protocol";
 import { STATUS_LABEL } from "../render/theme";
 import { h } from "./dom";
 
@@ -70,6 +72,7 @@ export function renderDetails(pane: HTMLElement, model: LineageModel | null, key
           )
         : h("p", { class: "muted" }, "Never materialized."),
     ),
+    asset.partitions ? partitionsSection(asset.partitions, section) : null,
     section(
       `Checks (${checkNames.size})`,
       checkNames.size === 0
@@ -125,4 +128,26 @@ function formatValue(value: unknown): string {
   if (typeof value === "string") return value;
   const text = JSON.stringify(value);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Partitions: the definition, the strip, and materialized / failed / missing counts with ranges. */
+function partitionsSection(partitions: LineagePartitions, section: (title: string, ...content: Array<Node | string | null | false>) => HTMLElement): HTMLElement {
+  const cells = partitionCells(partitions, 60);
+  return section(
+    `Partitions (${partitions.total})`,
+    h("p", { class: "muted" }, partitions.definition),
+    h(
+      "div",
+      { class: "partition-strip", title: partitionSummary(partitions), "data-testid": "details-partition-strip" },
+      ...cells.map((cell) => h("span", { class: cell === "M" ? "cell-materialized" : cell === "F" ? "cell-failed" : "cell-missing" })),
+    ),
+    h(
+      "dl",
+      { "data-testid": "details-partitions" },
+      ...partitionStatusLines(partitions).flatMap((line) => [
+        h("dt", {}, `${line.status} ${line.count}`),
+        h("dd", { class: "mono" }, line.ranges.length === 0 ? "–" : `${line.ranges.join(", ")}${line.moreRanges > 0 ? ` (+${line.moreRanges} more)` : ""}`),
+      ]),
+    ),
+  );
 }

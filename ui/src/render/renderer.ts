@@ -6,7 +6,8 @@
  */
 import type { LayoutResult } from "../layout/types";
 import { checkSummary, type LineageModel } from "../model";
-import { ASSET_STATUSES, type AssetStatus } from "../protocol";
+import { partitionCells } from "../partitions";
+import { ASSET_STATUSES, type AssetStatus, type LineagePartitions } from "../protocol";
 import type { ViewGraph } from "../view";
 import { Camera } from "./camera";
 import { STATUS_LABEL, type Theme } from "./theme";
@@ -302,6 +303,24 @@ export class Renderer {
       const kinds = asset.kinds && asset.kinds.length > 0 ? ` · ${asset.kinds.join(", ")}` : "";
       ctx.fillText(this.truncate(`s:${item.key}:${status}`, `${STATUS_LABEL[status]}${kinds}`, w - 40, ctx), x + 26, y + 33);
       if (checks.total > 0) this.paintCheckBadge(checks, x + w - badgeWidth - 6, y + 8);
+      if (asset.partitions) this.paintPartitionStrip(asset.partitions, x + 14, y + h - 7, w - 24);
+    }
+  }
+
+  /** The compact partition strip along the bottom of a partitioned node: one cell per ~2 px. */
+  private paintPartitionStrip(partitions: LineagePartitions, x: number, y: number, width: number): void {
+    const { ctx, theme } = this;
+    const cells = partitionCells(partitions, Math.floor(width / 2));
+    if (cells.length === 0) return;
+    const cellWidth = width / cells.length;
+    const colours = { M: theme.status.FRESH, F: theme.fail, "-": withAlpha(theme.muted, 0.25) } as const;
+    let start = 0;
+    // One rectangle per run of equal cells: a 99-day strip is a handful of fills, not 99.
+    for (let index = 1; index <= cells.length; index++) {
+      if (index < cells.length && cells[index] === cells[start]) continue;
+      ctx.fillStyle = colours[cells[start]!];
+      ctx.fillRect(x + start * cellWidth, y, (index - start) * cellWidth, 3);
+      start = index;
     }
   }
 

@@ -10,6 +10,7 @@
  */
 import { relative } from "node:path";
 import type { LoadedProject } from "../../loader";
+import { assetPartitionsStatus, type AssetPartitionsStatus } from "../../partitions/status";
 import type { Storage } from "../../storage/port";
 import { FINAL_RUN_STATUSES, type CheckResultRecord, type MaterializationRecord, type RunStatus } from "../../types";
 import type { RunStepTracker } from "./runSteps";
@@ -33,6 +34,11 @@ export interface AssetJson {
   status: AssetStatus;
   latestMaterialization: null | { runId: string; timestamp: string; metadata: Record<string, unknown> };
   latestChecks: { checkName: string; passed: boolean; severity: string; timestamp: string; runId: string }[];
+  /**
+   * Partitioned assets only: counts, ranges and the one-letter-per-key `strip`, as
+   * `GET /api/assets/:key/partitions` answers (the lineage draws the strip under the node).
+   */
+  partitions?: AssetPartitionsStatus;
 }
 
 /** How many recent runs are scanned for failed and running steps. */
@@ -109,6 +115,7 @@ export class AssetStatusReader {
           timestamp: result.timestamp,
           runId: result.runId,
         })),
+        ...(node.partitions ? { partitions: await assetPartitionsStatus(this.storage, graph, node.key) } : {}),
       });
     }
     return assets;

@@ -6,10 +6,13 @@ import { runToJson } from "../../../cli/runs";
 import type { Storage } from "../../../storage/port";
 import { TributaryError } from "../../../errors";
 import { FINAL_RUN_STATUSES, type RunRecord } from "../../../types";
+import { allPartitionKeys } from "../../../execution/plan";
+import { loadPartitionContext } from "../../../partitions/runPartitions";
 import { HttpError } from "../errors";
 import { expectObject, expectStringMap } from "../request";
 import { sendJson } from "../respond";
 import { bodyOf, queryOf, type Router } from "../router";
+import { loadedProject } from "./project";
 
 /** Registers the run routes. */
 export function runRoutes(router: Router): void {
@@ -29,7 +32,7 @@ export function runRoutes(router: Router): void {
 
   router.add("POST", "/api/runs", async (request) => {
     queryOf(request, []);
-    const body = expectObject(await bodyOf(request), "POST /api/runs", ["selection", "tags", "partition"]);
+    const body = expectObject(await bodyOf(request), "POST /api/runs", ["selection", "tags", "partition", "allPartitions"]);
     const selection = body["selection"];
     if (typeof selection !== "string" || selection.trim() === "") {
       throw new HttpError(400, `"selection" must be a non-empty selection string${selection === undefined ? " (it is missing)" : `, not ${JSON.stringify(selection)}`}`, {
@@ -41,9 +44,21 @@ export function runRoutes(router: Router): void {
     if (partition !== undefined && typeof partition !== "string") {
       throw new HttpError(400, '"partition" must be a partition key string', { hint: 'Send {"selection": "daily_orders", "partition": "2024-03-01"}.' });
     }
+    const allPartitions = body["allPartitions"];
+    if (allPartitions !== undefined && typeof allPartitions !== "boolean") throw new HttpError(400, '"allPartitions" must be true or false');
+    if (allPartitions === true && partition !== undefined) {
+      throw new HttpError(400, '"partition" and "allPartitions" cannot be used together', { hint: "Send one of them." });
+    }
     let run: RunRecord;
     try {
-      run = await request.services.submitRun({ selection, ...(tags ? { tags } : {}), ...(partition === undefined ? {} : { partitionKeys: [partition] }) });
+      // Every partition that exists now (none for an unpartitioned selection), as `materialize --all-partitions`.
+      const partitionKeys =
+        allPartitions === true
+          ? allPartitionKeys(loadedProject(request.services).graph, selection, await loadPartitionContext(request.services.storage, [...loadedProject(request.services).graph.assets.values()].map((node) => node.partitions)))
+          : partition === undefined
+            ? undefined
+            : [partition];
+      run = await request.services.submitRun({ selection, ...(tags ? { tags } : {}), ...(partitionKeys === undefined || partitionKeys.length === 0 ? {} : { partitionKeys }) });
     } catch (error) {
       // No project to plan against (the first load failed): the service is unavailable, not broken.
       const state = request.services.project();
