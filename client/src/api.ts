@@ -110,9 +110,12 @@ export class DaemonApi {
     }
   }
 
-  /** `POST /api/runs` -> the new run's id. */
+  /**
+   * `POST /api/runs` -> the new run's id. A click materializes every partition of partitioned
+   * assets in the selection (as the lineage page does); single partitions and ranges are backfills.
+   */
   async submitRun(selection: string): Promise<string> {
-    const result = await this.json<{ runId: string }>("POST", "/api/runs", { selection, tags: { source: "vscode" } });
+    const result = await this.json<{ runId: string }>("POST", "/api/runs", { selection, allPartitions: true, tags: { source: "vscode" } });
     return result.runId;
   }
 
