@@ -44,8 +44,10 @@ const noopLauncher: RunLauncher = async (options) => {
   const storage = options.storage;
   const runId = options.runId!;
   await storage.transitionRun(runId, ["QUEUED", "STARTING"], "STARTED", { startedAt: new Date().toISOString() });
-  await storage.appendEvents([runEvent(runId, "RUN_START", "Run started"), runEvent(runId, "RUN_SUCCESS", "Run succeeded")]);
-  await storage.updateRun(runId, { status: "SUCCESS", endedAt: new Date().toISOString() });
+  // As the executor does: the final events and the final status in one transaction.
+  await storage.appendEvents([runEvent(runId, "RUN_START", "Run started"), runEvent(runId, "RUN_SUCCESS", "Run succeeded")], {
+    runUpdate: { runId, update: { status: "SUCCESS", endedAt: new Date().toISOString() } },
+  });
   return { runId, status: "SUCCESS", steps: [] };
 };
 

@@ -294,6 +294,23 @@ export function storageConformance(
         assert.deepEqual(await storage.getRunEvents("r1"), []);
       });
 
+      it("updates the run in the same transaction as the batch when given runUpdate, and rolls both back for an unknown run", async () => {
+        await storage.createRun({ runId: "fin", status: "STARTED", selection: "*", assetKeys: ["a"] });
+        const endedAt = "2026-01-02T03:04:05.678Z";
+        await storage.appendEvents([event("fin", "RUN_SUCCESS")], { runUpdate: { runId: "fin", update: { status: "SUCCESS", endedAt } } });
+        const run = await storage.getRun("fin");
+        assert.equal(run?.status, "SUCCESS");
+        assert.equal(run?.endedAt, endedAt);
+        assert.deepEqual((await storage.getRunEvents("fin")).map((stored) => stored.type), ["RUN_SUCCESS"]);
+        await assert.rejects(
+          storage.appendEvents([event("ghost", "RUN_SUCCESS")], { runUpdate: { runId: "ghost", update: { status: "SUCCESS" } } }),
+          /no such run/,
+        );
+        assert.deepEqual(await storage.getRunEvents("ghost"), [], "the events of a failed update are not written either");
+        await storage.appendEvents([], { runUpdate: { runId: "fin", update: { error: "updated without events" } } });
+        assert.equal((await storage.getRun("fin"))?.error, "updated without events");
+      });
+
       it("rejects a batch with a malformed materialization event and writes none of it", async () => {
         const bad = event("r1", "ASSET_MATERIALIZATION", { data: { metadata: {} } });
         await assert.rejects(storage.appendEvents([event("r1", "LOG"), bad]), /ASSET_MATERIALIZATION of run r1 has no data.assetKey/);

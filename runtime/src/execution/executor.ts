@@ -43,13 +43,11 @@ export async function executeInProcess(options: InProcessRunOptions & { graph?: 
 async function startRun(storage: Storage, options: InProcessRunOptions, plan: ExecutionPlan): Promise<string> {
   const now = new Date().toISOString();
   if (options.runId) {
+    // A claimed run moves to STARTED in one statement; reading it first is needed only when it does not.
+    if (await storage.transitionRun(options.runId, ["QUEUED", "STARTING"], "STARTED", { startedAt: now })) return options.runId;
     const existing = await storage.getRun(options.runId);
     if (existing) {
-      const moved = await storage.transitionRun(options.runId, ["QUEUED", "STARTING"], "STARTED", { startedAt: now });
-      if (!moved) {
-        throw new TributaryError(`run ${options.runId} is ${existing.status}; only a QUEUED or STARTING run can start`);
-      }
-      return options.runId;
+      throw new TributaryError(`run ${options.runId} is ${existing.status}; only a QUEUED or STARTING run can start`);
     }
   }
   const runId = options.runId ?? randomUUID();
@@ -179,12 +177,9 @@ class RunExecution {
     this.emit(`RUN_${status}` as RunEventType, null, status === "SUCCESS" ? "info" : "error", summary, {
       durationMs: Date.now() - started,
     });
-    await this.writer.flush();
-    await this.writer.close();
-    await this.options.storage.updateRun(this.runId, {
-      status,
-      endedAt: new Date().toISOString(),
-      error: status === "SUCCESS" ? null : summary,
+    // The run's final status is written with its last events, in one transaction.
+    await this.writer.close({
+      runUpdate: { runId: this.runId, update: { status, endedAt: new Date().toISOString(), error: status === "SUCCESS" ? null : summary } },
     });
     return { runId: this.runId, status, steps };
   }

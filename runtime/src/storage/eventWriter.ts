@@ -4,7 +4,7 @@
  */
 import type { RunEvent } from "../types";
 import { describeThrown } from "../errors";
-import type { Storage } from "./port";
+import type { AppendEventsOptions, Storage } from "./port";
 import { EventWriteError } from "./errors";
 import { validateRunEvent } from "./rows";
 
@@ -55,6 +55,8 @@ export class BufferedEventWriter {
   private writing: Promise<void> | undefined;
   private failure: EventWriteError | undefined;
   private closed = false;
+  /** Set by close(): rides on the last batch written. */
+  private finalRunUpdate: AppendEventsOptions["runUpdate"];
 
   constructor(storage: Pick<Storage, "appendEvents">, options: BufferedEventWriterOptions = {}) {
     this.storage = storage;
@@ -105,10 +107,18 @@ export class BufferedEventWriter {
     }
   }
 
-  /** Flushes, then refuses further writes. Rejects like flush() when the last events cannot be written. */
-  async close(): Promise<void> {
+  /**
+   * Flushes, then refuses further writes. Rejects like flush() when the last events cannot be written.
+   * With `runUpdate`, the run is updated in the same transaction as the last batch (a run's final
+   * status and its final events become durable together).
+   */
+  async close(options: AppendEventsOptions = {}): Promise<void> {
     this.closed = true;
+    this.finalRunUpdate = options.runUpdate;
     await this.flush();
+    const left = this.finalRunUpdate;
+    this.finalRunUpdate = undefined;
+    if (left) await this.storage.appendEvents([], { runUpdate: left });
   }
 
   private startWriting(): void {
@@ -131,8 +141,11 @@ export class BufferedEventWriter {
     while (this.buffer.length > 0) {
       const batch = this.buffer;
       this.buffer = [];
+      // After close() nothing more can be written, so this batch is the last one.
+      const runUpdate = this.closed ? this.finalRunUpdate : undefined;
       try {
-        await this.appendWithOneRetry(batch);
+        await this.appendWithOneRetry(batch, runUpdate);
+        if (runUpdate) this.finalRunUpdate = undefined;
       } catch (error) {
         // Put the batch back in front of anything written meanwhile, so order is kept.
         this.buffer = batch.concat(this.buffer);
@@ -153,12 +166,13 @@ export class BufferedEventWriter {
     }
   }
 
-  private async appendWithOneRetry(batch: RunEvent[]): Promise<void> {
+  private async appendWithOneRetry(batch: RunEvent[], runUpdate: AppendEventsOptions["runUpdate"]): Promise<void> {
+    const options = runUpdate ? { runUpdate } : {};
     try {
-      await this.storage.appendEvents(batch);
+      await this.storage.appendEvents(batch, options);
     } catch {
       // appendEvents is one transaction: a failed one wrote nothing, so writing again is safe.
-      await this.storage.appendEvents(batch);
+      await this.storage.appendEvents(batch, options);
     }
   }
 }

@@ -37,6 +37,11 @@ export interface RunUpdate {
   heartbeatAt?: string | null;
 }
 
+/** Options of {@link Storage.appendEvents}. */
+export interface AppendEventsOptions {
+  runUpdate?: { runId: string; update: RunUpdate };
+}
+
 /** A new tick; returned null by {@link Storage.createTick} when (name, tickTime) already exists. */
 export interface NewTick {
   instigatorName: string;
@@ -159,7 +164,12 @@ export interface Storage {
   /** Records a worker's heartbeat on the runs it executes. */
   heartbeatRuns(runIds: string[], at: string): Promise<void>;
 
-  appendEvents(events: RunEvent[]): Promise<void>;
+  /**
+   * Appends a batch of events in one transaction. With `runUpdate`, the run is updated in the same
+   * transaction: a run's final events and its final status become durable together (and cost one
+   * commit instead of two).
+   */
+  appendEvents(events: RunEvent[], options?: AppendEventsOptions): Promise<void>;
   /** Events of one run in order, after the event id `afterId` (exclusive), at most `limit`. */
   getRunEvents(runId: string, options?: { afterId?: number; limit?: number }): Promise<StoredRunEvent[]>;
 

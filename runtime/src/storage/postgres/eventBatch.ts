@@ -27,9 +27,16 @@ function jsonWithoutNul(json: string | null): string | null {
 // text is the same for every chunk size, so it is prepared once per connection (the `name`) and
 // binds 7 parameters instead of 7 per row.
 const INSERT_EVENTS = {
-  name: "tributary_insert_events",
+  name: "tributary_insert_events_locked",
+  // The WHERE clause is an uncommitted-run lock taken before the first row (and its id) is made:
+  // an uncorrelated subquery runs once, ahead of the scan (see LOCK_RUNS below for why). Folding
+  // it into the INSERT saves a round trip per batch.
   text: `INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
+         WHERE (SELECT count(*) FROM (
+                  SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
+                  FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest($8::text[]) AS run_id ORDER BY run_hash) AS runs
+                ) AS locks) >= 0
          RETURNING id`,
 };
 
@@ -76,15 +83,20 @@ function columns(rows: unknown[][], width: number): unknown[][] {
  * batches cannot deadlock) serializes appends per run; other runs are not blocked. The two-key form
  * of the advisory lock keeps these apart from the migration lock's key space.
  */
-const LOCK_RUNS = {
-  name: "tributary_lock_runs_for_append",
-  text: `SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
-         FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest($1::text[]) AS run_id ORDER BY run_hash) AS runs`,
-};
+// LOCK_RUNS: taken by INSERT_EVENTS itself (its WHERE clause), on every chunk; re-taking an advisory
+// lock the transaction holds is free.
+
+/** A batch that one INSERT statement writes completely: one chunk, and nothing derived from it. */
+export function isSingleStatementBatch(events: RunEvent[]): boolean {
+  if (events.length > EVENT_CHUNK_SIZE) return false;
+  // The same rule that decides what to derive, so the two can never disagree.
+  const derived = collectDerivedRows(events, new Array<number>(events.length).fill(0));
+  return derived.materializations.size === 0 && derived.checks.size === 0 && derived.partitions.size === 0;
+}
 
 /** Inserts `events` and updates the derived tables, on `client` (inside a transaction). */
 export async function writeEventBatch(client: PoolClient, events: RunEvent[]): Promise<void> {
-  await client.query({ ...LOCK_RUNS, values: [[...new Set(events.map((event) => event.runId))]] });
+  const runIds = [...new Set(events.map((event) => event.runId))];
   const ids: number[] = [];
   for (let start = 0; start < events.length; start += EVENT_CHUNK_SIZE) {
     const rows = events
@@ -100,7 +112,7 @@ export async function writeEventBatch(client: PoolClient, events: RunEvent[]): P
       ]);
     // RETURNING yields the rows in unnest order (ids come from nextval() row by row), which is how
     // each event's id is known for the derived tables.
-    const result = await client.query({ ...INSERT_EVENTS, values: columns(rows, 7) });
+    const result = await client.query({ ...INSERT_EVENTS, values: [...columns(rows, 7), runIds] });
     for (const row of result.rows) ids.push(toNumber(row.id));
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Pool, QueryResultRow } from "pg";
 import type { AssetKey, CheckResultRecord, InstigatorState, MaterializationRecord, NewRun, RunEvent, RunRecord, RunStatus, StoredRunEvent, TickRecord } from "../../types";
+import type { PoolClient } from "pg";
 import { assertDatabaseNotNewer, latestVersion, pendingMigrations } from "../migrations";
 import type {
   AssetPartitionRecord,
@@ -19,6 +20,7 @@ import type {
   RunUpdate,
   Storage,
   TickUpdate,
+  AppendEventsOptions,
 } from "../port";
 import { RunConflictError, StorageNotFoundError } from "../errors";
 import {
@@ -41,7 +43,7 @@ import {
   type Row,
 } from "../rows";
 import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
-import { writeEventBatch } from "./eventBatch";
+import { isSingleStatementBatch, writeEventBatch } from "./eventBatch";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 
 /** Options of {@link PostgresStorage}. */
@@ -100,6 +102,23 @@ export class PostgresStorage implements Storage {
       return (await this.connectionPool.query<T>(sql, params)).rows;
     } catch (error) {
       throw isConnectionError(error) ? connectionError(this.url, error) : error;
+    }
+  }
+
+  /** Runs `work` on one pooled connection, outside any explicit transaction. */
+  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.connectionPool.connect();
+    } catch (error) {
+      throw isConnectionError(error) ? connectionError(this.url, error) : error;
+    }
+    try {
+      return await work(client);
+    } catch (error) {
+      throw isConnectionError(error) ? connectionError(this.url, error) : error;
+    } finally {
+      client.release();
     }
   }
 
@@ -246,10 +265,32 @@ export class PostgresStorage implements Storage {
     await this.query("UPDATE runs SET heartbeat_at = $1 WHERE run_id = ANY($2::text[])", [at, runIds]);
   }
 
-  async appendEvents(events: RunEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  async appendEvents(events: RunEvent[], options: AppendEventsOptions = {}): Promise<void> {
+    const runUpdate = options.runUpdate;
+    if (events.length === 0) {
+      if (runUpdate) await this.updateRun(runUpdate.runId, runUpdate.update);
+      return;
+    }
     events.forEach(validateRunEvent);
-    await withTransaction(this.connectionPool, this.url, (client) => writeEventBatch(client, events));
+    // One statement is its own transaction (and holds its run lock to its end): the common small
+    // batch with nothing derived and no run update skips BEGIN and COMMIT, two round trips.
+    if (!runUpdate && isSingleStatementBatch(events)) {
+      await this.withClient((client) => writeEventBatch(client, events));
+      return;
+    }
+    await withTransaction(this.connectionPool, this.url, async (client) => {
+      await writeEventBatch(client, events);
+      if (!runUpdate) return;
+      const assignments = runUpdateAssignments(runUpdate.update);
+      if (assignments.length === 0) return;
+      const sets = assignments.map(([column], index) => `${column} = $${index + 2}`).join(", ");
+      const result = await client.query(`UPDATE runs SET ${sets} WHERE run_id = $1`, [runUpdate.runId, ...assignments.map(([, value]) => value)]);
+      if (result.rowCount === 0) {
+        throw new StorageNotFoundError(`Cannot update run ${runUpdate.runId}: no such run`, {
+          hint: "Create the run with createRun() first, or check the run id.",
+        });
+      }
+    });
   }
 
   async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {

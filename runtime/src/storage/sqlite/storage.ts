@@ -21,6 +21,7 @@ import type {
   RunUpdate,
   Storage,
   TickUpdate,
+  AppendEventsOptions,
 } from "../port";
 import { RunConflictError, StorageNotFoundError } from "../errors";
 import {
@@ -264,8 +265,12 @@ export class SqliteStorage implements Storage {
     );
   }
 
-  async appendEvents(events: RunEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  async appendEvents(events: RunEvent[], options: AppendEventsOptions = {}): Promise<void> {
+    const runUpdate = options.runUpdate;
+    if (events.length === 0) {
+      if (runUpdate) await this.updateRun(runUpdate.runId, runUpdate.update);
+      return;
+    }
     events.forEach(validateRunEvent);
     const insertEvent = this.statement(
       "INSERT INTO events (run_id, timestamp, type, step_key, level, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -314,6 +319,19 @@ export class SqliteStorage implements Storage {
       }
       for (const { event, eventId, assetKey, partitionKey, status } of derived.partitions.values()) {
         upsertPartition.run(assetKey, partitionKey, status, event.runId, eventId, event.timestamp);
+      }
+      if (runUpdate) {
+        const assignments = runUpdateAssignments(runUpdate.update);
+        if (assignments.length > 0) {
+          const changed = this.db
+            .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ?`)
+            .run(...assignments.map(([, value]) => value), runUpdate.runId).changes;
+          if (changed === 0) {
+            throw new StorageNotFoundError(`Cannot update run ${runUpdate.runId}: no such run`, {
+              hint: "Create the run with createRun() first, or check the run id.",
+            });
+          }
+        }
       }
     }).immediate();
   }
