@@ -14,7 +14,9 @@ if (!isMainThread && (workerData as Record<string, unknown> | undefined)?.[PARSE
 } else if (process.argv.includes("--version")) {
   process.stdout.write("tributary-language-server 0.1.0\n");
 } else if (isMainThread) {
-  const parseWorkers = ParseWorkerPool.start(__filename);
+  // Parse workers are opt-in (TRIBUTARY_PARSE_WORKERS; see defaultParseWorkerCount): none, no pool.
+  const pool = ParseWorkerPool.start(__filename);
+  const parseWorkers = pool.size() > 0 ? pool : undefined;
   const { createConnection, ProposedFeatures } = require("vscode-languageserver/node") as typeof import("vscode-languageserver/node");
   const { TributaryServer } = require("./lsp/server") as typeof import("./lsp/server");
   // createConnection reads the transport (--stdio, --node-ipc, --socket=N) from the command line.

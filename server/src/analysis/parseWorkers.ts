@@ -1,4 +1,3 @@
-import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 import type { FileFacts } from "./model";
 
@@ -53,16 +52,18 @@ export interface ParseStats {
 export const PARSE_WORKERS_ENV = "TRIBUTARY_PARSE_WORKERS";
 
 /**
- * How many workers help the main thread parse: one per spare core, at most 3 (each loads its own
- * TypeScript, ~50 MB, and more than 4 parsers in all gain little on 1,000 files).
+ * How many workers help the main thread parse: none unless `TRIBUTARY_PARSE_WORKERS` asks for
+ * some. Measured on the bench's 2-core machine, a worker made the cold index of 1,000 files slower
+ * (median 1.6 s against 1.25 s alone; 3,000 files: no gain either): each thread pays its own JIT
+ * warm-up of the TypeScript parser, which is most of a cold parse, and both compete with V8's
+ * background compiler for the same two cores. Machines with more cores may differ: measure with
+ * `TRIBUTARY_PARSE_WORKERS=2 npx tsx bench/analysis/run.ts`.
  *
- * @defaultValue `min(3, cores - 1)`, or `TRIBUTARY_PARSE_WORKERS` when set
+ * @defaultValue 0, or `TRIBUTARY_PARSE_WORKERS` when set to a whole number (at most 8)
  */
 export function defaultParseWorkerCount(): number {
   const configured = Number(process.env[PARSE_WORKERS_ENV]);
-  if (process.env[PARSE_WORKERS_ENV] !== undefined && Number.isInteger(configured) && configured >= 0) return configured;
-  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return Math.max(0, Math.min(3, cores - 1));
+  return Number.isInteger(configured) && configured > 0 ? Math.min(8, configured) : 0;
 }
 
 /**
@@ -80,8 +81,8 @@ function workerScript(entry: string): string {
 const MIN_FILES_FOR_WORKERS = 64;
 
 /**
- * Worker threads that parse files for a cold index, side by side with the main thread. Started as
- * early as possible (before the main thread loads TypeScript, so both load it at once) and
+ * Worker threads that parse files for a cold index, side by side with the main thread (opt-in: see
+ * {@link defaultParseWorkerCount}). Started as early as possible (before the main thread loads TypeScript, so both load it at once) and
  * terminated after the cold index: edits re-parse one file on the main thread.
  *
  * The main thread and the workers claim files one at a time from a shared counter, so a worker
