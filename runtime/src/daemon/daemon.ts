@@ -122,7 +122,8 @@ export class Daemon implements DaemonServices {
       workerId: this.daemonId,
       settings: this.settings,
       ...(launcher ? { launcher } : {}),
-      onRunEnded,
+      // Only notifications need the ended run read back; sensors read runs themselves.
+      ...(this.notifier.enabled ? { onRunEnded } : {}),
       onChange,
       log: this.log,
     });

@@ -184,6 +184,8 @@ export class RunCoordinator {
   }
 
   private async endedRun(runId: string): Promise<void> {
+    // Reading the run back costs a query per run: only worth it when someone listens.
+    if (!this.options.onRunEnded) return;
     try {
       const run = await this.options.storage.getRun(runId);
       if (run && FINAL_RUN_STATUSES.includes(run.status)) this.options.onRunEnded?.(run);
