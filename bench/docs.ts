@@ -17,7 +17,7 @@ export function writePerformanceSection(heading: string, body: string): void {
   if (start === -1) next = `${text.trimEnd()}\n\n${section}`;
   else {
     const end = text.indexOf("\n## ", start + 1);
-    next = text.slice(0, start) + section + (end === -1 ? "" : text.slice(end + 1));
+    next = text.slice(0, start) + section + (end === -1 ? "" : `\n${text.slice(end + 1)}`);
   }
   writeFileSync(file, next.endsWith("\n") ? next : `${next}\n`);
 }

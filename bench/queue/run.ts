@@ -241,7 +241,16 @@ what a daemon does by default: each coordinator keeps a pool of worker processes
 loaded the project and opened storage (\`daemon: { warmWorkers }\`), so a run costs an IPC message and
 its own storage writes; user code still runs outside the daemon, one run per process at a time. A
 cold process per run (\`warmWorkers: 0\`) pays a fork, an esbuild compile and an import before
-RUN_START.`,
+RUN_START.
+
+Why queue-only throughput stays below graphile-worker's: a graphile-worker job is two commits (take
+it, delete it). A Tributary run is three durable state changes by design — claimed (STARTING, with
+the coordinator's id, so a dead coordinator's runs are found), started (STARTED, by the process that
+executes it) and ended (the final status together with the run's events, one transaction) — each an
+UPDATE of an indexed status plus WAL flush, and the run and its events stay queryable afterwards
+(graphile-worker deletes finished jobs). Next steps, not done: let a coordinator that launches on a
+warm worker of its own claim straight into STARTED (one commit less), and wake other processes' coordinators with
+LISTEN/NOTIFY instead of polling.`,
   );
 }
 
