@@ -20,7 +20,26 @@ interface AssetSpec {
   variable: string;
   deps: ({ kind: "key"; key: string } | { kind: "ref"; variable: string; viaBarrel: boolean })[];
   resources: string[];
+  partitions?: PartitionsChoice;
+  mapping?: { key: string; kind: MappingChoice };
 }
+
+type PartitionsChoice = "daily" | "monthly" | "static" | "shared" | "bad";
+type MappingChoice = "identity" | "timeWindow" | "all" | "static";
+
+const PARTITIONS_TEXT: Record<Exclude<PartitionsChoice, "shared">, string> = {
+  daily: `dailyPartitions({ start: "2024-01-01" })`,
+  monthly: `monthlyPartitions({ start: "2024-01-01", timezone: "Europe/Paris" })`,
+  static: `staticPartitions(["eu", "us"])`,
+  bad: `dailyPartitions({ start: "2024-02-30", timezone: "Mars/Base" })`,
+};
+const MAPPING_TEXT: Record<MappingChoice, string> = {
+  identity: "identityMapping()",
+  timeWindow: "timeWindowMapping({ startOffset: -1 })",
+  all: "allPartitionsMapping()",
+  static: `staticMapping({ eu: ["eu", "fr"] })`,
+};
+const PARTITION_IMPORTS = "dailyPartitions, monthlyPartitions, staticPartitions, identityMapping, timeWindowMapping, allPartitionsMapping, staticMapping";
 
 interface ProjectSpec {
   assets: AssetSpec[];
@@ -33,6 +52,8 @@ interface ProjectSpec {
   deleted: Set<number>;
   broken: Map<number, number>;
   nextId: number;
+  /** The partitions constant `shared` of src/parts.ts, imported by assets with partitions "shared". */
+  shared: Exclude<PartitionsChoice, "shared">;
 }
 
 /** A small deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
@@ -67,6 +88,7 @@ function initialSpec(): ProjectSpec {
     deleted: new Set(),
     broken: new Map(),
     nextId: 10,
+    shared: "daily",
   };
 }
 
@@ -87,12 +109,15 @@ function render(spec: ProjectSpec): Map<string, string> {
         imports.get(module)?.add(dep.variable);
       }
     }
-    const lines = [pad(file) + `import { asset } from "tributary";`];
+    if (own.some((a) => a.partitions === "shared")) imports.set("./parts", new Set(["shared"]));
+    const lines = [pad(file) + `import { asset, ${PARTITION_IMPORTS} } from "tributary";`];
     for (const [module, names] of imports) lines.push(`import { ${[...names].join(", ")} } from "${module}";`);
     for (const asset of own) {
       const deps = asset.deps.map((d) => (d.kind === "key" ? `"${d.key}"` : d.variable)).join(", ");
       const resources = asset.resources.length ? `, resources: [${asset.resources.map((r) => `"${r}"`).join(", ")}]` : "";
-      lines.push(`export const ${asset.variable} = asset({ key: "${asset.key}", group: "${asset.group}", deps: [${deps}]${resources} }, async () => 1);`);
+      const partitions = asset.partitions === undefined ? "" : `, partitions: ${asset.partitions === "shared" ? "shared" : PARTITIONS_TEXT[asset.partitions]}`;
+      const mapping = asset.mapping ? `, partitionMappings: { "${asset.mapping.key}": ${MAPPING_TEXT[asset.mapping.kind]} }` : "";
+      lines.push(`export const ${asset.variable} = asset({ key: "${asset.key}", group: "${asset.group}", deps: [${deps}]${resources}${partitions}${mapping} }, async () => 1);`);
     }
     texts.set(`src/${name(file)}.ts`, lines.join("\n") + "\n");
   }
@@ -118,6 +143,7 @@ function render(spec: ProjectSpec): Map<string, string> {
   const resources = spec.resources.map((r) => `${r}: {}`).join(", ");
   definitions.push(`export default definitions({ assets: [${registered.map((a) => `${name(a.file)}.${a.variable}`).join(", ")}], resources: { ${resources} } });`);
   texts.set("src/definitions.ts", definitions.join("\n") + "\n");
+  texts.set("src/parts.ts", `import { ${PARTITION_IMPORTS} } from "tributary";\nexport const shared = ${PARTITIONS_TEXT[spec.shared]};\n`);
   // Deleted and half-typed files.
   const files = [...texts.keys()];
   for (const index of spec.deleted) texts.delete(files[index] as string);
@@ -134,7 +160,7 @@ function mutate(spec: ProjectSpec, next: () => number): string {
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(next() * items.length)];
   const asset = pick(spec.assets);
   const otherKey = (): string => pick(spec.assets)?.key ?? "asset_0";
-  const choice = Math.floor(next() * 17);
+  const choice = Math.floor(next() * 20);
   switch (choice) {
     case 0: if (asset) asset.key = next() < 0.3 ? otherKey() : next() < 0.5 ? `asset_${Math.floor(next() * 14)}` : `${asset.key}x`; return "rename a key";
     case 1: asset?.deps.push({ kind: "key", key: next() < 0.8 ? otherKey() : "asset_nope" }); return "add a key dep (maybe a cycle, a self-dep or unknown)";
@@ -151,6 +177,9 @@ function mutate(spec: ProjectSpec, next: () => number): string {
     case 12: { const file = Math.floor(next() * spec.padding.length); spec.padding[file] = Math.floor(next() * 3); return "shift a file's lines"; }
     case 13: { const file = Math.floor(next() * spec.padding.length); if (spec.deleted.has(file)) spec.deleted.delete(file); else spec.deleted.add(file); return "delete or restore a file"; }
     case 14: { const file = Math.floor(next() * spec.padding.length); if (spec.broken.has(file)) spec.broken.delete(file); else spec.broken.set(file, next()); return "half-type a file, or finish it"; }
+    case 17: if (asset) asset.partitions = pick([undefined, "daily", "monthly", "static", "shared", "shared", "bad"] as const); return "change an asset's partitions";
+    case 18: if (asset) asset.mapping = next() < 0.2 ? undefined : { key: next() < 0.7 ? pick(asset.deps.map((d) => d.kind === "key" ? d.key : spec.assets.find((a) => a.variable === d.variable)?.key ?? "asset_0")) ?? otherKey() : otherKey(), kind: pick(["identity", "timeWindow", "all", "static"] as const)! }; return "change a partition mapping";
+    case 19: spec.shared = pick(["daily", "monthly", "static", "bad"] as const)!; return "change the shared partitions constant";
     case 15: if (asset) asset.resources = next() < 0.5 ? [] : [pick(["warehouse", "warehous", "lake"])!]; return "change a required resource";
     default: { const c = pick(spec.checks); if (c) c.target = next() < 0.5 ? pick(spec.assets)?.variable ?? "v0" : otherKey(); return "retarget a check"; }
   }
@@ -162,7 +191,7 @@ function snapshot(model: ProjectModel): unknown {
   return {
     diagnostics: byFile(model.diagnostics),
     references: byFile(model.references),
-    assets: [...model.assets.values()].map((a) => [a.key, a.location, [...a.deps]]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+    assets: [...model.assets.values()].map((a) => [a.key, a.location, [...a.deps], a.partitions]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
     allAssets: model.allAssets.map((a) => [a.key, a.location]),
     downstream: byFile(model.downstream).map(([k, v]) => [k, [...v].sort()]),
     edges: model.edges.map((e) => [e.from, e.to, e.file, e.span]),
@@ -197,6 +226,7 @@ function fromScratch(incremental: ProjectIndex, texts: Map<string, string>): Pro
 
 describe("incremental linking", function () {
   this.timeout(60_000);
+  const codesSeen = new Set<string>();
 
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`gives the same model as a link from scratch after each of 150 random edits (seed ${seed})`, () => {
@@ -215,9 +245,16 @@ describe("incremental linking", function () {
         const expected = snapshot(fromScratch(incremental, texts).model());
         const actual = snapshot(incremental.model());
         assert.deepEqual(actual, expected, `seed ${seed}, step ${step}, after: ${history.slice(-5).join(" / ")}`);
+        for (const diagnostics of incremental.model().diagnostics.values()) for (const d of diagnostics) codesSeen.add(d.code);
       }
     });
   }
+
+  it("exercised the partition rules across those edits (the generator reaches them)", () => {
+    for (const code of ["incompatible-partition-mapping", "partition-mapping-unknown-dep", "invalid-partition-start", "unknown-timezone"]) {
+      assert.ok(codesSeen.has(code), `no edit produced ${code}; seen: ${[...codesSeen].sort().join(", ")}`);
+    }
+  });
 
   it("reports as changed exactly the files whose diagnostics changed, and none after an edit that changes nothing visible", () => {
     const spec = initialSpec();

@@ -8,6 +8,7 @@ import {
   type DefinitionFact,
   type FileFacts,
   type ImportFact,
+  type PartitionCallFact,
   type Position,
   type RefFact,
   type ReexportFact,
@@ -15,6 +16,8 @@ import {
   type Span,
   type StringFact,
 } from "./model";
+import { PartitionSyntax } from "./partitionSyntax";
+import { isStringLike, propertyNameText, unwrap } from "./syntax";
 
 /**
  * Parses one file (syntax only: no type checker, no program, nothing executed) and extracts its
@@ -45,31 +48,6 @@ function scriptKindOf(file: string): ts.ScriptKind {
   return ts.ScriptKind.TS;
 }
 
-/** Unwraps `(x)`, `x as T`, `x satisfies T`, `x!`, `<T>x`. */
-function unwrap(node: ts.Expression): ts.Expression {
-  let current = node;
-  for (;;) {
-    if (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isSatisfiesExpression(current)
-      || ts.isNonNullExpression(current) || ts.isTypeAssertionExpression(current)) {
-      current = current.expression;
-    } else {
-      return current;
-    }
-  }
-}
-
-function isStringLike(node: ts.Node): node is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral {
-  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node);
-}
-
-function propertyNameText(name: ts.PropertyName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name)) {
-    return name.text;
-  }
-  if (ts.isComputedPropertyName(name) && isStringLike(name.expression)) return name.expression.text;
-  return undefined;
-}
-
 class Extractor {
   private readonly imports: ImportFact[] = [];
   private readonly reexports: ReexportFact[] = [];
@@ -88,7 +66,14 @@ class Extractor {
    */
   private mentions: Int32Array | undefined;
 
-  constructor(private readonly sf: ts.SourceFile) {}
+  /** Partition and mapping factory calls (see PartitionSyntax). */
+  private readonly partitionSyntax: PartitionSyntax;
+  /** Top-level `const x = f(...)` calls: partition constants once every import is known. */
+  private readonly constCalls: [string, ts.Expression][] = [];
+
+  constructor(private readonly sf: ts.SourceFile) {
+    this.partitionSyntax = new PartitionSyntax(this.namespaces, (node) => this.span(node), (node) => this.stringSpan(node), (node) => this.ref(node));
+  }
 
   /** Whether the node's text (trivia included) holds a mention: only then can it contain an API call. */
   private mayHoldCall(node: ts.Node): boolean {
@@ -108,6 +93,7 @@ class Extractor {
 
   run(): FileFacts {
     for (const statement of this.sf.statements) this.collectModuleSyntax(statement);
+    const partitionConsts = this.partitionConsts();
     // A file that names no API function (and has no namespace import) cannot define anything.
     if (this.apiLocals.size > 0 || this.namespaces.size > 0) {
       this.mentions = mentionsOf(this.sf.text, [...this.apiLocals.keys(), ...this.namespaces.keys()]);
@@ -119,6 +105,7 @@ class Extractor {
       reexports: this.reexports,
       exports: this.exports,
       arrays: this.arrays,
+      ...(partitionConsts ? { partitionConsts } : {}),
       definitions: this.definitions,
       lineStarts: this.sf.getLineStarts() as number[],
     };
@@ -200,6 +187,7 @@ class Extractor {
         if (exported) this.exports[name] = name;
         const init = declaration.initializer && unwrap(declaration.initializer);
         if (init && ts.isArrayLiteralExpression(init)) this.arrays[name] = init.elements.map((e) => this.ref(e));
+        else if (init && init.kind === ts.SyntaxKind.CallExpression) this.constCalls.push([name, init]);
       }
     } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name && exported) {
       this.exports[isDefault ? "default" : statement.name.text] = statement.name.text;
@@ -210,6 +198,18 @@ class Extractor {
     this.imports.push(fact);
     if (fact.imported === "*") this.namespaces.set(fact.local, fact.module);
     else if (API_NAMES.has(fact.imported)) this.apiLocals.set(fact.local, { api: fact.imported as ApiName, module: fact.module });
+    else this.partitionSyntax.addImport(fact.local, fact.imported, fact.module);
+  }
+
+  /** Top-level constants bound to a partition or mapping factory call, if any. */
+  private partitionConsts(): Record<string, PartitionCallFact> | undefined {
+    if (!this.partitionSyntax.active) return undefined;
+    let consts: Record<string, PartitionCallFact> | undefined;
+    for (const [name, init] of this.constCalls) {
+      const call = this.partitionSyntax.call(init);
+      if (call) (consts ??= {})[name] = call;
+    }
+    return consts;
   }
 
   /**
@@ -333,6 +333,11 @@ class Extractor {
         fact.inlineChecks.push(this.describeInlineCheck(element));
       }
     }
+    const partitions = props.get("partitions");
+    if (partitions) fact.partitions = this.partitionSyntax.value(partitions);
+    const mappings = props.get("partitionMappings");
+    const mappingEntries = mappings && this.partitionSyntax.mappings(mappings);
+    if (mappingEntries) fact.partitionMappings = mappingEntries;
     if (api === "asset") {
       const keyNode = props.get("key");
       const key = this.stringFact(keyNode);

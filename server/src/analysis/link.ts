@@ -31,6 +31,8 @@ export interface ProjectQueries {
   hasKey(key: string): boolean;
   /** Whether `node` is the asset that owns its key (the first of duplicates). */
   isFirst(node: AssetNode): boolean;
+  /** The asset that owns a key (the first of duplicates), if any. */
+  ownerOf(key: string): AssetNode | undefined;
   /** The closest existing key, for "did you mean" (depends on every key). */
   suggestKey(key: string): string | undefined;
   /** Keys produced by a Tributary asset definition of any file; undefined when it is not one. */

@@ -77,8 +77,18 @@ export function surfaceOf(facts: FileFacts, tributary: readonly DefinitionFact[]
     d.api, d.apiModule, d.variable ?? null, tributary ? tributary.includes(d) : null,
     d.api === "asset" || d.api === "multiAsset" ? d.outs.map((o) => o.key?.value ?? null) : null,
     "name" in d ? d.name?.value ?? null : null,
+    // Partitions are read by the files of downstream assets (mapping checks): their values, not their places.
+    (d.api === "asset" || d.api === "multiAsset") && (d.partitions || d.partitionMappings) ? withoutSpans([d.partitions, d.partitionMappings]) : null,
   ]);
-  return JSON.stringify([facts.imports, facts.reexports, facts.exports, arrays, definitions]);
+  const partitionConsts = facts.partitionConsts ? withoutSpans(facts.partitionConsts) : null;
+  return JSON.stringify([facts.imports, facts.reexports, facts.exports, arrays, definitions, partitionConsts]);
+}
+
+const SPAN_KEYS = new Set(["span", "nameSpan", "keySpan"]);
+
+/** A value's JSON without its source positions: the same after an edit that only moves it. */
+function withoutSpans(value: unknown): string {
+  return JSON.stringify(value, (key, inner: unknown) => (SPAN_KEYS.has(key) ? undefined : inner));
 }
 
 /** `duplicate-key` for the nodes of one file whose key has other owners. */

@@ -81,6 +81,51 @@ interface DefinitionBase {
   nameSpan: Span;
 }
 
+/** Partition factories of "tributary" the analysis reads (`dailyPartitions({ start: "2024-01-01" })`). */
+export const PARTITIONS_FACTORIES: ReadonlySet<string> = new Set([
+  "hourlyPartitions", "dailyPartitions", "weeklyPartitions", "monthlyPartitions", "staticPartitions", "dynamicPartitions",
+]);
+
+/** Partition mapping factories of "tributary" the analysis reads (`timeWindowMapping({ startOffset: -6 })`). */
+export const MAPPING_FACTORIES: ReadonlySet<string> = new Set([
+  "identityMapping", "timeWindowMapping", "allPartitionsMapping", "lastPartitionMapping", "staticMapping",
+]);
+
+/**
+ * A value written in user code, read as far as it is a literal: `value` for strings, numbers,
+ * booleans and null, `items` for arrays, `props` for object literals, `dynamic` for anything else
+ * (a call, an identifier, a spread): such values are never guessed, only left unchecked.
+ */
+export interface LiteralFact {
+  span: Span;
+  value?: string | number | boolean | null;
+  items?: LiteralFact[];
+  props?: Record<string, LiteralFact & { keySpan: Span }>;
+  dynamic?: true;
+}
+
+/** A call of a partition or mapping factory (`dailyPartitions({...})`, `staticMapping({...})`). */
+export interface PartitionCallFact {
+  /** The factory's exported name (`dailyPartitions`), whatever the local alias. */
+  factory: string;
+  /** Module specifier the factory was imported from ("tributary" or a barrel). */
+  apiModule: string;
+  span: Span;
+  nameSpan: Span;
+  /** The call's arguments as literals. */
+  args: LiteralFact[];
+}
+
+/** How an asset names its partitions or one mapping: a factory call, a reference to a constant, or neither. */
+export type PartitionValueFact = { kind: "call"; call: PartitionCallFact; span: Span } | RefFact;
+
+/** One entry of `partitionMappings: { raw_orders: timeWindowMapping(...) }`. */
+export interface PartitionMappingEntryFact {
+  /** The upstream key, as written (span of the property name, quotes excluded). */
+  key: StringFact;
+  value: PartitionValueFact;
+}
+
 /** One asset produced by an `asset()` call or one `outs` entry of a `multiAsset()` call. */
 export interface AssetOutFact {
   key?: StringFact;
@@ -105,6 +150,10 @@ export interface AssetDefinitionFact extends DefinitionBase {
   resources: StringFact[];
   /** Names of inline checks (`checks: [notNull("id")]`), shown in hovers. */
   inlineChecks: string[];
+  /** `partitions: ...`, when given. */
+  partitions?: PartitionValueFact;
+  /** `partitionMappings: {...}` entries, when an object literal. */
+  partitionMappings?: PartitionMappingEntryFact[];
 }
 
 /** `assetCheck({...})`. */
@@ -181,6 +230,8 @@ export interface FileFacts {
   exports: Record<string, string>;
   /** Local constant arrays of references (`const staging = [a, b]`), for `...staging` spreads. */
   arrays: Record<string, RefFact[]>;
+  /** Top-level constants bound to a partition or mapping factory call (`const daily = dailyPartitions(...)`). */
+  partitionConsts?: Record<string, PartitionCallFact>;
   definitions: DefinitionFact[];
   /** Line start offsets, to turn selection-string offsets into positions. */
   lineStarts: number[];
@@ -218,6 +269,11 @@ export interface AssetNode {
   definition: AssetDefinitionFact;
   /** Name of the multiAsset producing it, if any. */
   multiAsset?: string;
+  /**
+   * Its partitions as the analysis read them (set when its file is linked): a description such as
+   * "daily partitions from 2024-01-01 (UTC)", or what could not be read statically.
+   */
+  partitions?: string;
 }
 
 /** A resolved reference: who points at which asset from where (for references and rename). */

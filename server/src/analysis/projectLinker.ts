@@ -4,6 +4,7 @@ import type { AnalysisDiagnostic, AssetNode, AssetReference, DefinitionFact, Fil
 import type { ModuleResolver } from "./moduleResolver";
 import type { DependencyEdge, ProjectModel } from "./projectModel";
 import { CountedNames, SelectionVocabularyTable } from "./projectTables";
+import { checkPartitions } from "./partitions";
 import { checkRegistration, checkRules, type FileRuleResults, type Registration } from "./rules";
 import { suggestName } from "./selection";
 import { duplicateDiagnostics, FileIndex, type ProjectReadsShape, sortDiagnostics, surfaceOf } from "./linkSupport";
@@ -177,6 +178,7 @@ export class ProjectLinker {
       const context = new FileLinkContext(file, unit.facts, resolver, this.queries(reads));
       unit.edges = resolveDeps(context, unit.declarations);
       unit.rules = checkRules(context, unit.declarations.definitions);
+      checkPartitions(context, unit.declarations);
       this.tracker.end();
       unit.diagnostics = context.diagnostics;
       unit.references = context.references;
@@ -219,6 +221,10 @@ export class ProjectLinker {
       isFirst: (node) => {
         reads.firsts.add(node.key);
         return this.owners.get(node.key)?.[0] === node;
+      },
+      ownerOf: (key) => {
+        reads.firsts.add(key);
+        return this.owners.get(key)?.[0];
       },
       suggestKey: (key) => {
         reads.keySet = true;

@@ -1,10 +1,12 @@
 import type { ModuleResolver } from "./moduleResolver";
-import type { DefinitionFact, FileFacts, RefFact } from "./model";
+import type { DefinitionFact, FileFacts, PartitionCallFact, RefFact } from "./model";
 
 /** What a name in a file stands for, as far as the analysis can tell. */
 export type SymbolTarget =
   | { kind: "definition"; file: string; definition: DefinitionFact }
   | { kind: "array"; file: string; refs: RefFact[] }
+  /** A constant bound to a partition or mapping factory call (`const daily = dailyPartitions(...)`). */
+  | { kind: "partitions"; file: string; call: PartitionCallFact }
   | { kind: "namespace"; file: string }
   /** A name exported by the `tributary` package (e.g. `asset`). */
   | { kind: "tributary"; name: string }
@@ -139,6 +141,8 @@ export class SymbolResolver {
     if (definition) return { kind: "definition", file, definition };
     const array = facts.arrays[name];
     if (array) return { kind: "array", file, refs: array };
+    const call = facts.partitionConsts?.[name];
+    if (call) return { kind: "partitions", file, call };
     for (const entry of facts.imports) {
       if (entry.local !== name) continue;
       const resolved = this.modules.resolve(file, entry.module);
