@@ -61,20 +61,31 @@ async function freshStorage(name: string): Promise<PostgresStorage> {
 type LauncherSource = (coordinatorIndex: number) => RunLauncher;
 const same = (launcher: RunLauncher): LauncherSource => () => launcher;
 
+/** Connection pools of the coordinators, closed by closeCoordinatorStorages(). */
+const coordinatorStorages: PostgresStorage[] = [];
+async function closeCoordinatorStorages(): Promise<void> {
+  await Promise.all(coordinatorStorages.splice(0).map((storage) => storage.close()));
+}
+
+/**
+ * Two coordinators, each with a connection pool of its own, as two `tributary worker` processes have
+ * (graphile-worker's two runners likewise have a pool each).
+ */
 function coordinators(storage: PostgresStorage, projectDir: string, source: LauncherSource, maxConcurrentRuns: number): RunCoordinator[] {
   const settings = { ...DEFAULT_DAEMON_SETTINGS, maxConcurrentRuns, queuePollMs: 10, heartbeatMs: 1000 };
-  return [1, 2].map(
-    (index) =>
-      new RunCoordinator({
-        storage,
+  return [1, 2].map((index) => {
+    const own = new PostgresStorage(URL, { schema: storage.schema, maxConnections: 10 });
+    coordinatorStorages.push(own);
+    return new RunCoordinator({
+        storage: own,
         storageConfig: { kind: "postgres", url: URL, schema: storage.schema },
         projectDir,
         workerId: `bench-${index}`,
         settings,
         launcher: source(index),
         log: () => undefined,
-      }),
-  );
+      });
+  });
 }
 
 async function graphileRate(): Promise<{ rate: number; p50: number; p99: number }> {
@@ -142,6 +153,7 @@ async function tributaryRate(launcher: RunLauncher | "pool", runs: number, maxCo
   const rate = runs / ((performance.now() - start) / 1000);
   await Promise.all(pool.map((coordinator) => coordinator.stop()));
   await Promise.all((warm?.pools ?? []).map((p) => p.close()));
+  await closeCoordinatorStorages();
   await storage.pool.query(`DROP SCHEMA "${storage.schema}" CASCADE`);
   await storage.close();
   return rate;
@@ -164,6 +176,7 @@ async function launchLatency(launcher: RunLauncher | "pool", samples: number, pr
   }
   await coordinator!.stop();
   await Promise.all((warm?.pools ?? []).map((p) => p.close()));
+  await closeCoordinatorStorages();
   await storage.pool.query(`DROP SCHEMA "${storage.schema}" CASCADE`);
   await storage.close();
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
