@@ -15,37 +15,10 @@ import type {
   WorkspaceEdit,
   WorkspaceSymbol,
 } from "vscode-languageserver-protocol";
+import { startDaemon } from "./fakeDaemon";
 import { cursor, LspTestClient, uri, waitFor } from "./lspClient";
 
 const fixtures = path.join(__dirname, "fixtures");
-
-/**
- * A tiny real daemon speaking the documented HTTP contract (DESIGN.md §4): GET /api/assets and
- * POST /api/runs. The real daemon is built elsewhere; this is the contract the server relies on.
- */
-function startDaemon(): Promise<{ url: string; runs: unknown[]; assets: unknown[]; close(): void }> {
-  const state = { runs: [] as unknown[], assets: [] as unknown[] };
-  const server = http.createServer((request, response) => {
-    if (request.method === "GET" && request.url === "/api/assets") {
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify({ assets: state.assets }));
-    } else if (request.method === "POST" && request.url === "/api/runs") {
-      let body = "";
-      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      request.on("end", () => {
-        state.runs.push(JSON.parse(body));
-        response.writeHead(201, { "content-type": "application/json" });
-        response.end(JSON.stringify({ runId: `run-${state.runs.length}` }));
-      });
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as AddressInfo;
-    resolve({ url: `http://127.0.0.1:${port}`, get runs() { return state.runs; }, get assets() { return state.assets; }, set assets(v) { state.assets = v; }, close: () => server.close() } as never);
-  }));
-}
 
 describe("language server over stdio", function () {
   this.timeout(30_000);

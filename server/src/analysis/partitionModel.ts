@@ -207,7 +207,7 @@ function attempt(call: PartitionCallFact, make: () => PartitionsDefinition | Par
         message: typeof hint === "string" && hint ? `${own.replace(/\.$/, "")}. ${hint}` : own,
         ...(related ? { related } : {}),
       }],
-      description: `${call.factory}() (invalid)`,
+      description: `${call.factory}() with invalid arguments (see its diagnostic)`,
     };
   }
 }

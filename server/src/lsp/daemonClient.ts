@@ -8,6 +8,46 @@ export interface DaemonAsset {
   status: AssetStatus;
   latestMaterialization: null | { runId: string; timestamp: string | number; metadata?: Record<string, unknown> };
   latestChecks: { checkName: string; passed: boolean; severity: string; timestamp: string | number; runId: string }[];
+  /** Partition status, for partitioned assets (as `tributary partitions status KEY --json`). */
+  partitions?: DaemonPartitionsStatus;
+}
+
+/** Keys of one partition status: how many, and runs of consecutive keys as `[first, last]`. */
+export interface DaemonPartitionGroup {
+  count: number;
+  ranges: [string, string][];
+}
+
+/** The `partitions` field of an asset in `GET /api/assets`. */
+export interface DaemonPartitionsStatus {
+  definition?: string;
+  total: number;
+  materialized: DaemonPartitionGroup;
+  failed: DaemonPartitionGroup;
+  missing: DaemonPartitionGroup;
+}
+
+const MAX_RANGES = 3;
+
+/**
+ * One line of partition status for hovers, e.g.
+ * "40/99 materialized (2024-01-01…2024-02-09) · 2 failed (2024-02-10) · 57 missing (2024-02-11…2024-04-08)".
+ */
+export function partitionStatusLine(status: DaemonPartitionsStatus): string {
+  const count = (value: DaemonPartitionGroup | undefined): number => (typeof value?.count === "number" ? value.count : 0);
+  const parts = [`${count(status.materialized)}/${status.total} materialized${rangesText(status.materialized)}`];
+  if (count(status.failed) > 0) parts.push(`${count(status.failed)} failed${rangesText(status.failed)}`);
+  if (count(status.missing) > 0) parts.push(`${count(status.missing)} missing${rangesText(status.missing)}`);
+  return parts.join(" · ");
+}
+
+/** " (`a`…`b`, `c`)" for a group's first ranges; "" when it has none. */
+function rangesText(value: DaemonPartitionGroup | undefined): string {
+  const ranges = (Array.isArray(value?.ranges) ? value.ranges : []).filter((r) => Array.isArray(r) && r.length === 2);
+  if (ranges.length === 0) return "";
+  const shown = ranges.slice(0, MAX_RANGES).map(([first, last]) => `\`${first}\`${first === last ? "" : `…\`${last}\``}`);
+  const more = ranges.length > MAX_RANGES ? ` and ${ranges.length - MAX_RANGES} more ranges` : "";
+  return ` (${shown.join(", ")}${more})`;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { CodeLens, Hover } from "vscode-languageserver";
 import { ancestors, checksOf, descendants, type Position, type ProjectModel } from "../analysis";
 import { MaterializeCommand, ShowLineageCommand } from "../protocol";
 import { pathToUri, toRange } from "./convert";
-import { statusLine, timeAgo } from "./daemonClient";
+import { partitionStatusLine, statusLine, timeAgo } from "./daemonClient";
 import { assetAt, assetsInFile, type ServerState } from "./state";
 
 const MAX_LISTED = 12;
@@ -26,7 +26,9 @@ export function hover(state: ServerState, model: ProjectModel, file: string, pos
   const checks = checksOf(model, asset.key);
   if (checks.length > 0) lines.push("", `Checks: ${checks.map((c) => `\`${c}\``).join(", ")}`);
   if (asset.resources.length > 0) lines.push("", `Resources: ${asset.resources.map((r) => `\`${r}\``).join(", ")}`);
+  if (asset.partitions) lines.push("", `Partitions: ${asset.partitions}`);
   const status = state.daemonStatuses().get(asset.key);
+  if (status?.partitions && typeof status.partitions.total === "number") lines.push("", `Partition status: ${partitionStatusLine(status.partitions)}`);
   if (status) {
     const latest = status.latestMaterialization;
     lines.push("", latest
