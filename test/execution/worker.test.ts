@@ -1,26 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { launchRunInWorker, RunStartError } from "../../runtime/src/execution/worker";
+import { project, waitFor } from "./projects";
 import { openStorage, type StorageConfig } from "../../runtime/src/storage";
 import type { Storage } from "../../runtime/src/storage/port";
 import type { RunEvent } from "../../runtime/src/types";
 
 /** Writes a throwaway project whose definitions.ts is `source`, with a SQLite state file. */
-function project(source: string): { dir: string; storageConfig: StorageConfig } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tributary-worker-"));
-  writeFileSync(path.join(dir, "definitions.ts"), source);
-  return { dir, storageConfig: { kind: "sqlite", path: path.join(dir, ".tributary", "tributary.db") } };
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("runs in worker processes", function () {
   this.timeout(60_000);

@@ -1,25 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { WorkerPool } from "../../runtime/src/execution/workerPool";
 import { RunStartError } from "../../runtime/src/execution/worker";
-import { openStorage, type StorageConfig } from "../../runtime/src/storage";
+import { project, waitFor } from "./projects";
+import { openStorage } from "../../runtime/src/storage";
 import type { Storage } from "../../runtime/src/storage/port";
 
-function project(source: string): { dir: string; storageConfig: StorageConfig } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tributary-pool-"));
-  writeFileSync(path.join(dir, "definitions.ts"), source);
-  return { dir, storageConfig: { kind: "sqlite", path: path.join(dir, ".tributary", "tributary.db") } };
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const PIDS = `
   import { appendFileSync } from "node:fs";

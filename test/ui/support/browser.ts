@@ -1,6 +1,6 @@
 /**
  * Headless Debian Chromium through playwright-core (no browser download), launched exactly as
- * /work/shared/recipes/vscode-e2e.md says. scripts/ensure-chromium.sh installs it.
+ * the team's offline VS Code testing recipe says. scripts/ensure-chromium.sh installs it.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,5 +1,5 @@
 /**
- * Each asset with its latest status, for `GET /api/assets` (docs/http-api.md, /work/notes/daemon.md):
+ * Each asset with its latest status, for `GET /api/assets` (docs/http-api.md):
  * - RUNNING: a step computing it is running in a run that has not ended;
  * - FAILED: its latest step failed after its latest materialization;
  * - NEVER: never materialized;
