@@ -1,9 +1,8 @@
 /**
  * `npm run test:vscode`: the same extension suite (test/vscode/suite) under @vscode/test-electron,
- * for machines that can download VS Code. The CI here cannot (no internet: it fails at "Resolving
- * version..."), so @vscode/test-electron is not a dependency of the project; install it where you
- * run this (`npm i --no-save @vscode/test-electron`). Here the suite runs through code-server from
- * `npm test` (test/vscode/e2e.test.ts).
+ * for machines that can download VS Code. @vscode/test-electron 2.5 is a dev dependency (3.x
+ * declares Node >= 22); offline it fails at "Resolving version...", which is why the CI here runs
+ * the same suite through code-server from `npm test` (test/vscode/e2e.test.ts).
  */
 import * as path from "node:path";
 import { ROOT, copySample, freePort } from "./codeServer";
@@ -14,7 +13,7 @@ async function main(): Promise<void> {
     // Loaded only here, and only if present: a missing package is a message, not a crash.
     ({ runTests } = require("@vscode/test-electron") as { runTests: typeof runTests });
   } catch {
-    console.error("test:vscode needs @vscode/test-electron, which downloads VS Code: run `npm i --no-save @vscode/test-electron` on a machine with internet access.\nOffline, `npm test` runs the same suite in code-server (test/vscode/e2e.test.ts).");
+    console.error("test:vscode needs @vscode/test-electron (a dev dependency: run `npm ci`), which downloads VS Code and so needs internet access.\nOffline, `npm test` runs the same suite in code-server (test/vscode/e2e.test.ts).");
     process.exit(2);
   }
   const folder = copySample("extension-tests-electron", {
