@@ -94,6 +94,45 @@ export function isSingleStatementBatch(events: RunEvent[]): boolean {
   return derived.materializations.size === 0 && derived.checks.size === 0 && derived.partitions.size === 0;
 }
 
+/**
+ * Writes a batch with nothing derived (see isSingleStatementBatch) and updates its run, in ONE
+ * statement (so one round trip and one commit: the usual end of a short run). The INSERT happens
+ * only if the UPDATE found the run, so an unknown run writes nothing. Resolves false in that case.
+ */
+export async function writeEventsAndUpdateRun(
+  client: PoolClient,
+  events: RunEvent[],
+  runId: string,
+  assignments: [string, unknown][],
+): Promise<boolean> {
+  const rows = events.map((event) => [
+    event.runId,
+    event.timestamp,
+    event.type,
+    event.stepKey ?? null,
+    event.level,
+    withoutNul(event.message),
+    jsonWithoutNul(toJson(event.data)),
+  ]);
+  const runIds = [...new Set(events.map((event) => event.runId))];
+  const sets = assignments.map(([column], index) => `${column} = $${index + 10}`).join(", ");
+  const result = await client.query(
+    `WITH run AS (UPDATE runs SET ${sets} WHERE run_id = $9 RETURNING run_id),
+          inserted AS (
+            INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
+            WHERE EXISTS (SELECT 1 FROM run)
+              AND (SELECT count(*) FROM (
+                     SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
+                     FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest($8::text[]) AS run_id ORDER BY run_hash) AS runs
+                   ) AS locks) >= 0
+            RETURNING id)
+     SELECT (SELECT count(*) FROM run) AS updated`,
+    [...columns(rows, 7), runIds, runId, ...assignments.map(([, value]) => value)],
+  );
+  return Number(result.rows[0]?.updated ?? 0) > 0;
+}
+
 /** Inserts `events` and updates the derived tables, on `client` (inside a transaction). */
 export async function writeEventBatch(client: PoolClient, events: RunEvent[]): Promise<void> {
   const runIds = [...new Set(events.map((event) => event.runId))];

@@ -43,7 +43,7 @@ import {
   type Row,
 } from "../rows";
 import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
-import { isSingleStatementBatch, writeEventBatch } from "./eventBatch";
+import { isSingleStatementBatch, writeEventBatch, writeEventsAndUpdateRun } from "./eventBatch";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 
 /** Options of {@link PostgresStorage}. */
@@ -274,8 +274,20 @@ export class PostgresStorage implements Storage {
     events.forEach(validateRunEvent);
     // One statement is its own transaction (and holds its run lock to its end): the common small
     // batch with nothing derived and no run update skips BEGIN and COMMIT, two round trips.
-    if (!runUpdate && isSingleStatementBatch(events)) {
+    const singleStatement = isSingleStatementBatch(events);
+    if (!runUpdate && singleStatement) {
       await this.withClient((client) => writeEventBatch(client, events));
+      return;
+    }
+    const runAssignments = runUpdate ? runUpdateAssignments(runUpdate.update) : [];
+    if (runUpdate && singleStatement && runAssignments.length > 0) {
+      // The usual end of a short run: its last events and its final status in one statement.
+      const updated = await this.withClient((client) => writeEventsAndUpdateRun(client, events, runUpdate.runId, runAssignments));
+      if (!updated) {
+        throw new StorageNotFoundError(`Cannot update run ${runUpdate.runId}: no such run`, {
+          hint: "Create the run with createRun() first, or check the run id.",
+        });
+      }
       return;
     }
     await withTransaction(this.connectionPool, this.url, async (client) => {
