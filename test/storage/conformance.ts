@@ -220,6 +220,16 @@ export function storageConformance(
         assert.deepEqual(await storage.claimQueuedRuns("worker-b", 0), []);
       });
 
+      it("claims straight into STARTED, with startedAt, when asked to start the runs", async () => {
+        await storage.createRun(newRun({ runId: "go", status: "QUEUED" }));
+        const [claimed] = await storage.claimQueuedRuns("worker-s", 5, { start: true });
+        assert.equal(claimed?.runId, "go");
+        assert.equal(claimed?.status, "STARTED");
+        assert.equal(claimed?.workerId, "worker-s");
+        assert.ok(claimed?.startedAt && !Number.isNaN(Date.parse(claimed.startedAt)));
+        assert.equal((await storage.getRun("go"))?.status, "STARTED");
+      });
+
       it("never gives the same run to two claimers claiming at the same time", async () => {
         const queued = new Set<string>();
         for (let index = 0; index < 30; index++) queued.add((await storage.createRun(newRun())).runId);

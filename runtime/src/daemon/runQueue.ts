@@ -110,13 +110,14 @@ export class RunCoordinator {
   private async claim(): Promise<void> {
     const capacity = this.options.settings.maxConcurrentRuns - this.active.size;
     if (capacity <= 0) return;
-    const claimed = await this.options.storage.claimQueuedRuns(this.options.workerId, capacity);
+    // Straight into STARTED: this coordinator launches them at once (one commit per run less).
+    const claimed = await this.options.storage.claimQueuedRuns(this.options.workerId, capacity, { start: true });
     if (claimed.length === 0) return;
     const limits = this.options.settings.tagConcurrencyLimits;
     for (const run of claimed) {
       if (limits.length > 0 && (await this.overTagLimit(run, limits))) {
         // Give it back for a later claim (by anyone) once a run with that tag has ended.
-        await this.options.storage.transitionRun(run.runId, ["STARTING"], "QUEUED", { workerId: null, heartbeatAt: null });
+        await this.options.storage.transitionRun(run.runId, ["STARTED"], "QUEUED", { workerId: null, heartbeatAt: null, startedAt: null });
         continue;
       }
       this.execute(run);
@@ -163,6 +164,7 @@ export class RunCoordinator {
         tags: run.tags,
         instigator: run.instigator,
         runKey: run.runKey,
+        claimedAsStarted: true,
         signal,
         onEvent: () => this.options.onChange?.(),
       });

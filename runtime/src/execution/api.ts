@@ -36,6 +36,12 @@ export interface RunOptions {
    * when omitted, read from those tags in `tags` (that is how worker processes receive them).
    */
   partitionKeys?: readonly string[];
+  /**
+   * The run was claimed straight into STARTED by the coordinator launching it (`claimQueuedRuns`
+   * with `start`): the executor only checks that it was not canceled meanwhile, instead of
+   * moving it to STARTED itself. @defaultValue false
+   */
+  claimedAsStarted?: boolean;
   /** Overrides `definitions({ executor: { maxConcurrency } })`. */
   maxConcurrency?: number;
   /** Aborting it cancels the run: running steps get their `ctx.signal` aborted, no new step starts. */

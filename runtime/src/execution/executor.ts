@@ -42,6 +42,13 @@ export async function executeInProcess(options: InProcessRunOptions & { graph?: 
 /** Creates the run record, or moves a queued/claimed one to STARTED. */
 async function startRun(storage: Storage, options: InProcessRunOptions, plan: ExecutionPlan): Promise<string> {
   const now = new Date().toISOString();
+  if (options.runId && options.claimedAsStarted) {
+    // Already STARTED by the coordinator that claimed it: a read (no commit) tells whether someone
+    // canceled it in between; a canceled run must not run, nor be marked SUCCESS over CANCELING.
+    const claimed = await storage.getRun(options.runId);
+    if (claimed?.status === "STARTED") return options.runId;
+    throw new TributaryError(`run ${options.runId} is ${claimed?.status ?? "missing"}; it was claimed to start but cannot`);
+  }
   if (options.runId) {
     // A claimed run moves to STARTED in one statement; reading it first is needed only when it does not.
     if (await storage.transitionRun(options.runId, ["QUEUED", "STARTING"], "STARTED", { startedAt: now })) return options.runId;

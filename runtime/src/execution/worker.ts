@@ -93,6 +93,7 @@ export class WorkerRun {
       instigator: this.options.instigator ?? null,
       runKey: this.options.runKey ?? null,
       maxConcurrency: this.options.maxConcurrency,
+      claimedAsStarted: this.options.claimedAsStarted ?? false,
     });
     if (this.options.signal?.aborted) this.cancel();
     return done;

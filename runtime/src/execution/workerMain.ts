@@ -84,6 +84,7 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
       tags: start.tags,
       instigator: start.instigator,
       runKey: start.runKey,
+      claimedAsStarted: start.claimedAsStarted,
       ...(start.maxConcurrency === undefined ? {} : { maxConcurrency: start.maxConcurrency }),
       signal: cancel.signal,
       onEventWhenDurable: true,

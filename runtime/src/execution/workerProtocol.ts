@@ -22,6 +22,8 @@ export interface StartMessage {
   instigator: Instigator | null;
   runKey: string | null;
   maxConcurrency: number | undefined;
+  /** See RunOptions.claimedAsStarted. */
+  claimedAsStarted: boolean;
 }
 
 /** Loads the project and opens storage ahead of any run (warm pool workers). */

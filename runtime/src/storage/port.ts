@@ -37,6 +37,16 @@ export interface RunUpdate {
   heartbeatAt?: string | null;
 }
 
+/** Options of {@link Storage.claimQueuedRuns}. */
+export interface ClaimOptions {
+  /**
+   * Claim straight into STARTED (with startedAt) instead of STARTING: for a coordinator that starts
+   * the runs at once on warm workers of its own, this saves a commit per run.
+   * @defaultValue false
+   */
+  start?: boolean;
+}
+
 /** Options of {@link Storage.appendEvents}. */
 export interface AppendEventsOptions {
   runUpdate?: { runId: string; update: RunUpdate };
@@ -160,7 +170,7 @@ export interface Storage {
    * Claims up to `limit` QUEUED runs, oldest first, for `workerId`: sets them STARTING. Safe when
    * several processes claim at once (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
    */
-  claimQueuedRuns(workerId: string, limit: number): Promise<RunRecord[]>;
+  claimQueuedRuns(workerId: string, limit: number, options?: ClaimOptions): Promise<RunRecord[]>;
   /** Records a worker's heartbeat on the runs it executes. */
   heartbeatRuns(runIds: string[], at: string): Promise<void>;
 

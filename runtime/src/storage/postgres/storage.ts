@@ -21,6 +21,7 @@ import type {
   Storage,
   TickUpdate,
   AppendEventsOptions,
+  ClaimOptions,
 } from "../port";
 import { RunConflictError, StorageNotFoundError } from "../errors";
 import {
@@ -245,17 +246,18 @@ export class PostgresStorage implements Storage {
     return row ? rowToRun(row) : null;
   }
 
-  async claimQueuedRuns(workerId: string, limit: number): Promise<RunRecord[]> {
+  async claimQueuedRuns(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
     if (limit <= 0) return [];
+    const now = nowIso();
     // SKIP LOCKED: concurrent claimers each take different queued runs instead of queueing behind
     // one another's row locks (and never both take the same one).
     const rows = await this.query(
-      `UPDATE runs SET status = 'STARTING', worker_id = $1, heartbeat_at = $2
+      `UPDATE runs SET status = $4, started_at = $5, worker_id = $1, heartbeat_at = $2
        WHERE run_id IN (
          SELECT run_id FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
        )
        RETURNING *`,
-      [workerId, nowIso(), limit],
+      [workerId, now, limit, options.start ? "STARTED" : "STARTING", options.start ? now : null],
     );
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
   }

@@ -22,6 +22,7 @@ import type {
   Storage,
   TickUpdate,
   AppendEventsOptions,
+  ClaimOptions,
 } from "../port";
 import { RunConflictError, StorageNotFoundError } from "../errors";
 import {
@@ -246,14 +247,15 @@ export class SqliteStorage implements Storage {
     return row ? rowToRun(row) : null;
   }
 
-  async claimQueuedRuns(workerId: string, limit: number): Promise<RunRecord[]> {
+  async claimQueuedRuns(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
     if (limit <= 0) return [];
+    const now = nowIso();
     // One statement is atomic, and SQLite has a single writer: no two claimers can see the same run.
     const rows = this.statement(
-      `UPDATE runs SET status = 'STARTING', worker_id = ?, heartbeat_at = ?
+      `UPDATE runs SET status = ?, started_at = ?, worker_id = ?, heartbeat_at = ?
        WHERE seq IN (SELECT seq FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT ?)
        RETURNING *`,
-    ).all(workerId, nowIso(), limit) as Row[];
+    ).all(options.start ? "STARTED" : "STARTING", options.start ? now : null, workerId, now, limit) as Row[];
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
   }
 
