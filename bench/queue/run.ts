@@ -43,8 +43,7 @@ const waitUntil = async (condition: () => Promise<boolean> | boolean) => {
 const noopLauncher: RunLauncher = async (options) => {
   const storage = options.storage;
   const runId = options.runId!;
-  // As a worker does for a run its coordinator claimed straight into STARTED: check it, then run.
-  if ((await storage.getRun(runId))?.status !== "STARTED") throw new Error(`run ${runId} was not claimed as started`);
+  // As a worker does for a run its coordinator claimed straight into STARTED: nothing before the run.
   // As the executor does: the final events and the final status in one transaction.
   await storage.appendEvents([runEvent(runId, "RUN_START", "Run started"), runEvent(runId, "RUN_SUCCESS", "Run succeeded")], {
     runUpdate: { runId, update: { status: "SUCCESS", endedAt: new Date().toISOString() } },
@@ -257,14 +256,14 @@ its own storage writes; user code still runs outside the daemon, one run per pro
 cold process per run (\`warmWorkers: 0\`) pays a fork, an esbuild compile and an import before
 RUN_START.
 
-Why queue-only throughput stays below graphile-worker's: both now take two commits per unit of
-work — a graphile-worker job is taken and deleted; a Tributary run is claimed straight into STARTED
-by the coordinator that launches it, then ended with its final status and its last events in one
-statement — but a run also reads itself back before it starts (a cancel may have come in between),
-writes events with a per-run lock (so live readers never skip one), and stays queryable afterwards
-(graphile-worker deletes finished jobs). Next steps, not done: drop the read when the claim and the
-launch are in one process, batch claims, and wake other processes' coordinators with LISTEN/NOTIFY
-instead of polling.`,
+Why queue-only throughput stays below graphile-worker's: both take two commits per unit of work —
+a graphile-worker job is taken and deleted; a Tributary run is claimed straight into STARTED by the
+coordinator that launches it, then ended with its final status and its last events in one
+statement. What remains is weight per commit: a run is a row with more indexes (status, instigator,
+run key) updated twice, its events go to an indexed log under a per-run lock (so live readers never
+skip one), and runs and events stay queryable afterwards (graphile-worker deletes finished jobs).
+Next steps, not done: batch claims across run ends, and wake other processes' coordinators with
+LISTEN/NOTIFY instead of polling.`,
   );
 }
 

@@ -38,8 +38,8 @@ export interface RunOptions {
   partitionKeys?: readonly string[];
   /**
    * The run was claimed straight into STARTED by the coordinator launching it (`claimQueuedRuns`
-   * with `start`): the executor only checks that it was not canceled meanwhile, instead of
-   * moving it to STARTED itself. @defaultValue false
+   * with `start`): the executor does not move it to STARTED itself. A cancel in between reaches the
+   * run through `signal`, as for any running run. @defaultValue false
    */
   claimedAsStarted?: boolean;
   /** Overrides `definitions({ executor: { maxConcurrency } })`. */

@@ -43,11 +43,10 @@ export async function executeInProcess(options: InProcessRunOptions & { graph?: 
 async function startRun(storage: Storage, options: InProcessRunOptions, plan: ExecutionPlan): Promise<string> {
   const now = new Date().toISOString();
   if (options.runId && options.claimedAsStarted) {
-    // Already STARTED by the coordinator that claimed it: a read (no commit) tells whether someone
-    // canceled it in between; a canceled run must not run, nor be marked SUCCESS over CANCELING.
-    const claimed = await storage.getRun(options.runId);
-    if (claimed?.status === "STARTED") return options.runId;
-    throw new TributaryError(`run ${options.runId} is ${claimed?.status ?? "missing"}; it was claimed to start but cannot`);
+    // Already STARTED by the coordinator that claimed it a moment ago. A cancel since then is a
+    // cancel of a running run: the coordinator aborts the signal (at once in its own process, at
+    // its next heartbeat from another), exactly as for a run that started long ago.
+    return options.runId;
   }
   if (options.runId) {
     // A claimed run moves to STARTED in one statement; reading it first is needed only when it does not.
