@@ -49,7 +49,8 @@ describe("tributary dev", function () {
     child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     exit = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-    await waitFor(() => /http:\/\/127\.0\.0\.1:\d+/.test(stdout), `the URL is printed (stderr: ${stderr})`, 20_000);
+    // The whole banner, not just its first line: the lines after the URL can arrive in a later chunk.
+    await waitFor(() => /Watching for changes/.test(stdout), `the banner is printed (stdout: ${stdout}; stderr: ${stderr})`, 20_000);
     base = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)![0];
   });
   after(async () => {
