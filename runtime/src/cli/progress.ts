@@ -10,6 +10,8 @@ import { ansiAllowed, stylesFor, type CliStream, type Styles } from "./context";
 export interface RunObservations {
   /** Where each materialized asset's value landed, from its materialization metadata. */
   materializations: Map<string, Record<string, unknown>>;
+  /** How many partitions of each partitioned asset the run materialized. */
+  partitionCounts: Map<string, number>;
   /** The error each failed step recorded, with stacks. */
   stepErrors: Map<string, SerializedError>;
   /** Checks that did not pass. */
@@ -18,7 +20,7 @@ export interface RunObservations {
 
 /** Renders events as they arrive; `stop()` before printing anything else. */
 export class RunProgress {
-  readonly observed: RunObservations = { materializations: new Map(), stepErrors: new Map(), failedChecks: [] };
+  readonly observed: RunObservations = { materializations: new Map(), partitionCounts: new Map(), stepErrors: new Map(), failedChecks: [] };
   private readonly live: boolean;
   private readonly styles: Styles;
   private total = 0;
@@ -94,7 +96,11 @@ export class RunProgress {
         break;
       case "ASSET_MATERIALIZATION": {
         const materialization = data as unknown as MaterializationData;
-        this.observed.materializations.set(materialization.assetKey ?? key, materialization.metadata ?? {});
+        const assetKey = materialization.assetKey ?? key;
+        this.observed.materializations.set(assetKey, materialization.metadata ?? {});
+        if (typeof materialization.partition === "string") {
+          this.observed.partitionCounts.set(assetKey, (this.observed.partitionCounts.get(assetKey) ?? 0) + 1);
+        }
         break;
       }
       case "ASSET_CHECK_EVALUATION": {

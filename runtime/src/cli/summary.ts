@@ -1,5 +1,5 @@
 /** The end-of-run summary: counts, wall time, why steps failed (at the user's line), where values landed. */
-import { isAbsolute, relative } from "node:path";
+import { dirname, isAbsolute, relative } from "node:path";
 import type { RunResult } from "../execution/api";
 import { firstUserFrame } from "../loader/userFrames";
 import type { SerializedError } from "../types";
@@ -45,7 +45,9 @@ export function printRunSummary(stream: CliStream, env: NodeJS.ProcessEnv, input
     return;
   }
 
-  const landed = [...observed.materializations].map(([key, metadata]) => [key, whereStored(metadata, projectDir)] as const).filter(([, where]) => where);
+  const landed = [...observed.materializations]
+    .map(([key, metadata]) => [key, whereStoredAll(metadata, projectDir, observed.partitionCounts.get(key) ?? 0)] as const)
+    .filter(([, where]) => where);
   if (landed.length > 0) {
     out(s.bold("Materialized:"));
     const width = Math.min(40, Math.max(...landed.map(([key]) => key.length)));
@@ -63,6 +65,18 @@ function userFrameOf(error: SerializedError, projectDir: string): string | undef
     if (frame) return `${displayPath(frame.file, projectDir)}:${frame.line}:${frame.column}`;
   }
   return undefined;
+}
+
+/**
+ * Where the values of an asset landed: for several partitions, the folder of their files (or their
+ * table) and how many, rather than the last partition's file alone.
+ */
+function whereStoredAll(metadata: Record<string, unknown>, projectDir: string, partitions: number): string | undefined {
+  const where = whereStored(metadata, projectDir);
+  if (!where || partitions <= 1) return where;
+  const path = metadata["path"];
+  const place = typeof path === "string" ? `${displayPath(dirname(path), projectDir)}/` : where;
+  return `${place} (${partitions} partitions)`;
 }
 
 /** Where an I/O manager put a value, from its materialization metadata (`path`, or `table`). */
