@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type { Logger } from "../definitions/context";
-import { normalizeOutcome } from "../definitions/checks";
 import { isIOManager, type IOManager } from "../definitions/ioManager";
-import { isMultiAsset } from "../definitions/multiAsset";
 import { TributaryError, UserCodeError, describeThrown, serializeError } from "../errors";
 import { AssetGraph } from "../graph/assetGraph";
 import { assertValidGraph } from "../graph/validate";
@@ -13,11 +11,12 @@ import { upstreamKeysFor } from "../partitions/mappings";
 import { loadPartitionContext, partitionKeysFromTags, partitionTags, readsSingleUpstreamPartition } from "../partitions/runPartitions";
 import { BufferedEventWriter } from "../storage/eventWriter";
 import type { Storage } from "../storage/port";
-import type { CheckEvaluationData, LogLevel, MaterializationData, RunEvent, RunEventType, StepStatus } from "../types";
+import type { LogLevel, MaterializationData, RunEvent, RunEventType, StepStatus } from "../types";
 import type { InProcessRunOptions, RunResult, StepResult } from "./api";
+import { evaluateCheck, isBlockingFailure, outputsOf } from "./outputs";
 import { planRun, type ExecutionPlan, type PlannedStep } from "./plan";
 import { RunResources } from "./resources";
-import { runWithRetries, stepErrorSummary } from "./stepRunner";
+import { runWithRetries } from "./stepRunner";
 
 /** How long a canceled run waits for running steps that ignore `ctx.signal` before giving up on them. */
 const CANCEL_GRACE_MS = 5_000;
@@ -251,7 +250,7 @@ class RunExecution {
     try {
       resources = await this.resources.getAll(definition.resources);
     } catch (error) {
-      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(error), error);
+      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, describeThrown(error), error);
       return;
     }
     // A partitioned step runs once per partition key of the run, in order; the first key that
@@ -277,7 +276,7 @@ class RunExecution {
   private async runStepPartition(step: PlannedStep, partitionKey: string | null, resources: Record<string, unknown>, startedAt: number): Promise<boolean> {
     const definition = step.definition.definition;
     const failed = (error: unknown) => {
-      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, stepErrorSummary(error), error, this.failureData(step, partitionKey));
+      this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, describeThrown(error), error, this.failureData(step, partitionKey));
       return false;
     };
     let inputs: Record<string, unknown>;
@@ -402,25 +401,7 @@ class RunExecution {
     resources: Record<string, unknown>,
     partitionKey: string | null = null,
   ): Promise<string[]> {
-    const definition = step.definition.definition;
-    let outputs: [string, unknown][];
-    if (isMultiAsset(definition)) {
-      if (value === null || typeof value !== "object") {
-        throw new TributaryError(
-          `multiAsset "${step.stepKey}" must return an object with one entry per output (${step.outputKeys.join(", ")})`,
-        );
-      }
-      const missing = step.outputKeys.filter((key) => !(key in (value as object)));
-      if (missing.length > 0) {
-        throw new TributaryError(`multiAsset "${step.stepKey}" returned no value for ${missing.map((k) => `"${k}"`).join(", ")}`, {
-          hint: "Return an object with every key of `outs`.",
-        });
-      }
-      outputs = step.outputKeys.map((key) => [key, (value as Record<string, unknown>)[key]]);
-    } else {
-      outputs = [[step.stepKey, value]];
-    }
-
+    const outputs = outputsOf(step, value);
     const blockingFailures: string[] = [];
     for (const [assetKey, outputValue] of outputs) {
       const node = this.graph.assets.get(assetKey)!;
@@ -452,29 +433,12 @@ class RunExecution {
       }
 
       for (const check of node.checks) {
-        let verdict: { passed: boolean; description?: string; metadata: Record<string, unknown> };
-        try {
-          verdict = normalizeOutcome(
-            await check.evaluate({ value: outputValue, assetKey, runId: this.runId, log: this.logger(step.stepKey), resources }),
-          );
-        } catch (error) {
-          verdict = { passed: false, metadata: { error: serializeError(error) }, description: `the check threw: ${describeThrown(error)}` };
-        }
-        const evaluation: CheckEvaluationData = {
-          assetKey,
-          checkName: check.name,
-          passed: verdict.passed,
-          severity: check.severity,
-          blocking: check.blocking,
-          metadata: verdict.metadata,
-        };
-        const description = verdict.description ?? check.description;
-        if (description !== undefined) evaluation.description = description;
-        const level: LogLevel = verdict.passed ? "info" : check.severity === "ERROR" ? "error" : "warn";
-        this.emit("ASSET_CHECK_EVALUATION", step.stepKey, level, `Check ${check.name} on ${assetKey} ${verdict.passed ? "passed" : "failed"}`, {
-          ...evaluation,
-        });
-        if (!verdict.passed && check.blocking && check.severity === "ERROR") blockingFailures.push(`${check.name} on ${assetKey}`);
+        const log = this.logger(step.stepKey);
+        const evaluation = await evaluateCheck(check, { value: outputValue, assetKey, runId: this.runId, log, resources });
+        const level: LogLevel = evaluation.passed ? "info" : check.severity === "ERROR" ? "error" : "warn";
+        const verdict = evaluation.passed ? "passed" : "failed";
+        this.emit("ASSET_CHECK_EVALUATION", step.stepKey, level, `Check ${check.name} on ${assetKey} ${verdict}`, { ...evaluation });
+        if (isBlockingFailure(evaluation)) blockingFailures.push(`${check.name} on ${assetKey}`);
       }
     }
     return blockingFailures;

@@ -1,14 +1,7 @@
 import type { RetryPolicy } from "../definitions/asset";
 import type { AssetContext, Logger } from "../definitions/context";
 import type { TimeWindow } from "../partitions/timeWindow";
-import {
-
-  RetryRequested,
-  RunCanceledError,
-  StepTimeoutError,
-  UserCodeError,
-  describeThrown,
-} from "../errors";
+import { RetryRequested, RunCanceledError, StepTimeoutError, UserCodeError } from "../errors";
 
 /** What one attempt loop needs from the run. */
 export interface AttemptOptions {
@@ -158,9 +151,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     };
     signal.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-/** One line for lists and the CLI: the user's message, not our wrapper's. */
-export function stepErrorSummary(error: unknown): string {
-  return describeThrown(error);
 }
