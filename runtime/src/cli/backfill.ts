@@ -94,6 +94,8 @@ export async function backfillCommand(args: string[], context: CliContext): Prom
       throw error;
     }
     const progressOut = json ? context.stderr : context.stdout;
+    /** The last progress line printed, so the final summary is not printed twice. */
+    let lastProgress = "";
     let summary = (await backfillSummary(storage, backfill.backfillId))!;
     progressOut.write(`Backfill ${backfill.backfillId} of "${selection}": ${summary.partitions.total} partition(s)\n`);
     if (values["run-here"] === true) {
@@ -104,7 +106,6 @@ export async function backfillCommand(args: string[], context: CliContext): Prom
         stop.abort();
       };
       process.on("SIGINT", onSignal);
-      let last = "";
       try {
         summary = await runBackfillHere({
           storage,
@@ -114,19 +115,23 @@ export async function backfillCommand(args: string[], context: CliContext): Prom
           signal: stop.signal,
           onProgress: (current) => {
             const line = backfillLine(current);
-            if (line !== last) progressOut.write(`${line}\n`);
-            last = line;
+            if (line !== lastProgress) progressOut.write(`${line}\n`);
+            lastProgress = line;
           },
         });
       } finally {
         process.off("SIGINT", onSignal);
       }
     } else if (values["wait"] === true) {
-      summary = await waitForBackfill(storage, backfill.backfillId, (line) => progressOut.write(`${line}\n`));
+      summary = await waitForBackfill(storage, backfill.backfillId, (line) => {
+        progressOut.write(`${line}\n`);
+        lastProgress = line;
+      });
     } else if (!(await daemonSeen(storage))) {
       context.stderr.write("note: no daemon has reported against this storage in the last minute; start `tributary daemon` (or `tributary dev`), or pass --run-here\n");
     }
-    printSummary(summary, json, context);
+    // The last progress line already is the summary when progress went to stdout.
+    if (json || backfillLine(summary) !== lastProgress || progressOut !== context.stdout) printSummary(summary, json, context);
     return summary.partitions.failed > 0 ? EXIT_FAILED : EXIT_OK;
   } finally {
     await storage.close().catch(() => undefined);
