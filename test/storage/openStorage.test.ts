@@ -20,6 +20,17 @@ describe("storageConfigFromUrl", () => {
     });
   });
 
+  it("takes ?preparedStatements=true|false off the URL into the config, and refuses other values", () => {
+    assert.deepEqual(storageConfigFromUrl("postgres://db/app?preparedStatements=false&schema=s"), {
+      kind: "postgres",
+      url: "postgres://db/app",
+      schema: "s",
+      preparedStatements: false,
+    });
+    assert.deepEqual(storageConfigFromUrl("postgres://db/app?preparedStatements=true"), { kind: "postgres", url: "postgres://db/app", preparedStatements: true });
+    assert.throws(() => storageConfigFromUrl("postgres://db/app?preparedStatements=no"), /must be true or false, not "no"/);
+  });
+
   it("maps file paths, sqlite: URLs and :memory: to SQLite", () => {
     assert.deepEqual(storageConfigFromUrl(".tributary/tributary.db"), { kind: "sqlite", path: ".tributary/tributary.db" });
     assert.deepEqual(storageConfigFromUrl("sqlite:state/t.db"), { kind: "sqlite", path: "state/t.db" });

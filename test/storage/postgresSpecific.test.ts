@@ -132,4 +132,101 @@ describe("PostgreSQL storage specifics", () => {
     await assert.rejects(storage.appendEvents([...Array.from({ length: 600 }, () => event("r1")), check]), /refused by test/);
     assert.deepEqual(await storage.getRunEvents("r1"), []);
   });
+  it("rolls back a small batch and its run's final status together when a derived row fails (the one-statement path)", async () => {
+    const run = await storage.createRun(newRun({ status: "STARTED" }));
+    await storage.pool.query(`
+      CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$;
+      CREATE TRIGGER refuse_materialization BEFORE INSERT ON asset_latest_materializations FOR EACH ROW EXECUTE FUNCTION refuse();`);
+    await assert.rejects(
+      storage.appendEvents([event(run.runId, "ASSET_MATERIALIZATION", { data: { assetKey: "orders", metadata: {} } }), event(run.runId, "RUN_SUCCESS")], {
+        runUpdate: { runId: run.runId, update: { status: "SUCCESS", endedAt: new Date().toISOString() } },
+      }),
+      /refused by test/,
+    );
+    assert.deepEqual(await storage.getRunEvents(run.runId), []);
+    assert.equal((await storage.getRun(run.runId))?.status, "STARTED");
+  });
+
+  it("points each derived row at its own event when one small batch holds several", async () => {
+    const run = await storage.createRun(newRun({ status: "STARTED" }));
+    const materialization = (assetKey: string, partition?: string) =>
+      event(run.runId, "ASSET_MATERIALIZATION", { data: { assetKey, metadata: { assetKey }, ...(partition ? { partition } : {}) } });
+    const check = event(run.runId, "ASSET_CHECK_EVALUATION", {
+      data: { assetKey: "orders", checkName: "unique", passed: false, severity: "ERROR", blocking: true, metadata: {} },
+    });
+    // Another run's events in between would interleave ids if positions were mapped naively.
+    await storage.appendEvents([event("other")]);
+    await storage.appendEvents(
+      [event(run.runId), materialization("orders"), event(run.runId), check, materialization("customers"), materialization("daily", "2024-01-02"), event(run.runId, "RUN_SUCCESS")],
+      { runUpdate: { runId: run.runId, update: { status: "SUCCESS" } } },
+    );
+    const stored = await storage.getRunEvents(run.runId);
+    const idOf = (predicate: (e: (typeof stored)[number]) => boolean) => stored.find(predicate)!.id;
+    const latest = new Map((await storage.getLatestMaterializations()).map((record) => [record.assetKey, record.eventId]));
+    assert.equal(latest.get("orders"), idOf((e) => e.type === "ASSET_MATERIALIZATION" && (e.data as { assetKey: string }).assetKey === "orders"));
+    assert.equal(latest.get("customers"), idOf((e) => e.type === "ASSET_MATERIALIZATION" && (e.data as { assetKey: string }).assetKey === "customers"));
+    const [checkResult] = await storage.getLatestCheckResults();
+    assert.equal(checkResult?.eventId, idOf((e) => e.type === "ASSET_CHECK_EVALUATION"));
+    const [partition] = await storage.getAssetPartitions("daily");
+    assert.equal(partition?.eventId, idOf((e) => e.type === "ASSET_MATERIALIZATION" && (e.data as { assetKey: string }).assetKey === "daily"));
+    assert.equal((await storage.getRun(run.runId))?.status, "SUCCESS");
+  });
+
+  it("refuses a small batch with a final status for an unknown run, and writes none of it", async () => {
+    await assert.rejects(
+      storage.appendEvents([event("nobody", "RUN_SUCCESS")], { runUpdate: { runId: "nobody", update: { status: "SUCCESS" } } }),
+      /Cannot update run nobody: no such run/,
+    );
+    assert.deepEqual(await storage.getRunEvents("nobody"), []);
+  });
+});
+
+describe("PostgreSQL prepared statements", () => {
+  let storages: PostgresStorage[] = [];
+  const open = async (options: { preparedStatements?: boolean } = {}) => {
+    // One connection, so the session the test inspects is the one the storage used.
+    const storage = new PostgresStorage(TEST_DATABASE_URL, { schema: uniqueSchemaName(), maxConnections: 1, ...options });
+    await storage.migrate();
+    storages.push(storage);
+    return storage;
+  };
+  const preparedCount = async (storage: PostgresStorage) =>
+    Number((await storage.pool.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'tributary_s%'")).rows[0].n);
+  beforeEach(() => assertTestDatabaseReachable());
+  afterEach(async () => {
+    await Promise.all(storages.map((storage) => disposeTestStorage(storage)));
+    storages = [];
+  });
+
+  it("prepares a statement once per connection and reuses it", async () => {
+    const storage = await open();
+    const run = await storage.createRun(newRun());
+    const before = await preparedCount(storage);
+    for (let index = 0; index < 5; index++) await storage.getRun(run.runId);
+    assert.ok(before >= 1, "createRun was prepared");
+    assert.equal(await preparedCount(storage), before + 1, "five getRun calls prepared one statement");
+  });
+
+  it("prepares nothing with preparedStatements: false (for poolers that cannot keep them)", async () => {
+    const storage = await open({ preparedStatements: false });
+    const run = await storage.createRun(newRun());
+    await storage.getRun(run.runId);
+    await storage.appendEvents([event(run.runId, "RUN_SUCCESS")], { runUpdate: { runId: run.runId, update: { status: "SUCCESS" } } });
+    assert.equal(await preparedCount(storage), 0);
+    assert.equal((await storage.getRun(run.runId))?.status, "SUCCESS");
+  });
+
+  it("keeps working when another process adds a column to a table a prepared statement selects * from", async () => {
+    const storage = await open();
+    const run = await storage.createRun(newRun());
+    await storage.getRun(run.runId);
+    const other = new PostgresStorage(TEST_DATABASE_URL, { schema: storage.schema, maxConnections: 1 });
+    try {
+      await other.pool.query("ALTER TABLE runs ADD COLUMN added_by_a_newer_version TEXT");
+    } finally {
+      await other.close();
+    }
+    assert.equal((await storage.getRun(run.runId))?.runId, run.runId);
+    assert.equal((await storage.getRun(run.runId))?.runId, run.runId);
+  });
 });

@@ -26,6 +26,12 @@ export type StorageConfig =
        * @defaultValue "public"
        */
       schema?: string;
+      /**
+       * Prepare statements once per connection. `false` behind a pooler that cannot keep them
+       * (PgBouncer in transaction mode before 1.21); the URL parameter `?preparedStatements=false` sets it.
+       * @defaultValue true
+       */
+      preparedStatements?: boolean;
     };
 
 /** Options of {@link openStorage}. */
@@ -55,7 +61,10 @@ export async function openStorage(config: StorageConfig, options: OpenStorageOpt
     if (config.path !== ":memory:") mkdirSync(dirname(resolve(config.path)), { recursive: true });
     storage = new SqliteStorage(config.path);
   } else {
-    storage = new PostgresStorage(config.url, config.schema === undefined ? {} : { schema: config.schema });
+    storage = new PostgresStorage(config.url, {
+      ...(config.schema === undefined ? {} : { schema: config.schema }),
+      ...(config.preparedStatements === undefined ? {} : { preparedStatements: config.preparedStatements }),
+    });
   }
   try {
     if (options.migrate ?? true) await storage.migrate();
@@ -69,7 +78,8 @@ export async function openStorage(config: StorageConfig, options: OpenStorageOpt
 
 /**
  * Maps a database URL to a {@link StorageConfig}: `postgres://` and `postgresql://` URLs select
- * PostgreSQL (a `?schema=name` parameter selects the schema); `sqlite:PATH`, `sqlite://PATH` or a plain
+ * PostgreSQL (a `?schema=name` parameter selects the schema, `?preparedStatements=false` turns prepared
+ * statements off); `sqlite:PATH`, `sqlite://PATH` or a plain
  * file path (or `:memory:`) selects SQLite.
  *
  * @example
@@ -88,9 +98,22 @@ export function storageConfigFromUrl(url: string): StorageConfig {
   if (/^postgres(ql)?:\/\//i.test(trimmed)) {
     const parsed = parseUrl(trimmed);
     const schema = parsed.searchParams.get("schema");
-    if (schema === null) return { kind: "postgres", url: trimmed };
+    const prepared = parsed.searchParams.get("preparedStatements");
+    if (schema === null && prepared === null) return { kind: "postgres", url: trimmed };
+    if (prepared !== null && prepared !== "true" && prepared !== "false") {
+      throw new ConfigError(`The database URL's preparedStatements parameter must be true or false, not "${prepared}"`, {
+        hint: "Write ?preparedStatements=false behind a pooler that cannot keep prepared statements, or leave it out.",
+      });
+    }
+    // Tributary's own parameters are not the driver's: take them off the URL it connects with.
     parsed.searchParams.delete("schema");
-    return { kind: "postgres", url: parsed.toString(), schema };
+    parsed.searchParams.delete("preparedStatements");
+    return {
+      kind: "postgres",
+      url: parsed.toString(),
+      ...(schema === null ? {} : { schema }),
+      ...(prepared === null ? {} : { preparedStatements: prepared === "true" }),
+    };
   }
   if (/^sqlite:/i.test(trimmed)) {
     const path = trimmed.replace(/^sqlite:(\/\/)?/i, "");

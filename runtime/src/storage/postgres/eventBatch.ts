@@ -1,11 +1,13 @@
 /**
- * Writing a batch of events to PostgreSQL inside the caller's transaction: one multi-row INSERT per
- * chunk of up to 500 events (one round trip per chunk instead of one per event), then the derived
- * latest-materialization and latest-check rows as multi-row upserts.
+ * Writing run events to PostgreSQL: each chunk of up to 500 events, the rows derived from it (latest
+ * materializations, check results, asset partitions) and, with the last chunk, the run's update go in
+ * one statement. Every column is one array parameter unnested into rows, so the SQL text is the same
+ * whatever the number of rows and is prepared once per connection.
  */
 import type { PoolClient } from "pg";
 import type { RunEvent } from "../../types";
-import { collectDerivedRows, toJson, toNumber } from "../rows";
+import { collectDerivedRows, toJson } from "../rows";
+import type { PreparedStatementNames } from "./preparedStatements";
 
 /** Rows per INSERT: bounded so one statement's arrays stay a few hundred kilobytes. */
 export const EVENT_CHUNK_SIZE = 500;
@@ -23,51 +25,6 @@ function jsonWithoutNul(json: string | null): string | null {
   return json !== null && json.includes("\\u0000") ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\uFFFD") : json;
 }
 
-// Each statement takes one array per column and unnests it into rows: a multi-row INSERT whose SQL
-// text is the same for every chunk size, so it is prepared once per connection (the `name`) and
-// binds 7 parameters instead of 7 per row.
-const INSERT_EVENTS = {
-  name: "tributary_insert_events_locked",
-  // The WHERE clause is an uncommitted-run lock taken before the first row (and its id) is made:
-  // an uncorrelated subquery runs once, ahead of the scan (see LOCK_RUNS below for why). Folding
-  // it into the INSERT saves a round trip per batch.
-  text: `INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
-         WHERE (SELECT count(*) FROM (
-                  SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
-                  FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest($8::text[]) AS run_id ORDER BY run_hash) AS runs
-                ) AS locks) >= 0
-         RETURNING id`,
-};
-
-// The event_id conditions keep the newest row when two transactions commit out of id order.
-const UPSERT_MATERIALIZATIONS = {
-  name: "tributary_upsert_materializations",
-  text: `INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[])
-         ON CONFLICT (asset_key) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
-           partition_key = excluded.partition_key, metadata = excluded.metadata, event_id = excluded.event_id
-         WHERE excluded.event_id > asset_latest_materializations.event_id`,
-};
-
-const UPSERT_CHECK_RESULTS = {
-  name: "tributary_upsert_check_results",
-  text: `INSERT INTO asset_latest_check_results (asset_key, check_name, run_id, timestamp, passed, severity, metadata, event_id)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::jsonb[], $8::bigint[])
-         ON CONFLICT (asset_key, check_name) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
-           passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
-         WHERE excluded.event_id > asset_latest_check_results.event_id`,
-};
-
-const UPSERT_PARTITIONS = {
-  name: "tributary_upsert_asset_partitions",
-  text: `INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
-         ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
-           event_id = excluded.event_id, updated_at = excluded.updated_at
-         WHERE excluded.event_id > asset_partitions.event_id`,
-};
-
 /** Turns rows into one array per column (what unnest takes). */
 function columns(rows: unknown[][], width: number): unknown[][] {
   const result: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
@@ -75,37 +32,16 @@ function columns(rows: unknown[][], width: number): unknown[][] {
   return result;
 }
 
-/**
- * Readers stream a run's events with `afterId` cursors, which only works if a run's event ids become
- * visible in id order. Ids are drawn at insert time but visible at commit, so two processes
- * appending to one run (a worker and a daemon canceling it) could commit out of id order and a
- * reader would skip the lower id for good. Locking the run until commit (in sorted order, so two
- * batches cannot deadlock) serializes appends per run; other runs are not blocked. The two-key form
- * of the advisory lock keeps these apart from the migration lock's key space.
- */
-// LOCK_RUNS: taken by INSERT_EVENTS itself (its WHERE clause), on every chunk; re-taking an advisory
-// lock the transaction holds is free.
-
-/** A batch that one INSERT statement writes completely: one chunk, and nothing derived from it. */
-export function isSingleStatementBatch(events: RunEvent[]): boolean {
-  if (events.length > EVENT_CHUNK_SIZE) return false;
-  // The same rule that decides what to derive, so the two can never disagree.
-  const derived = collectDerivedRows(events, new Array<number>(events.length).fill(0));
-  return derived.materializations.size === 0 && derived.checks.size === 0 && derived.partitions.size === 0;
+/** The batch in chunks that {@link writeBatchInOneStatement} can write. */
+export function chunksOf(events: RunEvent[]): RunEvent[][] {
+  const chunks: RunEvent[][] = [];
+  for (let start = 0; start < events.length; start += EVENT_CHUNK_SIZE) chunks.push(events.slice(start, start + EVENT_CHUNK_SIZE));
+  return chunks;
 }
 
-/**
- * Writes a batch with nothing derived (see isSingleStatementBatch) and updates its run, in ONE
- * statement (so one round trip and one commit: the usual end of a short run). The INSERT happens
- * only if the UPDATE found the run, so an unknown run writes nothing. Resolves false in that case.
- */
-export async function writeEventsAndUpdateRun(
-  client: PoolClient,
-  events: RunEvent[],
-  runId: string,
-  assignments: [string, unknown][],
-): Promise<boolean> {
-  const rows = events.map((event) => [
+/** The event rows of a batch, in insert order. */
+function eventRows(events: RunEvent[]): unknown[][] {
+  return events.map((event) => [
     event.runId,
     event.timestamp,
     event.type,
@@ -114,48 +50,27 @@ export async function writeEventsAndUpdateRun(
     withoutNul(event.message),
     jsonWithoutNul(toJson(event.data)),
   ]);
-  const runIds = [...new Set(events.map((event) => event.runId))];
-  const sets = assignments.map(([column], index) => `${column} = $${index + 10}`).join(", ");
-  const result = await client.query(
-    `WITH run AS (UPDATE runs SET ${sets} WHERE run_id = $9 RETURNING run_id),
-          inserted AS (
-            INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
-            WHERE EXISTS (SELECT 1 FROM run)
-              AND (SELECT count(*) FROM (
-                     SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
-                     FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest($8::text[]) AS run_id ORDER BY run_hash) AS runs
-                   ) AS locks) >= 0
-            RETURNING id)
-     SELECT (SELECT count(*) FROM run) AS updated`,
-    [...columns(rows, 7), runIds, runId, ...assignments.map(([, value]) => value)],
-  );
-  return Number(result.rows[0]?.updated ?? 0) > 0;
 }
 
-/** Inserts `events` and updates the derived tables, on `client` (inside a transaction). */
-export async function writeEventBatch(client: PoolClient, events: RunEvent[]): Promise<void> {
+/**
+ * Writes a chunk of up to {@link EVENT_CHUNK_SIZE} events, the rows derived from it and (optionally)
+ * its run's update in ONE statement: one round trip and one commit, where a transaction took five
+ * (BEGIN, events, derived rows, run, COMMIT). This is how every short run ends: its last events, the
+ * latest materialization of what it made and its final status become durable together.
+ *
+ * The derived rows name their event by its position in the batch; the statement turns positions into
+ * ids (a statement draws its ids in insert order, so the n-th smallest id is the n-th event). With a
+ * run update, nothing is written unless the run exists; resolves false in that case.
+ */
+export async function writeBatchInOneStatement(
+  client: PoolClient,
+  events: RunEvent[],
+  statements: PreparedStatementNames,
+  runUpdate?: { runId: string; assignments: [string, unknown][] },
+): Promise<boolean> {
   const runIds = [...new Set(events.map((event) => event.runId))];
-  const ids: number[] = [];
-  for (let start = 0; start < events.length; start += EVENT_CHUNK_SIZE) {
-    const rows = events
-      .slice(start, start + EVENT_CHUNK_SIZE)
-      .map((event) => [
-        event.runId,
-        event.timestamp,
-        event.type,
-        event.stepKey ?? null,
-        event.level,
-        withoutNul(event.message),
-        jsonWithoutNul(toJson(event.data)),
-      ]);
-    // RETURNING yields the rows in unnest order (ids come from nextval() row by row), which is how
-    // each event's id is known for the derived tables.
-    const result = await client.query({ ...INSERT_EVENTS, values: [...columns(rows, 7), runIds] });
-    for (const row of result.rows) ids.push(toNumber(row.id));
-  }
-
-  const derived = collectDerivedRows(events, ids);
+  // Positions are 1-based, as row_number() counts.
+  const derived = collectDerivedRows(events, events.map((_, index) => index + 1));
   const materializations = [...derived.materializations.values()].map(({ event, eventId, data }) => [
     data.assetKey,
     event.runId,
@@ -164,10 +79,6 @@ export async function writeEventBatch(client: PoolClient, events: RunEvent[]): P
     jsonWithoutNul(JSON.stringify(data.metadata ?? {})),
     eventId,
   ]);
-  for (let start = 0; start < materializations.length; start += EVENT_CHUNK_SIZE) {
-    await client.query({ ...UPSERT_MATERIALIZATIONS, values: columns(materializations.slice(start, start + EVENT_CHUNK_SIZE), 6) });
-  }
-
   const checks = [...derived.checks.values()].map(({ event, eventId, data }) => [
     data.assetKey,
     data.checkName,
@@ -178,10 +89,6 @@ export async function writeEventBatch(client: PoolClient, events: RunEvent[]): P
     jsonWithoutNul(JSON.stringify(data.metadata ?? {})),
     eventId,
   ]);
-  for (let start = 0; start < checks.length; start += EVENT_CHUNK_SIZE) {
-    await client.query({ ...UPSERT_CHECK_RESULTS, values: columns(checks.slice(start, start + EVENT_CHUNK_SIZE), 8) });
-  }
-
   const partitions = [...derived.partitions.values()].map(({ event, eventId, assetKey, partitionKey, status }) => [
     assetKey,
     partitionKey,
@@ -190,7 +97,69 @@ export async function writeEventBatch(client: PoolClient, events: RunEvent[]): P
     eventId,
     event.timestamp,
   ]);
-  for (let start = 0; start < partitions.length; start += EVENT_CHUNK_SIZE) {
-    await client.query({ ...UPSERT_PARTITIONS, values: columns(partitions.slice(start, start + EVENT_CHUNK_SIZE), 6) });
+  const values: unknown[] = [
+    ...columns(eventRows(events), 7), // $1-$7
+    runIds, // $8
+    ...columns(materializations, 6), // $9-$14
+    ...columns(checks, 8), // $15-$22
+    ...columns(partitions, 6), // $23-$28
+  ];
+  let runCte = "";
+  let runCondition = "";
+  if (runUpdate) {
+    const sets = runUpdate.assignments.map(([column], index) => `${column} = $${index + 30}`).join(", ");
+    runCte = `run AS (UPDATE runs SET ${sets} WHERE run_id = $29 RETURNING run_id),`;
+    runCondition = "EXISTS (SELECT 1 FROM run) AND";
+    values.push(runUpdate.runId, ...runUpdate.assignments.map(([, value]) => value));
   }
+  // The WHERE clause of the events INSERT locks the batch's runs before the first row (and its id) is
+  // made: an uncorrelated subquery runs once, ahead of the scan. Readers stream a run's events with
+  // `afterId` cursors, which only works if a run's event ids become visible in id order. Ids are drawn
+  // at insert time but visible at commit, so two processes appending to one run (a worker and a
+  // daemon canceling it) could commit out of id order and a reader would skip the lower id for good.
+  // The lock, held to commit and taken in sorted order (two batches cannot deadlock), serializes
+  // appends per run; other runs are not blocked; re-taking it in a later chunk is free. The two-key
+  // form keeps these locks apart from the migration lock's key space.
+  // Each derived INSERT reads `numbered`, so it runs after the events are in; the event_id
+  // conditions keep the newest row when two statements commit out of id order.
+  const sql = `WITH ${runCte}
+    inserted AS (
+      INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
+      WHERE ${runCondition} (SELECT count(*) FROM (
+              SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
+              FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest($8::text[]) AS run_id ORDER BY run_hash) AS runs
+            ) AS locks) >= 0
+      RETURNING id),
+    numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS position FROM inserted),
+    materializations AS (
+      INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
+      SELECT m.asset_key, m.run_id, m.timestamp, m.partition_key, m.metadata, numbered.id
+      FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::bigint[])
+             AS m(asset_key, run_id, timestamp, partition_key, metadata, position)
+      JOIN numbered ON numbered.position = m.position
+      ON CONFLICT (asset_key) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
+        partition_key = excluded.partition_key, metadata = excluded.metadata, event_id = excluded.event_id
+      WHERE excluded.event_id > asset_latest_materializations.event_id),
+    checks AS (
+      INSERT INTO asset_latest_check_results (asset_key, check_name, run_id, timestamp, passed, severity, metadata, event_id)
+      SELECT c.asset_key, c.check_name, c.run_id, c.timestamp, c.passed, c.severity, c.metadata, numbered.id
+      FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::boolean[], $20::text[], $21::jsonb[], $22::bigint[])
+             AS c(asset_key, check_name, run_id, timestamp, passed, severity, metadata, position)
+      JOIN numbered ON numbered.position = c.position
+      ON CONFLICT (asset_key, check_name) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
+        passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
+      WHERE excluded.event_id > asset_latest_check_results.event_id),
+    partitions AS (
+      INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
+      SELECT p.asset_key, p.partition_key, p.status, p.run_id, numbered.id, p.updated_at
+      FROM unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::bigint[], $28::text[])
+             AS p(asset_key, partition_key, status, run_id, position, updated_at)
+      JOIN numbered ON numbered.position = p.position
+      ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
+        event_id = excluded.event_id, updated_at = excluded.updated_at
+      WHERE excluded.event_id > asset_partitions.event_id)
+    SELECT ${runUpdate ? "(SELECT count(*) FROM run)" : "1"} AS updated`;
+  const result = await client.query({ name: statements.nameOf(sql), text: sql, values });
+  return Number(result.rows[0]?.updated ?? 0) > 0;
 }

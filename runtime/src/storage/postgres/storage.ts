@@ -44,7 +44,8 @@ import {
   type Row,
 } from "../rows";
 import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
-import { isSingleStatementBatch, writeEventBatch, writeEventsAndUpdateRun } from "./eventBatch";
+import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
+import { chunksOf, writeBatchInOneStatement } from "./eventBatch";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 
 /** Options of {@link PostgresStorage}. */
@@ -59,6 +60,13 @@ export interface PostgresStorageOptions {
    * @defaultValue 10
    */
   maxConnections?: number;
+  /**
+   * Prepare each distinct statement once per connection (PostgreSQL then parses and plans it once,
+   * not on every call). Turn off behind a pooler that cannot keep prepared statements, such as
+   * PgBouncer in transaction mode before version 1.21.
+   * @defaultValue true
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -76,11 +84,13 @@ export class PostgresStorage implements Storage {
   readonly schema: string;
   private readonly url: string;
   private readonly connectionPool: Pool;
+  private readonly statements: PreparedStatementNames;
 
   constructor(url: string, options: PostgresStorageOptions = {}) {
     this.url = url;
     this.schema = options.schema ?? "public";
     this.connectionPool = createPool(url, this.schema, options.maxConnections ?? 10);
+    this.statements = new PreparedStatementNames(options.preparedStatements ?? true);
   }
 
   /** The underlying pool, for tools and tests. */
@@ -98,10 +108,17 @@ export class PostgresStorage implements Storage {
     return latestVersion(POSTGRES_MIGRATIONS);
   }
 
-  private async query<T extends QueryResultRow = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+  private async query<T extends QueryResultRow = Row>(sql: string, params: unknown[] = [], options: { unnamed?: boolean } = {}): Promise<T[]> {
+    const name = options.unnamed ? undefined : this.statements.nameOf(sql);
     try {
-      return (await this.connectionPool.query<T>(sql, params)).rows;
+      return (await this.connectionPool.query<T>(name ? { name, text: sql, values: params } : { text: sql, values: params })).rows;
     } catch (error) {
+      if (name && isStalePreparedStatement(error)) {
+        // A migration by another process changed a table under this statement: this once unnamed;
+        // the next call prepares it afresh under a new name.
+        this.statements.forget(sql);
+        return this.query<T>(sql, params, { unnamed: true });
+      }
       throw isConnectionError(error) ? connectionError(this.url, error) : error;
     }
   }
@@ -274,35 +291,23 @@ export class PostgresStorage implements Storage {
       return;
     }
     events.forEach(validateRunEvent);
-    // One statement is its own transaction (and holds its run lock to its end): the common small
-    // batch with nothing derived and no run update skips BEGIN and COMMIT, two round trips.
-    const singleStatement = isSingleStatementBatch(events);
-    if (!runUpdate && singleStatement) {
-      await this.withClient((client) => writeEventBatch(client, events));
-      return;
-    }
     const runAssignments = runUpdate ? runUpdateAssignments(runUpdate.update) : [];
-    if (runUpdate && singleStatement && runAssignments.length > 0) {
-      // The usual end of a short run: its last events and its final status in one statement.
-      const updated = await this.withClient((client) => writeEventsAndUpdateRun(client, events, runUpdate.runId, runAssignments));
-      if (!updated) {
-        throw new StorageNotFoundError(`Cannot update run ${runUpdate.runId}: no such run`, {
-          hint: "Create the run with createRun() first, or check the run id.",
-        });
-      }
+    const update = runUpdate && runAssignments.length > 0 ? { runId: runUpdate.runId, assignments: runAssignments } : undefined;
+    const chunks = chunksOf(events);
+    const notFound = () =>
+      new StorageNotFoundError(`Cannot update run ${runUpdate!.runId}: no such run`, {
+        hint: "Create the run with createRun() first, or check the run id.",
+      });
+    if (chunks.length === 1) {
+      // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
+      if (!(await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update)))) throw notFound();
       return;
     }
     await withTransaction(this.connectionPool, this.url, async (client) => {
-      await writeEventBatch(client, events);
-      if (!runUpdate) return;
-      const assignments = runUpdateAssignments(runUpdate.update);
-      if (assignments.length === 0) return;
-      const sets = assignments.map(([column], index) => `${column} = $${index + 2}`).join(", ");
-      const result = await client.query(`UPDATE runs SET ${sets} WHERE run_id = $1`, [runUpdate.runId, ...assignments.map(([, value]) => value)]);
-      if (result.rowCount === 0) {
-        throw new StorageNotFoundError(`Cannot update run ${runUpdate.runId}: no such run`, {
-          hint: "Create the run with createRun() first, or check the run id.",
-        });
+      for (const [index, chunk] of chunks.entries()) {
+        // The run's update rides on the last chunk; an unknown run rolls back the chunks before it.
+        const last = index === chunks.length - 1;
+        if (!(await writeBatchInOneStatement(client, chunk, this.statements, last ? update : undefined))) throw notFound();
       }
     });
   }
