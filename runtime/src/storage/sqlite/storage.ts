@@ -1,9 +1,7 @@
 /**
  * The SQLite storage: the embedded default (`.tributary/` next to the project) and the backend of
  * tests (`:memory:`). better-sqlite3 is synchronous; the async port methods simply wrap it.
- *
- * Several processes (the CLI, a daemon, run workers) share one file: WAL lets readers proceed while
- * one writer commits, and busy_timeout makes a writer wait for the lock instead of failing at once.
+ * Opening the file is in ./connection, writing event batches in ./eventBatch.
  */
 import Database from "better-sqlite3";
 import type { AssetKey, CheckResultRecord, InstigatorState, MaterializationRecord, NewRun, RunEvent, RunRecord, RunStatus, StoredRunEvent, TickRecord } from "../../types";
@@ -27,7 +25,6 @@ import type {
 import { RunConflictError, StorageNotFoundError } from "../errors";
 import {
   backfillProgressFromCounts,
-  collectDerivedRows,
   rowToAssetPartition,
   rowToBackfill,
   rowToBackfillPartition,
@@ -45,6 +42,8 @@ import {
   validateRunEvent,
   type Row,
 } from "../rows";
+import { openDatabase, statementCache, type PrepareStatement } from "./connection";
+import { writeEventBatch } from "./eventBatch";
 import { SQLITE_MIGRATIONS } from "./migrations";
 
 /** Options of {@link SqliteStorage}. */
@@ -70,32 +69,17 @@ export class SqliteStorage implements Storage {
   /** The database file, or `:memory:`. */
   readonly path: string;
   private readonly db: Database.Database;
-  // Statements are prepared on first use: the tables they name exist only after migrate().
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statement: PrepareStatement;
 
   constructor(path: string, options: SqliteStorageOptions = {}) {
     this.path = path;
-    const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
-    this.db = new Database(path, { timeout: busyTimeoutMs });
-    this.db.pragma("journal_mode = WAL");
-    // NORMAL in WAL mode: a commit survives a crash of the process (what we promise); only an OS
-    // crash or power loss can lose the last commits, and the file never corrupts.
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    this.db = openDatabase(path, options.busyTimeoutMs ?? 10_000);
+    this.statement = statementCache(this.db);
   }
 
   /** The underlying better-sqlite3 connection, for tools and tests. */
   get database(): Database.Database {
     return this.db;
-  }
-
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 
   async migrate(): Promise<void> {
@@ -220,11 +204,7 @@ export class SqliteStorage implements Storage {
         : (this.db
             .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ? RETURNING *`)
             .get(...assignments.map(([, value]) => value), runId) as Row | undefined);
-    if (!row) {
-      throw new StorageNotFoundError(`Cannot update run ${runId}: no such run`, {
-        hint: "Create the run with createRun() first, or check the run id.",
-      });
-    }
+    if (!row) throw runNotFound(runId);
     return rowToRun(row);
   }
 
@@ -274,65 +254,16 @@ export class SqliteStorage implements Storage {
       return;
     }
     events.forEach(validateRunEvent);
-    const insertEvent = this.statement(
-      "INSERT INTO events (run_id, timestamp, type, step_key, level, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    );
-    const upsertMaterialization = this.statement(
-      `INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (asset_key) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
-         partition_key = excluded.partition_key, metadata = excluded.metadata, event_id = excluded.event_id
-       WHERE excluded.event_id > asset_latest_materializations.event_id`,
-    );
-    const upsertCheck = this.statement(
-      `INSERT INTO asset_latest_check_results (asset_key, check_name, run_id, timestamp, passed, severity, metadata, event_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (asset_key, check_name) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
-         passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
-       WHERE excluded.event_id > asset_latest_check_results.event_id`,
-    );
-    const upsertPartition = this.statement(
-      `INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
-         event_id = excluded.event_id, updated_at = excluded.updated_at
-       WHERE excluded.event_id > asset_partitions.event_id`,
-    );
+    // One transaction: the events, their derived rows and the run's update commit together or not at all.
     this.db.transaction(() => {
-      const ids = events.map((event) =>
-        Number(
-          insertEvent.run(
-            event.runId,
-            event.timestamp,
-            event.type,
-            event.stepKey ?? null,
-            event.level,
-            event.message,
-            toJson(event.data),
-          ).lastInsertRowid,
-        ),
-      );
-      const derived = collectDerivedRows(events, ids);
-      for (const { event, eventId, data } of derived.materializations.values()) {
-        upsertMaterialization.run(data.assetKey, event.runId, event.timestamp, data.partition ?? null, JSON.stringify(data.metadata ?? {}), eventId);
-      }
-      for (const { event, eventId, data } of derived.checks.values()) {
-        upsertCheck.run(data.assetKey, data.checkName, event.runId, event.timestamp, data.passed ? 1 : 0, data.severity, JSON.stringify(data.metadata ?? {}), eventId);
-      }
-      for (const { event, eventId, assetKey, partitionKey, status } of derived.partitions.values()) {
-        upsertPartition.run(assetKey, partitionKey, status, event.runId, eventId, event.timestamp);
-      }
+      writeEventBatch(this.statement, events);
       if (runUpdate) {
         const assignments = runUpdateAssignments(runUpdate.update);
         if (assignments.length > 0) {
           const changed = this.db
             .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ?`)
             .run(...assignments.map(([, value]) => value), runUpdate.runId).changes;
-          if (changed === 0) {
-            throw new StorageNotFoundError(`Cannot update run ${runUpdate.runId}: no such run`, {
-              hint: "Create the run with createRun() first, or check the run id.",
-            });
-          }
+          if (changed === 0) throw runNotFound(runUpdate.runId);
         }
       }
     }).immediate();
@@ -537,4 +468,11 @@ export class SqliteStorage implements Storage {
     const rows = this.statement("SELECT status, COUNT(*) AS count FROM backfill_partitions WHERE backfill_id = ? GROUP BY status").all(backfillId) as Row[];
     return backfillProgressFromCounts(rows);
   }
+}
+
+/** The error of updating a run that does not exist. */
+function runNotFound(runId: string): StorageNotFoundError {
+  return new StorageNotFoundError(`Cannot update run ${runId}: no such run`, {
+    hint: "Create the run with createRun() first, or check the run id.",
+  });
 }

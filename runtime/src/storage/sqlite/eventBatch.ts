@@ -1,0 +1,55 @@
+/**
+ * Writing a batch of events to SQLite inside the caller's transaction: one INSERT per event (its
+ * row id is the event's id), then the rows derived from the batch: each asset's latest
+ * materialization and latest check results, and each asset partition's status.
+ */
+import type { RunEvent } from "../../types";
+import { collectDerivedRows, toJson } from "../rows";
+import type { PrepareStatement } from "./connection";
+
+const INSERT_EVENT = "INSERT INTO events (run_id, timestamp, type, step_key, level, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+const UPSERT_MATERIALIZATION = `INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (asset_key) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
+    partition_key = excluded.partition_key, metadata = excluded.metadata, event_id = excluded.event_id
+  WHERE excluded.event_id > asset_latest_materializations.event_id`;
+
+const UPSERT_CHECK_RESULT = `INSERT INTO asset_latest_check_results (asset_key, check_name, run_id, timestamp, passed, severity, metadata, event_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (asset_key, check_name) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
+    passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
+  WHERE excluded.event_id > asset_latest_check_results.event_id`;
+
+const UPSERT_PARTITION = `INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
+    event_id = excluded.event_id, updated_at = excluded.updated_at
+  WHERE excluded.event_id > asset_partitions.event_id`;
+
+/**
+ * Inserts `events` (validated already) and upserts the rows derived from them, with statements from
+ * `statement`. Call it inside a transaction, so a batch and its derived rows commit together.
+ */
+export function writeEventBatch(statement: PrepareStatement, events: RunEvent[]): void {
+  const insertEvent = statement(INSERT_EVENT);
+  const ids = events.map((event) =>
+    Number(
+      insertEvent.run(event.runId, event.timestamp, event.type, event.stepKey ?? null, event.level, event.message, toJson(event.data))
+        .lastInsertRowid,
+    ),
+  );
+  const derived = collectDerivedRows(events, ids);
+  const upsertMaterialization = statement(UPSERT_MATERIALIZATION);
+  for (const { event, eventId, data } of derived.materializations.values()) {
+    upsertMaterialization.run(data.assetKey, event.runId, event.timestamp, data.partition ?? null, JSON.stringify(data.metadata ?? {}), eventId);
+  }
+  const upsertCheckResult = statement(UPSERT_CHECK_RESULT);
+  for (const { event, eventId, data } of derived.checks.values()) {
+    upsertCheckResult.run(data.assetKey, data.checkName, event.runId, event.timestamp, data.passed ? 1 : 0, data.severity, JSON.stringify(data.metadata ?? {}), eventId);
+  }
+  const upsertPartition = statement(UPSERT_PARTITION);
+  for (const { event, eventId, assetKey, partitionKey, status } of derived.partitions.values()) {
+    upsertPartition.run(assetKey, partitionKey, status, event.runId, eventId, event.timestamp);
+  }
+}
