@@ -123,6 +123,7 @@ export {
   EventWriteError,
   openStorage,
   RunConflictError,
+  RunStatusConflictError,
   StorageConnectionError,
   storageConfigFromUrl,
   type StorageConfig,

@@ -6,6 +6,7 @@ import { multiAsset } from "../../runtime/src/definitions/multiAsset";
 import { Failure, RetryRequested, DefinitionError } from "../../runtime/src/errors";
 import { memoryIOManager } from "../../runtime/src/io/memory";
 import { notNull } from "../../runtime/src/checks/builtins";
+import { openStorage } from "../../runtime/src/storage";
 import { deferred, runInMemory, stepStatus } from "./helpers";
 
 describe("executor (in-process)", () => {
@@ -247,5 +248,32 @@ describe("executor (in-process)", () => {
     const { result } = await runInMemory(definitions({ assets, resources: { io_manager: memoryIOManager() } }));
     assert.equal(result.status, "SUCCESS");
     assert.equal(result.steps.length, 10_000);
+  });
+
+  it("keeps the status another process gave the run meanwhile, and records the late finish as a warning", async () => {
+    const storage = await openStorage({ kind: "sqlite", path: ":memory:" });
+    const hold = deferred();
+    const started = deferred();
+    const slow = asset({ key: "slow" }, async () => {
+      started.resolve();
+      await hold.promise;
+      return 1;
+    });
+    const running = runInMemory(definitions({ assets: [slow], resources: { io_manager: memoryIOManager() } }), "*", { storage });
+    await started.promise;
+    // The monitor of a daemon takes the run for dead and fails it (then may queue a retry).
+    const [run] = await storage.listRuns({ statuses: ["STARTED"] });
+    assert.ok(await storage.transitionRun(run!.runId, ["STARTED"], "FAILURE", { error: "its worker stopped sending heartbeats" }));
+    hold.resolve();
+    const { result } = await running;
+    assert.equal(result.status, "FAILURE");
+    assert.match(result.error ?? "", /FAILURE already \(its worker stopped sending heartbeats\)/);
+    assert.equal(stepStatus(result, "slow"), "SUCCESS", "the step itself did succeed");
+    const stored = await storage.getRunEvents(run!.runId);
+    assert.equal((await storage.getRun(run!.runId))?.status, "FAILURE");
+    assert.ok(!stored.some((event) => event.type === "RUN_SUCCESS"), "no RUN_SUCCESS contradicts the stored status");
+    assert.ok(stored.some((event) => event.type === "ASSET_MATERIALIZATION"), "what happened is still recorded");
+    assert.match(stored.at(-1)?.message ?? "", /finished here \(SUCCESS\) after another process had ended it FAILURE/);
+    await storage.close();
   });
 });

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Storage } from "../../runtime/src/storage/port";
 import type { NewRun, RunEvent, RunEventType } from "../../runtime/src/types";
 import { StorageVersionError } from "../../runtime/src/errors";
-import { RunConflictError, StorageNotFoundError } from "../../runtime/src/storage/errors";
+import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../../runtime/src/storage/errors";
 
 /** What the suite needs to know about a backend beyond the port. */
 export interface ConformanceHooks {
@@ -319,6 +319,33 @@ export function storageConformance(
         assert.deepEqual(await storage.getRunEvents("ghost"), [], "the events of a failed update are not written either");
         await storage.appendEvents([], { runUpdate: { runId: "fin", update: { error: "updated without events" } } });
         assert.equal((await storage.getRun("fin"))?.error, "updated without events");
+      });
+
+      it("applies a runUpdate with `from` only while the run has one of those statuses, else writes nothing and names the status", async () => {
+        await storage.createRun({ runId: "cas", status: "STARTED", selection: "*", assetKeys: ["a"] });
+        // Another process ends the run first (the monitor failing it as dead).
+        assert.equal(await storage.transitionRun("cas", ["STARTED"], "FAILURE", { error: "its worker stopped sending heartbeats" }), true);
+        const late = [event("cas", "ASSET_MATERIALIZATION", { data: { assetKey: "late", metadata: {} } }), event("cas", "RUN_SUCCESS")];
+        const refused = await storage
+          .appendEvents(late, { runUpdate: { runId: "cas", update: { status: "SUCCESS" }, from: ["STARTED", "CANCELING"] } })
+          .then(() => undefined, (error: unknown) => error);
+        assert.ok(refused instanceof RunStatusConflictError, `rejects with RunStatusConflictError, got ${String(refused)}`);
+        assert.equal(refused.status, "FAILURE");
+        assert.equal(refused.reason, "its worker stopped sending heartbeats");
+        assert.deepEqual(await storage.getRunEvents("cas"), [], "none of the batch was written");
+        assert.deepEqual(await storage.getLatestMaterializations(["late"]), []);
+        assert.equal((await storage.getRun("cas"))?.status, "FAILURE");
+        await assert.rejects(
+          storage.appendEvents([], { runUpdate: { runId: "cas", update: { status: "SUCCESS" }, from: ["STARTED"] } }),
+          RunStatusConflictError,
+        );
+        await storage.createRun({ runId: "cas2", status: "CANCELING", selection: "*", assetKeys: ["a"] });
+        await storage.appendEvents([event("cas2", "RUN_CANCELED")], { runUpdate: { runId: "cas2", update: { status: "CANCELED" }, from: ["STARTED", "CANCELING"] } });
+        assert.equal((await storage.getRun("cas2"))?.status, "CANCELED");
+        await assert.rejects(
+          storage.appendEvents([event("nobody", "RUN_SUCCESS")], { runUpdate: { runId: "nobody", update: { status: "SUCCESS" }, from: ["STARTED"] } }),
+          StorageNotFoundError,
+        );
       });
 
       it("rejects a batch with a malformed materialization event and writes none of it", async () => {

@@ -182,10 +182,17 @@ class RunExecution {
     this.emit(`RUN_${status}` as RunEventType, null, status === "SUCCESS" ? "info" : "error", summary, {
       durationMs: Date.now() - started,
     });
-    // The run's final status is written with its last events, in one transaction.
+    // The run's final status is written with its last events, in one transaction, unless another
+    // process ended the run meanwhile (the monitor failed it as dead and may have queued a retry).
     await this.writer.close({
-      runUpdate: { runId: this.runId, update: { status, endedAt: new Date().toISOString(), error: status === "SUCCESS" ? null : summary } },
+      runUpdate: {
+        runId: this.runId,
+        update: { status, endedAt: new Date().toISOString(), error: status === "SUCCESS" ? null : summary },
+        from: ["STARTED", "CANCELING"],
+      },
     });
+    const refused = this.writer.runUpdateRefused;
+    if (refused) return { runId: this.runId, status: refused.status as RunResult["status"], steps, error: refused.message };
     return { runId: this.runId, status, steps };
   }
 

@@ -1,5 +1,6 @@
 /** Errors raised by the storage layer that callers act on. */
 import { TributaryError } from "../errors";
+import type { RunStatus } from "../types";
 
 /** A run could not be created because its run id, or its run key within its instigator, is taken. */
 export class RunConflictError extends TributaryError {
@@ -20,6 +21,24 @@ export class RunConflictError extends TributaryError {
 
 /** The storage could not reach its database (PostgreSQL down, wrong URL, bad credentials). */
 export class StorageConnectionError extends TributaryError {}
+
+/**
+ * A run update made on condition of the run's status (`runUpdate.from`) found the run in another
+ * status: someone else ended it first (the monitor failed it as dead, a cancel). Nothing was written.
+ */
+export class RunStatusConflictError extends TributaryError {
+  constructor(
+    readonly runId: string,
+    /** The status the run has. */
+    readonly status: RunStatus,
+    /** Why it has it (the run's error), when recorded. */
+    readonly reason: string | null,
+  ) {
+    super(`Run ${runId} is ${status} already${reason ? ` (${reason})` : ""}`, {
+      hint: "Another process ended this run first; its status stands. Read the run to see who and why.",
+    });
+  }
+}
 
 /** A record the caller named does not exist (updateRun / updateTick on an unknown id). */
 export class StorageNotFoundError extends TributaryError {}

@@ -5,7 +5,7 @@
 import type { RunEvent } from "../types";
 import { describeThrown } from "../errors";
 import type { AppendEventsOptions, Storage } from "./port";
-import { EventWriteError } from "./errors";
+import { EventWriteError, RunStatusConflictError } from "./errors";
 import { validateRunEvent } from "./rows";
 
 /** Options of {@link BufferedEventWriter}. */
@@ -57,6 +57,7 @@ export class BufferedEventWriter {
   private closed = false;
   /** Set by close(): rides on the last batch written. */
   private finalRunUpdate: AppendEventsOptions["runUpdate"];
+  private refusedRunUpdate: RunStatusConflictError | undefined;
 
   constructor(storage: Pick<Storage, "appendEvents">, options: BufferedEventWriterOptions = {}) {
     this.storage = storage;
@@ -65,6 +66,15 @@ export class BufferedEventWriter {
     this.onWritten = options.onWritten;
     if (!(this.maxBatchSize >= 1)) throw new RangeError(`maxBatchSize must be at least 1, got ${this.maxBatchSize}`);
     if (!(this.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be 0 or more, got ${this.maxDelayMs}`);
+  }
+
+  /**
+   * Set when close()'s `runUpdate` had a `from` condition that the run no longer met (another
+   * process ended it first): the events were written without the run's own end, and the run keeps
+   * the status this error names.
+   */
+  get runUpdateRefused(): RunStatusConflictError | undefined {
+    return this.refusedRunUpdate;
   }
 
   /** Events buffered and not yet written. */
@@ -118,7 +128,14 @@ export class BufferedEventWriter {
     await this.flush();
     const left = this.finalRunUpdate;
     this.finalRunUpdate = undefined;
-    if (left) await this.storage.appendEvents([], { runUpdate: left });
+    if (!left) return;
+    try {
+      await this.storage.appendEvents([], { runUpdate: left });
+    } catch (error) {
+      if (!(error instanceof RunStatusConflictError)) throw error;
+      this.refusedRunUpdate = error;
+      await this.storage.appendEvents(endedElsewhere([], left, error));
+    }
   }
 
   private startWriting(): void {
@@ -147,6 +164,14 @@ export class BufferedEventWriter {
         await this.appendWithOneRetry(batch, runUpdate);
         if (runUpdate) this.finalRunUpdate = undefined;
       } catch (error) {
+        if (error instanceof RunStatusConflictError && runUpdate) {
+          // Someone else ended the run first (the monitor took it for dead). Its status stands; what
+          // happened here is still recorded, minus an end that would contradict it.
+          this.refusedRunUpdate = error;
+          this.finalRunUpdate = undefined;
+          this.buffer = [...endedElsewhere(batch, runUpdate, error), ...this.buffer];
+          continue;
+        }
         // Put the batch back in front of anything written meanwhile, so order is kept.
         this.buffer = batch.concat(this.buffer);
         this.failure = new EventWriteError(
@@ -170,9 +195,32 @@ export class BufferedEventWriter {
     const options = runUpdate ? { runUpdate } : {};
     try {
       await this.storage.appendEvents(batch, options);
-    } catch {
+    } catch (error) {
+      // A refused compare-and-set would be refused again.
+      if (error instanceof RunStatusConflictError) throw error;
       // appendEvents is one transaction: a failed one wrote nothing, so writing again is safe.
       await this.storage.appendEvents(batch, options);
     }
   }
+}
+
+const RUN_END_EVENTS = new Set<RunEvent["type"]>(["RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
+
+/**
+ * The last batch of a run that another process ended first: its events without the run's own end,
+ * and a warning that says which end stands.
+ */
+function endedElsewhere(batch: RunEvent[], runUpdate: NonNullable<AppendEventsOptions["runUpdate"]>, conflict: RunStatusConflictError): RunEvent[] {
+  const kept = batch.filter((event) => !(event.runId === runUpdate.runId && RUN_END_EVENTS.has(event.type)));
+  const wouldBe = runUpdate.update.status ?? "ended";
+  kept.push({
+    runId: runUpdate.runId,
+    timestamp: new Date().toISOString(),
+    type: "LOG",
+    stepKey: null,
+    level: "warn",
+    message: `The run finished here (${wouldBe}) after another process had ended it ${conflict.status}${conflict.reason ? `: ${conflict.reason}` : ""}. Its status stays ${conflict.status}.`,
+    data: { finishedAs: wouldBe, status: conflict.status },
+  });
+  return kept;
 }

@@ -145,5 +145,5 @@ export type { NewTick, RunFilter, RunUpdate, Storage, TickUpdate } from "./port"
 export { SqliteStorage, type SqliteStorageOptions } from "./sqlite/storage";
 export { PostgresStorage, type PostgresStorageOptions } from "./postgres/storage";
 export { BufferedEventWriter, type BufferedEventWriterOptions } from "./eventWriter";
-export { EventWriteError, RunConflictError, StorageConnectionError, StorageNotFoundError } from "./errors";
+export { EventWriteError, RunConflictError, RunStatusConflictError, StorageConnectionError, StorageNotFoundError } from "./errors";
 export { StorageVersionError } from "../errors";

@@ -49,7 +49,12 @@ export interface ClaimOptions {
 
 /** Options of {@link Storage.appendEvents}. */
 export interface AppendEventsOptions {
-  runUpdate?: { runId: string; update: RunUpdate };
+  /**
+   * Updates the run in the same transaction. With `from`, only while the run's status is one of
+   * those: otherwise nothing of the batch is written and appendEvents rejects with a
+   * RunStatusConflictError (how a run's end never overwrites the end another process gave it).
+   */
+  runUpdate?: { runId: string; update: RunUpdate; from?: RunStatus[] };
 }
 
 /** A new tick; returned null by {@link Storage.createTick} when (name, tickTime) already exists. */

@@ -49,7 +49,8 @@ export function toNumber(value: unknown): number {
   return typeof value === "number" ? value : Number(value);
 }
 
-function nullableText(value: unknown): string | null {
+/** A nullable text column as a string or null. */
+export function nullableText(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 

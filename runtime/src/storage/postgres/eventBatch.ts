@@ -5,7 +5,7 @@
  * whatever the number of rows and is prepared once per connection.
  */
 import type { PoolClient } from "pg";
-import type { RunEvent } from "../../types";
+import type { RunEvent, RunStatus } from "../../types";
 import { collectDerivedRows, toJson } from "../rows";
 import type { PreparedStatementNames } from "./preparedStatements";
 
@@ -60,13 +60,14 @@ function eventRows(events: RunEvent[]): unknown[][] {
  *
  * The derived rows name their event by its position in the batch; the statement turns positions into
  * ids (a statement draws its ids in insert order, so the n-th smallest id is the n-th event). With a
- * run update, nothing is written unless the run exists; resolves false in that case.
+ * run update, nothing is written unless the run exists (and, with `from`, has one of those statuses);
+ * resolves false in that case.
  */
 export async function writeBatchInOneStatement(
   client: PoolClient,
   events: RunEvent[],
   statements: PreparedStatementNames,
-  runUpdate?: { runId: string; assignments: [string, unknown][] },
+  runUpdate?: { runId: string; assignments: [string, unknown][]; from?: RunStatus[] },
 ): Promise<boolean> {
   const runIds = [...new Set(events.map((event) => event.runId))];
   // Positions are 1-based, as row_number() counts.
@@ -107,10 +108,11 @@ export async function writeBatchInOneStatement(
   let runCte = "";
   let runCondition = "";
   if (runUpdate) {
-    const sets = runUpdate.assignments.map(([column], index) => `${column} = $${index + 30}`).join(", ");
-    runCte = `run AS (UPDATE runs SET ${sets} WHERE run_id = $29 RETURNING run_id),`;
+    const sets = runUpdate.assignments.map(([column], index) => `${column} = $${index + 31}`).join(", ");
+    // $30 NULL: whatever the status; else a compare-and-set on it.
+    runCte = `run AS (UPDATE runs SET ${sets} WHERE run_id = $29 AND ($30::text[] IS NULL OR status = ANY($30::text[])) RETURNING run_id),`;
     runCondition = "EXISTS (SELECT 1 FROM run) AND";
-    values.push(runUpdate.runId, ...runUpdate.assignments.map(([, value]) => value));
+    values.push(runUpdate.runId, runUpdate.from ?? null, ...runUpdate.assignments.map(([, value]) => value));
   }
   // The WHERE clause of the events INSERT locks the batch's runs before the first row (and its id) is
   // made: an uncorrelated subquery runs once, ahead of the scan. Readers stream a run's events with

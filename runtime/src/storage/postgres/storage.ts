@@ -23,7 +23,7 @@ import type {
   AppendEventsOptions,
   ClaimOptions,
 } from "../port";
-import { RunConflictError, StorageNotFoundError } from "../errors";
+import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
 import {
   backfillProgressFromCounts,
   nowIso,
@@ -286,29 +286,42 @@ export class PostgresStorage implements Storage {
 
   async appendEvents(events: RunEvent[], options: AppendEventsOptions = {}): Promise<void> {
     const runUpdate = options.runUpdate;
-    if (events.length === 0) {
-      if (runUpdate) await this.updateRun(runUpdate.runId, runUpdate.update);
-      return;
-    }
+    if (events.length === 0 && !runUpdate) return;
     events.forEach(validateRunEvent);
     const runAssignments = runUpdate ? runUpdateAssignments(runUpdate.update) : [];
-    const update = runUpdate && runAssignments.length > 0 ? { runId: runUpdate.runId, assignments: runAssignments } : undefined;
-    const chunks = chunksOf(events);
-    const notFound = () =>
-      new StorageNotFoundError(`Cannot update run ${runUpdate!.runId}: no such run`, {
-        hint: "Create the run with createRun() first, or check the run id.",
-      });
+    const update =
+      runUpdate && runAssignments.length > 0
+        ? { runId: runUpdate.runId, assignments: runAssignments, ...(runUpdate.from ? { from: runUpdate.from } : {}) }
+        : undefined;
+    const chunks = events.length === 0 ? [[]] : chunksOf(events);
     if (chunks.length === 1) {
       // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
-      if (!(await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update)))) throw notFound();
+      if (!(await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update)))) {
+        throw await this.runUpdateRefused(runUpdate!.runId);
+      }
       return;
     }
+    let refused = false;
     await withTransaction(this.connectionPool, this.url, async (client) => {
       for (const [index, chunk] of chunks.entries()) {
-        // The run's update rides on the last chunk; an unknown run rolls back the chunks before it.
+        // The run's update rides on the last chunk; a refused update rolls back the chunks before it.
         const last = index === chunks.length - 1;
-        if (!(await writeBatchInOneStatement(client, chunk, this.statements, last ? update : undefined))) throw notFound();
+        if (!(await writeBatchInOneStatement(client, chunk, this.statements, last ? update : undefined))) {
+          refused = true;
+          throw new Error("run update refused");
+        }
       }
+    }).catch(async (error: unknown) => {
+      throw refused ? await this.runUpdateRefused(runUpdate!.runId) : error;
+    });
+  }
+
+  /** Why a conditional run update wrote nothing: the run does not exist, or has moved on. */
+  private async runUpdateRefused(runId: string): Promise<Error> {
+    const run = await this.getRun(runId);
+    if (run) return new RunStatusConflictError(runId, run.status, run.error);
+    return new StorageNotFoundError(`Cannot update run ${runId}: no such run`, {
+      hint: "Create the run with createRun() first, or check the run id.",
     });
   }
 

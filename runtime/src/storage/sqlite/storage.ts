@@ -22,13 +22,14 @@ import type {
   AppendEventsOptions,
   ClaimOptions,
 } from "../port";
-import { RunConflictError, StorageNotFoundError } from "../errors";
+import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
 import {
   backfillProgressFromCounts,
   rowToAssetPartition,
   rowToBackfill,
   rowToBackfillPartition,
   nowIso,
+  nullableText,
   rowToCheckResult,
   rowToDaemonHeartbeat,
   rowToEvent,
@@ -249,21 +250,24 @@ export class SqliteStorage implements Storage {
 
   async appendEvents(events: RunEvent[], options: AppendEventsOptions = {}): Promise<void> {
     const runUpdate = options.runUpdate;
-    if (events.length === 0) {
-      if (runUpdate) await this.updateRun(runUpdate.runId, runUpdate.update);
-      return;
-    }
+    if (events.length === 0 && !runUpdate) return;
     events.forEach(validateRunEvent);
     // One transaction: the events, their derived rows and the run's update commit together or not at all.
     this.db.transaction(() => {
-      writeEventBatch(this.statement, events);
+      if (events.length > 0) writeEventBatch(this.statement, events);
       if (runUpdate) {
         const assignments = runUpdateAssignments(runUpdate.update);
         if (assignments.length > 0) {
+          const from = runUpdate.from;
+          // With `from`, a compare-and-set on the status (see AppendEventsOptions).
+          const condition = from ? ` AND status IN (${from.map(() => "?").join(", ")})` : "";
           const changed = this.db
-            .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ?`)
-            .run(...assignments.map(([, value]) => value), runUpdate.runId).changes;
-          if (changed === 0) throw runNotFound(runUpdate.runId);
+            .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ?${condition}`)
+            .run(...assignments.map(([, value]) => value), runUpdate.runId, ...(from ?? [])).changes;
+          if (changed === 0) {
+            const run = this.statement("SELECT status, error FROM runs WHERE run_id = ?").get(runUpdate.runId) as Row | undefined;
+            throw run ? new RunStatusConflictError(runUpdate.runId, run.status as RunStatus, nullableText(run.error)) : runNotFound(runUpdate.runId);
+          }
         }
       }
     }).immediate();
