@@ -32,6 +32,8 @@ export interface TributaryProcess {
   stop(): Promise<void>;
   /** SIGKILL the whole process group (the process and its run workers: a lost machine). */
   killGroup(): Promise<void>;
+  /** SIGKILL the process alone (the OOM killer's choice), leaving its run workers orphaned. */
+  killAlone(): Promise<void>;
 }
 
 /** Starts `tributary <args>` in `cwd` and resolves once it printed its readiness line. */
@@ -73,7 +75,21 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
       }
       await exited;
     },
+    async killAlone() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
   };
+}
+
+/** Runs a one-shot `tributary <args>` (e.g. materialize) in `cwd` to its end. */
+export async function runCommand(cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ["--import", TSX, ENTRY, ...args], { cwd, env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+  return { code, output };
 }
 
 export { REPO };

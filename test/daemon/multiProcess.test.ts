@@ -4,14 +4,24 @@
  * interval, and a restart that resumes where the schedules and sensors were.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { enqueueRun } from "../../runtime/src/daemon/runLifecycle";
 import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
-import { startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
+import { runCommand, startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
 
 const HEARTBEAT_TIMEOUT_S = 1.5;
+
+/** True while a process with this pid exists (signal 0 only checks). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const MONITOR_INTERVAL_S = 0.3;
 
 const DEFINITIONS = `
@@ -22,9 +32,15 @@ export const quick = asset({ key: "quick" }, () => 1);
 
 // Holds while the file "hold" exists, so a test can kill its worker mid-run.
 export const blocker = asset({ key: "blocker" }, async (ctx) => {
-  writeFileSync("started-" + ctx.runId, "");
+  writeFileSync("started-" + ctx.runId, String(process.pid));
   while (existsSync("hold")) await new Promise((resolve) => setTimeout(resolve, 20));
   return 2;
+});
+
+// Longer than the monitor's heartbeat timeout below.
+export const slow = asset({ key: "slow" }, async () => {
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  return 3;
 });
 
 export const everySecond = schedule({ name: "every_second", cron: "*/1 * * * * *", selection: "quick" });
@@ -35,7 +51,7 @@ export const keys = sensor({ name: "keys", selection: "quick", minimumIntervalSe
   return names.length > 0 ? names.map((name) => ({ runKey: name })) : { skip: "no key files" };
 });
 
-export default definitions({ assets: [quick, blocker], schedules: [everySecond], sensors: [keys] });
+export default definitions({ assets: [quick, blocker, slow], schedules: [everySecond], sensors: [keys] });
 `;
 
 describe("daemons and workers sharing PostgreSQL (separate processes)", function () {
@@ -145,6 +161,37 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     await waitFor(async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", "the retry succeeded", 40_000);
     const events = await storage.getRunEvents(run.runId);
     assert.ok(events.some((event) => event.type === "RUN_FAILURE"), "the failed run has its RUN_FAILURE event");
+  });
+
+  it("fails and retries a run when only its coordinator (tributary worker) is killed, and the orphaned run worker stops", async () => {
+    writeFileSync(path.join(dir, "hold"), "");
+    const run = await enqueueRun(storage, { selection: "blocker", assetKeys: ["blocker"] });
+    const startedFile = path.join(dir, `started-${run.runId}`);
+    await waitFor(() => existsSync(startedFile), "the blocker step started", 40_000);
+    const runWorkerPid = Number(readFileSync(startedFile, "utf8"));
+    await worker!.killAlone();
+    const killedAt = Date.now();
+    await waitFor(() => !isAlive(runWorkerPid), "the orphaned run worker exited", 5_000);
+    await waitFor(async () => (await storage.getRun(run.runId))?.status === "FAILURE", "the run failed", 10_000);
+    const detectedMs = Date.now() - killedAt;
+    const bound = (HEARTBEAT_TIMEOUT_S + MONITOR_INTERVAL_S) * 1000 + 1500;
+    assert.ok(detectedMs <= bound, `failed ${detectedMs} ms after the kill (bound ${bound} ms)`);
+    assert.match((await storage.getRun(run.runId))!.error ?? "", /stopped sending heartbeats/);
+    const retry = (await storage.listRuns({ limit: 10 })).find((candidate) => candidate.parentRunId === run.runId);
+    assert.equal(retry?.attempt, 2, "a retry run was queued");
+    rmSync(path.join(dir, "hold"));
+    worker = await startProcess(dir, ["worker"]);
+    await waitFor(async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", "the retry succeeded", 40_000);
+  });
+
+  it("leaves a run of tributary materialize alone while it runs longer than the heartbeat timeout (the command heartbeats it)", async () => {
+    const { code, output } = await runCommand(dir, ["materialize", "--select", "slow", "--json"]);
+    assert.equal(code, 0, output);
+    const runId = (JSON.parse(output.slice(output.indexOf("{"), output.lastIndexOf("}") + 1)) as { runId: string }).runId;
+    const run = await storage.getRun(runId);
+    assert.equal(run?.status, "SUCCESS", run?.error ?? "");
+    console.log(JSON.stringify(run), (await storage.getRunEvents(runId)).map((e) => e.type + ":" + e.message).join("\n"));
+    assert.ok(run?.heartbeatAt, "the command recorded heartbeats");
   });
 
   it("resumes schedules and sensors where they were after every daemon restarts", async () => {

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { BackfillLoop, backfillSummary, type BackfillSummary } from "../daemon/backfills";
+import { daemonSettingsFromConfig } from "../daemon/settings";
 import { enqueueRun } from "../daemon/runLifecycle";
 import type { RunResult } from "../execution/api";
 import { planRun } from "../execution/plan";
@@ -41,7 +42,9 @@ export async function runBackfillHere(options: RunHereOptions): Promise<Backfill
   const launcher =
     options.launcher ?? ((runOptions: WorkerRunOptions) => (require("../execution/worker") as typeof import("../execution/worker")).launchRunInWorker(runOptions));
   let loop: BackfillLoop;
-  const heartbeat = setInterval(() => void storage.heartbeatRuns(activeRunIds(), new Date().toISOString()).catch(() => undefined), 2_000);
+  // At the project's heartbeat interval: a daemon's monitor judges staleness by the same settings.
+  const heartbeatMs = daemonSettingsFromConfig(project.config.daemon, project.config.configFile ?? "tributary.yaml").heartbeatMs;
+  const heartbeat = setInterval(() => void storage.heartbeatRuns(activeRunIds(), new Date().toISOString()).catch(() => undefined), heartbeatMs);
   const running = new Set<string>();
   const activeRunIds = () => [...running];
 

@@ -1,6 +1,8 @@
 /** `tributary materialize --select SEL`: runs a selection, with live progress and a summary. */
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { RunResult } from "../execution/api";
+import { daemonSettingsFromConfig } from "../daemon/settings";
 import { SelectionSyntaxError } from "../errors";
 import { findProjectConfig, describeStorage, type ProjectConfig } from "../loader/config";
 import { partitionTags } from "../partitions/runPartitions";
@@ -77,13 +79,20 @@ export async function materializeCommand(args: string[], context: CliContext): P
   const cancel = new AbortController();
   const stopSignals = handleInterrupts(cancel, context);
   const started = Date.now();
+  const runId = randomUUID();
+  // This command owns the run: it heartbeats it, or the monitor of a daemon on the same database
+  // (`tributary dev` in another terminal) would take it for a run whose worker died and fail it.
+  const heartbeatMs = daemonSettingsFromConfig(config.daemon, config.configFile ?? "tributary.yaml").heartbeatMs;
+  const heartbeat = setInterval(() => void storage.heartbeatRuns([runId], new Date().toISOString()).catch(() => undefined), heartbeatMs);
   let result: RunResult;
   try {
     const maxConcurrency = concurrency ?? config.executor.maxConcurrency;
+    const run = { runId, selection, maxConcurrency, tags };
     result = values["in-process"] === true
-      ? await runInProcess(config, storage, selection, maxConcurrency, progress, cancel.signal, tags)
-      : await runInWorker(config, storage, selection, maxConcurrency, progress, cancel.signal, tags);
+      ? await runInProcess(config, storage, run, progress, cancel.signal)
+      : await runInWorker(config, storage, run, progress, cancel.signal);
   } finally {
+    clearInterval(heartbeat);
     stopSignals();
     progress.stop();
     await storage.close().catch(() => undefined);
@@ -110,19 +119,21 @@ export async function materializeCommand(args: string[], context: CliContext): P
   return result.status === "SUCCESS" ? EXIT_OK : EXIT_FAILED;
 }
 
-async function runInWorker(
-  config: ProjectConfig,
-  storage: Storage,
-  selection: string,
-  maxConcurrency: number | undefined,
-  progress: RunProgress,
-  signal: AbortSignal,
-  tags: Record<string, string>,
-): Promise<RunResult> {
+/** What to run, the same for both ways of running it. */
+interface RunRequest {
+  runId: string;
+  selection: string;
+  maxConcurrency: number | undefined;
+  tags: Record<string, string>;
+}
+
+async function runInWorker(config: ProjectConfig, storage: Storage, run: RunRequest, progress: RunProgress, signal: AbortSignal): Promise<RunResult> {
+  const { runId, selection, maxConcurrency, tags } = run;
   // Loaded on demand: `tributary runs list` should not pay for the executor's modules.
   const { launchRunInWorker, RunStartError } = require("../execution/worker") as typeof import("../execution/worker");
   try {
     return await launchRunInWorker({
+      runId,
       selection,
       tags,
       projectDir: config.projectDir,
@@ -139,15 +150,8 @@ async function runInWorker(
   }
 }
 
-async function runInProcess(
-  config: ProjectConfig,
-  storage: Storage,
-  selection: string,
-  maxConcurrency: number | undefined,
-  progress: RunProgress,
-  signal: AbortSignal,
-  tags: Record<string, string>,
-): Promise<RunResult> {
+async function runInProcess(config: ProjectConfig, storage: Storage, run: RunRequest, progress: RunProgress, signal: AbortSignal): Promise<RunResult> {
+  const { runId, selection, maxConcurrency, tags } = run;
   const { loadProject } = require("../loader/loadDefinitions") as typeof import("../loader/loadDefinitions");
   const { executeInProcess } = require("../execution/executor") as typeof import("../execution/executor");
   const { EmptySelectionError } = require("../execution/plan") as typeof import("../execution/plan");
@@ -158,6 +162,7 @@ async function runInProcess(
       graph: project.graph,
       storage,
       storageDir: join(config.storageDir, "storage"),
+      runId,
       selection,
       tags,
       ...(maxConcurrency === undefined ? {} : { maxConcurrency }),

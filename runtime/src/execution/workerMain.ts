@@ -14,6 +14,8 @@ import type { ParentMessage, PreloadMessage, StartMessage, WorkerError, WorkerMe
 
 const EVENT_BATCH_MS = 20;
 const HEARTBEAT_MS = 1_000;
+/** Exit code of a worker whose coordinator went away mid-run. */
+const EXIT_ORPHANED = 75;
 
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -38,7 +40,8 @@ function toWorkerError(error: unknown): WorkerError {
 
 /** The project and storage of a pooled worker, loaded once. */
 let warm: { project: LoadedProject; storage: Storage } | undefined;
-const runs = new Map<string, AbortController>();
+/** Runs in progress here; `claimed` marks a run a coordinator claimed (and heartbeats). */
+const runs = new Map<string, { cancel: AbortController; claimed: boolean }>();
 let retiring = false;
 
 async function preload(message: PreloadMessage): Promise<void> {
@@ -128,7 +131,7 @@ function main(): void {
         break;
       case "start": {
         const cancel = new AbortController();
-        runs.set(message.runId, cancel);
+        runs.set(message.runId, { cancel, claimed: message.claimedAsStarted });
         void run(message, cancel).finally(() => {
           runs.delete(message.runId);
           if (!pooled || retiring) {
@@ -139,7 +142,7 @@ function main(): void {
         break;
       }
       case "cancel":
-        runs.get(message.runId)?.abort();
+        runs.get(message.runId)?.cancel.abort();
         break;
       case "retire":
         retiring = true;
@@ -150,7 +153,15 @@ function main(): void {
   });
   // The parent going away means nobody will read the results: stop instead of running orphaned.
   process.on("disconnect", () => {
-    for (const cancel of runs.values()) cancel.abort();
+    if ([...runs.values()].some((run) => run.claimed)) {
+      // A coordinator that died (SIGKILL, OOM killer) stops heartbeating its runs, and the daemons'
+      // monitor fails them and applies the run retry policy: the same as when this process dies with
+      // it. Ending the run here instead (as CANCELED) would hide the crash and skip the retry. Exit
+      // now, before user code writes anything more for a run that is about to be retried.
+      process.exit(EXIT_ORPHANED);
+    }
+    // A run of the CLI (nobody heartbeats it): the user stopped the command, so cancel the run.
+    for (const run of runs.values()) run.cancel.abort();
     if (runs.size === 0) process.exit(0);
   });
 }
