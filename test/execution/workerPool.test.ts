@@ -41,6 +41,31 @@ describe("warm worker pool", function () {
     assert.ok(!pids.has(String(process.pid)));
   });
 
+  it("retires a process after the run that leaves it above maxWorkerMemoryMb, and after maxRunsPerWorker runs", async () => {
+    const { dir, storageConfig } = project(`
+      import { appendFileSync } from "node:fs";
+      import { asset, definitions } from "tributary";
+      const leaked: Buffer[] = [];
+      export const leaky = asset({ key: "leaky" }, () => {
+        appendFileSync("pids", process.pid + "\\n");
+        leaked.push(Buffer.alloc(96 * 1024 * 1024, 1));
+        return 1;
+      });
+      export const light = asset({ key: "light" }, () => { appendFileSync("pids", process.pid + "\\n"); return 1; });
+      export default definitions({ assets: [leaky, light] });
+    `);
+    storage = await openStorage(storageConfig);
+    const pidsRun = () => readFileSync(path.join(dir, "pids"), "utf8").trim().split("\n");
+    pool = new WorkerPool({ projectDir: dir, storageConfig, size: 1, maxWorkerMemoryMb: 160, maxRunsPerWorker: 3 });
+    for (let i = 0; i < 2; i++) assert.equal((await pool.launch({ storage, selection: "leaky" })).status, "SUCCESS");
+    const [first, second] = pidsRun();
+    assert.notEqual(first, second, "a process above its memory bound served no further run");
+    for (let i = 0; i < 4; i++) assert.equal((await pool.launch({ storage, selection: "light" })).status, "SUCCESS");
+    const light = pidsRun().slice(2);
+    assert.equal(new Set(light.slice(0, 3)).size, 1, "three light runs on one process");
+    assert.notEqual(light[3], light[0], "the fourth on a new one (maxRunsPerWorker: 3)");
+  });
+
   it("fails only the runs of a process that dies, and serves the next run from a new process", async () => {
     const { dir, storageConfig } = project(`
       import { writeFileSync } from "node:fs";

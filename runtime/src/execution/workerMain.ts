@@ -99,7 +99,7 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
     });
     if (timer) clearTimeout(timer);
     await flushEvents();
-    await send({ type: "result", runId: start.runId, result });
+    await send({ type: "result", runId: start.runId, result, rssBytes: process.memoryUsage.rss() });
   } catch (error) {
     if (timer) clearTimeout(timer);
     await flushEvents();
@@ -121,7 +121,7 @@ function exitWhenIdle(): void {
 }
 
 function main(): void {
-  const heartbeat = setInterval(() => void send({ type: "heartbeat" }), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => void send({ type: "heartbeat", rssBytes: process.memoryUsage.rss() }), HEARTBEAT_MS);
   let pooled = false;
   process.on("message", (message: ParentMessage) => {
     switch (message.type) {

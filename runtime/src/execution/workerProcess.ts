@@ -33,6 +33,7 @@ export class WorkerProcess {
   private stderrTail = "";
   private silenceTimer: NodeJS.Timeout | undefined;
   private exitInfo: WorkerExit | undefined;
+  private lastRssBytes = 0;
 
   constructor(private readonly options: WorkerProcessOptions = {}) {
     const entry = path.join(__dirname, `workerMain${path.extname(__filename)}`);
@@ -47,6 +48,7 @@ export class WorkerProcess {
     });
     this.child.on("message", (message: WorkerMessage) => {
       this.armSilenceTimer();
+      if ("rssBytes" in message) this.lastRssBytes = message.rssBytes;
       for (const listener of this.listeners) listener(message);
     });
     this.child.on("error", (error) => {
@@ -63,6 +65,11 @@ export class WorkerProcess {
       for (const listener of this.exitListeners) listener(this.exitInfo);
     });
     this.armSilenceTimer();
+  }
+
+  /** The resident memory the worker last reported (0 before its first report). */
+  get rssBytes(): number {
+    return this.lastRssBytes;
   }
 
   get pid(): number | undefined {

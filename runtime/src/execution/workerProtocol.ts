@@ -47,8 +47,9 @@ export type WorkerError = SerializedError & { hint?: string; usage?: boolean };
 export type WorkerMessage =
   | { type: "ready"; assets: number }
   | { type: "events"; runId: string; events: RunEvent[] }
-  | { type: "heartbeat" }
+  /** `rssBytes`: the process's resident memory, which the pool watches for leaks. */
+  | { type: "heartbeat"; rssBytes: number }
   /** Sent the moment a step's attempt starts, not batched: a blocked worker can send nothing after. */
   | { type: "attempt"; runId: string; stepKey: string; attempt: number; timeoutMs: number | undefined }
-  | { type: "result"; runId: string; result: RunResult }
+  | { type: "result"; runId: string; result: RunResult; rssBytes: number }
   | { type: "fatal"; runId: string | null; error: WorkerError };
