@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { event, newRun } from "./conformance";
+import { waitFor } from "./waitFor";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL, uniqueSchemaName } from "./postgresTestDatabase";
 
 describe("PostgreSQL storage shared by several processes", () => {
@@ -178,6 +179,61 @@ describe("PostgreSQL storage specifics", () => {
       /Cannot update run nobody: no such run/,
     );
     assert.deepEqual(await storage.getRunEvents("nobody"), []);
+  });
+});
+
+describe("PostgreSQL queued-run notifications", () => {
+  let storage: PostgresStorage;
+  let other: PostgresStorage;
+  beforeEach(async () => {
+    await assertTestDatabaseReachable();
+    storage = await makeTestStorage();
+    // Another process's pool on the same schema.
+    other = new PostgresStorage(TEST_DATABASE_URL, { schema: storage.schema, maxConnections: 1 });
+  });
+  afterEach(async () => {
+    await other.close();
+    await disposeTestStorage(storage);
+  });
+
+  it("tells a listener when another process queues a run or gives one back, and not for other runs", async () => {
+    const heard: number[] = [];
+    const stop = await storage.listenForQueuedRuns(() => heard.push(Date.now()), () => undefined);
+    try {
+      await waitFor(() => heard.length === 1, "the look-now call when listening starts");
+      // Not QUEUED: no notification. Notifications arrive in commit order, so had this one notified,
+      // it would arrive before the next one's.
+      const started = await other.createRun(newRun({ status: "STARTED" }));
+      const queuedAt = Date.now();
+      await other.createRun(newRun());
+      await waitFor(() => heard.length === 2, "a notification for the queued run");
+      assert.ok(heard[1]! - queuedAt < 1000, `heard ${heard[1]! - queuedAt} ms after the commit`);
+      await other.transitionRun(started.runId, ["STARTED"], "FAILURE");
+      await other.transitionRun(started.runId, ["FAILURE"], "QUEUED");
+      await waitFor(() => heard.length === 3, "a notification for the run given back to the queue");
+    } finally {
+      await stop();
+    }
+    await other.createRun(newRun());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(heard.length, 3, "nothing after stop()");
+  });
+
+  it("listens again after its connection is killed, looking for runs queued meanwhile", async () => {
+    const heard: string[] = [];
+    const logged: string[] = [];
+    const stop = await storage.listenForQueuedRuns(() => heard.push("look"), (message) => logged.push(message));
+    try {
+      await waitFor(() => heard.length === 1, "listening");
+      await other.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %tributary_queue_' || $1 || '%'", [storage.schema]);
+      await waitFor(() => logged.some((line) => /listening for queued runs again/.test(line)), "the listener reconnected", 10_000);
+      assert.ok(logged.some((line) => /not listening for queued runs .*polling only/.test(line)), logged.join("\n"));
+      const before = heard.length;
+      await other.createRun(newRun());
+      await waitFor(() => heard.length > before, "a notification on the new connection");
+    } finally {
+      await stop();
+    }
   });
 });
 

@@ -46,6 +46,8 @@ export class RunCoordinator {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private claiming: Promise<void> | undefined;
   private wakeAgain = false;
+  /** Resolves to the function that stops listening for queued runs (when storage can notify). */
+  private listening: Promise<(() => Promise<void>) | undefined> | undefined;
 
   constructor(private readonly options: RunCoordinatorOptions) {}
 
@@ -58,6 +60,12 @@ export class RunCoordinator {
     if (!this.stopped) return;
     this.stopped = false;
     this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((error) => this.log(`heartbeat failed: ${describe(error)}`)), this.options.settings.heartbeatMs);
+    // Runs queued by other processes wake this one at once where the database can tell (PostgreSQL);
+    // polling every queuePollMs stays, for SQLite and for a lost listening connection.
+    this.listening = this.options.storage.listenForQueuedRuns?.(() => this.wake(), (message) => this.log(message)).catch((error: unknown) => {
+      this.log(`cannot listen for queued runs, polling only: ${describe(error)}`);
+      return undefined;
+    });
     this.wake();
   }
 
@@ -98,6 +106,9 @@ export class RunCoordinator {
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.pollTimer);
+    const stopListening = await this.listening;
+    this.listening = undefined;
+    await stopListening?.();
     await this.claiming;
     if (options.cancelRunning) for (const active of this.active.values()) active.abort.abort();
     const all = Promise.all([...this.active.values()].map((active) => active.done));

@@ -178,6 +178,12 @@ export interface Storage {
   claimQueuedRuns(workerId: string, limit: number, options?: ClaimOptions): Promise<RunRecord[]>;
   /** Records a worker's heartbeat on the runs it executes. */
   heartbeatRuns(runIds: string[], at: string): Promise<void>;
+  /**
+   * Calls `onQueued` soon after a run becomes QUEUED in any process (PostgreSQL: LISTEN/NOTIFY), and
+   * once when listening starts. A hint to claim now, not a guarantee: claimers keep polling. Absent
+   * where the database cannot notify (SQLite). Resolves to a function that stops listening.
+   */
+  listenForQueuedRuns?(onQueued: () => void, log: (message: string) => void): Promise<() => Promise<void>>;
 
   /**
    * Appends a batch of events in one transaction. With `runUpdate`, the run is updated in the same

@@ -158,4 +158,24 @@ CREATE TABLE backfill_partitions (
 CREATE INDEX backfill_partitions_status ON backfill_partitions (backfill_id, status, position);
 `,
   },
+  {
+    version: 3,
+    name: "queued_run_notifications",
+    sql: `
+-- Coordinators in other processes LISTEN on tributary_queue_<schema> and claim at once instead of at
+-- their next poll. A trigger, so that every way a run becomes QUEUED (created, given back after a tag
+-- limit, retried) notifies, at commit, and costs no extra round trip. Identical notifications of one
+-- transaction are folded into one by PostgreSQL.
+CREATE FUNCTION notify_run_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('tributary_queue_' || TG_TABLE_SCHEMA, '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER runs_queued_insert AFTER INSERT ON runs FOR EACH ROW WHEN (NEW.status = 'QUEUED')
+  EXECUTE FUNCTION notify_run_queued();
+CREATE TRIGGER runs_queued_update AFTER UPDATE OF status ON runs FOR EACH ROW
+  WHEN (NEW.status = 'QUEUED' AND OLD.status IS DISTINCT FROM 'QUEUED')
+  EXECUTE FUNCTION notify_run_queued();
+`,
+  },
 ]);

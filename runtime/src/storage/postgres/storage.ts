@@ -45,6 +45,7 @@ import {
 } from "../rows";
 import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
 import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
+import { QueuedRunListener } from "./queueNotifications";
 import { chunksOf, writeBatchInOneStatement } from "./eventBatch";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 
@@ -277,6 +278,12 @@ export class PostgresStorage implements Storage {
       [workerId, now, limit, options.start ? "STARTED" : "STARTING", options.start ? now : null],
     );
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
+  }
+
+  async listenForQueuedRuns(onQueued: () => void, log: (message: string) => void): Promise<() => Promise<void>> {
+    const listener = new QueuedRunListener(this.url, this.schema, onQueued, log);
+    await listener.start();
+    return () => listener.close();
   }
 
   async heartbeatRuns(runIds: string[], at: string): Promise<void> {
