@@ -98,21 +98,18 @@ export async function writeBatchInOneStatement(
     eventId,
     event.timestamp,
   ]);
-  const values: unknown[] = [
-    ...columns(eventRows(events), 7), // $1-$7
-    runIds, // $8
-    ...columns(materializations, 6), // $9-$14
-    ...columns(checks, 8), // $15-$22
-    ...columns(partitions, 6), // $23-$28
-  ];
-  let runCte = "";
+  // Parameters are numbered as they are bound; a part with no rows is left out of the statement, so
+  // the usual end of a run is as lean as it can be. Each combination is one prepared text.
+  const values: unknown[] = [];
+  const bind = (value: unknown) => `$${values.push(value)}`;
+  const binds = (arrays: unknown[][], types: string[]) => arrays.map((array, index) => `${bind(array)}::${types[index]}[]`).join(", ");
+  const ctes: string[] = [];
   let runCondition = "";
   if (runUpdate) {
-    const sets = runUpdate.assignments.map(([column], index) => `${column} = $${index + 31}`).join(", ");
-    // $30 NULL: whatever the status; else a compare-and-set on it.
-    runCte = `run AS (UPDATE runs SET ${sets} WHERE run_id = $29 AND ($30::text[] IS NULL OR status = ANY($30::text[])) RETURNING run_id),`;
+    const where = `run_id = ${bind(runUpdate.runId)}${runUpdate.from ? ` AND status = ANY(${bind(runUpdate.from)}::text[])` : ""}`;
+    const sets = runUpdate.assignments.map(([column, value]) => `${column} = ${bind(value)}`).join(", ");
+    ctes.push(`run AS (UPDATE runs SET ${sets} WHERE ${where} RETURNING run_id)`);
     runCondition = "EXISTS (SELECT 1 FROM run) AND";
-    values.push(runUpdate.runId, runUpdate.from ?? null, ...runUpdate.assignments.map(([, value]) => value));
   }
   // The WHERE clause of the events INSERT locks the batch's runs before the first row (and its id) is
   // made: an uncorrelated subquery runs once, ahead of the scan. Readers stream a run's events with
@@ -122,45 +119,53 @@ export async function writeBatchInOneStatement(
   // The lock, held to commit and taken in sorted order (two batches cannot deadlock), serializes
   // appends per run; other runs are not blocked; re-taking it in a later chunk is free. The two-key
   // form keeps these locks apart from the migration lock's key space.
-  // Each derived INSERT reads `numbered`, so it runs after the events are in; the event_id
-  // conditions keep the newest row when two statements commit out of id order.
-  const sql = `WITH ${runCte}
-    inserted AS (
+  ctes.push(`inserted AS (
       INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::json[])
+      SELECT * FROM unnest(${binds(columns(eventRows(events), 7), ["text", "text", "text", "text", "text", "text", "json"])})
       WHERE ${runCondition} (SELECT count(*) FROM (
               SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
-              FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest($8::text[]) AS run_id ORDER BY run_hash) AS runs
+              FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest(${bind(runIds)}::text[]) AS run_id ORDER BY run_hash) AS runs
             ) AS locks) >= 0
-      RETURNING id),
-    numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS position FROM inserted),
-    materializations AS (
+      RETURNING id)`);
+  // Each derived INSERT reads `numbered`, so it runs after the events are in; the event_id
+  // conditions keep the newest row when two statements commit out of id order.
+  if (materializations.length + checks.length + partitions.length > 0) {
+    ctes.push("numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS position FROM inserted)");
+  }
+  if (materializations.length > 0) {
+    ctes.push(`materializations AS (
       INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
       SELECT m.asset_key, m.run_id, m.timestamp, m.partition_key, m.metadata, numbered.id
-      FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::bigint[])
+      FROM unnest(${binds(columns(materializations, 6), ["text", "text", "text", "text", "jsonb", "bigint"])})
              AS m(asset_key, run_id, timestamp, partition_key, metadata, position)
       JOIN numbered ON numbered.position = m.position
       ON CONFLICT (asset_key) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
         partition_key = excluded.partition_key, metadata = excluded.metadata, event_id = excluded.event_id
-      WHERE excluded.event_id > asset_latest_materializations.event_id),
-    checks AS (
+      WHERE excluded.event_id > asset_latest_materializations.event_id)`);
+  }
+  if (checks.length > 0) {
+    ctes.push(`checks AS (
       INSERT INTO asset_latest_check_results (asset_key, check_name, run_id, timestamp, passed, severity, metadata, event_id)
       SELECT c.asset_key, c.check_name, c.run_id, c.timestamp, c.passed, c.severity, c.metadata, numbered.id
-      FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::boolean[], $20::text[], $21::jsonb[], $22::bigint[])
+      FROM unnest(${binds(columns(checks, 8), ["text", "text", "text", "text", "boolean", "text", "jsonb", "bigint"])})
              AS c(asset_key, check_name, run_id, timestamp, passed, severity, metadata, position)
       JOIN numbered ON numbered.position = c.position
       ON CONFLICT (asset_key, check_name) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
         passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
-      WHERE excluded.event_id > asset_latest_check_results.event_id),
-    partitions AS (
+      WHERE excluded.event_id > asset_latest_check_results.event_id)`);
+  }
+  if (partitions.length > 0) {
+    ctes.push(`partitions AS (
       INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
       SELECT p.asset_key, p.partition_key, p.status, p.run_id, numbered.id, p.updated_at
-      FROM unnest($23::text[], $24::text[], $25::text[], $26::text[], $27::bigint[], $28::text[])
+      FROM unnest(${binds(columns(partitions, 6), ["text", "text", "text", "text", "bigint", "text"])})
              AS p(asset_key, partition_key, status, run_id, position, updated_at)
       JOIN numbered ON numbered.position = p.position
       ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
         event_id = excluded.event_id, updated_at = excluded.updated_at
-      WHERE excluded.event_id > asset_partitions.event_id)
+      WHERE excluded.event_id > asset_partitions.event_id)`);
+  }
+  const sql = `WITH ${ctes.join(",\n    ")}
     SELECT ${runUpdate ? "(SELECT count(*) FROM run)" : "1"} AS updated`;
   const result = await client.query({ name: statements.nameOf(sql), text: sql, values });
   return Number(result.rows[0]?.updated ?? 0) > 0;
