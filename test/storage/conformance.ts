@@ -348,6 +348,30 @@ export function storageConformance(
         );
       });
 
+      it("ends a run and claims the next queued runs for the same worker in one call, the claim standing when the end is refused", async () => {
+        await storage.createRun({ runId: "ending", status: "STARTED", selection: "*", assetKeys: ["a"] });
+        const queued = [];
+        for (let index = 0; index < 3; index++) queued.push((await storage.createRun(newRun())).runId);
+        const ended = await storage.endRunAndClaim(
+          [event("ending", "ASSET_MATERIALIZATION", { data: { assetKey: "a", metadata: {} } }), event("ending", "RUN_SUCCESS")],
+          { runId: "ending", update: { status: "SUCCESS" }, from: ["STARTED"] },
+          { workerId: "w1", limit: 2 },
+        );
+        assert.equal(ended.refused, undefined);
+        assert.deepEqual(ended.claimed.map((run) => run.runId), queued.slice(0, 2), "the two oldest queued runs");
+        assert.ok(ended.claimed.every((run) => run.status === "STARTED" && run.workerId === "w1" && run.startedAt !== null));
+        assert.equal((await storage.getRun("ending"))?.status, "SUCCESS");
+        assert.deepEqual((await storage.getRunEvents("ending")).map((stored) => stored.type), ["ASSET_MATERIALIZATION", "RUN_SUCCESS"]);
+        assert.equal((await storage.getLatestMaterializations(["a"]))[0]?.runId, "ending");
+        // Ended again (a late worker): refused, nothing written, and the last queued run claimed all the same.
+        const late = await storage.endRunAndClaim([event("ending", "RUN_FAILURE")], { runId: "ending", update: { status: "FAILURE" }, from: ["STARTED"] }, { workerId: "w2", limit: 5 });
+        assert.ok(late.refused instanceof RunStatusConflictError);
+        assert.deepEqual(late.claimed.map((run) => run.runId), [queued[2]]);
+        assert.equal((await storage.getRunEvents("ending")).length, 2);
+        const none = await storage.endRunAndClaim([], { runId: "ending", update: { error: "x" } }, { workerId: "w3", limit: 0 });
+        assert.deepEqual(none, { claimed: [] });
+      });
+
       it("rejects a batch with a malformed materialization event and writes none of it", async () => {
         const bad = event("r1", "ASSET_MATERIALIZATION", { data: { metadata: {} } });
         await assert.rejects(storage.appendEvents([event("r1", "LOG"), bad]), /ASSET_MATERIALIZATION of run r1 has no data.assetKey/);

@@ -8,8 +8,8 @@
 import type { RunResult } from "../execution/api";
 import { launchRunInWorker, RunStartError, type WorkerRunOptions } from "../execution/worker";
 import type { StorageConfig } from "../storage";
-import type { Storage } from "../storage/port";
-import { FINAL_RUN_STATUSES, type RunRecord } from "../types";
+import type { RunUpdateRequest, Storage } from "../storage/port";
+import { FINAL_RUN_STATUSES, type RunEvent, type RunRecord } from "../types";
 import { failRun, IN_PROGRESS_STATUSES, retryRun, runEvent } from "./runLifecycle";
 import type { DaemonSettings, TagConcurrencyLimit } from "./settings";
 
@@ -123,6 +123,13 @@ export class RunCoordinator {
     if (capacity <= 0) return;
     // Straight into STARTED: this coordinator launches them at once (one commit per run less).
     const claimed = await this.options.storage.claimQueuedRuns(this.options.workerId, capacity, { start: true });
+    await this.launchClaimed(claimed);
+    // A full batch suggests more are waiting.
+    if (claimed.length === capacity) this.wakeAgain = true;
+  }
+
+  /** Executes runs claimed for this coordinator, giving back those over a tag limit. */
+  private async launchClaimed(claimed: RunRecord[]): Promise<void> {
     if (claimed.length === 0) return;
     const limits = this.options.settings.tagConcurrencyLimits;
     for (const run of claimed) {
@@ -134,8 +141,18 @@ export class RunCoordinator {
       this.execute(run);
     }
     this.options.onChange?.();
-    // A full batch suggests more are waiting.
-    if (claimed.length === capacity) this.wakeAgain = true;
+  }
+
+  /**
+   * Writes a run's end for its worker and, in the same statement, claims a queued run for the slot it
+   * frees: in a busy queue a run costs one round trip to the database instead of two.
+   */
+  private async endRun(events: RunEvent[], runUpdate: RunUpdateRequest): Promise<void> {
+    const limit = this.stopped ? 0 : 1;
+    const { claimed, refused } = await this.options.storage.endRunAndClaim(events, runUpdate, { workerId: this.options.workerId, limit });
+    // Launched whatever happened to the update: they are STARTED and ours now.
+    this.launchClaimed(claimed).catch((error) => this.log(`launching claimed runs failed: ${describe(error)}`));
+    if (refused) throw refused;
   }
 
   private async overTagLimit(run: RunRecord, limits: TagConcurrencyLimit[]): Promise<boolean> {
@@ -176,6 +193,7 @@ export class RunCoordinator {
         instigator: run.instigator,
         runKey: run.runKey,
         claimedAsStarted: true,
+        endRun: (events, runUpdate) => this.endRun(events, runUpdate),
         signal,
         onEvent: () => this.options.onChange?.(),
       });

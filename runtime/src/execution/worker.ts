@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TributaryError } from "../errors";
 import type { StorageConfig } from "../storage";
-import type { Storage } from "../storage/port";
+import type { RunUpdateRequest, Storage } from "../storage/port";
 import { FINAL_RUN_STATUSES, type RunEvent, type StepStatus } from "../types";
 import type { RunOptions, RunResult, StepResult } from "./api";
 import { describeWorkerExit, WorkerProcess, type WorkerExit } from "./workerProcess";
@@ -23,6 +23,13 @@ export interface WorkerRunOptions extends RunOptions {
   timeoutGraceMs?: number;
   /** Time a canceled worker has to stop by itself before it is killed. @defaultValue 10000 */
   cancelGraceMs?: number;
+  /**
+   * Writes the run's last batch of events with its final update, in place of the worker (which
+   * hands that batch to its parent). A run coordinator refills the freed slot in the same statement
+   * (`Storage.endRunAndClaim`). Rejects like appendEvents (RunStatusConflictError when refused).
+   * `storage.appendEvents` when omitted.
+   */
+  endRun?: (events: RunEvent[], runUpdate: RunUpdateRequest) => Promise<void>;
 }
 
 /**

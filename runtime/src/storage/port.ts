@@ -54,7 +54,22 @@ export interface AppendEventsOptions {
    * those: otherwise nothing of the batch is written and appendEvents rejects with a
    * RunStatusConflictError (how a run's end never overwrites the end another process gave it).
    */
-  runUpdate?: { runId: string; update: RunUpdate; from?: RunStatus[] };
+  runUpdate?: RunUpdateRequest;
+}
+
+/** A run update that rides on a batch of events (see {@link AppendEventsOptions.runUpdate}). */
+export interface RunUpdateRequest {
+  runId: string;
+  update: RunUpdate;
+  from?: RunStatus[];
+}
+
+/** The outcome of {@link Storage.endRunAndClaim}. */
+export interface EndRunResult {
+  /** Runs claimed for the caller, STARTED: it must launch them. Claimed even when `refused` is set. */
+  claimed: RunRecord[];
+  /** Set when the run update was refused (RunStatusConflictError, StorageNotFoundError); its events were not written. */
+  refused?: Error;
 }
 
 /** A new tick; returned null by {@link Storage.createTick} when (name, tickTime) already exists. */
@@ -191,6 +206,12 @@ export interface Storage {
    * commit instead of two).
    */
   appendEvents(events: RunEvent[], options?: AppendEventsOptions): Promise<void>;
+  /**
+   * Ends a run (its last events and its update, as appendEvents with `runUpdate`) and claims up to
+   * `claim.limit` queued runs STARTED for `claim.workerId`, in one round trip where the database
+   * allows: a coordinator refills the slot a run frees with the same statement that ends it.
+   */
+  endRunAndClaim(events: RunEvent[], runUpdate: RunUpdateRequest, claim: { workerId: string; limit: number }): Promise<EndRunResult>;
   /** Events of one run in order, after the event id `afterId` (exclusive), at most `limit`. */
   getRunEvents(runId: string, options?: { afterId?: number; limit?: number }): Promise<StoredRunEvent[]>;
 

@@ -30,13 +30,19 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Creates the pool. Every connection gets `search_path = schema`, so SQL names tables unqualified. */
+/**
+ * Creates the pool. Every connection gets `search_path = schema`, so SQL names tables unqualified,
+ * and plans prepared statements once: with the default plan cache mode PostgreSQL re-plans a
+ * statement with array parameters on every call, and planning the run queue's statements probes
+ * the queue's index past every run claimed since the last vacuum (measured: throughput fell by
+ * half between 20,000 and 40,000 queued runs; with generic plans it holds).
+ */
 export function createPool(url: string, schema: string, maxConnections: number): Pool {
   assertSchemaName(schema);
   const pool = new Pool({
     connectionString: url,
     max: maxConnections,
-    options: `-c search_path=${schema}`,
+    options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan`,
     connectionTimeoutMillis: 10_000,
   });
   // An idle connection dropped by the server emits 'error' on the pool; unhandled, it would crash the

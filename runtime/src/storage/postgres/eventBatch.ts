@@ -6,7 +6,7 @@
  */
 import type { PoolClient } from "pg";
 import type { RunEvent, RunStatus } from "../../types";
-import { collectDerivedRows, toJson } from "../rows";
+import { collectDerivedRows, toJson, type Row } from "../rows";
 import type { PreparedStatementNames } from "./preparedStatements";
 
 /** Rows per INSERT: bounded so one statement's arrays stay a few hundred kilobytes. */
@@ -68,7 +68,8 @@ export async function writeBatchInOneStatement(
   events: RunEvent[],
   statements: PreparedStatementNames,
   runUpdate?: { runId: string; assignments: [string, unknown][]; from?: RunStatus[] },
-): Promise<boolean> {
+  claim?: { workerId: string; limit: number },
+): Promise<{ updated: boolean; claimed: Row[] }> {
   const runIds = [...new Set(events.map((event) => event.runId))];
   // Positions are 1-based, as row_number() counts.
   const derived = collectDerivedRows(events, events.map((_, index) => index + 1));
@@ -119,13 +120,18 @@ export async function writeBatchInOneStatement(
   // The lock, held to commit and taken in sorted order (two batches cannot deadlock), serializes
   // appends per run; other runs are not blocked; re-taking it in a later chunk is free. The two-key
   // form keeps these locks apart from the migration lock's key space.
+  // A batch of one run (the usual case) locks it without the sort and the aggregate.
+  const lock =
+    runIds.length === 1
+      ? `(SELECT pg_advisory_xact_lock(${0x7472}, hashtext(${bind(runIds[0])}))) IS NOT NULL`
+      : `(SELECT count(*) FROM (
+              SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
+              FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest(${bind(runIds)}::text[]) AS run_id ORDER BY run_hash) AS runs
+            ) AS locks) >= 0`;
   ctes.push(`inserted AS (
       INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
       SELECT * FROM unnest(${binds(columns(eventRows(events), 7), ["text", "text", "text", "text", "text", "text", "json"])})
-      WHERE ${runCondition} (SELECT count(*) FROM (
-              SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
-              FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest(${bind(runIds)}::text[]) AS run_id ORDER BY run_hash) AS runs
-            ) AS locks) >= 0
+      WHERE ${runCondition} ${lock}
       RETURNING id)`);
   // Each derived INSERT reads `numbered`, so it runs after the events are in; the event_id
   // conditions keep the newest row when two statements commit out of id order.
@@ -165,8 +171,18 @@ export async function writeBatchInOneStatement(
         event_id = excluded.event_id, updated_at = excluded.updated_at
       WHERE excluded.event_id > asset_partitions.event_id)`);
   }
+  if (claim && claim.limit > 0) {
+    // The coordinator whose run this was claims the next queued runs in the same round trip (see
+    // Storage.endRunAndClaim); SKIP LOCKED as in claimQueuedRuns.
+    const now = bind(new Date().toISOString());
+    ctes.push(`claimed AS (
+      UPDATE runs SET status = 'STARTED', started_at = ${now}, worker_id = ${bind(claim.workerId)}, heartbeat_at = ${now}
+      WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT ${bind(claim.limit)} FOR UPDATE SKIP LOCKED)
+      RETURNING *)`);
+  }
   const sql = `WITH ${ctes.join(",\n    ")}
-    SELECT ${runUpdate ? "(SELECT count(*) FROM run)" : "1"} AS updated`;
+    SELECT ${runUpdate ? "EXISTS (SELECT 1 FROM run)" : "true"} AS updated${claim && claim.limit > 0 ? ", (SELECT json_agg(claimed) FROM claimed) AS claimed" : ""}`;
   const result = await client.query({ name: statements.nameOf(sql), text: sql, values });
-  return Number(result.rows[0]?.updated ?? 0) > 0;
+  const row = result.rows[0] as Row | undefined;
+  return { updated: row?.updated === true, claimed: (row?.claimed as Row[] | null | undefined) ?? [] };
 }

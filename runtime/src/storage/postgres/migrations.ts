@@ -160,22 +160,12 @@ CREATE INDEX backfill_partitions_status ON backfill_partitions (backfill_id, sta
   },
   {
     version: 3,
-    name: "queued_run_notifications",
+    name: "instigator_index_without_manual_runs",
     sql: `
--- Coordinators in other processes LISTEN on tributary_queue_<schema> and claim at once instead of at
--- their next poll. A trigger, so that every way a run becomes QUEUED (created, given back after a tag
--- limit, retried) notifies, at commit, and costs no extra round trip. Identical notifications of one
--- transaction are folded into one by PostgreSQL.
-CREATE FUNCTION notify_run_queued() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('tributary_queue_' || TG_TABLE_SCHEMA, '');
-  RETURN NULL;
-END $$;
-CREATE TRIGGER runs_queued_insert AFTER INSERT ON runs FOR EACH ROW WHEN (NEW.status = 'QUEUED')
-  EXECUTE FUNCTION notify_run_queued();
-CREATE TRIGGER runs_queued_update AFTER UPDATE OF status ON runs FOR EACH ROW
-  WHEN (NEW.status = 'QUEUED' AND OLD.status IS DISTINCT FROM 'QUEUED')
-  EXECUTE FUNCTION notify_run_queued();
+-- Every change of a run's status writes a new entry in each index of runs. Manual runs have no
+-- instigator and are never looked up by one: leave them out of this index.
+DROP INDEX runs_instigator_name_seq;
+CREATE INDEX runs_instigator_name_seq ON runs (instigator_name, seq) WHERE instigator_name IS NOT NULL;
 `,
   },
 ]);

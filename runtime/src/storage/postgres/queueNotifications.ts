@@ -1,6 +1,9 @@
 /**
- * LISTEN for runs becoming QUEUED (the trigger of migration 3 notifies `tributary_queue_<schema>`),
- * so a coordinator in any process claims a new run within milliseconds instead of at its next poll.
+ * LISTEN for runs becoming QUEUED (createRun and transitionRun notify `tributary_queue_<schema>` in the
+ * statement that queues the run, so at its commit), so a coordinator in any process claims a new run
+ * within milliseconds instead of at its next poll. Statements, not a trigger: a row trigger's WHEN
+ * clause is re-read and compiled by every statement that updates runs, which cost the run queue a
+ * measurable share of the server's time.
  *
  * A notification is only a hint to look now: polling stays the guarantee. So a lost connection
  * costs latency, not runs; the listener reconnects with backoff and says so once.
@@ -9,6 +12,14 @@ import { Client } from "pg";
 import { redactUrl } from "./connection";
 
 const FIRST_RETRY_MS = 500;
+
+/**
+ * The channel of a schema's queue. Schema names are validated (lowercase letters, digits,
+ * underscores), so the name can go into SQL as is.
+ */
+export function queueChannel(schema: string): string {
+  return `tributary_queue_${schema}`;
+}
 const MAX_RETRY_MS = 30_000;
 
 /** One dedicated connection (not from the pool: a pooled one would be handed to other queries). */
@@ -26,10 +37,6 @@ export class QueuedRunListener {
     private readonly log: (message: string) => void,
   ) {}
 
-  /** The channel name; the schema name is validated (lowercase, digits, underscores) so it can be quoted as is. */
-  get channel(): string {
-    return `tributary_queue_${this.schema}`;
-  }
 
   /** Connects and listens; resolves once listening (or once the first attempt failed: it retries on its own). */
   async start(): Promise<void> {
@@ -59,7 +66,7 @@ export class QueuedRunListener {
     client.on("notification", () => this.onQueued());
     try {
       await client.connect();
-      await client.query(`LISTEN "${this.channel}"`);
+      await client.query(`LISTEN "${queueChannel(this.schema)}"`);
     } catch (error) {
       await client.end().catch(() => undefined);
       this.retry(error instanceof Error ? error.message : String(error));

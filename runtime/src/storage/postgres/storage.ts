@@ -21,6 +21,8 @@ import type {
   Storage,
   TickUpdate,
   AppendEventsOptions,
+  EndRunResult,
+  RunUpdateRequest,
   ClaimOptions,
 } from "../port";
 import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
@@ -45,7 +47,7 @@ import {
 } from "../rows";
 import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
 import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
-import { QueuedRunListener } from "./queueNotifications";
+import { queueChannel, QueuedRunListener } from "./queueNotifications";
 import { chunksOf, writeBatchInOneStatement } from "./eventBatch";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 
@@ -183,8 +185,10 @@ export class PostgresStorage implements Storage {
     const runKey = run.runKey ?? run.instigator?.runKey ?? null;
     try {
       const [row] = await this.query(
+        // A queued run wakes the coordinators that listen (see listenForQueuedRuns), at commit.
         `INSERT INTO runs (run_id, status, selection, asset_keys, tags, run_key, instigator, instigator_name, attempt, parent_run_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         RETURNING *, (SELECT pg_notify($12, '') WHERE status = 'QUEUED') IS NULL AS unqueued`,
         [
           run.runId,
           run.status,
@@ -197,6 +201,7 @@ export class PostgresStorage implements Storage {
           run.attempt ?? 1,
           run.parentRunId ?? null,
           nowIso(),
+          queueChannel(this.schema),
         ],
       );
       return rowToRun(row!);
@@ -251,7 +256,9 @@ export class PostgresStorage implements Storage {
     const sets = assignments.map(([column], index) => `${column} = $${index + 3}`).join(", ");
     // The status condition makes this a compare-and-set: of two racing transitions, one sees the
     // other's new status (READ COMMITTED re-checks the row after waiting for its lock) and changes nothing.
-    const rows = await this.query(`UPDATE runs SET ${sets} WHERE run_id = $1 AND status = ANY($2::text[]) RETURNING run_id`, [
+    // A run given back to the queue wakes the coordinators that listen, at commit.
+    const notify = to === "QUEUED" ? `, (SELECT pg_notify('${queueChannel(this.schema)}', '')) IS NULL AS unqueued` : "";
+    const rows = await this.query(`UPDATE runs SET ${sets} WHERE run_id = $1 AND status = ANY($2::text[]) RETURNING run_id${notify}`, [
       runId,
       from,
       ...assignments.map(([, value]) => value),
@@ -292,8 +299,17 @@ export class PostgresStorage implements Storage {
   }
 
   async appendEvents(events: RunEvent[], options: AppendEventsOptions = {}): Promise<void> {
-    const runUpdate = options.runUpdate;
-    if (events.length === 0 && !runUpdate) return;
+    const { refused } = await this.write(events, options.runUpdate);
+    if (refused) throw refused;
+  }
+
+  async endRunAndClaim(events: RunEvent[], runUpdate: RunUpdateRequest, claim: { workerId: string; limit: number }): Promise<EndRunResult> {
+    return this.write(events, runUpdate, claim);
+  }
+
+  /** appendEvents, and with `claim` a claim in the same statement. */
+  private async write(events: RunEvent[], runUpdate: RunUpdateRequest | undefined, claim?: { workerId: string; limit: number }): Promise<EndRunResult> {
+    if (events.length === 0 && !runUpdate && !claim) return { claimed: [] };
     events.forEach(validateRunEvent);
     const runAssignments = runUpdate ? runUpdateAssignments(runUpdate.update) : [];
     const update =
@@ -303,24 +319,31 @@ export class PostgresStorage implements Storage {
     const chunks = events.length === 0 ? [[]] : chunksOf(events);
     if (chunks.length === 1) {
       // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
-      if (!(await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update)))) {
-        throw await this.runUpdateRefused(runUpdate!.runId);
-      }
-      return;
+      const written = await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update, claim));
+      // A claim stands even when the update was refused: the caller launches those runs either way.
+      const claimed = written.claimed.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
+      return written.updated ? { claimed } : { claimed, refused: await this.runUpdateRefused(runUpdate!.runId) };
     }
     let refused = false;
-    await withTransaction(this.connectionPool, this.url, async (client) => {
+    const transaction = withTransaction(this.connectionPool, this.url, async (client) => {
       for (const [index, chunk] of chunks.entries()) {
         // The run's update rides on the last chunk; a refused update rolls back the chunks before it.
         const last = index === chunks.length - 1;
-        if (!(await writeBatchInOneStatement(client, chunk, this.statements, last ? update : undefined))) {
+        if (!(await writeBatchInOneStatement(client, chunk, this.statements, last ? update : undefined)).updated) {
           refused = true;
           throw new Error("run update refused");
         }
       }
-    }).catch(async (error: unknown) => {
-      throw refused ? await this.runUpdateRefused(runUpdate!.runId) : error;
     });
+    const outcome = await transaction.then(
+      () => ({}),
+      async (error: unknown) => {
+        if (!refused) throw error;
+        return { refused: await this.runUpdateRefused(runUpdate!.runId) };
+      },
+    );
+    // Over 500 events: the claim is a statement of its own.
+    return { claimed: claim ? await this.claimQueuedRuns(claim.workerId, claim.limit, { start: true }) : [], ...outcome };
   }
 
   /** Why a conditional run update wrote nothing: the run does not exist, or has moved on. */

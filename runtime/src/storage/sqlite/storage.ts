@@ -20,6 +20,8 @@ import type {
   Storage,
   TickUpdate,
   AppendEventsOptions,
+  EndRunResult,
+  RunUpdateRequest,
   ClaimOptions,
 } from "../port";
 import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
@@ -229,6 +231,10 @@ export class SqliteStorage implements Storage {
   }
 
   async claimQueuedRuns(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
+    return this.claimStatement(workerId, limit, options.start ?? false);
+  }
+
+  private claimStatement(workerId: string, limit: number, start: boolean): RunRecord[] {
     if (limit <= 0) return [];
     const now = nowIso();
     // One statement is atomic, and SQLite has a single writer: no two claimers can see the same run.
@@ -236,7 +242,7 @@ export class SqliteStorage implements Storage {
       `UPDATE runs SET status = ?, started_at = ?, worker_id = ?, heartbeat_at = ?
        WHERE seq IN (SELECT seq FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT ?)
        RETURNING *`,
-    ).all(options.start ? "STARTED" : "STARTING", options.start ? now : null, workerId, now, limit) as Row[];
+    ).all(start ? "STARTED" : "STARTING", start ? now : null, workerId, now, limit) as Row[];
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
   }
 
@@ -253,24 +259,43 @@ export class SqliteStorage implements Storage {
     if (events.length === 0 && !runUpdate) return;
     events.forEach(validateRunEvent);
     // One transaction: the events, their derived rows and the run's update commit together or not at all.
-    this.db.transaction(() => {
-      if (events.length > 0) writeEventBatch(this.statement, events);
-      if (runUpdate) {
-        const assignments = runUpdateAssignments(runUpdate.update);
-        if (assignments.length > 0) {
-          const from = runUpdate.from;
-          // With `from`, a compare-and-set on the status (see AppendEventsOptions).
-          const condition = from ? ` AND status IN (${from.map(() => "?").join(", ")})` : "";
-          const changed = this.db
-            .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ?${condition}`)
-            .run(...assignments.map(([, value]) => value), runUpdate.runId, ...(from ?? [])).changes;
-          if (changed === 0) {
-            const run = this.statement("SELECT status, error FROM runs WHERE run_id = ?").get(runUpdate.runId) as Row | undefined;
-            throw run ? new RunStatusConflictError(runUpdate.runId, run.status as RunStatus, nullableText(run.error)) : runNotFound(runUpdate.runId);
-          }
+    this.db.transaction(() => this.writeBatch(events, runUpdate)).immediate();
+  }
+
+  async endRunAndClaim(events: RunEvent[], runUpdate: RunUpdateRequest, claim: { workerId: string; limit: number }): Promise<EndRunResult> {
+    events.forEach(validateRunEvent);
+    let refused: Error | undefined;
+    // The end rolls back alone when refused (a savepoint); the claim commits either way.
+    const claimed = this.db
+      .transaction(() => {
+        try {
+          this.db.transaction(() => this.writeBatch(events, runUpdate))();
+        } catch (error) {
+          if (!(error instanceof RunStatusConflictError || error instanceof StorageNotFoundError)) throw error;
+          refused = error;
         }
-      }
-    }).immediate();
+        return this.claimStatement(claim.workerId, claim.limit, true);
+      })
+      .immediate();
+    return refused ? { claimed, refused } : { claimed };
+  }
+
+  /** Writes a batch and its run's update; call inside a transaction. */
+  private writeBatch(events: RunEvent[], runUpdate: RunUpdateRequest | undefined): void {
+    if (events.length > 0) writeEventBatch(this.statement, events);
+    if (!runUpdate) return;
+    const assignments = runUpdateAssignments(runUpdate.update);
+    if (assignments.length === 0) return;
+    const from = runUpdate.from;
+    // With `from`, a compare-and-set on the status (see AppendEventsOptions).
+    const condition = from ? ` AND status IN (${from.map(() => "?").join(", ")})` : "";
+    const changed = this.db
+      .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ?${condition}`)
+      .run(...assignments.map(([, value]) => value), runUpdate.runId, ...(from ?? [])).changes;
+    if (changed === 0) {
+      const run = this.statement("SELECT status, error FROM runs WHERE run_id = ?").get(runUpdate.runId) as Row | undefined;
+      throw run ? new RunStatusConflictError(runUpdate.runId, run.status as RunStatus, nullableText(run.error)) : runNotFound(runUpdate.runId);
+    }
   }
 
   async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
