@@ -39,6 +39,48 @@ describe("runs in worker processes", function () {
     assert.ok(existsSync(path.join(dir, ".tributary", "storage", "b.json")), "the default I/O manager wrote under .tributary/storage");
   });
 
+  it("hands the run's last batch and final status to the parent's endRun, and reports a refused end as the status that stands", async () => {
+    const { dir, storageConfig } = project(`
+      import { asset, definitions } from "tributary";
+      export const a = asset({ key: "a" }, () => 1);
+      export default definitions({ assets: [a] });
+    `);
+    const storage = await open(storageConfig);
+    const handed: { events: RunEvent[]; status: string | undefined }[] = [];
+    const result = await launchRunInWorker({
+      projectDir: dir,
+      storageConfig,
+      storage,
+      selection: "*",
+      endRun: async (events, runUpdate) => {
+        handed.push({ events, status: runUpdate.update.status });
+        await storage.appendEvents(events, { runUpdate });
+      },
+    });
+    assert.equal(result.status, "SUCCESS");
+    assert.equal(handed.length, 1, "one last batch");
+    assert.equal(handed[0]!.status, "SUCCESS");
+    assert.equal(handed[0]!.events.at(-1)?.type, "RUN_SUCCESS");
+    assert.equal((await storage.getRun(result.runId))?.status, "SUCCESS");
+
+    // The parent finds the run ended by someone else (the monitor): the worker keeps that status.
+    const refused = await launchRunInWorker({
+      projectDir: dir,
+      storageConfig,
+      storage,
+      selection: "*",
+      endRun: async (_events, runUpdate) => {
+        await storage.updateRun(runUpdate.runId, { status: "FAILURE", error: "its worker stopped sending heartbeats" });
+        await storage.appendEvents([], { runUpdate });
+      },
+    });
+    assert.equal(refused.status, "FAILURE");
+    assert.match(refused.error ?? "", /stopped sending heartbeats/);
+    const events = await storage.getRunEvents(refused.runId);
+    assert.ok(!events.some((event) => event.type === "RUN_SUCCESS"));
+    assert.match(events.at(-1)?.message ?? "", /after another process had ended it FAILURE/);
+  });
+
   it("ends the run FAILURE, keeping what finished, when the worker is killed with SIGKILL mid-run", async () => {
     const { dir, storageConfig } = project(`
       import { writeFileSync } from "node:fs";

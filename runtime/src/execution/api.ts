@@ -1,5 +1,5 @@
 import type { Definitions } from "../definitions/definitions";
-import type { Storage } from "../storage/port";
+import type { RunUpdateRequest, Storage } from "../storage/port";
 import type { Instigator, RunEvent, StepStatus } from "../types";
 
 /** How one step of a run ended, as the CLI's `--json` reports it. */
@@ -59,6 +59,13 @@ export interface RunOptions {
    * at once, so a step that then blocks the event loop past its timeout can still be detected.
    */
   onAttemptStart?: (attempt: { stepKey: string; attempt: number; timeoutMs: number | undefined }) => void;
+  /**
+   * Writes the run's last batch of events with its final status, in place of `storage.appendEvents`.
+   * A worker hands that batch to its parent, whose run coordinator ends the run and refills the slot
+   * it frees in one statement (`Storage.endRunAndClaim`). Rejects like appendEvents
+   * (`RunStatusConflictError` when another process ended the run first).
+   */
+  endRun?: (events: RunEvent[], runUpdate: RunUpdateRequest) => Promise<void>;
 }
 
 /** In-process execution (tests, and the inside of a worker process). */

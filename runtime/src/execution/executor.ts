@@ -111,8 +111,13 @@ class RunExecution {
     private readonly partitionContext: PartitionContext = {},
   ) {
     const onEvent = options.onEvent;
+    const endRun = options.endRun;
+    // The last batch (the one carrying the run's final status) goes to `endRun` when given.
+    const sink: Pick<Storage, "appendEvents"> = endRun
+      ? { appendEvents: (events, append) => (append?.runUpdate ? endRun(events, append.runUpdate) : options.storage.appendEvents(events, append)) }
+      : options.storage;
     this.writer = new BufferedEventWriter(
-      options.storage,
+      sink,
       options.onEventWhenDurable && onEvent ? { onWritten: (events) => events.forEach((event) => safely(onEvent, event)) } : {},
     );
     this.maxConcurrency = Math.max(

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { TributaryError } from "../errors";
 import type { StorageConfig } from "../storage";
 import type { RunUpdateRequest, Storage } from "../storage/port";
+import { RunStatusConflictError } from "../storage/errors";
 import { FINAL_RUN_STATUSES, type RunEvent, type StepStatus } from "../types";
 import type { RunOptions, RunResult, StepResult } from "./api";
 import { describeWorkerExit, WorkerProcess, type WorkerExit } from "./workerProcess";
@@ -23,13 +24,6 @@ export interface WorkerRunOptions extends RunOptions {
   timeoutGraceMs?: number;
   /** Time a canceled worker has to stop by itself before it is killed. @defaultValue 10000 */
   cancelGraceMs?: number;
-  /**
-   * Writes the run's last batch of events with its final update, in place of the worker (which
-   * hands that batch to its parent). A run coordinator refills the freed slot in the same statement
-   * (`Storage.endRunAndClaim`). Rejects like appendEvents (RunStatusConflictError when refused).
-   * `storage.appendEvents` when omitted.
-   */
-  endRun?: (events: RunEvent[], runUpdate: RunUpdateRequest) => Promise<void>;
 }
 
 /**
@@ -75,6 +69,8 @@ export class WorkerRun {
   private delivered = 0;
   private settle!: { resolve: (result: RunResult) => void; reject: (error: unknown) => void };
   private readonly cleanups: (() => void)[] = [];
+  /** The write of the run's last batch the worker handed over, while in flight. */
+  private ending: Promise<void> | undefined;
 
   constructor(
     private readonly options: WorkerRunOptions,
@@ -119,6 +115,8 @@ export class WorkerRun {
       for (const event of message.events) this.track(event);
     } else if (message.type === "attempt") {
       this.watchAttempt(message.stepKey, message.timeoutMs);
+    } else if (message.type === "endRun") {
+      this.ending = this.endRun(message.events, message.runUpdate);
     } else if (message.type === "result") {
       this.finish({ result: message.result });
     } else if (message.type === "fatal") {
@@ -130,7 +128,24 @@ export class WorkerRun {
     }
   }
 
+  /** Writes the run's last batch for the worker (RunOptions.endRun) and tells it how that went. */
+  private async endRun(events: RunEvent[], runUpdate: RunUpdateRequest): Promise<void> {
+    const write = this.options.endRun ?? ((batch: RunEvent[], update: RunUpdateRequest) => this.options.storage.appendEvents(batch, { runUpdate: update }));
+    try {
+      await write(events, runUpdate);
+      this.worker.send({ type: "runEnded", runId: this.runId });
+    } catch (error) {
+      this.worker.send(
+        error instanceof RunStatusConflictError
+          ? { type: "runEnded", runId: this.runId, conflict: { status: error.status, reason: error.reason } }
+          : { type: "runEnded", runId: this.runId, error: error instanceof Error ? error.message : String(error) },
+      );
+    }
+  }
+
   private async onExit(exit: WorkerExit): Promise<void> {
+    // A last batch handed over just before the worker died is written first: it may be the run's end.
+    await this.ending;
     try {
       this.finish({ result: await this.recordCrash(describeWorkerExit(exit)) });
     } catch (error) {
@@ -236,8 +251,13 @@ export class WorkerRun {
     const status = canceled ? "CANCELED" : "FAILURE";
     events.push(event(`RUN_${status}`, null, `Run ${status === "CANCELED" ? "canceled" : "failed"}: ${reason}`, { reason }));
     if (!FINAL_RUN_STATUSES.includes(run.status)) {
-      await this.options.storage.appendEvents(events);
-      await this.options.storage.updateRun(this.runId, { status, endedAt: now, error: reason });
+      // A compare-and-set, with its events: whoever ended the run first (the worker's own last batch,
+      // the monitor) keeps its end.
+      await this.options.storage
+        .appendEvents(events, { runUpdate: { runId: this.runId, update: { status, endedAt: now, error: reason }, from: ["STARTING", "STARTED", "CANCELING"] } })
+        .catch((error: unknown) => {
+          if (!(error instanceof RunStatusConflictError)) throw error;
+        });
     }
     for (const e of events) {
       try {

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { SelectionSyntaxError, TributaryError, serializeError } from "../errors";
 import { loadProject, type LoadedProject } from "../loader";
 import { openStorage, type Storage } from "../storage";
+import { RunStatusConflictError } from "../storage/errors";
+import type { RunUpdateRequest } from "../storage/port";
 import type { RunEvent } from "../types";
 import { executeInProcess } from "./executor";
 import { EmptySelectionError } from "./plan";
@@ -92,6 +94,7 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
       signal: cancel.signal,
       onEventWhenDurable: true,
       onAttemptStart: (attempt) => void send({ type: "attempt", runId: start.runId, ...attempt }),
+      endRun: (events, runUpdate) => endRunViaParent(start.runId, events, runUpdate, storage),
       onEvent: (event) => {
         pending.push(event);
         timer ??= setTimeout(flushEvents, EVENT_BATCH_MS);
@@ -107,6 +110,40 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
   } finally {
     await ownStorage?.close().catch(() => undefined);
   }
+}
+
+/** Runs whose last batch the parent is writing: settled by its `runEnded` reply. */
+const endingRuns = new Map<string, { resolve: () => void; reject: (error: Error) => void; writeHere: () => Promise<void> }>();
+
+/**
+ * Hands the run's last batch to the parent, which writes it (a coordinator ends the run and refills
+ * its slot in one statement) and replies. Durable once this resolves, as with appendEvents. Without
+ * a parent (it went away) the worker writes the batch itself.
+ */
+function endRunViaParent(runId: string, events: RunEvent[], runUpdate: RunUpdateRequest, storage: Storage): Promise<void> {
+  const writeHere = () => storage.appendEvents(events, { runUpdate });
+  if (!process.send || !process.connected) return writeHere();
+  return new Promise<void>((resolve, reject) => {
+    endingRuns.set(runId, { resolve, reject, writeHere });
+    void send({ type: "endRun", runId, events, runUpdate });
+  });
+}
+
+/** The parent went away before replying: write the pending last batches here. */
+function endPendingRunsHere(): void {
+  for (const [runId, ending] of endingRuns) {
+    endingRuns.delete(runId);
+    ending.writeHere().then(ending.resolve, ending.reject);
+  }
+}
+
+function onRunEnded(message: Extract<ParentMessage, { type: "runEnded" }>): void {
+  const ending = endingRuns.get(message.runId);
+  if (!ending) return;
+  endingRuns.delete(message.runId);
+  if (message.conflict) ending.reject(new RunStatusConflictError(message.runId, message.conflict.status, message.conflict.reason));
+  else if (message.error !== undefined) ending.reject(new Error(message.error));
+  else ending.resolve();
 }
 
 function exitWhenIdle(): void {
@@ -144,6 +181,9 @@ function main(): void {
       case "cancel":
         runs.get(message.runId)?.cancel.abort();
         break;
+      case "runEnded":
+        onRunEnded(message);
+        break;
       case "retire":
         retiring = true;
         clearInterval(heartbeat);
@@ -161,6 +201,7 @@ function main(): void {
       process.exit(EXIT_ORPHANED);
     }
     // A run of the CLI (nobody heartbeats it): the user stopped the command, so cancel the run.
+    endPendingRunsHere();
     for (const run of runs.values()) run.cancel.abort();
     if (runs.size === 0) process.exit(0);
   });

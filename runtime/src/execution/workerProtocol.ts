@@ -1,5 +1,6 @@
 import type { StorageConfig } from "../storage";
-import type { Instigator, RunEvent, SerializedError } from "../types";
+import type { RunUpdateRequest } from "../storage/port";
+import type { Instigator, RunEvent, RunStatus, SerializedError } from "../types";
 import type { RunResult } from "./api";
 
 /**
@@ -37,6 +38,8 @@ export type ParentMessage =
   | StartMessage
   | PreloadMessage
   | { type: "cancel"; runId: string }
+  /** The parent wrote the run's last batch (`endRun`), or could not: `conflict` when another process ended the run first. */
+  | { type: "runEnded"; runId: string; conflict?: { status: RunStatus; reason: string | null }; error?: string }
   /** No more runs: finish the ones in progress, then exit. */
   | { type: "retire" };
 
@@ -52,4 +55,6 @@ export type WorkerMessage =
   /** Sent the moment a step's attempt starts, not batched: a blocked worker can send nothing after. */
   | { type: "attempt"; runId: string; stepKey: string; attempt: number; timeoutMs: number | undefined }
   | { type: "result"; runId: string; result: RunResult; rssBytes: number }
+  /** The run's last batch of events with its final status, for the parent to write (RunOptions.endRun). */
+  | { type: "endRun"; runId: string; events: RunEvent[]; runUpdate: RunUpdateRequest }
   | { type: "fatal"; runId: string | null; error: WorkerError };
