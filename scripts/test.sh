@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/ensure-postgres.sh
 if [ -f scripts/ensure-neovim.sh ]; then bash scripts/ensure-neovim.sh; fi
+# Before mocha: the lineage UI tests (test/ui) run before the VS Code test that would install it.
+bash scripts/ensure-chromium.sh
 npm run build --silent
 
 mkdir -p test-artifacts

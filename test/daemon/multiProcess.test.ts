@@ -177,8 +177,11 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     const bound = (HEARTBEAT_TIMEOUT_S + MONITOR_INTERVAL_S) * 1000 + 1500;
     assert.ok(detectedMs <= bound, `failed ${detectedMs} ms after the kill (bound ${bound} ms)`);
     assert.match((await storage.getRun(run.runId))!.error ?? "", /stopped sending heartbeats/);
-    const retry = (await storage.listRuns({ limit: 10 })).find((candidate) => candidate.parentRunId === run.runId);
-    assert.equal(retry?.attempt, 2, "a retry run was queued");
+    // The monitor queues the retry right after failing the run, in a statement of its own.
+    const retryOf = async () => (await storage.listRuns({ limit: 10 })).find((candidate) => candidate.parentRunId === run.runId);
+    await waitFor(async () => (await retryOf()) !== undefined, "a retry run was queued");
+    const retry = (await retryOf())!;
+    assert.equal(retry.attempt, 2);
     rmSync(path.join(dir, "hold"));
     worker = await startProcess(dir, ["worker"]);
     await waitFor(async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", "the retry succeeded", 40_000);
