@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ClaimFrontier } from "../../runtime/src/storage/postgres/claimFrontier";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { event, newRun } from "./conformance";
 import { waitFor } from "./waitFor";
@@ -233,6 +234,38 @@ describe("PostgreSQL queued-run notifications", () => {
       await waitFor(() => heard.length > before, "a notification on the new connection");
     } finally {
       await stop();
+    }
+  });
+});
+
+describe("PostgreSQL claim frontier", () => {
+  it("looks after the last claimed run, and at the whole queue first, every second, and after a short look", () => {
+    const frontier = new ClaimFrontier(1000);
+    assert.equal(frontier.lookAfter(0), 0, "the first look is a full one");
+    frontier.claimed(0, [5, 7], 2);
+    assert.equal(frontier.lookAfter(10), 7);
+    frontier.claimed(7, [9], 1);
+    assert.equal(frontier.lookAfter(20), 9);
+    frontier.claimed(9, [], 1);
+    assert.equal(frontier.lookAfter(30), 0, "a look past the frontier that found too few is followed by a full one");
+    frontier.claimed(0, [], 1);
+    assert.equal(frontier.lookAfter(40), 9);
+    assert.equal(frontier.lookAfter(1030), 0, "a full look at least every second");
+  });
+
+  it("claims a run given back to the queue behind the frontier as soon as nothing is queued past it", async () => {
+    await assertTestDatabaseReachable();
+    const storage = await makeTestStorage();
+    try {
+      const queued = [];
+      for (let index = 0; index < 3; index++) queued.push((await storage.createRun(newRun())).runId);
+      assert.deepEqual((await storage.claimQueuedRuns("w", 2, { start: true })).map((run) => run.runId), queued.slice(0, 2));
+      // Given back (a tag limit): it keeps its place at the front, behind the frontier.
+      assert.ok(await storage.transitionRun(queued[0]!, ["STARTED"], "QUEUED", { workerId: null, startedAt: null }));
+      assert.deepEqual((await storage.claimQueuedRuns("w", 1, { start: true })).map((run) => run.runId), [queued[2]]);
+      assert.deepEqual((await storage.claimQueuedRuns("w", 1, { start: true })).map((run) => run.runId), [queued[0]]);
+    } finally {
+      await disposeTestStorage(storage);
     }
   });
 });

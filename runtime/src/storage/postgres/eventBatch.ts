@@ -68,7 +68,7 @@ export async function writeBatchInOneStatement(
   events: RunEvent[],
   statements: PreparedStatementNames,
   runUpdate?: { runId: string; assignments: [string, unknown][]; from?: RunStatus[] },
-  claim?: { workerId: string; limit: number },
+  claim?: { workerId: string; limit: number; after: number },
 ): Promise<{ updated: boolean; claimed: Row[] }> {
   const runIds = [...new Set(events.map((event) => event.runId))];
   // Positions are 1-based, as row_number() counts.
@@ -173,11 +173,11 @@ export async function writeBatchInOneStatement(
   }
   if (claim && claim.limit > 0) {
     // The coordinator whose run this was claims the next queued runs in the same round trip (see
-    // Storage.endRunAndClaim); SKIP LOCKED as in claimQueuedRuns.
+    // Storage.endRunAndClaim); SKIP LOCKED and the frontier (`after`) as in claimQueuedRuns.
     const now = bind(new Date().toISOString());
     ctes.push(`claimed AS (
       UPDATE runs SET status = 'STARTED', started_at = ${now}, worker_id = ${bind(claim.workerId)}, heartbeat_at = ${now}
-      WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT ${bind(claim.limit)} FOR UPDATE SKIP LOCKED)
+      WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'QUEUED' AND seq > ${bind(claim.after)} ORDER BY seq LIMIT ${bind(claim.limit)} FOR UPDATE SKIP LOCKED)
       RETURNING *)`);
   }
   const sql = `WITH ${ctes.join(",\n    ")}

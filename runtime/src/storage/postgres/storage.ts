@@ -48,6 +48,7 @@ import {
 import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
 import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
 import { queueChannel, QueuedRunListener } from "./queueNotifications";
+import { ClaimFrontier } from "./claimFrontier";
 import { chunksOf, writeBatchInOneStatement } from "./eventBatch";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 
@@ -88,6 +89,7 @@ export class PostgresStorage implements Storage {
   private readonly url: string;
   private readonly connectionPool: Pool;
   private readonly statements: PreparedStatementNames;
+  private readonly claimFrontier = new ClaimFrontier();
 
   constructor(url: string, options: PostgresStorageOptions = {}) {
     this.url = url;
@@ -273,18 +275,29 @@ export class PostgresStorage implements Storage {
 
   async claimQueuedRuns(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
     if (limit <= 0) return [];
+    const after = this.claimFrontier.lookAfter();
+    const rows = await this.claimAfter(workerId, limit, after, options.start ?? false);
+    if (after > 0 && rows.length < limit) {
+      // Too few past the frontier: look at the whole queue for the rest now.
+      rows.push(...(await this.claimAfter(workerId, limit - rows.length, this.claimFrontier.lookAfter(), options.start ?? false)));
+    }
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
+  }
+
+  private async claimAfter(workerId: string, limit: number, after: number, start: boolean): Promise<Row[]> {
     const now = nowIso();
     // SKIP LOCKED: concurrent claimers each take different queued runs instead of queueing behind
     // one another's row locks (and never both take the same one).
     const rows = await this.query(
       `UPDATE runs SET status = $4, started_at = $5, worker_id = $1, heartbeat_at = $2
        WHERE run_id IN (
-         SELECT run_id FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
+         SELECT run_id FROM runs WHERE status = 'QUEUED' AND seq > $6 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
        )
        RETURNING *`,
-      [workerId, now, limit, options.start ? "STARTED" : "STARTING", options.start ? now : null],
+      [workerId, now, limit, start ? "STARTED" : "STARTING", start ? now : null, after],
     );
-    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
+    this.claimFrontier.claimed(after, rows.map((row) => Number(row.seq)), limit);
+    return rows;
   }
 
   async listenForQueuedRuns(onQueued: () => void, log: (message: string) => void): Promise<() => Promise<void>> {
@@ -319,7 +332,9 @@ export class PostgresStorage implements Storage {
     const chunks = events.length === 0 ? [[]] : chunksOf(events);
     if (chunks.length === 1) {
       // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
-      const written = await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update, claim));
+      const after = claim && claim.limit > 0 ? this.claimFrontier.lookAfter() : 0;
+      const written = await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update, claim && { ...claim, after }));
+      if (claim && claim.limit > 0) this.claimFrontier.claimed(after, written.claimed.map((row) => Number(row.seq)), claim.limit);
       // A claim stands even when the update was refused: the caller launches those runs either way.
       const claimed = written.claimed.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
       return written.updated ? { claimed } : { claimed, refused: await this.runUpdateRefused(runUpdate!.runId) };
