@@ -188,7 +188,8 @@ export interface Storage {
   findRunByKey(instigatorName: string, runKey: string): Promise<RunRecord | null>;
   /**
    * Claims up to `limit` QUEUED runs, oldest first, for `workerId`: sets them STARTING. Safe when
-   * several processes claim at once (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+   * several processes claim at once (PostgreSQL: `FOR UPDATE SKIP LOCKED`; oldest first after the
+   * last run this process claimed, with a look at the whole queue at least every second).
    */
   claimQueuedRuns(workerId: string, limit: number, options?: ClaimOptions): Promise<RunRecord[]>;
   /** Records a worker's heartbeat on the runs it executes. */
