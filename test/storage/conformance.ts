@@ -348,6 +348,23 @@ export function storageConformance(
         );
       });
 
+      it("claims within tag limits, passing over a run whose tag is at its limit to the runs behind it", async () => {
+        const tagged = async (tags: Record<string, string>) => (await storage.createRun(newRun({ tags }))).runId;
+        const [wh1, wh2, other, plain] = [await tagged({ db: "wh" }), await tagged({ db: "wh" }), await tagged({ db: "other" }), await tagged({})];
+        const limits = [{ key: "db", value: "wh", limit: 1 }];
+        const first = await storage.claimQueuedRuns("w", 10, { start: true, tagLimits: limits });
+        assert.deepEqual(first.map((run) => run.runId), [wh1, other, plain], "the second wh run waits; those behind it do not");
+        assert.equal((await storage.getRun(wh2))?.status, "QUEUED");
+        assert.deepEqual(await storage.claimQueuedRuns("w", 10, { start: true, tagLimits: limits }), [], "still at the limit");
+        await storage.transitionRun(wh1, ["STARTED"], "SUCCESS");
+        assert.deepEqual((await storage.claimQueuedRuns("w", 10, { start: true, tagLimits: limits })).map((run) => run.runId), [wh2]);
+        // Without a value: at most `limit` per value of the key.
+        const [a1, a2, b1] = [await tagged({ team: "a" }), await tagged({ team: "a" }), await tagged({ team: "b" })];
+        const perValue = await storage.claimQueuedRuns("w", 10, { start: true, tagLimits: [{ key: "team", limit: 1 }] });
+        assert.deepEqual(perValue.map((run) => run.runId), [a1, b1]);
+        assert.equal((await storage.getRun(a2))?.status, "QUEUED");
+      });
+
       it("ends a run and claims the next queued runs for the same worker in one call, the claim standing when the end is refused", async () => {
         await storage.createRun({ runId: "ending", status: "STARTED", selection: "*", assetKeys: ["a"] });
         const queued = [];

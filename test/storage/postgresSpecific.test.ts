@@ -43,6 +43,17 @@ describe("PostgreSQL storage shared by several processes", () => {
     assert.deepEqual(new Set(claimedBy.keys()), queued);
   });
 
+  it("never lets workers claiming at the same moment exceed a tag limit together", async () => {
+    await daemons[0]!.migrate();
+    for (let index = 0; index < 12; index++) await daemons[0]!.createRun(newRun({ tags: { database: "warehouse" } }));
+    const limits = [{ key: "database", value: "warehouse", limit: 2 }];
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(daemons.map((daemon, index) => daemon.claimQueuedRuns(`w${index}`, 3, { start: true, tagLimits: limits })));
+    }
+    const running = await daemons[0]!.listRuns({ statuses: ["STARTED"], limit: 100 });
+    assert.equal(running.length, 2, `in progress: ${running.length}`);
+  });
+
   it("creates a schedule tick once when three daemons create it at the same moment", async () => {
     await daemons[0]!.migrate();
     for (let round = 0; round < 5; round++) {

@@ -11,7 +11,7 @@ import type { StorageConfig } from "../storage";
 import type { RunUpdateRequest, Storage } from "../storage/port";
 import { FINAL_RUN_STATUSES, type RunEvent, type RunRecord } from "../types";
 import { failRun, IN_PROGRESS_STATUSES, retryRun, runEvent } from "./runLifecycle";
-import type { DaemonSettings, TagConcurrencyLimit } from "./settings";
+import type { DaemonSettings } from "./settings";
 
 /** Launches one run; `launchRunInWorker` unless a test or a warm pool provides another. */
 export type RunLauncher = (options: WorkerRunOptions) => Promise<RunResult>;
@@ -122,24 +122,17 @@ export class RunCoordinator {
     const capacity = this.options.settings.maxConcurrentRuns - this.active.size;
     if (capacity <= 0) return;
     // Straight into STARTED: this coordinator launches them at once (one commit per run less).
-    const claimed = await this.options.storage.claimQueuedRuns(this.options.workerId, capacity, { start: true });
-    await this.launchClaimed(claimed);
+    const tagLimits = this.options.settings.tagConcurrencyLimits;
+    const claimed = await this.options.storage.claimQueuedRuns(this.options.workerId, capacity, { start: true, ...(tagLimits.length > 0 ? { tagLimits } : {}) });
+    this.launchClaimed(claimed);
     // A full batch suggests more are waiting.
     if (claimed.length === capacity) this.wakeAgain = true;
   }
 
-  /** Executes runs claimed for this coordinator, giving back those over a tag limit. */
-  private async launchClaimed(claimed: RunRecord[]): Promise<void> {
+  /** Executes runs claimed for this coordinator. */
+  private launchClaimed(claimed: RunRecord[]): void {
     if (claimed.length === 0) return;
-    const limits = this.options.settings.tagConcurrencyLimits;
-    for (const run of claimed) {
-      if (limits.length > 0 && (await this.overTagLimit(run, limits))) {
-        // Give it back for a later claim (by anyone) once a run with that tag has ended.
-        await this.options.storage.transitionRun(run.runId, ["STARTED"], "QUEUED", { workerId: null, heartbeatAt: null, startedAt: null });
-        continue;
-      }
-      this.execute(run);
-    }
+    for (const run of claimed) this.execute(run);
     this.options.onChange?.();
   }
 
@@ -148,22 +141,12 @@ export class RunCoordinator {
    * frees: in a busy queue a run costs one round trip to the database instead of two.
    */
   private async endRun(events: RunEvent[], runUpdate: RunUpdateRequest): Promise<void> {
-    const limit = this.stopped ? 0 : 1;
+    // With tag limits, the claim after the run has ended keeps them (claimQueuedRuns with tagLimits).
+    const limit = this.stopped || this.options.settings.tagConcurrencyLimits.length > 0 ? 0 : 1;
     const { claimed, refused } = await this.options.storage.endRunAndClaim(events, runUpdate, { workerId: this.options.workerId, limit });
     // Launched whatever happened to the update: they are STARTED and ours now.
-    this.launchClaimed(claimed).catch((error) => this.log(`launching claimed runs failed: ${describe(error)}`));
+    this.launchClaimed(claimed);
     if (refused) throw refused;
-  }
-
-  private async overTagLimit(run: RunRecord, limits: TagConcurrencyLimit[]): Promise<boolean> {
-    for (const limit of limits) {
-      const value = run.tags[limit.key];
-      if (value === undefined || (limit.value !== undefined && limit.value !== value)) continue;
-      const running = await this.options.storage.listRuns({ statuses: IN_PROGRESS_STATUSES, tags: { [limit.key]: value }, limit: limit.limit + 1 });
-      // The claimed run itself is STARTING and counted.
-      if (running.length > limit.limit) return true;
-    }
-    return false;
   }
 
   private execute(run: RunRecord): void {

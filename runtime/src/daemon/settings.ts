@@ -3,13 +3,10 @@
  * passes it through as written, interpolated), with defaults for production and overrides for tests.
  */
 import { ConfigError } from "../errors";
+import type { TagLimit } from "../storage/port";
 
 /** A concurrency limit on runs carrying a tag (`value` omitted: any value of the key). */
-export interface TagConcurrencyLimit {
-  key: string;
-  value?: string;
-  limit: number;
-}
+export type TagConcurrencyLimit = TagLimit;
 
 /** Everything a daemon or a worker can be tuned with. Times in milliseconds. */
 export interface DaemonSettings {

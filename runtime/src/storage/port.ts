@@ -37,8 +37,24 @@ export interface RunUpdate {
   heartbeatAt?: string | null;
 }
 
+/**
+ * At most `limit` runs in progress (STARTING, STARTED, CANCELING) with the tag `key` equal to
+ * `value`, or, without `value`, with any one value of `key`.
+ */
+export interface TagLimit {
+  key: string;
+  value?: string;
+  limit: number;
+}
+
 /** Options of {@link Storage.claimQueuedRuns}. */
 export interface ClaimOptions {
+  /**
+   * Claims only runs that keep every limit: a run whose tag is at its limit stays queued, and runs
+   * behind it are claimed instead. Claims with limits are serialized across processes, so two
+   * claiming at the same instant cannot exceed a limit together.
+   */
+  tagLimits?: TagLimit[];
   /**
    * Claim straight into STARTED (with startedAt) instead of STARTING: for a coordinator that starts
    * the runs at once on warm workers of its own, this saves a commit per run.

@@ -22,6 +22,7 @@ import type {
   AppendEventsOptions,
   EndRunResult,
   RunUpdateRequest,
+  TagLimit,
   ClaimOptions,
 } from "../port";
 import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
@@ -31,6 +32,7 @@ import {
   rowToBackfill,
   rowToBackfillPartition,
   nowIso,
+  fromJson,
   nullableText,
   rowToCheckResult,
   rowToDaemonHeartbeat,
@@ -47,6 +49,7 @@ import {
 } from "../rows";
 import { openDatabase, statementCache, type PrepareStatement } from "./connection";
 import { writeEventBatch } from "./eventBatch";
+import { LIMITED_STATUSES, TagLimitTally } from "../tagLimits";
 import { SQLITE_MIGRATIONS } from "./migrations";
 
 /** Options of {@link SqliteStorage}. */
@@ -231,7 +234,45 @@ export class SqliteStorage implements Storage {
   }
 
   async claimQueuedRuns(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
+    if (options.tagLimits && options.tagLimits.length > 0 && limit > 0) {
+      return this.claimWithinTagLimits(workerId, limit, options.start ?? false, options.tagLimits);
+    }
     return this.claimStatement(workerId, limit, options.start ?? false);
+  }
+
+  /**
+   * A claim that keeps tag limits (see ClaimOptions.tagLimits). One immediate transaction: SQLite's
+   * single writer serializes it with every other claim. Queued runs are read oldest first, a page at
+   * a time, and those that fit are claimed.
+   */
+  private claimWithinTagLimits(workerId: string, limit: number, start: boolean, limits: TagLimit[]): RunRecord[] {
+    return this.db
+      .transaction(() => {
+        const tally = new TagLimitTally(limits);
+        const inProgress = this.statement(`SELECT tags FROM runs WHERE status IN (${LIMITED_STATUSES.map(() => "?").join(", ")})`).all(...LIMITED_STATUSES) as Row[];
+        for (const row of inProgress) tally.add(fromJson<Record<string, string>>(row.tags, {}));
+        const chosen: string[] = [];
+        for (let afterSeq = 0; chosen.length < limit; ) {
+          const page = this.statement("SELECT * FROM runs WHERE status = 'QUEUED' AND seq > ? ORDER BY seq LIMIT 200").all(afterSeq) as Row[];
+          if (page.length === 0) break;
+          for (const row of page) {
+            const run = rowToRun(row);
+            if (chosen.length < limit && tally.fits(run.tags)) {
+              tally.add(run.tags);
+              chosen.push(run.runId);
+            }
+          }
+          afterSeq = Number(page[page.length - 1]!.seq);
+        }
+        if (chosen.length === 0) return [];
+        const now = nowIso();
+        const rows = this.statement(
+          `UPDATE runs SET status = ?, started_at = ?, worker_id = ?, heartbeat_at = ?
+           WHERE run_id IN (SELECT value FROM json_each(?)) RETURNING *`,
+        ).all(start ? "STARTED" : "STARTING", start ? now : null, workerId, now, JSON.stringify(chosen)) as Row[];
+        return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
+      })
+      .immediate();
   }
 
   private claimStatement(workerId: string, limit: number, start: boolean): RunRecord[] {

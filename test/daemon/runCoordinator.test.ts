@@ -1,6 +1,6 @@
 /**
- * Coordinators on PostgreSQL claim runs queued by other processes at once (LISTEN/NOTIFY), not at
- * their next poll.
+ * Run coordinators on PostgreSQL: they claim runs queued by other processes at once (LISTEN/NOTIFY),
+ * not at their next poll, and together keep tag concurrency limits.
  */
 import assert from "node:assert/strict";
 import { enqueueRun, runEvent } from "../../runtime/src/daemon/runLifecycle";
@@ -55,5 +55,37 @@ describe("run coordinator wake-ups on PostgreSQL", () => {
       delays.push(startedAt.get(run.runId)! - queuedAt);
     }
     assert.ok(Math.max(...delays) < 1000, `started ${delays.join(", ")} ms after being queued`);
+  });
+
+  it("keeps a tag concurrency limit across two coordinators, and runs the others meanwhile", async () => {
+    const second = new PostgresStorage(TEST_DATABASE_URL, { schema: own.schema, maxConnections: 2 });
+    let running = 0;
+    let most = 0;
+    let untaggedWhileLimited = 0;
+    const launcher: RunLauncher = async (options) => {
+      const limited = options.tags?.database === "warehouse";
+      if (limited) most = Math.max(most, ++running);
+      else if (running > 0) untaggedWhileLimited++;
+      await new Promise((resolve) => setTimeout(resolve, limited ? 60 : 5));
+      if (limited) running--;
+      await options.storage.appendEvents([runEvent(options.runId!, "RUN_SUCCESS", "done")], { runUpdate: { runId: options.runId!, update: { status: "SUCCESS" } } });
+      return { runId: options.runId!, status: "SUCCESS", steps: [] };
+    };
+    const settings = { ...DEFAULT_DAEMON_SETTINGS, queuePollMs: 50, maxConcurrentRuns: 4, tagConcurrencyLimits: [{ key: "database", value: "warehouse", limit: 1 }] };
+    const make = (storage: PostgresStorage, workerId: string) =>
+      new RunCoordinator({ storage, storageConfig: { kind: "postgres", url: TEST_DATABASE_URL, schema: own.schema }, projectDir: process.cwd(), workerId, settings, launcher, log: () => undefined });
+    const others = [make(own, "c1"), make(second, "c2")];
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await enqueueRun(submitter, { selection: "*", assetKeys: ["a"], tags: { database: "warehouse" } })).runId);
+      for (let i = 0; i < 6; i++) ids.push((await enqueueRun(submitter, { selection: "*", assetKeys: ["a"] })).runId);
+      others.forEach((coordinator) => coordinator.start());
+      await waitFor(async () => (await submitter.listRuns({ statuses: ["SUCCESS"], limit: 100 })).length === ids.length, "every run succeeded", 15_000);
+      assert.equal(most, 1, "never two warehouse runs at once");
+      assert.ok(untaggedWhileLimited > 0, "untagged runs ran while a warehouse run held the limit");
+    } finally {
+      await Promise.all(others.map((coordinator) => coordinator.stop()));
+      await second.close();
+    }
   });
 });
