@@ -5,6 +5,17 @@
 import { Pool, type PoolClient } from "pg";
 import { ConfigError } from "../../errors";
 import { StorageConnectionError } from "../errors";
+import type { Row } from "../rows";
+import type { PreparedStatementNames } from "./preparedStatements";
+
+/** What the parts of PostgresStorage (claims, backfills) share of it. */
+export interface StorageContext {
+  pool: Pool;
+  url: string;
+  statements: PreparedStatementNames;
+  /** The storage's query: prepared statements, connection errors named. */
+  query: (sql: string, params: unknown[]) => Promise<Row[]>;
+}
 
 /** Schema names are restricted so they can go unquoted into `search_path` and into messages. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

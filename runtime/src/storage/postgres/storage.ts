@@ -23,17 +23,12 @@ import type {
   AppendEventsOptions,
   EndRunResult,
   RunUpdateRequest,
-  TagLimit,
   ClaimOptions,
 } from "../port";
 import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
 import {
-  backfillProgressFromCounts,
   nowIso,
-  fromJson,
   rowToAssetPartition,
-  rowToBackfill,
-  rowToBackfillPartition,
   rowToCheckResult,
   rowToDaemonHeartbeat,
   rowToEvent,
@@ -50,8 +45,8 @@ import {
 import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
 import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
 import { queueChannel, QueuedRunListener } from "./queueNotifications";
-import { ClaimFrontier } from "./claimFrontier";
-import { LIMITED_STATUSES, TagLimitTally } from "../tagLimits";
+import { PostgresBackfills } from "./backfills";
+import { PostgresClaims } from "./claims";
 import { chunksOf, writeBatchInOneStatement } from "./eventBatch";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 
@@ -92,13 +87,17 @@ export class PostgresStorage implements Storage {
   private readonly url: string;
   private readonly connectionPool: Pool;
   private readonly statements: PreparedStatementNames;
-  private readonly claimFrontier = new ClaimFrontier();
+  private readonly claims: PostgresClaims;
+  private readonly backfills: PostgresBackfills;
 
   constructor(url: string, options: PostgresStorageOptions = {}) {
     this.url = url;
     this.schema = options.schema ?? "public";
     this.connectionPool = createPool(url, this.schema, options.maxConnections ?? 10);
     this.statements = new PreparedStatementNames(options.preparedStatements ?? true);
+    const context = { pool: this.connectionPool, url, statements: this.statements, query: (sql: string, params: unknown[]) => this.query(sql, params) };
+    this.claims = new PostgresClaims(context);
+    this.backfills = new PostgresBackfills(context);
   }
 
   /** The underlying pool, for tools and tests. */
@@ -277,79 +276,7 @@ export class PostgresStorage implements Storage {
   }
 
   async claimQueuedRuns(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
-    if (limit <= 0) return [];
-    if (options.tagLimits && options.tagLimits.length > 0) return this.claimWithinTagLimits(workerId, limit, options.start ?? false, options.tagLimits);
-    const after = this.claimFrontier.lookAfter();
-    const rows = await this.claimAfter(workerId, limit, after, options.start ?? false);
-    if (after > 0 && rows.length < limit) {
-      // Too few past the frontier: look at the whole queue for the rest now.
-      rows.push(...(await this.claimAfter(workerId, limit - rows.length, this.claimFrontier.lookAfter(), options.start ?? false)));
-    }
-    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
-  }
-
-  /**
-   * A claim that keeps tag limits (see ClaimOptions.tagLimits): in one transaction behind a lock that
-   * serializes such claims (READ COMMITTED: each statement after it sees every claim committed before
-   * it), runs whose tag is at its limit are passed over in SQL, and the batch is checked against
-   * itself. Looks at the whole queue: the runs held back are the oldest.
-   */
-  private async claimWithinTagLimits(workerId: string, limit: number, start: boolean, limits: TagLimit[]): Promise<RunRecord[]> {
-    return withTransaction(this.connectionPool, this.url, async (client) => {
-      const run = async (sql: string, values: unknown[]) => (await client.query({ name: this.statements.nameOf(sql), text: sql, values })).rows;
-      await run(`SELECT pg_advisory_xact_lock(${0x7474}, 0)`, []);
-      const statuses = [...LIMITED_STATUSES];
-      const now = nowIso();
-      const rows = await run(
-        `UPDATE runs SET status = $4, started_at = $5, worker_id = $1, heartbeat_at = $2
-         WHERE run_id IN (
-           SELECT run_id FROM runs WHERE status = 'QUEUED' AND NOT EXISTS (
-             SELECT 1 FROM unnest($6::text[], $7::text[], $8::int[]) AS lim(key, value, max)
-             WHERE runs.tags ? lim.key AND (lim.value IS NULL OR runs.tags->>lim.key = lim.value)
-               AND (SELECT count(*) FROM runs active
-                    WHERE active.status = ANY($9::text[]) AND active.tags->>lim.key = runs.tags->>lim.key) >= lim.max)
-           ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
-         )
-         RETURNING *`,
-        [workerId, now, limit, start ? "STARTED" : "STARTING", start ? now : null, limits.map((l) => l.key), limits.map((l) => l.value ?? null), limits.map((l) => l.limit), statuses],
-      );
-      if (rows.length === 0) return [];
-      const claimed = rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
-      const tally = new TagLimitTally(limits);
-      const others = await run("SELECT tags FROM runs WHERE status = ANY($1::text[]) AND NOT (run_id = ANY($2::text[]))", [statuses, claimed.map((r) => r.runId)]);
-      for (const other of others) tally.add(fromJson<Record<string, string>>(other.tags, {}));
-      const kept: RunRecord[] = [];
-      const givenBack: string[] = [];
-      for (const candidate of claimed) {
-        if (tally.fits(candidate.tags)) {
-          tally.add(candidate.tags);
-          kept.push(candidate);
-        } else {
-          givenBack.push(candidate.runId);
-        }
-      }
-      // Runs claimed together with the same tag: the later ones go back, in place, without waking anyone.
-      if (givenBack.length > 0) {
-        await run("UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL, started_at = NULL WHERE run_id = ANY($1::text[])", [givenBack]);
-      }
-      return kept;
-    });
-  }
-
-  private async claimAfter(workerId: string, limit: number, after: number, start: boolean): Promise<Row[]> {
-    const now = nowIso();
-    // SKIP LOCKED: concurrent claimers each take different queued runs instead of queueing behind
-    // one another's row locks (and never both take the same one).
-    const rows = await this.query(
-      `UPDATE runs SET status = $4, started_at = $5, worker_id = $1, heartbeat_at = $2
-       WHERE run_id IN (
-         SELECT run_id FROM runs WHERE status = 'QUEUED' AND seq > $6 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
-       )
-       RETURNING *`,
-      [workerId, now, limit, start ? "STARTED" : "STARTING", start ? now : null, after],
-    );
-    this.claimFrontier.claimed(after, rows.map((row) => Number(row.seq)), limit);
-    return rows;
+    return this.claims.claim(workerId, limit, options);
   }
 
   async listenForQueuedRuns(onQueued: () => void, log: (message: string) => void): Promise<() => Promise<void>> {
@@ -384,9 +311,9 @@ export class PostgresStorage implements Storage {
     const chunks = events.length === 0 ? [[]] : chunksOf(events);
     if (chunks.length === 1) {
       // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
-      const after = claim && claim.limit > 0 ? this.claimFrontier.lookAfter() : 0;
+      const after = claim && claim.limit > 0 ? this.claims.frontier.lookAfter() : 0;
       const written = await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update, claim && { ...claim, after }));
-      if (claim && claim.limit > 0) this.claimFrontier.claimed(after, written.claimed.map((row) => Number(row.seq)), claim.limit);
+      if (claim && claim.limit > 0) this.claims.frontier.claimed(after, written.claimed.map((row) => Number(row.seq)), claim.limit);
       // A claim stands even when the update was refused: the caller launches those runs either way.
       const claimed = written.claimed.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
       return written.updated ? { claimed } : { claimed, refused: await this.runUpdateRefused(runUpdate!.runId) };
@@ -549,76 +476,30 @@ export class PostgresStorage implements Storage {
   }
 
   async createBackfill(backfill: NewBackfill): Promise<BackfillRecord> {
-    const now = nowIso();
-    return withTransaction(this.connectionPool, this.url, async (client) => {
-      const { rows } = await client.query(
-        `INSERT INTO backfills (backfill_id, status, selection, request, policy, created_at, updated_at)
-         VALUES ($1, 'REQUESTED', $2, $3, $4, $5, $5) RETURNING *`,
-        [backfill.backfillId, backfill.selection, JSON.stringify(backfill.request), JSON.stringify(backfill.policy), now],
-      );
-      await client.query(
-        `INSERT INTO backfill_partitions (backfill_id, partition_key, position, status)
-         SELECT $1, key, n - 1, 'PENDING' FROM unnest($2::text[]) WITH ORDINALITY AS given(key, n)`,
-        [backfill.backfillId, [...backfill.partitionKeys]],
-      );
-      return rowToBackfill(rows[0]!);
-    });
+    return this.backfills.createBackfill(backfill);
   }
 
   async getBackfill(backfillId: string): Promise<BackfillRecord | null> {
-    const [row] = await this.query("SELECT * FROM backfills WHERE backfill_id = $1", [backfillId]);
-    return row ? rowToBackfill(row) : null;
+    return this.backfills.getBackfill(backfillId);
   }
 
   async listBackfills(filter: { statuses?: BackfillStatus[]; limit?: number } = {}): Promise<BackfillRecord[]> {
-    if (filter.statuses?.length === 0) return [];
-    const rows = filter.statuses
-      ? await this.query("SELECT * FROM backfills WHERE status = ANY($1::text[]) ORDER BY seq DESC LIMIT $2", [filter.statuses, filter.limit ?? 100])
-      : await this.query("SELECT * FROM backfills ORDER BY seq DESC LIMIT $1", [filter.limit ?? 100]);
-    return rows.map(rowToBackfill);
+    return this.backfills.listBackfills(filter);
   }
 
   async transitionBackfill(backfillId: string, from: BackfillStatus[], to: BackfillStatus, error?: string | null): Promise<boolean> {
-    const rows = await this.query(
-      `UPDATE backfills SET status = $1, updated_at = $2, error = CASE WHEN $3::boolean THEN $4 ELSE error END
-       WHERE backfill_id = $5 AND status = ANY($6::text[]) RETURNING backfill_id`,
-      [to, nowIso(), error !== undefined, error ?? null, backfillId, from],
-    );
-    return rows.length === 1;
+    return this.backfills.transitionBackfill(backfillId, from, to, error);
   }
 
-  async getBackfillPartitions(
-    backfillId: string,
-    options: { statuses?: BackfillPartitionStatus[]; limit?: number } = {},
-  ): Promise<BackfillPartitionRecord[]> {
-    const rows = options.statuses
-      ? await this.query(
-          "SELECT * FROM backfill_partitions WHERE backfill_id = $1 AND status = ANY($2::text[]) ORDER BY position LIMIT $3",
-          [backfillId, options.statuses, options.limit ?? null],
-        )
-      : await this.query("SELECT * FROM backfill_partitions WHERE backfill_id = $1 ORDER BY position LIMIT $2", [backfillId, options.limit ?? null]);
-    return rows.map(rowToBackfillPartition);
+  async getBackfillPartitions(backfillId: string, options: { statuses?: BackfillPartitionStatus[]; limit?: number } = {}): Promise<BackfillPartitionRecord[]> {
+    return this.backfills.getBackfillPartitions(backfillId, options);
   }
 
-  async setBackfillPartitions(
-    backfillId: string,
-    keys: readonly string[],
-    status: BackfillPartitionStatus,
-    options: { runId?: string | null; bumpAttempt?: boolean } = {},
-  ): Promise<void> {
-    if (keys.length === 0) return;
-    await this.query(
-      `WITH changed AS (
-         UPDATE backfill_partitions SET status = $1, run_id = CASE WHEN $2::boolean THEN $3 ELSE run_id END, attempt = attempt + $4
-         WHERE backfill_id = $5 AND partition_key = ANY($6::text[]) RETURNING 1
-       )
-       UPDATE backfills SET updated_at = $7 WHERE backfill_id = $5`,
-      [status, options.runId !== undefined, options.runId ?? null, options.bumpAttempt ? 1 : 0, backfillId, [...keys], nowIso()],
-    );
+  async setBackfillPartitions(backfillId: string, keys: readonly string[], status: BackfillPartitionStatus, options: { runId?: string | null; bumpAttempt?: boolean } = {}): Promise<void> {
+    return this.backfills.setBackfillPartitions(backfillId, keys, status, options);
   }
 
   async getBackfillProgress(backfillId: string): Promise<BackfillProgress> {
-    const rows = await this.query("SELECT status, COUNT(*) AS count FROM backfill_partitions WHERE backfill_id = $1 GROUP BY status", [backfillId]);
-    return backfillProgressFromCounts(rows);
+    return this.backfills.getBackfillProgress(backfillId);
   }
 }

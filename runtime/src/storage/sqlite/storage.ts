@@ -22,7 +22,6 @@ import type {
   AppendEventsOptions,
   EndRunResult,
   RunUpdateRequest,
-  TagLimit,
   ClaimOptions,
 } from "../port";
 import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
@@ -32,7 +31,6 @@ import {
   rowToBackfill,
   rowToBackfillPartition,
   nowIso,
-  fromJson,
   nullableText,
   rowToCheckResult,
   rowToDaemonHeartbeat,
@@ -49,7 +47,7 @@ import {
 } from "../rows";
 import { openDatabase, statementCache, type PrepareStatement } from "./connection";
 import { writeEventBatch } from "./eventBatch";
-import { LIMITED_STATUSES, TagLimitTally } from "../tagLimits";
+import { claimOldest, claimWithinTagLimits } from "./claims";
 import { SQLITE_MIGRATIONS } from "./migrations";
 
 /** Options of {@link SqliteStorage}. */
@@ -235,56 +233,9 @@ export class SqliteStorage implements Storage {
 
   async claimQueuedRuns(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
     if (options.tagLimits && options.tagLimits.length > 0 && limit > 0) {
-      return this.claimWithinTagLimits(workerId, limit, options.start ?? false, options.tagLimits);
+      return claimWithinTagLimits(this.db, this.statement, workerId, limit, options.start ?? false, options.tagLimits);
     }
-    return this.claimStatement(workerId, limit, options.start ?? false);
-  }
-
-  /**
-   * A claim that keeps tag limits (see ClaimOptions.tagLimits). One immediate transaction: SQLite's
-   * single writer serializes it with every other claim. Queued runs are read oldest first, a page at
-   * a time, and those that fit are claimed.
-   */
-  private claimWithinTagLimits(workerId: string, limit: number, start: boolean, limits: TagLimit[]): RunRecord[] {
-    return this.db
-      .transaction(() => {
-        const tally = new TagLimitTally(limits);
-        const inProgress = this.statement(`SELECT tags FROM runs WHERE status IN (${LIMITED_STATUSES.map(() => "?").join(", ")})`).all(...LIMITED_STATUSES) as Row[];
-        for (const row of inProgress) tally.add(fromJson<Record<string, string>>(row.tags, {}));
-        const chosen: string[] = [];
-        for (let afterSeq = 0; chosen.length < limit; ) {
-          const page = this.statement("SELECT * FROM runs WHERE status = 'QUEUED' AND seq > ? ORDER BY seq LIMIT 200").all(afterSeq) as Row[];
-          if (page.length === 0) break;
-          for (const row of page) {
-            const run = rowToRun(row);
-            if (chosen.length < limit && tally.fits(run.tags)) {
-              tally.add(run.tags);
-              chosen.push(run.runId);
-            }
-          }
-          afterSeq = Number(page[page.length - 1]!.seq);
-        }
-        if (chosen.length === 0) return [];
-        const now = nowIso();
-        const rows = this.statement(
-          `UPDATE runs SET status = ?, started_at = ?, worker_id = ?, heartbeat_at = ?
-           WHERE run_id IN (SELECT value FROM json_each(?)) RETURNING *`,
-        ).all(start ? "STARTED" : "STARTING", start ? now : null, workerId, now, JSON.stringify(chosen)) as Row[];
-        return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
-      })
-      .immediate();
-  }
-
-  private claimStatement(workerId: string, limit: number, start: boolean): RunRecord[] {
-    if (limit <= 0) return [];
-    const now = nowIso();
-    // One statement is atomic, and SQLite has a single writer: no two claimers can see the same run.
-    const rows = this.statement(
-      `UPDATE runs SET status = ?, started_at = ?, worker_id = ?, heartbeat_at = ?
-       WHERE seq IN (SELECT seq FROM runs WHERE status = 'QUEUED' ORDER BY seq LIMIT ?)
-       RETURNING *`,
-    ).all(start ? "STARTED" : "STARTING", start ? now : null, workerId, now, limit) as Row[];
-    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
+    return claimOldest(this.statement, workerId, limit, options.start ?? false);
   }
 
   async heartbeatRuns(runIds: string[], at: string): Promise<void> {
@@ -315,7 +266,7 @@ export class SqliteStorage implements Storage {
           if (!(error instanceof RunStatusConflictError || error instanceof StorageNotFoundError)) throw error;
           refused = error;
         }
-        return this.claimStatement(claim.workerId, claim.limit, true);
+        return claimOldest(this.statement, claim.workerId, claim.limit, true);
       })
       .immediate();
     return refused ? { claimed, refused } : { claimed };
