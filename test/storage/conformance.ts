@@ -365,28 +365,45 @@ export function storageConformance(
         assert.equal((await storage.getRun(a2))?.status, "QUEUED");
       });
 
-      it("ends a run and claims the next queued runs for the same worker in one call, the claim standing when the end is refused", async () => {
-        await storage.createRun({ runId: "ending", status: "STARTED", selection: "*", assetKeys: ["a"] });
+      it("ends several runs and claims queued runs for their slots in one call, each end on its own", async () => {
+        for (const runId of ["end-a", "end-b", "end-late"]) await storage.createRun({ runId, status: "STARTED", selection: "*", assetKeys: ["a"] });
+        // Another process ended end-late first (the monitor took it for dead).
+        await storage.transitionRun("end-late", ["STARTED"], "FAILURE", { error: "its worker stopped sending heartbeats" });
         const queued = [];
         for (let index = 0; index < 3; index++) queued.push((await storage.createRun(newRun())).runId);
-        const ended = await storage.endRunAndClaim(
-          [event("ending", "ASSET_MATERIALIZATION", { data: { assetKey: "a", metadata: {} } }), event("ending", "RUN_SUCCESS")],
-          { runId: "ending", update: { status: "SUCCESS" }, from: ["STARTED"] },
+        const materialized = (runId: string, assetKey: string, partition?: string) =>
+          event(runId, "ASSET_MATERIALIZATION", { data: { assetKey, metadata: { by: runId }, ...(partition ? { partition } : {}) } });
+        const check = (runId: string) =>
+          event(runId, "ASSET_CHECK_EVALUATION", { data: { assetKey: "shared", checkName: "c", passed: true, severity: "WARN", blocking: false, metadata: { by: runId } } });
+        const end = (runId: string, events: RunEvent[]) => ({ events, runUpdate: { runId, update: { status: "SUCCESS" as const, endedAt: "2026-01-01T00:00:00.000Z" }, from: ["STARTED" as const, "CANCELING" as const] } });
+        const result = await storage.endRunsAndClaim(
+          [
+            end("end-a", [event("end-a", "LOG"), materialized("end-a", "shared"), check("end-a"), materialized("end-a", "own-a", "p1"), event("end-a", "RUN_SUCCESS")]),
+            end("end-b", [materialized("end-b", "shared"), event("end-b", "RUN_SUCCESS")]),
+            // Later in the batch than end-a and end-b, but refused: its rows must not win.
+            end("end-late", [materialized("end-late", "shared"), check("end-late"), materialized("end-late", "own-a", "p1"), event("end-late", "RUN_SUCCESS")]),
+          ],
           { workerId: "w1", limit: 2 },
         );
-        assert.equal(ended.refused, undefined);
-        assert.deepEqual(ended.claimed.map((run) => run.runId), queued.slice(0, 2), "the two oldest queued runs");
-        assert.ok(ended.claimed.every((run) => run.status === "STARTED" && run.workerId === "w1" && run.startedAt !== null));
-        assert.equal((await storage.getRun("ending"))?.status, "SUCCESS");
-        assert.deepEqual((await storage.getRunEvents("ending")).map((stored) => stored.type), ["ASSET_MATERIALIZATION", "RUN_SUCCESS"]);
-        assert.equal((await storage.getLatestMaterializations(["a"]))[0]?.runId, "ending");
-        // Ended again (a late worker): refused, nothing written, and the last queued run claimed all the same.
-        const late = await storage.endRunAndClaim([event("ending", "RUN_FAILURE")], { runId: "ending", update: { status: "FAILURE" }, from: ["STARTED"] }, { workerId: "w2", limit: 5 });
-        assert.ok(late.refused instanceof RunStatusConflictError);
-        assert.deepEqual(late.claimed.map((run) => run.runId), [queued[2]]);
-        assert.equal((await storage.getRunEvents("ending")).length, 2);
-        const none = await storage.endRunAndClaim([], { runId: "ending", update: { error: "x" } }, { workerId: "w3", limit: 0 });
-        assert.deepEqual(none, { claimed: [] });
+        assert.deepEqual(result.claimed.map((run) => run.runId), queued.slice(0, 2), "the two oldest queued runs");
+        assert.ok(result.claimed.every((run) => run.status === "STARTED" && run.workerId === "w1"));
+        assert.deepEqual([...result.failed.keys()], ["end-late"]);
+        assert.ok(result.failed.get("end-late") instanceof RunStatusConflictError);
+        assert.equal((await storage.getRun("end-a"))?.status, "SUCCESS");
+        assert.equal((await storage.getRun("end-b"))?.status, "SUCCESS");
+        assert.equal((await storage.getRun("end-late"))?.status, "FAILURE");
+        assert.deepEqual(await storage.getRunEvents("end-late"), [], "nothing of the refused run's batch");
+        assert.equal((await storage.getRunEvents("end-a")).length, 5);
+        const latest = new Map((await storage.getLatestMaterializations()).map((record) => [record.assetKey, record]));
+        assert.equal(latest.get("shared")?.runId, "end-b", "the newest materialization among the runs that ended");
+        const sharedEvent = (await storage.getRunEvents("end-b")).find((stored) => stored.type === "ASSET_MATERIALIZATION");
+        assert.equal(latest.get("shared")?.eventId, sharedEvent?.id);
+        assert.equal(latest.get("own-a")?.runId, "end-a");
+        assert.equal((await storage.getLatestCheckResults(["shared"]))[0]?.runId, "end-a");
+        assert.equal((await storage.getAssetPartitions("own-a"))[0]?.runId, "end-a");
+        const none = await storage.endRunsAndClaim([], { workerId: "w3", limit: 0 });
+        assert.deepEqual(none.claimed, []);
+        assert.equal(none.failed.size, 0);
       });
 
       it("rejects a batch with a malformed materialization event and writes none of it", async () => {

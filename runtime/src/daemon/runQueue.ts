@@ -8,9 +8,10 @@
 import type { RunResult } from "../execution/api";
 import { launchRunInWorker, RunStartError, type WorkerRunOptions } from "../execution/worker";
 import type { StorageConfig } from "../storage";
-import type { RunUpdateRequest, Storage } from "../storage/port";
-import { FINAL_RUN_STATUSES, type RunEvent, type RunRecord } from "../types";
+import type { Storage } from "../storage/port";
+import { FINAL_RUN_STATUSES, type RunRecord } from "../types";
 import { failRun, IN_PROGRESS_STATUSES, retryRun, runEvent } from "./runLifecycle";
+import { RunEndWriter } from "./runEndWriter";
 import type { DaemonSettings } from "./settings";
 
 /** Launches one run; `launchRunInWorker` unless a test or a warm pool provides another. */
@@ -49,7 +50,18 @@ export class RunCoordinator {
   /** Resolves to the function that stops listening for queued runs (when storage can notify). */
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
 
-  constructor(private readonly options: RunCoordinatorOptions) {}
+  /** Writes the ends of this coordinator's runs, refilling their slots in the same statements. */
+  private readonly ends: RunEndWriter;
+
+  constructor(private readonly options: RunCoordinatorOptions) {
+    this.ends = new RunEndWriter({
+      storage: options.storage,
+      workerId: options.workerId,
+      // With tag limits, the claim after the runs have ended keeps them (claimQueuedRuns with tagLimits).
+      claimLimit: (ends) => (this.stopped || options.settings.tagConcurrencyLimits.length > 0 ? 0 : ends),
+      onClaimed: (runs) => this.launchClaimed(runs),
+    });
+  }
 
   /** Runs this coordinator is executing now. */
   get activeRunIds(): string[] {
@@ -136,19 +148,6 @@ export class RunCoordinator {
     this.options.onChange?.();
   }
 
-  /**
-   * Writes a run's end for its worker and, in the same statement, claims a queued run for the slot it
-   * frees: in a busy queue a run costs one round trip to the database instead of two.
-   */
-  private async endRun(events: RunEvent[], runUpdate: RunUpdateRequest): Promise<void> {
-    // With tag limits, the claim after the run has ended keeps them (claimQueuedRuns with tagLimits).
-    const limit = this.stopped || this.options.settings.tagConcurrencyLimits.length > 0 ? 0 : 1;
-    const { claimed, refused } = await this.options.storage.endRunAndClaim(events, runUpdate, { workerId: this.options.workerId, limit });
-    // Launched whatever happened to the update: they are STARTED and ours now.
-    this.launchClaimed(claimed);
-    if (refused) throw refused;
-  }
-
   private execute(run: RunRecord): void {
     const abort = new AbortController();
     const active: ActiveRun = { run, abort, done: Promise.resolve() };
@@ -176,7 +175,7 @@ export class RunCoordinator {
         instigator: run.instigator,
         runKey: run.runKey,
         claimedAsStarted: true,
-        endRun: (events, runUpdate) => this.endRun(events, runUpdate),
+        endRun: (events, runUpdate) => this.ends.end(events, runUpdate),
         signal,
         onEvent: () => this.options.onChange?.(),
       });

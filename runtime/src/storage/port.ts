@@ -80,12 +80,27 @@ export interface RunUpdateRequest {
   from?: RunStatus[];
 }
 
-/** The outcome of {@link Storage.endRunAndClaim}. */
-export interface EndRunResult {
-  /** Runs claimed for the caller, STARTED: it must launch them. Claimed even when `refused` is set. */
+/** A run's last batch of events and its final update (see {@link Storage.endRunsAndClaim}). */
+export interface RunEnd {
+  events: RunEvent[];
+  runUpdate: RunUpdateRequest;
+}
+
+/** The claim made with {@link Storage.endRunsAndClaim}: up to `limit` runs for `workerId`, STARTED. */
+export interface RunClaim {
+  workerId: string;
+  limit: number;
+}
+
+/** The outcome of {@link Storage.endRunsAndClaim}. */
+export interface EndRunsResult {
+  /** Runs claimed for the caller, STARTED: it must launch them, whatever happened to the ends. */
   claimed: RunRecord[];
-  /** Set when the run update was refused (RunStatusConflictError, StorageNotFoundError); its events were not written. */
-  refused?: Error;
+  /**
+   * The runs whose end was not written, with why: RunStatusConflictError (another process ended the
+   * run first), StorageNotFoundError, or the database's error. Nothing of such a run's batch was written.
+   */
+  failed: Map<string, Error>;
 }
 
 /** A new tick; returned null by {@link Storage.createTick} when (name, tickTime) already exists. */
@@ -224,11 +239,12 @@ export interface Storage {
    */
   appendEvents(events: RunEvent[], options?: AppendEventsOptions): Promise<void>;
   /**
-   * Ends a run (its last events and its update, as appendEvents with `runUpdate`) and claims up to
-   * `claim.limit` queued runs STARTED for `claim.workerId`, in one round trip where the database
-   * allows: a coordinator refills the slot a run frees with the same statement that ends it.
+   * Ends runs (each its last events and its update, as appendEvents with `runUpdate`, each on its
+   * own: one run's refused update does not stop another's) and claims up to `claim.limit` queued runs
+   * STARTED for `claim.workerId`, in one round trip where the database allows: a coordinator ends the
+   * runs that finished while its last write was in flight, and refills their slots, in one statement.
    */
-  endRunAndClaim(events: RunEvent[], runUpdate: RunUpdateRequest, claim: { workerId: string; limit: number }): Promise<EndRunResult>;
+  endRunsAndClaim(ends: RunEnd[], claim: RunClaim): Promise<EndRunsResult>;
   /** Events of one run in order, after the event id `afterId` (exclusive), at most `limit`. */
   getRunEvents(runId: string, options?: { afterId?: number; limit?: number }): Promise<StoredRunEvent[]>;
 

@@ -52,53 +52,35 @@ function eventRows(events: RunEvent[]): unknown[][] {
   ]);
 }
 
+/** A run's update that rides on a batch: a compare-and-set on its status with `from`. */
+export interface BatchRunUpdate {
+  runId: string;
+  /** Non-empty (runUpdateAssignments). */
+  assignments: [string, unknown][];
+  from?: RunStatus[];
+}
+
 /**
- * Writes a chunk of up to {@link EVENT_CHUNK_SIZE} events, the rows derived from it and (optionally)
- * its run's update in ONE statement: one round trip and one commit, where a transaction took five
- * (BEGIN, events, derived rows, run, COMMIT). This is how every short run ends: its last events, the
- * latest materialization of what it made and its final status become durable together.
+ * Writes a chunk of up to {@link EVENT_CHUNK_SIZE} events, the rows derived from it and the updates
+ * of its runs in ONE statement: one round trip and one commit, where a transaction took five
+ * (BEGIN, events, derived rows, run, COMMIT). This is how runs end: their last events, the latest
+ * materialization of what they made and their final status become durable together; a coordinator
+ * ends several of its runs, and claims runs for the slots they free, in one statement.
  *
- * The derived rows name their event by its position in the batch; the statement turns positions into
- * ids (a statement draws its ids in insert order, so the n-th smallest id is the n-th event). With a
- * run update, nothing is written unless the run exists (and, with `from`, has one of those statuses);
- * resolves false in that case.
+ * A run with an update gets its events written only if the update applied (the run exists and, with
+ * `from`, has one of those statuses); resolves the runs whose update applied. The derived rows name
+ * their event by its position among its run's events in the batch; the statement turns positions
+ * into ids (a statement draws its ids in insert order, so a run's n-th smallest id is its n-th event).
  */
 export async function writeBatchInOneStatement(
   client: PoolClient,
   events: RunEvent[],
   statements: PreparedStatementNames,
-  runUpdate?: { runId: string; assignments: [string, unknown][]; from?: RunStatus[] },
+  updates: BatchRunUpdate[] = [],
   claim?: { workerId: string; limit: number; after: number },
-): Promise<{ updated: boolean; claimed: Row[] }> {
+): Promise<{ updated: Set<string>; claimed: Row[] }> {
   const runIds = [...new Set(events.map((event) => event.runId))];
-  // Positions are 1-based, as row_number() counts.
-  const derived = collectDerivedRows(events, events.map((_, index) => index + 1));
-  const materializations = [...derived.materializations.values()].map(({ event, eventId, data }) => [
-    data.assetKey,
-    event.runId,
-    event.timestamp,
-    data.partition ?? null,
-    jsonWithoutNul(JSON.stringify(data.metadata ?? {})),
-    eventId,
-  ]);
-  const checks = [...derived.checks.values()].map(({ event, eventId, data }) => [
-    data.assetKey,
-    data.checkName,
-    event.runId,
-    event.timestamp,
-    data.passed,
-    data.severity,
-    jsonWithoutNul(JSON.stringify(data.metadata ?? {})),
-    eventId,
-  ]);
-  const partitions = [...derived.partitions.values()].map(({ event, eventId, assetKey, partitionKey, status }) => [
-    assetKey,
-    partitionKey,
-    status,
-    event.runId,
-    eventId,
-    event.timestamp,
-  ]);
+  const derived = derivedRowsByRun(events);
   // Parameters are numbered as they are bound; a part with no rows is left out of the statement, so
   // the usual end of a run is as lean as it can be. Each combination is one prepared text.
   const values: unknown[] = [];
@@ -106,11 +88,28 @@ export async function writeBatchInOneStatement(
   const binds = (arrays: unknown[][], types: string[]) => arrays.map((array, index) => `${bind(array)}::${types[index]}[]`).join(", ");
   const ctes: string[] = [];
   let runCondition = "";
-  if (runUpdate) {
-    const where = `run_id = ${bind(runUpdate.runId)}${runUpdate.from ? ` AND status = ANY(${bind(runUpdate.from)}::text[])` : ""}`;
-    const sets = runUpdate.assignments.map(([column, value]) => `${column} = ${bind(value)}`).join(", ");
-    ctes.push(`run AS (UPDATE runs SET ${sets} WHERE ${where} RETURNING run_id)`);
-    runCondition = "EXISTS (SELECT 1 FROM run) AND";
+  if (updates.length > 0) {
+    // One UPDATE per shape of update (the columns it sets); each a compare-and-set per run.
+    const shapes = new Map<string, BatchRunUpdate[]>();
+    for (const update of updates) {
+      const shape = update.assignments.map(([column]) => column).join(",");
+      shapes.set(shape, [...(shapes.get(shape) ?? []), update]);
+    }
+    const updateCtes: string[] = [];
+    for (const [shape, group] of shapes) {
+      const cte = `run_${updateCtes.length}`;
+      const columnNames = shape.split(",");
+      const arrays = [group.map((u) => u.runId), group.map((u) => (u.from ? u.from.join(",") : null)), ...columnNames.map((_, index) => group.map((u) => u.assignments[index]![1]))];
+      ctes.push(`${cte} AS (
+      UPDATE runs SET ${columnNames.map((column) => `${column} = u.${column}`).join(", ")}
+      FROM unnest(${binds(arrays, arrays.map(() => "text"))}) AS u(run_id, from_list, ${columnNames.join(", ")})
+      WHERE runs.run_id = u.run_id AND (u.from_list IS NULL OR runs.status = ANY(string_to_array(u.from_list, ',')))
+      RETURNING runs.run_id)`);
+      updateCtes.push(cte);
+    }
+    ctes.push(`updated AS (${updateCtes.map((cte) => `SELECT run_id FROM ${cte}`).join(" UNION ALL ")})`);
+    // Events of a run with an update only if it applied; events of other runs whatever happens.
+    runCondition = `(e.run_id IN (SELECT run_id FROM updated) OR NOT (e.run_id = ANY(${bind(updates.map((u) => u.runId))}::text[]))) AND`;
   }
   // The WHERE clause of the events INSERT locks the batch's runs before the first row (and its id) is
   // made: an uncorrelated subquery runs once, ahead of the scan. Readers stream a run's events with
@@ -130,21 +129,25 @@ export async function writeBatchInOneStatement(
             ) AS locks) >= 0`;
   ctes.push(`inserted AS (
       INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
-      SELECT * FROM unnest(${binds(columns(eventRows(events), 7), ["text", "text", "text", "text", "text", "text", "json"])})
+      SELECT e.* FROM unnest(${binds(columns(eventRows(events), 7), ["text", "text", "text", "text", "text", "text", "json"])})
+        AS e(run_id, timestamp, type, step_key, level, message, data)
       WHERE ${runCondition} ${lock}
-      RETURNING id)`);
-  // Each derived INSERT reads `numbered`, so it runs after the events are in; the event_id
-  // conditions keep the newest row when two statements commit out of id order.
+      RETURNING id, run_id)`);
+  // Each derived INSERT reads `numbered`, so it runs after the events are in. DISTINCT ON keeps the
+  // newest per key among the runs of the batch whose events went in; the event_id conditions keep the
+  // newest row when two statements commit out of id order.
+  const { materializations, checks, partitions } = derived;
   if (materializations.length + checks.length + partitions.length > 0) {
-    ctes.push("numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS position FROM inserted)");
+    ctes.push("numbered AS (SELECT id, run_id, row_number() OVER (PARTITION BY run_id ORDER BY id) AS position FROM inserted)");
   }
   if (materializations.length > 0) {
     ctes.push(`materializations AS (
       INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
-      SELECT m.asset_key, m.run_id, m.timestamp, m.partition_key, m.metadata, numbered.id
+      SELECT DISTINCT ON (m.asset_key) m.asset_key, m.run_id, m.timestamp, m.partition_key, m.metadata, numbered.id
       FROM unnest(${binds(columns(materializations, 6), ["text", "text", "text", "text", "jsonb", "bigint"])})
              AS m(asset_key, run_id, timestamp, partition_key, metadata, position)
-      JOIN numbered ON numbered.position = m.position
+      JOIN numbered ON numbered.run_id = m.run_id AND numbered.position = m.position
+      ORDER BY m.asset_key, numbered.id DESC
       ON CONFLICT (asset_key) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
         partition_key = excluded.partition_key, metadata = excluded.metadata, event_id = excluded.event_id
       WHERE excluded.event_id > asset_latest_materializations.event_id)`);
@@ -152,10 +155,11 @@ export async function writeBatchInOneStatement(
   if (checks.length > 0) {
     ctes.push(`checks AS (
       INSERT INTO asset_latest_check_results (asset_key, check_name, run_id, timestamp, passed, severity, metadata, event_id)
-      SELECT c.asset_key, c.check_name, c.run_id, c.timestamp, c.passed, c.severity, c.metadata, numbered.id
+      SELECT DISTINCT ON (c.asset_key, c.check_name) c.asset_key, c.check_name, c.run_id, c.timestamp, c.passed, c.severity, c.metadata, numbered.id
       FROM unnest(${binds(columns(checks, 8), ["text", "text", "text", "text", "boolean", "text", "jsonb", "bigint"])})
              AS c(asset_key, check_name, run_id, timestamp, passed, severity, metadata, position)
-      JOIN numbered ON numbered.position = c.position
+      JOIN numbered ON numbered.run_id = c.run_id AND numbered.position = c.position
+      ORDER BY c.asset_key, c.check_name, numbered.id DESC
       ON CONFLICT (asset_key, check_name) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
         passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
       WHERE excluded.event_id > asset_latest_check_results.event_id)`);
@@ -163,17 +167,19 @@ export async function writeBatchInOneStatement(
   if (partitions.length > 0) {
     ctes.push(`partitions AS (
       INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
-      SELECT p.asset_key, p.partition_key, p.status, p.run_id, numbered.id, p.updated_at
+      SELECT DISTINCT ON (p.asset_key, p.partition_key) p.asset_key, p.partition_key, p.status, p.run_id, numbered.id, p.updated_at
       FROM unnest(${binds(columns(partitions, 6), ["text", "text", "text", "text", "bigint", "text"])})
              AS p(asset_key, partition_key, status, run_id, position, updated_at)
-      JOIN numbered ON numbered.position = p.position
+      JOIN numbered ON numbered.run_id = p.run_id AND numbered.position = p.position
+      ORDER BY p.asset_key, p.partition_key, numbered.id DESC
       ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
         event_id = excluded.event_id, updated_at = excluded.updated_at
       WHERE excluded.event_id > asset_partitions.event_id)`);
   }
   if (claim && claim.limit > 0) {
-    // The coordinator whose run this was claims the next queued runs in the same round trip (see
-    // Storage.endRunAndClaim); SKIP LOCKED and the frontier (`after`) as in claimQueuedRuns.
+    // The coordinator whose runs these were claims queued runs for the slots they free in the same
+    // round trip (see Storage.endRunsAndClaim); SKIP LOCKED and the frontier (`after`) as in
+    // claimQueuedRuns.
     const now = bind(new Date().toISOString());
     ctes.push(`claimed AS (
       UPDATE runs SET status = 'STARTED', started_at = ${now}, worker_id = ${bind(claim.workerId)}, heartbeat_at = ${now}
@@ -181,8 +187,33 @@ export async function writeBatchInOneStatement(
       RETURNING *)`);
   }
   const sql = `WITH ${ctes.join(",\n    ")}
-    SELECT ${runUpdate ? "EXISTS (SELECT 1 FROM run)" : "true"} AS updated${claim && claim.limit > 0 ? ", (SELECT json_agg(claimed) FROM claimed) AS claimed" : ""}`;
+    SELECT ${updates.length > 0 ? "(SELECT array_agg(run_id) FROM updated)" : "NULL::text[]"} AS updated${claim && claim.limit > 0 ? ", (SELECT json_agg(claimed) FROM claimed) AS claimed" : ""}`;
   const result = await client.query({ name: statements.nameOf(sql), text: sql, values });
   const row = result.rows[0] as Row | undefined;
-  return { updated: row?.updated === true, claimed: (row?.claimed as Row[] | null | undefined) ?? [] };
+  return { updated: new Set((row?.updated as string[] | null | undefined) ?? []), claimed: (row?.claimed as Row[] | null | undefined) ?? [] };
+}
+
+/**
+ * The rows derived from a batch (collectDerivedRows), run by run: each names its run and its event's
+ * position (1-based) among that run's events in the batch.
+ */
+function derivedRowsByRun(events: RunEvent[]): { materializations: unknown[][]; checks: unknown[][]; partitions: unknown[][] } {
+  const byRun = new Map<string, RunEvent[]>();
+  for (const event of events) byRun.set(event.runId, [...(byRun.get(event.runId) ?? []), event]);
+  const materializations: unknown[][] = [];
+  const checks: unknown[][] = [];
+  const partitions: unknown[][] = [];
+  for (const runEvents of byRun.values()) {
+    const derived = collectDerivedRows(runEvents, runEvents.map((_, index) => index + 1));
+    for (const { event, eventId, data } of derived.materializations.values()) {
+      materializations.push([data.assetKey, event.runId, event.timestamp, data.partition ?? null, jsonWithoutNul(JSON.stringify(data.metadata ?? {})), eventId]);
+    }
+    for (const { event, eventId, data } of derived.checks.values()) {
+      checks.push([data.assetKey, data.checkName, event.runId, event.timestamp, data.passed, data.severity, jsonWithoutNul(JSON.stringify(data.metadata ?? {})), eventId]);
+    }
+    for (const { event, eventId, assetKey, partitionKey, status } of derived.partitions.values()) {
+      partitions.push([assetKey, partitionKey, status, event.runId, eventId, event.timestamp]);
+    }
+  }
+  return { materializations, checks, partitions };
 }

@@ -21,7 +21,9 @@ import type {
   Storage,
   TickUpdate,
   AppendEventsOptions,
-  EndRunResult,
+  EndRunsResult,
+  RunClaim,
+  RunEnd,
   RunUpdateRequest,
   ClaimOptions,
 } from "../port";
@@ -47,7 +49,7 @@ import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStat
 import { queueChannel, QueuedRunListener } from "./queueNotifications";
 import { PostgresBackfills } from "./backfills";
 import { PostgresClaims } from "./claims";
-import { chunksOf, writeBatchInOneStatement } from "./eventBatch";
+import { chunksOf, EVENT_CHUNK_SIZE, writeBatchInOneStatement, type BatchRunUpdate } from "./eventBatch";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 
 /** Options of {@link PostgresStorage}. */
@@ -291,53 +293,64 @@ export class PostgresStorage implements Storage {
   }
 
   async appendEvents(events: RunEvent[], options: AppendEventsOptions = {}): Promise<void> {
-    const { refused } = await this.write(events, options.runUpdate);
-    if (refused) throw refused;
-  }
-
-  async endRunAndClaim(events: RunEvent[], runUpdate: RunUpdateRequest, claim: { workerId: string; limit: number }): Promise<EndRunResult> {
-    return this.write(events, runUpdate, claim);
-  }
-
-  /** appendEvents, and with `claim` a claim in the same statement. */
-  private async write(events: RunEvent[], runUpdate: RunUpdateRequest | undefined, claim?: { workerId: string; limit: number }): Promise<EndRunResult> {
-    if (events.length === 0 && !runUpdate && !claim) return { claimed: [] };
     events.forEach(validateRunEvent);
-    const runAssignments = runUpdate ? runUpdateAssignments(runUpdate.update) : [];
-    const update =
-      runUpdate && runAssignments.length > 0
-        ? { runId: runUpdate.runId, assignments: runAssignments, ...(runUpdate.from ? { from: runUpdate.from } : {}) }
-        : undefined;
-    const chunks = events.length === 0 ? [[]] : chunksOf(events);
-    if (chunks.length === 1) {
+    const update = batchUpdate(options.runUpdate);
+    if (events.length === 0 && !update) return;
+    if (events.length <= EVENT_CHUNK_SIZE) {
       // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
-      const after = claim && claim.limit > 0 ? this.claims.frontier.lookAfter() : 0;
-      const written = await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update, claim && { ...claim, after }));
-      if (claim && claim.limit > 0) this.claims.frontier.claimed(after, written.claimed.map((row) => Number(row.seq)), claim.limit);
-      // A claim stands even when the update was refused: the caller launches those runs either way.
-      const claimed = written.claimed.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun);
-      return written.updated ? { claimed } : { claimed, refused: await this.runUpdateRefused(runUpdate!.runId) };
+      const written = await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update ? [update] : []));
+      if (update && !written.updated.has(update.runId)) throw await this.runUpdateRefused(update.runId);
+      return;
     }
+    await this.writeInChunks(events, update);
+  }
+
+  async endRunsAndClaim(ends: RunEnd[], claim: RunClaim): Promise<EndRunsResult> {
+    ends.forEach((end) => end.events.forEach(validateRunEvent));
+    const failed = new Map<string, Error>();
+    const events = ends.flatMap((end) => end.events);
+    const updates = ends.flatMap((end) => batchUpdate(end.runUpdate) ?? []);
+    if (events.length > EVENT_CHUNK_SIZE) {
+      // A large batch: run by run (each in a transaction of its own), then the claim on its own.
+      for (const end of ends) {
+        await this.appendEvents(end.events, { runUpdate: end.runUpdate }).catch((error: unknown) => failed.set(end.runUpdate.runId, error as Error));
+      }
+      return { claimed: await this.claimQueuedRuns(claim.workerId, claim.limit, { start: true }), failed };
+    }
+    const after = claim.limit > 0 ? this.claims.frontier.lookAfter() : 0;
+    let written: { updated: Set<string>; claimed: Row[] };
+    try {
+      written = await this.withClient((client) =>
+        writeBatchInOneStatement(client, events, this.statements, updates, claim.limit > 0 ? { ...claim, after } : undefined),
+      );
+    } catch (error) {
+      // One statement: nothing of it was written, for any of the runs.
+      for (const end of ends) failed.set(end.runUpdate.runId, error as Error);
+      return { claimed: [], failed };
+    }
+    if (claim.limit > 0) this.claims.frontier.claimed(after, written.claimed.map((row) => Number(row.seq)), claim.limit);
+    for (const update of updates) if (!written.updated.has(update.runId)) failed.set(update.runId, await this.runUpdateRefused(update.runId));
+    // Claimed runs stand whatever happened to the updates: the caller launches them.
+    return { claimed: written.claimed.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun), failed };
+  }
+
+  /** Over 500 events: one transaction of chunks, the run's update on the last one. */
+  private async writeInChunks(events: RunEvent[], update: BatchRunUpdate | undefined): Promise<void> {
+    const chunks = chunksOf(events);
     let refused = false;
-    const transaction = withTransaction(this.connectionPool, this.url, async (client) => {
+    await withTransaction(this.connectionPool, this.url, async (client) => {
       for (const [index, chunk] of chunks.entries()) {
-        // The run's update rides on the last chunk; a refused update rolls back the chunks before it.
+        // A refused update rolls back the chunks before it.
         const last = index === chunks.length - 1;
-        if (!(await writeBatchInOneStatement(client, chunk, this.statements, last ? update : undefined)).updated) {
+        const written = await writeBatchInOneStatement(client, chunk, this.statements, last && update ? [update] : []);
+        if (last && update && !written.updated.has(update.runId)) {
           refused = true;
           throw new Error("run update refused");
         }
       }
+    }).catch(async (error: unknown) => {
+      throw refused ? await this.runUpdateRefused(update!.runId) : error;
     });
-    const outcome = await transaction.then(
-      () => ({}),
-      async (error: unknown) => {
-        if (!refused) throw error;
-        return { refused: await this.runUpdateRefused(runUpdate!.runId) };
-      },
-    );
-    // Over 500 events: the claim is a statement of its own.
-    return { claimed: claim ? await this.claimQueuedRuns(claim.workerId, claim.limit, { start: true }) : [], ...outcome };
   }
 
   /** Why a conditional run update wrote nothing: the run does not exist, or has moved on. */
@@ -502,4 +515,12 @@ export class PostgresStorage implements Storage {
   async getBackfillProgress(backfillId: string): Promise<BackfillProgress> {
     return this.backfills.getBackfillProgress(backfillId);
   }
+}
+
+/** A run update as the batch statement takes it; undefined when it sets nothing. */
+function batchUpdate(runUpdate: RunUpdateRequest | undefined): BatchRunUpdate | undefined {
+  if (!runUpdate) return undefined;
+  const assignments = runUpdateAssignments(runUpdate.update);
+  if (assignments.length === 0) return undefined;
+  return { runId: runUpdate.runId, assignments, ...(runUpdate.from ? { from: runUpdate.from } : {}) };
 }

@@ -20,7 +20,9 @@ import type {
   Storage,
   TickUpdate,
   AppendEventsOptions,
-  EndRunResult,
+  EndRunsResult,
+  RunClaim,
+  RunEnd,
   RunUpdateRequest,
   ClaimOptions,
 } from "../port";
@@ -254,22 +256,24 @@ export class SqliteStorage implements Storage {
     this.db.transaction(() => this.writeBatch(events, runUpdate)).immediate();
   }
 
-  async endRunAndClaim(events: RunEvent[], runUpdate: RunUpdateRequest, claim: { workerId: string; limit: number }): Promise<EndRunResult> {
-    events.forEach(validateRunEvent);
-    let refused: Error | undefined;
-    // The end rolls back alone when refused (a savepoint); the claim commits either way.
+  async endRunsAndClaim(ends: RunEnd[], claim: RunClaim): Promise<EndRunsResult> {
+    ends.forEach((end) => end.events.forEach(validateRunEvent));
+    const failed = new Map<string, Error>();
+    // One transaction; each end in a savepoint of its own, so one run's refused update rolls back
+    // only that run's batch. The claim commits either way.
     const claimed = this.db
       .transaction(() => {
-        try {
-          this.db.transaction(() => this.writeBatch(events, runUpdate))();
-        } catch (error) {
-          if (!(error instanceof RunStatusConflictError || error instanceof StorageNotFoundError)) throw error;
-          refused = error;
+        for (const end of ends) {
+          try {
+            this.db.transaction(() => this.writeBatch(end.events, end.runUpdate))();
+          } catch (error) {
+            failed.set(end.runUpdate.runId, error as Error);
+          }
         }
         return claimOldest(this.statement, claim.workerId, claim.limit, true);
       })
       .immediate();
-    return refused ? { claimed, refused } : { claimed };
+    return { claimed, failed };
   }
 
   /** Writes a batch and its run's update; call inside a transaction. */
