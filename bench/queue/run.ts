@@ -288,20 +288,18 @@ Two coordinators (the run queue of two \`tributary worker\`s) claim from one Pos
 Reading. The queue-only line is the like-for-like comparison: a no-op run through the queue against
 a no-op job. Its launcher does to the database exactly what a worker does for an empty run: it
 hands the run's last events and final status to its coordinator, which writes them and claims the
-next queued run in the same statement. Each round runs ${QUEUE_RUNS} of each, alternating which side
-goes first; the table gives the medians.
+next queued runs. Each round runs ${QUEUE_RUNS} of each, alternating which side goes first; the table
+gives the medians.
 
-The two are at parity on this machine (2 cores shared by PostgreSQL and both clients), and both are
-bound by PostgreSQL's CPU. Tributary spends one statement per run where graphile-worker spends two
-(take the job, delete it), but its statement does more: a run is a row that stays (with indexes on
-id, order, status and the queue), updated twice, and its events go to an indexed log under a per-run
-lock so that live readers never skip one; graphile-worker deletes a finished job. What moved the
-figure from 0.7x to parity: prepared statements with generic plans (planning was half the server's
-work, and it probed the queue index past every claimed run), a run's end and the next claim in one
-statement, claims that start after the last run claimed instead of walking past every claimed run
-left in the index, and a single statement for a batch and everything derived from it. The last two
-matter most with a backlog: 40,000 queued runs drained at 3,400 runs/s before, 7,067 after
-(graphile-worker 6,512 jobs/s in the same run).
+Both sides are bound by PostgreSQL's CPU on this machine (2 cores shared by the server and both
+clients). graphile-worker spends two statements per job (take it, delete it). A Tributary
+coordinator ends the runs that finished while its previous write was in flight, and claims runs
+for the slots they free, in one statement (group commit; each end is still a compare-and-set of
+its own), so in a busy queue a run costs a fraction of a statement, though a run is a row that stays,
+updated twice, and its events go to an indexed log. What else it took (from 0.7x): prepared
+statements with generic plans (planning was half the server's work, and it probed the queue index
+past every claimed run), claims that start after the last run claimed instead of walking past every
+claimed run left in the index, and one statement for a batch and everything derived from it.
 
 The bold lines are what a daemon does by default: each coordinator keeps a pool of worker processes
 that have loaded the project and opened storage (\`daemon: { warmWorkers }\`), so a real run costs
