@@ -1,7 +1,9 @@
 /**
  * The run coordinator: claims QUEUED runs (`claimQueuedRuns`, `FOR UPDATE SKIP LOCKED` on
  * PostgreSQL) within this process's capacity and the per-tag limits, executes each in a worker
- * process, heartbeats them, and stops the worker of a run someone marked CANCELING.
+ * process, writes the runs' ends for their workers (group commit, refilling the freed slots in the
+ * same statements: RunEndWriter), heartbeats them, and stops the worker of a run someone marked
+ * CANCELING.
  *
  * Every `tributary daemon` and every `tributary worker` runs one; they share the queue through storage.
  */

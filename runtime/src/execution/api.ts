@@ -62,7 +62,7 @@ export interface RunOptions {
   /**
    * Writes the run's last batch of events with its final status, in place of `storage.appendEvents`.
    * A worker hands that batch to its parent, whose run coordinator ends the run and refills the slot
-   * it frees in one statement (`Storage.endRunAndClaim`). Rejects like appendEvents
+   * it frees in one statement (`Storage.endRunsAndClaim`). Rejects like appendEvents
    * (`RunStatusConflictError` when another process ended the run first).
    */
   endRun?: (events: RunEvent[], runUpdate: RunUpdateRequest) => Promise<void>;

@@ -11,7 +11,7 @@ import { withTransaction, type StorageContext } from "./connection";
 
 /** The claims of one storage (one process's pool): they share its frontier. */
 export class PostgresClaims {
-  /** Where this process's claims start looking (also used by Storage.endRunAndClaim). */
+  /** Where this process's claims start looking (also used by Storage.endRunsAndClaim). */
   readonly frontier = new ClaimFrontier();
 
   constructor(private readonly context: StorageContext) {}
