@@ -88,4 +88,30 @@ describe("run coordinator wake-ups on PostgreSQL", () => {
       await second.close();
     }
   });
+
+  it("keeps a global limit on runs in progress across two coordinators", async () => {
+    const second = new PostgresStorage(TEST_DATABASE_URL, { schema: own.schema, maxConnections: 2 });
+    let running = 0;
+    let most = 0;
+    const launcher: RunLauncher = async (options) => {
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running--;
+      await options.endRun!([runEvent(options.runId!, "RUN_SUCCESS", "done")], { runId: options.runId!, update: { status: "SUCCESS" }, from: ["STARTED"] });
+      return { runId: options.runId!, status: "SUCCESS", steps: [] };
+    };
+    const settings = { ...DEFAULT_DAEMON_SETTINGS, queuePollMs: 50, maxConcurrentRuns: 4, globalMaxConcurrentRuns: 2 };
+    const make = (storage: PostgresStorage, workerId: string) =>
+      new RunCoordinator({ storage, storageConfig: { kind: "postgres", url: TEST_DATABASE_URL, schema: own.schema }, projectDir: process.cwd(), workerId, settings, launcher, log: () => undefined });
+    const pair = [make(own, "g1"), make(second, "g2")];
+    try {
+      for (let i = 0; i < 12; i++) await enqueueRun(submitter, { selection: "*", assetKeys: ["a"] });
+      pair.forEach((coordinator) => coordinator.start());
+      await waitFor(async () => (await submitter.listRuns({ statuses: ["SUCCESS"], limit: 100 })).length === 12, "every run succeeded", 15_000);
+      assert.equal(most, 2, "at most two runs at once across both coordinators, and two reached");
+    } finally {
+      await Promise.all(pair.map((coordinator) => coordinator.stop()));
+      await second.close();
+    }
+  });
 });

@@ -365,6 +365,15 @@ export function storageConformance(
         assert.equal((await storage.getRun(a2))?.status, "QUEUED");
       });
 
+      it("claims no more than keeps the runs in progress everywhere within maxInProgress", async () => {
+        await storage.createRun(newRun({ status: "STARTED" }));
+        const queued = [];
+        for (let index = 0; index < 4; index++) queued.push((await storage.createRun(newRun())).runId);
+        assert.deepEqual((await storage.claimQueuedRuns("w", 10, { start: true, maxInProgress: 3 })).map((run) => run.runId), queued.slice(0, 2));
+        assert.deepEqual(await storage.claimQueuedRuns("w", 10, { start: true, maxInProgress: 3 }), []);
+        assert.equal((await storage.getRun(queued[2]!))?.status, "QUEUED");
+      });
+
       it("ends several runs and claims queued runs for their slots in one call, each end on its own", async () => {
         for (const runId of ["end-a", "end-b", "end-late"]) await storage.createRun({ runId, status: "STARTED", selection: "*", assetKeys: ["a"] });
         // Another process ended end-late first (the monitor took it for dead).

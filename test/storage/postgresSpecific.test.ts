@@ -54,6 +54,15 @@ describe("PostgreSQL storage shared by several processes", () => {
     assert.equal(running.length, 2, `in progress: ${running.length}`);
   });
 
+  it("never lets workers claiming at the same moment exceed a global limit together", async () => {
+    await daemons[0]!.migrate();
+    for (let index = 0; index < 12; index++) await daemons[0]!.createRun(newRun());
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(daemons.map((daemon, index) => daemon.claimQueuedRuns(`w${index}`, 3, { start: true, maxInProgress: 4 })));
+    }
+    assert.equal((await daemons[0]!.listRuns({ statuses: ["STARTED"], limit: 100 })).length, 4);
+  });
+
   it("creates a schedule tick once when three daemons create it at the same moment", async () => {
     await daemons[0]!.migrate();
     for (let round = 0; round < 5; round++) {

@@ -1,6 +1,6 @@
 /**
  * The run coordinator: claims QUEUED runs (`claimQueuedRuns`, `FOR UPDATE SKIP LOCKED` on
- * PostgreSQL) within this process's capacity and the per-tag limits, executes each in a worker
+ * PostgreSQL) within this process's capacity, the global limit and the per-tag limits, executes each in a worker
  * process, writes the runs' ends for their workers (group commit, refilling the freed slots in the
  * same statements: RunEndWriter), heartbeats them, and stops the worker of a run someone marked
  * CANCELING.
@@ -59,8 +59,8 @@ export class RunCoordinator {
     this.ends = new RunEndWriter({
       storage: options.storage,
       workerId: options.workerId,
-      // With tag limits, the claim after the runs have ended keeps them (claimQueuedRuns with tagLimits).
-      claimLimit: (ends) => (this.stopped || options.settings.tagConcurrencyLimits.length > 0 ? 0 : ends),
+      // With limits across processes, the claim after the runs have ended keeps them (claimQueuedRuns).
+      claimLimit: (ends) => (this.stopped || options.settings.tagConcurrencyLimits.length > 0 || options.settings.globalMaxConcurrentRuns > 0 ? 0 : ends),
       onClaimed: (runs) => this.launchClaimed(runs),
     });
   }
@@ -136,8 +136,12 @@ export class RunCoordinator {
     const capacity = this.options.settings.maxConcurrentRuns - this.active.size;
     if (capacity <= 0) return;
     // Straight into STARTED: this coordinator launches them at once (one commit per run less).
-    const tagLimits = this.options.settings.tagConcurrencyLimits;
-    const claimed = await this.options.storage.claimQueuedRuns(this.options.workerId, capacity, { start: true, ...(tagLimits.length > 0 ? { tagLimits } : {}) });
+    const { tagConcurrencyLimits: tagLimits, globalMaxConcurrentRuns } = this.options.settings;
+    const claimed = await this.options.storage.claimQueuedRuns(this.options.workerId, capacity, {
+      start: true,
+      ...(tagLimits.length > 0 ? { tagLimits } : {}),
+      ...(globalMaxConcurrentRuns > 0 ? { maxInProgress: globalMaxConcurrentRuns } : {}),
+    });
     this.launchClaimed(claimed);
     // A full batch suggests more are waiting.
     if (claimed.length === capacity) this.wakeAgain = true;

@@ -10,6 +10,11 @@ export type TagConcurrencyLimit = TagLimit;
 
 /** Everything a daemon or a worker can be tuned with. Times in milliseconds. */
 export interface DaemonSettings {
+  /**
+   * Runs in progress at once across every daemon and worker sharing the database (0: no limit
+   * beyond each process's maxConcurrentRuns). @defaultValue 0
+   */
+  globalMaxConcurrentRuns: number;
   /** Runs this process executes at once. @defaultValue 10 */
   maxConcurrentRuns: number;
   /** Limits on runs in progress (across every coordinator) per tag. @defaultValue [] */
@@ -43,6 +48,7 @@ export interface DaemonSettings {
 /** The defaults, for production. */
 export const DEFAULT_DAEMON_SETTINGS: DaemonSettings = {
   maxConcurrentRuns: 10,
+  globalMaxConcurrentRuns: 0,
   tagConcurrencyLimits: [],
   queuePollMs: 1000,
   heartbeatMs: 2000,
@@ -59,6 +65,7 @@ export const DEFAULT_DAEMON_SETTINGS: DaemonSettings = {
 /** The keys of the `daemon:` section and the settings they fill (seconds in the file, ms here). */
 const YAML_FIELDS: Record<string, { setting: keyof DaemonSettings; scale: number }> = {
   maxConcurrentRuns: { setting: "maxConcurrentRuns", scale: 1 },
+  globalMaxConcurrentRuns: { setting: "globalMaxConcurrentRuns", scale: 1 },
   queuePollMs: { setting: "queuePollMs", scale: 1 },
   heartbeatSeconds: { setting: "heartbeatMs", scale: 1000 },
   monitorIntervalSeconds: { setting: "monitorIntervalMs", scale: 1000 },

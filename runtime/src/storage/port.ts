@@ -56,6 +56,11 @@ export interface ClaimOptions {
    */
   tagLimits?: TagLimit[];
   /**
+   * Claims only as many runs as keep the runs in progress everywhere (STARTING, STARTED, CANCELING)
+   * at or under this; serialized like tagLimits.
+   */
+  maxInProgress?: number;
+  /**
    * Claim straight into STARTED (with startedAt) instead of STARTING: for a coordinator that starts
    * the runs at once on warm workers of its own, this saves a commit per run.
    * @defaultValue false

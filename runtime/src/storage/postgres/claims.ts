@@ -19,7 +19,9 @@ export class PostgresClaims {
   /** Storage.claimQueuedRuns. */
   async claim(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
     if (limit <= 0) return [];
-    if (options.tagLimits && options.tagLimits.length > 0) return this.claimWithinTagLimits(workerId, limit, options.start ?? false, options.tagLimits);
+    if ((options.tagLimits && options.tagLimits.length > 0) || options.maxInProgress !== undefined) {
+      return this.claimWithinLimits(workerId, limit, options.start ?? false, options.tagLimits ?? [], options.maxInProgress);
+    }
     const after = this.frontier.lookAfter();
     const rows = await this.claimAfter(workerId, limit, after, options.start ?? false);
     if (after > 0 && rows.length < limit) {
@@ -30,16 +32,23 @@ export class PostgresClaims {
   }
 
   /**
-   * A claim that keeps tag limits (see ClaimOptions.tagLimits): in one transaction behind a lock that
+   * A claim that keeps tag limits and a global limit (ClaimOptions.tagLimits, maxInProgress): in one
+   * transaction behind a lock that
    * serializes such claims (READ COMMITTED: each statement after it sees every claim committed before
    * it), runs whose tag is at its limit are passed over in SQL, and the batch is checked against
    * itself. Looks at the whole queue: the runs held back are the oldest.
    */
-  private async claimWithinTagLimits(workerId: string, limit: number, start: boolean, limits: TagLimit[]): Promise<RunRecord[]> {
+  private async claimWithinLimits(workerId: string, wanted: number, start: boolean, limits: TagLimit[], maxInProgress: number | undefined): Promise<RunRecord[]> {
     return withTransaction(this.context.pool, this.context.url, async (client) => {
       const run = async (sql: string, values: unknown[]) => (await client.query({ name: this.context.statements.nameOf(sql), text: sql, values })).rows;
       await run(`SELECT pg_advisory_xact_lock(${0x7474}, 0)`, []);
       const statuses = [...LIMITED_STATUSES];
+      let limit = wanted;
+      if (maxInProgress !== undefined) {
+        const [counted] = await run("SELECT count(*) AS n FROM runs WHERE status = ANY($1::text[])", [statuses]);
+        limit = Math.min(wanted, maxInProgress - Number(counted?.n ?? 0));
+        if (limit <= 0) return [];
+      }
       const now = nowIso();
       const rows = await run(
         `UPDATE runs SET status = $4, started_at = $5, worker_id = $1, heartbeat_at = $2

@@ -7,22 +7,26 @@ import { LIMITED_STATUSES, TagLimitTally } from "../tagLimits";
 import type { PrepareStatement } from "./connection";
 
 /**
- * A claim that keeps tag limits (see ClaimOptions.tagLimits). One immediate transaction: SQLite's
+ * A claim that keeps tag limits and a global limit (ClaimOptions.tagLimits, maxInProgress). One
+ * immediate transaction: SQLite's
  * single writer serializes it with every other claim. Queued runs are read oldest first, a page at
  * a time, and those that fit are claimed.
  */
-export function claimWithinTagLimits(
+export function claimWithinLimits(
   db: Database.Database,
   statement: PrepareStatement,
   workerId: string,
-  limit: number,
+  wanted: number,
   start: boolean,
   limits: TagLimit[],
+  maxInProgress: number | undefined,
 ): RunRecord[] {
   return db
     .transaction(() => {
       const tally = new TagLimitTally(limits);
       const inProgress = statement(`SELECT tags FROM runs WHERE status IN (${LIMITED_STATUSES.map(() => "?").join(", ")})`).all(...LIMITED_STATUSES) as Row[];
+      const limit = maxInProgress === undefined ? wanted : Math.min(wanted, maxInProgress - inProgress.length);
+      if (limit <= 0) return [];
       for (const row of inProgress) tally.add(fromJson<Record<string, string>>(row.tags, {}));
       const chosen: string[] = [];
       for (let afterSeq = 0; chosen.length < limit; ) {

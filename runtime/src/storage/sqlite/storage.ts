@@ -49,7 +49,7 @@ import {
 } from "../rows";
 import { openDatabase, statementCache, type PrepareStatement } from "./connection";
 import { writeEventBatch } from "./eventBatch";
-import { claimOldest, claimWithinTagLimits } from "./claims";
+import { claimOldest, claimWithinLimits } from "./claims";
 import { SQLITE_MIGRATIONS } from "./migrations";
 
 /** Options of {@link SqliteStorage}. */
@@ -234,8 +234,8 @@ export class SqliteStorage implements Storage {
   }
 
   async claimQueuedRuns(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
-    if (options.tagLimits && options.tagLimits.length > 0 && limit > 0) {
-      return claimWithinTagLimits(this.db, this.statement, workerId, limit, options.start ?? false, options.tagLimits);
+    if (limit > 0 && ((options.tagLimits && options.tagLimits.length > 0) || options.maxInProgress !== undefined)) {
+      return claimWithinLimits(this.db, this.statement, workerId, limit, options.start ?? false, options.tagLimits ?? [], options.maxInProgress);
     }
     return claimOldest(this.statement, workerId, limit, options.start ?? false);
   }
