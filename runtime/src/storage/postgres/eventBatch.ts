@@ -93,7 +93,9 @@ export async function writeBatchInOneStatement(
     const shapes = new Map<string, BatchRunUpdate[]>();
     for (const update of updates) {
       const shape = update.assignments.map(([column]) => column).join(",");
-      shapes.set(shape, [...(shapes.get(shape) ?? []), update]);
+      const group = shapes.get(shape);
+      if (group) group.push(update);
+      else shapes.set(shape, [update]);
     }
     const updateCtes: string[] = [];
     for (const [shape, group] of shapes) {
@@ -199,7 +201,11 @@ export async function writeBatchInOneStatement(
  */
 function derivedRowsByRun(events: RunEvent[]): { materializations: unknown[][]; checks: unknown[][]; partitions: unknown[][] } {
   const byRun = new Map<string, RunEvent[]>();
-  for (const event of events) byRun.set(event.runId, [...(byRun.get(event.runId) ?? []), event]);
+  for (const event of events) {
+    const runEvents = byRun.get(event.runId);
+    if (runEvents) runEvents.push(event);
+    else byRun.set(event.runId, [event]);
+  }
   const materializations: unknown[][] = [];
   const checks: unknown[][] = [];
   const partitions: unknown[][] = [];
