@@ -4,7 +4,7 @@
  * interval, and a restart that resumes where the schedules and sensors were.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { enqueueRun } from "../../runtime/src/daemon/runLifecycle";
 import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
@@ -12,6 +12,23 @@ import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_
 import { runCommand, startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
 
 const HEARTBEAT_TIMEOUT_S = 1.5;
+
+/** The run worker processes (workerMain) whose working directory is `dir`, with their parent pid. */
+function workerProcessesIn(dir: string): { pid: number; ppid: number }[] {
+  const found: { pid: number; ppid: number }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("workerMain")) continue;
+      if (realpathSync(`/proc/${entry}/cwd`) !== realpathSync(dir)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      found.push({ pid: Number(entry), ppid: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
 
 /** True while a process with this pid exists (signal 0 only checks). */
 function isAlive(pid: number): boolean {
@@ -172,6 +189,9 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     await worker!.killAlone();
     const killedAt = Date.now();
     await waitFor(() => !isAlive(runWorkerPid), "the orphaned run worker exited", 5_000);
+    // Its idle warm workers too, including one forked just before the kill that never heard from it.
+    const parents = new Set(daemons.map((daemon) => daemon.child.pid));
+    await waitFor(() => workerProcessesIn(dir).every((process) => parents.has(process.ppid)), "no orphaned worker process is left", 5_000);
     await waitFor(async () => (await storage.getRun(run.runId))?.status === "FAILURE", "the run failed", 10_000);
     const detectedMs = Date.now() - killedAt;
     const bound = (HEARTBEAT_TIMEOUT_S + MONITOR_INTERVAL_S) * 1000 + 1500;

@@ -12,7 +12,7 @@ import type { RunUpdateRequest } from "../storage/port";
 import type { RunEvent } from "../types";
 import { executeInProcess } from "./executor";
 import { EmptySelectionError } from "./plan";
-import type { ParentMessage, PreloadMessage, StartMessage, WorkerError, WorkerMessage } from "./workerProtocol";
+import { PARENT_PID_ENV, type ParentMessage, type PreloadMessage, type StartMessage, type WorkerError, type WorkerMessage } from "./workerProtocol";
 
 const EVENT_BATCH_MS = 20;
 const HEARTBEAT_MS = 1_000;
@@ -157,8 +157,42 @@ function exitWhenIdle(): void {
     });
 }
 
+/** The parent's pid when it forked this process; another ppid later means it died and this process was re-parented. */
+const PARENT_PID = Number(process.env[PARENT_PID_ENV] ?? process.ppid);
+let parentGone = false;
+
+/** The parent went away: nobody will read the results, so stop instead of running orphaned. */
+function onParentGone(): void {
+  if (parentGone) return;
+  parentGone = true;
+  if ([...runs.values()].some((run) => run.claimed)) {
+    // A coordinator that died (SIGKILL, OOM killer) stops heartbeating its runs, and the daemons'
+    // monitor fails them and applies the run retry policy: the same as when this process dies with
+    // it. Ending the run here instead (as CANCELED) would hide the crash and skip the retry. Exit
+    // now, before user code writes anything more for a run that is about to be retried.
+    process.exit(EXIT_ORPHANED);
+  }
+  // A run of the CLI (nobody heartbeats it): the user stopped the command, so cancel the run.
+  endPendingRunsHere();
+  for (const run of runs.values()) run.cancel.abort();
+  if (runs.size === 0) process.exit(0);
+}
+
+/**
+ * True once the parent is gone. The 'disconnect' event is the usual signal, but a worker whose
+ * parent died while it was still starting never gets one (seen: a spare forked just before its
+ * coordinator was SIGKILLed stayed up for good), so the heartbeat also checks for a new ppid.
+ */
+function parentIsGone(): boolean {
+  return !process.connected || process.ppid !== PARENT_PID;
+}
+
 function main(): void {
-  const heartbeat = setInterval(() => void send({ type: "heartbeat", rssBytes: process.memoryUsage.rss() }), HEARTBEAT_MS);
+  if (parentIsGone()) onParentGone();
+  const heartbeat = setInterval(() => {
+    if (parentIsGone()) onParentGone();
+    else void send({ type: "heartbeat", rssBytes: process.memoryUsage.rss() });
+  }, HEARTBEAT_MS);
   let pooled = false;
   process.on("message", (message: ParentMessage) => {
     switch (message.type) {
@@ -191,20 +225,7 @@ function main(): void {
         break;
     }
   });
-  // The parent going away means nobody will read the results: stop instead of running orphaned.
-  process.on("disconnect", () => {
-    if ([...runs.values()].some((run) => run.claimed)) {
-      // A coordinator that died (SIGKILL, OOM killer) stops heartbeating its runs, and the daemons'
-      // monitor fails them and applies the run retry policy: the same as when this process dies with
-      // it. Ending the run here instead (as CANCELED) would hide the crash and skip the retry. Exit
-      // now, before user code writes anything more for a run that is about to be retried.
-      process.exit(EXIT_ORPHANED);
-    }
-    // A run of the CLI (nobody heartbeats it): the user stopped the command, so cancel the run.
-    endPendingRunsHere();
-    for (const run of runs.values()) run.cancel.abort();
-    if (runs.size === 0) process.exit(0);
-  });
+  process.on("disconnect", onParentGone);
 }
 
 main();

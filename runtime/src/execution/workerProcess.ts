@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import type { ParentMessage, WorkerMessage } from "./workerProtocol";
+import { PARENT_PID_ENV, type ParentMessage, type WorkerMessage } from "./workerProtocol";
 
 /** Options of a worker process. */
 export interface WorkerProcessOptions {
@@ -41,7 +41,14 @@ export class WorkerProcess {
     if (options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
     // No `cwd` here: loaders in execArgv (tsx in tests) resolve from the parent's folder. The worker
     // moves into the project folder itself before it loads user code.
-    this.child = fork(entry, [], { execArgv, stdio: ["ignore", "inherit", "pipe", "ipc"], serialization: "advanced" });
+    this.child = fork(entry, [], {
+      execArgv,
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
+      serialization: "advanced",
+      // The worker watches for being re-parented: the IPC channel alone misses a parent that dies
+      // while the worker is still starting.
+      env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) },
+    });
     this.child.stderr?.on("data", (chunk: Buffer) => {
       if (options.echoStderr ?? true) process.stderr.write(chunk);
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);

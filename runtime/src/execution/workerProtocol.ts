@@ -11,6 +11,9 @@ import type { RunResult } from "./api";
  * is given until told to `retire`). Every message about a run names it by `runId`.
  */
 
+/** The environment variable that tells a worker its parent's pid (to notice being orphaned). */
+export const PARENT_PID_ENV = "TRIBUTARY_WORKER_PARENT_PID";
+
 /** The parent asks the worker to execute one run. */
 export interface StartMessage {
   type: "start";
