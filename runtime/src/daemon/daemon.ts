@@ -104,7 +104,8 @@ export class Daemon implements DaemonServices {
       if (run.instigator?.type === "backfill") this.backfills?.wake();
     };
     let launcher = this.options.launcher;
-    if (!launcher && this.settings.warmWorkers > 0) {
+    // A daemon that leaves execution to workers (maxConcurrentRuns 0) keeps no warm worker either.
+    if (!launcher && this.settings.warmWorkers > 0 && this.settings.maxConcurrentRuns > 0) {
       const pool = new WorkerPool({
         projectDir: this.options.config.projectDir,
         storageConfig: this.options.config.storage,
