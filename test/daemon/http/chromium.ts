@@ -51,6 +51,8 @@ export class HeadlessPage {
     const profile = mkdtempSync(join(tmpdir(), "tributary-chromium-"));
     const child = spawn(binary, ["--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", `--user-data-dir=${profile}`, "about:blank"], {
       stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"],
+      // A process group of its own, so close() can stop its helper processes too.
+      detached: true,
     });
     const page = new HeadlessPage(child, profile);
     const { targetId } = await page.send("Target.createTarget", { url: "about:blank" });
@@ -86,6 +88,12 @@ export class HeadlessPage {
     await this.send("Browser.close").catch(() => {});
     this.child.kill();
     await exited;
-    rmSync(this.profile, { recursive: true, force: true });
+    // Its helper processes (zygote, renderer) can outlive it and keep writing to the profile.
+    try {
+      process.kill(-this.child.pid!, "SIGKILL");
+    } catch {
+      // the group is gone already
+    }
+    rmSync(this.profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 }

@@ -28,7 +28,8 @@ export async function launchChromium(viewport = { width: 1280, height: 800 }, co
   return Object.assign(context, {
     async dispose() {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      // Chromium's helper processes can still be writing to the profile just after the browser exits.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     },
   });
 }
