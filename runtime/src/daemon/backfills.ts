@@ -19,6 +19,7 @@ import { RunConflictError } from "../storage/errors";
 import type { BackfillPartitionRecord, BackfillRecord, Storage } from "../storage/port";
 import { FINAL_RUN_STATUSES, type RunRecord } from "../types";
 import type { RunSubmission } from "./services";
+import { PollLoop } from "./pollLoop";
 
 /** Launches of one partition after lost runs before it is FAILED. */
 export const MAX_PARTITION_ATTEMPTS = 3;
@@ -87,45 +88,27 @@ export async function cancelBackfill(storage: Storage, backfillId: string): Prom
 
 /** Ticks every unfinished backfill at an interval until stopped. */
 export class BackfillLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private ticking: Promise<void> | undefined;
-  private again = false;
+  private readonly loop: PollLoop;
 
-  constructor(private readonly host: BackfillHost) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.wake();
+  constructor(private readonly host: BackfillHost) {
+    this.loop = new PollLoop({
+      pass: () => this.tickAll(),
+      pollMs: () => host.pollMs,
+      onError: (error) => host.log(`[backfills] ${describe(error)}`),
+    });
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.ticking;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Looks at the backfills now (a run ended, a backfill was created or canceled). */
   wake(): void {
-    if (!this.running) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.ticking = this.tickAll()
-      .catch((error) => this.host.log(`[backfills] ${describe(error)}`))
-      .finally(() => {
-        this.ticking = undefined;
-        if (!this.running) return;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        } else {
-          this.timer = setTimeout(() => this.wake(), this.host.pollMs);
-        }
-      });
+    this.loop.wake();
   }
 
   /** One pass over the unfinished backfills (tests call it directly). */

@@ -14,6 +14,7 @@ import type { Storage } from "../storage/port";
 import { FINAL_RUN_STATUSES, type RunRecord } from "../types";
 import { failRun, IN_PROGRESS_STATUSES, retryRun, runEvent } from "./runLifecycle";
 import { RunEndWriter } from "./runEndWriter";
+import { PollLoop } from "./pollLoop";
 import type { DaemonSettings } from "./settings";
 
 /** Launches one run; `launchRunInWorker` unless a test or a warm pool provides another. */
@@ -44,11 +45,9 @@ interface ActiveRun {
 /** Claims and executes queued runs until stopped. */
 export class RunCoordinator {
   private readonly active = new Map<string, ActiveRun>();
-  private stopped = true;
-  private pollTimer: NodeJS.Timeout | undefined;
+  /** Claims at start, when woken, and every queuePollMs. */
+  private readonly loop: PollLoop;
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  private claiming: Promise<void> | undefined;
-  private wakeAgain = false;
   /** Resolves to the function that stops listening for queued runs (when storage can notify). */
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
 
@@ -56,11 +55,16 @@ export class RunCoordinator {
   private readonly ends: RunEndWriter;
 
   constructor(private readonly options: RunCoordinatorOptions) {
+    this.loop = new PollLoop({
+      pass: () => this.claim(),
+      pollMs: () => options.settings.queuePollMs,
+      onError: (error) => this.log(`claiming queued runs failed: ${describe(error)}`),
+    });
     this.ends = new RunEndWriter({
       storage: options.storage,
       workerId: options.workerId,
       // With limits across processes, the claim after the runs have ended keeps them (claimQueuedRuns).
-      claimLimit: (ends) => (this.stopped || options.settings.tagConcurrencyLimits.length > 0 || options.settings.globalMaxConcurrentRuns > 0 ? 0 : ends),
+      claimLimit: (ends) => (!this.loop.isRunning || options.settings.tagConcurrencyLimits.length > 0 || options.settings.globalMaxConcurrentRuns > 0 ? 0 : ends),
       onClaimed: (runs) => this.launchClaimed(runs),
     });
   }
@@ -71,8 +75,7 @@ export class RunCoordinator {
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
+    if (this.loop.isRunning) return;
     this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((error) => this.log(`heartbeat failed: ${describe(error)}`)), this.options.settings.heartbeatMs);
     // Runs queued by other processes wake this one at once where the database can tell (PostgreSQL);
     // polling every queuePollMs stays, for SQLite and for a lost listening connection.
@@ -80,7 +83,7 @@ export class RunCoordinator {
       this.log(`cannot listen for queued runs, polling only: ${describe(error)}`);
       return undefined;
     });
-    this.wake();
+    this.loop.start();
   }
 
   /** Stops the worker of a run this coordinator executes (a cancel made in this process). */
@@ -93,24 +96,7 @@ export class RunCoordinator {
    * another process), instead of at the next poll.
    */
   wake(): void {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.wakeAgain = true;
-      return;
-    }
-    clearTimeout(this.pollTimer);
-    this.claiming = this.claim()
-      .catch((error) => this.log(`claiming queued runs failed: ${describe(error)}`))
-      .finally(() => {
-        this.claiming = undefined;
-        if (this.stopped) return;
-        if (this.wakeAgain) {
-          this.wakeAgain = false;
-          this.wake();
-        } else {
-          this.pollTimer = setTimeout(() => this.wake(), this.options.settings.queuePollMs);
-        }
-      });
+    this.loop.wake();
   }
 
   /**
@@ -118,12 +104,11 @@ export class RunCoordinator {
    * end (up to `timeoutMs`).
    */
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.pollTimer);
+    const stopped = this.loop.stop();
     const stopListening = await this.listening;
     this.listening = undefined;
     await stopListening?.();
-    await this.claiming;
+    await stopped;
     if (options.cancelRunning) for (const active of this.active.values()) active.abort.abort();
     const all = Promise.all([...this.active.values()].map((active) => active.done));
     let timer: NodeJS.Timeout | undefined;
@@ -132,7 +117,8 @@ export class RunCoordinator {
     clearInterval(this.heartbeatTimer);
   }
 
-  private async claim(): Promise<void> {
+  /** One claim for the free capacity; resolves 0 (look again at once) after a full batch. */
+  private async claim(): Promise<number | void> {
     const capacity = this.options.settings.maxConcurrentRuns - this.active.size;
     if (capacity <= 0) return;
     // Straight into STARTED: this coordinator launches them at once (one commit per run less).
@@ -144,7 +130,7 @@ export class RunCoordinator {
     });
     this.launchClaimed(claimed);
     // A full batch suggests more are waiting.
-    if (claimed.length === capacity) this.wakeAgain = true;
+    if (claimed.length === capacity) return 0;
   }
 
   /** Executes runs claimed for this coordinator. */

@@ -20,6 +20,7 @@ import type { Storage } from "../storage/port";
 import type { InstigatorStatus, RunRecord, TickRecord } from "../types";
 import { fireTimesBetween, parseCron, type CronSchedule } from "./cron";
 import type { RunSubmission } from "./services";
+import { PollLoop } from "./pollLoop";
 
 /** What the scheduler needs from the daemon. */
 export interface SchedulerHost {
@@ -51,25 +52,29 @@ export async function effectiveStatus(storage: Storage, name: string, defaultSta
 
 /** Evaluates every RUNNING schedule at its cron instants. */
 export class Scheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private evaluating: Promise<void> | undefined;
+  /** Passes until the earliest next fire (timers fire ~1 ms late), at least every poll interval: statuses change and code reloads. */
+  private readonly loop: PollLoop;
   /** When this process first saw a schedule's current cron with no tick of it: "now" for a changed cron. */
   private readonly firstSeen = new Map<string, { key: string; at: number }>();
   private readonly parsed = new Map<string, CronSchedule>();
 
-  constructor(private readonly host: SchedulerHost) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop();
+  constructor(private readonly host: SchedulerHost) {
+    this.loop = new PollLoop({
+      pass: async () => {
+        const nextFire = await this.evaluateAll();
+        return nextFire === null ? undefined : nextFire - this.now();
+      },
+      pollMs: () => host.pollMs,
+      onError: (error) => host.log(`[scheduler] evaluation failed: ${describe(error)}`),
+    });
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.evaluating;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** The next instant each RUNNING schedule fires at (for the HTTP API's `nextTick`). */
@@ -80,27 +85,11 @@ export class Scheduler {
 
   /** Wakes the loop at once (a schedule was started, or code reloaded). */
   wake(): void {
-    if (!this.running) return;
-    clearTimeout(this.timer);
-    this.loop();
+    this.loop.wake();
   }
 
   private now(): number {
     return (this.host.now ?? Date.now)();
-  }
-
-  private loop(): void {
-    if (this.evaluating) return;
-    this.evaluating = this.evaluateAll()
-      .catch((error) => this.host.log(`[scheduler] evaluation failed: ${describe(error)}`))
-      .then((nextFire) => {
-        this.evaluating = undefined;
-        if (!this.running) return;
-        // Sleep until the earliest next fire (timers fire ~1 ms late), but look again at least every
-        // poll interval: statuses change and code reloads.
-        const wait = nextFire === undefined || nextFire === null ? this.host.pollMs : Math.min(this.host.pollMs, Math.max(0, nextFire - this.now()));
-        this.timer = setTimeout(() => this.loop(), wait);
-      });
   }
 
   /** Evaluates all schedules; resolves to the earliest next fire instant. */

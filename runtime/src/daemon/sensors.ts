@@ -20,6 +20,7 @@ import type { Storage } from "../storage/port";
 import type { RunRecord } from "../types";
 import { effectiveStatus } from "./scheduler";
 import type { RunSubmission } from "./services";
+import { PollLoop } from "./pollLoop";
 
 /** What the sensor loop needs from the daemon. */
 export interface SensorHost {
@@ -33,42 +34,30 @@ export interface SensorHost {
 
 /** Evaluates sensors until stopped. */
 export class SensorLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private evaluating: Promise<void> | undefined;
+  private readonly loop: PollLoop;
   /** Sensors being evaluated by this process (a slow one does not block the others). */
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(private readonly host: SensorHost) {}
+  constructor(private readonly host: SensorHost) {
+    this.loop = new PollLoop({
+      pass: () => this.lookAtAll(),
+      pollMs: () => host.pollMs,
+      onError: (error) => host.log(`[sensors] ${describeThrown(error)}`),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.evaluating;
+    await this.loop.stop();
     await Promise.all(this.inFlight.values());
   }
 
   /** Looks at every sensor now (a sensor was started, or code reloaded). */
   wake(): void {
-    if (!this.running) return;
-    clearTimeout(this.timer);
-    this.loop();
-  }
-
-  private loop(): void {
-    if (this.evaluating) return;
-    this.evaluating = this.lookAtAll()
-      .catch((error) => this.host.log(`[sensors] ${describeThrown(error)}`))
-      .finally(() => {
-        this.evaluating = undefined;
-        if (this.running) this.timer = setTimeout(() => this.loop(), this.host.pollMs);
-      });
+    this.loop.wake();
   }
 
   private async lookAtAll(): Promise<void> {
