@@ -8,8 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { BackfillLoop, backfillSummary, type BackfillSummary } from "../daemon/backfills";
-import { daemonSettingsFromConfig } from "../daemon/settings";
-import { enqueueRun } from "../daemon/runLifecycle";
+import { enqueueRun, heartbeatWhileRunning } from "../daemon/runLifecycle";
 import type { RunResult } from "../execution/api";
 import { planRun } from "../execution/plan";
 import type { WorkerRunOptions } from "../execution/worker";
@@ -42,9 +41,7 @@ export async function runBackfillHere(options: RunHereOptions): Promise<Backfill
   const launcher =
     options.launcher ?? ((runOptions: WorkerRunOptions) => (require("../execution/worker") as typeof import("../execution/worker")).launchRunInWorker(runOptions));
   let loop: BackfillLoop;
-  // At the project's heartbeat interval: a daemon's monitor judges staleness by the same settings.
-  const heartbeatMs = daemonSettingsFromConfig(project.config.daemon, project.config.configFile ?? "tributary.yaml").heartbeatMs;
-  const heartbeat = setInterval(() => void storage.heartbeatRuns(activeRunIds(), new Date().toISOString()).catch(() => undefined), heartbeatMs);
+  const stopHeartbeat = heartbeatWhileRunning(storage, () => activeRunIds(), project.config);
   const running = new Set<string>();
   const activeRunIds = () => [...running];
 
@@ -100,6 +97,6 @@ export async function runBackfillHere(options: RunHereOptions): Promise<Backfill
   } finally {
     await loop.stop();
     await Promise.all([...active]);
-    clearInterval(heartbeat);
+    stopHeartbeat();
   }
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { RunResult } from "../execution/api";
-import { daemonSettingsFromConfig } from "../daemon/settings";
+import { heartbeatWhileRunning } from "../daemon/runLifecycle";
 import { SelectionSyntaxError } from "../errors";
 import { findProjectConfig, describeStorage, type ProjectConfig } from "../loader/config";
 import { partitionTags } from "../partitions/runPartitions";
@@ -80,10 +80,9 @@ export async function materializeCommand(args: string[], context: CliContext): P
   const stopSignals = handleInterrupts(cancel, context);
   const started = Date.now();
   const runId = randomUUID();
-  // This command owns the run: it heartbeats it, or the monitor of a daemon on the same database
-  // (`tributary dev` in another terminal) would take it for a run whose worker died and fail it.
-  const heartbeatMs = daemonSettingsFromConfig(config.daemon, config.configFile ?? "tributary.yaml").heartbeatMs;
-  const heartbeat = setInterval(() => void storage.heartbeatRuns([runId], new Date().toISOString()).catch(() => undefined), heartbeatMs);
+  // This command owns the run: without heartbeats, the monitor of a daemon on the same database
+  // (`tributary dev` in another terminal) would take it for a run whose worker died.
+  const stopHeartbeat = heartbeatWhileRunning(storage, () => [runId], config);
   let result: RunResult;
   try {
     const maxConcurrency = concurrency ?? config.executor.maxConcurrency;
@@ -92,7 +91,7 @@ export async function materializeCommand(args: string[], context: CliContext): P
       ? await runInProcess(config, storage, run, progress, cancel.signal)
       : await runInWorker(config, storage, run, progress, cancel.signal);
   } finally {
-    clearInterval(heartbeat);
+    stopHeartbeat();
     stopSignals();
     progress.stop();
     await storage.close().catch(() => undefined);

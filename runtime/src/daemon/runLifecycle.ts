@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Storage } from "../storage/port";
+import { daemonSettingsFromConfig } from "./settings";
 import { FINAL_RUN_STATUSES, type Instigator, type NewRun, type RunEvent, type RunRecord, type RunStatus } from "../types";
 
 /** Statuses of runs some coordinator holds (it must heartbeat them). */
@@ -81,3 +82,19 @@ export async function cancelRun(storage: Storage, runId: string): Promise<RunRec
   }
   return storage.getRun(runId);
 }
+
+/**
+ * Heartbeats the runs a process executes without a coordinator (`tributary materialize`,
+ * `backfill --run-here`) at the project's heartbeat interval, until the returned function is
+ * called: a daemon's monitor on the same database judges staleness by the same settings, and would
+ * otherwise fail such a run as dead. A failed heartbeat is skipped; the next one tries again.
+ */
+export function heartbeatWhileRunning(storage: Storage, runIds: () => string[], config: { daemon?: Record<string, unknown>; configFile: string | null }): () => void {
+  const everyMs = daemonSettingsFromConfig(config.daemon, config.configFile ?? "tributary.yaml").heartbeatMs;
+  const timer = setInterval(() => {
+    const ids = runIds();
+    if (ids.length > 0) void storage.heartbeatRuns(ids, new Date().toISOString()).catch(() => undefined);
+  }, everyMs);
+  return () => clearInterval(timer);
+}
+
