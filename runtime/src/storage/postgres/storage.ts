@@ -294,7 +294,11 @@ export class PostgresStorage implements Storage {
 
   async appendEvents(events: RunEvent[], options: AppendEventsOptions = {}): Promise<void> {
     events.forEach(validateRunEvent);
-    const update = batchUpdate(options.runUpdate);
+    await this.appendValidated(events, batchUpdate(options.runUpdate));
+  }
+
+  /** appendEvents for events validated already. */
+  private async appendValidated(events: RunEvent[], update: BatchRunUpdate | undefined): Promise<void> {
     if (events.length === 0 && !update) return;
     if (events.length <= EVENT_CHUNK_SIZE) {
       // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
@@ -313,7 +317,7 @@ export class PostgresStorage implements Storage {
     if (events.length > EVENT_CHUNK_SIZE) {
       // A large batch: run by run (each in a transaction of its own), then the claim on its own.
       for (const end of ends) {
-        await this.appendEvents(end.events, { runUpdate: end.runUpdate }).catch((error: unknown) => failed.set(end.runUpdate.runId, error as Error));
+        await this.appendValidated(end.events, batchUpdate(end.runUpdate)).catch((error: unknown) => failed.set(end.runUpdate.runId, error as Error));
       }
       return { claimed: await this.claimQueuedRuns(claim.workerId, claim.limit, { start: true }), failed };
     }
