@@ -85,6 +85,26 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
   };
   const scheduleRuns = () => storage.listRuns({ instigatorName: "every_second", limit: 1000 });
 
+  /**
+   * A run whose worker was killed at `killedAt` ends FAILURE by the monitor within its interval; the
+   * retry (queued by the monitor right after, in a statement of its own) succeeds on a new worker
+   * once the blocker is released.
+   */
+  const expectFailedThenRetried = async (runId: string, killedAt: number) => {
+    await waitFor(async () => (await storage.getRun(runId))?.status === "FAILURE", "the run failed", 10_000);
+    const detectedMs = Date.now() - killedAt;
+    const bound = (HEARTBEAT_TIMEOUT_S + MONITOR_INTERVAL_S) * 1000 + 1500;
+    assert.ok(detectedMs <= bound, `failed ${detectedMs} ms after the kill (bound ${bound} ms)`);
+    assert.match((await storage.getRun(runId))!.error ?? "", /stopped sending heartbeats/);
+    const retryOf = async () => (await storage.listRuns({ limit: 10 })).find((candidate) => candidate.parentRunId === runId);
+    await waitFor(async () => (await retryOf()) !== undefined, "a retry run was queued");
+    const retry = (await retryOf())!;
+    assert.equal(retry.attempt, 2);
+    rmSync(path.join(dir, "hold"));
+    worker = await startProcess(dir, ["worker"]);
+    await waitFor(async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", "the retry succeeded", 40_000);
+  };
+
   before(async () => {
     await assertTestDatabaseReachable();
     storage = await makeTestStorage();
@@ -163,19 +183,7 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     });
     await worker!.killGroup();
     const killedAt = Date.now();
-    await waitFor(async () => (await storage.getRun(run.runId))?.status === "FAILURE", "the run failed", 10_000);
-    const detectedMs = Date.now() - killedAt;
-    const bound = (HEARTBEAT_TIMEOUT_S + MONITOR_INTERVAL_S) * 1000 + 1500;
-    assert.ok(detectedMs <= bound, `failed ${detectedMs} ms after the kill (bound ${bound} ms)`);
-    assert.match((await storage.getRun(run.runId))!.error ?? "", /stopped sending heartbeats/);
-    const retryOf = async () => (await storage.listRuns({ limit: 10 })).find((candidate) => candidate.parentRunId === run.runId);
-    await waitFor(async () => (await retryOf()) !== undefined, "a retry run was queued");
-    const retry = (await retryOf())!;
-    assert.equal(retry.attempt, 2);
-    // A new worker picks the retry up; released, it succeeds.
-    rmSync(path.join(dir, "hold"));
-    worker = await startProcess(dir, ["worker"]);
-    await waitFor(async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", "the retry succeeded", 40_000);
+    await expectFailedThenRetried(run.runId, killedAt);
     const events = await storage.getRunEvents(run.runId);
     assert.ok(events.some((event) => event.type === "RUN_FAILURE"), "the failed run has its RUN_FAILURE event");
   });
@@ -192,19 +200,7 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     // Its idle warm workers too, including one forked just before the kill that never heard from it.
     const parents = new Set(daemons.map((daemon) => daemon.child.pid));
     await waitFor(() => workerProcessesIn(dir).every((process) => parents.has(process.ppid)), "no orphaned worker process is left", 5_000);
-    await waitFor(async () => (await storage.getRun(run.runId))?.status === "FAILURE", "the run failed", 10_000);
-    const detectedMs = Date.now() - killedAt;
-    const bound = (HEARTBEAT_TIMEOUT_S + MONITOR_INTERVAL_S) * 1000 + 1500;
-    assert.ok(detectedMs <= bound, `failed ${detectedMs} ms after the kill (bound ${bound} ms)`);
-    assert.match((await storage.getRun(run.runId))!.error ?? "", /stopped sending heartbeats/);
-    // The monitor queues the retry right after failing the run, in a statement of its own.
-    const retryOf = async () => (await storage.listRuns({ limit: 10 })).find((candidate) => candidate.parentRunId === run.runId);
-    await waitFor(async () => (await retryOf()) !== undefined, "a retry run was queued");
-    const retry = (await retryOf())!;
-    assert.equal(retry.attempt, 2);
-    rmSync(path.join(dir, "hold"));
-    worker = await startProcess(dir, ["worker"]);
-    await waitFor(async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", "the retry succeeded", 40_000);
+    await expectFailedThenRetried(run.runId, killedAt);
   });
 
   it("leaves a run of tributary materialize alone while it runs longer than the heartbeat timeout (the command heartbeats it)", async () => {
