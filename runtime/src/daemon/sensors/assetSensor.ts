@@ -1,6 +1,7 @@
 import { sensor, type RunRequest, type SensorDefinition } from "../../definitions/sensor";
 import type { JobDefinition, SelectionInput } from "../../definitions/job";
 import type { InstigatorStatus } from "../../types";
+import { seenFromCursor } from "./cursor";
 
 /** Options of {@link assetSensor}. */
 export interface AssetSensorSpec {
@@ -28,7 +29,7 @@ export interface AssetSensorSpec {
 export function assetSensor(spec: AssetSensorSpec): SensorDefinition {
   const { assetKeys, ...rest } = spec;
   return sensor({ ...rest, description: spec.description ?? `Materializations of ${assetKeys.join(", ")}` }, async (ctx) => {
-    const seen = parseSeen(ctx.cursor);
+    const seen = seenFromCursor<number>(ctx.cursor);
     const latest = await ctx.instance.getLatestMaterializations(assetKeys);
     const changed = latest.filter((record) => record.eventId > (seen[record.assetKey] ?? 0));
     if (changed.length === 0) return { skip: `no new materialization of ${assetKeys.join(", ")}` };
@@ -40,13 +41,4 @@ export function assetSensor(spec: AssetSensorSpec): SensorDefinition {
     };
     return request;
   });
-}
-
-function parseSeen(cursor: string | null): Record<string, number> {
-  try {
-    const value = JSON.parse(cursor ?? "{}") as unknown;
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, number>) : {};
-  } catch {
-    return {};
-  }
 }

@@ -4,6 +4,7 @@ import { join, relative, resolve } from "node:path";
 import { sensor, type SensorDefinition } from "../../definitions/sensor";
 import type { JobDefinition, SelectionInput } from "../../definitions/job";
 import type { InstigatorStatus } from "../../types";
+import { seenFromCursor } from "./cursor";
 
 /** Options of {@link fileSensor}. */
 export interface FileSensorSpec {
@@ -38,7 +39,7 @@ export function fileSensor(spec: FileSensorSpec): SensorDefinition {
   const { folder, pattern, recursive, runPerFile, ...rest } = spec;
   return sensor({ ...rest, description: spec.description ?? `New or changed files in ${folder}` }, async (ctx) => {
     const root = resolve(ctx.projectDir, folder);
-    const seen = parseSeen(ctx.cursor);
+    const seen = seenFromCursor<string>(ctx.cursor);
     const now: Record<string, string> = {};
     for (const file of await listFiles(root, recursive ?? false)) {
       const name = relative(root, file);
@@ -73,13 +74,4 @@ async function listFiles(root: string, recursive: boolean): Promise<string[]> {
     else if (recursive && entry.isDirectory()) files.push(...(await listFiles(path, true)));
   }
   return files;
-}
-
-function parseSeen(cursor: string | null): Record<string, string> {
-  try {
-    const value = JSON.parse(cursor ?? "{}") as unknown;
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
 }
