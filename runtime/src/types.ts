@@ -32,6 +32,15 @@ export type RunStatus =
 /** Run statuses after which nothing about the run changes any more. */
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ["SUCCESS", "FAILURE", "CANCELED"];
 
+/** Statuses of runs some process holds (and heartbeats); they count against concurrency limits. */
+export const IN_PROGRESS_RUN_STATUSES: readonly RunStatus[] = ["STARTING", "STARTED", "CANCELING"];
+
+/** Statuses of runs that have not ended: queued or in progress. */
+export const UNFINISHED_RUN_STATUSES: readonly RunStatus[] = ["QUEUED", ...IN_PROGRESS_RUN_STATUSES];
+
+/** Every run status, in the order a run goes through them. */
+export const RUN_STATUSES: readonly RunStatus[] = [...UNFINISHED_RUN_STATUSES, ...FINAL_RUN_STATUSES];
+
 /** How a step (one asset, or one multi-asset) ended. */
 export type StepStatus = "SUCCESS" | "FAILURE" | "SKIPPED" | "CANCELED";
 

@@ -2,7 +2,7 @@
 import { findProjectConfig } from "../loader/config";
 import { openStorage } from "../storage";
 import type { Storage } from "../storage/port";
-import type { RunRecord, RunStatus, StoredRunEvent } from "../types";
+import { RUN_STATUSES, type RunRecord, type RunStatus, type StoredRunEvent } from "../types";
 import { integerFlag, parseCommandArgs } from "./args";
 import { EXIT_FAILED, EXIT_OK, UsageError, stylesFor, type CliContext } from "./context";
 import { formatDuration } from "./progress";
@@ -18,7 +18,6 @@ show   One run and its events. RUN_ID may be a unique prefix of a recent run's i
 --json prints an array of runs for list ({"runId","status","selection","instigator","createdAt",
 "startedAt","endedAt",...}), and the run with an "events" array for show.`;
 
-const STATUSES: readonly RunStatus[] = ["QUEUED", "STARTING", "STARTED", "CANCELING", "SUCCESS", "FAILURE", "CANCELED"];
 
 /** Runs `runs <list|show>`. */
 export async function runsCommand(args: string[], context: CliContext): Promise<number> {
@@ -94,8 +93,8 @@ function parseStatuses(value: string | boolean | undefined): RunStatus[] | undef
   if (typeof value !== "string") return undefined;
   const statuses = value.split(",").map((part) => part.trim().toUpperCase()).filter(Boolean);
   for (const status of statuses) {
-    if (!STATUSES.includes(status as RunStatus)) {
-      throw new UsageError(`runs list: unknown status "${status}"`, { hint: `Use one or more of ${STATUSES.join(", ")} (comma-separated).` });
+    if (!RUN_STATUSES.includes(status as RunStatus)) {
+      throw new UsageError(`runs list: unknown status "${status}"`, { hint: `Use one or more of ${RUN_STATUSES.join(", ")} (comma-separated).` });
     }
   }
   return statuses as RunStatus[];

@@ -5,8 +5,8 @@
  * act once.
  */
 import type { Storage } from "../storage/port";
-import type { RunRecord } from "../types";
-import { failRun, IN_PROGRESS_STATUSES, retryRun, runEvent } from "./runLifecycle";
+import { IN_PROGRESS_RUN_STATUSES, type RunRecord } from "../types";
+import { failRun, retryRun, runEvent } from "./runLifecycle";
 import type { DaemonSettings } from "./settings";
 
 /** Run tag that overrides the max runtime of one run, in seconds. */
@@ -51,7 +51,7 @@ export class RunMonitor {
   private async check(): Promise<void> {
     const { storage, settings } = this.options;
     const now = Date.now();
-    const runs = await storage.listRuns({ statuses: IN_PROGRESS_STATUSES, limit: 10_000 });
+    const runs = await storage.listRuns({ statuses: [...IN_PROGRESS_RUN_STATUSES], limit: 10_000 });
     for (const run of runs) {
       const heartbeat = Date.parse(run.heartbeatAt ?? run.startedAt ?? run.createdAt);
       if (now - heartbeat > settings.heartbeatTimeoutMs) {

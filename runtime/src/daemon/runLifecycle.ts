@@ -6,10 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type { Storage } from "../storage/port";
 import { daemonSettingsFromConfig } from "./settings";
-import { FINAL_RUN_STATUSES, type Instigator, type NewRun, type RunEvent, type RunRecord, type RunStatus } from "../types";
+import { FINAL_RUN_STATUSES, IN_PROGRESS_RUN_STATUSES, type Instigator, type NewRun, type RunEvent, type RunRecord, type RunStatus } from "../types";
 
-/** Statuses of runs some coordinator holds (it must heartbeat them). */
-export const IN_PROGRESS_STATUSES: RunStatus[] = ["STARTING", "STARTED", "CANCELING"];
 
 /** A run-level event. */
 export function runEvent(runId: string, type: RunEvent["type"], message: string, data: Record<string, unknown> = {}, level: RunEvent["level"] = "info"): RunEvent {
@@ -28,7 +26,7 @@ export async function enqueueRun(storage: Storage, run: Omit<NewRun, "runId" | "
  * Ends a run FAILURE (from one of `from`), with a RUN_FAILURE event. Resolves false when the run had
  * moved on already (another daemon failed it, or it finished).
  */
-export async function failRun(storage: Storage, run: RunRecord, reason: string, from: RunStatus[] = IN_PROGRESS_STATUSES): Promise<boolean> {
+export async function failRun(storage: Storage, run: RunRecord, reason: string, from: readonly RunStatus[] = IN_PROGRESS_RUN_STATUSES): Promise<boolean> {
   const now = new Date().toISOString();
   const moved = await storage.transitionRun(run.runId, from, "FAILURE", { endedAt: now, error: reason });
   if (moved) await storage.appendEvents([runEvent(run.runId, "RUN_FAILURE", `Run failed: ${reason}`, { reason }, "error")]);

@@ -11,8 +11,8 @@ import type { RunResult } from "../execution/api";
 import { launchRunInWorker, RunStartError, type WorkerRunOptions } from "../execution/worker";
 import type { StorageConfig } from "../storage";
 import type { Storage } from "../storage/port";
-import { FINAL_RUN_STATUSES, type RunRecord } from "../types";
-import { failRun, IN_PROGRESS_STATUSES, retryRun, runEvent } from "./runLifecycle";
+import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type RunRecord } from "../types";
+import { failRun, retryRun, runEvent } from "./runLifecycle";
 import { RunEndWriter } from "./runEndWriter";
 import { PollLoop } from "./pollLoop";
 import type { DaemonSettings } from "./settings";
@@ -184,7 +184,7 @@ export class RunCoordinator {
         return;
       }
       const reason = error instanceof RunStartError ? `the run could not start: ${error.message}` : describe(error);
-      if (current) await failRun(this.options.storage, current, reason, ["QUEUED", ...IN_PROGRESS_STATUSES]);
+      if (current) await failRun(this.options.storage, current, reason, UNFINISHED_RUN_STATUSES);
     }
   }
 

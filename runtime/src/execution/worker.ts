@@ -3,7 +3,7 @@ import { TributaryError } from "../errors";
 import type { StorageConfig } from "../storage";
 import type { RunUpdateRequest, Storage } from "../storage/port";
 import { RunStatusConflictError } from "../storage/errors";
-import { FINAL_RUN_STATUSES, type RunEvent, type StepStatus } from "../types";
+import { FINAL_RUN_STATUSES, IN_PROGRESS_RUN_STATUSES, type RunEvent, type StepStatus } from "../types";
 import type { RunOptions, RunResult, StepResult } from "./api";
 import { describeWorkerExit, WorkerProcess, type WorkerExit } from "./workerProcess";
 import type { WorkerMessage } from "./workerProtocol";
@@ -254,7 +254,7 @@ export class WorkerRun {
       // A compare-and-set, with its events: whoever ended the run first (the worker's own last batch,
       // the monitor) keeps its end.
       await this.options.storage
-        .appendEvents(events, { runUpdate: { runId: this.runId, update: { status, endedAt: now, error: reason }, from: ["STARTING", "STARTED", "CANCELING"] } })
+        .appendEvents(events, { runUpdate: { runId: this.runId, update: { status, endedAt: now, error: reason }, from: [...IN_PROGRESS_RUN_STATUSES] } })
         .catch((error: unknown) => {
           if (!(error instanceof RunStatusConflictError)) throw error;
         });

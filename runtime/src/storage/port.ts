@@ -219,7 +219,7 @@ export interface Storage {
    * Moves a run from one of `from` to `to` atomically; resolves false (and changes nothing) when the
    * run is in another status. Used for cancel races and claims.
    */
-  transitionRun(runId: string, from: RunStatus[], to: RunStatus, update?: RunUpdate): Promise<boolean>;
+  transitionRun(runId: string, from: readonly RunStatus[], to: RunStatus, update?: RunUpdate): Promise<boolean>;
   /** Finds a run by its run key within one instigator (sensor de-duplication). */
   findRunByKey(instigatorName: string, runKey: string): Promise<RunRecord | null>;
   /**

@@ -6,9 +6,6 @@
  */
 import type { TagLimit } from "./port";
 
-/** The statuses counted against a limit. */
-export const LIMITED_STATUSES = ["STARTING", "STARTED", "CANCELING"] as const;
-
 /** Counts runs per limited tag value. */
 export class TagLimitTally {
   private readonly counts = new Map<string, number>();

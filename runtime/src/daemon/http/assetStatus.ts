@@ -12,7 +12,7 @@ import { relative } from "node:path";
 import type { LoadedProject } from "../../loader";
 import { assetPartitionsStatus, type AssetPartitionsStatus } from "../../partitions/status";
 import type { Storage } from "../../storage/port";
-import { FINAL_RUN_STATUSES, type CheckResultRecord, type MaterializationRecord, type RunStatus } from "../../types";
+import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type CheckResultRecord, type MaterializationRecord } from "../../types";
 import type { RunStepTracker } from "./runSteps";
 
 /** The status of an asset. */
@@ -43,7 +43,6 @@ export interface AssetJson {
 
 /** How many recent runs are scanned for failed and running steps. */
 const RECENT_RUNS = 50;
-const NON_FINAL: RunStatus[] = ["QUEUED", "STARTING", "STARTED", "CANCELING"];
 
 /** Computes every asset of `project` with its status. */
 export class AssetStatusReader {
@@ -58,7 +57,7 @@ export class AssetStatusReader {
       this.storage.getLatestMaterializations(),
       this.storage.getLatestCheckResults(),
       this.storage.listRuns({ limit: RECENT_RUNS }),
-      this.storage.listRuns({ statuses: NON_FINAL, limit: 1000 }),
+      this.storage.listRuns({ statuses: [...UNFINISHED_RUN_STATUSES], limit: 1000 }),
     ]);
     const latest = new Map(materializations.map((record) => [record.assetKey, record]));
     const checksByAsset = new Map<string, CheckResultRecord[]>();

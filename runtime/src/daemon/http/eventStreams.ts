@@ -9,7 +9,7 @@
  * with no duplicate and no gap.
  */
 import type { Storage } from "../../storage/port";
-import { FINAL_RUN_STATUSES, type RunStatus, type StoredRunEvent } from "../../types";
+import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type StoredRunEvent } from "../../types";
 import { FINAL_RUN_EVENTS } from "./runSteps";
 
 /** A client of a feed (one SSE connection). */
@@ -29,7 +29,6 @@ export interface EventStreamsOptions {
 }
 
 const PAGE = 1000;
-const NON_FINAL: RunStatus[] = ["QUEUED", "STARTING", "STARTED", "CANCELING"];
 
 /** A feed: subscribers, a task queue, a wake-up timer. */
 abstract class Feed {
@@ -229,7 +228,7 @@ class GlobalFeed extends Feed {
 
   protected async poll(): Promise<void> {
     const [active, recent] = await Promise.all([
-      this.storage.listRuns({ statuses: NON_FINAL, limit: 1000 }),
+      this.storage.listRuns({ statuses: [...UNFINISHED_RUN_STATUSES], limit: 1000 }),
       this.storage.listRuns({ limit: 25 }),
     ]);
     const seen = new Set<string>();

@@ -3,7 +3,7 @@
  * parameters. Every failure is an {@link HttpError} saying what is wrong and how to fix it.
  */
 import type { IncomingMessage } from "node:http";
-import type { RunStatus } from "../../types";
+import { RUN_STATUSES, type RunStatus } from "../../types";
 import { HttpError } from "./errors";
 
 /** One mebibyte: the default limit of a request body. */
@@ -133,4 +133,3 @@ export class Query {
   }
 }
 
-const RUN_STATUSES: readonly RunStatus[] = ["QUEUED", "STARTING", "STARTED", "CANCELING", "SUCCESS", "FAILURE", "CANCELED"];

@@ -2,10 +2,10 @@
  * Claiming queued runs on PostgreSQL: `FOR UPDATE SKIP LOCKED` from this process's frontier (see
  * ClaimFrontier), and claims that keep tag concurrency limits.
  */
-import type { RunRecord } from "../../types";
+import { IN_PROGRESS_RUN_STATUSES, type RunRecord } from "../../types";
 import type { ClaimOptions, TagLimit } from "../port";
 import { fromJson, nowIso, rowToRun, type Row } from "../rows";
-import { LIMITED_STATUSES, TagLimitTally } from "../tagLimits";
+import { TagLimitTally } from "../tagLimits";
 import { ClaimFrontier } from "./claimFrontier";
 import { withTransaction, type StorageContext } from "./connection";
 
@@ -42,7 +42,7 @@ export class PostgresClaims {
     return withTransaction(this.context.pool, this.context.url, async (client) => {
       const run = async (sql: string, values: unknown[]) => (await client.query({ name: this.context.statements.nameOf(sql), text: sql, values })).rows;
       await run(`SELECT pg_advisory_xact_lock(${0x7474}, 0)`, []);
-      const statuses = [...LIMITED_STATUSES];
+      const statuses = [...IN_PROGRESS_RUN_STATUSES];
       let limit = wanted;
       if (maxInProgress !== undefined) {
         const [counted] = await run("SELECT count(*) AS n FROM runs WHERE status = ANY($1::text[])", [statuses]);

@@ -256,7 +256,7 @@ export class PostgresStorage implements Storage {
     return rowToRun(row);
   }
 
-  async transitionRun(runId: string, from: RunStatus[], to: RunStatus, update: RunUpdate = {}): Promise<boolean> {
+  async transitionRun(runId: string, from: readonly RunStatus[], to: RunStatus, update: RunUpdate = {}): Promise<boolean> {
     if (from.length === 0) return false;
     const assignments = runUpdateAssignments({ ...update, status: to });
     const sets = assignments.map(([column], index) => `${column} = $${index + 3}`).join(", ");

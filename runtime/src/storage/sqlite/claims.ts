@@ -1,9 +1,9 @@
 /** Claiming queued runs on SQLite (a single writer: a statement or an immediate transaction is enough). */
 import type Database from "better-sqlite3";
-import type { RunRecord } from "../../types";
+import { IN_PROGRESS_RUN_STATUSES, type RunRecord } from "../../types";
 import type { TagLimit } from "../port";
 import { fromJson, nowIso, rowToRun, type Row } from "../rows";
-import { LIMITED_STATUSES, TagLimitTally } from "../tagLimits";
+import { TagLimitTally } from "../tagLimits";
 import type { PrepareStatement } from "./connection";
 
 /**
@@ -24,7 +24,7 @@ export function claimWithinLimits(
   return db
     .transaction(() => {
       const tally = new TagLimitTally(limits);
-      const inProgress = statement(`SELECT tags FROM runs WHERE status IN (${LIMITED_STATUSES.map(() => "?").join(", ")})`).all(...LIMITED_STATUSES) as Row[];
+      const inProgress = statement(`SELECT tags FROM runs WHERE status IN (${IN_PROGRESS_RUN_STATUSES.map(() => "?").join(", ")})`).all(...IN_PROGRESS_RUN_STATUSES) as Row[];
       const limit = maxInProgress === undefined ? wanted : Math.min(wanted, maxInProgress - inProgress.length);
       if (limit <= 0) return [];
       for (const row of inProgress) tally.add(fromJson<Record<string, string>>(row.tags, {}));

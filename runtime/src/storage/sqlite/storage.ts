@@ -214,7 +214,7 @@ export class SqliteStorage implements Storage {
     return rowToRun(row);
   }
 
-  async transitionRun(runId: string, from: RunStatus[], to: RunStatus, update: RunUpdate = {}): Promise<boolean> {
+  async transitionRun(runId: string, from: readonly RunStatus[], to: RunStatus, update: RunUpdate = {}): Promise<boolean> {
     if (from.length === 0) return false;
     const assignments = runUpdateAssignments({ ...update, status: to });
     const result = this.db
