@@ -27,9 +27,16 @@ export {
   type AssetFunction,
   type AssetMetadataSpec,
   type AssetSpec,
-  type InputsOf,
   type RetryPolicy,
 } from "./definitions/asset";
+export {
+  type InputsOf,
+  type InputValue,
+  type PartitionMappingsOf,
+  type PartitionsShape,
+  type PartitionsShapeOf,
+  type PartitionValues,
+} from "./definitions/inputs";
 export {
   multiAsset,
   type MultiAssetDefinition,

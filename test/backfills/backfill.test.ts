@@ -28,7 +28,7 @@ function project(calls: string[], failOn: Set<string> = new Set()) {
   const dailyRevenue = asset({ key: "daily_revenue", deps: [orders], partitions: daily }, ({ inputs }) => inputs.orders.length);
   const weekly = asset(
     { key: "weekly_revenue", deps: [dailyRevenue], partitions: daily, partitionMappings: { daily_revenue: timeWindowMapping({ startOffset: -6 }) } },
-    ({ inputs }) => Object.values(inputs.daily_revenue as Record<string, number>).reduce((a, b) => a + b, 0),
+    ({ inputs }) => Object.values(inputs.daily_revenue).reduce((a, b) => a + b, 0),
   );
   return definitions({ assets: [orders, dailyRevenue, weekly] });
 }

@@ -6,6 +6,7 @@ import { lazyCallerLocation, withLazyLocation } from "./location";
 import { isPartitionsDefinition, type PartitionsDefinition } from "../partitions/definition";
 import { isPartitionMapping, type PartitionMapping } from "../partitions/mappings";
 import { suggest } from "../selection";
+import type { InputsOf, PartitionMappingsOf, PartitionsShapeOf } from "./inputs";
 
 /** How a failed step is retried. */
 export interface RetryPolicy {
@@ -40,8 +41,13 @@ export interface AssetMetadataSpec {
 }
 
 /** What `asset()` takes. `key` must be a string literal so the language server can read it. */
-export interface AssetSpec<K extends string, D extends readonly AssetDep[], R extends readonly string[]>
-  extends AssetMetadataSpec {
+export interface AssetSpec<
+  K extends string,
+  D extends readonly AssetDep[],
+  R extends readonly string[],
+  P extends PartitionsDefinition | undefined = PartitionsDefinition | undefined,
+  M extends PartitionMappingsOf<D> = PartitionMappingsOf<D>,
+> extends AssetMetadataSpec {
   /** A name (`"orders"`) or a `/`-separated path (`"warehouse/orders"`). */
   key: K;
   /** Upstream assets; their values arrive in `ctx.inputs[key]`. */
@@ -62,32 +68,28 @@ export interface AssetSpec<K extends string, D extends readonly AssetDep[], R ex
    * How the asset is split: `dailyPartitions({ start: "2024-01-01" })`, `staticPartitions([...])`,
    * `dynamicPartitions({ name })`. Each run then computes one partition (`ctx.partitionKey`).
    */
-  partitions?: PartitionsDefinition;
+  partitions?: P;
   /**
    * Which partitions of an upstream asset each partition reads, per upstream key; deps not named
    * here use the default mapping (same key, or all partitions when one side is unpartitioned).
+   * A dep read through a mapping that yields several partitions arrives in `ctx.inputs` as a record
+   * keyed by partition key.
    * @example partitionMappings: { raw_orders: timeWindowMapping({ startOffset: -6 }) } // the last 7 days
    */
-  partitionMappings?: Partial<Record<KeyOfDep<D[number]>, PartitionMapping>> & Record<string, PartitionMapping>;
+  partitionMappings?: M;
 }
 
-/** Keys of a deps list, as a union of string literals. */
-type KeyOfDep<D> = D extends string ? D : D extends AssetLike<infer K, unknown> ? K : never;
-/** Value type of the dep with key K (unknown for string deps). */
-type ValueOfDep<D, K extends string> = D extends AssetLike<K, infer V> ? V : D extends K ? unknown : never;
-
-/** The typed `ctx.inputs` of an asset with deps D: `{ [key]: value type of that upstream }`. */
-export type InputsOf<D extends readonly AssetDep[]> = {
-  [K in KeyOfDep<D[number]>]: ValueOfDep<D[number], K>;
-};
-
-/** The function that computes an asset. Its return value is stored by the asset's I/O manager. */
-export type AssetFunction<D extends readonly AssetDep[], R extends readonly string[], V> = (
-  ctx: AssetContext<InputsOf<D>, ResourcesOf<R>>,
+/**
+ * The function that computes an asset. Its return value is stored by the asset's I/O manager.
+ * `ctx.inputs` holds each dep's value, or a record of its values by partition key when the asset
+ * reads several of its partitions (see {@link InputsOf}).
+ */
+export type AssetFunction<D extends readonly AssetDep[], R extends readonly string[], V, S extends string = "none", M = {}> = (
+  ctx: AssetContext<InputsOf<D, S, M>, ResourcesOf<R>>,
 ) => V | Promise<V>;
 
 /** An asset definition: an inert value, nothing runs until a run executes it. */
-export interface AssetDefinition<K extends string = string, V = unknown> extends AssetLike<K, V> {
+export interface AssetDefinition<K extends string = string, V = unknown, S extends string = string> extends AssetLike<K, V, S> {
   readonly [DEFINITION_KIND]: "asset";
   readonly key: K;
   readonly group: string;
@@ -138,7 +140,9 @@ export function asset<
   const D extends readonly AssetDep[] = [],
   const R extends readonly string[] = [],
   V = unknown,
->(spec: AssetSpec<K, D, R>, fn: AssetFunction<D, R, V>): AssetDefinition<K, Awaited<V>> {
+  P extends PartitionsDefinition | undefined = undefined,
+  M extends PartitionMappingsOf<D> = {},
+>(spec: AssetSpec<K, D, R, P, M>, fn: AssetFunction<D, R, V, PartitionsShapeOf<P>, M>): AssetDefinition<K, Awaited<V>, PartitionsShapeOf<P>> {
   const location = lazyCallerLocation(asset);
   if (spec === null || typeof spec !== "object") {
     throw new DefinitionError("asset() takes a spec object first: asset({ key: \"orders\" }, async (ctx) => ...)", {

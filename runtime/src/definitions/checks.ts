@@ -51,10 +51,12 @@ export interface AssetCheckDefinition<V = unknown> extends CheckSpec<V> {
 }
 
 /** Anything that names an asset: its key, or its definition. */
-export interface AssetLike<K extends string = string, V = unknown> {
+export interface AssetLike<K extends string = string, V = unknown, S extends string = string> {
   readonly key: K;
   /** Phantom field carrying the value type; never set at run time. */
   readonly __value?: V;
+  /** Phantom field carrying what the types know of its partitions (a `PartitionsShape`); never set. */
+  readonly __partitions?: S;
 }
 
 /**

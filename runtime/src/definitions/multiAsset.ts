@@ -10,9 +10,9 @@ import {
   validateAssetKey,
   type AssetDep,
   type AssetMetadataSpec,
-  type InputsOf,
   type RetryPolicy,
 } from "./asset";
+import type { InputsOf, PartitionMappingsOf, PartitionsShapeOf } from "./inputs";
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
@@ -31,6 +31,8 @@ export interface MultiAssetSpec<
   O extends Record<string, MultiAssetOutSpec>,
   D extends readonly AssetDep[],
   R extends readonly string[],
+  P extends PartitionsDefinition | undefined = PartitionsDefinition | undefined,
+  M extends PartitionMappingsOf<D> = PartitionMappingsOf<D>,
 > {
   /** The step's name (shown in runs); each output has its own asset key, the keys of `outs`. */
   name: string;
@@ -42,13 +44,13 @@ export interface MultiAssetSpec<
   retry?: RetryPolicy;
   timeoutMs?: number;
   /** Partitions shared by every output (a run computes one partition of all of them). */
-  partitions?: PartitionsDefinition;
+  partitions?: P;
   /** Partition mappings by upstream key, as for `asset()`. */
-  partitionMappings?: Record<string, PartitionMapping>;
+  partitionMappings?: M;
 }
 
 /** One output of a multi-asset: an asset computed by a shared function. */
-export interface MultiAssetOut<K extends string = string, V = unknown> extends AssetLike<K, V> {
+export interface MultiAssetOut<K extends string = string, V = unknown, S extends string = string> extends AssetLike<K, V, S> {
   readonly key: K;
   readonly group: string;
   readonly description: string | undefined;
@@ -62,11 +64,11 @@ export interface MultiAssetOut<K extends string = string, V = unknown> extends A
 }
 
 /** A function computing several assets at once: it returns one value per output key. */
-export interface MultiAssetDefinition<Outs extends Record<string, unknown> = Record<string, unknown>> {
+export interface MultiAssetDefinition<Outs extends Record<string, unknown> = Record<string, unknown>, S extends string = string> {
   readonly [DEFINITION_KIND]: "multiAsset";
   readonly name: string;
   /** The outputs, usable as deps of other assets: `deps: [split.outs.orders_a]`. */
-  readonly outs: { readonly [K in keyof Outs & string]: MultiAssetOut<K, Outs[K]> };
+  readonly outs: { readonly [K in keyof Outs & string]: MultiAssetOut<K, Outs[K], S> };
   readonly deps: readonly string[];
   readonly resources: readonly string[];
   readonly retry: Required<RetryPolicy>;
@@ -98,10 +100,12 @@ export function multiAsset<
   const D extends readonly AssetDep[] = [],
   const R extends readonly string[] = [],
   V extends { [K in keyof O]: unknown } = { [K in keyof O]: unknown },
+  P extends PartitionsDefinition | undefined = undefined,
+  M extends PartitionMappingsOf<D> = {},
 >(
-  spec: MultiAssetSpec<O, D, R>,
-  fn: (ctx: AssetContext<InputsOf<D>, ResourcesOf<R>>) => V | Promise<V>,
-): MultiAssetDefinition<{ [K in keyof O & string]: V[K] }> {
+  spec: MultiAssetSpec<O, D, R, P, M>,
+  fn: (ctx: AssetContext<InputsOf<D, PartitionsShapeOf<P>, M>, ResourcesOf<R>>) => V | Promise<V>,
+): MultiAssetDefinition<{ [K in keyof O & string]: V[K] }, PartitionsShapeOf<P>> {
   const location = lazyCallerLocation(multiAsset);
   if (spec === null || typeof spec !== "object") {
     throw new DefinitionError("multiAsset() takes a spec object first: multiAsset({ name, outs }, fn)", { location });
@@ -139,7 +143,7 @@ export function multiAsset<
   return withLazyLocation({
     [DEFINITION_KIND]: "multiAsset" as const,
     name,
-    outs: outs as MultiAssetDefinition<{ [K in keyof O & string]: V[K] }>["outs"],
+    outs: outs as MultiAssetDefinition<{ [K in keyof O & string]: V[K] }, PartitionsShapeOf<P>>["outs"],
     deps,
     resources: normalizeStringList(spec.resources, "resources", what, location),
     retry: normalizeRetry(spec.retry, what, location),

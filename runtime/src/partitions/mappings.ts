@@ -13,14 +13,24 @@ import type { TimeWindowPartitionsDefinition } from "./timeWindow";
 
 const MAPPING_BRAND = Symbol.for("tributary.partitionMapping");
 
-interface MappingBase {
+/**
+ * How many upstream partitions one downstream partition reads through a mapping, as far as types
+ * can tell: `"one"`, `"many"`, `"sameCalendar"` (one when both sides are time windows of the same
+ * cadence and zone, many otherwise), or `"either"` (not known from the types). It types
+ * `ctx.inputs` (definitions/inputs.ts).
+ */
+export type MappingReads = "one" | "many" | "sameCalendar" | "either";
+
+interface MappingBase<Reads extends MappingReads = MappingReads> {
   readonly [MAPPING_BRAND]: true;
+  /** Phantom field: how many upstream partitions it reads, as far as types tell (the type of `ctx.inputs`); never set. */
+  readonly __reads?: Reads;
   /** One line for docs, hovers and messages. */
   describe(): string;
 }
 
 /** Each downstream partition reads the upstream partition with the same key. */
-export interface IdentityPartitionMapping extends MappingBase {
+export interface IdentityPartitionMapping extends MappingBase<"one"> {
   readonly kind: "identity";
 }
 
@@ -28,24 +38,24 @@ export interface IdentityPartitionMapping extends MappingBase {
  * Each downstream partition reads the upstream partitions whose windows overlap its own window,
  * widened by offsets counted in downstream windows (startOffset -6 on daily = the last 7 days).
  */
-export interface TimeWindowPartitionMapping extends MappingBase {
+export interface TimeWindowPartitionMapping<Reads extends MappingReads = MappingReads> extends MappingBase<Reads> {
   readonly kind: "timeWindow";
   readonly startOffset: number;
   readonly endOffset: number;
 }
 
 /** Each downstream partition (or the unpartitioned downstream) reads every upstream partition. */
-export interface AllPartitionsMapping extends MappingBase {
+export interface AllPartitionsMapping extends MappingBase<"many"> {
   readonly kind: "allPartitions";
 }
 
 /** Each downstream partition (or the unpartitioned downstream) reads the latest upstream partition. */
-export interface LastPartitionMapping extends MappingBase {
+export interface LastPartitionMapping extends MappingBase<"one"> {
   readonly kind: "lastPartition";
 }
 
 /** An explicit table: each downstream key reads the listed upstream keys. */
-export interface StaticPartitionMapping extends MappingBase {
+export interface StaticPartitionMapping<Reads extends MappingReads = MappingReads> extends MappingBase<Reads> {
   readonly kind: "static";
   readonly upstreamKeysByDownstreamKey: Readonly<Record<string, readonly string[]>>;
 }
@@ -71,6 +81,28 @@ export type MappedPartitions =
 /** Largest number of keys one mapping call produces (a guard against a mapping gone wrong). */
 const MAX_MAPPED_KEYS = 1_000_000;
 
+/** Offsets both 0 (or left out) read one window of the same calendar; literal other offsets read several. */
+type TimeWindowReads<O> = [ZeroOrAbsent<O, "startOffset"> | ZeroOrAbsent<O, "endOffset">] extends [true]
+  ? "sameCalendar"
+  : false extends ZeroOrAbsent<O, "startOffset"> | ZeroOrAbsent<O, "endOffset">
+    ? "many"
+    : "either";
+type ZeroOrAbsent<O, F extends string> = O extends { readonly [P in F]: infer N }
+  ? [N] extends [0 | undefined]
+    ? true
+    : number extends N
+      ? "unknown"
+      : false
+  : true;
+/** A table whose every entry lists at most one key reads one partition. */
+type StaticReads<T extends Record<string, readonly string[]>> = [T[keyof T]] extends [readonly [] | readonly [string]]
+  ? "one"
+  : string[] extends T[keyof T]
+    ? "either"
+    : readonly string[] extends T[keyof T]
+      ? "either"
+      : "many";
+
 /** The identity mapping: partition `k` downstream reads partition `k` upstream. Default between equal definitions. */
 export function identityMapping(): IdentityPartitionMapping {
   return { [MAPPING_BRAND]: true, kind: "identity", describe: () => "identity (same key)" };
@@ -88,7 +120,9 @@ export function identityMapping(): IdentityPartitionMapping {
  * timeWindowMapping({ startOffset: -6 }) // the last 7 days
  * ```
  */
-export function timeWindowMapping(offsets: { startOffset?: number; endOffset?: number } = {}): TimeWindowPartitionMapping {
+export function timeWindowMapping<const O extends { startOffset?: number; endOffset?: number } = {}>(
+  offsets: O = {} as O,
+): TimeWindowPartitionMapping<TimeWindowReads<O>> {
   const location = lazyCallerLocation(timeWindowMapping);
   const startOffset = offsets?.startOffset ?? 0;
   const endOffset = offsets?.endOffset ?? 0;
@@ -132,7 +166,7 @@ export function lastPartitionMapping(): LastPartitionMapping {
  * staticMapping({ europe: ["fr", "de"], americas: ["us", "ca"] })
  * ```
  */
-export function staticMapping(upstreamKeysByDownstreamKey: Record<string, readonly string[]>): StaticPartitionMapping {
+export function staticMapping<const T extends Record<string, readonly string[]>>(upstreamKeysByDownstreamKey: T): StaticPartitionMapping<StaticReads<T>> {
   const location = lazyCallerLocation(staticMapping);
   if (upstreamKeysByDownstreamKey === null || typeof upstreamKeysByDownstreamKey !== "object" || Array.isArray(upstreamKeysByDownstreamKey)) {
     throw new DefinitionError('staticMapping() takes an object { downstreamKey: ["upstreamKey", ...] }', { location });

@@ -61,7 +61,9 @@ export const DEFAULT_FORMATS: Record<Cadence, string> = {
  * `lastClosedKey` answer for the windows that exist at `now` (closed ones, plus `endOffset`);
  * `windowOf`, `keyFor`, `next` and `previous` are calendar arithmetic bounded by start and end.
  */
-export class TimeWindowPartitionsDefinition {
+export class TimeWindowPartitionsDefinition<Calendar extends string = string> {
+  /** Phantom field: `<cadence>:<zone>` as far as types know it (the type of `ctx.inputs`); never set. */
+  declare readonly __calendar?: Calendar;
   readonly [PARTITIONS_BRAND] = true as const;
   /** Discriminant of `PartitionsDefinition`. */
   readonly kind = "time" as const;

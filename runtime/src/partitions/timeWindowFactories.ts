@@ -10,6 +10,9 @@ import {
 } from "./timeWindow";
 import { isValidWallTime, timeZone, type TimeZone, type WallTime } from "./timezone";
 
+/** `<cadence>:<zone>` of a definition made from options O: its zone when written as a literal, "UTC" when left out. */
+type CalendarOf<C extends Cadence, O> = `${C}:${O extends { readonly timezone: infer Z extends string } ? Z : "timezone" extends keyof O ? string : "UTC"}`;
+
 /**
  * Hourly partitions: one window per local hour in `timezone`, keys `YYYY-MM-DD-HH:mm`.
  *
@@ -26,8 +29,8 @@ import { isValidWallTime, timeZone, type TimeZone, type WallTime } from "./timez
  * );
  * ```
  */
-export function hourlyPartitions(options: TimeWindowPartitionsOptions): TimeWindowPartitionsDefinition {
-  return buildTimeWindowPartitions("hourly", options, lazyCallerLocation(hourlyPartitions));
+export function hourlyPartitions<const O extends TimeWindowPartitionsOptions>(options: O): TimeWindowPartitionsDefinition<CalendarOf<"hourly", O>> {
+  return buildTimeWindowPartitions("hourly", options, lazyCallerLocation(hourlyPartitions)) as TimeWindowPartitionsDefinition<CalendarOf<"hourly", O>>;
 }
 
 /**
@@ -42,8 +45,8 @@ export function hourlyPartitions(options: TimeWindowPartitionsOptions): TimeWind
  * );
  * ```
  */
-export function dailyPartitions(options: TimeWindowPartitionsOptions): TimeWindowPartitionsDefinition {
-  return buildTimeWindowPartitions("daily", options, lazyCallerLocation(dailyPartitions));
+export function dailyPartitions<const O extends TimeWindowPartitionsOptions>(options: O): TimeWindowPartitionsDefinition<CalendarOf<"daily", O>> {
+  return buildTimeWindowPartitions("daily", options, lazyCallerLocation(dailyPartitions)) as TimeWindowPartitionsDefinition<CalendarOf<"daily", O>>;
 }
 
 /**
@@ -55,8 +58,8 @@ export function dailyPartitions(options: TimeWindowPartitionsOptions): TimeWindo
  * weeklyPartitions({ start: "2024-01-01", dayOfWeek: "sunday" }) // keys 2024-01-07, 2024-01-14, ...
  * ```
  */
-export function weeklyPartitions(options: WeeklyPartitionsOptions): TimeWindowPartitionsDefinition {
-  return buildTimeWindowPartitions("weekly", options, lazyCallerLocation(weeklyPartitions));
+export function weeklyPartitions<const O extends WeeklyPartitionsOptions>(options: O): TimeWindowPartitionsDefinition<CalendarOf<"weekly", O>> {
+  return buildTimeWindowPartitions("weekly", options, lazyCallerLocation(weeklyPartitions)) as TimeWindowPartitionsDefinition<CalendarOf<"weekly", O>>;
 }
 
 /**
@@ -68,8 +71,8 @@ export function weeklyPartitions(options: WeeklyPartitionsOptions): TimeWindowPa
  * monthlyPartitions({ start: "2024-01-01", timezone: "Australia/Sydney" }) // 2024-01-01, 2024-02-01, ...
  * ```
  */
-export function monthlyPartitions(options: TimeWindowPartitionsOptions): TimeWindowPartitionsDefinition {
-  return buildTimeWindowPartitions("monthly", options, lazyCallerLocation(monthlyPartitions));
+export function monthlyPartitions<const O extends TimeWindowPartitionsOptions>(options: O): TimeWindowPartitionsDefinition<CalendarOf<"monthly", O>> {
+  return buildTimeWindowPartitions("monthly", options, lazyCallerLocation(monthlyPartitions)) as TimeWindowPartitionsDefinition<CalendarOf<"monthly", O>>;
 }
 
 const REQUIRED_FIELDS: Record<Cadence, KeyField[]> = {
