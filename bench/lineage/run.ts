@@ -17,6 +17,8 @@ import { launchChromium, chromiumPath } from "../../test/ui/support/browser";
 import { serveUi, UI_DIST } from "../../test/ui/support/staticServer";
 import { writePerformanceSection } from "../docs";
 import { syntheticWarehouse } from "./generate";
+// The page's `window.__tributaryLineage` (declared by the UI's entry; types only, nothing runs here).
+import type {} from "../../ui/src/main";
 
 const ROOT = resolve(__dirname, "..", "..");
 const ARTIFACTS = join(ROOT, "test-artifacts", "ui");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { launchRunInWorker, RunStartError } from "../../runtime/src/execution/worker";
 import { project, waitFor } from "./projects";

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
+// The page's `window.__tributaryLineage` (declared by the UI's entry; types only, nothing runs here).
+import type {} from "../../ui/src/main";
 import { waitFor } from "../storage/waitFor";
 import { launchChromium } from "./support/browser";
 import { HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";

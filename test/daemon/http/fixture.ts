@@ -137,12 +137,12 @@ export async function call(
   options: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: Headers; json: any; text: string }> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
-  let body: string | Buffer | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
   if (options.body !== undefined) {
     body = JSON.stringify(options.body);
     headers["Content-Type"] ??= "application/json";
   } else if (options.raw !== undefined) {
-    body = options.raw;
+    body = typeof options.raw === "string" ? options.raw : new Uint8Array(options.raw);
   }
   const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await response.text();

@@ -4,7 +4,6 @@ import type { StoredRunEvent } from "../../../runtime/src/types";
 import { waitFor } from "../../storage/waitFor";
 import { call, openGate, readSse, startFixture, type Fixture, type SseMessage } from "./fixture";
 
-const isEnd = (messages: SseMessage[]) => messages.some((message) => message.event === "end");
 const eventsOf = (messages: SseMessage[]) => messages.filter((m) => m.event === "run-event").map((m) => m.data as StoredRunEvent);
 
 describe("HTTP API event streams", function () {
