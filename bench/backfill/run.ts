@@ -31,7 +31,7 @@ import { launchRunInWorker } from "../../runtime/src/execution/worker";
 import { WorkerPool } from "../../runtime/src/execution/workerPool";
 import { AssetGraph } from "../../runtime/src/graph/assetGraph";
 import { loadProject } from "../../runtime/src/loader";
-import { createBackfill } from "../../runtime/src/partitions/backfillRequest";
+import { createBackfill } from "../../runtime/src/services/backfillRequest";
 import { loadPartitionContext, partitionTags } from "../../runtime/src/partitions/runPartitions";
 import { dailyPartitions } from "../../runtime/src/partitions/timeWindowFactories";
 import { openStorage, type StorageConfig } from "../../runtime/src/storage";

@@ -165,8 +165,8 @@ export {
   BACKFILL_TAG,
   partitionKeysFromTags,
 } from "./partitions/runPartitions";
-export { assetPartitionsStatus, type AssetPartitionsStatus, type PartitionStatusGroup } from "./partitions/status";
-export { createBackfill, BackfillRequestError, DEFAULT_BACKFILL_POLICY, type BackfillRequest } from "./partitions/backfillRequest";
+export { assetPartitionsStatus, type AssetPartitionsStatus, type PartitionStatusGroup } from "./services/partitionStatus";
+export { createBackfill, BackfillRequestError, DEFAULT_BACKFILL_POLICY, type BackfillRequest } from "./services/backfillRequest";
 export { backfillSummary, cancelBackfill, type BackfillSummary } from "./daemon/backfills";
 export type {
   AssetPartitionRecord,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { asset } from "../../runtime/src/definitions/asset";
 import { definitions } from "../../runtime/src/definitions/definitions";
 import { backfillSummary, cancelBackfill } from "../../runtime/src/daemon/backfills";
-import { createBackfill } from "../../runtime/src/partitions/backfillRequest";
+import { createBackfill } from "../../runtime/src/services/backfillRequest";
 import { PartitionKeyError } from "../../runtime/src/partitions/common";
 import { timeWindowMapping } from "../../runtime/src/partitions/mappings";
 import { dailyPartitions } from "../../runtime/src/partitions/timeWindowFactories";

@@ -64,7 +64,7 @@ export async function backfillCommand(args: string[], context: CliContext): Prom
   const json = values["json"] === true;
   const config = findProjectConfig(context.cwd, context.env);
   const { loadProject } = require("../loader/loadDefinitions") as typeof import("../loader/loadDefinitions");
-  const { createBackfill } = require("../partitions/backfillRequest") as typeof import("../partitions/backfillRequest");
+  const { createBackfill } = require("../services/backfillRequest") as typeof import("../services/backfillRequest");
   const project = await loadProject(config);
   const storage = await openStorage(config.storage);
   try {

@@ -5,7 +5,7 @@ import { TributaryError } from "../errors";
 import { parseCommandArgs } from "./args";
 import { EXIT_OK, stylesFor, type CliContext } from "./context";
 import { scaffoldFiles } from "./initTemplates";
-import { runtimeVersion } from "./version";
+import { runtimeVersion } from "../version";
 
 export const INIT_HELP = `Usage: tributary init [DIR]
 

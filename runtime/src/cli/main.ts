@@ -15,7 +15,7 @@ import { PARTITIONS_HELP, partitionsCommand } from "./partitions";
 import { RUNS_HELP, runsCommand } from "./runs";
 import { VALIDATE_HELP, validateCommand } from "./validate";
 import { WORKER_HELP, workerCommand } from "./worker";
-import { runtimeVersion } from "./version";
+import { runtimeVersion } from "../version";
 
 /** Every command: its handler, its help, and a one-line summary for `tributary --help`. */
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {

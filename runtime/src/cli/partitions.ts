@@ -1,7 +1,7 @@
 /** `tributary partitions status KEY`, `partitions add NAME KEY...`, `partitions remove NAME KEY...`. */
 import { findProjectConfig } from "../loader/config";
 import { partitionKeyProblem } from "../partitions/common";
-import type { AssetPartitionsStatus, PartitionStatusGroup } from "../partitions/status";
+import type { AssetPartitionsStatus, PartitionStatusGroup } from "../services/partitionStatus";
 import { openStorage } from "../storage";
 import { parseCommandArgs } from "./args";
 import { EXIT_OK, UsageError, stylesFor, type CliContext } from "./context";
@@ -32,7 +32,7 @@ async function partitionsStatus(args: string[], context: CliContext): Promise<nu
   if (!key) throw new UsageError("partitions status: the asset key is required", { hint: "tributary partitions status daily_orders" });
   const config = findProjectConfig(context.cwd, context.env);
   const { loadProject } = require("../loader/loadDefinitions") as typeof import("../loader/loadDefinitions");
-  const { assetPartitionsStatus } = require("../partitions/status") as typeof import("../partitions/status");
+  const { assetPartitionsStatus } = require("../services/partitionStatus") as typeof import("../services/partitionStatus");
   const project = await loadProject(config);
   const node = project.graph.assets.get(key);
   if (!node) throw new UsageError(`partitions status: no asset "${key}"`, { hint: "`tributary assets list` shows the keys there are." });

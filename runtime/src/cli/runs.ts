@@ -3,6 +3,7 @@ import { findProjectConfig } from "../loader/config";
 import { openStorage } from "../storage";
 import type { Storage } from "../storage/port";
 import { RUN_STATUSES, type RunRecord, type RunStatus, type StoredRunEvent } from "../types";
+import { runToJson } from "../wire/runJson";
 import { integerFlag, parseCommandArgs } from "./args";
 import { EXIT_FAILED, EXIT_OK, UsageError, stylesFor, type CliContext } from "./context";
 import { formatDuration } from "./progress";
@@ -27,26 +28,6 @@ export async function runsCommand(args: string[], context: CliContext): Promise<
   throw new UsageError(sub === undefined ? "runs: missing subcommand" : `runs: unknown subcommand "${sub}"`, {
     hint: "Use `tributary runs list` or `tributary runs show RUN_ID`.",
   });
-}
-
-/** A run as the CLI's and the HTTP API's JSON show it (DESIGN.md §3). */
-export function runToJson(run: RunRecord): Record<string, unknown> {
-  return {
-    runId: run.runId,
-    status: run.status,
-    selection: run.selection,
-    instigator: run.instigator,
-    createdAt: run.createdAt,
-    startedAt: run.startedAt,
-    endedAt: run.endedAt,
-    assetKeys: run.assetKeys,
-    tags: run.tags,
-    runKey: run.runKey,
-    attempt: run.attempt,
-    parentRunId: run.parentRunId,
-    workerId: run.workerId,
-    error: run.error,
-  };
 }
 
 async function withStorage<T>(context: CliContext, use: (storage: Storage) => Promise<T>): Promise<T> {

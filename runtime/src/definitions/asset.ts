@@ -2,7 +2,7 @@ import { DefinitionError, type LocationLike, type SourceLocation } from "../erro
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
-import { lazyCallerLocation, withLazyLocation } from "./location";
+import { lazyCallerLocation, withLazyLocation } from "../location";
 import { isPartitionsDefinition, type PartitionsDefinition } from "../partitions/definition";
 import { isPartitionMapping, type PartitionMapping } from "../partitions/mappings";
 import { suggest } from "../selection";

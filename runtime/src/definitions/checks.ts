@@ -2,7 +2,7 @@ import { DefinitionError, type SourceLocation } from "../errors";
 import type { CheckSeverity } from "../types";
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { Logger } from "./context";
-import { callerLocation } from "./location";
+import { callerLocation } from "../location";
 
 /** What a check function returns: a verdict with optional metadata. `true`/`false` are shorthands. */
 export type CheckOutcome =

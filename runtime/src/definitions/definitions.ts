@@ -2,7 +2,7 @@ import { DefinitionError } from "../errors";
 import type { AssetDefinition } from "./asset";
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { AssetCheckDefinition } from "./checks";
-import { callerLocation } from "./location";
+import { callerLocation } from "../location";
 import type { JobDefinition } from "./job";
 import type { MultiAssetDefinition } from "./multiAsset";
 import type { ScheduleDefinition } from "./schedule";

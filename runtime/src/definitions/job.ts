@@ -1,7 +1,7 @@
 import { DefinitionError, type SourceLocation } from "../errors";
 import type { AssetSelection } from "../selection";
 import { DEFINITION_KIND, kindOf } from "./brand";
-import { callerLocation } from "./location";
+import { callerLocation } from "../location";
 
 /** A selection as users write it: a selection string or an `AssetSelection` builder. */
 export type SelectionInput = string | AssetSelection;

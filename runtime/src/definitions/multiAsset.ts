@@ -16,7 +16,7 @@ import type { InputsOf, PartitionMappingsOf, PartitionsShapeOf } from "./inputs"
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
-import { lazyCallerLocation, withLazyLocation } from "./location";
+import { lazyCallerLocation, withLazyLocation } from "../location";
 import type { PartitionsDefinition } from "../partitions/definition";
 import type { PartitionMapping } from "../partitions/mappings";
 

@@ -1,7 +1,7 @@
 import { ConfigError, DefinitionError } from "../errors";
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { Logger } from "./context";
-import { callerLocation } from "./location";
+import { callerLocation } from "../location";
 
 const ENV_VAR = Symbol.for("tributary.envVar");
 

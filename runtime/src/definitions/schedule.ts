@@ -4,7 +4,7 @@ import { DefinitionError, type SourceLocation } from "../errors";
 import type { InstigatorStatus } from "../types";
 import { DEFINITION_KIND, kindOf } from "./brand";
 import { isJob, selectionToString, validateName, type JobDefinition, type SelectionInput } from "./job";
-import { callerLocation } from "./location";
+import { callerLocation } from "../location";
 
 /** What to do with ticks missed while no daemon was running. */
 export type CatchUpPolicy =

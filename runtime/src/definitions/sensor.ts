@@ -3,7 +3,7 @@ import type { AssetKey, CheckResultRecord, InstigatorStatus, MaterializationReco
 import { DEFINITION_KIND, kindOf } from "./brand";
 import type { Logger } from "./context";
 import { validateName, type JobDefinition, type SelectionInput } from "./job";
-import { callerLocation } from "./location";
+import { callerLocation } from "../location";
 import { normalizeDefaultStatus, resolveTarget } from "./schedule";
 
 /** Asks the daemon to launch a run. */

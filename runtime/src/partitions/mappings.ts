@@ -1,5 +1,5 @@
 import { DefinitionError, TributaryError } from "../errors";
-import { lazyCallerLocation } from "../definitions/location";
+import { lazyCallerLocation } from "../location";
 import { PartitionKeyError, partitionKeyProblem } from "./common";
 import { hasPartitionKey, partitionKeysOf, sameCalendar, type PartitionContext, type PartitionsDefinition } from "./definition";
 import type { TimeWindowPartitionsDefinition } from "./timeWindow";

@@ -1,5 +1,5 @@
 import { DefinitionError, type SourceLocation } from "../errors";
-import { lazyCallerLocation, withLazyLocation } from "../definitions/location";
+import { lazyCallerLocation, withLazyLocation } from "../location";
 import { duplicates, listForMessage, PARTITIONS_BRAND, PartitionKeyError, partitionKeyProblem } from "./common";
 import { arrayKeySequence, type PartitionKeySequence } from "./sequence";
 

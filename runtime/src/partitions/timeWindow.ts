@@ -1,5 +1,5 @@
 import { type LocationLike, type SourceLocation } from "../errors";
-import { withLazyLocation } from "../definitions/location";
+import { withLazyLocation } from "../location";
 import { isKeyProblem, weekdayName, type Cadence, type WindowCalendar } from "./calendar";
 import { PARTITIONS_BRAND, PartitionKeyError } from "./common";
 import { indexedKeySequence, type PartitionKeySequence } from "./sequence";

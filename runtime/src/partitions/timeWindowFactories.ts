@@ -1,5 +1,5 @@
 import { DefinitionError, type SourceLocation } from "../errors";
-import { lazyCallerLocation } from "../definitions/location";
+import { lazyCallerLocation } from "../location";
 import { dailyCalendar, hourlyCalendar, monthlyCalendar, weeklyCalendar, type Cadence } from "./calendar";
 import { parseKeyFormat, type KeyField, type KeyFormat } from "./keyFormat";
 import {

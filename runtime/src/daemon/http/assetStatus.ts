@@ -10,7 +10,7 @@
  */
 import { relative } from "node:path";
 import type { LoadedProject } from "../../loader";
-import { assetPartitionsStatus, type AssetPartitionsStatus } from "../../partitions/status";
+import { assetPartitionsStatus, type AssetPartitionsStatus } from "../../services/partitionStatus";
 import type { Storage } from "../../storage/port";
 import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type CheckResultRecord, type MaterializationRecord } from "../../types";
 import type { RunStepTracker } from "./runSteps";

@@ -1,5 +1,5 @@
 /** `GET /api/health`: is the daemon up, which one, and does the project load. */
-import { runtimeVersion } from "../../../cli/version";
+import { runtimeVersion } from "../../../version";
 import { sendJson } from "../respond";
 import type { Router } from "../router";
 

@@ -4,8 +4,8 @@
  * Bad keys and selections answer 400 with the message and hint of the error.
  */
 import { backfillSummary, cancelBackfill } from "../../backfills";
-import { createBackfill, type BackfillRequest } from "../../../partitions/backfillRequest";
-import { assetPartitionsStatus } from "../../../partitions/status";
+import { createBackfill, type BackfillRequest } from "../../../services/backfillRequest";
+import { assetPartitionsStatus } from "../../../services/partitionStatus";
 import { HttpError } from "../errors";
 import { expectObject } from "../request";
 import { sendJson } from "../respond";

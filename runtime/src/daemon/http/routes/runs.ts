@@ -2,7 +2,7 @@
  * Runs: `GET /api/runs`, `POST /api/runs`, `GET /api/runs/:id`, `POST /api/runs/:id/cancel`.
  * (Their events are in ./events.)
  */
-import { runToJson } from "../../../cli/runs";
+import { runToJson } from "../../../wire/runJson";
 import type { Storage } from "../../../storage/port";
 import { TributaryError } from "../../../errors";
 import { FINAL_RUN_STATUSES, type RunRecord } from "../../../types";

@@ -6,8 +6,8 @@
 import { TributaryError } from "../errors";
 import type { AssetGraph } from "../graph/assetGraph";
 import type { Storage } from "../storage/port";
-import { partitionKeysOf } from "./definition";
-import { loadPartitionContext } from "./runPartitions";
+import { partitionKeysOf } from "../partitions/definition";
+import { loadPartitionContext } from "../partitions/runPartitions";
 
 /** Keys of one status: how many, and the runs of consecutive keys as `[first, last]` pairs. */
 export interface PartitionStatusGroup {

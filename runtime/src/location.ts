@@ -1,4 +1,4 @@
-import type { SourceLocation } from "../errors";
+import type { SourceLocation } from "./errors";
 
 /**
  * Finds where user code called one of our definition functions, from a stack trace.

@@ -8,9 +8,9 @@ import { TributaryError } from "../errors";
 import { planSelection, PartitionSelectionError } from "../execution/plan";
 import type { AssetGraph } from "../graph/assetGraph";
 import type { BackfillPolicy, BackfillRecord, Storage } from "../storage/port";
-import { PartitionKeyError } from "./common";
-import { hasPartitionKey, partitionKeysOf, type PartitionContext } from "./definition";
-import { loadPartitionContext } from "./runPartitions";
+import { PartitionKeyError } from "../partitions/common";
+import { hasPartitionKey, partitionKeysOf, type PartitionContext } from "../partitions/definition";
+import { loadPartitionContext } from "../partitions/runPartitions";
 
 /** What a person (CLI, HTTP) asks for. */
 export interface BackfillRequest {
