@@ -5,6 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, parse as parsePath, relative, resolve } from "node:path";
 import { ConfigError } from "../errors";
+import { redactConnectionString } from "../redact";
 import { storageConfigFromUrl, type StorageConfig } from "../storage";
 import { readConfigFile } from "./configFile";
 
@@ -152,15 +153,7 @@ export function describeStorage(config: ProjectConfig): string {
     const shown = storage.path === ":memory:" ? storage.path : relativeOrAbsolute(config.projectDir, storage.path);
     return `SQLite ${shown}`;
   }
-  let url = storage.url;
-  try {
-    const parsed = new URL(storage.url);
-    if (parsed.password) parsed.password = "***";
-    url = parsed.toString();
-  } catch {
-    url = "postgres://(unparsable URL)";
-  }
-  return `PostgreSQL ${url}${storage.schema ? ` (schema ${storage.schema})` : ""}`;
+  return `PostgreSQL ${redactConnectionString(storage.url)}${storage.schema ? ` (schema ${storage.schema})` : ""}`;
 }
 
 /** A path relative to `from` when it is inside it, absolute otherwise. */

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors";
 import type { Storage } from "./port";
 import { PostgresStorage } from "./postgres/storage";
-import { redactUrl } from "./postgres/connection";
+import { redactConnectionString } from "../redact";
 import { SqliteStorage } from "./sqlite/storage";
 
 /** Where Tributary keeps its state. */
@@ -123,7 +123,7 @@ export function storageConfigFromUrl(url: string): StorageConfig {
     return { kind: "sqlite", path };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-    throw new ConfigError(`Unsupported database URL ${redactUrl(trimmed)}`, {
+    throw new ConfigError(`Unsupported database URL ${redactConnectionString(trimmed)}`, {
       hint: "Tributary stores its state in PostgreSQL (postgres://...) or SQLite (a file path or sqlite:PATH).",
     });
   }
@@ -134,7 +134,7 @@ function parseUrl(url: string): URL {
   try {
     return new URL(url);
   } catch (error) {
-    throw new ConfigError(`Invalid PostgreSQL URL ${redactUrl(url)}`, {
+    throw new ConfigError(`Invalid PostgreSQL URL ${redactConnectionString(url)}`, {
       cause: error,
       hint: "Expected postgres://user:password@host:5432/database (percent-encode special characters in the password).",
     });
