@@ -51,6 +51,8 @@ const BAD_INPUTS: BadInput[] = [
   { what: "a Last-Event-ID that is not an id", method: "GET", path: "/api/runs/RUN/events", headers: { Accept: "text/event-stream", "Last-Event-ID": "abc" }, status: 400, message: /Last-Event-ID must be an event id/ },
   { what: "an unknown schedule", method: "POST", path: "/api/schedules/nightlyy/start", status: 404, message: /no schedule named "nightlyy"/, check: (json) => assert.match(json.error.hint, /Did you mean "nightly"/) },
   { what: "a sensor under schedules", method: "GET", path: "/api/schedules/watcher/ticks", status: 404, message: /no schedule named "watcher"/ },
+  { what: "a backfill policy number storage cannot hold", method: "POST", path: "/api/backfills", body: { selection: "raw", policy: { maxConcurrentRuns: 1e20 } }, status: 400, message: /^policy\.maxConcurrentRuns must be a whole number from 1 to 2147483647, not 100000000000000000000$/ },
+  { what: "a backfill policy number that is a string", method: "POST", path: "/api/backfills", body: { selection: "raw", policy: { maxPartitionsPerRun: "4" } }, status: 400, message: /^policy\.maxPartitionsPerRun must be a whole number from 1 to 2147483647, not "4"$/ },
   { what: "a body on start", method: "POST", path: "/api/sensors/watcher/start", body: { force: true }, status: 400, message: /unknown field "force"/ },
   { what: "bad percent-encoding in a path", method: "GET", path: "/api/runs/%E0%A4%A", status: 400, message: /not valid percent-encoding/ },
   { what: "a DNS-rebound Host", method: "GET", path: "/api/health", headers: { Host: "evil.example:3000" }, status: 403, message: /localhost only, not for "evil.example:3000"/ },
