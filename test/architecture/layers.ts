@@ -15,7 +15,7 @@ import ts from "typescript";
  * (`daemon/http` before `daemon`).
  */
 export const RUNTIME_LAYERS: readonly (readonly string[])[] = [
-  ["types.ts", "errors.ts", "location.ts", "version.ts"],
+  ["types.ts", "errors.ts", "location.ts", "version.ts", "redact.ts"],
   ["selection", "wire"],
   ["partitions"],
   ["definitions", "checks", "resources"],

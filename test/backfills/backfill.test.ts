@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { asset } from "../../runtime/src/definitions/asset";
 import { definitions } from "../../runtime/src/definitions/definitions";
 import { backfillSummary, cancelBackfill } from "../../runtime/src/daemon/backfills";
-import { createBackfill } from "../../runtime/src/services/backfillRequest";
+import { BackfillRequestError, createBackfill } from "../../runtime/src/services/backfillRequest";
 import { PartitionKeyError } from "../../runtime/src/partitions/common";
 import { timeWindowMapping } from "../../runtime/src/partitions/mappings";
 import { dailyPartitions } from "../../runtime/src/partitions/timeWindowFactories";
@@ -129,6 +129,23 @@ function suite(name: string, make: () => Promise<Storage>, dispose: (storage: St
       const { readFileSync } = await import("node:fs");
       const read = (key: string) => JSON.parse(readFileSync(`${harness.storageDir}/weekly_revenue/${key}.json`, "utf8"));
       assert.deepEqual([read("2024-01-01"), read("2024-01-03"), read("2024-01-07"), read("2024-01-14")], [1, 3, 7, 7]);
+    });
+
+    it("refuses a policy number the storage cannot hold, and runs one at the largest it can", async () => {
+      // 1e20 once got stored, then failed the loop's LIMIT every second ("datatype mismatch"), REQUESTED forever.
+      const harness = new BackfillHarness(storage, project([]));
+      for (const policy of [{ maxConcurrentRuns: 1e20 }, { maxPartitionsPerRun: 2_147_483_648 }, { maxConcurrentRuns: 0 }, { maxConcurrentRuns: 1.5 }]) {
+        await assert.rejects(createBackfill({ storage, graph: harness.graph }, { selection: "orders", from: "2024-01-01", to: "2024-01-03", policy }), (error: unknown) => {
+          assert.ok(error instanceof BackfillRequestError, String(error));
+          assert.match(error.message, /^policy\.max\w+ must be a whole number from 1 to 2147483647, not /);
+          return true;
+        });
+      }
+      assert.deepEqual(await storage.listBackfills({ limit: 10 }), []);
+      const largest = { maxConcurrentRuns: 2_147_483_647, maxPartitionsPerRun: 2_147_483_647 };
+      const backfill = await createBackfill({ storage, graph: harness.graph }, { selection: "orders", from: "2024-01-01", to: "2024-01-03", policy: largest });
+      await harness.runToEnd(backfill.backfillId);
+      assert.equal((await backfillSummary(storage, backfill.backfillId))!.status, "COMPLETED");
     });
 
     it("refuses a range with a key that is not a partition, naming it", async () => {

@@ -3,6 +3,8 @@
  * as well as in-process, `materialize` exits 2 with the error and its hint, not 1 as for a failed run.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { openStorage } from "../../runtime/src/storage";
 import { tempProject } from "../loader/fixtures";
 import { runMain } from "./helpers";
 
@@ -50,5 +52,19 @@ describe("tributary materialize with bad partitions", function () {
     const both = await runMain(["materialize", "--select", "daily_orders", "--all-partitions", "--partition", "2024-01-02"], project.dir);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /cannot be used together/);
+  });
+
+  it("exits 2 for a backfill policy number the storage cannot hold, naming the flag, before storing anything", async () => {
+    for (const value of ["2147483648", "100000000000000000000", "0", "four"]) {
+      const outcome = await runMain(["backfill", "--select", "daily_orders", "--max-concurrent-runs", value], project.dir);
+      assert.equal(outcome.code, 2, outcome.stderr + outcome.stdout);
+      assert.match(outcome.stderr, new RegExp(`^error: backfill: --max-concurrent-runs must be a whole number from 1 to 2147483647, not "?${value}"?$`, "m"));
+    }
+    const storage = await openStorage({ kind: "sqlite", path: join(project.dir, ".tributary", "tributary.db") });
+    try {
+      assert.deepEqual(await storage.listBackfills({ limit: 10 }), []);
+    } finally {
+      await storage.close();
+    }
   });
 });

@@ -54,5 +54,7 @@ describe("postgresResource (real PostgreSQL)", () => {
     assert.equal(redactConnectionString("postgres://u@h/db?password=x"), "postgres://u@h/db?password=***");
     assert.equal(redactConnectionString("host=h user=u password=secret dbname=d"), "host=h user=u password=*** dbname=d");
     assert.equal(redactConnectionString("postgres://h/db"), "postgres://h/db");
+    assert.equal(redactConnectionString("postgres://u@h/db?sslpassword=x&Password=y&sslmode=require"), "postgres://u@h/db?sslpassword=***&Password=***&sslmode=require");
+    assert.equal(redactConnectionString("host=h password='a b' sslpassword=k"), "host=h password=*** sslpassword=***");
   });
 });

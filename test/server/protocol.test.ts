@@ -56,7 +56,7 @@ describe("language server over stdio", function () {
     assert.deepEqual(unknownDep.range.end, cursor(text, '"raw_ordres|"'));
   });
 
-  it("keeps each workspace folder its own project (multi-root) and reports every edge of a cycle with related locations", async () => {
+  it("keeps each workspace folder its own project (multi-root) and reports every asset of a cycle with related locations", async () => {
     const cycle = path.join(broken, "src/cycle.ts");
     await waitFor("cycle diagnostics", () => client.diagnosticsOf(cycle).length > 0);
     const cycles = client.diagnosticsOf(cycle).filter((d) => d.code === "cycle");

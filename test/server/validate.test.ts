@@ -82,7 +82,7 @@ describe("tributary validate", () => {
     });
   });
 
-  it("reports cycles on every edge, self-dependencies, duplicate keys on both places and keys it cannot read", async () => {
+  it("reports cycles on every asset, self-dependencies, duplicate keys on both places and keys it cannot read", async () => {
     const { code, report } = await validateJson(path.join(fixtures, "broken"));
     assert.equal(code, 1);
     const found = report.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code}`);

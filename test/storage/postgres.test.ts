@@ -1,12 +1,12 @@
 import type { Storage } from "../../runtime/src/storage/port";
 import { latestVersion } from "../../runtime/src/storage/migrations";
 import { POSTGRES_MIGRATIONS } from "../../runtime/src/storage/postgres/migrations";
-import { redactUrl } from "../../runtime/src/storage/postgres/connection";
+import { redactConnectionString } from "../../runtime/src/redact";
 import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { storageConformance } from "./conformance";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "./postgresTestDatabase";
 
-describe(`PostgreSQL test database (${redactUrl(TEST_DATABASE_URL)})`, () => {
+describe(`PostgreSQL test database (${redactConnectionString(TEST_DATABASE_URL)})`, () => {
   it("is reachable (set TRIBUTARY_TEST_DATABASE_URL to use another one)", async () => {
     await assertTestDatabaseReachable();
   });

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
-import { redactUrl } from "../../runtime/src/storage/postgres/connection";
+import { redactConnectionString } from "../../runtime/src/redact";
 
 /** The database the tests use. */
 export const TEST_DATABASE_URL = process.env.TRIBUTARY_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -34,7 +34,7 @@ async function checkReachable(): Promise<void> {
     await client.query("SELECT 1");
   } catch (error) {
     throw new Error(
-      `The PostgreSQL tests cannot connect to ${redactUrl(TEST_DATABASE_URL)} (${(error as Error).message}). ` +
+      `The PostgreSQL tests cannot connect to ${redactConnectionString(TEST_DATABASE_URL)} (${(error as Error).message}). ` +
         "Start PostgreSQL there, or set TRIBUTARY_TEST_DATABASE_URL to a database the tests may create schemas in.",
     );
   } finally {

@@ -4,8 +4,8 @@ import { SelectionSyntaxError } from "../errors";
 import { findProjectConfig } from "../loader/config";
 import { parseSelection } from "../selection";
 import { openStorage } from "../storage";
-import type { Storage } from "../storage/port";
-import { integerFlag, parseCommandArgs, selectionUsageError } from "./args";
+import type { BackfillPolicy, Storage } from "../storage/port";
+import { parseCommandArgs, selectionUsageError } from "./args";
 import { backfillJson, backfillLine, FINAL_BACKFILL_STATUSES } from "./backfillFormat";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliContext } from "./context";
 
@@ -33,6 +33,24 @@ Options:
 status   Progress of a backfill. cancel   No new partition run starts; runs in flight finish.
 Exit codes: 0 created (or, when waiting, all partitions done), 1 a partition failed, 2 bad usage.`;
 
+const POLICY_FLAGS = { maxPartitionsPerRun: "--max-partitions-per-run", maxConcurrentRuns: "--max-concurrent-runs" } as const;
+
+/**
+ * The policy flags, checked before anything loads by the same function the HTTP API uses
+ * (validateBackfillPolicy), its messages naming the flags.
+ */
+function policyFromFlags(maxPartitionsPerRun: string | boolean | undefined, maxConcurrentRuns: string | boolean | undefined): BackfillPolicy {
+  // Digits become a number (to be bounded there); anything else is refused as typed.
+  const parse = (value: string | boolean | undefined) => (typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value);
+  const { validateBackfillPolicy } = require("../services/backfillRequest") as typeof import("../services/backfillRequest");
+  try {
+    return validateBackfillPolicy({ maxPartitionsPerRun: parse(maxPartitionsPerRun), maxConcurrentRuns: parse(maxConcurrentRuns) }, (field) => POLICY_FLAGS[field]);
+  } catch (error) {
+    const hint = (error as { hint?: string }).hint;
+    throw new UsageError(`backfill: ${(error as Error).message}`, hint === undefined ? undefined : { hint });
+  }
+}
+
 /** Runs `backfill`. */
 export async function backfillCommand(args: string[], context: CliContext): Promise<number> {
   if (args[0] === "status" || args[0] === "cancel") return backfillById(args[0], args.slice(1), context);
@@ -59,8 +77,7 @@ export async function backfillCommand(args: string[], context: CliContext): Prom
     if (error instanceof SelectionSyntaxError) throw selectionUsageError(error);
     throw error;
   }
-  const maxPartitionsPerRun = integerFlag("backfill", "max-partitions-per-run", values["max-partitions-per-run"], 1);
-  const maxConcurrentRuns = integerFlag("backfill", "max-concurrent-runs", values["max-concurrent-runs"], 1);
+  const policy = policyFromFlags(values["max-partitions-per-run"], values["max-concurrent-runs"]);
   const json = values["json"] === true;
   const config = findProjectConfig(context.cwd, context.env);
   const { loadProject } = require("../loader/loadDefinitions") as typeof import("../loader/loadDefinitions");
@@ -79,10 +96,7 @@ export async function backfillCommand(args: string[], context: CliContext): Prom
           ...(typeof values["partitions"] === "string" ? { keys: values["partitions"].split(",").map((k) => k.trim()).filter((k) => k) } : {}),
           ...(values["missing-only"] === true ? { missingOnly: true } : {}),
           ...(values["failed-only"] === true ? { failedOnly: true } : {}),
-          policy: {
-            ...(maxPartitionsPerRun === undefined ? {} : { maxPartitionsPerRun }),
-            ...(maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns }),
-          },
+          policy,
         },
       );
     } catch (error) {

@@ -18,7 +18,7 @@ daemon: section of tributary.yaml (see docs/deploying.md). Stops on SIGINT/SIGTE
 
 Options:
   --port P    Also serve the HTTP API on port P
-  --host H    Address for the HTTP API (default 127.0.0.1; anything else requires a token)
+  --host H    Address for the HTTP API (default 127.0.0.1; anything else requires a token of 16+ characters)
   --token T   Bearer token for the HTTP API (default: TRIBUTARY_DAEMON_TOKEN)
   --max-concurrent-runs N   Runs this process executes at once (0: none, leave them to workers)`;
 

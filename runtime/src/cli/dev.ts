@@ -19,7 +19,7 @@ by default). Definitions are reloaded when source files change; runs in flight a
 
 Options:
   --port P         HTTP port (default 3000; 0 picks a free one)
-  --host H         Address to serve on (default 127.0.0.1; anything else requires a token)
+  --host H         Address to serve on (default 127.0.0.1; anything else requires a token of 16+ characters)
   --token T        Require this bearer token on the API (default: TRIBUTARY_DAEMON_TOKEN)
   --grace SECONDS  On Ctrl-C, how long runs in flight may finish before they are canceled (default 10)
 

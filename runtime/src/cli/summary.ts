@@ -2,6 +2,7 @@
 import { dirname, isAbsolute, relative } from "node:path";
 import type { RunResult } from "../execution/api";
 import { firstUserFrame } from "../loader/userFrames";
+import { redactConnectionString } from "../redact";
 import type { SerializedError } from "../types";
 import { stylesFor, type CliStream } from "./context";
 import { formatDuration, innermostMessage, type RunObservations } from "./progress";
@@ -87,7 +88,7 @@ export function whereStored(metadata: Record<string, unknown>, projectDir: strin
   if (typeof table === "string") {
     const schema = typeof metadata["schema"] === "string" ? `${metadata["schema"]}.` : "";
     const database = metadata["database"];
-    const inside = typeof database === "string" ? ` in ${database.includes("://") ? redact(database) : displayPath(database, projectDir)}` : "";
+    const inside = typeof database === "string" ? ` in ${database.includes("://") ? redactConnectionString(database) : displayPath(database, projectDir)}` : "";
     return `table ${schema}${table}${inside}`;
   }
   return undefined;
@@ -97,14 +98,4 @@ function displayPath(path: string, projectDir: string): string {
   if (!isAbsolute(path)) return path;
   const rel = relative(projectDir, path);
   return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }

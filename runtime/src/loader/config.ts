@@ -5,15 +5,15 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, parse as parsePath, relative, resolve } from "node:path";
 import { ConfigError } from "../errors";
-import { storageConfigFromUrl, type StorageConfig } from "../storage";
+import { redactConnectionString } from "../redact";
+import { STATE_DIR_NAME, storageConfigFromUrl, type StorageConfig } from "../storage";
 import { readConfigFile } from "./configFile";
 
 /** The name of the project file. */
 export const CONFIG_FILE_NAME = "tributary.yaml";
 /** Entry files tried, in order, when there is no tributary.yaml. */
 export const DEFAULT_ENTRY_FILES = ["definitions.ts", "src/definitions.ts"] as const;
-/** Folder next to the project holding Tributary's own files (SQLite database, stored values, builds). */
-export const STATE_DIR_NAME = ".tributary";
+export { STATE_DIR_NAME };
 /** Environment variable that overrides the storage of tributary.yaml. */
 export const DATABASE_URL_ENV = "TRIBUTARY_DATABASE_URL";
 
@@ -152,15 +152,7 @@ export function describeStorage(config: ProjectConfig): string {
     const shown = storage.path === ":memory:" ? storage.path : relativeOrAbsolute(config.projectDir, storage.path);
     return `SQLite ${shown}`;
   }
-  let url = storage.url;
-  try {
-    const parsed = new URL(storage.url);
-    if (parsed.password) parsed.password = "***";
-    url = parsed.toString();
-  } catch {
-    url = "postgres://(unparsable URL)";
-  }
-  return `PostgreSQL ${url}${storage.schema ? ` (schema ${storage.schema})` : ""}`;
+  return `PostgreSQL ${redactConnectionString(storage.url)}${storage.schema ? ` (schema ${storage.schema})` : ""}`;
 }
 
 /** A path relative to `from` when it is inside it, absolute otherwise. */

@@ -5,6 +5,9 @@
 import { Pool, type PoolConfig } from "pg";
 import { TributaryError } from "../errors";
 import { resource, type EnvVarRef, type ResourceDefinition } from "../definitions/resource";
+import { redactConnectionString } from "../redact";
+
+export { redactConnectionString };
 
 /** Options of {@link postgresResource}. */
 export interface PostgresResourceOptions {
@@ -95,19 +98,6 @@ function quoteSearchPath(schema: string): string {
     throw new TypeError(`PostgreSQL schema "${schema}" must be letters, digits and underscores (starting with a letter)`);
   }
   return schema;
-}
-
-/** The connection string with its password replaced by `***`, safe for messages and metadata. */
-export function redactConnectionString(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    for (const name of ["password", "sslpassword"]) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, "***");
-    return parsed.toString();
-  } catch {
-    // Not a parseable URL (a libpq "key=value" string?): hide anything that looks like a password.
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1***@").replace(/(password\s*=\s*)\S+/gi, "$1***");
-  }
 }
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH"]);

@@ -25,6 +25,7 @@ export interface BackfillRequest {
   missingOnly?: boolean;
   /** Only keys some selected partitioned asset failed. */
   failedOnly?: boolean;
+  /** Checked by {@link validateBackfillPolicy}. */
   policy?: Partial<BackfillPolicy>;
 }
 
@@ -47,6 +48,7 @@ export async function createBackfill(
   ctx: { storage: Storage; graph: AssetGraph; now?: Date },
   request: BackfillRequest,
 ): Promise<BackfillRecord> {
+  const policy = validateBackfillPolicy(request.policy);
   const plan = planSelection(ctx.graph, request.selection);
   const partitions = plan.partitions;
   if (!partitions) {
@@ -54,7 +56,6 @@ export async function createBackfill(
       hint: "Select partitioned assets, or use `tributary materialize` for unpartitioned ones.",
     });
   }
-  const policy = normalizePolicy(request.policy);
   const context = await loadPartitionContext(ctx.storage, [partitions], ctx.now ?? new Date());
   let keys = resolveKeys(partitions, request, context);
   const partitioned = plan.assetKeys.filter((key) => ctx.graph.assets.get(key)?.partitions);
@@ -100,14 +101,46 @@ function resolveKeys(partitions: NonNullable<ReturnType<typeof planSelection>["p
   return (partitions.kind === "time" ? partitions.keysBetween(from, to, context.now) : partitions.keysBetween(from, to)).toArray();
 }
 
-function normalizePolicy(policy: Partial<BackfillPolicy> | undefined): BackfillPolicy {
-  const result = { ...DEFAULT_BACKFILL_POLICY, ...(policy ?? {}) };
+/**
+ * The largest number a backfill policy takes: a positive 32-bit integer, which every storage holds
+ * and whose products (runs x partitions per run, a query's LIMIT) stay within SQL's 64-bit integers.
+ */
+export const MAX_BACKFILL_POLICY_NUMBER = 2_147_483_647;
+
+/** The numbers of a {@link BackfillPolicy}, as given (unchecked: from a CLI flag or a JSON body). */
+export type BackfillPolicyInput = Partial<Record<keyof BackfillPolicy, unknown>>;
+
+/**
+ * Checks the numbers of a backfill policy and fills in the defaults: the one check for the CLI and
+ * the HTTP API, bounded to what storage can hold, so that no backfill is stored that its loop
+ * cannot launch. `nameOf` names a field as the caller's user wrote it (a CLI flag); by default
+ * `policy.<field>`, as in an HTTP body.
+ *
+ * @throws BackfillRequestError naming the field, the bounds and the value.
+ * @example
+ * ```ts
+ * validateBackfillPolicy({ maxConcurrentRuns: 8 }); // { maxPartitionsPerRun: 1, maxConcurrentRuns: 8 }
+ * validateBackfillPolicy({ maxConcurrentRuns: 1e20 }); // throws: policy.maxConcurrentRuns must be a whole number from 1 to 2147483647, not 100000000000000000000
+ * ```
+ */
+export function validateBackfillPolicy(policy: BackfillPolicyInput | undefined, nameOf: (field: keyof BackfillPolicy) => string = (field) => `policy.${field}`): BackfillPolicy {
+  const result = { ...DEFAULT_BACKFILL_POLICY };
   for (const field of ["maxPartitionsPerRun", "maxConcurrentRuns"] as const) {
-    if (!Number.isInteger(result[field]) || result[field] < 1) {
-      throw new BackfillRequestError(`backfill policy: ${field} must be a whole number >= 1, not ${JSON.stringify(result[field])}`);
+    const value = policy?.[field];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_BACKFILL_POLICY_NUMBER) {
+      throw new BackfillRequestError(`${nameOf(field)} must be a whole number from 1 to ${MAX_BACKFILL_POLICY_NUMBER}, not ${typeof value === "number" ? shownNumber(value) : JSON.stringify(value)}`, {
+        hint: `Leave it out for the default (${DEFAULT_BACKFILL_POLICY[field]}).`,
+      });
     }
+    result[field] = value;
   }
   return result;
+}
+
+/** A number as written: 1e20 as 100000000000000000000, not 1e+20. */
+function shownNumber(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) < 1e21 ? BigInt(value).toString() : String(value);
 }
 
 /** Short ids people can type: `bf-` and 8 hex digits. */

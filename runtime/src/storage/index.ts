@@ -2,19 +2,20 @@
  * Opening a storage from configuration. The rest of Tributary depends only on the {@link Storage}
  * port; this module is the one place that knows which backends exist.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors";
 import type { Storage } from "./port";
 import { PostgresStorage } from "./postgres/storage";
-import { redactUrl } from "./postgres/connection";
+import { redactConnectionString } from "../redact";
 import { SqliteStorage } from "./sqlite/storage";
 
 /** Where Tributary keeps its state. */
 export type StorageConfig =
   | {
       kind: "sqlite";
-      /** The database file (its folder is created when missing), or `:memory:`. */
+      /**
+       * The database file, or `:memory:`. Its folder must exist, except Tributary's own
+       * `.tributary/` folder, which is created when missing.
+       */
       path: string;
     }
   | {
@@ -54,11 +55,12 @@ export interface OpenStorageOptions {
  * ```
  * @throws StorageVersionError when the database was migrated by a newer tributary.
  * @throws StorageConnectionError when PostgreSQL cannot be reached.
+ * @throws ConfigError when a SQLite path is a folder, is in a missing folder (other than
+ * `.tributary/`), or is not a SQLite database.
  */
 export async function openStorage(config: StorageConfig, options: OpenStorageOptions = {}): Promise<Storage> {
   let storage: SqliteStorage | PostgresStorage;
   if (config.kind === "sqlite") {
-    if (config.path !== ":memory:") mkdirSync(dirname(resolve(config.path)), { recursive: true });
     storage = new SqliteStorage(config.path);
   } else {
     storage = new PostgresStorage(config.url, {
@@ -123,7 +125,7 @@ export function storageConfigFromUrl(url: string): StorageConfig {
     return { kind: "sqlite", path };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-    throw new ConfigError(`Unsupported database URL ${redactUrl(trimmed)}`, {
+    throw new ConfigError(`Unsupported database URL ${redactConnectionString(trimmed)}`, {
       hint: "Tributary stores its state in PostgreSQL (postgres://...) or SQLite (a file path or sqlite:PATH).",
     });
   }
@@ -134,7 +136,7 @@ function parseUrl(url: string): URL {
   try {
     return new URL(url);
   } catch (error) {
-    throw new ConfigError(`Invalid PostgreSQL URL ${redactUrl(url)}`, {
+    throw new ConfigError(`Invalid PostgreSQL URL ${redactConnectionString(url)}`, {
       cause: error,
       hint: "Expected postgres://user:password@host:5432/database (percent-encode special characters in the password).",
     });
@@ -143,6 +145,7 @@ function parseUrl(url: string): URL {
 
 export type { NewTick, RunFilter, RunUpdate, Storage, TickUpdate } from "./port";
 export { SqliteStorage, type SqliteStorageOptions } from "./sqlite/storage";
+export { STATE_DIR_NAME } from "./sqlite/connection";
 export { PostgresStorage, type PostgresStorageOptions } from "./postgres/storage";
 export { BufferedEventWriter, type BufferedEventWriterOptions } from "./eventWriter";
 export { EventWriteError, RunConflictError, RunStatusConflictError, StorageConnectionError, StorageNotFoundError } from "./errors";

@@ -41,6 +41,8 @@ const BAD_INPUTS: BadInput[] = [
   { what: "a wrong method on the page", method: "POST", path: "/", status: 405, message: /not allowed/, check: (_json, headers) => assert.equal(headers.get("allow"), "GET, HEAD") },
   { what: "an unknown endpoint", method: "GET", path: "/api/nope", status: 404, message: /no endpoint \/api\/nope/ },
   { what: "an unknown query parameter", method: "GET", path: "/api/runs?state=FAILURE", status: 400, message: /unknown query parameter "state"/ },
+  { what: "a repeated query parameter", method: "GET", path: "/api/runs?limit=1&limit=2", status: 400, message: /query parameter "limit" is given 2 times/, check: (json) => assert.match(json.error.hint, /once/) },
+  { what: "a repeated status parameter", method: "GET", path: "/api/runs?status=FAILURE&status=SUCCESS", status: 400, message: /query parameter "status" is given 2 times/, check: (json) => assert.match(json.error.hint, /status=FAILURE,SUCCESS/) },
   { what: "an unknown run status", method: "GET", path: "/api/runs?status=DONE", status: 400, message: /unknown run status "DONE"/ },
   { what: "a limit that is not a number", method: "GET", path: "/api/runs?limit=ten", status: 400, message: /"limit" must be a whole number from 1 to 1000, not "ten"/ },
   { what: "a limit of zero", method: "GET", path: "/api/runs?limit=0", status: 400, message: /from 1 to 1000/ },
@@ -49,6 +51,8 @@ const BAD_INPUTS: BadInput[] = [
   { what: "a Last-Event-ID that is not an id", method: "GET", path: "/api/runs/RUN/events", headers: { Accept: "text/event-stream", "Last-Event-ID": "abc" }, status: 400, message: /Last-Event-ID must be an event id/ },
   { what: "an unknown schedule", method: "POST", path: "/api/schedules/nightlyy/start", status: 404, message: /no schedule named "nightlyy"/, check: (json) => assert.match(json.error.hint, /Did you mean "nightly"/) },
   { what: "a sensor under schedules", method: "GET", path: "/api/schedules/watcher/ticks", status: 404, message: /no schedule named "watcher"/ },
+  { what: "a backfill policy number storage cannot hold", method: "POST", path: "/api/backfills", body: { selection: "raw", policy: { maxConcurrentRuns: 1e20 } }, status: 400, message: /^policy\.maxConcurrentRuns must be a whole number from 1 to 2147483647, not 100000000000000000000$/ },
+  { what: "a backfill policy number that is a string", method: "POST", path: "/api/backfills", body: { selection: "raw", policy: { maxPartitionsPerRun: "4" } }, status: 400, message: /^policy\.maxPartitionsPerRun must be a whole number from 1 to 2147483647, not "4"$/ },
   { what: "a body on start", method: "POST", path: "/api/sensors/watcher/start", body: { force: true }, status: 400, message: /unknown field "force"/ },
   { what: "bad percent-encoding in a path", method: "GET", path: "/api/runs/%E0%A4%A", status: 400, message: /not valid percent-encoding/ },
   { what: "a DNS-rebound Host", method: "GET", path: "/api/health", headers: { Host: "evil.example:3000" }, status: 403, message: /localhost only, not for "evil.example:3000"/ },
@@ -166,12 +170,26 @@ describe("HTTP API auth", function () {
       assert.match(error.hint!, /TRIBUTARY_DAEMON_TOKEN/);
       return true;
     });
-    const server = await startHttpServer(fixture.services, { port: 0, host: "0.0.0.0", token: "t", log: () => {} });
+    const token = "5f0c1e9a7b3d2c4e8f6a1b0c9d7e5f3a";
+    const server = await startHttpServer(fixture.services, { port: 0, host: "0.0.0.0", token, log: () => {} });
     try {
       const port = new URL(server.url).port;
-      assert.equal((await call(`http://127.0.0.1:${port}`, "GET", "/api/health", { headers: { Authorization: "Bearer t" } })).status, 200);
+      assert.equal((await call(`http://127.0.0.1:${port}`, "GET", "/api/health", { headers: { Authorization: `Bearer ${token}` } })).status, 200);
     } finally {
       await server.close();
+    }
+  });
+
+  it("refuses beyond loopback a token anyone could guess (short, blank or padded), saying how to make one", async () => {
+    for (const [token, reason] of [["t", /a 1-character token/], ["               ", /a blank token/], ["  5f0c1e9a7b3d2c4e8f6a  ", /spaces around it/]] as const) {
+      await assert.rejects(startHttpServer(fixture.services, { port: 0, host: "0.0.0.0", token, log: () => {} }), (error: Error & { hint?: string }) => {
+        assert.match(error.message, /refusing to serve the HTTP API on 0\.0\.0\.0 with /);
+        assert.match(error.message, reason);
+        if (token.trim().length > 1) assert.ok(!error.message.includes(token.trim()), "the message does not print the token");
+        assert.match(error.hint!, /at least 16 characters/);
+        assert.match(error.hint!, /openssl rand -hex 32/);
+        return true;
+      });
     }
   });
 

@@ -2,6 +2,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import type { IncomingMessage } from "node:http";
+import { ConfigError } from "../../errors";
 import { HttpError } from "./errors";
 
 /** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
@@ -11,6 +12,32 @@ export function isLoopbackHost(host: string): boolean {
   if (isIP(bare) === 4) return bare.startsWith("127.");
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
   return mapped !== null && mapped[1]!.startsWith("127.");
+}
+
+/**
+ * The shortest token accepted on an address beyond loopback: 16 random hex characters are 64 bits,
+ * beyond guessing over the network; a shorter one (or a word) is not.
+ */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Refuses a token anyone could guess for an API reachable beyond this machine: a short or blank
+ * one, or one with spaces around it (the Authorization header is trimmed, so it would never match).
+ * The message describes the token without printing it.
+ * @throws ConfigError saying what is wrong and how to make a good one.
+ */
+export function checkTokenStrength(token: string, host: string): void {
+  const problem = token.trim() === ""
+    ? "a blank token"
+    : token !== token.trim()
+      ? "a token with spaces around it"
+      : token.length < MIN_TOKEN_LENGTH
+        ? `a ${token.length}-character token`
+        : undefined;
+  if (problem === undefined) return;
+  throw new ConfigError(`refusing to serve the HTTP API on ${host} with ${problem}: anyone who can reach that address could guess it`, {
+    hint: `Use a random token of at least ${MIN_TOKEN_LENGTH} characters (--token or TRIBUTARY_DAEMON_TOKEN), e.g. made by \`openssl rand -hex 32\`; or bind to 127.0.0.1.`,
+  });
 }
 
 /** Hashing first makes the comparison constant-time whatever the lengths. */

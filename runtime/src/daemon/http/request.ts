@@ -98,6 +98,18 @@ export class Query {
         hint: allowed.length > 0 ? `This endpoint takes: ${allowed.join(", ")}.` : "This endpoint takes no query parameters.",
       });
     }
+    // URLSearchParams keeps every value and get() returns the first: ?limit=1&limit=2 would quietly
+    // mean limit=1. A client that repeats a parameter means something we would not do.
+    for (const name of new Set(params.keys())) {
+      const values = params.getAll(name);
+      if (values.length > 1) {
+        throw new HttpError(400, `query parameter "${name}" is given ${values.length} times`, {
+          hint: name === "status"
+            ? `Give it once; several statuses go comma-separated: ?status=${values.join(",")}.`
+            : `Give each query parameter once, e.g. ?${name}=${values[0]}.`,
+        });
+      }
+    }
   }
 
   /** A parameter as a string, or undefined when absent. */

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../../errors";
 import type { DaemonServices } from "../services";
-import { checkBearerToken, checkHostHeader, isLoopbackHost } from "./auth";
+import { checkBearerToken, checkHostHeader, checkTokenStrength, isLoopbackHost } from "./auth";
 import { HttpError, errorAnswer } from "./errors";
 import { EventStreams } from "./eventStreams";
 import { DEFAULT_MAX_BODY_BYTES } from "./request";
@@ -27,7 +27,7 @@ import { HEARTBEAT_MS } from "./sse";
 export interface HttpServerOptions {
   /** TCP port; 0 picks a free one (see the returned `url`). */
   port: number;
-  /** Address to bind. Anything but loopback requires `token`. @defaultValue "127.0.0.1" */
+  /** Address to bind. Anything but loopback requires `token` (at least 16 characters). @defaultValue "127.0.0.1" */
   host?: string;
   /** Bearer token required on every `/api/` request when set (empty means none). */
   token?: string | undefined;
@@ -55,7 +55,8 @@ export interface HttpServer {
 /**
  * Starts the HTTP API for a daemon.
  *
- * @throws ConfigError when asked to bind beyond loopback without a token.
+ * @throws ConfigError when asked to bind beyond loopback without a token, or with one shorter
+ * than 16 characters, blank or with spaces around it.
  * @example
  * ```ts
  * const server = await startHttpServer(daemon, { port: 3000 });
@@ -69,9 +70,10 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   const token = options.token === undefined || options.token === "" ? undefined : options.token;
   if (!isLoopbackHost(host) && token === undefined) {
     throw new ConfigError(`refusing to serve the HTTP API on ${host} without a token: anyone who can reach that address could launch and cancel runs`, {
-      hint: "Set a token (--token or TRIBUTARY_DAEMON_TOKEN), or bind to 127.0.0.1.",
+      hint: "Set a token (--token or TRIBUTARY_DAEMON_TOKEN), e.g. made by `openssl rand -hex 32`; or bind to 127.0.0.1.",
     });
   }
+  if (!isLoopbackHost(host) && token !== undefined) checkTokenStrength(token, host);
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new ConfigError(`the HTTP port must be a whole number from 0 to 65535, not ${String(options.port)}`);
   }

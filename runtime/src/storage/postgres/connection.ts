@@ -1,9 +1,9 @@
 /**
- * Connecting to PostgreSQL: the pool (with the storage's schema as search_path), URL redaction for
- * messages, and turning driver connection errors into errors that say what to check.
+ * Connecting to PostgreSQL: the pool (with the storage's schema as search_path), and turning driver connection errors into errors that say what to check.
  */
 import { Pool, type PoolClient } from "pg";
 import { ConfigError } from "../../errors";
+import { redactConnectionString } from "../../redact";
 import { StorageConnectionError } from "../errors";
 import type { Row } from "../rows";
 import type { PreparedStatementNames } from "./preparedStatements";
@@ -26,18 +26,6 @@ export function assertSchemaName(schema: string): void {
     throw new ConfigError(`Invalid PostgreSQL schema name "${schema}"`, {
       hint: "Use lowercase letters, digits and underscores, starting with a letter or underscore (e.g. tributary).",
     });
-  }
-}
-
-/** The URL with its password replaced by `***`, safe for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    // Not a parseable URL: hide anything between "://user:" and "@".
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1***@");
   }
 }
 
@@ -77,7 +65,7 @@ export function isConnectionError(error: unknown): boolean {
 /** Wraps a connection failure in a {@link StorageConnectionError} naming the (redacted) URL. */
 export function connectionError(url: string, error: unknown): StorageConnectionError {
   const reason = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
-  return new StorageConnectionError(`Cannot connect to PostgreSQL at ${redactUrl(url)}: ${reason}`, {
+  return new StorageConnectionError(`Cannot connect to PostgreSQL at ${redactConnectionString(url)}: ${reason}`, {
     cause: error,
     hint:
       "Is the PostgreSQL server running and reachable from this machine? Is TRIBUTARY_DATABASE_URL " +

@@ -9,7 +9,7 @@
  * costs latency, not runs; the listener reconnects with backoff and says so once.
  */
 import { Client } from "pg";
-import { redactUrl } from "./connection";
+import { redactConnectionString } from "../../redact";
 
 const FIRST_RETRY_MS = 500;
 
@@ -77,7 +77,7 @@ export class QueuedRunListener {
       return;
     }
     this.client = client;
-    if (this.failing) this.log(`listening for queued runs again on ${redactUrl(this.url)}`);
+    if (this.failing) this.log(`listening for queued runs again on ${redactConnectionString(this.url)}`);
     this.failing = false;
     this.retryMs = FIRST_RETRY_MS;
     // Runs queued while nobody listened are found by this look (and by polling).

@@ -44,7 +44,8 @@ import {
   validateRunEvent,
   type Row,
 } from "../rows";
-import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
+import { redactConnectionString } from "../../redact";
+import { connectionError, createPool, isConnectionError, withTransaction } from "./connection";
 import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
 import { queueChannel, QueuedRunListener } from "./queueNotifications";
 import { PostgresBackfills } from "./backfills";
@@ -109,7 +110,7 @@ export class PostgresStorage implements Storage {
 
   /** The URL with its password hidden, for messages. */
   get displayUrl(): string {
-    return redactUrl(this.url);
+    return redactConnectionString(this.url);
   }
 
   /** The code's newest migration version. */
