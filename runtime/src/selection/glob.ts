@@ -32,9 +32,10 @@ export function globMatcher(pattern: string): (value: string) => boolean {
   const last = parts[parts.length - 1]!;
   // Consecutive wildcards leave empty parts; they match anywhere and need no scan.
   const middle = parts.slice(1, -1).filter((part) => part !== "");
-  const fixedLength = first.length + last.length;
+  // Every literal character must appear once: a shorter value cannot match, whatever the order.
+  const literalLength = parts.reduce((sum, part) => sum + part.length, 0);
   return (value) => {
-    if (value.length < fixedLength || !value.startsWith(first) || !value.endsWith(last)) return false;
+    if (value.length < literalLength || !value.startsWith(first) || !value.endsWith(last)) return false;
     let position = first.length;
     const end = value.length - last.length;
     for (const part of middle) {
