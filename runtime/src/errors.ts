@@ -44,10 +44,30 @@ export class SelectionSyntaxError extends TributaryError {
   readonly selection: string;
 
   constructor(message: string, selection: string, offset: number, hint?: string) {
-    super(`${message} at position ${offset + 1} of "${selection}"`, hint === undefined ? undefined : { hint });
+    super(`${message} at position ${offset + 1} of ${quoteSelection(selection, offset)}`, hint === undefined ? undefined : { hint });
     this.offset = offset;
     this.selection = selection;
   }
+}
+
+/** Selections longer than this are quoted in messages by an excerpt around the error. */
+const QUOTED_SELECTION_MAX = 200;
+const EXCERPT_SIDE = 60;
+
+/**
+ * The selection in double quotes, for messages; a long one (generated, or a hostile request body of
+ * a megabyte) by the part around `offset` (its start by default) with "…" for what is left out, and
+ * its length: messages end up in logs and terminals, which a whole megabyte would flood.
+ *
+ * @example
+ * quoteSelection("+stg_orders") // "\"+stg_orders\""
+ */
+export function quoteSelection(selection: string, offset = 0): string {
+  if (selection.length <= QUOTED_SELECTION_MAX) return `"${selection}"`;
+  const from = Math.max(0, offset - EXCERPT_SIDE);
+  const to = Math.min(selection.length, offset + EXCERPT_SIDE);
+  const excerpt = `${from > 0 ? "…" : ""}${selection.slice(from, to)}${to < selection.length ? "…" : ""}`;
+  return `"${excerpt}" (a selection of ${selection.length} characters)`;
 }
 
 /** The project's code could not be compiled or imported. Names the file and line. */

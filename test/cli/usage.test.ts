@@ -42,7 +42,7 @@ describe("tributary CLI usage", () => {
     assert.match(unknown.stderr, /^error: materialize: Unknown option '--colour'/);
     const missing = await runMain(["materialize"], process.cwd());
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^error: materialize: --select is required\nhint: /);
+    assert.match(missing.stderr, /^error: materialize: --select or --job is required\nhint: /);
   });
 
   it("exits 2 for a selection that does not parse, with a caret under the offending position", async () => {

@@ -45,9 +45,8 @@ const BAD_INPUTS: BadInput[] = [
   { text: "key:'my asset'", message: 'expected a value after "key:"', offset: 4, hint: "double quotes" },
   { text: 'key:"my asset', message: "unclosed quote", offset: 4, hint: 'closing "' },
   { text: 'a or "b', message: "unclosed quote", offset: 5, hint: 'closing "' },
-  { text: 'key:""', message: 'empty value for "key:"', offset: 4, hint: "key:raw_orders" },
   { text: "tag:tier=", message: 'expected a tag value after "="', offset: 9, hint: 'tag:tier=""' },
-  { text: "tag:=gold", message: "expected a tag name", offset: 4, hint: "tag:pii" },
+  { text: "tag:=gold", message: "expected a tag name", offset: 4, hint: 'tag:""=gold' },
   { text: ":staging", message: 'unexpected ":"', offset: 0, hint: "attribute name" },
   { text: "a $ b", message: 'unexpected "$"', offset: 2, hint: "quote values" },
 ];

@@ -133,6 +133,13 @@ describe("language server over stdio", function () {
     assert.ok(afterOperator.some((i) => i.label === "group:"));
     const job = await client.request<CompletionItem[]>("textDocument/completion", { textDocument: { uri: uri(jobs) }, position: cursor(jobsText, 'job: "nig|hty"') });
     assert.ok(job.some((i) => i.label === "nightly"));
+    const withJobTerm = jobsText.replace('selection: "+stg_orders"', 'selection: "+stg_orders or job:ni"');
+    await client.change(jobs, withJobTerm);
+    const jobTerm = await client.request<CompletionItem[]>("textDocument/completion", { textDocument: { uri: uri(jobs) }, position: cursor(withJobTerm, '"+stg_orders or job:ni|"') });
+    assert.deepEqual(jobTerm.filter((i) => i.detail === "job").map((i) => i.label), ["nightly"]);
+    const attributes = await client.request<CompletionItem[]>("textDocument/completion", { textDocument: { uri: uri(jobs) }, position: cursor(withJobTerm, '"+stg_orders or |job:ni"') });
+    assert.ok(attributes.some((i) => i.label === "job:"), JSON.stringify(attributes.map((i) => i.label)));
+    await client.change(jobs, jobsText);
   });
 
   it("goes to the definition of a key from a string dependency and from a selection string", async () => {

@@ -106,6 +106,30 @@ describe("tributary validate", () => {
     assert.match(stdout, /6 assets checked: 7 errors, 0 warnings, 1 info\n$/);
   });
 
+  it("checks job: terms against the project's job names, and group wildcards against its groups", async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-validate-"));
+    try {
+      fs.writeFileSync(path.join(copy, "definitions.ts"), [
+        'import { asset, defineAssetJob, definitions } from "tributary";',
+        'export const rawOrders = asset({ key: "raw_orders", group: "raw" }, async () => []);',
+        'export const stgOrders = asset({ key: "stg_orders", group: "staging", deps: [rawOrders] }, async () => []);',
+        'export const nightly = defineAssetJob({ name: "nightly", selection: "group:raw+" });',
+        'export const more = defineAssetJob({ name: "more", selection: "job:nightly and group:\\"sta*\\"" });',
+        'export const typo = defineAssetJob({ name: "typo", selection: "job:nighty" });',
+        'export const nothing = defineAssetJob({ name: "nothing", selection: "group:\\"x*\\"" });',
+        "export default definitions({ assets: [rawOrders, stgOrders], jobs: [nightly, more, typo, nothing] });",
+        "",
+      ].join("\n"));
+      const { report } = await validateJson(copy);
+      assert.deepEqual(report.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`), [
+        '6:64 warning empty-selection Selection "job:nighty" selects no asset in this project: job:nighty matches nothing (did you mean "nightly"?)',
+        '7:70 warning empty-selection Selection "group:"x*"" selects no asset in this project: group:x* matches nothing',
+      ]);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it("exits 2 on bad usage: an unknown option, two folders, or a folder that does not exist", async () => {
     assert.equal((await validate(["--frobnicate"])).code, 2);
     assert.equal((await validate(["a", "b"])).code, 2);

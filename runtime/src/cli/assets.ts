@@ -5,14 +5,21 @@ import { loadProject } from "../loader/loadDefinitions";
 import { findProjectConfig } from "../loader/config";
 import { openStorage } from "../storage";
 import type { CheckResultRecord, MaterializationRecord } from "../types";
-import { parseCommandArgs } from "./args";
+import { SelectionSyntaxError, quoteSelection } from "../errors";
+import { parseSelection, resolveSelection, unmatchedTerms, type SelectableGraph, type SelectionAst } from "../selection";
+import { parseCommandArgs, selectionUsageError } from "./args";
 import { EXIT_OK, UsageError, stylesFor, type CliContext } from "./context";
 import { formatTable, formatTime } from "./table";
 
-export const ASSETS_HELP = `Usage: tributary assets list [--json]
+export const ASSETS_HELP = `Usage: tributary assets list [--select SEL] [--json]
 
 Lists the project's assets (this loads its code) with their latest materialization and the status
-of their checks, read from storage.
+of their checks, read from storage. With --select, only the assets the selection picks: a way to
+check a selection before \`tributary materialize --select SEL\` runs it.
+
+Options:
+  -s, --select SEL  A selection: raw_orders, +stg_orders, group:staging, job:nightly ... (docs/selection.md)
+      --json        Print JSON (below) instead of a table
 
 --json prints an array of {"key","group","deps","description","kinds","file","line",
 "latestMaterialization": null | {"runId","timestamp","metadata"},
@@ -30,9 +37,24 @@ export async function assetsCommand(args: string[], context: CliContext): Promis
       hint: "Use `tributary assets list`.",
     });
   }
-  const { values } = parseCommandArgs("assets list", rest, { json: { type: "boolean" } }, 0);
+  const { values } = parseCommandArgs("assets list", rest, { json: { type: "boolean" }, select: { type: "string", short: "s" } }, 0);
+  const selection = values["select"];
+  let ast: SelectionAst | undefined;
+  if (selection !== undefined) {
+    if (typeof selection !== "string" || selection.trim() === "") {
+      throw new UsageError("assets list: --select needs a selection", { hint: 'e.g. --select "+stg_orders" or --select group:staging; leave it out to list every asset.' });
+    }
+    try {
+      ast = parseSelection(selection);
+    } catch (error) {
+      if (error instanceof SelectionSyntaxError) throw selectionUsageError(error);
+      throw error;
+    }
+  }
   const config = findProjectConfig(context.cwd, context.env);
   const project = await loadProject(config);
+  const selected = ast === undefined ? undefined : resolveSelection(ast, project.graph);
+  if (ast !== undefined && selected?.size === 0) warnSelectsNothing(ast, selection as string, project.graph, context);
   const storage = await openStorage(config.storage);
   let materializations: MaterializationRecord[];
   let checkResults: CheckResultRecord[];
@@ -42,7 +64,8 @@ export async function assetsCommand(args: string[], context: CliContext): Promis
     await storage.close();
   }
   const latest = new Map(materializations.map((record) => [record.assetKey, record]));
-  const assets = [...project.graph.assets.values()].map((node) =>
+  const nodes = [...project.graph.assets.values()].filter((node) => selected === undefined || selected.has(node.key));
+  const assets = nodes.map((node) =>
     assetToJson(node, latest.get(node.key), checkResults.filter((result) => result.assetKey === node.key), config.projectDir),
   );
 
@@ -68,6 +91,17 @@ export async function assetsCommand(args: string[], context: CliContext): Promis
   });
   context.stdout.write(formatTable(["ASSET", "GROUP", "LAST MATERIALIZED", "CHECKS", "DEPS"], rows));
   return EXIT_OK;
+}
+
+/** On stderr, so that `--json` output stays an (empty) array: what selects nothing, and near misses. */
+function warnSelectsNothing(ast: SelectionAst, selection: string, graph: SelectableGraph, context: CliContext): void {
+  const s = stylesFor(context.stderr, context.env);
+  context.stderr.write(`${s.yellow("warning:")} the selection ${quoteSelection(selection)} selects no asset\n`);
+  for (const term of unmatchedTerms(ast, graph)) {
+    const written = term.attribute === "key" ? term.value : `${term.attribute}:${term.value}`;
+    const suggestion = term.suggestion === undefined ? "" : ` (did you mean ${term.attribute === "key" ? "" : `${term.attribute}:`}${term.suggestion}?)`;
+    context.stderr.write(`  ${written} matches nothing${suggestion}\n`);
+  }
 }
 
 function assetToJson(node: AssetNode, latest: MaterializationRecord | undefined, results: CheckResultRecord[], projectDir: string) {

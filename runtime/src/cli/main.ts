@@ -19,8 +19,8 @@ import { runtimeVersion } from "../version";
 
 /** Every command: its handler, its help, and a one-line summary for `tributary --help`. */
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
-  materialize: { run: materializeCommand, help: MATERIALIZE_HELP, summary: "Materialize selected assets (--select SEL)" },
-  assets: { run: assetsCommand, help: ASSETS_HELP, summary: "assets list: the graph with latest materializations and checks" },
+  materialize: { run: materializeCommand, help: MATERIALIZE_HELP, summary: "Materialize selected assets (--select SEL, or --job NAME)" },
+  assets: { run: assetsCommand, help: ASSETS_HELP, summary: "assets list [--select SEL]: the assets (or those a selection picks) with latest materializations and checks" },
   backfill: { run: backfillCommand, help: BACKFILL_HELP, summary: "Materialize a range of partitions (--select SEL --from KEY --to KEY); status, cancel" },
   partitions: { run: partitionsCommand, help: PARTITIONS_HELP, summary: "partitions status ASSET: materialized / failed / missing; add/remove dynamic keys" },
   runs: { run: runsCommand, help: RUNS_HELP, summary: "runs list | runs show ID: past runs and their events" },

@@ -6,7 +6,7 @@ import { heartbeatWhileRunning } from "../daemon/runLifecycle";
 import { SelectionSyntaxError } from "../errors";
 import { findProjectConfig, describeStorage, type ProjectConfig } from "../loader/config";
 import { partitionTags } from "../partitions/runPartitions";
-import { parseSelection } from "../selection";
+import { formatSelection, parseSelection } from "../selection";
 import { openStorage } from "../storage";
 import type { Storage } from "../storage/port";
 import { integerFlag, parseCommandArgs, selectionUsageError } from "./args";
@@ -15,12 +15,14 @@ import { RunProgress } from "./progress";
 import { printRunSummary } from "./summary";
 
 export const MATERIALIZE_HELP = `Usage: tributary materialize --select SEL [options]
+       tributary materialize --job NAME [options]
 
 Materializes the selected assets in a worker process and shows progress.
 
 Options:
-  -s, --select SEL     Assets to materialize (required): raw_orders, +stg_orders, group:staging,
-                       tag:pii, "key:stg_*", * ... (see docs/cli.md)
+  -s, --select SEL     Assets to materialize: raw_orders, +stg_orders, group:staging, tag:pii,
+                       "key:stg_*", job:nightly, * ... (see docs/selection.md)
+  -j, --job NAME       The assets of a job (defineAssetJob), with its tags: --select job:NAME
   -p, --partition KEY  The partition to materialize, for partitioned assets (KEY,KEY,... for several,
                        run one after the other); ranges: \`tributary backfill\`
       --all-partitions Every partition that exists now, in one run (each step runs them one after
@@ -36,16 +38,14 @@ Exit codes: 0 every step succeeded, 1 a step failed (or the run was canceled), 2
 export async function materializeCommand(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs("materialize", args, {
     select: { type: "string", short: "s" },
+    job: { type: "string", short: "j" },
     partition: { type: "string", short: "p" },
     "all-partitions": { type: "boolean" },
     json: { type: "boolean" },
     concurrency: { type: "string" },
     "in-process": { type: "boolean" },
   }, 0);
-  const selection = values["select"];
-  if (typeof selection !== "string" || selection.trim() === "") {
-    throw new UsageError("materialize: --select is required", { hint: 'Select what to run, e.g. --select "*" for everything or --select +stg_orders.' });
-  }
+  const selection = selectionOf(values["select"], values["job"]);
   try {
     parseSelection(selection);
   } catch (error) {
@@ -116,6 +116,21 @@ export async function materializeCommand(args: string[], context: CliContext): P
     brief: json,
   });
   return result.status === "SUCCESS" ? EXIT_OK : EXIT_FAILED;
+}
+
+/** The selection `--select` or `--job` asks for (exactly one of them). */
+function selectionOf(select: string | boolean | undefined, job: string | boolean | undefined): string {
+  if (select !== undefined && job !== undefined) {
+    throw new UsageError("materialize: --select and --job cannot be used together", { hint: 'Keep one of them; a selection can name the job itself, e.g. --select "job:nightly and tag:pii".' });
+  }
+  if (typeof job === "string") {
+    if (job.trim() === "") throw new UsageError("materialize: --job needs a job name", { hint: "e.g. --job nightly (the name given to defineAssetJob)." });
+    return formatSelection({ type: "job", job: job.trim(), start: 0, end: 0 });
+  }
+  if (typeof select !== "string" || select.trim() === "") {
+    throw new UsageError("materialize: --select or --job is required", { hint: 'Select what to run, e.g. --select "*" for everything, --select +stg_orders, or --job nightly.' });
+  }
+  return select;
 }
 
 /** What to run, the same for both ways of running it. */

@@ -26,6 +26,7 @@ import { WorkerPool } from "../execution/workerPool";
 import { RunCoordinator, type RunLauncher } from "./runQueue";
 import { Scheduler } from "./scheduler";
 import { SensorLoop } from "./sensors";
+import { boundedLog } from "./logLine";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
 import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
 
@@ -84,7 +85,7 @@ export class Daemon implements DaemonServices {
     this.role = options.role ?? "daemon";
     const file = options.config.configFile ?? "tributary.yaml";
     this.settings = { ...daemonSettingsFromConfig(options.config.daemon, file), ...options.settings };
-    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = boundedLog(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
     this.notifier = new Notifier(notificationSettingsFromConfig(options.config.notifications, file), this.log);
     this.code = new CodeLocation(options.config, { watch: this.mode === "dev", log: this.log });
   }
@@ -210,7 +211,7 @@ export class Daemon implements DaemonServices {
     const run = await enqueueRun(this.storage, {
       selection: request.selection,
       assetKeys: [...plan.assetKeys],
-      tags: { ...(request.tags ?? {}), ...partitionTags(partitionKeys) },
+      tags: { ...plan.jobTags, ...(request.tags ?? {}), ...partitionTags(partitionKeys) },
       instigator: request.instigator ?? null,
       runKey: request.runKey ?? null,
     });

@@ -61,7 +61,7 @@ async function startRun(storage: Storage, options: InProcessRunOptions, plan: Ex
     status: "STARTED",
     selection: options.selection,
     assetKeys: [...plan.assetKeys],
-    tags: { ...(options.tags ?? {}), ...partitionTags(plan.partitionKeys) },
+    tags: { ...plan.jobTags, ...(options.tags ?? {}), ...partitionTags(plan.partitionKeys) },
     runKey: options.runKey ?? null,
     instigator: options.instigator ?? null,
   });

@@ -1,4 +1,4 @@
-import { TributaryError } from "../errors";
+import { TributaryError, quoteSelection } from "../errors";
 import type { AssetGraph, StepDefinition } from "../graph/assetGraph";
 import { PartitionKeyError, listForMessage } from "../partitions/common";
 import { hasPartitionKey, partitionKeysOf, samePartitions, type PartitionContext, type PartitionsDefinition } from "../partitions/definition";
@@ -29,6 +29,11 @@ export interface ExecutionPlan {
   readonly partitions: PartitionsDefinition | undefined;
   /** The partition keys this run materializes ([] for an unpartitioned run). */
   readonly partitionKeys: readonly string[];
+  /**
+   * The tags of the job when the selection is exactly `job:NAME` ({} otherwise): a run of the job
+   * carries them, as the runs of its schedules and sensors do (the run queue limits by tag).
+   */
+  readonly jobTags: Readonly<Record<string, string>>;
 }
 
 /**
@@ -67,10 +72,13 @@ export function planSelection(graph: AssetGraph, selection: string): ExecutionPl
   const ast = parseSelection(selection);
   const selected = resolveSelection(ast, graph);
   if (selected.size === 0) {
-    const guesses = unmatchedTerms(ast, graph)
+    const unmatched = unmatchedTerms(ast, graph);
+    const guesses = unmatched
       .filter((term) => term.suggestion !== undefined)
       .map((term) => `${term.attribute === "key" ? "" : `${term.attribute}:`}${term.suggestion}`);
-    throw new EmptySelectionError(`the selection "${selection}" matches no asset`, {
+    const missingJob = unmatched.find((term) => term.attribute === "job");
+    const why = missingJob ? `: there is no job named "${missingJob.value}"${graph.jobs.size > 0 ? "" : " (the project defines no job)"}` : "";
+    throw new EmptySelectionError(`the selection ${quoteSelection(selection)} matches no asset${why}`, {
       hint:
         guesses.length > 0
           ? `Did you mean ${guesses.map((g) => `"${g}"`).join(" or ")}?`
@@ -137,7 +145,8 @@ export function planSelection(graph: AssetGraph, selection: string): ExecutionPl
   }
   const assetKeys = ordered.flatMap((step) => step.outputKeys.filter((key) => selected.has(key) || step.outputKeys.length > 1));
   const partitions = sharedPartitions(graph, ordered, selection);
-  return { selection, assetKeys, steps: ordered, partitions, partitionKeys: [] };
+  const jobTags = ast.type === "job" ? graph.definitions.jobs.find((job) => job.name === ast.job)?.tags ?? {} : {};
+  return { selection, assetKeys, steps: ordered, partitions, partitionKeys: [], jobTags };
 }
 
 /** The one partitions definition of the plan's partitioned steps (as in Dagster, a run has one). */
@@ -149,7 +158,7 @@ function sharedPartitions(graph: AssetGraph, steps: readonly PlannedStep[], sele
     if (!shared) shared = { definition, step: step.stepKey };
     else if (!samePartitions(shared.definition, definition)) {
       throw new PartitionSelectionError(
-        `the selection "${selection}" mixes assets with different partitions: "${shared.step}" has ${shared.definition.describe()}, "${step.stepKey}" has ${definition.describe()}`,
+        `the selection ${quoteSelection(selection)} mixes assets with different partitions: "${shared.step}" has ${shared.definition.describe()}, "${step.stepKey}" has ${definition.describe()}`,
         { hint: "Materialize them in separate runs (one selection per partitions definition)." },
       );
     }
@@ -192,14 +201,14 @@ function checkPartitionKeys(
 ): void {
   if (!partitions) {
     if (keys.length > 0) {
-      throw new PartitionSelectionError(`the selection "${selection}" has no partitioned asset, but partition ${listForMessage(keys)} was given`, {
+      throw new PartitionSelectionError(`the selection ${quoteSelection(selection)} has no partitioned asset, but partition ${listForMessage(keys)} was given`, {
         hint: "Leave out --partition, or select partitioned assets.",
       });
     }
     return;
   }
   if (keys.length === 0) {
-    throw new PartitionSelectionError(`the selection "${selection}" includes partitioned assets (${partitions.describe()}), so a run needs a partition`, {
+    throw new PartitionSelectionError(`the selection ${quoteSelection(selection)} includes partitioned assets (${partitions.describe()}), so a run needs a partition`, {
       hint: "Pass --partition KEY (or --all-partitions for every partition in one run), or use `tributary backfill --from KEY --to KEY` for a range.",
     });
   }

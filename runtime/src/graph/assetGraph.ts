@@ -51,9 +51,15 @@ export class AssetGraph implements SelectableGraph {
   readonly duplicates = new Map<string, (SourceLocation | undefined)[]>();
   /** Checks whose asset does not exist. */
   readonly orphanChecks: AssetCheckDefinition<any>[] = [];
+  /** Each job's selection string by job name, for selections that name a job (`job:nightly`). */
+  readonly jobs: ReadonlyMap<string, string>;
   private readonly children = new Map<string, string[]>();
 
   constructor(readonly definitions: Definitions) {
+    // The first job of a name wins; validateGraph reports the duplicate.
+    const jobs = new Map<string, string>();
+    for (const job of definitions.jobs) if (!jobs.has(job.name)) jobs.set(job.name, job.selection);
+    this.jobs = jobs;
     for (const definition of definitions.assets) {
       if (isMultiAsset(definition)) this.addMultiAsset(definition);
       else this.addAsset(definition as AssetDefinition);

@@ -1,13 +1,13 @@
 import { DEFAULT_IO_MANAGER_KEY } from "../definitions/asset";
-import { DefinitionError, formatLocation, type SourceLocation } from "../errors";
+import { DefinitionError, SelectionSyntaxError, formatLocation, type SourceLocation } from "../errors";
 import { validateMapping } from "../partitions/mappingValidation";
-import { suggest } from "../selection";
+import { parseSelection, suggest, walkAst } from "../selection";
 import type { AssetGraph } from "./assetGraph";
 
 /** One thing wrong with a project's definitions. Codes match the language server's diagnostics. */
 export interface DefinitionProblem {
   code: "unknown-dep" | "cycle" | "duplicate-key" | "self-dep" | "unknown-resource" | "unknown-check-asset"
-    | "duplicate-name" | "incompatible-partition-mapping";
+    | "duplicate-name" | "incompatible-partition-mapping" | "invalid-selection";
   message: string;
   location: SourceLocation | undefined;
   hint?: string;
@@ -102,6 +102,54 @@ export function validateGraph(graph: AssetGraph): DefinitionProblem[] {
       seen.set(id, item.name);
     }
   }
+  problems.push(...jobSelectionProblems(graph));
+  return problems;
+}
+
+/**
+ * Jobs whose selection does not parse, and jobs that select themselves through `job:` (directly or
+ * through other jobs): both would otherwise only show when a run of them is planned.
+ */
+function jobSelectionProblems(graph: AssetGraph): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const namedJobs = new Map<string, string[]>();
+  for (const job of graph.definitions.jobs) {
+    if (namedJobs.has(job.name)) continue;
+    try {
+      const named: string[] = [];
+      walkAst(parseSelection(job.selection), (node) => {
+        if (node.type === "job") named.push(node.job);
+      });
+      namedJobs.set(job.name, named);
+    } catch (error) {
+      if (!(error instanceof SelectionSyntaxError)) throw error;
+      namedJobs.set(job.name, []);
+      problems.push({ code: "invalid-selection", message: `job "${job.name}": ${error.message}`, location: job.location, ...(error.hint ? { hint: error.hint } : {}) });
+    }
+  }
+  // Depth-first over the job:NAME references; jobs are few, so recursion depth is no concern.
+  const state = new Map<string, 1 | 2>();
+  const path: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, 1);
+    path.push(name);
+    for (const next of namedJobs.get(name) ?? []) {
+      if (!namedJobs.has(next)) continue;
+      if (state.get(next) === 1) {
+        const cycle = [...path.slice(path.indexOf(next)), next];
+        const job = graph.definitions.jobs.find((item) => item.name === next);
+        problems.push({
+          code: "cycle",
+          message: `job "${next}" selects itself through job: (${cycle.join(" -> ")})`,
+          location: job?.location,
+          hint: "A job cannot name itself in its selection, directly or through another job; select its assets instead.",
+        });
+      } else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(name, 2);
+  };
+  for (const name of namedJobs.keys()) if (!state.has(name)) visit(name);
   return problems;
 }
 

@@ -4,7 +4,7 @@
  * Terminology:
  * - a *selection* is a string such as `+stg_orders and group:staging` (or the tree parsed from it);
  *   evaluated against an asset graph it yields a set of asset keys.
- * - a *leaf* selects assets by one attribute: `key:`, `group:`, `tag:`, `owner:`, `kind:` or `*`.
+ * - a *leaf* selects assets by one attribute: `key:`, `group:`, `tag:`, `owner:`, `kind:`, `job:` or `*`.
  * - a *traversal* widens a selection to ancestors (`+x`, `2+x`) and/or descendants (`x+`, `x+1`).
  *
  * Every node carries `start`/`end`: 0-based offsets into the parsed string, `end` exclusive, so the
@@ -34,7 +34,10 @@ export interface KeyNode extends SourceRange {
   key: string;
 }
 
-/** `group:staging`: assets whose group is exactly `group`. */
+/**
+ * `group:staging`: assets whose group is exactly `group`. A `*` in `group` is a wildcard, as in keys
+ * (`group:"team_*"`, `group:"*"`), as in Dagster.
+ */
 export interface GroupNode extends SourceRange {
   type: "group";
   group: string;
@@ -57,6 +60,15 @@ export interface OwnerNode extends SourceRange {
 export interface KindNode extends SourceRange {
   type: "kind";
   kind: string;
+}
+
+/**
+ * `job:nightly`: the assets the job named `job` selects (its own selection, resolved against the
+ * same graph). A name that is no job selects nothing.
+ */
+export interface JobNode extends SourceRange {
+  type: "job";
+  job: string;
 }
 
 /** How far a traversal goes: a number of levels, or `"all"` (no limit). */
@@ -102,13 +114,13 @@ export interface OrNode extends SourceRange {
 }
 
 /** A leaf: selects assets by one attribute. */
-export type LeafNode = AllNode | KeyNode | GroupNode | TagNode | OwnerNode | KindNode;
+export type LeafNode = AllNode | KeyNode | GroupNode | TagNode | OwnerNode | KindNode | JobNode;
 
 /** Any node of a parsed selection. */
 export type SelectionAst = LeafNode | TraversalNode | FunctionNode | NotNode | AndNode | OrNode;
 
 /** The attributes a selection can filter on, as written before `:`. */
-export const SELECTION_ATTRIBUTES = ["key", "group", "tag", "owner", "kind"] as const;
+export const SELECTION_ATTRIBUTES = ["key", "group", "tag", "owner", "kind", "job"] as const;
 /** One of {@link SELECTION_ATTRIBUTES}. */
 export type SelectionAttribute = (typeof SELECTION_ATTRIBUTES)[number];
 
@@ -141,6 +153,8 @@ export function astEquals(a: SelectionAst, b: SelectionAst): boolean {
       return a.owner === (b as OwnerNode).owner;
     case "kind":
       return a.kind === (b as KindNode).kind;
+    case "job":
+      return a.job === (b as JobNode).job;
     case "traversal": {
       const other = b as TraversalNode;
       return a.up === other.up && a.down === other.down && astEquals(a.operand, other.operand);

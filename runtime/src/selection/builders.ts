@@ -55,7 +55,7 @@ export class AssetSelection {
     return AssetSelection.anyOf(keys.map((key) => ({ type: "key", key: nonEmpty(key, "AssetSelection.keys"), ...ZERO })));
   }
 
-  /** The assets in any of these groups. No groups selects nothing. */
+  /** The assets in any of these groups. A `*` in a group is a wildcard (`"team_*"`). No groups selects nothing. */
   static groups(...groups: string[]): AssetSelection {
     return AssetSelection.anyOf(groups.map((group) => ({ type: "group", group: nonEmpty(group, "AssetSelection.groups"), ...ZERO })));
   }

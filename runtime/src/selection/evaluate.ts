@@ -1,10 +1,13 @@
 /**
  * Evaluates a selection tree against a graph. Every operation is linear in the size of the graph:
  * traversals are breadth-first searches that visit each asset at most once (multi-source BFS finds
- * each asset's shortest distance, which is what depth limits are measured in).
+ * each asset's shortest distance, which is what depth limits are measured in); `roots` and `sinks`
+ * visit each asset at most twice.
  */
 import type { SelectionAst, TraversalDepth } from "./ast";
+import { globMatcher, isPattern } from "./glob";
 import { topologicalOrder, type SelectableAsset, type SelectableGraph } from "./graph";
+import { parseSelection } from "./parser";
 
 /**
  * The keys `ast` selects in `graph`, in the graph's topological order (see {@link topologicalOrder}).
@@ -21,46 +24,62 @@ export function evaluateSelection(ast: SelectionAst, graph: SelectableGraph): Se
   return ordered;
 }
 
-/** The keys one node selects, in no particular order. */
-export function evaluateNode(ast: SelectionAst, graph: SelectableGraph): Set<string> {
+/**
+ * The keys one node selects, in no particular order. `jobsInProgress` holds the jobs whose
+ * selection is being evaluated, so that a job naming itself (directly or through another job)
+ * selects nothing instead of recursing forever; the graph's validation reports such jobs.
+ */
+export function evaluateNode(ast: SelectionAst, graph: SelectableGraph, jobsInProgress: ReadonlySet<string> = new Set()): Set<string> {
+  const evaluate = (node: SelectionAst): Set<string> => evaluateNode(node, graph, jobsInProgress);
   switch (ast.type) {
     case "all":
       return new Set(graph.assets.keys());
     case "key":
       return selectKeys(ast.key, graph);
-    case "group":
-      return filterAssets(graph, (asset) => asset.group === ast.group);
+    case "group": {
+      const matches = globMatcher(ast.group);
+      return filterAssets(graph, (asset) => matches(asset.group));
+    }
     case "tag":
       return filterAssets(graph, (asset) => Object.hasOwn(asset.tags, ast.tagKey) && (ast.value === null || asset.tags[ast.tagKey] === ast.value));
     case "owner":
       return filterAssets(graph, (asset) => asset.owners.includes(ast.owner));
     case "kind":
       return filterAssets(graph, (asset) => asset.kinds.includes(ast.kind));
+    case "job": {
+      const jobAst = jobSelectionAst(graph, ast.job);
+      if (jobAst === undefined || jobsInProgress.has(ast.job)) return new Set();
+      return evaluateNode(jobAst, graph, new Set([...jobsInProgress, ast.job]));
+    }
     case "traversal": {
-      const seeds = evaluateNode(ast.operand, graph);
+      const seeds = evaluate(ast.operand);
       const result = new Set(seeds);
       if (ast.up !== null) for (const key of reachable(seeds, ast.up, (key) => graph.parentsOf(key), graph)) result.add(key);
       if (ast.down !== null) for (const key of reachable(seeds, ast.down, (key) => graph.childrenOf(key), graph)) result.add(key);
       return result;
     }
     case "function": {
-      const inner = evaluateNode(ast.operand, graph);
-      const neighbours = ast.name === "roots" ? (key: string) => graph.parentsOf(key) : (key: string) => graph.childrenOf(key);
+      // As in Dagster: a root is an asset of the selection that no *other* asset of the selection
+      // reaches, through any path of the whole graph (assets outside the selection included); a
+      // sink is one that reaches no other asset of the selection. An edge to itself is ignored.
+      const inner = evaluate(ast.operand);
+      const neighbours = ast.name === "roots" ? (key: string) => graph.childrenOf(key) : (key: string) => graph.parentsOf(key);
+      const reachedFromOther = seedsReachedFromAnotherSeed(inner, neighbours, graph);
       const result = new Set<string>();
-      for (const key of inner) if (!neighbours(key).some((other) => inner.has(other))) result.add(key);
+      for (const key of inner) if (!reachedFromOther.has(key)) result.add(key);
       return result;
     }
     case "not": {
-      const excluded = evaluateNode(ast.operand, graph);
+      const excluded = evaluate(ast.operand);
       const result = new Set<string>();
       for (const key of graph.assets.keys()) if (!excluded.has(key)) result.add(key);
       return result;
     }
     case "and": {
-      let result = evaluateNode(ast.operands[0]!, graph);
+      let result = evaluate(ast.operands[0]!);
       for (const operand of ast.operands.slice(1)) {
         if (result.size === 0) break;
-        const other = evaluateNode(operand, graph);
+        const other = evaluate(operand);
         const both = new Set<string>();
         for (const key of result) if (other.has(key)) both.add(key);
         result = both;
@@ -69,7 +88,7 @@ export function evaluateNode(ast: SelectionAst, graph: SelectableGraph): Set<str
     }
     case "or": {
       const result = new Set<string>();
-      for (const operand of ast.operands) for (const key of evaluateNode(operand, graph)) result.add(key);
+      for (const operand of ast.operands) for (const key of evaluate(operand)) result.add(key);
       return result;
     }
   }
@@ -77,21 +96,40 @@ export function evaluateNode(ast: SelectionAst, graph: SelectableGraph): Set<str
 
 /** True when a key pattern contains a wildcard. */
 export function isKeyPattern(key: string): boolean {
-  return key.includes("*");
+  return isPattern(key);
 }
 
 /**
  * A matcher for a key pattern: `*` matches any run of characters (including `/`), everything else
- * matches itself.
+ * matches itself. No regular expression is built: see {@link globMatcher}.
  *
  * @example
  * keyMatcher("warehouse/*")("warehouse/customers") // true
  */
 export function keyMatcher(pattern: string): (key: string) => boolean {
-  if (!isKeyPattern(pattern)) return (key) => key === pattern;
-  const source = pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-  const regex = new RegExp(`^${source}$`, "s");
-  return (key) => regex.test(key);
+  return globMatcher(pattern);
+}
+
+/** Parsed job selections, per graph: a job named many times is parsed once. */
+const jobAsts = new WeakMap<SelectableGraph, Map<string, SelectionAst | null>>();
+
+/** The parsed selection of job `name`, or undefined when there is no such job or it does not parse. */
+function jobSelectionAst(graph: SelectableGraph, name: string): SelectionAst | undefined {
+  const selection = graph.jobs?.get(name);
+  if (selection === undefined) return undefined;
+  let parsed = jobAsts.get(graph);
+  if (!parsed) jobAsts.set(graph, (parsed = new Map()));
+  let ast = parsed.get(name);
+  if (ast === undefined) {
+    try {
+      ast = parseSelection(selection);
+    } catch {
+      // Reported where the job is defined (graph validation, the language server), not here.
+      ast = null;
+    }
+    parsed.set(name, ast);
+  }
+  return ast ?? undefined;
 }
 
 function selectKeys(pattern: string, graph: SelectableGraph): Set<string> {
@@ -131,4 +169,33 @@ function reachable(seeds: Set<string>, depth: TraversalDepth, neighbours: (key: 
     }
   }
   return found;
+}
+
+/**
+ * The seeds that some *other* seed reaches in one step or more of `neighbours` (a seed reaching only
+ * itself, through an edge to itself or a cycle, does not count). Linear in the size of the graph:
+ * each asset remembers at most two distinct seeds it is reached from, since two are enough to tell
+ * that one of them differs from any asset further on, and passes each on once.
+ */
+function seedsReachedFromAnotherSeed(seeds: Set<string>, neighbours: (key: string) => readonly string[], graph: SelectableGraph): Set<string> {
+  const origins = new Map<string, string[]>();
+  const queue: { key: string; origin: string }[] = [];
+  for (const seed of seeds) {
+    origins.set(seed, [seed]);
+    queue.push({ key: seed, origin: seed });
+  }
+  for (let head = 0; head < queue.length; head++) {
+    const { key, origin } = queue[head]!;
+    for (const neighbour of neighbours(key)) {
+      if (!graph.assets.has(neighbour)) continue;
+      const known = origins.get(neighbour);
+      if (known === undefined) origins.set(neighbour, [origin]);
+      else if (known.length < 2 && !known.includes(origin)) known.push(origin);
+      else continue;
+      queue.push({ key: neighbour, origin });
+    }
+  }
+  const reached = new Set<string>();
+  for (const seed of seeds) if (origins.get(seed)!.some((origin) => origin !== seed)) reached.add(seed);
+  return reached;
 }

@@ -29,7 +29,7 @@ const KEYWORDS = new Set(["and", "or", "not"]);
  * The canonical selection string for a tree.
  *
  * @throws TributaryError for a tree no string can express (a tag name containing "=" with no
- * value, or an empty key, group, owner, kind or tag name), which only code can build.
+ * value), which only code can build.
  * @example
  * formatSelection(parseSelection("( A  OR b ) AND  +Group:staging")) // "(A or b) and +group:staging"
  */
@@ -41,13 +41,15 @@ export function formatSelection(ast: SelectionAst): string {
       if (isBareWord(ast.key) && ast.key !== "*" && !KEYWORDS.has(ast.key.toLowerCase()) && !/^[0-9]+$/.test(ast.key)) {
         return ast.key;
       }
-      return `key:${value(ast.key, "key")}`;
+      return `key:${value(ast.key)}`;
     case "group":
-      return `group:${value(ast.group, "group")}`;
+      return `group:${value(ast.group)}`;
     case "owner":
-      return `owner:${value(ast.owner, "owner")}`;
+      return `owner:${value(ast.owner)}`;
     case "kind":
-      return `kind:${value(ast.kind, "kind")}`;
+      return `kind:${value(ast.kind)}`;
+    case "job":
+      return `job:${value(ast.job)}`;
     case "tag":
       return `tag:${tagValue(ast.tagKey, ast.value)}`;
     case "traversal": {
@@ -79,13 +81,12 @@ function depthSuffix(depth: TraversalDepth | null): string {
   return depth === null ? "" : depth === "all" ? "+" : `+${depth}`;
 }
 
-function value(text: string, attribute: string): string {
-  if (text === "") throw unformattable(`an empty ${attribute}`);
+/** A value, bare where it can be; an empty one is `""`. */
+function value(text: string): string {
   return isBareValue(text) ? text : quote(text);
 }
 
 function tagValue(tagKey: string, tagValue: string | null): string {
-  if (tagKey === "") throw unformattable("an empty tag name");
   if (tagValue === null) {
     if (tagKey.includes("=")) throw unformattable(`the tag name "${tagKey}" (it contains "=") without a value`);
     return isBareValue(tagKey) ? tagKey : quote(tagKey);
@@ -97,6 +98,6 @@ function tagValue(tagKey: string, tagValue: string | null): string {
 
 function unformattable(what: string): TributaryError {
   return new TributaryError(`A selection cannot express ${what}`, {
-    hint: "use a non-empty value; tag names containing \"=\" can only be selected with a value, e.g. tag:\"a=b\"=c",
+    hint: "tag names containing \"=\" can only be selected with a value, e.g. tag:\"a=b\"=c",
   });
 }

@@ -21,6 +21,17 @@ export interface SelectableGraph {
   parentsOf(key: string): readonly string[];
   /** Direct downstream keys of `key` (empty for an unknown key). */
   childrenOf(key: string): readonly string[];
+  /**
+   * The selection string of each job, by job name, for `job:NAME`. A graph without jobs (or a name
+   * missing here) makes `job:NAME` select nothing.
+   */
+  readonly jobs?: ReadonlyMap<string, string>;
+}
+
+/** A job as selections see it: its name and its selection string. */
+export interface SelectableJob {
+  name: string;
+  selection: string;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -31,8 +42,10 @@ class AssetGraph implements SelectableGraph {
   private readonly parents = new Map<string, string[]>();
   private readonly children = new Map<string, string[]>();
   private order: readonly string[] | undefined;
+  readonly jobs: ReadonlyMap<string, string>;
 
-  constructor(assets: Iterable<SelectableAsset>) {
+  constructor(assets: Iterable<SelectableAsset>, jobs: Iterable<SelectableJob>) {
+    this.jobs = new Map([...jobs].map((job) => [job.name, job.selection]));
     const byKey = new Map<string, SelectableAsset>();
     for (const asset of assets) byKey.set(asset.key, asset);
     this.assets = byKey;
@@ -62,17 +75,17 @@ class AssetGraph implements SelectableGraph {
 }
 
 /**
- * Builds a {@link SelectableGraph} from assets. A later asset with the same key replaces an earlier
- * one; deps on keys outside the graph are dropped.
+ * Builds a {@link SelectableGraph} from assets (and the jobs `job:NAME` can name). A later asset with
+ * the same key replaces an earlier one; deps on keys outside the graph are dropped.
  *
  * @example
  * const graph = graphFromAssets([
  *   { key: "raw_orders", group: "raw", tags: {}, owners: [], kinds: ["csv"], deps: [] },
  *   { key: "stg_orders", group: "staging", tags: { pii: "" }, owners: ["team:data"], kinds: ["sql"], deps: ["raw_orders"] },
- * ]);
+ * ], { jobs: [{ name: "nightly", selection: "group:staging+" }] });
  */
-export function graphFromAssets(assets: Iterable<SelectableAsset>): SelectableGraph {
-  return new AssetGraph(assets);
+export function graphFromAssets(assets: Iterable<SelectableAsset>, options: { jobs?: Iterable<SelectableJob> } = {}): SelectableGraph {
+  return new AssetGraph(assets, options.jobs ?? []);
 }
 
 /**

@@ -16,6 +16,7 @@ export {
   type AndNode,
   type FunctionNode,
   type GroupNode,
+  type JobNode,
   type KeyNode,
   type KindNode,
   type LeafNode,
@@ -33,8 +34,9 @@ export {
 export { AssetSelection } from "./builders";
 export { completionsAt, type SelectionCompletion, type SelectionCompletionKind } from "./completions";
 export { evaluateSelection, keyMatcher } from "./evaluate";
+export { globMatcher } from "./glob";
 export { formatSelection } from "./format";
-export { graphFromAssets, topologicalOrder, type SelectableAsset, type SelectableGraph } from "./graph";
+export { graphFromAssets, topologicalOrder, type SelectableAsset, type SelectableGraph, type SelectableJob } from "./graph";
 export { parseSelection } from "./parser";
 export { resolveSelection, toSelectionAst, type SelectionInput } from "./resolve";
 export { editDistance, suggest } from "./suggest";

@@ -8,7 +8,7 @@
  * not       := "not" not | traversal
  * traversal := [DIGITS] "+"? primary ("+" [DIGITS])?      -- "+x", "2+x", "x+", "x+1", "1+x+2"
  * primary   := "(" selection ")" | ("roots" | "sinks") "(" selection ")" | "*"
- *            | ATTRIBUTE ":" VALUE | KEY | QUOTED-KEY
+ *            | ATTRIBUTE ":" VALUE | KEY | QUOTED-KEY     -- ATTRIBUTE: key group tag owner kind job
  * ```
  *
  * Every error is a {@link SelectionSyntaxError} with the 0-based offset of the offending part and
@@ -221,7 +221,7 @@ class Parser {
       }
       case "string": {
         this.next();
-        return { type: "key", key: this.segmentText([token.segment], "key", token.start), start: token.start, end: token.end };
+        return { type: "key", key: this.segmentText([token.segment]), start: token.start, end: token.end };
       }
       case "attribute":
         this.next();
@@ -295,7 +295,7 @@ class Parser {
     if (!(SELECTION_ATTRIBUTES as readonly string[]).includes(name)) {
       const guess = suggest(name, SELECTION_ATTRIBUTES);
       throw this.error(`unknown attribute "${token.name}"${guess ? ` — did you mean "${guess}"?` : ""}`, token.start,
-        'the attributes are key:, group:, tag:, owner: and kind:; quote values that contain ":", e.g. key:"a:b"');
+        'the attributes are key:, group:, tag:, owner:, kind: and job:; quote values that contain ":", e.g. key:"a:b"');
     }
     const attribute = name as SelectionAttribute;
     const range = { start: token.start, end: token.end };
@@ -306,28 +306,30 @@ class Parser {
     }
     switch (attribute) {
       case "key":
-        return { type: "key", key: this.segmentText(token.value, attribute, token.valueStart), ...range };
+        return { type: "key", key: this.segmentText(token.value), ...range };
       case "group":
-        return { type: "group", group: this.segmentText(token.value, attribute, token.valueStart), ...range };
+        return { type: "group", group: this.segmentText(token.value), ...range };
       case "owner":
-        return { type: "owner", owner: this.segmentText(token.value, attribute, token.valueStart), ...range };
+        return { type: "owner", owner: this.segmentText(token.value), ...range };
       case "kind":
-        return { type: "kind", kind: this.segmentText(token.value, attribute, token.valueStart), ...range };
+        return { type: "kind", kind: this.segmentText(token.value), ...range };
+      case "job":
+        return { type: "job", job: this.segmentText(token.value), ...range };
       case "tag":
         return { type: "tag", ...this.splitTag(token.value, token.valueStart), ...range };
     }
   }
 
-  /** Concatenates value segments, rejecting unclosed quotes and empty values. */
-  private segmentText(segments: ValueSegment[], attribute: SelectionAttribute, valueStart: number, allowEmpty = false): string {
+  /**
+   * Concatenates value segments, rejecting unclosed quotes. A value can only be empty when written
+   * as `""` (a bare value has at least one character): `tag:""`, `group:""` are accepted, as in
+   * Dagster, and select the assets whose value is empty.
+   */
+  private segmentText(segments: ValueSegment[]): string {
     for (const segment of segments) {
       if (!segment.terminated) throw this.error("unclosed quote", segment.start, 'add the closing "');
     }
-    const text = segments.map((segment) => segment.text).join("");
-    if (text === "" && !allowEmpty) {
-      throw this.error(`empty value for "${attribute}:"`, valueStart, `e.g. ${attribute}:${EXAMPLE_VALUES[attribute]}`);
-    }
-    return text;
+    return segments.map((segment) => segment.text).join("");
   }
 
   /**
@@ -335,15 +337,16 @@ class Parser {
    * value splits at its first "="). An "=" inside a quoted part otherwise belongs to that part.
    */
   private splitTag(segments: ValueSegment[], valueStart: number): { tagKey: string; value: string | null } {
-    this.segmentText(segments, "tag", valueStart);
+    this.segmentText(segments);
     const splitIndex = segments.findIndex((segment) => !segment.quoted && segment.text.includes("="));
     if (splitIndex === -1) {
       const only = segments[0]!;
       if (segments.length === 1 && only.quoted && only.text.includes("=")) {
         const at = only.text.indexOf("=");
-        return this.checkTag(only.text.slice(0, at), only.text.slice(at + 1), valueStart);
+        return { tagKey: only.text.slice(0, at), value: only.text.slice(at + 1) };
       }
-      return this.checkTag(segments.map((segment) => segment.text).join(""), null, valueStart);
+      // `tag:""` (Dagster's empty tag name) is written, so it is accepted.
+      return { tagKey: segments.map((segment) => segment.text).join(""), value: null };
     }
     const splitSegment = segments[splitIndex]!;
     const at = splitSegment.text.indexOf("=");
@@ -354,12 +357,9 @@ class Parser {
       throw this.error('expected a tag value after "="', splitSegment.start + at + 1,
         'e.g. tag:tier=gold; write tag:tier for "has the tag, any value", or tag:tier="" for an empty value');
     }
-    return this.checkTag(before, value, valueStart);
-  }
-
-  private checkTag(tagKey: string, value: string | null, valueStart: number): { tagKey: string; value: string | null } {
-    if (tagKey === "") throw this.error("expected a tag name", valueStart, "e.g. tag:pii or tag:tier=gold");
-    return { tagKey, value };
+    // Nothing at all before "=" (`tag:=gold`) is a forgotten name; a quoted empty name is written.
+    if (splitIndex === 0 && at === 0) throw this.error("expected a tag name", valueStart, 'e.g. tag:pii or tag:tier=gold; write tag:""=gold for an empty name');
+    return { tagKey: before, value };
   }
 }
 
@@ -369,4 +369,5 @@ const EXAMPLE_VALUES: Record<SelectionAttribute, string> = {
   tag: "tier=gold",
   owner: "team:finance",
   kind: "sql",
+  job: "nightly",
 };

@@ -5,15 +5,16 @@
  */
 import { walkAst, type SelectionAst, type SelectionAttribute } from "./ast";
 import { isKeyPattern, keyMatcher } from "./evaluate";
+import { globMatcher, isPattern } from "./glob";
 import type { SelectableGraph } from "./graph";
 import { suggest } from "./suggest";
 
 /** A leaf of a selection that matches no asset of the graph. */
 export interface UnmatchedTerm {
   attribute: SelectionAttribute;
-  /** The value as written: the key or pattern, group, owner, kind, or tag as `name` / `name=value`. */
+  /** The value as written: the key or pattern, group, owner, kind, job, or tag as `name` / `name=value`. */
   value: string;
-  /** True for a key pattern with `*`. */
+  /** True for a key or group pattern with `*`. */
   wildcard: boolean;
   /** Offsets of the leaf in the parsed string (0-based, `end` exclusive). */
   start: number;
@@ -35,8 +36,9 @@ export function unknownKeys(ast: SelectionAst, graph: SelectableGraph): Unmatche
 }
 
 /**
- * Every leaf (key, group, tag, owner, kind) that matches no asset of the graph, in source order,
- * each with the closest existing value when one is close enough.
+ * Every leaf (key, group, tag, owner, kind, job) that matches no asset of the graph (for `job:`, that
+ * names no job of the graph), in source order, each with the closest existing value when one is close
+ * enough.
  */
 export function unmatchedTerms(ast: SelectionAst, graph: SelectableGraph): UnmatchedTerm[] {
   const terms: UnmatchedTerm[] = [];
@@ -54,8 +56,16 @@ export function unmatchedTerms(ast: SelectionAst, graph: SelectableGraph): Unmat
         break;
       }
       case "group":
-        if (!vocabulary.groups.has(node.group)) {
+        if (isPattern(node.group)) {
+          const matches = globMatcher(node.group);
+          if (![...vocabulary.groups].some(matches)) terms.push({ attribute: "group", value: node.group, wildcard: true, ...range });
+        } else if (!vocabulary.groups.has(node.group)) {
           terms.push(withSuggestion({ attribute: "group", value: node.group, wildcard: false, ...range }, vocabulary.groups));
+        }
+        break;
+      case "job":
+        if (!graph.jobs?.has(node.job)) {
+          terms.push(withSuggestion({ attribute: "job", value: node.job, wildcard: false, ...range }, graph.jobs?.keys() ?? []));
         }
         break;
       case "owner":

@@ -52,7 +52,7 @@ export class ProjectLinker {
   private readonly assets = new Map<string, AssetNode>();
   private readonly keys = new CountedNames();
   private readonly jobs = new CountedNames();
-  private readonly vocabulary = new SelectionVocabularyTable(this.keys);
+  private readonly vocabulary = new SelectionVocabularyTable(this.keys, this.jobs);
   private readonly outKeys = new WeakMap<DefinitionFact, string[]>();
   private readonly registered = new CountedNames();
   private registrationSignature = "";
@@ -160,7 +160,7 @@ export class ProjectLinker {
     for (const reader of this.index.setReaders("keySet", keySetChanged)) resolutionDirty.add(reader);
     for (const name of jobsChanged) for (const reader of this.index.keyReaders(name, "jobs")) resolutionDirty.add(reader);
     for (const reader of this.index.setReaders("jobSet", jobsChanged.length > 0)) resolutionDirty.add(reader);
-    for (const reader of this.index.setReaders("vocabulary", this.vocabulary.takeChanged(keySetChanged))) resolutionDirty.add(reader);
+    for (const reader of this.index.setReaders("vocabulary", this.vocabulary.takeChanged(keySetChanged, jobsChanged.length > 0))) resolutionDirty.add(reader);
     for (const file of surfaceChanged) for (const reader of this.index.fileReaders(file, "resolution")) resolutionDirty.add(reader);
 
     // Phase 2: resolution and per-file rules.

@@ -55,9 +55,9 @@ export class CountedNames {
 }
 
 /**
- * The names selection strings can match (keys, groups, owners, kinds, tags), counted over every
- * asset node, with the {@link SelectionChecker} rebuilt only after one of them appeared or
- * disappeared.
+ * The names selection strings can match (keys, groups, owners, kinds, tags, and job names),
+ * counted over every asset node, with the {@link SelectionChecker} rebuilt only after one of them
+ * appeared or disappeared.
  */
 export class SelectionVocabularyTable {
   private readonly groups = new CountedNames();
@@ -67,7 +67,8 @@ export class SelectionVocabularyTable {
   private readonly tags = new CountedNames();
   private checker: SelectionChecker | undefined;
 
-  constructor(private readonly keys: CountedNames) {}
+  /** `keys` and `jobs` are counted, and their changes taken, by the linker. */
+  constructor(private readonly keys: CountedNames, private readonly jobs: CountedNames) {}
 
   add(node: AssetNode): void {
     this.apply(node, (names, name) => names.add(name));
@@ -78,11 +79,11 @@ export class SelectionVocabularyTable {
   }
 
   /**
-   * Whether the vocabulary changed (net) since the last call; `keysChanged` says whether the key
-   * set did (the keys are counted, and taken, by the linker).
+   * Whether the vocabulary changed (net) since the last call; `keysChanged` and `jobsChanged` say
+   * whether the key set and the job names did (the linker counts and takes those).
    */
-  takeChanged(keysChanged: boolean): boolean {
-    let changed = keysChanged;
+  takeChanged(keysChanged: boolean, jobsChanged = false): boolean {
+    let changed = keysChanged || jobsChanged;
     for (const names of [this.groups, this.owners, this.kinds, this.tags]) if (names.takeChanges().length > 0) changed = true;
     if (changed) this.checker = undefined;
     return changed;
@@ -108,6 +109,7 @@ export class SelectionVocabularyTable {
         owners: this.owners.sorted(),
         kinds: this.kinds.sorted(),
         tags,
+        jobs: this.jobs.sorted(),
       });
     }
     return this.checker;

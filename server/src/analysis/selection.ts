@@ -26,6 +26,8 @@ export interface SelectionVocabulary {
   owners: Iterable<string>;
   kinds: Iterable<string>;
   tags: Iterable<[string, Iterable<string>]>;
+  /** Job names (defineAssetJob), for `job:NAME`. */
+  jobs?: Iterable<string>;
 }
 
 function isIterable(value: Iterable<AssetNode> | SelectionVocabulary): value is Iterable<AssetNode> {
@@ -67,6 +69,7 @@ export class SelectionChecker {
   private readonly owners = new Set<string>();
   private readonly kinds = new Set<string>();
   private readonly tags = new Map<string, Set<string>>();
+  private readonly jobs = new Set<string>();
 
   /**
    * Builds the sets from every asset, or takes them ready-made (the incremental linker keeps them
@@ -79,6 +82,7 @@ export class SelectionChecker {
       for (const owner of assets.owners) this.owners.add(owner);
       for (const kind of assets.kinds) this.kinds.add(kind);
       for (const [name, values] of assets.tags) this.tags.set(name, new Set(values));
+      for (const job of assets.jobs ?? []) this.jobs.add(job);
       return;
     }
     for (const asset of assets) {
@@ -132,8 +136,18 @@ export class SelectionChecker {
         }
         case "group":
           leaves++;
-          if (this.groups.has(node.group)) matchedLeaves++;
+          if (node.group.includes("*")) {
+            const matches = selection.globMatcher(node.group);
+            if ([...this.groups].some(matches)) matchedLeaves++;
+            else result.unmatched.push({ what: `group:${node.group}`, start: node.start, end: node.end });
+          } else if (this.groups.has(node.group)) matchedLeaves++;
           else miss(`group:${node.group}`, node.group, this.groups);
+          return;
+        case "job":
+          // A job's own selection is checked where the job is defined; here only its name.
+          leaves++;
+          if (this.jobs.has(node.job)) matchedLeaves++;
+          else miss(`job:${node.job}`, node.job, this.jobs);
           return;
         case "owner":
           leaves++;

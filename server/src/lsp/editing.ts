@@ -78,6 +78,7 @@ function selectionItems(model: ProjectModel, text: string, offsetInText: number,
     case "tag": values(CompletionItemKind.EnumMember, "tag", new Set(assets.flatMap((a) => Object.keys(a.tags)))); break;
     case "owner": values(CompletionItemKind.EnumMember, "owner", new Set(assets.flatMap((a) => a.owners))); break;
     case "kind": values(CompletionItemKind.EnumMember, "kind", new Set(assets.flatMap((a) => a.kinds))); break;
+    case "job": values(CompletionItemKind.Function, "job", new Set(model.jobs.flatMap((j) => (j.name ? [j.name] : [])))); break;
     default: break;
   }
   for (const word of at.syntax) {

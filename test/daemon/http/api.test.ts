@@ -95,6 +95,16 @@ describe("HTTP API endpoints", function () {
     for (const field of ["runId", "status", "selection", "instigator", "createdAt", "startedAt", "endedAt"]) assert.ok(field in list.json.runs[0], field);
   });
 
+  it("launches a run of job:NAME, as VS Code's Materialize Job… sends it, with the job's assets and tags", async () => {
+    const launched = await call(base, "POST", "/api/runs", { body: { selection: "job:up_to_mart", tags: { who: "test" } } });
+    assert.equal(launched.status, 201, launched.text);
+    const queued = await call(base, "GET", `/api/runs/${launched.json.runId}`);
+    assert.equal(queued.json.selection, "job:up_to_mart");
+    assert.deepEqual(queued.json.assetKeys, ["raw", "stg", "mart"]);
+    assert.deepEqual(queued.json.tags, { team: "data", who: "test" });
+    await call(base, "POST", `/api/runs/${launched.json.runId}/cancel`);
+  });
+
   it("computes FRESH, STALE, FAILED and latest checks from storage", async () => {
     let assets = await assetsByKey();
     assert.equal(assets.get("mart")!.status, "FRESH");

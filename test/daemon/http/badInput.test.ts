@@ -33,6 +33,19 @@ const BAD_INPUTS: BadInput[] = [
     },
   },
   { what: "a selection that matches nothing", method: "POST", path: "/api/runs", body: { selection: "group:nope" }, status: 400, message: /matches no asset/ },
+  {
+    what: "a job that does not exist", method: "POST", path: "/api/runs", body: { selection: "job:up_to_mrat" }, status: 400, message: /there is no job named "up_to_mrat"/,
+    check: (json) => assert.match(json.error.hint, /Did you mean "job:up_to_mart"\?/),
+  },
+  {
+    // Under the 1 MiB body limit; a backtracking regular expression overflowed its stack on it (a 500).
+    what: "a key pattern of 200,000 wildcards", method: "POST", path: "/api/runs", body: { selection: `key:"*${"a*".repeat(200_000)}"` }, status: 400, message: /matches no asset/,
+    check: (json) => assert.ok(json.error.message.length < 1_000, `a ${json.error.message.length}-character message`),
+  },
+  {
+    what: "a long selection that does not parse", method: "POST", path: "/api/runs", body: { selection: `${"a or ".repeat(100_000)}(` }, status: 400, message: /at position 500002 of "….*" \(a selection of 500001 characters\)/,
+    check: (json) => assert.ok(json.error.message.length < 1_000, `a ${json.error.message.length}-character message`),
+  },
   { what: "an unknown run id", method: "GET", path: "/api/runs/no-such-run", status: 404, message: /no run with id "no-such-run"/ },
   { what: "events of an unknown run", method: "GET", path: "/api/runs/no-such-run/events", status: 404, message: /no run with id/ },
   { what: "canceling an unknown run", method: "POST", path: "/api/runs/no-such-run/cancel", status: 404, message: /no run with id/ },
@@ -116,6 +129,25 @@ describe("HTTP API bad input", function () {
       assert.equal(lines.length, 1);
       assert.match(lines[0]!, new RegExp(`internal error ${id} on POST /api/runs: TypeError: the core has a bug`));
       assert.doesNotMatch(json.error.message, /core has a bug/, "internals are not shown to clients");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("logs an unexpected failure carrying a 600 KB message as one line of at most 8,000 characters and its length", async () => {
+    const lines: string[] = [];
+    const services = Object.create(fixture.services, { storage: { value: fixture.storage } }) as typeof fixture.services;
+    services.submitRun = async (request) => {
+      throw new RangeError(`no room for ${request.selection}`);
+    };
+    const server = await startHttpServer(services, { port: 0, log: (line) => lines.push(line) });
+    try {
+      const { status } = await call(server.url, "POST", "/api/runs", { body: { selection: "x".repeat(600_000) } });
+      assert.equal(status, 500);
+      assert.equal(lines.length, 1);
+      assert.ok(lines[0]!.length <= 8_100, `a ${lines[0]!.length}-character line`);
+      assert.match(lines[0]!, /^internal error [0-9a-f]+ on POST \/api\/runs: RangeError: no room for xxx/);
+      assert.match(lines[0]!, /… \(cut: \d+ characters in all\)$/);
     } finally {
       await server.close();
     }

@@ -10,9 +10,9 @@ import { LocalDaemonServices } from "./localServices";
 
 /**
  * The project: raw -> stg (with a check) -> mart; `gated` waits until the test opens its gate;
- * `broken` always fails; `versioned` has a codeVersion; a schedule and a sensor.
+ * `broken` always fails; `versioned` has a codeVersion; a job (`up_to_mart`), a schedule and a sensor.
  */
-export const DEFINITIONS = `import { asset, definitions, notNull, schedule, sensor } from "tributary";
+export const DEFINITIONS = `import { asset, defineAssetJob, definitions, notNull, schedule, sensor } from "tributary";
 
 const gate = () => (globalThis as any).__tributaryHttpGate?.promise;
 
@@ -27,7 +27,9 @@ export const versioned = asset({ key: "versioned", group: "raw", codeVersion: "v
 export const nightly = schedule({ name: "nightly", cron: "0 2 * * *", selection: "group:warehouse", timezone: "Europe/Paris" });
 export const watcher = sensor({ name: "watcher", selection: "raw" }, async () => ({ skip: "nothing new" }));
 
-export default definitions({ assets: [raw, stg, mart, gated, broken, versioned], schedules: [nightly], sensors: [watcher] });
+export const upToMart = defineAssetJob({ name: "up_to_mart", selection: "+mart", tags: { team: "data" } });
+
+export default definitions({ assets: [raw, stg, mart, gated, broken, versioned], jobs: [upToMart], schedules: [nightly], sensors: [watcher] });
 `;
 
 /** A deferred gate the `gated` asset waits on. */

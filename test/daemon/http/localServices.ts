@@ -38,7 +38,7 @@ export class LocalDaemonServices implements DaemonServices {
       status: "QUEUED",
       selection: request.selection,
       assetKeys: [...plan.assetKeys],
-      tags: request.tags ?? {},
+      tags: { ...plan.jobTags, ...(request.tags ?? {}) },
       instigator: request.instigator ?? null,
       runKey: request.runKey ?? null,
     });

@@ -22,6 +22,7 @@ import { defaultUiDir, servePage } from "./routes/page";
 import { runRoutes } from "./routes/runs";
 import { RunStepTracker } from "./runSteps";
 import { HEARTBEAT_MS } from "./sse";
+import { boundedLog } from "../logLine";
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -77,7 +78,7 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new ConfigError(`the HTTP port must be a whole number from 0 to 65535, not ${String(options.port)}`);
   }
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = boundedLog(options.log ?? ((line: string) => console.error(line)));
   const uiDir = options.uiDir ?? defaultUiDir();
   const streams = new EventStreams(services.storage, { log, ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }) });
   const steps = new RunStepTracker(services.storage);
