@@ -12,11 +12,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { graphFromAssets, resolveSelection, type SelectableGraph } from "../../runtime/src/selection";
-import { dagsterGraphs, type DagsterGraphName } from "./dagsterGraphs";
+import { dagsterGraphs, type DagsterGraph, type DagsterGraphName } from "./dagsterGraphs";
 import { DAGSTER_CASES, type Answer } from "./dagsterCases";
 
 const graphs: Record<DagsterGraphName, SelectableGraph> = Object.fromEntries(
-  Object.entries(dagsterGraphs).map(([name, spec]) => [name, graphFromAssets(spec.assets, { jobs: spec.jobs ?? [] })]),
+  Object.entries(dagsterGraphs as Record<DagsterGraphName, DagsterGraph>).map(([name, spec]) => [name, graphFromAssets(spec.assets, { jobs: spec.jobs ?? [] })]),
 ) as Record<DagsterGraphName, SelectableGraph>;
 
 /** What Tributary answers: the selected keys, sorted, or "error" when the string does not parse. */

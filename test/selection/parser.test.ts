@@ -16,6 +16,8 @@ function shape(ast: SelectionAst): string {
       return `owner=${ast.owner}`;
     case "kind":
       return `kind=${ast.kind}`;
+    case "job":
+      return `job=${ast.job}`;
     case "traversal":
       return `(${ast.up ?? "-"}+ ${shape(ast.operand)} +${ast.down ?? "-"})`;
     case "function":
