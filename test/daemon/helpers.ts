@@ -34,6 +34,10 @@ export interface TributaryProcess {
   killGroup(): Promise<void>;
   /** SIGKILL the process alone (the OOM killer's choice), leaving its run workers orphaned. */
   killAlone(): Promise<void>;
+  /** SIGSTOP the process alone (a machine that stalls, a paused VM); its run workers go on. */
+  freeze(): void;
+  /** SIGCONT a frozen process. */
+  resume(): void;
 }
 
 /** Starts `tributary <args>` in `cwd` and resolves once it printed its readiness line. */
@@ -78,6 +82,12 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
     async killAlone() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
+    },
+    freeze() {
+      child.kill("SIGSTOP");
+    },
+    resume() {
+      child.kill("SIGCONT");
     },
   };
 }
