@@ -10,7 +10,7 @@ import path from "node:path";
 import { enqueueRun } from "../../runtime/src/daemon/runLifecycle";
 import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
-import { runCommand, startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
+import { isAlive, runCommand, startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
 
 const HEARTBEAT_TIMEOUT_S = 1.5;
 
@@ -31,15 +31,6 @@ function workerProcessesIn(dir: string): { pid: number; ppid: number }[] {
   return found;
 }
 
-/** True while a process with this pid exists (signal 0 only checks). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const MONITOR_INTERVAL_S = 0.3;
 
 const DEFINITIONS = `
