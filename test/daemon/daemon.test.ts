@@ -37,7 +37,7 @@ describe("daemon (in-process, SQLite)", function () {
   it("records a FAILURE tick for a sensor that throws, and for one that times out, and keeps evaluating", async () => {
     const dir = project(`
       let calls = 0;
-      export const flaky = sensor({ name: "flaky", selection: "a", minimumIntervalSeconds: 0.05, defaultStatus: "RUNNING" }, () => {
+      export const flaky = sensor({ name: "flaky", selection: "a", minimumIntervalSeconds: 0.05, defaultStatus: "RUNNING", timeoutMs: 300 }, () => {
         calls++;
         if (calls === 1) throw new Error("boom at call 1");
         if (calls === 2) return new Promise(() => undefined);
@@ -45,14 +45,7 @@ describe("daemon (in-process, SQLite)", function () {
       });
       export default definitions({ assets: [a], sensors: [flaky] });
     `);
-    // A 300 ms timeout needs the definition's timeoutMs: patch it after load.
-    const logs: string[] = [];
-    const daemon = new Daemon({ config: findProjectConfig(dir), settings: FAST, launcher: fakeLauncher, log: (line) => logs.push(line) });
-    const originalStart = daemon.start.bind(daemon);
-    await originalStart();
-    const loaded = daemon.project();
-    assert.ok(loaded.ok);
-    (loaded.project.definitions.sensors[0] as { timeoutMs: number }).timeoutMs = 300;
+    const daemon = await startDaemon(dir);
     try {
       await waitFor(async () => (await daemon.storage.listRuns({ instigatorName: "flaky" })).length === 1, "the third evaluation launched its run", 10_000);
       const ticks = (await daemon.storage.listTicks("flaky")).reverse();

@@ -27,6 +27,8 @@ export function writeProject(files: Record<string, string>): string {
 export interface TributaryProcess {
   child: ChildProcess;
   daemonId: string;
+  /** The HTTP API's address (`tributary daemon --port`). */
+  url: string | undefined;
   output: () => string;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
@@ -34,6 +36,10 @@ export interface TributaryProcess {
   killGroup(): Promise<void>;
   /** SIGKILL the process alone (the OOM killer's choice), leaving its run workers orphaned. */
   killAlone(): Promise<void>;
+  /** SIGSTOP the process alone (a machine that stalls, a paused VM); its run workers go on. */
+  freeze(): void;
+  /** SIGCONT a frozen process. */
+  resume(): void;
 }
 
 /** Starts `tributary <args>` in `cwd` and resolves once it printed its readiness line. */
@@ -47,12 +53,12 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
   let output = "";
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const daemonId = await new Promise<string>((resolve, reject) => {
+  const { daemonId, url } = await new Promise<{ daemonId: string; url: string | undefined }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
       try {
-        const ready = JSON.parse(line) as { ready?: boolean; daemonId?: string };
-        if (ready.ready && ready.daemonId) resolve(ready.daemonId);
+        const ready = JSON.parse(line) as { ready?: boolean; daemonId?: string; url?: string };
+        if (ready.ready && ready.daemonId) resolve({ daemonId: ready.daemonId, url: ready.url });
       } catch {
         // not the readiness line
       }
@@ -62,6 +68,7 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
   return {
     child,
     daemonId,
+    url,
     output: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -79,7 +86,23 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
     },
+    freeze() {
+      child.kill("SIGSTOP");
+    },
+    resume() {
+      child.kill("SIGCONT");
+    },
   };
+}
+
+/** True while a process with this pid exists (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs a one-shot `tributary <args>` (e.g. materialize) in `cwd` to its end. */

@@ -1,7 +1,8 @@
 /**
  * Several daemons and a worker on one PostgreSQL, as separate processes: exactly one run per tick,
  * sensor run keys launched once, a killed worker's run failed and retried within the monitor
- * interval, and a restart that resumes where the schedules and sensors were.
+ * interval, a restart that resumes where the schedules and sensors were, and a daemon frozen
+ * mid-run (SIGSTOP) whose run is retried once, whoever notices.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import path from "node:path";
 import { enqueueRun } from "../../runtime/src/daemon/runLifecycle";
 import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
-import { runCommand, startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
+import { isAlive, runCommand, startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
 
 const HEARTBEAT_TIMEOUT_S = 1.5;
 
@@ -30,15 +31,6 @@ function workerProcessesIn(dir: string): { pid: number; ppid: number }[] {
   return found;
 }
 
-/** True while a process with this pid exists (signal 0 only checks). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const MONITOR_INTERVAL_S = 0.3;
 
 const DEFINITIONS = `
@@ -232,5 +224,91 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     const missed = after.filter((tick) => Date.parse(tick.tickTime) < restartedAt - 1000);
     assert.ok(missed.length <= 1, `at most the latest missed tick is launched, got ${missed.map((tick) => tick.tickTime).join(", ")}`);
     assert.deepEqual((await storage.listRuns({ instigatorName: "keys", limit: 100 })).map((run) => run.runKey).sort(), ["k1", "k2", "k3", "k4", "k5"]);
+  });
+});
+
+const FREEZE_DEFINITIONS = `
+import { existsSync, writeFileSync } from "node:fs";
+import { asset, definitions } from "tributary";
+
+// Records each execution (one file per run) and holds while the file "hold" exists, so a test can
+// freeze the daemon that runs it; "finished-<run>" once its code is done.
+export const counted = asset({ key: "counted" }, async (ctx) => {
+  writeFileSync("executed-" + ctx.runId, String(process.pid));
+  while (existsSync("hold")) await new Promise((resolve) => setTimeout(resolve, 20));
+  writeFileSync("finished-" + ctx.runId, "");
+  return 1;
+});
+
+export default definitions({ assets: [counted] });
+`;
+
+describe("two daemons executing runs on PostgreSQL, one of them frozen (SIGSTOP) mid-run", function () {
+  this.timeout(120_000);
+  let storage: PostgresStorage;
+  let dir: string;
+  let daemons: TributaryProcess[] = [];
+
+  before(async () => {
+    await assertTestDatabaseReachable();
+    storage = await makeTestStorage();
+    dir = writeProject({
+      "tributary.yaml": [
+        "entry: definitions.ts",
+        "storage:",
+        `  url: ${TEST_DATABASE_URL}`,
+        `  schema: ${storage.schema}`,
+        "daemon:",
+        "  queuePollMs: 50",
+        "  heartbeatSeconds: 0.2",
+        `  monitorIntervalSeconds: ${MONITOR_INTERVAL_S}`,
+        `  heartbeatTimeoutSeconds: ${HEARTBEAT_TIMEOUT_S}`,
+        "  maxConcurrentRuns: 2",
+        "  runRetries: { maxRetries: 1 }",
+        "",
+      ].join("\n"),
+      "definitions.ts": FREEZE_DEFINITIONS,
+    });
+    daemons = await Promise.all([0, 1].map(() => startProcess(dir, ["daemon"])));
+  });
+
+  after(async () => {
+    // SIGKILL ends a stopped process too.
+    await Promise.all(daemons.map((daemon) => daemon.killGroup()));
+    await disposeTestStorage(storage);
+  });
+
+  it("retries the run once and counts one outcome when the frozen daemon resumes and finishes it", async () => {
+    writeFileSync(path.join(dir, "hold"), "");
+    const run = await enqueueRun(storage, { selection: "counted", assetKeys: ["counted"] });
+    await waitFor(() => existsSync(path.join(dir, `executed-${run.runId}`)), "the run's code started", 40_000);
+    const owner = (await storage.getRun(run.runId))!.workerId;
+    const frozen = daemons.find((daemon) => daemon.daemonId === owner);
+    assert.ok(frozen, `the run is executed by one of the daemons (worker ${owner})`);
+    frozen.freeze();
+
+    // The other daemon's monitor fails the run (no heartbeat) and retries it; it executes the retry.
+    await waitFor(async () => (await storage.getRun(run.runId))?.status === "FAILURE", "the monitor failed the frozen daemon's run", 20_000);
+    assert.match((await storage.getRun(run.runId))!.error ?? "", /stopped sending heartbeats/);
+    const retriesOf = async () => (await storage.listRuns({ limit: 100 })).filter((candidate) => candidate.parentRunId === run.runId);
+    await waitFor(async () => (await retriesOf()).length > 0, "the run was retried");
+    const [retry] = await retriesOf();
+    // The frozen run's code goes on in its worker process and finishes while its daemon is stopped.
+    rmSync(path.join(dir, "hold"));
+    await waitFor(async () => (await storage.getRun(retry!.runId))?.status === "SUCCESS", "the retry succeeded on the other daemon", 40_000);
+    await waitFor(() => existsSync(path.join(dir, `finished-${run.runId}`)), "the frozen daemon's run finished its code", 20_000);
+
+    frozen.resume();
+    const notCounted = new RegExp(`run ${run.runId} finished here after another process had ended it FAILURE`);
+    await waitFor(async () => notCounted.test(frozen.output()) || (await retriesOf()).length > 1, "the resumed daemon handled the run's end", 20_000);
+    await waitFor(async () => (await storage.listRuns({ statuses: ["QUEUED", "STARTING", "STARTED", "CANCELING"] })).length === 0, "no run left to execute", 40_000);
+
+    const retries = await retriesOf();
+    assert.deepEqual(retries.map((candidate) => [candidate.runId, candidate.attempt]), [[retry!.runId, 2]], "one retry, attempt 2");
+    assert.equal((await storage.getRun(run.runId))?.status, "FAILURE", "the monitor's end stands");
+    const executions = readdirSync(dir).filter((name) => name.startsWith("executed-"));
+    assert.deepEqual(executions.sort(), [`executed-${run.runId}`, `executed-${retry!.runId}`].sort(), "the code ran for the run and its one retry");
+    const events = await storage.getRunEvents(run.runId);
+    assert.ok(events.some((event) => /finished here \(SUCCESS\) after another process had ended it FAILURE/.test(event.message)), "the late finish is recorded on the run");
   });
 });

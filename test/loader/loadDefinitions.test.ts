@@ -116,6 +116,23 @@ describe("loading a project's code", () => {
     assert.match(error.message, /definitions\.ts:2:\d+: asset "a" depends on "missing_upstream", which is not defined \[unknown-dep\]/);
   });
 
+  it("rejects a schedule and a sensor with the same name, naming both places (they would share ticks and status)", async () => {
+    const dir = project({
+      "definitions.ts": [
+        'import { asset, definitions, schedule, sensor } from "tributary";',
+        'export const a = asset({ key: "a" }, async () => 1);',
+        'export const nightly = schedule({ name: "refresh", cron: "0 2 * * *", selection: "a" });',
+        'export const watcher = sensor({ name: "refresh", selection: "a" }, () => ({ skip: "nothing" }));',
+        "export default definitions({ assets: [a], schedules: [nightly], sensors: [watcher] });",
+        "",
+      ].join("\n"),
+    });
+    const error = await loadError(dir);
+    assert.ok(error instanceof DefinitionError);
+    assert.match(error.message, /definitions\.ts:4:\d+: sensor "refresh" has the name of the schedule at \S*definitions\.ts:3:\d+; schedules and sensors share one namespace .* \[duplicate-instigator-name\]/);
+    assert.match(error.message, /Rename one of them/);
+  });
+
   it("uses the project's own tributary when it can resolve one, the running runtime otherwise", async () => {
     const without = project({ "definitions.ts": TWO_ASSETS });
     await loadProject(without, { env: {} });

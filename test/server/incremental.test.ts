@@ -4,8 +4,8 @@ import { ProjectIndex, type ProjectModel } from "../../server/src/analysis";
 
 /**
  * Incremental linking must give exactly what a link from scratch gives. A small project is
- * described as data (assets with keys, groups and deps, jobs, schedules, checks, a barrel and a
- * definitions() call), mutated at random, rendered to files, and fed to one long-lived index as
+ * described as data (assets with keys, groups and deps, jobs, schedules, sensors, checks, a barrel
+ * and a definitions() call), mutated at random, rendered to files, and fed to one long-lived index as
  * edits; after every edit its model is compared with a fresh index of the same texts.
  */
 
@@ -45,6 +45,8 @@ interface ProjectSpec {
   assets: AssetSpec[];
   jobs: { name: string; selection: string }[];
   schedules: { name: string; cron: string; job: { kind: "name" | "ref"; name: string } }[];
+  /** Sensors live in the asset files, so their names can collide with schedules across files. */
+  sensors: { name: string; file: number }[];
   checks: { name: string; target: string }[];
   unregistered: Set<string>;
   resources: string[];
@@ -81,6 +83,7 @@ function initialSpec(): ProjectSpec {
     assets,
     jobs: [{ name: "daily", selection: "group:g1+" }, { name: "one", selection: "asset_2" }],
     schedules: [{ name: "nightly", cron: "0 2 * * *", job: { kind: "name", name: "daily" } }, { name: "hourly", cron: "0 * * * *", job: { kind: "ref", name: "one" } }],
+    sensors: [{ name: "watch", file: 1 }, { name: "poll", file: 2 }],
     checks: [{ name: "positive", target: "asset_4" }],
     unregistered: new Set(),
     resources: ["warehouse"],
@@ -110,7 +113,7 @@ function render(spec: ProjectSpec): Map<string, string> {
       }
     }
     if (own.some((a) => a.partitions === "shared")) imports.set("./parts", new Set(["shared"]));
-    const lines = [pad(file) + `import { asset, ${PARTITION_IMPORTS} } from "tributary";`];
+    const lines = [pad(file) + `import { asset, sensor, ${PARTITION_IMPORTS} } from "tributary";`];
     for (const [module, names] of imports) lines.push(`import { ${[...names].join(", ")} } from "${module}";`);
     for (const asset of own) {
       const deps = asset.deps.map((d) => (d.kind === "key" ? `"${d.key}"` : d.variable)).join(", ");
@@ -119,6 +122,9 @@ function render(spec: ProjectSpec): Map<string, string> {
       const mapping = asset.mapping ? `, partitionMappings: { "${asset.mapping.key}": ${MAPPING_TEXT[asset.mapping.kind]} }` : "";
       lines.push(`export const ${asset.variable} = asset({ key: "${asset.key}", group: "${asset.group}", deps: [${deps}]${resources}${partitions}${mapping} }, async () => 1);`);
     }
+    spec.sensors.forEach((s, i) => {
+      if (s.file === file) lines.push(`export const sensor${i} = sensor({ name: "${s.name}", selection: "*" }, () => undefined);`);
+    });
     texts.set(`src/${name(file)}.ts`, lines.join("\n") + "\n");
   }
   const jobs = [pad(ASSET_FILES) + `import { defineAssetJob, schedule, assetCheck } from "tributary";`];
@@ -160,7 +166,7 @@ function mutate(spec: ProjectSpec, next: () => number): string {
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(next() * items.length)];
   const asset = pick(spec.assets);
   const otherKey = (): string => pick(spec.assets)?.key ?? "asset_0";
-  const choice = Math.floor(next() * 20);
+  const choice = Math.floor(next() * 21);
   switch (choice) {
     case 0: if (asset) asset.key = next() < 0.3 ? otherKey() : next() < 0.5 ? `asset_${Math.floor(next() * 14)}` : `${asset.key}x`; return "rename a key";
     case 1: asset?.deps.push({ kind: "key", key: next() < 0.8 ? otherKey() : "asset_nope" }); return "add a key dep (maybe a cycle, a self-dep or unknown)";
@@ -180,6 +186,12 @@ function mutate(spec: ProjectSpec, next: () => number): string {
     case 17: if (asset) asset.partitions = pick([undefined, "daily", "monthly", "static", "shared", "shared", "bad"] as const); return "change an asset's partitions";
     case 18: if (asset) asset.mapping = next() < 0.2 ? undefined : { key: next() < 0.7 ? pick(asset.deps.map((d) => d.kind === "key" ? d.key : spec.assets.find((a) => a.variable === d.variable)?.key ?? "asset_0")) ?? otherKey() : otherKey(), kind: pick(["identity", "timeWindow", "all", "static"] as const)! }; return "change a partition mapping";
     case 19: spec.shared = pick(["daily", "monthly", "static", "bad"] as const)!; return "change the shared partitions constant";
+    case 20: {
+      const sensor = pick(spec.sensors);
+      if (sensor && next() < 0.3) sensor.file = Math.floor(next() * ASSET_FILES);
+      else (pick([...spec.sensors, ...spec.schedules]) ?? { name: "" }).name = pick(["nightly", "hourly", "watch", "poll", "fresh"])!;
+      return "rename a schedule or sensor (maybe onto another's name), or move a sensor";
+    }
     case 15: if (asset) asset.resources = next() < 0.5 ? [] : [pick(["warehouse", "warehous", "lake"])!]; return "change a required resource";
     default: { const c = pick(spec.checks); if (c) c.target = next() < 0.5 ? pick(spec.assets)?.variable ?? "v0" : otherKey(); return "retarget a check"; }
   }
@@ -250,8 +262,8 @@ describe("incremental linking", function () {
     });
   }
 
-  it("exercised the partition rules across those edits (the generator reaches them)", () => {
-    for (const code of ["incompatible-partition-mapping", "partition-mapping-unknown-dep", "invalid-partition-start", "unknown-timezone"]) {
+  it("exercised the partition and instigator name rules across those edits (the generator reaches them)", () => {
+    for (const code of ["incompatible-partition-mapping", "partition-mapping-unknown-dep", "invalid-partition-start", "unknown-timezone", "duplicate-instigator-name"]) {
       assert.ok(codesSeen.has(code), `no edit produced ${code}; seen: ${[...codesSeen].sort().join(", ")}`);
     }
   });

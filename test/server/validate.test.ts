@@ -99,6 +99,24 @@ describe("tributary validate", () => {
     assert.match(report.diagnostics[0]?.message ?? "", /Dependency cycle: a -> c -> b -> a/);
   });
 
+  it("reports a schedule and a sensor with the same name at both names, and not a sensor whose name is its own", async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-validate-"));
+    fs.writeFileSync(path.join(copy, "assets.ts"), 'import { asset } from "tributary";\nexport const a = asset({ key: "a" }, async () => 1);\n');
+    fs.writeFileSync(path.join(copy, "schedules.ts"), 'import { schedule } from "tributary";\nexport const nightly = schedule({ name: "refresh", cron: "0 2 * * *", selection: "a" });\n');
+    fs.writeFileSync(path.join(copy, "sensors.ts"), [
+      'import { sensor } from "tributary";',
+      'export const watcher = sensor({ name: "refresh", selection: "a" }, () => undefined);',
+      'export const other = sensor({ name: "other", selection: "a" }, () => undefined);',
+      "",
+    ].join("\n"));
+    const { code, report } = await validateJson(copy);
+    assert.equal(code, 1);
+    const found = report.diagnostics.filter((d) => d.code === "duplicate-instigator-name").map((d) => `${d.file}:${d.line}:${d.column} ${d.severity}`);
+    assert.deepEqual(found, ["schedules.ts:2:42 error", "sensors.ts:2:40 error"]);
+    assert.match(report.diagnostics.find((d) => d.code === "duplicate-instigator-name")?.message ?? "", /"refresh" is given to 2 schedules and sensors; they share one namespace/);
+    fs.rmSync(copy, { recursive: true, force: true });
+  });
+
   it("prints file:line:col severity code message lines and a summary without --json", async () => {
     const { code, stdout } = await validate([path.join(fixtures, "broken")]);
     assert.equal(code, 1);

@@ -118,6 +118,21 @@ export function storageConformance(
         assert.equal((await storage.listRuns({ instigatorName: "s1" })).length, 3);
       });
 
+      it("refuses a second retry of one run, whoever creates it, and allows one retry of each run", async () => {
+        const failed = await storage.createRun(newRun({ status: "FAILURE" }));
+        const other = await storage.createRun(newRun({ status: "FAILURE" }));
+        const retry = (parent: string) => newRun({ attempt: 2, parentRunId: parent, tags: { "tributary/retry_of": parent } });
+        const results = await Promise.allSettled([storage.createRun(retry(failed.runId)), storage.createRun(retry(failed.runId))]);
+        assert.equal(results.filter((result) => result.status === "fulfilled").length, 1, "one of two racing retries is created");
+        const refused = results.find((result) => result.status === "rejected")!.reason as unknown;
+        assert.ok(refused instanceof RunConflictError, String(refused));
+        assert.equal(refused.conflict, "retry");
+        assert.match(refused.message, new RegExp(`${failed.runId} has been retried already`));
+        await storage.createRun(retry(other.runId));
+        const retries = (await storage.listRuns()).filter((run) => run.parentRunId !== null);
+        assert.deepEqual(retries.map((run) => run.parentRunId).sort(), [failed.runId, other.runId].sort());
+      });
+
       it("finds a run by its instigator and run key, and nothing for another instigator or key", async () => {
         const created = await storage.createRun(newRun({ runKey: "2024-05-01", instigator: { type: "sensor", name: "daily_files" } }));
         assert.equal((await storage.findRunByKey("daily_files", "2024-05-01"))?.runId, created.runId);

@@ -22,6 +22,7 @@ import { BackfillLoop } from "./backfills";
 import { RunMonitor } from "./monitor";
 import { Notifier, notificationSettingsFromConfig } from "./notifications";
 import { cancelRun, enqueueRun } from "./runLifecycle";
+import { EvaluationWorker } from "../execution/evaluationWorker";
 import { WorkerPool } from "../execution/workerPool";
 import { RunCoordinator, type RunLauncher } from "./runQueue";
 import { Scheduler } from "./scheduler";
@@ -74,6 +75,8 @@ export class Daemon implements DaemonServices {
   private pool: WorkerPool | undefined;
   private scheduler: Scheduler | undefined;
   private sensors: SensorLoop | undefined;
+  /** Runs the user code of sensors, off this process's event loop. */
+  private evaluations: EvaluationWorker | undefined;
   private monitor: RunMonitor | undefined;
   private backfills: BackfillLoop | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -135,16 +138,19 @@ export class Daemon implements DaemonServices {
       const submit = (request: RunSubmission) => this.submitRun(request);
       const project = () => this.code.project;
       this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log });
+      this.evaluations = new EvaluationWorker({ projectDir: this.options.config.projectDir, storageConfig: this.options.config.storage });
       this.sensors = new SensorLoop({
         storage,
         project,
         submit,
+        evaluations: this.evaluations,
         notify: (message, details) => this.notifier.send({ event: "message", title: message, details, timestamp: new Date().toISOString() }),
         pollMs: this.settings.sensorPollMs,
         log: this.log,
       });
       this.code.onReload(() => {
         this.pool?.reload();
+        this.evaluations?.reload();
         this.scheduler?.wake();
         this.sensors?.wake();
         this.changed();
@@ -176,6 +182,7 @@ export class Daemon implements DaemonServices {
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
     clearInterval(this.heartbeatTimer);
     await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop()]);
+    await this.evaluations?.close();
     await this.coordinator?.stop(options);
     await this.pool?.close();
     await this.code.stop();

@@ -4,6 +4,7 @@
  * daemons racing on the same run change it once.
  */
 import { randomUUID } from "node:crypto";
+import { RunConflictError } from "../storage/errors";
 import type { Storage } from "../storage/port";
 import { daemonSettingsFromConfig } from "./settings";
 import { FINAL_RUN_STATUSES, IN_PROGRESS_RUN_STATUSES, type Instigator, type NewRun, type RunEvent, type RunRecord, type RunStatus } from "../types";
@@ -36,6 +37,8 @@ export async function failRun(storage: Storage, run: RunRecord, reason: string, 
 /**
  * Retries a failed run as a new QUEUED run (attempt + 1, parentRunId set) when the policy allows.
  * The retry keeps the instigator but not the run key (the key stays with the first attempt).
+ * Resolves null when the policy does not allow one, or when another process retried the run first
+ * (storage refuses a second retry of one run).
  */
 export async function retryRun(storage: Storage, failed: RunRecord, maxRetries: number): Promise<RunRecord | null> {
   if (failed.attempt > maxRetries) return null;
@@ -44,14 +47,20 @@ export async function retryRun(storage: Storage, failed: RunRecord, maxRetries: 
     const { runKey: _key, ...rest } = failed.instigator;
     instigator = rest;
   }
-  const retry = await enqueueRun(storage, {
-    selection: failed.selection,
-    assetKeys: failed.assetKeys,
-    tags: { ...failed.tags, "tributary/retry_of": failed.runId },
-    instigator,
-    attempt: failed.attempt + 1,
-    parentRunId: failed.runId,
-  });
+  let retry: RunRecord;
+  try {
+    retry = await enqueueRun(storage, {
+      selection: failed.selection,
+      assetKeys: failed.assetKeys,
+      tags: { ...failed.tags, "tributary/retry_of": failed.runId },
+      instigator,
+      attempt: failed.attempt + 1,
+      parentRunId: failed.runId,
+    });
+  } catch (error) {
+    if (error instanceof RunConflictError && error.conflict === "retry") return null;
+    throw error;
+  }
   await storage.appendEvents([
     runEvent(failed.runId, "LOG", `Retrying as run ${retry.runId} (attempt ${retry.attempt} of ${maxRetries + 1})`, { retryRunId: retry.runId }, "warn"),
   ]);

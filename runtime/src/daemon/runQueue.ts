@@ -144,17 +144,23 @@ export class RunCoordinator {
     const abort = new AbortController();
     const active: ActiveRun = { run, abort, done: Promise.resolve() };
     this.active.set(run.runId, active);
+    let endedHere = true;
     active.done = this.executeRun(run, abort.signal)
+      .then((outcome) => {
+        endedHere = outcome !== "endedElsewhere";
+      })
       .catch((error) => this.log(`run ${run.runId}: ${describe(error)}`))
       .finally(() => {
         this.active.delete(run.runId);
         this.options.onChange?.();
-        void this.endedRun(run.runId);
+        // A run another process ended was notified about there.
+        if (endedHere) void this.endedRun(run.runId);
         this.wake();
       });
   }
 
-  private async executeRun(run: RunRecord, signal: AbortSignal): Promise<void> {
+  /** Executes a run to its end; "endedElsewhere" when another process had ended it first. */
+  private async executeRun(run: RunRecord, signal: AbortSignal): Promise<"endedHere" | "endedElsewhere"> {
     const launcher = this.options.launcher ?? launchRunInWorker;
     try {
       const result = await launcher({
@@ -171,6 +177,12 @@ export class RunCoordinator {
         signal,
         onEvent: () => this.options.onChange?.(),
       });
+      if (result.endedElsewhere) {
+        // This process was frozen or cut off while another one ended the run (its monitor took the
+        // run for dead, and retried it if the policy says so): that end is the run's one outcome.
+        this.log(`run ${run.runId} finished here after another process had ended it ${result.status}: not counted again (no retry, no notification)`);
+        return "endedElsewhere";
+      }
       if (result.status === "FAILURE" && result.error && this.options.settings.maxRetries > 0) {
         // The worker died (crash, OOM, kill): a run retry policy applies, as when the monitor finds it.
         const failed = await this.options.storage.getRun(run.runId);
@@ -181,11 +193,12 @@ export class RunCoordinator {
       if (current?.status === "CANCELING") {
         await this.options.storage.transitionRun(run.runId, ["CANCELING"], "CANCELED", { endedAt: new Date().toISOString(), error: "canceled before it started" });
         await this.options.storage.appendEvents([runEvent(run.runId, "RUN_CANCELED", "Run canceled before it started", {}, "warn")]);
-        return;
+        return "endedHere";
       }
       const reason = error instanceof RunStartError ? `the run could not start: ${error.message}` : describe(error);
       if (current) await failRun(this.options.storage, current, reason, UNFINISHED_RUN_STATUSES);
     }
+    return "endedHere";
   }
 
   private async endedRun(runId: string): Promise<void> {

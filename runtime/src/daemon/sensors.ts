@@ -1,19 +1,21 @@
 /**
- * The sensor loop: evaluates each RUNNING sensor every `minimumIntervalSeconds`, in the daemon
- * process, under a timeout. Every evaluation is a tick holding what it requested, its skip reason
- * or error, and the cursor after it; the latest tick's cursor is where the next evaluation starts.
+ * The sensor loop: evaluates each RUNNING sensor every `minimumIntervalSeconds`, under its timeout.
+ * Every evaluation is a tick holding what it requested, its skip reason or error, and the cursor
+ * after it; the latest tick's cursor is where the next evaluation starts.
  *
  * Several daemons: tick times are aligned on the sensor's interval grid, so daemons that look at the
  * same moment compute the same tick time and the unique tick key lets one evaluate. Run keys are
  * unique per sensor in storage, so a key is launched once ever, across restarts and daemons.
  *
- * A sensor is user code: one that throws or times out records a FAILURE tick and the daemon goes on.
- * (Code that blocks the event loop synchronously cannot be interrupted in-process; keep sensors async.)
+ * A sensor is user code, evaluated in a worker process (EvaluationWorker), never on the daemon's
+ * event loop: one that throws or times out records a FAILURE tick, one that blocks its process past
+ * its timeout has that process killed, and the daemon (its HTTP API, the heartbeats of its runs, its
+ * other loops) goes on meanwhile.
  */
-import { selectionToString } from "../definitions/job";
-import type { Logger } from "../definitions/context";
-import type { RunRequest, SensorContext, SensorDefinition, SensorResult } from "../definitions/sensor";
+import type { SensorDefinition } from "../definitions/sensor";
 import { describeThrown } from "../errors";
+import type { EvaluationWorker } from "../execution/evaluationWorker";
+import type { SensorRunRequest } from "../execution/sensorEvaluation";
 import type { LoadedProject } from "../loader";
 import { RunConflictError } from "../storage/errors";
 import type { Storage } from "../storage/port";
@@ -27,6 +29,8 @@ export interface SensorHost {
   storage: Storage;
   project(): LoadedProject | null;
   submit(request: RunSubmission): Promise<RunRecord>;
+  /** Where sensors' code runs. */
+  evaluations: EvaluationWorker;
   notify(message: string, details: Record<string, unknown>): void;
   pollMs: number;
   log(message: string): void;
@@ -65,14 +69,14 @@ export class SensorLoop {
     if (!project) return;
     for (const definition of project.definitions.sensors) {
       if (this.inFlight.has(definition.name)) continue;
-      const evaluation = this.maybeEvaluate(definition, project)
+      const evaluation = this.maybeEvaluate(definition)
         .catch((error) => this.host.log(`[sensors] sensor "${definition.name}": ${describeThrown(error)}`))
         .finally(() => this.inFlight.delete(definition.name));
       this.inFlight.set(definition.name, evaluation);
     }
   }
 
-  private async maybeEvaluate(definition: SensorDefinition, project: LoadedProject): Promise<void> {
+  private async maybeEvaluate(definition: SensorDefinition): Promise<void> {
     const { storage } = this.host;
     const { status } = await effectiveStatus(storage, definition.name, definition.defaultStatus);
     if (status !== "RUNNING") return;
@@ -84,12 +88,13 @@ export class SensorLoop {
     const cursor = latest?.cursor ?? null;
     const tick = await storage.createTick({ instigatorName: definition.name, instigatorType: "sensor", tickTime, status: "STARTED", cursor });
     if (!tick) return; // another daemon evaluates this slot
-    const outcome = await this.evaluate(definition, project, cursor, latest?.tickTime ?? null);
-    if (outcome.error !== undefined) {
-      await storage.updateTick(tick.tickId, { status: "FAILURE", error: outcome.error, cursor });
-      this.host.log(`[sensors] sensor "${definition.name}" failed: ${outcome.error}`);
+    const evaluated = await this.evaluate(definition, cursor, latest?.tickTime ?? null);
+    if (!evaluated.ok) {
+      await storage.updateTick(tick.tickId, { status: "FAILURE", error: evaluated.error, cursor });
+      this.host.log(`[sensors] sensor "${definition.name}" failed: ${evaluated.error}`);
       return;
     }
+    const outcome = evaluated.output;
     const runIds: string[] = [];
     const runKeys: string[] = [];
     const duplicates: string[] = [];
@@ -110,10 +115,10 @@ export class SensorLoop {
   }
 
   /** Launches a run request; null when its run key was launched before (by anyone, ever). */
-  private async launch(definition: SensorDefinition, request: RunRequest, tickTime: string): Promise<RunRecord | null> {
+  private async launch(definition: SensorDefinition, request: SensorRunRequest, tickTime: string): Promise<RunRecord | null> {
     const runKey = request.runKey;
     if (runKey !== undefined && (await this.host.storage.findRunByKey(definition.name, runKey))) return null;
-    const selection = request.selection === undefined ? definition.selection : selectionToString(request.selection, `sensor "${definition.name}"`, definition.location);
+    const selection = request.selection ?? definition.selection;
     try {
       return await this.host.submit({
         selection,
@@ -128,57 +133,15 @@ export class SensorLoop {
     }
   }
 
-  /** Runs the user's function under the timeout; never throws. */
-  private async evaluate(
-    definition: SensorDefinition,
-    project: LoadedProject,
-    cursor: string | null,
-    lastTickTime: string | null,
-  ): Promise<{ requests: RunRequest[]; skip?: string; cursor: string | null; error?: string }> {
-    const abort = new AbortController();
-    let nextCursor = cursor;
-    const log = sensorLogger(definition.name, this.host.log);
-    const context: SensorContext = {
-      cursor,
-      updateCursor: (value) => {
-        nextCursor = value;
-      },
-      lastTickTime,
-      log,
-      signal: abort.signal,
-      resources: {},
-      sensorName: definition.name,
-      projectDir: project.config.projectDir,
-      instance: this.host.storage,
-      notify: (message, details = {}) => this.host.notify(message, { sensor: definition.name, ...details }),
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        reject(new Error(`the evaluation timed out after ${definition.timeoutMs} ms (sensor timeoutMs)`));
-      }, definition.timeoutMs);
+  /** Evaluates the sensor's function in the evaluation worker, under its timeout; never throws. */
+  private evaluate(definition: SensorDefinition, cursor: string | null, lastTickTime: string | null) {
+    const { name } = definition;
+    return this.host.evaluations.evaluate("sensor", name, { cursor, lastTickTime }, {
+      timeoutMs: definition.timeoutMs,
+      what: `sensor "${name}"`,
+      timeoutSetting: "sensor timeoutMs",
+      onLog: (level, message) => this.host.log(`[sensor ${name}] ${level}: ${message}`),
+      onNotify: (message, details) => this.host.notify(message, { sensor: name, ...details }),
     });
-    try {
-      const result = await Promise.race([Promise.resolve().then(() => definition.evaluate(context)), timeout]);
-      return { ...normalizeResult(result), cursor: nextCursor };
-    } catch (error) {
-      return { requests: [], cursor, error: describeThrown(error) };
-    } finally {
-      clearTimeout(timer);
-    }
   }
-}
-
-function normalizeResult(result: SensorResult): { requests: RunRequest[]; skip?: string } {
-  if (result === null || result === undefined) return { requests: [] };
-  if (Array.isArray(result)) return { requests: result };
-  if (typeof result === "object" && "skip" in result && typeof result.skip === "string") return { requests: [], skip: result.skip };
-  return { requests: [result as RunRequest] };
-}
-
-function sensorLogger(name: string, log: (message: string) => void): Logger {
-  const line = (level: string) => (message: string, data?: Record<string, unknown>) =>
-    log(`[sensor ${name}] ${level}: ${message}${data && Object.keys(data).length > 0 ? ` ${JSON.stringify(data)}` : ""}`);
-  return { debug: () => undefined, info: line("info"), warn: line("warn"), error: line("error") };
 }

@@ -19,6 +19,13 @@ export interface RunResult {
   steps: StepResult[];
   /** Why the run failed as a whole (worker crash, bad selection), if not because of a step. */
   error?: string;
+  /**
+   * Set when another process had ended the run before this one could (a monitor failed it as
+   * dead while its worker was frozen or cut off, a cancel): `status` and `error` are that end.
+   * The outcome was counted where the run was ended; whoever gets this result must not act on it
+   * again (no retry, no notification).
+   */
+  endedElsewhere?: true;
 }
 
 /** Options shared by in-process and worker-process execution. */

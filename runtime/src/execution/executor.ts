@@ -197,7 +197,7 @@ class RunExecution {
       },
     });
     const refused = this.writer.runUpdateRefused;
-    if (refused) return { runId: this.runId, status: refused.status as RunResult["status"], steps, error: refused.message };
+    if (refused) return { runId: this.runId, status: refused.status as RunResult["status"], steps, error: refused.message, endedElsewhere: true };
     return { runId: this.runId, status, steps };
   }
 

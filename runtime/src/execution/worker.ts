@@ -3,7 +3,7 @@ import { TributaryError } from "../errors";
 import type { StorageConfig } from "../storage";
 import type { RunUpdateRequest, Storage } from "../storage/port";
 import { RunStatusConflictError } from "../storage/errors";
-import { FINAL_RUN_STATUSES, IN_PROGRESS_RUN_STATUSES, type RunEvent, type StepStatus } from "../types";
+import { FINAL_RUN_STATUSES, IN_PROGRESS_RUN_STATUSES, type RunEvent, type RunStatus, type StepStatus } from "../types";
 import type { RunOptions, RunResult, StepResult } from "./api";
 import { describeWorkerExit, WorkerProcess, type WorkerExit } from "./workerProcess";
 import type { WorkerMessage } from "./workerProtocol";
@@ -71,6 +71,8 @@ export class WorkerRun {
   private readonly cleanups: (() => void)[] = [];
   /** The write of the run's last batch the worker handed over, while in flight. */
   private ending: Promise<void> | undefined;
+  /** The run's end the worker handed over was written: the run was ended here, not elsewhere. */
+  private endedHere = false;
 
   constructor(
     private readonly options: WorkerRunOptions,
@@ -133,6 +135,7 @@ export class WorkerRun {
     const write = this.options.endRun ?? ((batch: RunEvent[], update: RunUpdateRequest) => this.options.storage.appendEvents(batch, { runUpdate: update }));
     try {
       await write(events, runUpdate);
+      this.endedHere = runUpdate.update.status !== undefined;
       this.worker.send({ type: "runEnded", runId: this.runId });
     } catch (error) {
       this.worker.send(
@@ -250,13 +253,16 @@ export class WorkerRun {
     }
     const status = canceled ? "CANCELED" : "FAILURE";
     events.push(event(`RUN_${status}`, null, `Run ${status === "CANCELED" ? "canceled" : "failed"}: ${reason}`, { reason }));
-    if (!FINAL_RUN_STATUSES.includes(run.status)) {
-      // A compare-and-set, with its events: whoever ended the run first (the worker's own last batch,
-      // the monitor) keeps its end.
+    // The end that stands when the run was ended before this crash was recorded: by the worker's own
+    // last batch (here), or by another process (the monitor took the run for dead).
+    let endedBefore: { status: RunStatus; reason: string | null } | undefined = FINAL_RUN_STATUSES.includes(run.status) ? { status: run.status, reason: run.error } : undefined;
+    if (!endedBefore) {
+      // A compare-and-set, with its events: whoever ended the run first keeps its end.
       await this.options.storage
         .appendEvents(events, { runUpdate: { runId: this.runId, update: { status, endedAt: now, error: reason }, from: [...IN_PROGRESS_RUN_STATUSES] } })
         .catch((error: unknown) => {
           if (!(error instanceof RunStatusConflictError)) throw error;
+          endedBefore = { status: error.status, reason: error.reason };
         });
     }
     for (const e of events) {
@@ -266,6 +272,8 @@ export class WorkerRun {
         // ignore display errors
       }
     }
-    return { runId: this.runId, status, steps, error: reason };
+    if (!endedBefore) return { runId: this.runId, status, steps, error: reason };
+    const ended = { runId: this.runId, status: endedBefore.status as RunResult["status"], steps, ...(endedBefore.reason === null ? {} : { error: endedBefore.reason }) };
+    return this.endedHere ? ended : { ...ended, endedElsewhere: true };
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Entry of a run worker process (forked by `launchRunInWorker` or a `WorkerPool`). It loads the
  * project itself, so a crash, an OOM or a hang in user code takes down this process only, never the
- * CLI or the daemon. A pooled worker loads once and executes run after run.
+ * CLI or the daemon. A pooled worker loads once and executes run after run, or evaluates the user
+ * code of the daemon's loops (sensors) for its evaluation worker.
  */
 import { join } from "node:path";
 import { SelectionSyntaxError, TributaryError, serializeError } from "../errors";
@@ -12,7 +13,8 @@ import type { RunUpdateRequest } from "../storage/port";
 import type { RunEvent } from "../types";
 import { executeInProcess } from "./executor";
 import { EmptySelectionError } from "./plan";
-import { PARENT_PID_ENV, type ParentMessage, type PreloadMessage, type StartMessage, type WorkerError, type WorkerMessage } from "./workerProtocol";
+import { evaluateHere, type EvaluationOutcome } from "./evaluations";
+import { PARENT_PID_ENV, type EvaluateMessage, type ParentMessage, type PreloadMessage, type StartMessage, type WorkerError, type WorkerMessage } from "./workerProtocol";
 
 const EVENT_BATCH_MS = 20;
 const HEARTBEAT_MS = 1_000;
@@ -146,8 +148,52 @@ function onRunEnded(message: Extract<ParentMessage, { type: "runEnded" }>): void
   else ending.resolve();
 }
 
+/** Evaluations of the daemon's user code in progress here (sensor ticks), by id. */
+const evaluations = new Map<string, AbortController>();
+
+/** Evaluates user code for the daemon (./evaluations) with the preloaded project and storage. */
+async function evaluate(message: EvaluateMessage): Promise<void> {
+  const { evaluationId } = message;
+  const abort = new AbortController();
+  evaluations.set(evaluationId, abort);
+  const outcome: EvaluationOutcome = warm
+    ? await evaluateHere(warm.project, message.kind, message.name, message.input, {
+        storage: warm.storage,
+        projectDir: warm.project.config.projectDir,
+        signal: abort.signal,
+        log: (level, text) => void send({ type: "evaluationLog", evaluationId, level, message: text }).catch(() => undefined),
+        notify: (text, details) => void send({ type: "evaluationNotify", evaluationId, message: text, details: plainData(details) }).catch(() => undefined),
+      })
+    : { ok: false, error: "the worker has no project loaded (it needs a preload first)" };
+  // A canceled evaluation was answered when it was canceled.
+  if (!evaluations.delete(evaluationId)) return;
+  await send({ type: "evaluated", evaluationId, outcome }).catch((error: unknown) =>
+    send({ type: "evaluated", evaluationId, outcome: { ok: false, error: `its result cannot be sent to the daemon: ${error instanceof Error ? error.message : String(error)}` } }),
+  );
+  if (retiring) exitWhenIdle();
+}
+
+/** The daemon gave up on an evaluation (timeout): abort it and answer now, which shows this process is not blocked. */
+function cancelEvaluation(evaluationId: string): void {
+  const abort = evaluations.get(evaluationId);
+  if (!abort) return;
+  evaluations.delete(evaluationId);
+  abort.abort();
+  void send({ type: "evaluated", evaluationId, outcome: { ok: false, error: "canceled" } });
+  if (retiring) exitWhenIdle();
+}
+
+/** What user code passes to ctx.notify, as data that crosses processes (functions and cycles dropped). */
+function plainData(details: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(details)) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
 function exitWhenIdle(): void {
-  if (runs.size > 0) return;
+  if (runs.size > 0 || evaluations.size > 0) return;
   void (warm?.storage.close() ?? Promise.resolve())
     .catch(() => undefined)
     .finally(() => {
@@ -217,6 +263,12 @@ function main(): void {
         break;
       case "runEnded":
         onRunEnded(message);
+        break;
+      case "evaluate":
+        void evaluate(message);
+        break;
+      case "cancelEvaluation":
+        cancelEvaluation(message.evaluationId);
         break;
       case "retire":
         retiring = true;

@@ -2,6 +2,7 @@ import type { StorageConfig } from "../storage";
 import type { RunUpdateRequest } from "../storage/port";
 import type { Instigator, RunEvent, RunStatus, SerializedError } from "../types";
 import type { RunResult } from "./api";
+import type { EvaluationKind, EvaluationOutcome } from "./evaluations";
 
 /**
  * Messages between a parent (the CLI, a daemon's coordinator) and a run worker process.
@@ -9,6 +10,9 @@ import type { RunResult } from "./api";
  * A worker is either one-shot (`start` without `preload`: it loads the project, runs, exits) or
  * pooled (`preload` first: it loads the project and opens storage once, then executes the runs it
  * is given until told to `retire`). Every message about a run names it by `runId`.
+ *
+ * A preloaded worker also evaluates the user code of the daemon's loops (`evaluate`: a sensor's
+ * tick), named by `evaluationId`; see ./evaluations.
  */
 
 /** The environment variable that tells a worker its parent's pid (to notice being orphaned). */
@@ -37,9 +41,22 @@ export interface PreloadMessage {
   storage: StorageConfig;
 }
 
+/** The parent asks a preloaded worker to evaluate user code (./evaluations). */
+export interface EvaluateMessage {
+  type: "evaluate";
+  evaluationId: string;
+  kind: EvaluationKind;
+  /** The sensor's (or condition's) name in the loaded definitions. */
+  name: string;
+  input: unknown;
+}
+
 export type ParentMessage =
   | StartMessage
   | PreloadMessage
+  | EvaluateMessage
+  /** The parent gave up on an evaluation (its timeout passed): abort it, and answer at once. */
+  | { type: "cancelEvaluation"; evaluationId: string }
   | { type: "cancel"; runId: string }
   /** The parent wrote the run's last batch (`endRun`), or could not: `conflict` when another process ended the run first. */
   | { type: "runEnded"; runId: string; conflict?: { status: RunStatus; reason: string | null }; error?: string }
@@ -60,4 +77,10 @@ export type WorkerMessage =
   | { type: "result"; runId: string; result: RunResult; rssBytes: number }
   /** The run's last batch of events with its final status, for the parent to write (RunOptions.endRun). */
   | { type: "endRun"; runId: string; events: RunEvent[]; runUpdate: RunUpdateRequest }
-  | { type: "fatal"; runId: string | null; error: WorkerError };
+  | { type: "fatal"; runId: string | null; error: WorkerError }
+  /** An evaluation ended (or was canceled: then its outcome is an error the parent ignores). */
+  | { type: "evaluated"; evaluationId: string; outcome: EvaluationOutcome }
+  /** A line user code logged during an evaluation, for the daemon's log. */
+  | { type: "evaluationLog"; evaluationId: string; level: "info" | "warn" | "error"; message: string }
+  /** A notification user code sent during an evaluation (ctx.notify), for the daemon's webhooks. */
+  | { type: "evaluationNotify"; evaluationId: string; message: string; details: Record<string, unknown> };

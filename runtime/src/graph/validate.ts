@@ -7,7 +7,7 @@ import type { AssetGraph } from "./assetGraph";
 /** One thing wrong with a project's definitions. Codes match the language server's diagnostics. */
 export interface DefinitionProblem {
   code: "unknown-dep" | "cycle" | "duplicate-key" | "self-dep" | "unknown-resource" | "unknown-check-asset"
-    | "duplicate-name" | "incompatible-partition-mapping" | "invalid-selection";
+    | "duplicate-name" | "duplicate-instigator-name" | "incompatible-partition-mapping" | "invalid-selection";
   message: string;
   location: SourceLocation | undefined;
   hint?: string;
@@ -91,15 +91,28 @@ export function validateGraph(graph: AssetGraph): DefinitionProblem[] {
     });
   }
 
-  const seen = new Map<string, string>();
   const definitions = graph.definitions;
-  for (const [kind, items] of [["job", definitions.jobs], ["schedule", definitions.schedules], ["sensor", definitions.sensors]] as const) {
+  const jobs = new Set<string>();
+  for (const job of definitions.jobs) {
+    if (jobs.has(job.name)) problems.push({ code: "duplicate-name", message: `two jobs are named "${job.name}"`, location: job.location });
+    jobs.add(job.name);
+  }
+  // Schedules and sensors share one namespace: their status, cursor and ticks are stored by name,
+  // so two of them with one name would read and stop each other's.
+  const instigators = new Map<string, { kind: "schedule" | "sensor"; location: SourceLocation | undefined }>();
+  for (const [kind, items] of [["schedule", definitions.schedules], ["sensor", definitions.sensors]] as const) {
     for (const item of items) {
-      const id = `${kind}:${item.name}`;
-      if (seen.has(id)) {
-        problems.push({ code: "duplicate-name", message: `two ${kind}s are named "${item.name}"`, location: item.location });
+      const first = instigators.get(item.name);
+      if (!first) {
+        instigators.set(item.name, { kind, location: item.location });
+        continue;
       }
-      seen.set(id, item.name);
+      problems.push({
+        code: "duplicate-instigator-name",
+        message: `${kind} "${item.name}" has the name of the ${first.kind}${first.location ? ` at ${formatLocation(first.location)}` : ""}; schedules and sensors share one namespace (status, cursor and ticks are kept by name)`,
+        location: item.location,
+        hint: "Rename one of them.",
+      });
     }
   }
   problems.push(...jobSelectionProblems(graph));

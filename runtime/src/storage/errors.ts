@@ -2,21 +2,30 @@
 import { TributaryError } from "../errors";
 import type { RunStatus } from "../types";
 
-/** A run could not be created because its run id, or its run key within its instigator, is taken. */
+/**
+ * A run could not be created because its run id, its run key within its instigator, or (for a
+ * retry) its parent run's one retry is taken.
+ */
 export class RunConflictError extends TributaryError {
-  /** Which unique key was taken. */
-  readonly conflict: "runId" | "runKey";
+  /** Which unique key was taken: `retry` when the parent run has a retry already. */
+  readonly conflict: "runId" | "runKey" | "retry";
 
-  constructor(message: string, conflict: "runId" | "runKey", cause?: unknown) {
+  constructor(message: string, conflict: "runId" | "runKey" | "retry", cause?: unknown) {
     super(message, {
       cause,
-      hint:
-        conflict === "runKey"
-          ? "Look the run up with findRunByKey() before creating it; a run key launches at most one run."
-          : "Run ids must be unique; generate a new one (crypto.randomUUID()).",
+      hint: {
+        runKey: "Look the run up with findRunByKey() before creating it; a run key launches at most one run.",
+        runId: "Run ids must be unique; generate a new one (crypto.randomUUID()).",
+        retry: "A failed run is retried once, by whichever process claims the retry first; list the runs whose parentRunId is the failed run to find it.",
+      }[conflict],
     });
     this.conflict = conflict;
   }
+}
+
+/** The RunConflictError of a second retry of one run (both storages raise it alike). */
+export function retryTaken(run: { parentRunId?: string | null }, cause: unknown): RunConflictError {
+  return new RunConflictError(`Run ${run.parentRunId} has been retried already`, "retry", cause);
 }
 
 /** The storage could not reach its database (PostgreSQL down, wrong URL, bad credentials). */

@@ -211,6 +211,11 @@ export interface Storage {
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
 
+  /**
+   * Creates a run. Rejects with RunConflictError when its run id is taken (`runId`), its run key
+   * within its instigator is (`runKey`), or, for a retry, its parent run has a retry already
+   * (`retry`): a run is retried at most once, whichever processes noticed its failure.
+   */
   createRun(run: NewRun): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | null>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;

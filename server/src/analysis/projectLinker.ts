@@ -1,4 +1,5 @@
 import { findCycles } from "./cycles";
+import { InstigatorNames } from "./instigatorNames";
 import { declareFile, type DefinitionsCallSummary, type FileDeclarations, FileLinkContext, type ProjectQueries, resolveDeps } from "./link";
 import type { AnalysisDiagnostic, AssetNode, AssetReference, DefinitionFact, FileFacts } from "./model";
 import type { ModuleResolver } from "./moduleResolver";
@@ -40,8 +41,8 @@ export interface LinkOutcome {
  * two phases (declarations, then resolution and rules) and every phase records what it read:
  * other files (through the resolver), keys, the owners of keys, job names, the selection
  * vocabulary. When files change, only the phases whose reads changed run again; project-wide rules
- * (duplicate keys, registration in `definitions()`, cycles) are recomputed for the keys and files
- * they concern, cycles only when dependency edges changed. The result equals a link from scratch
+ * (duplicate keys, duplicate schedule and sensor names, registration in `definitions()`, cycles)
+ * are recomputed for the keys and files they concern, cycles only when dependency edges changed. The result equals a link from scratch
  * of the same facts (test/server/incremental.test.ts checks that over random edits).
  */
 export class ProjectLinker {
@@ -55,6 +56,8 @@ export class ProjectLinker {
   private readonly vocabulary = new SelectionVocabularyTable(this.keys, this.jobs);
   private readonly outKeys = new WeakMap<DefinitionFact, string[]>();
   private readonly registered = new CountedNames();
+  /** Schedules and sensors by name (`duplicate-instigator-name`). */
+  private readonly instigators = new InstigatorNames((file) => this.orderOf(file));
   private registrationSignature = "";
   private registration: Registration | undefined;
   private cyclic = new Set<string>();
@@ -108,6 +111,7 @@ export class ProjectLinker {
       if (old) {
         for (const node of old.declarations.nodes) noteOwners(node.key);
         this.retractDeclarations(old);
+        this.instigators.remove(old.declarations.definitions);
         for (const name of old.declarations.jobNames) this.jobs.remove(name);
       }
       if (!facts) {
@@ -134,8 +138,11 @@ export class ProjectLinker {
       for (const [definition, keys] of declarations.outKeys) this.outKeys.set(definition, keys);
       for (const node of declarations.nodes) noteOwners(node.key);
       this.assertDeclarations(unit);
+      this.instigators.add(file, declarations.definitions);
       for (const name of declarations.jobNames) this.jobs.add(name);
     }
+    // A schedule or sensor name taken or freed changes the diagnostics of every file that uses it.
+    for (const file of this.instigators.takeTouchedFiles()) touched.add(file);
 
     // Which project-wide answers changed: keys (existence and owners), job names, vocabulary.
     const resolutionDirty = new Set<string>([...declarationDirty].filter((f) => this.units.has(f)));
@@ -279,6 +286,7 @@ export class ProjectLinker {
     const unit = this.units.get(file);
     if (!unit) return;
     if (this.assetsByFile.has(file)) this.retractDeclarations(unit);
+    this.instigators.remove(unit.declarations.definitions);
     for (const name of unit.declarations.jobNames) this.jobs.remove(name);
     for (const call of unit.rules.definitionsCalls) for (const key of call.registeredKeys) this.registered.remove(key);
     this.index.setFileReads(file, "declarations", unit.declarationReads, new Set());
@@ -335,6 +343,7 @@ export class ProjectLinker {
       diagnostics = [
         ...unit.declarations.diagnostics, ...unit.diagnostics,
         ...duplicateDiagnostics(nodes, (key) => this.owners.get(key) ?? []),
+        ...this.instigators.diagnostics(unit.declarations.definitions),
         ...(this.registration ? checkRegistration(nodes, this.registration) : []),
         ...(this.cycleDiagnostics.get(file) ?? []),
       ];

@@ -168,4 +168,18 @@ DROP INDEX runs_instigator_name_seq;
 CREATE INDEX runs_instigator_name_seq ON runs (instigator_name, seq) WHERE instigator_name IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: "one_retry_per_run",
+    sql: `
+-- A failed run is retried at most once, whichever processes noticed the failure (the monitors of
+-- several daemons, the coordinator whose worker died): the second retry is refused here. Databases
+-- that already hold two retries of one run keep the first as the retry; the later ones keep their
+-- tributary/retry_of tag but lose parent_run_id, so the index can be built.
+UPDATE runs SET parent_run_id = NULL
+WHERE parent_run_id IS NOT NULL
+  AND seq > (SELECT MIN(earlier.seq) FROM runs AS earlier WHERE earlier.parent_run_id = runs.parent_run_id);
+CREATE UNIQUE INDEX runs_one_retry_per_run ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+`,
+  },
 ]);

@@ -27,7 +27,7 @@ import type {
   RunUpdateRequest,
   ClaimOptions,
 } from "../port";
-import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
+import { RunConflictError, RunStatusConflictError, StorageNotFoundError, retryTaken } from "../errors";
 import {
   nowIso,
   rowToAssetPartition,
@@ -216,6 +216,7 @@ export class PostgresStorage implements Storage {
       const { code, constraint } = error as { code?: string; constraint?: string };
       if (code !== "23505") throw error;
       if (constraint === "runs_pkey") throw new RunConflictError(`A run with id ${run.runId} exists already`, "runId", error);
+      if (constraint === "runs_one_retry_per_run") throw retryTaken(run, error);
       throw new RunConflictError(`Instigator ${run.instigator?.name} already launched a run with run key "${runKey}"`, "runKey", error);
     }
   }

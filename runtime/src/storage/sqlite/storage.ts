@@ -26,7 +26,7 @@ import type {
   RunUpdateRequest,
   ClaimOptions,
 } from "../port";
-import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
+import { RunConflictError, RunStatusConflictError, StorageNotFoundError, retryTaken } from "../errors";
 import {
   rowToAssetPartition,
   nowIso,
@@ -160,6 +160,7 @@ export class SqliteStorage implements Storage {
     if (String((error as Error).message).includes("runs.run_id")) {
       return new RunConflictError(`A run with id ${run.runId} exists already`, "runId", error);
     }
+    if (String((error as Error).message).includes("runs.parent_run_id")) return retryTaken(run, error);
     return new RunConflictError(
       `Instigator ${run.instigator?.name} already launched a run with run key "${runKey}"`,
       "runKey",
