@@ -196,7 +196,10 @@ function expandElement(element: string, spec: FieldSpec, lastAsMax = false): num
     low = valueOf(base, spec);
     high = stepText === undefined ? low : cycleMax;
   }
-  if (spec === DAY_OF_WEEK && low === 7) low = 0; // "7/2" is "0/2" (croniter)
+  if (spec === DAY_OF_WEEK && low === 7) {
+    if (high === 7) return [0];
+    low = 0; // "7/2" is "0/2" and "7-2" is "0-2" (croniter)
+  }
   const values: number[] = [];
   if (low <= high) {
     for (let value = low; value <= high; value += step) values.push(value);
