@@ -5,7 +5,7 @@
  * diagnostics and hovers all use this one engine.
  */
 import { DefinitionError } from "../errors";
-import { isKnownTimeZone, timeZone } from "../partitions/timezone";
+import { formatOffset, isKnownTimeZone, timeZone } from "../partitions/timezone";
 import { CronSyntaxError, parseCronPattern, type CronPattern } from "./cronSyntax";
 import { matcherOf, nextFire } from "./cronWalker";
 
@@ -91,4 +91,16 @@ export function fireTimesBetween(schedule: CronSchedule, afterMs: number, untilM
 /** The next `count` fire instants strictly after `afterMs` (fewer when the schedule ends). */
 export function nextFireTimes(schedule: CronSchedule, afterMs: number, count: number): number[] {
   return fireTimesBetween(schedule, afterMs, Infinity, count);
+}
+
+/**
+ * An instant as the wall clock of `timezone` reads it, with the offset in force:
+ * `2023-03-26 03:00:00 +02:00`. The form the CLI's preview and the editor's hover show.
+ */
+export function formatWallTime(instantMs: number, timezone: string): string {
+  const zone = timeZone(timezone);
+  const wall = zone.wallAt(instantMs);
+  const two = (value: number): string => String(value).padStart(2, "0");
+  const offset = formatOffset(zone.offsetAt(instantMs));
+  return `${wall.year}-${two(wall.month)}-${two(wall.day)} ${two(wall.hour)}:${two(wall.minute)}:${two(wall.second)} ${offset.slice(0, 3)}:${offset.slice(3)}`;
 }
