@@ -6,7 +6,7 @@
 //   runtime/       the `tributary` runtime for the local daemon when the workspace has none:
 //                  tributary/ (its compiled dist, bundled per entry so __dirname-relative paths hold)
 //                  plus the dependencies that cannot be bundled: better-sqlite3 (native .node),
-//                  esbuild (native binary), node-cron (its ESM build breaks when bundled as CJS).
+//                  esbuild (native binary).
 //   test/          the extension test suite (mocha), for the extension host
 import { build } from "esbuild";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync, readdirSync } from "node:fs";
@@ -52,7 +52,7 @@ const runtimeOut = join(dist, "runtime");
 rmSync(runtimeOut, { recursive: true, force: true });
 const runtimeDist = join(root, "runtime", "dist");
 const pkgOut = join(runtimeOut, "tributary");
-const runtimeExternal = ["better-sqlite3", "esbuild", "node-cron", "pg-native", "tributary", "tributary/*", "typescript"];
+const runtimeExternal = ["better-sqlite3", "esbuild", "pg-native", "tributary", "tributary/*", "typescript"];
 await build({
   ...common,
   minify: true,
@@ -91,7 +91,6 @@ function copyPackage(name, keep) {
 copyPackage("better-sqlite3", ["lib", "build/Release/better_sqlite3.node", "LICENSE"]);
 copyPackage("bindings", ["bindings.js", "LICENSE.md"]);
 copyPackage("file-uri-to-path", ["index.js", "LICENSE"]);
-copyPackage("node-cron", ["dist", "LICENSE.md"]);
 copyPackage("esbuild", ["lib/main.js", "LICENSE.md"]);
 const platformPkg = `@esbuild/${process.platform}-${process.arch}`;
 copyPackage(platformPkg, ["bin"]);

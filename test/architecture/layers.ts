@@ -17,7 +17,7 @@ import ts from "typescript";
 export const RUNTIME_LAYERS: readonly (readonly string[])[] = [
   ["types.ts", "errors.ts", "location.ts", "version.ts", "redact.ts"],
   ["selection", "wire"],
-  ["partitions"],
+  ["partitions", "schedules"],
   ["definitions", "checks", "resources"],
   ["graph", "io"],
   ["loader", "storage"],
@@ -30,7 +30,7 @@ export const RUNTIME_LAYERS: readonly (readonly string[])[] = [
 ];
 
 /** What the runtime's neighbours may import of it: its pure subpaths. */
-const PURE_RUNTIME_SUBPATHS = ["selection", "partitions", "wire"];
+const PURE_RUNTIME_SUBPATHS = ["selection", "partitions", "schedules", "wire"];
 
 /** One import of one module. */
 export interface ImportEdge {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Daemon } from "../../runtime/src/daemon/daemon";
 import type { RunLauncher } from "../../runtime/src/daemon/runQueue";
 import { findProjectConfig } from "../../runtime/src/loader";
+import { Scheduler } from "../../runtime/src/daemon/scheduler";
 import type { RunResult } from "../../runtime/src/execution/api";
 import { waitFor, writeProject } from "./helpers";
 
@@ -90,6 +91,42 @@ describe("daemon (in-process, SQLite)", function () {
       // 30 instants were missed; only the most recent (and the ones since) launched.
       assert.ok(ticks.length <= 3, `expected the latest missed tick only, got ${ticks.length}`);
       assert.ok(ticks.every((tick) => launchedAt - Date.parse(tick.tickTime) < 5000));
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it("launches no more runs with catchUp none than with the default after downtime, whatever the schedule's interval", async () => {
+    // A 10 s schedule whose last tick was at :00, evaluated by a scheduler whose clock reads :45 (then
+    // :75): every instant but the latest is missed, because the next instant after it has passed too.
+    const policies = { none: '"none"', latest: '"latest"', two: "{ maxTicks: 2 }" };
+    const schedules = Object.entries(policies).map(([name, policy]) => `schedule({ name: "${name}", cron: "*/10 * * * * *", selection: "a", defaultStatus: "RUNNING", catchUp: ${policy} })`);
+    const dir = project(`export default definitions({ assets: [a], schedules: [${schedules.join(", ")}] });`);
+    const daemon = await startDaemon(dir);
+    try {
+      await daemon.schedulerLoop!.stop();
+      const loaded = daemon.project();
+      assert.ok(loaded.ok);
+      const lastTick = Date.parse("2030-01-01T00:00:00.000Z");
+      for (const name of Object.keys(policies)) {
+        await daemon.storage.createTick({ instigatorName: name, instigatorType: "schedule", tickTime: new Date(lastTick).toISOString(), status: "SUCCESS", cursor: JSON.stringify({ cron: "*/10 * * * * *", timezone: "UTC" }) });
+      }
+      const launched = async (): Promise<Record<string, number>> => {
+        const counts: Record<string, number> = {};
+        for (const name of Object.keys(policies)) counts[name] = (await daemon.storage.listRuns({ instigatorName: name })).length;
+        return counts;
+      };
+      const evaluateAt = async (clock: number): Promise<void> => {
+        const before = Object.values(await launched()).reduce((sum, count) => sum + count, 0);
+        const scheduler = new Scheduler({ storage: daemon.storage, project: () => loaded.project, submit: (request) => daemon.submitRun(request), pollMs: 50, log: () => undefined, now: () => clock });
+        scheduler.start();
+        await waitFor(async () => Object.values(await launched()).reduce((sum, count) => sum + count, 0) > before, "the scheduler launched runs");
+        await scheduler.stop();
+      };
+      await evaluateAt(lastTick + 45_000); // instants :10 :20 :30 :40 are due
+      assert.deepEqual(await launched(), { none: 1, latest: 1, two: 2 });
+      await evaluateAt(lastTick + 45_000 + 75_000); // :50 ... 1:50 are due (7 instants)
+      assert.deepEqual(await launched(), { none: 2, latest: 2, two: 4 });
     } finally {
       await daemon.stop();
     }

@@ -15,6 +15,7 @@ import type {
   WorkspaceEdit,
   WorkspaceSymbol,
 } from "vscode-languageserver-protocol";
+import { formatWallTime, nextFireTimes, parseCron } from "../../runtime/src/schedules";
 import { startDaemon } from "./fakeDaemon";
 import { cursor, LspTestClient, uri, waitFor } from "./lspClient";
 
@@ -102,6 +103,21 @@ describe("language server over stdio", function () {
     assert.match(value, /Upstream: none/);
     assert.match(value, /Downstream: `stg_orders`/);
     assert.match(value, /Checks: `notNull\(id\)`, `unique\(id\)`/);
+  });
+
+  it("hovers a schedule's cron with its next three ticks on the schedule's wall clock, as the daemon fires them", async () => {
+    const jobs = file("src/jobs.ts");
+    const text = fs.readFileSync(jobs, "utf8");
+    const expected = (): string[] =>
+      nextFireTimes(parseCron("0 2 * * *", "Europe/Paris"), Date.now(), 3).map((tick) => `- ${formatWallTime(tick, "Europe/Paris")} (${new Date(tick).toISOString()})`);
+    const before = expected();
+    const result = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uri(jobs) }, position: cursor(text, 'cron: "0 2 |* * *"') });
+    const value = (result.contents as { value: string }).value;
+    assert.match(value, /^\*\*Schedule `nightly_2am`\*\* · `0 2 \* \* \*` in Europe\/Paris\n\nNext ticks:\n/);
+    const ticks = value.split("\n").filter((line) => line.startsWith("- "));
+    assert.ok([before.join("\n"), expected().join("\n")].includes(ticks.join("\n")), `ticks shown: ${ticks.join(" | ")}`);
+    const invalid = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uri(jobs) }, position: cursor(text, 'cron: "61 |* * * *"') });
+    assert.match((invalid.contents as { value: string }).value, /invalid cron "61 \* \* \* \*": minute value 61 is out of range 0-59/);
   });
 
   it("hovers an identifier dependency and a key string in another file", async () => {

@@ -62,7 +62,7 @@ describe("tributary validate", () => {
     ]);
     const message = (c: string): string => report.diagnostics.find((d) => d.code === c)?.message ?? "";
     assert.match(message("unknown-dep"), /did you mean "raw_orders"\?/);
-    assert.match(message("invalid-cron"), /minute field "61" is out of range 0-59/);
+    assert.match(message("invalid-cron"), /minute value 61 is out of range 0-59/);
     assert.match(message("missing-resource"), /did you mean "warehouse"\?/);
     assert.match(message("unknown-check-asset"), /did you mean "stg_customers"\?/);
   });

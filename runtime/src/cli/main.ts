@@ -13,6 +13,7 @@ import { MATERIALIZE_HELP, materializeCommand } from "./materialize";
 import { MIGRATE_HELP, migrateCommand } from "./migrate";
 import { PARTITIONS_HELP, partitionsCommand } from "./partitions";
 import { RUNS_HELP, runsCommand } from "./runs";
+import { SCHEDULES_HELP, schedulesCommand } from "./schedules";
 import { VALIDATE_HELP, validateCommand } from "./validate";
 import { WORKER_HELP, workerCommand } from "./worker";
 import { runtimeVersion } from "../version";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   backfill: { run: backfillCommand, help: BACKFILL_HELP, summary: "Materialize a range of partitions (--select SEL --from KEY --to KEY); status, cancel" },
   partitions: { run: partitionsCommand, help: PARTITIONS_HELP, summary: "partitions status ASSET: materialized / failed / missing; add/remove dynamic keys" },
   runs: { run: runsCommand, help: RUNS_HELP, summary: "runs list | runs show ID: past runs and their events" },
+  schedules: { run: schedulesCommand, help: SCHEDULES_HELP, summary: "schedules preview NAME: the next ticks of a schedule (--from, --count, --json)" },
   validate: { run: validateCommand, help: VALIDATE_HELP, summary: "Check the project statically (nothing runs)" },
   init: { run: initCommand, help: INIT_HELP, summary: "Create a new project in DIR" },
   dev: { run: devCommand, help: DEV_HELP, summary: "Run the project locally: daemon + HTTP API + web page on 127.0.0.1:3000" },

@@ -18,7 +18,7 @@ import type { LoadedProject } from "../loader";
 import { RunConflictError } from "../storage/errors";
 import type { Storage } from "../storage/port";
 import type { InstigatorStatus, RunRecord, TickRecord } from "../types";
-import { fireTimesBetween, parseCron, type CronSchedule } from "./cron";
+import { fireTimesBetween, parseCron, type CronSchedule } from "../schedules";
 import type { RunSubmission } from "./services";
 import { PollLoop } from "./pollLoop";
 
@@ -33,9 +33,6 @@ export interface SchedulerHost {
   /** Clock, for tests. @defaultValue Date.now */
   now?: () => number;
 }
-
-/** A tick is "missed" (catch-up applies) when it is found this much after its instant. */
-const ON_TIME_MS = 60_000;
 
 /** The part of a tick's cursor that says which cron made it. */
 interface ScheduleCursor {
@@ -135,7 +132,8 @@ export class Scheduler {
     const now = this.now();
     const from = await this.resumeFrom(definition, since, now);
     const due = fireTimesBetween(schedule, from, now, 10_000);
-    for (const tickTime of this.pickDue(definition, due, now)) await this.fire(definition, tickTime, now);
+    const missed = missedCount(schedule, due, now);
+    for (const tickTime of this.pickDue(definition, due, missed)) await this.fire(definition, tickTime, due.indexOf(tickTime) < missed);
     // Remember where we are for a cron that has no tick yet (nothing due now).
     return schedule.nextAfter(now);
   }
@@ -159,13 +157,13 @@ export class Scheduler {
     return from;
   }
 
-  private pickDue(definition: ScheduleDefinition, due: number[], now: number): number[] {
-    if (due.length <= 1 && (due.length === 0 || now - due[0]! <= ON_TIME_MS)) return due;
+  /** The due instants the catch-up policy launches; the first `missed` of `due` are missed. */
+  private pickDue(definition: ScheduleDefinition, due: number[], missed: number): number[] {
+    if (missed === 0) return due;
     const policy = definition.catchUp;
     if (policy === "none") {
-      const onTime = due.filter((instant) => now - instant <= ON_TIME_MS);
-      if (onTime.length === 0) this.host.log(`[scheduler] schedule "${definition.name}": ${due.length} missed tick(s) not launched (catchUp: "none")`);
-      return onTime;
+      this.host.log(`[scheduler] schedule "${definition.name}": ${missed} missed tick(s) not launched (catchUp: "none")`);
+      return due.slice(missed);
     }
     const keep = policy === "latest" ? 1 : Math.max(1, policy.maxTicks);
     if (due.length > keep) this.host.log(`[scheduler] schedule "${definition.name}": ${due.length - keep} missed tick(s) skipped by the catch-up policy`);
@@ -173,7 +171,7 @@ export class Scheduler {
   }
 
   /** Creates the tick (one daemon wins) and, for the winner, the run. */
-  private async fire(definition: ScheduleDefinition, instant: number, now: number): Promise<void> {
+  private async fire(definition: ScheduleDefinition, instant: number, wasMissed: boolean): Promise<void> {
     const { storage } = this.host;
     const tickTime = new Date(instant).toISOString();
     const cursor = JSON.stringify({ cron: definition.cron, timezone: definition.timezone } satisfies ScheduleCursor);
@@ -189,8 +187,7 @@ export class Scheduler {
         runKey: tickTime,
       });
       await storage.updateTick(tick.tickId, { status: "SUCCESS", runIds: [run.runId], runKeys: [tickTime] });
-      const late = now - instant;
-      if (late > ON_TIME_MS) this.host.log(`[scheduler] schedule "${definition.name}": launched missed tick ${tickTime}`);
+      if (wasMissed) this.host.log(`[scheduler] schedule "${definition.name}": launched missed tick ${tickTime}`);
     } catch (error) {
       if (error instanceof RunConflictError) {
         await storage.updateTick(tick.tickId, { status: "SKIPPED", skipReason: `a run for tick ${tickTime} exists already` });
@@ -200,6 +197,17 @@ export class Scheduler {
       throw error;
     }
   }
+}
+
+/**
+ * How many of the due instants (oldest first) are missed. A tick is missed once the schedule's next
+ * instant after it has passed too, whatever the interval: every due instant but the latest, and the
+ * latest as well when its successor is also due (the list was cut at its limit).
+ */
+function missedCount(schedule: CronSchedule, due: number[], now: number): number {
+  if (due.length === 0) return 0;
+  const afterLatest = schedule.nextAfter(due[due.length - 1]!);
+  return due.length - 1 + (afterLatest !== null && afterLatest <= now ? 1 : 0);
 }
 
 /**

@@ -1,10 +1,10 @@
-// `require` on purpose: node-cron's ESM build reads import.meta.url, which breaks in CommonJS bundles.
-import cron = require("node-cron");
+/** `schedule()`: a cron that launches a job or a selection, validated where it is defined. */
 import { DefinitionError, type SourceLocation } from "../errors";
 import type { InstigatorStatus } from "../types";
 import { DEFINITION_KIND, kindOf } from "./brand";
 import { isJob, selectionToString, validateName, type JobDefinition, type SelectionInput } from "./job";
 import { callerLocation } from "../location";
+import { cronProblem, isTimeZone } from "../schedules";
 
 /** What to do with ticks missed while no daemon was running. */
 export type CatchUpPolicy =
@@ -56,9 +56,9 @@ export function schedule(spec: {
   if (typeof spec.cron !== "string" || spec.cron.trim() === "") {
     throw new DefinitionError(`${what}: cron must be a cron expression such as "0 2 * * *"`, { location });
   }
-  const problem = cron.validateDetailed(spec.cron.trim()).errors[0];
+  const problem = cronProblem(spec.cron);
   if (problem) {
-    throw new DefinitionError(`${what}: invalid cron "${spec.cron}": ${problem.field}: ${problem.message}`, {
+    throw new DefinitionError(`${what}: invalid cron "${spec.cron}": ${problem}`, {
       location,
       hint: 'Use 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first, e.g. "0 2 * * *".',
     });
@@ -82,16 +82,6 @@ export function schedule(spec: {
     tags: { ...(spec.tags ?? {}) },
     location,
   };
-}
-
-function isTimeZone(value: unknown): boolean {
-  if (typeof value !== "string") return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function isSchedule(value: unknown): value is ScheduleDefinition {

@@ -168,6 +168,26 @@ export class TimeZone {
     return local - this.offsetAt(local - DAY);
   }
 
+  /**
+   * The first offset change strictly after `instant` and no later than `instant + horizon` ms, or
+   * null when the offset stays the same that long. The cron walker steps from one change to the
+   * next, so it sees every spring-forward gap and fall-back repetition exactly.
+   */
+  nextTransition(instant: number, horizon: number): { at: number; offsetBefore: number; offsetAfter: number } | null {
+    if (this.formatter === undefined) return null;
+    const until = instant + horizon;
+    for (let year = new Date(instant).getUTCFullYear(); year <= new Date(until).getUTCFullYear(); year++) {
+      const table = this.yearTable(year);
+      let before = table.initial;
+      for (const transition of table.transitions) {
+        if (transition.at > until) return null;
+        if (transition.at > instant) return { at: transition.at, offsetBefore: before, offsetAfter: transition.offset };
+        before = transition.offset;
+      }
+    }
+    return null;
+  }
+
   /** Offsets that may be in force around a local epoch: those a day before and a day after. */
   private candidateOffsets(local: number): number[] {
     const before = this.offsetAt(local - DAY);

@@ -295,6 +295,7 @@ class Extractor {
           ...optional("name", this.stringFact(props.get("name"))),
           ...optional("cron", cronFact),
           ...(cron && !cronFact ? { cronDynamic: this.span(cron) } : {}),
+          ...optional("timezone", this.stringFact(props.get("timezone"))),
           ...(job ? { job: this.ref(job) } : {}),
           ...optional("selection", this.selection(props.get("selection"))),
         };

@@ -178,6 +178,8 @@ export interface TriggerDefinitionFact extends DefinitionBase {
   cron?: StringFact;
   /** A cron given by something other than a string literal. */
   cronDynamic?: Span;
+  /** `timezone`, when a string literal (the cron hover shows ticks on its wall clock). */
+  timezone?: StringFact;
   job?: RefFact;
   selection?: SelectionFact;
 }

@@ -1,7 +1,8 @@
 import type { CodeLens, Hover } from "vscode-languageserver";
+import { formatWallTime, nextFireTimes, parseCron } from "tributary/schedules";
 import { ancestors, checksOf, descendants, type Position, type ProjectModel } from "../analysis";
 import { MaterializeCommand, ShowLineageCommand } from "../protocol";
-import { pathToUri, toRange } from "./convert";
+import { pathToUri, spanContains, toRange } from "./convert";
 import { partitionStatusLine, statusLine, timeAgo } from "./daemonClient";
 import { assetAt, assetsInFile, type ServerState } from "./state";
 
@@ -14,8 +15,13 @@ function list(keys: Iterable<string>): string {
   return all.length > MAX_LISTED ? `${shown} and ${all.length - MAX_LISTED} more` : shown;
 }
 
-/** Hover on an asset (declaration or reference): key, group, description, lineage, latest run. */
+/** How many upcoming ticks the hover on a cron lists. */
+const TICKS_SHOWN = 3;
+
+/** Hover on an asset (declaration or reference): key, group, description, lineage, latest run; on a cron, its next ticks. */
 export function hover(state: ServerState, model: ProjectModel, file: string, position: Position): Hover | null {
+  const cron = cronHover(model, file, position);
+  if (cron) return cron;
   const reference = assetAt(model, file, position);
   if (!reference) return null;
   const asset = model.assets.get(reference.key);
@@ -41,6 +47,26 @@ export function hover(state: ServerState, model: ProjectModel, file: string, pos
     contents: { kind: "markdown", value: lines.join("\n") },
     range: toRange(reference.location.span),
   };
+}
+
+/**
+ * Hover on a schedule's cron string: its next ticks on the schedule's wall clock and in UTC, from
+ * the runtime's own engine (the daemon fires at exactly these instants).
+ */
+function cronHover(model: ProjectModel, file: string, position: Position): Hover | null {
+  const trigger = model.triggers.find((node) => node.file === file && node.definition.cron && spanContains(node.definition.cron.span, position));
+  const cron = trigger?.definition.cron;
+  if (!trigger || !cron) return null;
+  const timezone = trigger.definition.timezone?.value ?? "UTC";
+  const title = `**Schedule${trigger.name ? ` \`${trigger.name}\`` : ""}** · \`${cron.value}\` in ${timezone}`;
+  let body: string;
+  try {
+    const ticks = nextFireTimes(parseCron(cron.value, timezone), Date.now(), TICKS_SHOWN);
+    body = ticks.length === 0 ? "It never fires." : `Next ticks:\n${ticks.map((tick) => `- ${formatWallTime(tick, timezone)} (${new Date(tick).toISOString()})`).join("\n")}`;
+  } catch (error) {
+    body = error instanceof Error ? error.message : String(error);
+  }
+  return { contents: { kind: "markdown", value: `${title}\n\n${body}` }, range: toRange(cron.span) };
 }
 
 /** CodeLens above each asset: Materialize, Materialize with upstream, Show lineage, daemon status. */

@@ -1,5 +1,5 @@
 /** The next tick of a running schedule, with the scheduler's own cron arithmetic (DST-correct). */
-import { parseCron } from "../../cron";
+import { parseCron } from "../../../schedules";
 
 /** ISO instant of the next tick after now, or undefined when the cron never fires or is invalid. */
 export function nextTickOf(expression: string, timezone: string, nowMs = Date.now()): string | undefined {

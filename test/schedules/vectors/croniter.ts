@@ -1,0 +1,135 @@
+/**
+ * croniter's cron cases, translated from src/croniter/tests/test_croniter.py (pallets-eco/croniter).
+ * Naive datetimes there are UTC here. croniter's 6th field is seconds LAST; Tributary's 6-field form
+ * has seconds first, so those expressions are written with the seconds moved to the front.
+ * croniter-only options (day_or=False, implement_cron_bug, year fields, hash_id) have no case here.
+ */
+import type { CaseSource, FireCase, ValidityCase } from "./types";
+
+const FILE = "src/croniter/tests/test_croniter.py";
+const from = (test: string): CaseSource => ({ peer: "croniter", file: FILE, test });
+const days = (prefix: string, list: (string | number)[], time = "00:00") => list.map((day) => `${prefix}-${String(day).padStart(2, "0")}T${time}Z`);
+
+export const croniterFires: FireCase[] = [
+  { source: from("test_second_sec (seconds moved first)"), cron: "15,25 * * * * *", from: "2012-04-06T13:26:10Z", fires: ["2012-04-06T13:26:15Z", "2012-04-06T13:26:25Z", "2012-04-06T13:27:15Z"] },
+  { source: from("test_second (seconds moved first)"), cron: "*/1 * * * * *", from: "2012-04-06T13:26:10Z", fires: ["2012-04-06T13:26:11Z"] },
+  { source: from("test_second_repeat (seconds moved first)"), cron: "*/15 * * * * *", from: "2012-04-06T13:26:36Z", fires: ["2012-04-06T13:26:45Z", "2012-04-06T13:27:00Z", "2012-04-06T13:27:15Z"] },
+  { source: from("test_minute"), cron: "*/1 * * * *", from: "2010-01-23T12:18:00Z", fires: ["2010-01-23T12:19:00Z", "2010-01-23T12:20:00Z"] },
+  { source: from("test_minute"), cron: "*/5 * * * *", from: "2010-01-23T12:18:00Z", fires: ["20", "25", "30", "35", "40", "45", "50", "55"].map((minute) => `2010-01-23T12:${minute}:00Z`).concat("2010-01-23T13:00:00Z") },
+  { source: from("test_hour"), cron: "0 */3 * * *", from: "2010-01-24T12:02:00Z", fires: ["2010-01-24T15:00Z", "2010-01-24T18:00Z", "2010-01-24T21:00Z", "2010-01-25T00:00Z"] },
+  { source: from("test_day"), cron: "0 0 */3 * *", from: "2010-02-24T12:09:00Z", fires: ["2010-02-25T00:00Z", "2010-02-28T00:00Z", "2010-03-01T00:00Z"] },
+  { source: from("test_day (leap year)"), cron: "0 0 * * *", from: "1996-02-27T00:00:00Z", fires: ["1996-02-28T00:00Z", "1996-02-29T00:00Z"] },
+  { source: from("test_day (leap year)"), cron: "0 0 * * *", from: "2000-02-27T00:00:00Z", fires: ["2000-02-28T00:00Z", "2000-02-29T00:00Z"] },
+  { source: from("test_weekday"), cron: "0 0 * * sat", from: "2010-02-25T00:00:00Z", fires: ["2010-02-27T00:00Z", "2010-03-06T00:00Z"] },
+  { source: from("test_weekday"), cron: "0 0 1 * wed", from: "2010-01-25T00:00:00Z", fires: ["2010-01-27T00:00Z", "2010-02-01T00:00Z", "2010-02-03T00:00Z"] },
+  { source: from("test_nth_weekday"), cron: "0 0 * * sat#1", from: "2010-02-25T00:00:00Z", fires: ["2010-03-06T00:00Z", "2010-04-03T00:00Z"] },
+  { source: from("test_nth_weekday"), cron: "0 0 * * wed#5", from: "2010-01-25T00:00:00Z", fires: ["2010-03-31T00:00Z", "2010-06-30T00:00Z", "2010-09-29T00:00Z"] },
+  ...[["0 0 31 2 0", "2026-02-01", "2026-02-08", "2026-02-15"], ["0 0 30 2 0", "2026-02-01", "2026-02-08", "2026-02-15"], ["0 0 31 4 0", "2026-04-05", "2026-04-12", "2026-04-19"]].map(([cron, ...dates]): FireCase => ({
+    source: from("test_weekday_day_or_with_impossible_day_of_month"), cron: cron!, from: "2026-01-01T00:00:00Z", fires: dates.map((date) => `${date}T00:00Z`),
+  })),
+  ...["30 23 8-9 JAN MON-FRI#1", "0 0 1 2 fri#2", "0 0 15 * fri#2"].map((cron): FireCase => ({
+    // croniter raises "failed to find next date": for it a "#" day-of-week intersects the day of month.
+    source: from("test_nth_weekday_with_restricted_day_of_month_still_raises"), cron, from: "2026-01-01T00:00:00Z", fires: [],
+    differs: {
+      id: "nth-weekday-or-day-of-month",
+      fires: { "30 23 8-9 JAN MON-FRI#1": ["2026-01-01T23:30Z", "2026-01-02T23:30Z"], "0 0 1 2 fri#2": ["2026-02-01T00:00Z", "2026-02-13T00:00Z"], "0 0 15 * fri#2": ["2026-01-09T00:00Z", "2026-01-15T00:00Z"] }[cron]!,
+    },
+  })),
+  { source: from("test_dom_dow_vixie_cron_bug"), cron: "0 16 */2 * sat", from: "2023-05-02T00:00:00Z", fires: ["2023-05-03T16:00Z", "2023-05-05T16:00Z", "2023-05-06T16:00Z", "2023-05-07T16:00Z"] },
+  { source: from("test_month"), cron: "0 0 1 * *", from: "2010-01-25T00:00:00Z", fires: ["02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"].map((month) => `2010-${month}-01T00:00Z`).concat("2011-01-01T00:00Z") },
+  { source: from("test_last_day_of_month"), cron: "0 0 l * *", from: "2015-09-04T00:00:00Z", fires: ["2015-09-30T00:00Z", "2015-10-31T00:00Z", "2015-11-30T00:00Z", "2015-12-31T00:00Z"] },
+  { source: from("test_last_day_of_month_with_leap_year"), cron: "0 0 l * *", from: "2020-02-01T00:00:00Z", fires: ["2020-02-29T00:00Z", "2020-03-31T00:00Z"] },
+  { source: from("test_last_day_of_month_with_leap_year_century_exception"), cron: "0 0 l * *", from: "2100-02-01T00:00:00Z", fires: ["2100-02-28T00:00Z", "2100-03-31T00:00Z"] },
+  { source: from("test_last_day_of_month_with_leap_year_century_exception"), cron: "0 0 l * *", from: "2400-02-01T00:00:00Z", fires: ["2400-02-29T00:00Z", "2400-03-31T00:00Z"] },
+  { source: from("test_range_with_uppercase_last_day_of_month"), cron: "0 0 29-L * *", from: "2015-09-04T00:00:00Z", fires: ["2015-09-29T00:00Z", "2015-09-30T00:00Z"] },
+  { source: from("test_sunday_to_thursday_with_alpha_conversion"), cron: "30 22 * * sun-thu", from: "2010-08-25T15:56:00Z", fires: ["2010-08-25T22:30Z"] },
+  { source: from("test_step_from_field_max"), cron: "59/15 * * * *", from: "2024-01-01T00:00:00Z", fires: ["2024-01-01T00:59Z", "2024-01-01T01:59Z"] },
+  { source: from("test_step_from_field_max"), cron: "44/15 * * * *", from: "2024-01-01T00:00:00Z", fires: ["2024-01-01T00:44Z", "2024-01-01T00:59Z", "2024-01-01T01:44Z"] },
+  { source: from("test_step_from_field_max"), cron: "5/15 * * * *", from: "2024-01-01T00:00:00Z", fires: ["05", "20", "35", "50"].map((minute) => `2024-01-01T00:${minute}Z`) },
+  { source: from("test_step_from_field_max"), cron: "0 0 * * 7/2", from: "2024-01-01T00:00:00Z", fires: days("2024", ["01-02", "01-04", "01-06", "01-07"]) },
+  // croniter reads an equal range ("5-5", "59-59/15") as the whole field; crontab(5) and cron-parser read one value.
+  { source: from("test_step_from_field_max"), cron: "5-5 * * * *", from: "2024-01-01T00:00:00Z", fires: ["2024-01-01T00:01Z"], differs: { id: "equal-range-is-one-value", fires: ["2024-01-01T00:05Z", "2024-01-01T01:05Z"] } },
+  { source: from("test_step_from_field_max"), cron: "59-59/15 * * * *", from: "2024-01-01T00:00:00Z", fires: ["2024-01-01T00:15Z"], differs: { id: "equal-range-is-one-value", fires: ["2024-01-01T00:59Z"] } },
+  { source: from("test_step_of_one_from_field_max"), cron: "* * * * 6/1", from: "2024-01-01T00:00:00Z", fires: ["2024-01-06T00:00Z"] },
+  { source: from("test_block_dup_ranges"), cron: "0 5,5,1-6 * * *", from: "2024-01-01T00:00:00Z", fires: ["01", "02", "03", "04", "05", "06"].map((hour) => `2024-01-01T${hour}:00Z`).concat("2024-01-02T01:00Z") },
+  { source: from("test_block_dup_ranges"), cron: "59 23 * 1 wed,fri,mon-thu,tue,tue", from: "2024-01-05T00:00:00Z", fires: ["2024-01-05T23:59Z", "2024-01-08T23:59Z"] },
+  { source: from("test_iso_weekday"), cron: "0 0 * * 6", from: "2010-02-25T00:00:00Z", fires: ["2010-02-27T00:00Z", "2010-03-06T00:00Z"] },
+  { source: from("test_bug2"), cron: "0 * * 3 *", from: "2012-01-01T00:00:00Z", fires: ["2012-03-01T00:00Z", "2012-03-01T01:00Z", "2012-03-01T02:00Z"] },
+  { source: from("test_bug3"), cron: "00 03 16,30 * *", from: "2013-03-01T12:17:34.257Z", fires: ["2013-03-16T03:00Z", "2013-03-30T03:00Z", "2013-04-16T03:00Z"] },
+  { source: from("test_bug57"), cron: "0 4/6 * * *", from: "2012-02-24T00:00:00Z", fires: ["2012-02-24T04:00Z", "2012-02-24T10:00Z"] },
+  { source: from("test_bug57"), cron: "0 0/6 * * *", from: "2012-02-24T00:00:00Z", fires: ["2012-02-24T06:00Z", "2012-02-24T12:00Z"] },
+  { source: from("test_multiple_months"), cron: "0 0 1 3,6,9,12 *", from: "2016-03-01T00:00:00Z", fires: ["2016-06-01T00:00Z"] },
+  { source: from("test_multiple_months"), cron: "0 0 1 3,6,9,12 *", from: "2016-02-15T00:00:00Z", fires: ["2016-03-01T00:00Z"] },
+  { source: from("test_multiple_months"), cron: "0 0 1 3,6,9,12 *", from: "2016-12-03T10:00:00Z", fires: ["2017-03-01T00:00Z"] },
+  { source: from("test_range_generator"), cron: "1-9/2 0 1 * *", from: "2013-03-04T00:00:00Z", fires: ["01", "03", "05", "07", "09"].map((minute) => `2013-04-01T00:${minute}Z`) },
+  { source: from("test_milliseconds"), cron: "0 10 * * *", from: "2018-01-02T10:00:00.0005Z", fires: ["2018-01-03T10:00Z"] },
+  { source: from("test_milliseconds"), cron: "0 10 * * *", from: "2018-01-02T09:59:59.999Z", fires: ["2018-01-02T10:00Z"] },
+  { source: from("test_question_mark"), cron: "0 0 1 * ?", from: "2010-08-25T15:56:00Z", fires: ["2010-09-01T00:00Z"] },
+  { source: from("test_lwom_friday"), cron: "0 0 * * L5", from: "1987-01-15T00:00:00Z", fires: days("1987", ["01-30", "02-27", "03-27", "04-24", "05-29", "06-26", "07-31", "08-28", "09-25", "10-30", "11-27", "12-25"]) },
+  { source: from("test_lwom_friday_2xh_2xm"), cron: "0,30 1,5 * * L5", from: "1987-01-15T00:00:00Z", fires: ["01:00", "01:30", "05:00", "05:30"].map((time) => `1987-01-30T${time}Z`).concat(["01:00", "01:30"].map((time) => `1987-02-27T${time}Z`)) },
+  { source: from("test_lwom_tue_thu"), cron: "0 0 * * L2,L4", from: "2016-06-01T00:00:00Z", fires: days("2016", ["06-28", "06-30", "07-26", "07-28", "08-25", "08-30", "09-27", "09-29", "10-25", "10-27"]) },
+  { source: from("test_hash_mixup_all_fri_3rd_sat"), cron: "0 0 * * 6#3", from: "2021-03-01T00:00:00Z", fires: ["2021-03-20T00:00Z"] },
+  { source: from("test_lwom_mixup_firstlast_sat"), cron: "0 0 * * L6,6#1", from: "2021-03-01T00:00:00Z", fires: days("2021", ["03-06", "03-27", "04-03", "04-24", "05-01", "05-29"]) },
+  { source: from("test_lwom_mixup_4th_and_last"), cron: "0 0 * * 1#4,L1", from: "2021-11-01T00:00:00Z", fires: ["2021-11-22T00:00Z", "2021-11-29T00:00Z", "2021-12-27T00:00Z", "2022-01-24T00:00Z", "2022-01-31T00:00Z"] },
+  { source: from("test_configure_second_location"), cron: "59 58 1 * * *", from: "2010-08-25T00:00:00Z", fires: ["2010-08-25T01:58:59Z"] },
+  { source: from("test_issue_142_dow"), cron: "35 * 1-l/8 * *", from: "2020-01-02T00:00:00Z", fires: ["2020-01-09T00:35Z"] },
+  { source: from("test_issue_142_dow"), cron: "35 * 1-l/8 * *", from: "2020-01-26T00:00:00Z", fires: ["2020-02-01T00:35Z"] },
+  { source: from("test_issue156"), cron: "0 0 * * *,sat#3", from: "2019-01-14T11:00:59.999Z", fires: ["2019-01-15T00:00Z"] },
+  { source: from("test_bug_62_leap / test_get_prev_leap_year_feb29"), cron: "15 22 29 2 *", from: "2020-03-01T00:00:00Z", fires: ["2024-02-29T22:15Z"] },
+  { source: from("test_weekday_range (seconds moved first)"), cron: "* 0 0 * * 2-4", from: "2019-01-14T00:00:00Z", fires: ["2019-01-15T00:00:00Z", "2019-01-15T00:00:01Z"] },
+  { source: from("test_issue_monsun_117 (seconds moved first)"), cron: "* 0 0 * * Wed-Sun", from: "2019-01-14T00:00:00Z", fires: ["2019-01-16T00:00:00Z"] },
+  { source: from("test_nearest_weekday_basic"), cron: "0 9 15W * *", from: "2024-01-01T00:00:00Z", fires: ["2024-01-15T09:00Z", "2024-02-15T09:00Z", "2024-03-15T09:00Z"] },
+  { source: from("test_nearest_weekday_saturday"), cron: "0 9 15W * *", from: "2024-06-01T00:00:00Z", fires: ["2024-06-14T09:00Z"] },
+  { source: from("test_nearest_weekday_sunday"), cron: "0 9 15W * *", from: "2024-09-01T00:00:00Z", fires: ["2024-09-16T09:00Z"] },
+  { source: from("test_nearest_weekday_first_saturday"), cron: "0 9 1W * *", from: "2024-05-31T00:00:00Z", fires: ["2024-06-03T09:00Z"] },
+  { source: from("test_nearest_weekday_last_day_sunday"), cron: "0 9 31W * *", from: "2025-03-01T00:00:00Z", fires: ["2025-03-31T09:00Z"] },
+  { source: from("test_nearest_weekday_end_of_month_boundary"), cron: "0 9 30W * *", from: "2024-11-01T00:00:00Z", fires: ["2024-11-29T09:00Z"] },
+  { source: from("test_nearest_weekday_end_of_month_boundary"), cron: "0 9 31W * *", from: "2024-11-01T00:00:00Z", fires: ["2024-11-29T09:00Z"] },
+  { source: from("test_nearest_weekday_wn_format"), cron: "0 9 W15 * *", from: "2024-01-01T00:00:00Z", fires: ["2024-01-15T09:00Z"] },
+  { source: from("test_nearest_weekday_iteration"), cron: "0 0 1W * *", from: "2023-12-31T00:00:00Z", fires: ["2024-01-01T00:00Z", "2024-02-01T00:00Z", "2024-03-01T00:00Z"] },
+  { source: from("test_issue_k33"), cron: "30 23 1-7 JAN MON-FRI#1", from: "2019-01-01T00:00:00Z", fires: ["2019-01-01T23:30Z", "2019-01-02T23:30Z", "2019-01-03T23:30Z", "2019-01-04T23:30Z", "2019-01-07T23:30Z"],
+    differs: { id: "nth-weekday-or-day-of-month", fires: days("2019", ["01-01", "01-02", "01-03", "01-04", "01-05", "01-06", "01-07"], "23:30") } },
+  // Time zones: croniter's own DST handling, in the cases where it agrees with Dagster's rule.
+  { source: from("test_timezone_winter_time"), cron: "*/30 * * * *", timezone: "Europe/Athens", from: "2013-10-27T02:00+03:00", fires: ["2013-10-27T02:30+03:00", "2013-10-27T03:00+03:00", "2013-10-27T03:30+03:00", "2013-10-27T03:00+02:00", "2013-10-27T03:30+02:00", "2013-10-27T04:00+02:00", "2013-10-27T04:30+02:00"] },
+  { source: from("test_timezone_summer_time"), cron: "*/30 * * * *", timezone: "Europe/Athens", from: "2013-03-31T01:00+02:00", fires: ["2013-03-31T01:30+02:00", "2013-03-31T02:00+02:00", "2013-03-31T02:30+02:00", "2013-03-31T04:00+03:00", "2013-03-31T04:30+03:00"] },
+  { source: from("test_std_dst"), cron: "0 0 * * *", timezone: "Europe/Warsaw", from: "2017-03-26T00:00+01:00", fires: ["2017-03-27T00:00+02:00"] },
+  { source: from("test_std_dst"), cron: "0 * * * *", timezone: "Europe/Warsaw", from: "2017-03-26T01:00+01:00", fires: ["2017-03-26T03:00+02:00"] },
+  { source: from("test_std_dst"), cron: "0 0 * * *", timezone: "Europe/Warsaw", from: "2017-10-29T00:00+02:00", fires: ["2017-10-30T00:00+01:00"] },
+  { source: from("test_std_dst"), cron: "0 * * * *", timezone: "Europe/Warsaw", from: "2017-10-29T01:59+02:00", fires: ["2017-10-29T02:00+02:00", "2017-10-29T02:00+01:00", "2017-10-29T03:00+01:00", "2017-10-29T04:00+01:00"] },
+  ...["21:00", "22:00", "23:00", "21:05", "22:05", "23:05"].map((time): FireCase => ({ source: from("test_std_dst2"), cron: "0 0 * * *", timezone: "America/Sao_Paulo", from: `2018-02-17T${time}-02:00`, fires: ["2018-02-18T00:00-03:00"] })),
+  ...["00:00", "00:05"].map((time): FireCase => ({ source: from("test_std_dst2"), cron: "0 0 * * *", timezone: "America/Sao_Paulo", from: `2018-02-18T${time}-03:00`, fires: ["2018-02-19T00:00-03:00"] })),
+  { source: from("test_std_dst3"), cron: "0 0 24 * *", timezone: "Australia/Adelaide", from: "2020-04-15T00:00+09:30", fires: ["2020-04-24T00:00+09:30"] },
+  { source: from("test_dst_daily"), cron: "7 0 * * *", timezone: "Europe/London", from: "2025-03-30T00:00+00:00", fires: ["2025-03-30T00:07+00:00", "2025-03-31T00:07+01:00", "2025-04-01T00:07+01:00"] },
+  { source: from("test_dst_hourly"), cron: "7 * * * *", timezone: "Europe/London", from: "2025-03-30T00:00+00:00", fires: ["2025-03-30T00:07+00:00", "2025-03-30T02:07+01:00", "2025-03-30T03:07+01:00"] },
+  { source: from("test_dst_issue90_st31ny"), cron: "1 2 * * *", timezone: "Europe/Paris", from: "2020-03-29T01:59:55+01:00", fires: ["2020-03-29T03:00+02:00", "2020-03-30T02:01+02:00", "2020-03-31T02:01+02:00"] },
+  { source: from("test_dst_iter"), cron: "0 0 * * *", timezone: "Asia/Hebron", from: "2022-03-25T00:00+02:00", fires: ["2022-03-26T00:00+02:00", "2022-03-27T01:00+03:00", "2022-03-28T00:00+03:00"] },
+  { source: from("test_issue_k11"), cron: "* * * * *", timezone: "America/New_York", from: "2019-01-14T11:00:59-05:00", fires: ["2019-01-14T11:01-05:00"] },
+  { source: from("test_issue_2038y"), cron: "* * * * *", from: "2040-01-01T00:00:00Z", fires: ["2040-01-01T00:01Z"] },
+];
+
+const valid = (test: string, crons: string[]): ValidityCase[] => crons.map((cron) => ({ source: from(test), cron, valid: true }));
+const invalid = (test: string, crons: string[]): ValidityCase[] => crons.map((cron) => ({ source: from(test), cron, valid: false }));
+
+export const croniterValidity: ValidityCase[] = [
+  ...invalid("test_error", ["* * * *", "-90 * * * *", "a * * * *", "* * * janu-jun *", "1-1_0 * * * *", "0-10/error * * * *", "0-10/ * * * *", "0-1& * * * *", "* * 5-100 * *"]),
+  ...valid("test_is_valid", ["0 * * * *"]),
+  ...invalid("test_is_valid", ["0 * *", "* * * janu-jun *"]),
+  ...invalid("test_invalid_zerorepeat", ["*/0 * * * *"]),
+  ...invalid("test_impossible_day_of_month_alone_still_raises", ["0 0 31 2 *", "0 0 30 2 *"]),
+  ...valid("test_weekday_day_or_with_impossible_day_of_month", ["0 0 31 2 0", "0 0 30 2 0", "0 0 31 4 0"]),
+  ...invalid("test_nth_out_of_range", ["0 0 * * 1#7", "0 0 * * 1#0"]),
+  ...invalid("test_last_out_of_range", ["0 0 * * L-1", "0 0 * * L8"]),
+  ...invalid("test_invalid_question_mark", ["? * * * *", "* ? * * *", "* * ?,* * *"]),
+  ...invalid("test_hash_mixup_all_fri_3rd_sat", ["0 0 * * 5,6#3"]),
+  ...invalid("test_lwom_mixup_all_fri_last_sat", ["0 0 * * 5,L6"]),
+  ...valid("test_nearest_weekday_is_valid", ["0 9 15W * *", "0 9 W15 * *", "0 9 1W * *", "0 9 31W * *"]),
+  ...invalid("test_nearest_weekday_is_valid", ["0 9 15W,16 * *", "0 9 1,15W * *", "0 9 0W * *", "0 9 32W * *"]),
+  ...invalid("test_overflow", ["0-10000000 * * * *"]),
+  ...invalid("test_issue156", ["* * * * *,b"]),
+  ...invalid("test_issue_k6", ["0 0 0 0 0", "0 0 0 1 0"]),
+  ...invalid("test_issue_k34", ["4 0 L/2 2 0"]),
+  ...valid("test_revert_issue_90_aka_support_dow7", ["* * * * 1-7", "* * * * 7"]),
+  ...valid("test_mixdow", ["1 1 7,14,21,L * *"]),
+  ...valid("test_issue_k33", ["30 6 1-7 MAY MON#1"]),
+  ...valid("test_block_dup_ranges", ["* 5,5,1-6 * * *", "* * * * 2-3,4-5,3,3,3"]),
+];
