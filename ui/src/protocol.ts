@@ -48,6 +48,9 @@ export interface LineagePartitions {
   definition: string;
   /** Partitions that exist now. */
   total: number;
+  /** The first and the latest key that exist now (null when none); absent from older daemons. */
+  firstKey?: string | null;
+  lastKey?: string | null;
   materialized: LineagePartitionGroup;
   failed: LineagePartitionGroup;
   missing: LineagePartitionGroup;
