@@ -3,13 +3,11 @@
 //   extension.js   the client (vscode external)
 //   server.js      the language server (server/src/main.ts, typescript bundled in)
 //   ui/            the lineage UI bundle, copied from runtime/dist/ui
-//   runtime/       the `tributary` runtime for the local daemon when the workspace has none:
-//                  tributary/ (its compiled dist, bundled per entry so __dirname-relative paths hold)
-//                  plus the dependencies that cannot be bundled: better-sqlite3 (native .node),
-//                  esbuild (native binary).
 //   test/          the extension test suite (mocha), for the extension host
+// No runtime and no native code: the local daemon runs the workspace's own `tributary` (its
+// better-sqlite3 built for the user's machine by npm), so one .vsix serves every platform.
 import { build } from "esbuild";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, statSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,61 +37,14 @@ if (existsSync(suiteDir)) {
   await build({ ...common, entryPoints: entries, outdir: join(dist, "test"), external: ["vscode", "mocha"], minify: false });
 }
 
+// Earlier builds bundled a runtime here; it must not linger into the package.
+rmSync(join(dist, "runtime"), { recursive: true, force: true });
+
 // The lineage UI: copied as built by the UI's own build into runtime/dist/ui.
 const uiSource = join(root, "runtime", "dist", "ui");
 rmSync(join(dist, "ui"), { recursive: true, force: true });
 if (existsSync(uiSource)) cpSync(uiSource, join(dist, "ui"), { recursive: true, filter: (src) => !src.endsWith(".map") });
 else console.warn(`build:client: ${uiSource} is missing; the lineage panel will say so until the UI is built`);
-
-// The bundled runtime (see the header). Each runtime entry is bundled to the same relative path
-// as in runtime/dist, and the worker entry next to every bundle that forks it (worker.ts forks
-// `${__dirname}/workerMain.js`).
-const runtimeOut = join(dist, "runtime");
-rmSync(runtimeOut, { recursive: true, force: true });
-const runtimeDist = join(root, "runtime", "dist");
-const pkgOut = join(runtimeOut, "tributary");
-const runtimeExternal = ["better-sqlite3", "esbuild", "pg-native", "tributary", "tributary/*", "typescript"];
-await build({
-  ...common,
-  minify: true,
-  sourcemap: false,
-  entryPoints: [
-    { in: join(runtimeDist, "index.js"), out: "index" },
-    { in: join(runtimeDist, "selection", "index.js"), out: "selection/index" },
-    { in: join(runtimeDist, "cli", "main.js"), out: "cli/main" },
-    { in: join(runtimeDist, "execution", "workerMain.js"), out: "cli/workerMain" },
-    { in: join(runtimeDist, "execution", "workerMain.js"), out: "workerMain" },
-    { in: join(runtimeDist, "execution", "workerMain.js"), out: "execution/workerMain" },
-  ],
-  outdir: join(pkgOut, "dist"),
-  external: runtimeExternal,
-});
-const runtimePkg = JSON.parse(readFileSync(join(root, "runtime", "package.json"), "utf8"));
-writeFileSync(join(pkgOut, "package.json"), JSON.stringify({
-  name: "tributary", version: runtimePkg.version, license: runtimePkg.license, main: "dist/index.js",
-  exports: { ".": "./dist/index.js", "./package.json": "./package.json", "./selection": "./dist/selection/index.js" },
-}, null, 2));
-mkdirSync(join(pkgOut, "bin"), { recursive: true });
-cpSync(join(root, "runtime", "bin", "tributary.js"), join(pkgOut, "bin", "tributary.js"));
-if (existsSync(join(root, "runtime", "migrations"))) cpSync(join(root, "runtime", "migrations"), join(pkgOut, "migrations"), { recursive: true });
-if (existsSync(uiSource)) cpSync(uiSource, join(pkgOut, "dist", "ui"), { recursive: true, filter: (src) => !src.endsWith(".map") });
-
-/** Copies an installed package (only `keep` paths inside it) to runtime/<name>. */
-function copyPackage(name, keep) {
-  // Not require.resolve: some packages do not export ./package.json.
-  const from = [join(root, "runtime"), root].map((d) => join(d, "node_modules", name)).find((d) => existsSync(join(d, "package.json")));
-  if (!from) throw new Error(`build:client: ${name} is not installed; run npm install`);
-  const to = join(runtimeOut, name);
-  for (const item of ["package.json", ...keep]) {
-    if (existsSync(join(from, item))) cpSync(join(from, item), join(to, item), { recursive: true, filter: (src) => !/\.(map|ts|cts|mts)$/.test(src) });
-  }
-}
-copyPackage("better-sqlite3", ["lib", "build/Release/better_sqlite3.node", "LICENSE"]);
-copyPackage("bindings", ["bindings.js", "LICENSE.md"]);
-copyPackage("file-uri-to-path", ["index.js", "LICENSE"]);
-copyPackage("esbuild", ["lib/main.js", "LICENSE.md"]);
-const platformPkg = `@esbuild/${process.platform}-${process.arch}`;
-copyPackage(platformPkg, ["bin"]);
 
 function size(path) {
   const s = statSync(path);

@@ -1,25 +1,32 @@
 // `npm run package`: builds the .vsix with vsce from the bundles in client/dist (see build.mjs).
-// --no-dependencies: nothing from node_modules is shipped except what build.mjs copied. The
-// package is platform-specific (better-sqlite3's .node and esbuild's binary in the bundled
-// runtime), so it is targeted at this machine's platform; fails when over the 15 MB budget.
+// One universal package for every platform: it holds no native code (the local daemon runs the
+// workspace's own `tributary`), so there is no --target. --no-dependencies: nothing from
+// node_modules is shipped. The Marketplace listing is client/README.md and client/CHANGELOG.md
+// (the repository's README.md is the project's); their relative links point into the repository.
+// Fails when the package is over 5 MB, holds native code or misses a listing file (vsixContents.mjs).
 import { execFileSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspectVsix, VSIX_BUDGET_BYTES } from "./vsixContents.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const target = `${process.platform === "win32" ? "win32" : process.platform}-${process.arch}`;
-const out = process.env.TRIBUTARY_VSIX ?? join(root, `tributary-vscode-${target}.vsix`);
-const BUDGET = 15 * 1024 * 1024;
+const out = process.env.TRIBUTARY_VSIX ?? join(root, "tributary-vscode.vsix");
+const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const repository = manifest.repository.url.replace(/\.git$/, "");
 
 execFileSync(process.execPath, [
   join(root, "node_modules", "@vscode", "vsce", "vsce"), "package",
-  "--no-dependencies", "--skip-license", "--target", target, "--out", out,
+  "--no-dependencies", "--out", out,
+  "--readme-path", join("client", "README.md"),
+  "--changelog-path", join("client", "CHANGELOG.md"),
+  "--baseContentUrl", `${repository}/blob/HEAD/client`,
+  "--baseImagesUrl", `${repository}/raw/HEAD/client`,
 ], { cwd: root, stdio: "inherit" });
 
-const size = statSync(out).size;
-console.log(`package: ${out} (${(size / 1024 / 1024).toFixed(2)} MB, budget 15 MB)`);
-if (size > BUDGET) {
-  console.error(`package: ${out} is over the 15 MB budget; check .vscodeignore and client/scripts/build.mjs`);
+const { bytes, entries, problems } = inspectVsix(out);
+console.log(`package: ${out} (${entries.length} files, ${(bytes / 1024 / 1024).toFixed(2)} MB, budget ${VSIX_BUDGET_BYTES / 1024 / 1024} MB, universal)`);
+if (problems.length > 0) {
+  console.error(`package: ${out} cannot be published:\n  ${problems.join("\n  ")}\nCheck .vscodeignore and client/scripts/build.mjs.`);
   process.exit(1);
 }

@@ -36,6 +36,31 @@ export interface Health {
   project?: { ok: boolean; error?: { message: string; hint?: string } | string };
 }
 
+/** `GET /api/assets/:key/partitions` (the fields the extension reads). */
+export interface PartitionStatus {
+  asset: string;
+  definition: string;
+  total: number;
+  /** The first and the latest key that exist now (null when none; absent from older daemons). */
+  firstKey?: string | null;
+  lastKey?: string | null;
+  materialized: { count: number };
+  failed: { count: number };
+  missing: { count: number };
+}
+
+/** A backfill as `POST /api/backfills` and `GET /api/backfills/:id` return it. */
+export interface BackfillSummary {
+  backfillId: string;
+  /** REQUESTED, CANCELING, then COMPLETED, FAILED or CANCELED. */
+  status: string;
+  partitions: { total: number; done: number; failed: number; canceled: number; remaining: number };
+  error?: string | null;
+}
+
+/** Final backfill statuses. */
+export const FINAL_BACKFILL_STATUSES = new Set(["COMPLETED", "FAILED", "CANCELED"]);
+
 /** An HTTP error from the daemon, with its own message and hint. */
 export class DaemonHttpError extends Error {
   constructor(readonly status: number, message: string, readonly hint?: string) {
@@ -111,12 +136,38 @@ export class DaemonApi {
   }
 
   /**
-   * `POST /api/runs` -> the new run's id. A click materializes every partition of partitioned
-   * assets in the selection (as the lineage page does); single partitions and ranges are backfills.
+   * `POST /api/runs` -> the new run's id. One partition key, or (the default) every partition of
+   * the partitioned assets in the selection, as the lineage page does; a range is a backfill.
    */
-  async submitRun(selection: string): Promise<string> {
-    const result = await this.json<{ runId: string }>("POST", "/api/runs", { selection, allPartitions: true, tags: { source: "vscode" } });
+  async submitRun(selection: string, partition?: string): Promise<string> {
+    const partitions = partition === undefined ? { allPartitions: true } : { partition };
+    const result = await this.json<{ runId: string }>("POST", "/api/runs", { selection, ...partitions, tags: { source: "vscode" } });
     return result.runId;
+  }
+
+  /** `GET /api/assets/:key/partitions`, or undefined when the asset is not partitioned (400). */
+  async partitionStatus(key: string): Promise<PartitionStatus | undefined> {
+    try {
+      return await this.json<PartitionStatus>("GET", `/api/assets/${encodeURIComponent(key)}/partitions`);
+    } catch (error) {
+      if (error instanceof DaemonHttpError && error.status === 400) return undefined;
+      throw error;
+    }
+  }
+
+  /** `POST /api/backfills` for the partitions `from`..`to` (inclusive) of a selection. */
+  createBackfill(selection: string, from: string, to: string): Promise<BackfillSummary> {
+    return this.json<BackfillSummary>("POST", "/api/backfills", { selection, from, to });
+  }
+
+  /** `GET /api/backfills/:id`. */
+  backfill(backfillId: string): Promise<BackfillSummary> {
+    return this.json<BackfillSummary>("GET", `/api/backfills/${encodeURIComponent(backfillId)}`);
+  }
+
+  /** `POST /api/backfills/:id/cancel`. */
+  async cancelBackfill(backfillId: string): Promise<void> {
+    await this.json("POST", `/api/backfills/${encodeURIComponent(backfillId)}/cancel`, {});
   }
 
   /** `GET /api/runs/:id`. */

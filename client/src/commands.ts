@@ -5,10 +5,13 @@
  * no asset under the cursor, a bad selection).
  */
 import * as vscode from "vscode";
+import { JobsRequest, type JobsResult } from "../../server/src/protocol";
 import type { Ctx } from "./ctx";
+import { findProjectDir } from "./daemon";
 import { CommandError, showError } from "./errors";
 import { LineagePanel } from "./lineagePanel";
 import { materialize } from "./runs";
+import { INSTALL_RUNTIME_COMMAND, installRuntime } from "./runtime";
 import { statusBarMenu } from "./statusBar";
 
 type Handler = (...args: unknown[]) => unknown;
@@ -34,8 +37,27 @@ async function targetAsset(ctx: Ctx, arg: unknown, verb: string): Promise<string
   return key;
 }
 
-const materializeAsset = (ctx: Ctx, wrap: (term: string) => string) => async (arg?: unknown) =>
-  materialize(ctx, wrap(selectionTerm(await targetAsset(ctx, arg, "materialize"))));
+const materializeAsset = (ctx: Ctx, wrap: (term: string) => string) => async (arg?: unknown) => {
+  const key = await targetAsset(ctx, arg, "materialize");
+  return materialize(ctx, wrap(selectionTerm(key)), { key });
+};
+
+/** A job in the Materialize Job pick. */
+export interface JobPickItem extends vscode.QuickPickItem {
+  job: string;
+}
+
+/** The project's jobs (`defineAssetJob({ name })`, read by the language server) as pick items. */
+export async function jobPickItems(ctx: Ctx): Promise<JobPickItem[]> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const result = await ctx.requireClient().sendRequest<JobsResult>(JobsRequest.method, folder ? { uri: folder.uri.toString() } : {});
+  return result.jobs.map((job) => ({
+    job: job.name,
+    label: job.name,
+    description: vscode.workspace.asRelativePath(vscode.Uri.parse(job.uri)),
+    ...(job.selection !== null ? { detail: `selection: ${job.selection}` } : {}),
+  }));
+}
 
 /** The command table: id -> factory. package.json's `contributes.commands` lists the same ids. */
 export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
@@ -43,10 +65,16 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
   "tributary.materializeWithUpstream": (ctx) => materializeAsset(ctx, (t) => `+${t}`),
   "tributary.materializeWithDownstream": (ctx) => materializeAsset(ctx, (t) => `${t}+`),
   "tributary.materializeJob": (ctx) => async (arg?: unknown) => {
-    const name = typeof arg === "string" && arg ? arg : await vscode.window.showInputBox({
-      title: "Materialize a job", prompt: "The job's name (as in job({ name }))", placeHolder: "nightly",
-      validateInput: (v) => (/^[A-Za-z0-9_.\-/]+$/.test(v.trim()) ? undefined : "A job name: letters, digits, _ . - /"),
-    });
+    let name = typeof arg === "string" && arg ? arg : undefined;
+    if (name === undefined) {
+      const items = await jobPickItems(ctx);
+      if (items.length === 0) {
+        throw new CommandError("This project defines no job: define one with defineAssetJob({ name, selection }) and pass it to definitions({ jobs }), or use 'Tributary: Materialize Selection…'.", [
+          { title: "Materialize Selection…", command: "tributary.materializeSelection" },
+        ]);
+      }
+      name = (await vscode.window.showQuickPick(items, { title: "Materialize a job", placeHolder: "A job defined with defineAssetJob({ name, selection })", matchOnDetail: true }))?.job;
+    }
     if (!name) return undefined;
     return materialize(ctx, `job:${name.trim()}`);
   },
@@ -112,6 +140,7 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     return ctx.serverRunning;
   },
   "tributary.statusBarMenu": (ctx) => () => statusBarMenu(ctx),
+  [INSTALL_RUNTIME_COMMAND]: () => async (arg?: unknown) => installRuntime(typeof arg === "string" && arg ? arg : await findProjectDir()),
 };
 
 /**

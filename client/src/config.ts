@@ -5,9 +5,6 @@
  */
 import * as vscode from "vscode";
 
-/** Where the local daemon's runtime comes from. */
-export type RuntimeSource = "auto" | "workspace" | "bundled";
-
 /** When Materialize may start the local daemon by itself. */
 export type AutoStart = "onMaterialize" | "never";
 
@@ -24,8 +21,6 @@ export interface TributaryConfig {
   codeLens: boolean;
   /** Whether Materialize starts the local daemon when none answers. @defaultValue "onMaterialize" */
   localDaemonAutoStart: AutoStart;
-  /** Which `tributary` runs the local daemon. @defaultValue "auto" (the workspace's, else bundled) */
-  localDaemonRuntime: RuntimeSource;
   /** The Node.js executable for the local daemon; empty = `node` on PATH. @defaultValue "" */
   nodePath: string;
   /** A language server to run instead of the bundled one (a .js file). @defaultValue "" */
@@ -54,7 +49,6 @@ export const SETTINGS: { [K in keyof TributaryConfig]: SettingSpec<K> } = {
   daemonPollIntervalMs: { name: "daemonPollIntervalMs", default: 5000, effect: "none" },
   codeLens: { name: "codeLens", default: true, effect: "none" },
   localDaemonAutoStart: { name: "localDaemon.autoStart", default: "onMaterialize", effect: "none" },
-  localDaemonRuntime: { name: "localDaemon.runtime", default: "auto", effect: "restartDaemon" },
   nodePath: { name: "nodePath", default: "", effect: "restartDaemon" },
   serverPath: { name: "server.path", default: "", effect: "restartServer" },
   traceServer: { name: "trace.server", default: "off", effect: "restartServer" },

@@ -19,6 +19,7 @@ import {
 import {
   AssetAtRequest,
   type AssetAtResult,
+  type MaterializeArguments,
   MaterializeCommand,
   type StatusParams,
   StatusNotification,
@@ -50,6 +51,13 @@ export class Ctx implements vscode.Disposable {
   serverStatus: StatusParams | undefined;
   /** Why the server is not running, for messages and the status bar. */
   serverError: string | undefined;
+  /**
+   * Whether the language server is being started (the extension starts it on activation): the
+   * status bar says "starting", not "stopped", until it answers or fails.
+   */
+  serverStarting = true;
+  /** The status bar item (statusBar.ts), for tests. */
+  statusBar: vscode.StatusBarItem | undefined;
   readonly daemon: DaemonConnection;
   readonly runLogs: vscode.OutputChannel;
   readonly serverOutput: vscode.OutputChannel;
@@ -60,7 +68,7 @@ export class Ctx implements vscode.Disposable {
   /** The last error a command reported to the user (for tests and the status menu). */
   lastCommandError: { command: string; message: string } | undefined;
   /** Set by runs.ts: materializes a selection with progress (the CodeLens route goes through it). */
-  materializeHandler: ((selection: string) => Promise<unknown>) | undefined;
+  materializeHandler: ((selection: string, target?: { key: string }) => Promise<unknown>) | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.daemon = new DaemonConnection(extension);
@@ -91,6 +99,17 @@ export class Ctx implements vscode.Disposable {
   /** Starts the language server over IPC. Throws a user-facing error when it cannot start. */
   async startServer(): Promise<void> {
     if (this.client) return;
+    this.serverStarting = true;
+    this.serverChanged.fire();
+    try {
+      await this.launchServer();
+    } finally {
+      this.serverStarting = false;
+      this.serverChanged.fire();
+    }
+  }
+
+  private async launchServer(): Promise<void> {
     const module = this.serverModule();
     const serverOptions: ServerOptions = {
       run: { module, transport: TransportKind.ipc },
@@ -110,9 +129,10 @@ export class Ctx implements vscode.Disposable {
         // gets the local daemon started on demand, progress, Cancel and the run logs.
         executeCommand: async (command, args, next) => {
           if (command === MaterializeCommand && this.materializeHandler) {
-            const argument = (args ?? [])[0] as { selection?: string } | string | undefined;
+            const argument = (args ?? [])[0] as MaterializeArguments | string | undefined;
             const selection = typeof argument === "string" ? argument : argument?.selection;
-            if (selection) return this.materializeHandler(selection);
+            const key = typeof argument === "string" ? undefined : argument?.key;
+            if (selection) return this.materializeHandler(selection, key ? { key } : undefined);
           }
           return next(command, args);
         },
@@ -160,6 +180,7 @@ export class Ctx implements vscode.Disposable {
     const client = this.client;
     this.client = undefined;
     this.serverStatus = undefined;
+    this.serverStarting = false;
     if (client) {
       try {
         await client.stop(5000);
@@ -178,6 +199,11 @@ export class Ctx implements vscode.Disposable {
 
   /** The running client, or an error saying the server is not running and how to restart it. */
   requireClient(): LanguageClient {
+    if (this.serverStarting && !this.serverRunning) {
+      throw new CommandError("The Tributary language server is still starting; try again in a moment.", [
+        { title: "Show Server Output", command: "tributary.showServerOutput" },
+      ]);
+    }
     if (!this.client || !this.serverRunning) {
       throw new CommandError(`The Tributary language server is not running${this.serverError ? ` (${this.serverError})` : ""}. Restart it, and check its output if it stops again.`, [
         { title: "Restart Server", command: "tributary.restartServer" },

@@ -3,11 +3,9 @@
  * remote one by URL with its token in SecretStorage. Watches the daemon's health so the status bar
  * and the commands know whether it is there.
  *
- * Which `tributary` runs the local daemon: the workspace's own `node_modules/tributary` when it has
- * one (same version as the user's code, and its native better-sqlite3 built for the user's Node),
- * else the runtime bundled in the extension (dist/runtime, with better-sqlite3's .node file built
- * for Node 20). Either way it runs under a real Node.js (`tributary.nodePath` or `node` on PATH),
- * never under the editor's Electron, whose native-module ABI differs.
+ * The local daemon is the workspace's own `tributary` (runtime.ts), run under a real Node.js
+ * (`tributary.nodePath` or `node` on PATH), never under the editor's Electron, whose native-module
+ * ABI differs from Node's (better-sqlite3 is native).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -16,21 +14,13 @@ import * as vscode from "vscode";
 import { DaemonApi, type Health } from "./api";
 import { isLoopbackUrl, portOf, readConfig, SECTION } from "./config";
 import { CommandError } from "./errors";
+import { requireWorkspaceRuntime } from "./runtime";
 
 /** What the status bar shows about the daemon. */
 export type DaemonState = "stopped" | "starting" | "local" | "remote";
 
 /** How long `tributary dev` may take to answer its health check after spawning. */
 const START_TIMEOUT_MS = 60_000;
-
-/** Where a `tributary` CLI was found for the local daemon. */
-export interface RuntimeLocation {
-  /** The CLI's JavaScript entry (`.../bin/tributary.js`). */
-  bin: string;
-  source: "workspace" | "bundled";
-  /** Extra environment for the bundled runtime (NODE_PATH to its dependencies). */
-  env: Record<string, string>;
-}
 
 /** Owns the local daemon process and the connection state. */
 export class DaemonConnection implements vscode.Disposable {
@@ -125,29 +115,6 @@ export class DaemonConnection implements vscode.Disposable {
     return this.api();
   }
 
-  /** Finds the `tributary` CLI for the local daemon (see the file comment for the order). */
-  findRuntime(projectDir: string): RuntimeLocation {
-    const preference = readConfig().localDaemonRuntime;
-    if (preference !== "bundled") {
-      for (let dir = projectDir; ; dir = path.dirname(dir)) {
-        const bin = path.join(dir, "node_modules", "tributary", "bin", "tributary.js");
-        if (fs.existsSync(bin)) return { bin, source: "workspace", env: {} };
-        if (path.dirname(dir) === dir) break;
-      }
-      if (preference === "workspace") {
-        throw new CommandError(`tributary.localDaemon.runtime is "workspace" but no node_modules/tributary was found from ${projectDir} upwards. Run \`npm install tributary\` there, or set the setting to "auto".`, [
-          { title: "Open Settings", command: "workbench.action.openSettings", args: ["tributary.localDaemon.runtime"] },
-        ]);
-      }
-    }
-    const deps = path.join(this.extension.extensionPath, "client", "dist", "runtime");
-    const bin = path.join(deps, "tributary", "bin", "tributary.js");
-    if (!fs.existsSync(bin)) {
-      throw new CommandError(`The bundled Tributary runtime is missing from this installation (${bin}), and the workspace has no node_modules/tributary. Run \`npm install tributary\` in the project, or reinstall the extension.`);
-    }
-    return { bin, source: "bundled", env: { NODE_PATH: deps } };
-  }
-
   /** Starts `tributary dev` for the workspace's project and waits until it answers. */
   async startLocal(): Promise<void> {
     if (!isLoopbackUrl(this.url)) {
@@ -160,17 +127,17 @@ export class DaemonConnection implements vscode.Disposable {
       return;
     }
     const projectDir = await findProjectDir();
-    const runtime = this.findRuntime(projectDir);
+    const runtime = requireWorkspaceRuntime(projectDir);
     const config = readConfig();
     const node = config.nodePath || "node";
     const port = portOf(this.url);
     this.setState("starting");
-    this.output.appendLine(`[${new Date().toISOString()}] starting: ${node} ${runtime.bin} dev --port ${port} (in ${projectDir}, ${runtime.source} runtime)`);
+    this.output.appendLine(`[${new Date().toISOString()}] starting: ${node} ${runtime.bin} dev --port ${port} (in ${projectDir}, tributary ${runtime.version ?? "(unknown version)"})`);
     let exited: { code: number | null; signal: string | null; error?: Error } | undefined;
     let tail = "";
     const child = spawn(node, [runtime.bin, "dev", "--port", String(port)], {
       cwd: projectDir,
-      env: { ...process.env, ...runtime.env, FORCE_COLOR: "0" },
+      env: { ...process.env, FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;

@@ -38,7 +38,7 @@ export async function activate(extension: vscode.ExtensionContext): Promise<Trib
   const ctx = new Ctx(extension);
   current = ctx;
   extension.subscriptions.push(ctx);
-  ctx.materializeHandler = (selection) => materialize(ctx, selection);
+  ctx.materializeHandler = (selection, target) => materialize(ctx, selection, target);
   registerCommands(ctx);
   createStatusBar(ctx);
   ctx.push(vscode.window.registerWebviewPanelSerializer(LINEAGE_VIEW_TYPE, {

@@ -2,7 +2,8 @@
  * The lineage webview: one panel (created or revealed, and revived after a reload) that hosts the
  * lineage UI bundle (ui/, built into client/dist/ui). It feeds the UI the graph (from the language
  * server, which works without a daemon; from the daemon's `/api/assets` when the server is down)
- * and live run events from the daemon's `/api/events/stream`; the UI asks to reveal definitions and
+ * with the daemon's statuses, or, when no daemon answers, the last materializations storage
+ * recorded (storedState.ts) and an "unknown" status, and live run events from the daemon's `/api/events/stream`; the UI asks to reveal definitions and
  * to materialize selections. Messages both ways are typed by ui/src/protocol.ts.
  */
 import * as crypto from "node:crypto";
@@ -20,7 +21,9 @@ import {
 import { readConfig } from "./config";
 import type { Ctx } from "./ctx";
 import { showError } from "./errors";
+import { findProjectDir } from "./daemon";
 import { materialize } from "./runs";
+import { type StoredAsset, StoredStateReader } from "./storedState";
 
 /** The webview type (also the serializer's id in package.json's activationEvents). */
 export const LINEAGE_VIEW_TYPE = "tributary.lineage";
@@ -42,6 +45,9 @@ export class LineagePanel implements vscode.Disposable {
   private focus: string | undefined;
   private ready = false;
   private stream: AbortController | undefined;
+  private readonly stored: StoredStateReader;
+  /** The assets last sent to the UI (tests read what the panel shows from here). */
+  lastAssets: LineageAsset[] = [];
   /** Resolves when the UI said "ready" and got its first graph (tests and the E2E wait on it). */
   readonly loaded: Promise<void>;
   private resolveLoaded!: () => void;
@@ -71,6 +77,7 @@ export class LineagePanel implements vscode.Disposable {
 
   private constructor(private readonly ctx: Ctx, readonly panel: vscode.WebviewPanel, focus: string | undefined) {
     this.focus = focus;
+    this.stored = new StoredStateReader((line) => ctx.daemon.output.appendLine(line));
     this.loaded = new Promise((resolve) => (this.resolveLoaded = resolve));
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, "client", "images", "icon.png");
     panel.webview.html = renderHtml(ctx, panel.webview);
@@ -80,6 +87,7 @@ export class LineagePanel implements vscode.Disposable {
         if (isUiToHostMessage(message)) void this.onMessage(message);
       }),
       ctx.daemon.onDidChange(() => {
+        this.stored.invalidate();
         this.connectStream();
         void this.sendGraph();
       }),
@@ -111,6 +119,7 @@ export class LineagePanel implements vscode.Disposable {
           break;
         case "materialize":
           await materialize(this.ctx, message.selection);
+          this.stored.invalidate();
           await this.sendGraph();
           break;
       }
@@ -138,23 +147,33 @@ export class LineagePanel implements vscode.Disposable {
   async sendGraph(): Promise<void> {
     if (!this.ready) return;
     try {
-      const assets = await this.loadAssets();
+      const { assets, notice } = await this.loadAssets();
+      this.lastAssets = assets;
       this.post({ type: "graph", assets, ...(this.focus ? { focus: this.focus } : {}) });
-      this.post({ type: "notice", level: "info", message: null });
+      this.post({ type: "notice", level: "info", message: notice ?? null });
     } catch (error) {
       this.post({ type: "notice", level: "error", message: error instanceof Error ? error.message : String(error) });
     }
   }
 
-  private async loadAssets(): Promise<LineageAsset[]> {
+  private async loadAssets(): Promise<{ assets: LineageAsset[]; notice?: string }> {
     const daemonAssets = this.ctx.daemon.state === "stopped" ? undefined : await (await this.ctx.daemon.api())
       .json<{ assets: LineageAsset[] }>("GET", "/api/assets").then((r) => r.assets).catch(() => undefined);
-    if (this.ctx.serverRunning) {
-      const result = await this.ctx.client!.sendRequest<LineageResult | null>(LineageRequest.method, {});
-      if (result) return fromServer(result, daemonAssets, this.locations);
+    if (daemonAssets && !this.ctx.serverRunning) return { assets: daemonAssets };
+    if (!this.ctx.serverRunning) {
+      throw new Error("No lineage available: the language server is not running and no daemon answers. Run 'Tributary: Restart Server' or start the local daemon.");
     }
-    if (daemonAssets) return daemonAssets;
-    throw new Error("No lineage available: the language server is not running and no daemon answers. Run 'Tributary: Restart Server' or start the local daemon.");
+    const result = await this.ctx.client!.sendRequest<LineageResult | null>(LineageRequest.method, {});
+    if (!result) throw new Error("No lineage available: the language server has no project for this workspace.");
+    if (daemonAssets) return { assets: fromServer(result, this.locations, { kind: "daemon", assets: daemonAssets }) };
+    // No daemon: the last materializations storage recorded, freshness unknown.
+    const stored = await this.stored.read(await findProjectDir()).catch(() => undefined);
+    return {
+      assets: fromServer(result, this.locations, { kind: "stored", assets: stored }),
+      notice: stored
+        ? "No daemon answers: the lineage shows the last materializations recorded in storage; freshness is unknown until the daemon runs (Tributary: Start Local Daemon)."
+        : "No daemon answers and storage could not be read (see Tributary Daemon output): statuses are unknown until the daemon runs (Tributary: Start Local Daemon).",
+    };
   }
 
   /** Forwards the daemon's global event stream to the UI while the panel is open. */
@@ -207,9 +226,15 @@ export function bundleRoot(ctx: Ctx): vscode.Uri {
   return vscode.Uri.joinPath(ctx.extension.extensionUri, "client", "dist", "ui");
 }
 
-/** The server's lineage as the UI's assets, with the daemon's statuses and checks merged in. */
-function fromServer(result: LineageResult, daemonAssets: LineageAsset[] | undefined, locations: Map<string, Location>): LineageAsset[] {
-  const fromDaemon = new Map((daemonAssets ?? []).map((a) => [a.key, a]));
+/** Where the statuses come from: the daemon, or (none answers) what storage recorded, if it could be read. */
+type StatusSource = { kind: "daemon"; assets: LineageAsset[] } | { kind: "stored"; assets: Map<string, StoredAsset> | undefined };
+
+/**
+ * The server's lineage as the UI's assets, with the daemon's statuses and checks merged in; without
+ * a daemon, NEVER for what storage never recorded, else UNKNOWN with the latest materialization.
+ */
+function fromServer(result: LineageResult, locations: Map<string, Location>, source: StatusSource): LineageAsset[] {
+  const fromDaemon = new Map((source.kind === "daemon" ? source.assets : []).map((a) => [a.key, a]));
   const deps = new Map<string, string[]>();
   for (const edge of result.edges) deps.set(edge.to, [...(deps.get(edge.to) ?? []), edge.from]);
   locations.clear();
@@ -224,9 +249,16 @@ function fromServer(result: LineageResult, daemonAssets: LineageAsset[] | undefi
       description: node.description,
       file: vscode.Uri.parse(node.uri).fsPath,
       line: node.range.start.line + 1,
-      status: live?.status ?? node.status ?? "NEVER",
+      ...(source.kind === "daemon" ? { status: live?.status ?? node.status ?? "NEVER" } : storedStatus(source.assets?.get(node.key), source.assets !== undefined)),
     };
   });
+}
+
+/** Without a daemon: NEVER when storage has no materialization, else UNKNOWN with the last one. */
+function storedStatus(stored: StoredAsset | undefined, storageRead: boolean): Pick<LineageAsset, "status" | "latestMaterialization"> {
+  if (!storageRead) return { status: "UNKNOWN" };
+  const latest = stored?.latestMaterialization ?? null;
+  return latest ? { status: "UNKNOWN", latestMaterialization: latest } : { status: "NEVER", latestMaterialization: null };
 }
 
 /**

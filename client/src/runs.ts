@@ -1,14 +1,15 @@
 /**
  * Materialize from the editor: make sure a daemon answers (starting the local one if allowed),
- * `POST /api/runs`, then follow the run's event stream in a progress notification with Cancel,
+ * ask which partitions of a partitioned asset, `POST /api/runs` (or a backfill), then follow the run's event stream in a progress notification with Cancel,
  * write every event to the "Tributary Runs" output channel, and end with a message offering
  * "Show logs" / "Show lineage".
  */
 import * as vscode from "vscode";
-import { type DaemonApi, FINAL_STATUSES, type RunEventMessage } from "./api";
+import { type BackfillSummary, type DaemonApi, FINAL_BACKFILL_STATUSES, FINAL_STATUSES, type RunEventMessage } from "./api";
 import { readConfig } from "./config";
 import type { Ctx } from "./ctx";
 import { showError } from "./errors";
+import { type PartitionChoice, pickPartitions } from "./partitionPick";
 
 /** How a materialization ended, as the commands and tests see it. */
 export interface RunOutcome {
@@ -26,13 +27,28 @@ const STEP_END = new Map([
   ["STEP_CANCELED", "CANCELED"],
 ]);
 
+/** How a backfill of a range of partitions ended. */
+export interface BackfillOutcome {
+  backfillId: string;
+  status: string;
+  partitions: BackfillSummary["partitions"];
+}
+
+/** The asset a Materialize names (CodeLens, cursor): when it is partitioned, the user picks partitions. */
+export interface MaterializeTarget {
+  key: string;
+}
+
 /**
- * Materializes `selection` with progress. Resolves with the outcome, or undefined when it could
- * not start (the reason has been shown to the user).
+ * Materializes `selection` with progress. When `target` is a partitioned asset (the daemon knows),
+ * asks which partitions first: the latest (one run), a range (a backfill), or all (one run).
+ * Resolves with the outcome, or undefined when it did not start (dismissed, or the reason has
+ * been shown to the user).
  */
-export async function materialize(ctx: Ctx, selection: string): Promise<RunOutcome | undefined> {
+export async function materialize(ctx: Ctx, selection: string, target?: MaterializeTarget): Promise<RunOutcome | BackfillOutcome | undefined> {
   let api: DaemonApi;
-  let runId: string;
+  let choice: PartitionChoice = { kind: "all" };
+  let label = selection;
   try {
     api = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: "Tributary" },
@@ -41,13 +57,57 @@ export async function materialize(ctx: Ctx, selection: string): Promise<RunOutco
         return ctx.daemon.ensureRunning();
       },
     );
-    runId = await api.submitRun(selection);
+    const status = target ? await api.partitionStatus(target.key) : undefined;
+    if (target && status && status.total > 0) {
+      const picked = await pickPartitions(target.key, status);
+      if (!picked) return undefined;
+      choice = picked;
+    }
+    if (choice.kind === "range") {
+      label = `${selection} [${choice.from}…${choice.to}]`;
+      const backfill = await api.createBackfill(selection, choice.from, choice.to);
+      return await followBackfill(ctx, api, backfill, label);
+    }
+    if (choice.kind === "latest") label = `${selection} [${choice.key}]`;
+    const runId = await api.submitRun(selection, choice.kind === "latest" ? choice.key : undefined);
+    return await followRun(ctx, api, runId, label);
   } catch (error) {
-    ctx.lastCommandError = { command: "materialize", message: `Cannot materialize ${selection}: ${error instanceof Error ? error.message : String(error)}` };
-    void showError(error, `Cannot materialize ${selection}: `);
+    ctx.lastCommandError = { command: "materialize", message: `Cannot materialize ${label}: ${error instanceof Error ? error.message : String(error)}` };
+    void showError(error, `Cannot materialize ${label}: `);
     return undefined;
   }
-  return followRun(ctx, api, runId, selection);
+}
+
+/** Follows a backfill to its end in a progress notification (partitions done of total); Cancel stops it. */
+async function followBackfill(ctx: Ctx, api: DaemonApi, started: BackfillSummary, label: string): Promise<BackfillOutcome> {
+  const log = ctx.runLogs;
+  log.appendLine(`── backfill ${started.backfillId} · ${label} · ${started.partitions.total} partitions · ${new Date().toLocaleString()}`);
+  let summary = started;
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Backfilling ${label}`, cancellable: true },
+    async (progress, token) => {
+      token.onCancellationRequested(() => {
+        progress.report({ message: "canceling…" });
+        api.cancelBackfill(summary.backfillId).catch((error) => void showError(error, "Could not cancel the backfill: "));
+      });
+      while (!FINAL_BACKFILL_STATUSES.has(summary.status)) {
+        const { done, failed, total } = summary.partitions;
+        progress.report({ message: `${done + failed}/${total} partitions${failed > 0 ? ` (${failed} failed)` : ""}` });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        try {
+          summary = await api.backfill(summary.backfillId);
+        } catch {
+          // Keep trying while the daemon restarts.
+        }
+      }
+    },
+  );
+  const { done, failed, total } = summary.partitions;
+  log.appendLine(`── backfill ${summary.backfillId} ${summary.status}: ${done}/${total} done, ${failed} failed`);
+  ctx.nudgeServer();
+  const text = `Backfill of ${label} ${summary.status.toLowerCase()}: ${done}/${total} partitions done${failed > 0 ? `, ${failed} failed` : ""}.`;
+  void (summary.status === "COMPLETED" ? vscode.window.showInformationMessage(text) : vscode.window.showWarningMessage(text));
+  return { backfillId: summary.backfillId, status: summary.status, partitions: summary.partitions };
 }
 
 /** Follows one run to its end in a progress notification; Cancel asks the daemon to cancel it. */

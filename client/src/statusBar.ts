@@ -1,6 +1,6 @@
 /**
- * The status bar item: language server state (assets, errors) and daemon state (stopped / local /
- * remote). A click opens a menu with the actions that make sense in the current state.
+ * The status bar item: language server state (starting, then assets and errors, or stopped) and
+ * daemon state (stopped / starting / local / remote). A click opens a menu with the actions that make sense in the current state.
  */
 import * as vscode from "vscode";
 import type { Ctx } from "./ctx";
@@ -13,9 +13,12 @@ export function createStatusBar(ctx: Ctx): vscode.StatusBarItem {
   const update = (): void => {
     const daemon = ctx.daemon.state;
     const daemonText = daemon === "local" ? "local daemon" : daemon === "remote" ? "remote daemon" : daemon === "starting" ? "starting daemon…" : "daemon stopped";
-    const icon = daemon === "starting" ? "$(sync~spin)" : daemon === "stopped" ? "$(debug-disconnect)" : "$(pulse)";
+    const icon = daemon === "starting" || (ctx.serverStarting && !ctx.serverRunning) ? "$(sync~spin)" : daemon === "stopped" ? "$(debug-disconnect)" : "$(pulse)";
     let serverText: string;
-    if (!ctx.serverRunning) {
+    if (!ctx.serverRunning && ctx.serverStarting) {
+      serverText = "starting language server…";
+      item.backgroundColor = undefined;
+    } else if (!ctx.serverRunning) {
       serverText = "server stopped";
       item.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
     } else {
@@ -25,11 +28,14 @@ export function createStatusBar(ctx: Ctx): vscode.StatusBarItem {
     item.text = `${icon} Tributary: ${serverText} · ${daemonText}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**Tributary**\n\n`);
-    tooltip.appendMarkdown(ctx.serverRunning ? `Language server: running${ctx.serverStatus ? ` (indexed in ${ctx.serverStatus.indexMs} ms)` : ""}\n\n` : `Language server: **not running**${ctx.serverError ? ` — ${ctx.serverError}` : ""}\n\n`);
+    tooltip.appendMarkdown(ctx.serverRunning ? `Language server: running${ctx.serverStatus ? ` (indexed in ${ctx.serverStatus.indexMs} ms)` : ""}\n\n`
+      : ctx.serverStarting ? "Language server: starting\n\n"
+        : `Language server: **not running**${ctx.serverError ? ` — ${ctx.serverError}` : ""}\n\n`);
     tooltip.appendMarkdown(`Daemon: ${daemonText} at \`${ctx.daemon.url}\`\n\nClick for actions.`);
     item.tooltip = tooltip;
     item.show();
   };
+  ctx.statusBar = item;
   ctx.push(item, ctx.onServerChange(update), ctx.daemon.onDidChange(update));
   update();
   return item;

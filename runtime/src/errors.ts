@@ -35,8 +35,18 @@ export class DefinitionError extends TributaryError {
   }
 }
 
-/** Configuration (tributary.yaml, environment, CLI flags) is missing or invalid. */
-export class ConfigError extends TributaryError {}
+/**
+ * Configuration (tributary.yaml, environment, CLI flags) is missing or invalid. `location` points
+ * into tributary.yaml when the problem is written there (`tributary validate` reports it there).
+ */
+export class ConfigError extends TributaryError {
+  readonly location: SourceLocation | undefined;
+
+  constructor(message: string, options?: { hint?: string; location?: SourceLocation; cause?: unknown }) {
+    super(options?.location ? `${formatLocation(options.location)}: ${message}` : message, options);
+    this.location = options?.location;
+  }
+}
 
 /** A selection string does not parse. `offset` is the 0-based position of the problem. */
 export class SelectionSyntaxError extends TributaryError {

@@ -57,6 +57,30 @@ export const AssetAtRequest = { method: "tributary/assetAt" } as const;
 /** Result of {@link AssetAtRequest}. */
 export type AssetAtResult = { key: string } | null;
 
+/** Parameters of {@link JobsRequest}. */
+export interface JobsParams {
+  /** A file or folder URI choosing the project (workspace folder); default: the first. */
+  uri?: string;
+}
+
+/** One `defineAssetJob({ name, selection })` of the project. */
+export interface JobInfo {
+  name: string;
+  /** Where the job is defined (the `defineAssetJob` callee). */
+  uri: string;
+  range: ProtocolRange;
+  /** The selection string as written, the keys of an explicit list, or null when it is computed. */
+  selection: string | null;
+}
+
+/** Result of {@link JobsRequest}: the jobs in source order; a job without a literal name is left out. */
+export interface JobsResult {
+  jobs: JobInfo[];
+}
+
+/** `tributary/jobs` (request): the project's jobs, to materialize one (selection `job:NAME`). */
+export const JobsRequest = { method: "tributary/jobs" } as const;
+
 /** Payload of {@link StatusNotification}. */
 export interface StatusParams {
   /** `indexing` while folders are read, then `ready`. */
@@ -79,6 +103,10 @@ export const StatusNotification = { method: "tributary/status" } as const;
 export interface MaterializeArguments {
   /** A selection string (DESIGN.md §2), e.g. `raw_orders` or `+stg_orders`. */
   selection: string;
+  /** The asset the CodeLens stands above; a client may ask which of its partitions to run. */
+  key?: string;
+  /** Whether that asset declares `partitions` (as the analysis reads it). */
+  partitioned?: boolean;
 }
 
 /** Result of the {@link MaterializeCommand}: the daemon's answer to `POST /api/runs`. */

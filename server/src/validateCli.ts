@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { allDiagnostics, ProjectIndex } from "./analysis";
+import { allDiagnostics, loadDiagnostics, ProjectIndex } from "./analysis";
 import type { AnalysisDiagnostic } from "./analysis";
 
 /** Where `runValidate` writes (the CLI passes process streams; tests capture). */
@@ -15,6 +15,24 @@ export interface ValidateReport {
   diagnostics: { file: string; line: number; column: number; severity: "error" | "warning" | "info"; code: string; message: string }[];
 }
 
+/**
+ * What the runtime's project discovery found for DIR (tributary.yaml and the entry file). The
+ * runtime's CLI passes it: the discovery is the loader's own (one implementation), which this
+ * package does not import.
+ */
+export interface ProjectDiscovery {
+  /** The entry file (absolute), when discovery found one. */
+  entryFile?: string;
+  /** Why the project cannot load before any code runs (absolute files, 1-based lines and columns). */
+  problems: { file: string; line: number; column: number; code: string; message: string }[];
+}
+
+/** Options of {@link runValidate}. */
+export interface ValidateOptions {
+  /** Discovers the project of a folder; without it the entry and tributary.yaml are not checked. */
+  discover?(directory: string): ProjectDiscovery;
+}
+
 const USAGE = "Usage: tributary validate [DIR] [--json]\n";
 
 /**
@@ -25,7 +43,7 @@ const USAGE = "Usage: tributary validate [DIR] [--json]\n";
  * @example
  * const code = await runValidate(["samples/warehouse", "--json"], { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
  */
-export async function runValidate(argv: string[], out: ValidateOutput): Promise<number> {
+export async function runValidate(argv: string[], out: ValidateOutput, options: ValidateOptions = {}): Promise<number> {
   let json = false;
   const positional: string[] = [];
   for (const argument of argv) {
@@ -47,9 +65,10 @@ export async function runValidate(argv: string[], out: ValidateOutput): Promise<
     out.stderr(`${positional[0] ?? "."} is not a folder: pass the project folder (the one holding tributary.yaml or definitions.ts)\n${USAGE}`);
     return 2;
   }
+  const discovery = options.discover?.(directory);
   const project = new ProjectIndex(directory);
   project.indexFromDisk();
-  const report = buildReport(directory, project);
+  const report = buildReport(directory, project, discovery);
   const errors = report.diagnostics.filter((d) => d.severity === "error").length;
   if (json) {
     out.stdout(JSON.stringify(report, null, 2) + "\n");
@@ -63,8 +82,12 @@ export async function runValidate(argv: string[], out: ValidateOutput): Promise<
   return errors > 0 ? 1 : 0;
 }
 
-/** The JSON report for a project (files relative to `directory`, 1-based lines and columns). */
-export function buildReport(directory: string, project: ProjectIndex): ValidateReport {
+/**
+ * The JSON report for a project (files relative to `directory`, 1-based lines and columns): the
+ * analysis' diagnostics, the load-time problems it can find statically (loadChecks.ts) and the
+ * discovery's problems.
+ */
+export function buildReport(directory: string, project: ProjectIndex, discovery?: ProjectDiscovery): ValidateReport {
   const model = project.model();
   const relative = (file: string): string => path.relative(directory, file).split(path.sep).join("/");
   const assets = model.allAssets.map((asset) => ({
@@ -74,13 +97,21 @@ export function buildReport(directory: string, project: ProjectIndex): ValidateR
     file: relative(asset.location.file),
     line: asset.location.span.start.line + 1,
   })).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
-  const diagnostics = allDiagnostics(model).map((d: AnalysisDiagnostic) => ({
+  const found = [...allDiagnostics(model), ...loadDiagnostics(project, discovery?.entryFile ? { entryFile: discovery.entryFile } : {})];
+  const diagnostics = found.map((d: AnalysisDiagnostic) => ({
     file: relative(d.file),
     line: d.span.start.line + 1,
     column: d.span.start.character + 1,
     severity: d.severity,
     code: d.code,
     message: d.message,
-  })).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
+  })).concat((discovery?.problems ?? []).map((problem) => ({
+    file: relative(problem.file) || ".",
+    line: problem.line,
+    column: problem.column,
+    severity: "error" as const,
+    code: problem.code,
+    message: problem.message,
+  }))).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
   return { assets, diagnostics };
 }

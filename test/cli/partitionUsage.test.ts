@@ -47,8 +47,9 @@ describe("tributary materialize with bad partitions", function () {
     assert.equal(all.code, 0, all.stderr);
     assert.equal((JSON.parse(all.stdout) as { status: string }).status, "SUCCESS");
     const status = await runMain(["partitions", "status", "daily_orders", "--json"], project.dir);
-    const parsed = JSON.parse(status.stdout) as { total: number; materialized: { count: number }; missing: { count: number } };
+    const parsed = JSON.parse(status.stdout) as { total: number; firstKey: string; lastKey: string; materialized: { count: number }; missing: { count: number } };
     assert.deepEqual([parsed.total, parsed.materialized.count, parsed.missing.count], [31, 31, 0]);
+    assert.deepEqual([parsed.firstKey, parsed.lastKey], ["2024-01-01", "2024-01-31"], "the first and the latest key, for the editor's partition pick");
     const both = await runMain(["materialize", "--select", "daily_orders", "--all-partitions", "--partition", "2024-01-02"], project.dir);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /cannot be used together/);

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { CodeAction, Diagnostic, Hover } from "vscode-languageserver-protocol";
+import type { CodeAction, CodeLens, Diagnostic, Hover } from "vscode-languageserver-protocol";
 import { type FakeDaemon, startDaemon } from "./fakeDaemon";
 import { cursor, LspTestClient, uri, waitFor } from "./lspClient";
 
@@ -133,6 +133,14 @@ describe("language server: partitions", function () {
     const value = await hoverUntil("src/assets.ts", 'key: "daily_or|ders"', (markdown) => markdown.includes("Partition status"));
     assert.match(value, /Partitions: daily partitions from 2018-01-01 \(Europe\/Paris\)/);
     assert.match(value, /Partition status: 3\/6 materialized \(`2018-01-01`…`2018-01-03`\) · 1 failed \(`2018-01-04`\) · 2 missing \(`2018-01-05`…`2018-01-06`\)/);
+  });
+
+  it("names the asset and that it is partitioned in the Materialize CodeLens, so a client can ask which partitions to run", async () => {
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(file("src/assets.ts")) } });
+    const materialize = lenses.filter((l) => l.command?.title === "▶ Materialize").map((l) => l.command?.arguments?.[0] as { key: string });
+    assert.deepEqual(materialize.find((a) => a.key === "daily_orders"), { selection: "daily_orders", key: "daily_orders", partitioned: true });
+    const upstream = lenses.find((l) => l.command?.title === "Materialize with upstream" && (l.command.arguments?.[0] as { key: string }).key === "raw_orders");
+    assert.deepEqual(upstream?.command?.arguments?.[0], { selection: "+raw_orders", key: "raw_orders", partitioned: true });
   });
 
   it("hovers a partitioned asset the daemon does not know with its partitions only", async () => {

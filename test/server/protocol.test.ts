@@ -241,7 +241,7 @@ describe("language server over stdio", function () {
     assert.deepEqual(titles.slice(0, 4), ["▶ Materialize", "Materialize with upstream", "Show lineage", "materialized 3 min ago · 2/2 checks passed"]);
     const all = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(raw) } });
     assert.deepEqual(all.filter((l) => l.command?.title === "Materialize with upstream").map((l) => l.command?.arguments?.[0]),
-      [{ selection: "+raw_orders" }, { selection: "+raw_payments" }, { selection: "+warehouse/customers" }]);
+      [{ selection: "+raw_orders", key: "raw_orders" }, { selection: "+raw_payments", key: "raw_payments" }, { selection: "+warehouse/customers", key: "warehouse/customers" }]);
     const text = fs.readFileSync(raw, "utf8");
     const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uri(raw) }, position: cursor(text, 'key: "raw_or|ders"') });
     assert.match((hover.contents as { value: string }).value, /Latest materialization: 3 min ago \(run `r1`\)/);
@@ -274,6 +274,16 @@ describe("language server over stdio", function () {
     const result = await client.request<{ runId: string }>("workspace/executeCommand", { command: "tributary.server.materialize", arguments: [{ selection: "+stg_orders" }] });
     assert.match(result.runId, /^run-\d+$/);
     assert.deepEqual(daemon.runs.at(-1), { selection: "+stg_orders" });
+  });
+
+  it("answers tributary/jobs with every defineAssetJob() by name, its selection and its location", async () => {
+    const { jobs } = await client.request<{ jobs: { name: string; uri: string; range: { start: { line: number } }; selection: string | null }[] }>("tributary/jobs", { uri: uri(workspace) });
+    assert.deepEqual(jobs.map((j) => [j.name, j.selection]), [
+      ["nightly", "group:staging+"], ["raw_only", "raw_orders"], ["typo", "stg_ordrs or group:staging"], ["broken", "group:staging and ("],
+      ["empty", "group:nothing_here"], ["orders", "+stg_orders"],
+    ]);
+    assert.equal(jobs[0]?.uri, uri(file("src/jobs.ts")));
+    assert.equal(jobs[0]?.range.start.line, 3);
   });
 
   it("answers tributary/lineage with locations, focused on an asset and a depth", async () => {

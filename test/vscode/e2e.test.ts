@@ -4,10 +4,12 @@
  * 1. the extension test suite (test/vscode/suite) runs inside code-server's extension host through
  *    the `payload` route (extensionDevelopmentPath + extensionTestsPath), the offline stand-in for
  *    @vscode/test-electron's runTests;
- * 2. end to end with the packaged .vsix installed: a temporary copy of samples/warehouse with a
- *    broken dependency added shows it in the Problems pane; clicking the CodeLens "Materialize"
- *    starts the local daemon, the run succeeds and the CodeLens shows the new status; the lineage
- *    panel shows the sample's assets. Screenshots go to test-artifacts/vscode/ (and the README's to
+ * 2. end to end with the packaged .vsix installed (the universal one, without a runtime: the daemon
+ *    is the workspace's own `tributary`): a temporary copy of samples/warehouse with a broken
+ *    dependency added shows it in the Problems pane; clicking the CodeLens "Materialize" starts the
+ *    local daemon, the run succeeds and the CodeLens shows the new status; on the daily-partitioned
+ *    raw_orders it asks which partitions and runs the latest; Materialize Job… lists the project's
+ *    jobs; the lineage panel shows the sample's assets. Screenshots go to test-artifacts/vscode/ (and the README's to
  *    docs/images/ when UPDATE_SCREENSHOTS=1).
  *
  * Installs code-server with scripts/ensure-code-server.sh when it is missing (~70 s once).
@@ -153,6 +155,43 @@ describe("VS Code extension in code-server with Chromium", function () {
       await page.locator(".statusbar-item", { hasText: "local daemon" }).first().waitFor();
       await page.screenshot({ path: path.join(ARTIFACTS, "codelens-materialized.png") });
       if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: path.join(ROOT, "docs", "images", "vscode-extension.png") });
+    });
+
+    it("asks which partitions to materialize on a partitioned asset, and runs the latest one", async () => {
+      // The cursor on raw_orders' key, then Materialize Asset: the same code the CodeLens runs with
+      // the same key (the server test checks the CodeLens names it), without racing the CodeLens
+      // re-rendering that follows a scroll.
+      const lines = fs.readFileSync(path.join(ROOT, ".cache", "vscode-tests", "e2e", "assets", "raw.ts"), "utf8").split("\n");
+      const line = lines.findIndex((l) => l.includes('key: "raw_orders"'));
+      await page.keyboard.press("Control+G");
+      const goTo = page.locator(".quick-input-widget input");
+      await goTo.waitFor();
+      await goTo.fill(`:${line + 1}:${(lines[line] as string).indexOf("raw_orders") + 3}`);
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("F1");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(">Tributary: Materialize Asset");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Tributary: Materialize Asset" }).filter({ hasNotText: "with" }).first().click();
+      const latest = page.locator(".quick-input-list .monaco-list-row", { hasText: "Latest partition" });
+      await latest.first().waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+        const toasts = await page.locator(".notification-toast").allInnerTexts();
+        throw new Error(`no partition pick (notifications: ${JSON.stringify(toasts)}): ${String(error)}`);
+      });
+      assert.match(await page.locator(".quick-input-widget").innerText(), /Materialize raw_orders: which partitions\?[\s\S]*2018-04-09[\s\S]*A range of partitions[\s\S]*All 99 partitions/);
+      await page.screenshot({ path: path.join(ARTIFACTS, "partitions.png") });
+      await latest.first().click();
+      const done = page.locator(".notification-toast", { hasText: /Materialized raw_orders \[2018-04-09\]|Run of raw_orders|Cannot materialize raw_orders/ });
+      await done.first().waitFor({ timeout: 90_000 });
+      assert.match(await done.first().innerText(), /Materialized raw_orders \[2018-04-09\] in [\d.]+ s \(1 success\)/);
+    });
+
+    it("lists the project's jobs in Materialize Job…", async () => {
+      await runCommand("Tributary: Materialize Job…");
+      const rows = page.locator(".quick-input-list .monaco-list-row");
+      await rows.filter({ hasText: "raw_to_warehouse" }).first().waitFor({ timeout: 30_000 });
+      assert.match(await rows.filter({ hasText: "customers_and_payments" }).first().innerText(), /selection: raw_customers\+ or raw_payments\+/);
+      await page.keyboard.press("Escape");
     });
 
     it("opens the lineage panel showing the sample's assets", async () => {

@@ -261,6 +261,8 @@ export class LineageApp {
       }
     }
     for (const status of ASSET_STATUSES) byId(`count-${status.toLowerCase()}`).textContent = String(counts.get(status));
+    // "Unknown" only happens without a daemon (the editor's host): no legend entry otherwise.
+    (byId("count-unknown").parentElement as HTMLElement).hidden = counts.get("UNKNOWN") === 0;
     const shown = view.assetCount === model.keys.length ? `${model.keys.length} assets` : `${view.assetCount} of ${model.keys.length} assets`;
     const collapsed = view.collapsed ? ` · groups collapsed (over ${COLLAPSE_THRESHOLD})` : "";
     const timing = this.firstPaint

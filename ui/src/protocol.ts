@@ -10,11 +10,15 @@
  * messages carry user intents.
  */
 
-/** Status of an asset as the lineage colours it (the daemon's `/api/assets` `status`). */
-export type AssetStatus = "NEVER" | "FRESH" | "STALE" | "FAILED" | "RUNNING";
+/**
+ * Status of an asset as the lineage colours it: the daemon's `/api/assets` `status`, or `UNKNOWN`
+ * when a host has no daemon to ask (the VS Code host then shows the last materialization it read
+ * from storage).
+ */
+export type AssetStatus = "NEVER" | "FRESH" | "STALE" | "FAILED" | "RUNNING" | "UNKNOWN";
 
 /** Every status, in legend order. */
-export const ASSET_STATUSES: readonly AssetStatus[] = ["NEVER", "FRESH", "STALE", "FAILED", "RUNNING"];
+export const ASSET_STATUSES: readonly AssetStatus[] = ["NEVER", "FRESH", "STALE", "FAILED", "RUNNING", "UNKNOWN"];
 
 /** Latest materialization of an asset, as `/api/assets` reports it. */
 export interface LineageMaterialization {
@@ -48,6 +52,9 @@ export interface LineagePartitions {
   definition: string;
   /** Partitions that exist now. */
   total: number;
+  /** The first and the latest key that exist now (null when none); absent from older daemons. */
+  firstKey?: string | null;
+  lastKey?: string | null;
   materialized: LineagePartitionGroup;
   failed: LineagePartitionGroup;
   missing: LineagePartitionGroup;

@@ -5,22 +5,34 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { TributaryError } from "../errors";
+import { ConfigError, formatLocation, TributaryError } from "../errors";
+import { CONFIG_FILE_NAME, findProjectConfig, MissingEntryError } from "../loader/config";
 import { EXIT_USAGE, stylesFor, type CliContext } from "./context";
 
 export const VALIDATE_HELP = `Usage: tributary validate [DIR] [--json]
 
 Checks the project in DIR (default: the current folder) without running any of its code: unknown
-deps, cycles, duplicate keys, invalid cron strings, bad selections... (codes in docs/).
+deps, cycles, duplicate keys, invalid cron strings, bad selections... and what would stop it from
+loading: tributary.yaml and its entry, syntax errors, missing imports (codes in docs/).
 
 Options:
   --json   Print {"assets":[...],"diagnostics":[...]} (see docs/cli.md)
 
 Exit codes: 0 no errors, 1 errors found, 2 bad usage.`;
 
+/** What the loader's discovery found for a folder (server/src/validateCli.ts `ProjectDiscovery`). */
+interface ProjectDiscovery {
+  entryFile?: string;
+  problems: { file: string; line: number; column: number; code: string; message: string }[];
+}
+
 /** The module the build bundles from the language server's analysis. */
 interface BundledValidate {
-  runValidate(argv: string[], io: { stdout: OutputFunction; stderr: OutputFunction }): Promise<number>;
+  runValidate(
+    argv: string[],
+    io: { stdout: OutputFunction; stderr: OutputFunction },
+    options?: { discover?(directory: string): ProjectDiscovery },
+  ): Promise<number>;
 }
 
 /** The analysis writes through functions; `.write` also lets stream-style code use them. */
@@ -54,5 +66,30 @@ export async function validateCommand(args: string[], context: CliContext): Prom
   return bundled.runValidate(hasDir ? args : [...args, context.cwd], {
     stdout: outputFunction(context.stdout),
     stderr: outputFunction(context.stderr),
-  });
+  }, { discover: (directory) => discoverProject(directory, context.env) });
+}
+
+/**
+ * The loader's own project discovery (tributary.yaml, `${VAR}` interpolation with this
+ * environment, storage URL, entry file), its errors turned into diagnostics: what `assets list`
+ * would stop at before compiling anything.
+ */
+export function discoverProject(directory: string, env: NodeJS.ProcessEnv): ProjectDiscovery {
+  try {
+    return { entryFile: findProjectConfig(directory, env).entryFile, problems: [] };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const location = error.location;
+    const message = location ? error.message.slice(formatLocation(location).length + 2) : error.message;
+    const configFile = join(directory, CONFIG_FILE_NAME);
+    return {
+      problems: [{
+        file: location?.file ?? (existsSync(configFile) ? configFile : directory),
+        line: location?.line ?? 1,
+        column: location?.column ?? 1,
+        code: error instanceof MissingEntryError ? "missing-entry" : "invalid-config",
+        message: error.hint ? `${message}. ${error.hint}` : message,
+      }],
+    };
+  }
 }

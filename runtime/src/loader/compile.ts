@@ -92,8 +92,8 @@ export class EntryCompiler {
  * Decides what the bundle's `require("tributary")` loads.
  *
  * A project that installed `tributary` gets its own copy, like any other dependency. A project
- * that did not (a fresh `tributary init` before `npm install`, a global CLI, the editor's bundled
- * runtime) gets the runtime that is loading it: without this, it could not load at all. Both work
+ * that did not (a fresh `tributary init` before `npm install`, a global CLI, `npx tributary`) gets
+ * the runtime that is loading it: without this, it could not load at all. Both work
  * because definitions are recognized by a registered symbol, not by `instanceof`.
  */
 function tributaryResolver(projectDir: string): esbuild.Plugin {

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, parse as parsePath, relative, resolve } from
 import { ConfigError } from "../errors";
 import { redactConnectionString } from "../redact";
 import { STATE_DIR_NAME, storageConfigFromUrl, type StorageConfig } from "../storage";
-import { readConfigFile } from "./configFile";
+import { locateSetting, readConfigFile } from "./configFile";
 
 /** The name of the project file. */
 export const CONFIG_FILE_NAME = "tributary.yaml";
@@ -16,6 +16,9 @@ export const DEFAULT_ENTRY_FILES = ["definitions.ts", "src/definitions.ts"] as c
 export { STATE_DIR_NAME };
 /** Environment variable that overrides the storage of tributary.yaml. */
 export const DATABASE_URL_ENV = "TRIBUTARY_DATABASE_URL";
+
+/** The project has no entry file: no tributary.yaml nor definitions.ts, or `entry:` names no file. */
+export class MissingEntryError extends ConfigError {}
 
 /** Where the storage settings came from, for messages ("storage: PostgreSQL (TRIBUTARY_DATABASE_URL)"). */
 export type StorageSource = "default" | "tributary.yaml" | typeof DATABASE_URL_ENV;
@@ -61,7 +64,7 @@ export function findProjectConfig(cwd: string, env: NodeJS.ProcessEnv = process.
 
   const entryFile = DEFAULT_ENTRY_FILES.map((name) => join(start, name)).find(isFile);
   if (!entryFile) {
-    throw new ConfigError(`No Tributary project in ${start}: no ${CONFIG_FILE_NAME} here or in a parent folder, and no ${DEFAULT_ENTRY_FILES.join(" or ")}`, {
+    throw new MissingEntryError(`No Tributary project in ${start}: no ${CONFIG_FILE_NAME} here or in a parent folder, and no ${DEFAULT_ENTRY_FILES.join(" or ")}`, {
       hint: "Run `tributary init` to create a project here, or cd into your project's folder.",
     });
   }
@@ -76,15 +79,19 @@ export function configFromFile(configFile: string, env: NodeJS.ProcessEnv = proc
   if (contents.entry !== undefined) {
     entryFile = resolve(projectDir, contents.entry);
     if (!isFile(entryFile)) {
-      throw new ConfigError(`${configFile}: entry "${contents.entry}" does not exist (${entryFile})`, {
+      const location = locateSetting(configFile, "entry");
+      const message = `entry "${contents.entry}" does not exist (${entryFile})`;
+      throw new MissingEntryError(location ? message : `${configFile}: ${message}`, {
         hint: "Point `entry:` at the .ts file whose default export is definitions(...), relative to tributary.yaml.",
+        ...(location ? { location } : {}),
       });
     }
   } else {
     const found = DEFAULT_ENTRY_FILES.map((name) => join(projectDir, name)).find(isFile);
     if (!found) {
-      throw new ConfigError(`${configFile}: no entry file: \`entry:\` is not set and there is no ${DEFAULT_ENTRY_FILES.join(" or ")} next to it`, {
+      throw new MissingEntryError(`no entry file: \`entry:\` is not set and there is no ${DEFAULT_ENTRY_FILES.join(" or ")} next to it`, {
         hint: "Add `entry: path/to/definitions.ts` to tributary.yaml.",
+        location: { file: configFile, line: 1, column: 1 },
       });
     }
     entryFile = found;
@@ -108,7 +115,7 @@ function finish(input: {
     storage = withSchema(resolveStorage(override, projectDir, DATABASE_URL_ENV), undefined);
     storageSource = DATABASE_URL_ENV;
   } else if (contents.storage) {
-    storage = withSchema(resolveStorage(contents.storage.url, projectDir, `${configFile}: storage.url`), contents.storage.schema);
+    storage = withSchema(resolveStorage(contents.storage.url, projectDir, "storage.url", configFile ?? undefined), contents.storage.schema);
     storageSource = "tributary.yaml";
   }
   const config: ProjectConfig = {
@@ -126,12 +133,19 @@ function finish(input: {
 }
 
 /** Relative SQLite paths are relative to the project folder, wherever the command runs from. */
-function resolveStorage(url: string, projectDir: string, where: string): StorageConfig {
+function resolveStorage(url: string, projectDir: string, where: string, configFile?: string): StorageConfig {
   let parsed: StorageConfig;
   try {
     parsed = storageConfigFromUrl(url);
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`${where}: ${error.message}`, { hint: error.hint, cause: error });
+    if (error instanceof ConfigError) {
+      // Written in tributary.yaml: point at the value (`tributary validate` reports it there).
+      const location = configFile ? locateSetting(configFile, where) : undefined;
+      const message = `${where}: ${error.message}`;
+      throw new ConfigError(location || !configFile ? message : `${configFile}: ${message}`, {
+        ...(error.hint !== undefined ? { hint: error.hint } : {}), cause: error, ...(location ? { location } : {}),
+      });
+    }
     throw error;
   }
   if (parsed.kind === "sqlite" && parsed.path !== ":memory:" && !isAbsolute(parsed.path)) {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parse as parseYaml, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
-import { ConfigError } from "../errors";
+import { ConfigError, type SourceLocation } from "../errors";
 import { suggest } from "../selection/suggest";
 import { interpolateEnv, MissingVariableError } from "./interpolate";
 
@@ -57,13 +57,10 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv): ConfigFile
 export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv): ConfigFileContents {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const at = (offset: number | undefined): string => {
-    if (offset === undefined) return file;
-    const { line, col } = lineCounter.linePos(offset);
-    return `${file}:${line}:${col}`;
-  };
   const fail = (offset: number | undefined, message: string, hint: string): never => {
-    throw new ConfigError(`${at(offset)}: ${message}`, { hint });
+    if (offset === undefined) throw new ConfigError(`${file}: ${message}`, { hint });
+    const { line, col } = lineCounter.linePos(offset);
+    throw new ConfigError(message, { hint, location: { file, line, column: col } });
   };
 
   const syntaxError = document.errors[0];
@@ -150,6 +147,26 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     result[name] = section;
   }
   return result as ConfigFileContents;
+}
+
+/**
+ * Where the value of a top-level setting (`entry`) or a section's field (`storage.url`) is written
+ * in tributary.yaml, for errors found after parsing (an entry file that does not exist).
+ */
+export function locateSetting(file: string, field: string): SourceLocation | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  const node = document.getIn(field.split("."), true) as Node | undefined;
+  const offset = node?.range?.[0];
+  if (offset === undefined) return undefined;
+  const { line, col } = lineCounter.linePos(offset);
+  return { file, line, column: col };
 }
 
 function keyName(pair: Pair, fail: (offset: number | undefined, message: string, hint: string) => never): string {

@@ -7,6 +7,7 @@ export {
   configFromFile,
   describeStorage,
   findProjectConfig,
+  MissingEntryError,
   relativeOrAbsolute,
   type ProjectConfig,
   type StorageSource,

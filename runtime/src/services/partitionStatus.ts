@@ -22,6 +22,9 @@ export interface AssetPartitionsStatus {
   definition: string;
   /** Number of partitions that exist now. */
   total: number;
+  /** The first and the last (latest) key that exist now, in key order; null when there are none. */
+  firstKey: string | null;
+  lastKey: string | null;
   materialized: PartitionStatusGroup;
   failed: PartitionStatusGroup;
   missing: PartitionStatusGroup;
@@ -62,7 +65,10 @@ export async function assetPartitionsStatus(storage: Storage, graph: AssetGraph,
     previous = name;
     if (strip !== null) strip += name === "materialized" ? "M" : name === "failed" ? "F" : "-";
   }
-  return { asset: assetKey, definition: node.partitions.describe(), total: keys.length, ...groups, strip };
+  return {
+    asset: assetKey, definition: node.partitions.describe(), total: keys.length,
+    firstKey: keys.at(0) ?? null, lastKey: keys.at(-1) ?? null, ...groups, strip,
+  };
 }
 
 function emptyGroup(): PartitionStatusGroup {

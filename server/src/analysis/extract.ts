@@ -8,6 +8,7 @@ import {
   type DefinitionFact,
   type FileFacts,
   type ImportFact,
+  type ModuleRequestFact,
   type PartitionCallFact,
   type Position,
   type RefFact,
@@ -15,6 +16,7 @@ import {
   type SelectionFact,
   type Span,
   type StringFact,
+  type SyntaxErrorFact,
 } from "./model";
 import { PartitionSyntax } from "./partitionSyntax";
 import { isStringLike, propertyNameText, unwrap } from "./syntax";
@@ -54,6 +56,8 @@ class Extractor {
   private readonly exports: Record<string, string> = {};
   private readonly arrays: Record<string, RefFact[]> = {};
   private readonly definitions: DefinitionFact[] = [];
+  private readonly moduleRequests: ModuleRequestFact[] = [];
+  private exportAssigned = false;
   /** local name -> API function it stands for, with the module it came from. */
   private readonly apiLocals = new Map<string, { api: ApiName; module: string }>();
   /** Namespace imports (`import * as tb from "tributary"`) -> module. */
@@ -99,6 +103,7 @@ class Extractor {
       this.mentions = mentionsOf(this.sf.text, [...this.apiLocals.keys(), ...this.namespaces.keys()]);
       for (const statement of this.sf.statements) this.visit(statement, undefined);
     }
+    const syntaxErrors = this.syntaxErrors();
     return {
       file: this.sf.fileName,
       imports: this.imports,
@@ -108,7 +113,30 @@ class Extractor {
       ...(partitionConsts ? { partitionConsts } : {}),
       definitions: this.definitions,
       lineStarts: this.sf.getLineStarts() as number[],
+      ...(this.moduleRequests.length > 0 ? { moduleRequests: this.moduleRequests } : {}),
+      ...(this.exportAssigned ? { exportAssigned: true } : {}),
+      ...(syntaxErrors.length > 0 ? { syntaxErrors } : {}),
     };
+  }
+
+  /**
+   * The parser's own syntax errors. `parseDiagnostics` is not in TypeScript's public typings, but
+   * it is what `program.getSyntacticDiagnostics()` returns for a file, without building a program.
+   */
+  private syntaxErrors(): SyntaxErrorFact[] {
+    const diagnostics = (this.sf as ts.SourceFile & { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
+    return diagnostics.map((diagnostic) => {
+      const start = diagnostic.start ?? 0;
+      return {
+        span: { start: this.pos(start), end: this.pos(start + (diagnostic.length ?? 0)) },
+        message: ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"),
+      };
+    });
+  }
+
+  /** Records a module the file loads when it runs (type-only imports are erased by the compiler). */
+  private addModuleRequest(specifier: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral): void {
+    this.moduleRequests.push({ module: specifier.text, span: this.stringSpan(specifier) });
   }
 
   private pos(offset: number): Position {
@@ -135,6 +163,7 @@ class Extractor {
     if (ts.isImportDeclaration(statement) && isStringLike(statement.moduleSpecifier)) {
       const module = statement.moduleSpecifier.text;
       const clause = statement.importClause;
+      if (!clause?.isTypeOnly) this.addModuleRequest(statement.moduleSpecifier);
       if (!clause || clause.isTypeOnly) return;
       if (clause.name) this.addImport({ local: clause.name.text, imported: "default", module });
       const bindings = clause.namedBindings;
@@ -154,6 +183,7 @@ class Extractor {
       const module = statement.moduleSpecifier && isStringLike(statement.moduleSpecifier)
         ? statement.moduleSpecifier.text : undefined;
       const clause = statement.exportClause;
+      if (module !== undefined) this.addModuleRequest(statement.moduleSpecifier as ts.StringLiteral);
       if (module !== undefined) {
         if (!clause) this.reexports.push({ module });
         else if (ts.isNamespaceExport(clause)) this.reexports.push({ module, namespace: clause.name.text });
@@ -169,6 +199,15 @@ class Extractor {
           this.exports[element.name.text] = element.propertyName ? element.propertyName.text : element.name.text;
         }
       }
+      return;
+    }
+    if (ts.isImportEqualsDeclaration(statement) && !statement.isTypeOnly && ts.isExternalModuleReference(statement.moduleReference)
+      && isStringLike(statement.moduleReference.expression)) {
+      this.addModuleRequest(statement.moduleReference.expression);
+      return;
+    }
+    if (ts.isExportAssignment(statement) && statement.isExportEquals) {
+      this.exportAssigned = true;
       return;
     }
     if (ts.isExportAssignment(statement) && !statement.isExportEquals) {

@@ -166,8 +166,8 @@ export function declareFile(file: string, facts: FileFacts, resolver: SymbolReso
 }
 
 /**
- * Second phase for the file's assets: resolves deps (filling `node.deps` of the nodes that own
- * their key), reports self-dependencies and unknown deps, and returns the dependency edges.
+ * Second phase for the file's assets: resolves deps (filling `node.deps` of every node, and
+ * edges for the nodes that own their key), reports self-dependencies and unknown deps, and returns the dependency edges.
  */
 export function resolveDeps(context: FileLinkContext, declarations: FileDeclarations): DependencyEdge[] {
   const { file, project } = context;
@@ -175,7 +175,10 @@ export function resolveDeps(context: FileLinkContext, declarations: FileDeclarat
   for (const definition of declarations.definitions) {
     if (definition.api !== "asset" && definition.api !== "multiAsset") continue;
     const ownKeys = declarations.outKeys.get(definition) ?? [];
-    const nodes = declarations.nodes.filter((n) => n.definition === definition && project.isFirst(n));
+    // Every node keeps its declared deps (a duplicate's show in `validate --json` and hovers);
+    // only the node that owns its key adds edges to the graph.
+    const nodes = declarations.nodes.filter((n) => n.definition === definition);
+    const owners = new Set(nodes.filter((n) => project.isFirst(n)));
     for (const dep of (definition as AssetDefinitionFact).deps) {
       const resolution = context.resolveAssets(file, dep);
       if (resolution.kind !== "keys") {
@@ -193,7 +196,7 @@ export function resolveDeps(context: FileLinkContext, declarations: FileDeclarat
         }
         for (const node of nodes) {
           if (!node.deps.includes(key)) node.deps.push(key);
-          edges.push({ from: node.key, to: key, file, span: dep.span });
+          if (owners.has(node)) edges.push({ from: node.key, to: key, file, span: dep.span });
         }
       }
     }

@@ -223,6 +223,19 @@ export interface ReexportFact {
   namespace?: string;
 }
 
+/** A module a file loads when it runs: `import ... from "m"`, `export ... from "m"`, `import x = require("m")`. */
+export interface ModuleRequestFact {
+  module: string;
+  /** The specifier's text, quotes excluded. */
+  span: Span;
+}
+
+/** A syntax error the TypeScript parser reported. */
+export interface SyntaxErrorFact {
+  span: Span;
+  message: string;
+}
+
 /** Everything the analysis keeps about one source file. */
 export interface FileFacts {
   file: string;
@@ -237,6 +250,12 @@ export interface FileFacts {
   definitions: DefinitionFact[];
   /** Line start offsets, to turn selection-string offsets into positions. */
   lineStarts: number[];
+  /** Modules loaded at run time (not type-only), for `tributary validate`'s load checks. */
+  moduleRequests?: ModuleRequestFact[];
+  /** Whether the file has `export = value` (a default export of another shape). */
+  exportAssigned?: true;
+  /** Syntax errors, when the file has any (the rest of the facts come from the recovered tree). */
+  syntaxErrors?: SyntaxErrorFact[];
 }
 
 /** Severity as in the CLI's JSON. */

@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FileFacts } from "./model";
-import { ModuleResolver } from "./moduleResolver";
+import { ModuleResolver, type ResolvedModule } from "./moduleResolver";
 import type { ParseWorkerPool } from "./parseWorkers";
 import { ProjectLinker } from "./projectLinker";
 import type { ProjectModel } from "./projectModel";
 import { MAX_FILE_BYTES, readFileFacts, safeExtract } from "./readFacts";
-import { ReadTracker } from "./symbols";
+import { ReadTracker, SymbolResolver, type SymbolTarget } from "./symbols";
 
 export { MAX_FILE_BYTES } from "./readFacts";
 
@@ -140,6 +140,16 @@ export class ProjectIndex {
   /** How many files are indexed. */
   fileCount(): number {
     return this.files.size;
+  }
+
+  /** Resolves an import specifier written in `fromFile` (relative paths, tsconfig `paths`, `tributary`). */
+  resolveModule(fromFile: string, specifier: string): ResolvedModule {
+    return this.modules.resolve(fromFile, specifier);
+  }
+
+  /** What `file` exports as `name` (through re-exports), as far as the analysis can tell. */
+  resolveExport(file: string, name: string): SymbolTarget {
+    return new SymbolResolver(this.files, this.modules).resolveExport(file, name);
   }
 
   /** The linked model (linked again, incrementally, after changes). */

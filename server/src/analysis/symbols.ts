@@ -83,6 +83,11 @@ export class SymbolResolver {
     return target.kind === "missing" ? target : { kind: "opaque" };
   }
 
+  /** What `file` exports as `name` (`default` for the default export), through re-exports. */
+  resolveExport(file: string, name: string): SymbolTarget {
+    return this.exported(file, name, new Set());
+  }
+
   /** What `name` (an API function imported from `module`) is in `file`: true when it is Tributary's. */
   isTributaryApi(file: string, module: string, apiName: string): boolean {
     const resolved = this.modules.resolve(file, module);

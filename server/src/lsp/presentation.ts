@@ -1,7 +1,7 @@
 import type { CodeLens, Hover } from "vscode-languageserver";
 import { formatWallTime, nextFireTimes, parseCron } from "tributary/schedules";
 import { ancestors, checksOf, descendants, type Position, type ProjectModel } from "../analysis";
-import { MaterializeCommand, ShowLineageCommand } from "../protocol";
+import { type JobInfo, MaterializeCommand, ShowLineageCommand } from "../protocol";
 import { pathToUri, spanContains, toRange } from "./convert";
 import { partitionStatusLine, statusLine, timeAgo } from "./daemonClient";
 import { assetAt, assetsInFile, type ServerState } from "./state";
@@ -80,9 +80,10 @@ export function codeLenses(state: ServerState, model: ProjectModel, file: string
     const line = asset.definition.api === "asset" ? asset.definition.nameSpan.start : asset.location.span.start;
     const range = toRange({ start: line, end: line });
     const label = asset.definition.api === "multiAsset" ? ` ${asset.key}` : "";
+    const target = { key: asset.key, ...(asset.definition.partitions ? { partitioned: true } : {}) };
     lenses.push(
-      { range, command: { title: `▶ Materialize${label}`, command: MaterializeCommand, arguments: [{ selection: quoteKey(asset.key) }] } },
-      { range, command: { title: "Materialize with upstream", command: MaterializeCommand, arguments: [{ selection: `+${quoteKey(asset.key)}` }] } },
+      { range, command: { title: `▶ Materialize${label}`, command: MaterializeCommand, arguments: [{ selection: quoteKey(asset.key), ...target }] } },
+      { range, command: { title: "Materialize with upstream", command: MaterializeCommand, arguments: [{ selection: `+${quoteKey(asset.key)}`, ...target }] } },
       { range, command: { title: "Show lineage", command: ShowLineageCommand, arguments: [{ key: asset.key, uri }] } },
     );
     const status = statuses.get(asset.key);
@@ -99,4 +100,15 @@ export function quoteKey(key: string): string {
 /** Ancestors and descendants, for the lineage request. */
 export function neighbourhood(model: ProjectModel, focus: string, depth?: number): Set<string> {
   return new Set([focus, ...ancestors(model, focus, depth), ...descendants(model, focus, depth)]);
+}
+
+/** The project's jobs with a literal name, for `tributary/jobs` (in source order). */
+export function jobList(model: ProjectModel): JobInfo[] {
+  return model.jobs.flatMap((job) => {
+    const name = job.definition.name?.value;
+    if (name === undefined) return [];
+    const written = job.definition.selection;
+    const selection = written?.kind === "string" ? written.text : job.selected ? job.selected.join(", ") : null;
+    return [{ name, uri: pathToUri(job.file), range: toRange(job.definition.nameSpan), selection }];
+  });
 }

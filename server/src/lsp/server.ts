@@ -23,6 +23,9 @@ import {
   type AssetAtResult,
   DEFAULT_SETTINGS,
   DIAGNOSTIC_SOURCE,
+  JobsRequest,
+  type JobsParams,
+  type JobsResult,
   LineageRequest,
   type LineageParams,
   type LineageResult,
@@ -35,7 +38,7 @@ import { pathToUri, toLspDiagnostic, toRange, uriToPath } from "./convert";
 import { DaemonClient } from "./daemonClient";
 import { codeActions, completion } from "./editing";
 import { definition, documentSymbols, prepareRename, references, rename, workspaceSymbols } from "./navigation";
-import { codeLenses, hover, neighbourhood } from "./presentation";
+import { codeLenses, hover, jobList, neighbourhood } from "./presentation";
 import { assetAt, assetsInFile, type ServerState } from "./state";
 
 /**
@@ -143,6 +146,10 @@ export class TributaryServer implements ServerState {
       return { kind: DocumentDiagnosticReportKind.Full, items: file && found ? this.diagnosticsFor(found.model, file) : [] };
     }, { kind: DocumentDiagnosticReportKind.Full, items: [] }));
     c.onRequest(LineageRequest.method, (p: LineageParams) => this.guard("lineage", () => this.lineage(p ?? {}), null));
+    c.onRequest(JobsRequest.method, (p: JobsParams): JobsResult => this.guard("jobs", () => {
+      const project = this.projectNamed(p?.uri);
+      return { jobs: project ? jobList(project.model()) : [] };
+    }, { jobs: [] }));
     c.onRequest(AssetAtRequest.method, (p: AssetAtParams): AssetAtResult => at("assetAt", p.textDocument.uri, null, (m, f) => {
       const reference = assetAt(m, f, p.position);
       return reference ? { key: reference.key } : null;
@@ -429,9 +436,14 @@ export class TributaryServer implements ServerState {
 
   // ----- custom requests -----
 
+  /** The project a file or folder URI names (the first one without a URI). */
+  private projectNamed(uri: string | undefined): ProjectIndex | undefined {
+    const file = uri ? uriToPath(uri) : undefined;
+    return (file && (this.workspace.projectFor(file) ?? this.workspace.all().find((p) => p.root === file))) || this.workspace.all()[0];
+  }
+
   private lineage(params: LineageParams): LineageResult | null {
-    const file = params.uri ? uriToPath(params.uri) : undefined;
-    const project = (file && (this.workspace.projectFor(file) ?? this.workspace.all().find((p) => p.root === file))) || this.workspace.all()[0];
+    const project = this.projectNamed(params.uri);
     if (!project) return null;
     const model = project.model();
     const included = params.focus !== undefined ? neighbourhood(model, params.focus, params.depth) : undefined;

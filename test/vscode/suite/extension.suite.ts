@@ -6,11 +6,19 @@
  * listens on and disables auto-start (the E2E test covers starting the daemon).
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as vscode from "vscode";
+import type { LineageAsset } from "../../../ui/src/protocol";
 import type { TributaryExtensionApi } from "../../../client/src/extension";
-import { COMMANDS } from "../../../client/src/commands";
+import { COMMANDS, jobPickItems } from "../../../client/src/commands";
 import { SETTINGS } from "../../../client/src/config";
 import type { Ctx } from "../../../client/src/ctx";
+import { CommandError } from "../../../client/src/errors";
+import { partitionPickItems } from "../../../client/src/partitionPick";
+import { findWorkspaceRuntime, installCommand, requireWorkspaceRuntime } from "../../../client/src/runtime";
 
 const EXTENSION_ID = "tributary.tributary-vscode";
 
@@ -136,7 +144,87 @@ describe("Tributary extension in a real extension host", () => {
     first.panel.dispose();
   });
 
+  it("says \"starting\" in the status bar while the language server starts, not \"server stopped\"", async () => {
+    await ctx.stopServer();
+    assert.match(ctx.statusBar?.text ?? "", /server stopped/);
+    const started = ctx.startServer();
+    try {
+      const text = ctx.statusBar?.text ?? "";
+      assert.match(text, /starting language server…/);
+      assert.doesNotMatch(text, /server stopped/);
+      assert.equal(ctx.statusBar?.backgroundColor, undefined, "no error colour while starting");
+    } finally {
+      await started;
+      await waitFor("the server ready again", () => ctx.serverRunning && ctx.serverStatus?.state === "ready");
+    }
+    assert.match(ctx.statusBar?.text ?? "", /Tributary: \d+ assets/);
+  });
+
+  it("lists the project's defineAssetJob() jobs for Materialize Job…, and materializes one as the selection job:NAME", async () => {
+    const items = await jobPickItems(ctx);
+    assert.deepEqual(items.map((item) => item.label), ["raw_to_warehouse", "customers_and_payments"]);
+    assert.equal(items[0]?.detail, "selection: group:raw+");
+    assert.equal(items[0]?.description, "schedules/nightly.ts");
+    await vscode.commands.executeCommand("tributary.materializeJob", "raw_to_warehouse");
+    assert.match(ctx.lastCommandError?.message ?? "", /^Cannot materialize job:raw_to_warehouse: No Tributary daemon answers/);
+  });
+
+  it("offers the latest partition, a range and all partitions for a partitioned asset", () => {
+    const items = partitionPickItems({
+      asset: "raw_orders", definition: "daily partitions from 2018-01-01 to 2018-04-10 (UTC)", total: 99, firstKey: "2018-01-01", lastKey: "2018-04-09",
+      materialized: { count: 31 }, failed: { count: 1 }, missing: { count: 67 },
+    });
+    assert.deepEqual(items.map((item) => [item.choice, item.description]), [
+      ["latest", "2018-04-09"], ["range", "2018-01-01 … 2018-04-09"], ["all", "31 materialized, 67 missing, 1 failed"],
+    ]);
+  });
+
+  it("runs the workspace's own runtime, and says so and offers to install it when the project has none", () => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath as string;
+    assert.ok(findWorkspaceRuntime(folder)?.bin.endsWith(path.join("node_modules", "tributary", "bin", "tributary.js")), "found from the project upwards");
+    const bare = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-no-runtime-"));
+    try {
+      fs.writeFileSync(path.join(bare, "pnpm-lock.yaml"), "");
+      const error = (() => {
+        try {
+          requireWorkspaceRuntime(bare);
+        } catch (thrown) {
+          return thrown;
+        }
+        return undefined;
+      })();
+      assert.ok(error instanceof CommandError, "a message with actions");
+      assert.match(error.message, /has none \(no node_modules\/tributary here or above\)\. Install it with `pnpm add tributary`/);
+      assert.deepEqual(error.actions, [{ title: "Install Tributary", command: "tributary.installRuntime", args: [bare] }]);
+      fs.rmSync(path.join(bare, "pnpm-lock.yaml"));
+      assert.equal(installCommand(bare), "npm install tributary");
+    } finally {
+      fs.rmSync(bare, { recursive: true, force: true });
+    }
+  });
+
+  it("shows the last known state from storage in the lineage when no daemon answers, not \"never materialized\"", async function () {
+    this.timeout(120_000);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath as string;
+    const runtime = findWorkspaceRuntime(folder);
+    assert.ok(runtime);
+    execFileSync(process.platform === "win32" ? "node.exe" : "node", [runtime.bin, "materialize", "--select", "raw_customers"], { cwd: folder, stdio: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+    assert.equal(await ctx.daemon.refresh(), "stopped");
+    const panel = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; lastAssets: LineageAsset[] }>("tributary.showLineage");
+    try {
+      const assets = await waitFor("the stored state in the lineage", () => panel.lastAssets.find((a) => a.key === "raw_customers" && a.latestMaterialization) && panel.lastAssets, 60_000);
+      const customers = assets.find((a) => a.key === "raw_customers");
+      assert.equal(customers?.status, "UNKNOWN", "materialized, freshness unknown without a daemon");
+      assert.ok(customers?.latestMaterialization?.runId);
+      assert.equal(assets.find((a) => a.key === "stg_orders")?.status, "NEVER", "storage has no materialization of it");
+    } finally {
+      panel.panel.dispose();
+      await vscode.window.showTextDocument(workspaceFile("assets", "staging.ts"));
+    }
+  });
+
   it("tells the user the server is not running when a command needs it, and Restart Server brings it back", async () => {
+    await vscode.window.showTextDocument(workspaceFile("assets", "staging.ts")); // the command asks the server about the cursor
     await ctx.stopServer();
     assert.equal(ctx.serverRunning, false);
     await vscode.commands.executeCommand("tributary.showLineageForAsset");

@@ -70,7 +70,7 @@ export function renderDetails(pane: HTMLElement, model: LineageModel | null, key
             h("dd", { class: "mono" }, materialization.runId),
             ...metadata.flatMap(([name, value]) => [h("dt", {}, name), h("dd", { class: "mono" }, formatValue(value))]),
           )
-        : h("p", { class: "muted" }, "Never materialized."),
+        : h("p", { class: "muted" }, status === "UNKNOWN" ? "Not known: no daemon answers and storage could not be read." : "Never materialized."),
     ),
     asset.partitions ? partitionsSection(asset.partitions, section) : null,
     section(

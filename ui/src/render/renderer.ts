@@ -343,7 +343,7 @@ export class Renderer {
 
   private paintGroupCard(scene: Scene, group: string, keys: string[], x: number, y: number, w: number, h: number, detailed: boolean, index: number): void {
     const { ctx, theme } = this;
-    const counts: Record<AssetStatus, number> = { NEVER: 0, FRESH: 0, STALE: 0, FAILED: 0, RUNNING: 0 };
+    const counts: Record<AssetStatus, number> = { NEVER: 0, FRESH: 0, STALE: 0, FAILED: 0, RUNNING: 0, UNKNOWN: 0 };
     for (const key of keys) counts[scene.model.statusOf(key) ?? "NEVER"]++;
     ctx.fillStyle = theme.card;
     roundRect(ctx, x, y, w, h, 8);

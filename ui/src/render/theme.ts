@@ -48,6 +48,7 @@ export function readTheme(element: HTMLElement = document.body): Theme {
       STALE: v("--tb-status-stale", "#bf8700"),
       FAILED: v("--tb-status-failed", "#cf222e"),
       RUNNING: v("--tb-status-running", "#2f6feb"),
+      UNKNOWN: v("--tb-status-unknown", "#c3cad5"),
     },
     fontFamily: v("--tb-font", "system-ui, -apple-system, 'Segoe UI', sans-serif"),
   };
@@ -60,4 +61,5 @@ export const STATUS_LABEL: Record<AssetStatus, string> = {
   STALE: "Stale",
   FAILED: "Failed",
   RUNNING: "Running",
+  UNKNOWN: "Status unknown (no daemon)",
 };
