@@ -97,6 +97,17 @@ describe("warm worker pool", function () {
     assert.deepEqual(result.steps.map((s) => s.key), ["a", "c"]);
   });
 
+  it("runs a launch that waits for a loading worker when a reload retires that worker meanwhile", async () => {
+    const { dir, storageConfig } = project(PIDS);
+    storage = await openStorage(storageConfig);
+    pool = new WorkerPool({ projectDir: dir, storageConfig, size: 2 });
+    // The launch forks a worker and waits for it to load the project; the code changes meanwhile.
+    const launched = pool.launch({ storage, selection: "*" });
+    pool.reload();
+    const result = await launched;
+    assert.equal(result.status, "SUCCESS", result.error);
+  });
+
   it("rejects launches with the load error while the project does not load", async () => {
     const { dir, storageConfig } = project(`import { asset } from "tributary";\nexport const a = asset({ key: "a" }, () => 1;\n`);
     storage = await openStorage(storageConfig);

@@ -120,18 +120,26 @@ export class WorkerPool {
   private async acquire(): Promise<PooledWorker> {
     for (;;) {
       if (this.closed) throw new RunStartError("the worker pool is closed", false);
-      const free = this.pick();
-      if (free) {
-        await free.ready; // rejects with the project's load error
-        // Checked and reserved in one synchronous step: others may have awaited the same process.
-        if (free.process.alive && !free.retiring && free.active < this.runsPerWorker) {
-          free.active++;
-          this.topUp();
-          return free;
-        }
+      const worker = this.pick();
+      if (!worker) {
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
         continue;
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      // Reserved before it has loaded: a reload meanwhile retires it only after this run, instead
+      // of stopping it under a run that waits for it (which then failed to start).
+      worker.active++;
+      this.topUp();
+      try {
+        await worker.ready;
+      } catch (error) {
+        worker.active--;
+        this.release();
+        // A process of code replaced since cannot fail the run: the current code gets its turn.
+        if (worker.generation !== this.generation) continue;
+        throw error; // the project's load error
+      }
+      if (worker.process.alive) return worker;
+      worker.active--; // it died after loading: take another
     }
   }
 
