@@ -68,13 +68,12 @@ export async function devCommand(args: string[], context: CliContext): Promise<n
   out(`  storage  ${describeStorage(config)}`);
   out(s.dim("Watching for changes. Ctrl-C to stop."));
 
-  // Every reload replaces the project state object: print each new one.
-  let shown = daemon.project();
-  const unsubscribe = daemon.onChange(() => {
+  // Every load of the code, with the files whose change caused it.
+  const unsubscribe = daemon.onCodeReload((changed) => {
     const state = daemon.project();
-    if (state === shown) return;
-    shown = state;
-    out(state.ok ? `reloaded (${describeState(state)})` : `reload failed, still serving the previous definitions: ${describeState(state)}`);
+    const cause = changed.length > 0 ? `: ${changed.map(where).join(", ")} changed` : "";
+    if (state.ok) out(`reloaded (${describeState(state)})${cause}`);
+    else out(`reload failed, ${state.codeVersion ? "still serving the previous definitions" : "nothing to serve yet"}: ${describeState(state)}`);
   });
 
   await waitForInterrupt(context, daemon, server, graceMs, out, unsubscribe);

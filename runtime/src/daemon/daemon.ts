@@ -186,6 +186,11 @@ export class Daemon implements DaemonServices {
     return this.code.current;
   }
 
+  /** Called after every load of the code, good or bad, with the changed files that caused it (none: at start, or on request). */
+  onCodeReload(listener: (changed: string[]) => void): () => void {
+    return this.code.onReload(listener);
+  }
+
   /** The scheduler (tests, and the HTTP API's next tick). */
   get schedulerLoop(): Scheduler | undefined {
     return this.scheduler;

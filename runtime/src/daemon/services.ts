@@ -38,10 +38,13 @@ export interface DaemonServices {
   wakeBackfills?(): void;
 }
 
-/** A project that loaded, or the reason it did not. */
+/**
+ * A project that loaded, or the reason it did not. `codeVersion` is the version runs execute on:
+ * the one just loaded, or while loads fail the last good one (null when none ever loaded).
+ */
 export type ProjectState =
-  | { ok: true; project: LoadedProject; loadedAt: string }
-  | { ok: false; error: { message: string; hint?: string; file?: string; line?: number }; failedAt: string };
+  | { ok: true; project: LoadedProject; loadedAt: string; codeVersion: string }
+  | { ok: false; error: { message: string; hint?: string; file?: string; line?: number }; failedAt: string; codeVersion: string | null };
 
 /** A request to launch a run. */
 export interface RunSubmission {
