@@ -24,9 +24,6 @@ import {
 import type { ProjectState } from "./services";
 import { PROJECT_FILES, SourceWatcher } from "./sourceWatcher";
 
-/** The run tag naming the code version a run was planned on. */
-export const CODE_VERSION_TAG = "tributary/code_version";
-
 /** How many past versions stay known, for runs planned on them that the new code cannot run. */
 const KEPT_VERSIONS = 5;
 

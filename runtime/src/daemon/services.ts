@@ -22,6 +22,12 @@ export interface DaemonServices {
    */
   submitRun(request: RunSubmission): Promise<RunRecord>;
 
+  /**
+   * Loads the project's code again now (a new code version for runs planned from then on) and
+   * resolves with the outcome; a failed load keeps the previous version running.
+   */
+  reloadCode(): Promise<ProjectState>;
+
   /** Cancels a QUEUED run at once; asks the coordinator executing a STARTED run to stop it. */
   cancelRun(runId: string): Promise<RunRecord>;
 

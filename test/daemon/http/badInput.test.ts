@@ -50,6 +50,9 @@ const BAD_INPUTS: BadInput[] = [
   { what: "an unknown schedule", method: "POST", path: "/api/schedules/nightlyy/start", status: 404, message: /no schedule named "nightlyy"/, check: (json) => assert.match(json.error.hint, /Did you mean "nightly"/) },
   { what: "a sensor under schedules", method: "GET", path: "/api/schedules/watcher/ticks", status: 404, message: /no schedule named "watcher"/ },
   { what: "a body on start", method: "POST", path: "/api/sensors/watcher/start", body: { force: true }, status: 400, message: /unknown field "force"/ },
+  { what: "a body on reload", method: "POST", path: "/api/reload", body: { force: true }, status: 400, message: /POST \/api\/reload: unknown field "force"/, check: (json) => assert.match(json.error.hint, /Send no body/) },
+  { what: "a query parameter on reload", method: "POST", path: "/api/reload?force=1", status: 400, message: /unknown query parameter "force"/ },
+  { what: "a wrong method on reload", method: "GET", path: "/api/reload", status: 405, message: /GET is not allowed on \/api\/reload; use POST/, check: (_json, headers) => assert.equal(headers.get("allow"), "POST") },
   { what: "bad percent-encoding in a path", method: "GET", path: "/api/runs/%E0%A4%A", status: 400, message: /not valid percent-encoding/ },
   { what: "a DNS-rebound Host", method: "GET", path: "/api/health", headers: { Host: "evil.example:3000" }, status: 403, message: /localhost only, not for "evil.example:3000"/ },
 ];
