@@ -1,7 +1,7 @@
 /**
  * `tributary dev`: the whole orchestrator on one laptop. A daemon in mode "dev" (embedded storage,
- * definitions reloaded when source files change, in-flight runs untouched since each run's worker
- * loaded its own code) plus the HTTP API and the web page on 127.0.0.1.
+ * definitions reloaded when a file they are built from changes, each reload a new code version that
+ * new runs execute on, in-flight runs untouched) plus the HTTP API and the web page on 127.0.0.1.
  */
 import { isAbsolute, relative } from "node:path";
 import { Daemon } from "../daemon/daemon";
@@ -15,7 +15,10 @@ export const DEV_HELP = `Usage: tributary dev [--port 3000] [--host 127.0.0.1] [
 
 Runs the project locally: schedules, sensors, the run queue (each run in a worker process) and the
 HTTP API with a web page at http://127.0.0.1:3000, on the project's storage (SQLite in .tributary/
-by default). Definitions are reloaded when source files change; runs in flight are not affected.
+by default). Definitions are reloaded when a file they are built from changes (the entry's imports,
+tributary.yaml, package.json, the lockfile, tsconfig.json); each reload is a new code version. Runs
+in flight are not affected, and runs launched around a reload run on the code they were planned on
+or on the new one (their RUN_START event says which). POST /api/reload forces a reload.
 
 Options:
   --port P         HTTP port (default 3000; 0 picks a free one)
