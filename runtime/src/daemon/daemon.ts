@@ -216,9 +216,7 @@ export class Daemon implements DaemonServices {
     const version = this.code.version;
     if (!project || !version) {
       const state = this.code.current;
-      throw new TributaryError(`cannot launch a run: the project does not load${state.ok ? "" : `: ${state.error.message}`}`, {
-        hint: "Fix the error in the definitions; the daemon reloads them.",
-      });
+      throw new TributaryError(`cannot launch a run: the project does not load${state.ok ? "" : `: ${state.error.message}`}`, { hint: this.howToReload() });
     }
     const partitionKeys = request.partitionKeys ?? [];
     const context = partitionKeys.length > 0 ? await loadPartitionContext(this.storage, [...project.graph.assets.values()].map((n) => n.partitions)) : {};
@@ -274,12 +272,17 @@ export class Daemon implements DaemonServices {
     if (!this.code.version) {
       const state = this.code.current;
       return Promise.reject(
-        new RunStartError(`this ${this.role} has not loaded the project${state.ok ? "" : `: ${state.error.message}`}`, false, this.mode === "dev"
-          ? "Fix the error; the definitions are reloaded when you save."
-          : "Fix the error, then reload the code: POST /api/reload, or send the process SIGHUP."),
+        new RunStartError(`this ${this.role} has not loaded the project${state.ok ? "" : `: ${state.error.message}`}`, false, this.howToReload()),
       );
     }
     return pool.launch({ ...options, plannedCode: this.code.versionById(options.tags?.[CODE_VERSION_TAG]) });
+  }
+
+  /** What to do about code that does not load, in this mode. */
+  private howToReload(): string {
+    return this.mode === "dev"
+      ? "Fix the error in the definitions; they are reloaded when you save."
+      : "Fix the error, then load the code again: POST /api/reload, or send the process SIGHUP.";
   }
 
   onChange(listener: () => void): () => void {

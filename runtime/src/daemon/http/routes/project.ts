@@ -19,7 +19,7 @@ export function loadedProject(services: DaemonServices): LoadedProject {
   const previous = lastGood.get(services);
   if (previous) return previous;
   throw new HttpError(503, `the project does not load: ${describeLoadError(state.error)}`, {
-    hint: state.error.hint ?? "Fix the error; the daemon reloads the definitions when files change (GET /api/health shows the state).",
+    hint: state.error.hint ?? "Fix the error; tributary dev reloads on save, a daemon on POST /api/reload (GET /api/health shows the state).",
   });
 }
 
