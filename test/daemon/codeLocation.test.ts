@@ -93,6 +93,17 @@ describe("code location (dev reloads)", function () {
     }
   });
 
+  it("compiles the entry tributary.yaml names now, and watches the new entry's imports", async () => {
+    await start();
+    writeFileSync(join(dir, "other.ts"), `import { definitions } from "tributary";\nimport { raw } from "./lib/other";\nexport default definitions({ assets: [raw] });\n`);
+    mkdirSync(join(dir, "lib"));
+    writeFileSync(join(dir, "lib", "other.ts"), raw("from_other_entry"));
+    writeFileSync(join(dir, "tributary.yaml"), "entry: other.ts\n");
+    await waitFor(() => keys().includes("from_other_entry"), "the new entry is served", 10_000);
+    writeFileSync(join(dir, "lib", "other.ts"), raw("edited_other"));
+    await waitFor(() => keys().includes("edited_other"), "an edit of the new entry's import is served", 10_000);
+  });
+
   it("loads once more after a load that read the files before a change (the last save is served)", async () => {
     let compiler: HoldableCompiler | undefined;
     await start({ compilerFor: (config, incremental) => (compiler = new HoldableCompiler({ entryFile: config.entryFile, projectDir: config.projectDir, buildDir: join(config.storageDir, "build"), incremental })) });

@@ -164,9 +164,15 @@ export class CodeLocation {
     for (const listener of this.listeners) listener(changed);
   }
 
-  /** tributary.yaml again (its entry may have changed); a project without one keeps its entry. */
+  /**
+   * tributary.yaml again: its `entry` and `executor` apply from this load on. Storage, daemon and
+   * notification settings keep the values the process started with (they need a restart), and so
+   * does everything of a project without tributary.yaml.
+   */
   private readConfig(): ProjectConfig {
-    if (this.config.configFile) this.config = configFromFile(this.config.configFile);
+    if (!this.config.configFile) return this.config;
+    const fresh = configFromFile(this.config.configFile);
+    this.config = { ...this.config, entryFile: fresh.entryFile, executor: fresh.executor };
     return this.config;
   }
 
