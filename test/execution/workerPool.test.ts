@@ -1,11 +1,28 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, unlinkSync } from "node:fs";
 import path from "node:path";
+import { CODE_VERSION_TAG, type RunResult } from "../../runtime/src/execution/api";
 import { WorkerPool } from "../../runtime/src/execution/workerPool";
 import { RunStartError } from "../../runtime/src/execution/worker";
+import { createCompiler, findProjectConfig, type CodeVersion } from "../../runtime/src/loader";
 import { project, waitFor } from "./projects";
 import { openStorage } from "../../runtime/src/storage";
 import type { Storage } from "../../runtime/src/storage/port";
+import type { StoredRunEvent } from "../../runtime/src/types";
+
+/** Compiles the project in `dir` as it is now into a code version, as a daemon's code location does. */
+async function versionOf(dir: string, id: string): Promise<CodeVersion> {
+  const config = findProjectConfig(dir);
+  const compiler = createCompiler(config);
+  try {
+    return { id, config, compiled: await compiler.compile() };
+  } finally {
+    await compiler.dispose();
+  }
+}
+
+/** PIDS with asset b renamed c. */
+const PIDS_WITH_C = () => PIDS.replace('asset({ key: "b"', 'asset({ key: "c"').replace("[a, b]", "[a, c]").replace("const b", "const c");
 
 
 const PIDS = `
@@ -91,10 +108,63 @@ describe("warm worker pool", function () {
     storage = await openStorage(storageConfig);
     pool = new WorkerPool({ projectDir: dir, storageConfig, size: 2 });
     assert.equal((await pool.launch({ storage, selection: "*" })).status, "SUCCESS");
-    writeFileSync(path.join(dir, "definitions.ts"), PIDS.replace('asset({ key: "b"', 'asset({ key: "c"').replace("[a, b]", "[a, c]").replace("const b", "const c"));
+    writeFileSync(path.join(dir, "definitions.ts"), PIDS_WITH_C());
     pool.reload();
     const result = await pool.launch({ storage, selection: "*" });
     assert.deepEqual(result.steps.map((s) => s.key), ["a", "c"]);
+  });
+
+  it("runs a launch that waits for a loading worker when a reload retires that worker meanwhile", async () => {
+    const { dir, storageConfig } = project(PIDS);
+    storage = await openStorage(storageConfig);
+    pool = new WorkerPool({ projectDir: dir, storageConfig, size: 2 });
+    // The launch forks a worker and waits for it to load the project; the code changes meanwhile.
+    const launched = pool.launch({ storage, selection: "*" });
+    pool.reload();
+    const result = await launched;
+    assert.equal(result.status, "SUCCESS", result.error);
+  });
+
+  it("runs every run of a version on that version's bundle, whatever the files on disk say, even once the bundle was cleaned up", async () => {
+    const { dir, storageConfig } = project(PIDS);
+    storage = await openStorage(storageConfig);
+    const v1 = await versionOf(dir, "v1-test");
+    writeFileSync(path.join(dir, "definitions.ts"), PIDS_WITH_C());
+    // A compile elsewhere (tributary materialize) removes old bundles: the pool writes it back.
+    unlinkSync(v1.compiled.bundleFile);
+    // One run per process: every run starts a process, which loads the code afresh.
+    pool = new WorkerPool({ projectDir: dir, storageConfig, size: 1, maxRunsPerWorker: 1 });
+    pool.reload(v1);
+    for (let i = 0; i < 2; i++) {
+      const result: RunResult = await pool.launch({ storage, selection: "*" });
+      assert.deepEqual(result.steps.map((s) => s.key), ["a", "b"], "the code of v1, not the file on disk");
+      const start: StoredRunEvent = (await storage.getRunEvents(result.runId)).find((event) => event.type === "RUN_START")!;
+      assert.equal(start.data?.codeVersion, "v1-test");
+    }
+  });
+
+  it("runs a run planned on an older version on the current one, and on the planned one when the current cannot plan it", async () => {
+    const { dir, storageConfig } = project(PIDS);
+    storage = await openStorage(storageConfig);
+    const v1 = await versionOf(dir, "v1-test");
+    writeFileSync(path.join(dir, "definitions.ts"), PIDS_WITH_C());
+    const v2 = await versionOf(dir, "v2-test");
+    pool = new WorkerPool({ projectDir: dir, storageConfig, size: 2 });
+    pool.reload(v1);
+    pool.reload(v2);
+    const tags = { [CODE_VERSION_TAG]: v1.id };
+    const onCurrent = await pool.launch({ storage, selection: "a", tags, plannedCode: v1 });
+    const startOnCurrent = (await storage.getRunEvents(onCurrent.runId)).find((event) => event.type === "RUN_START")!;
+    assert.deepEqual([startOnCurrent.data?.codeVersion, startOnCurrent.data?.plannedCodeVersion], ["v2-test", "v1-test"]);
+    assert.match(startOnCurrent.message, /on code v2-test \(planned on v1-test; the code was reloaded since\)/);
+
+    // b is gone from v2: the run executes on the code it was planned on instead of failing.
+    const onPlanned = await pool.launch({ storage, selection: "b", tags, plannedCode: v1 });
+    assert.equal(onPlanned.status, "SUCCESS", onPlanned.error);
+    assert.deepEqual(onPlanned.steps.map((s) => s.key), ["b"]);
+    const startOnPlanned = (await storage.getRunEvents(onPlanned.runId)).find((event) => event.type === "RUN_START")!;
+    assert.equal(startOnPlanned.data?.codeVersion, "v1-test");
+    assert.equal(startOnPlanned.data?.plannedCodeVersion, undefined);
   });
 
   it("rejects launches with the load error while the project does not load", async () => {

@@ -14,7 +14,8 @@ export const DAEMON_HELP = `Usage: tributary daemon [--port P] [--host H] [--tok
 Runs schedules, sensors, the run queue (claims QUEUED runs, each in a worker process), the run
 monitor and notifications for the project, on its storage (PostgreSQL to share it with other
 daemons and workers: set storage.url in tributary.yaml or TRIBUTARY_DATABASE_URL). Tuned by the
-daemon: section of tributary.yaml (see docs/deploying.md). Stops on SIGINT/SIGTERM once its runs end.
+daemon: section of tributary.yaml (see docs/deploying.md). Runs execute the code loaded at start
+until SIGHUP or POST /api/reload loads it again. Stops on SIGINT/SIGTERM once its runs end.
 
 Options:
   --port P    Also serve the HTTP API on port P
@@ -26,7 +27,8 @@ export const WORKER_HELP = `Usage: tributary worker [--max-concurrent-runs N]
 
 Adds execution capacity: claims QUEUED runs from the project's storage (FOR UPDATE SKIP LOCKED on
 PostgreSQL) and executes each in a worker process, heartbeating them. No schedules, sensors or HTTP.
-Capacity: daemon.maxConcurrentRuns in tributary.yaml. Stops on SIGINT/SIGTERM once its runs end.`;
+Capacity: daemon.maxConcurrentRuns in tributary.yaml. Runs execute the code loaded at start until
+SIGHUP loads it again. Stops on SIGINT/SIGTERM once its runs end.`;
 
 /** Runs `tributary daemon`. */
 export async function daemonCommand(args: string[], context: CliContext): Promise<number> {
@@ -59,7 +61,16 @@ async function runProcess(role: "daemon" | "worker", context: CliContext, maxCon
     throw error;
   }
   const state = daemon.project();
-  log(`[${role}] ${daemon.daemonId} started on ${describeStorage(config)}${server ? `, HTTP API at ${server.url}` : ""}${role === "daemon" && !state.ok ? ` (project does not load: ${state.error.message})` : ""}`);
+  const code = state.ok ? `, code ${state.codeVersion}` : ` (project does not load: ${state.error.message})`;
+  log(`[${role}] ${daemon.daemonId} started on ${describeStorage(config)}${server ? `, HTTP API at ${server.url}` : ""}${code}`);
+  // The code runs execute changes only when asked: SIGHUP (or POST /api/reload) loads it again.
+  const onHangup = () => {
+    log(`[${role}] SIGHUP: reloading the code`);
+    void daemon.reloadCode().then((reloaded) =>
+      log(reloaded.ok ? `[${role}] runs now execute code ${reloaded.codeVersion}` : `[${role}] reload failed, runs keep executing code ${reloaded.codeVersion ?? "(none)"}: ${reloaded.error.message}`),
+    );
+  };
+  process.on("SIGHUP", onHangup);
   // Readiness line on stdout, for supervisors and tests.
   context.stdout.write(`${JSON.stringify({ ready: true, role, daemonId: daemon.daemonId, ...(server ? { url: server.url } : {}) })}\n`);
   await new Promise<void>((resolve) => {
@@ -76,6 +87,7 @@ async function runProcess(role: "daemon" | "worker", context: CliContext, maxCon
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
+  process.off("SIGHUP", onHangup);
   await server?.close();
   await daemon.stop();
   log(`[${role}] stopped`);

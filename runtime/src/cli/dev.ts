@@ -1,7 +1,7 @@
 /**
  * `tributary dev`: the whole orchestrator on one laptop. A daemon in mode "dev" (embedded storage,
- * definitions reloaded when source files change, in-flight runs untouched since each run's worker
- * loaded its own code) plus the HTTP API and the web page on 127.0.0.1.
+ * definitions reloaded when a file they are built from changes, each reload a new code version that
+ * new runs execute on, in-flight runs untouched) plus the HTTP API and the web page on 127.0.0.1.
  */
 import { isAbsolute, relative } from "node:path";
 import { Daemon } from "../daemon/daemon";
@@ -15,7 +15,10 @@ export const DEV_HELP = `Usage: tributary dev [--port 3000] [--host 127.0.0.1] [
 
 Runs the project locally: schedules, sensors, the run queue (each run in a worker process) and the
 HTTP API with a web page at http://127.0.0.1:3000, on the project's storage (SQLite in .tributary/
-by default). Definitions are reloaded when source files change; runs in flight are not affected.
+by default). Definitions are reloaded when a file they are built from changes (the entry's imports,
+tributary.yaml, package.json, the lockfile, tsconfig.json); each reload is a new code version. Runs
+in flight are not affected, and runs launched around a reload run on the code they were planned on
+or on the new one (their RUN_START event says which). POST /api/reload forces a reload.
 
 Options:
   --port P         HTTP port (default 3000; 0 picks a free one)
@@ -68,13 +71,12 @@ export async function devCommand(args: string[], context: CliContext): Promise<n
   out(`  storage  ${describeStorage(config)}`);
   out(s.dim("Watching for changes. Ctrl-C to stop."));
 
-  // Every reload replaces the project state object: print each new one.
-  let shown = daemon.project();
-  const unsubscribe = daemon.onChange(() => {
+  // Every load of the code, with the files whose change caused it.
+  const unsubscribe = daemon.onCodeReload((changed) => {
     const state = daemon.project();
-    if (state === shown) return;
-    shown = state;
-    out(state.ok ? `reloaded (${describeState(state)})` : `reload failed, still serving the previous definitions: ${describeState(state)}`);
+    const cause = changed.length > 0 ? `: ${changed.map(where).join(", ")} changed` : "";
+    if (state.ok) out(`reloaded (${describeState(state)})${cause}`);
+    else out(`reload failed, ${state.codeVersion ? "still serving the previous definitions" : "nothing to serve yet"}: ${describeState(state)}`);
   });
 
   await waitForInterrupt(context, daemon, server, graceMs, out, unsubscribe);

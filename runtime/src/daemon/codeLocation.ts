@@ -1,32 +1,66 @@
 /**
- * The code location: the project as the daemon sees it. In dev mode it reloads when source files
- * change (debounced), and keeps serving the last good project when a reload fails, reporting the
- * error. Runs are unaffected: each worker loads the code itself when its run starts.
+ * The code location: the project as the daemon sees it, as numbered code versions. It compiles the
+ * project once per (re)load; the daemon plans runs on that version, and its run workers load that
+ * version's bundle, never the files on disk, so which code a run executes does not depend on when
+ * a worker process happened to start. A failed reload keeps the last good version (and reports
+ * the error).
+ *
+ * In dev mode it reloads when a file the definitions are built from changes (see SourceWatcher). A
+ * change while a load is in progress triggers one more load once it ends: it is never lost.
  */
-import { watch, type FSWatcher } from "node:fs";
-import { relative, sep } from "node:path";
+import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { TributaryError, type SourceLocation } from "../errors";
-import { createCompiler, loadProject, type EntryCompiler, type LoadedProject, type ProjectConfig } from "../loader";
+import {
+  configFromFile,
+  createCompiler,
+  loadCompiledProject,
+  type CodeVersion,
+  type CompiledEntry,
+  type EntryCompiler,
+  type LoadedProject,
+  type ProjectConfig,
+} from "../loader";
 import type { ProjectState } from "./services";
+import { PROJECT_FILES, SourceWatcher } from "./sourceWatcher";
 
-/** Folders whose changes never mean the definitions changed. */
-const IGNORED = new Set([".tributary", "node_modules", "dist", ".git"]);
+/** How many past versions stay known, for runs planned on them that the new code cannot run. */
+const KEPT_VERSIONS = 5;
 
-/** Holds the loaded project and (optionally) reloads it on change. */
+/** Options of {@link CodeLocation}. */
+export interface CodeLocationOptions {
+  /** Reload when source files change (dev mode). */
+  watch: boolean;
+  /** Quiet time after a change before reloading. @defaultValue 100 */
+  debounceMs?: number;
+  log?: (message: string) => void;
+  /** Makes the compiler of a configuration (tests pause loads with it). @defaultValue the project's esbuild compiler */
+  compilerFor?: (config: ProjectConfig, incremental: boolean) => EntryCompiler;
+}
+
+/** Holds the loaded project and its code version, and reloads them on request (or on change). */
 export class CodeLocation {
   private state: ProjectState;
-  private lastGood: LoadedProject | null = null;
+  private loaded: { project: LoadedProject; version: CodeVersion } | null = null;
+  private readonly recent: CodeVersion[] = [];
+  private generation = 0;
+  private config: ProjectConfig;
   private compiler: EntryCompiler | undefined;
-  private watcher: FSWatcher | undefined;
-  private debounce: NodeJS.Timeout | undefined;
-  private loading: Promise<void> | undefined;
-  private readonly listeners = new Set<() => void>();
+  private watcher: SourceWatcher | undefined;
+  /** The files the last good build read: still the ones to watch while a build fails. */
+  private sources: string[] = [];
+  /** Set by a reload request; the load loop runs until it stays false. */
+  private requested = false;
+  private readonly changedSince = new Set<string>();
+  private running: Promise<void> | undefined;
+  private readonly listeners = new Set<(changed: string[]) => void>();
 
   constructor(
-    readonly config: ProjectConfig,
-    private readonly options: { watch: boolean; debounceMs?: number; log?: (message: string) => void } = { watch: false },
+    config: ProjectConfig,
+    private readonly options: CodeLocationOptions = { watch: false },
   ) {
-    this.state = { ok: false, error: { message: "the project is not loaded yet" }, failedAt: new Date().toISOString() };
+    this.config = config;
+    this.state = { ok: false, error: { message: "the project is not loaded yet" }, failedAt: new Date().toISOString(), codeVersion: null };
   }
 
   /** The current state (a load error keeps the last good project usable through {@link project}). */
@@ -36,11 +70,21 @@ export class CodeLocation {
 
   /** The last project that loaded, or null. */
   get project(): LoadedProject | null {
-    return this.lastGood;
+    return this.loaded?.project ?? null;
   }
 
-  /** Called after every (re)load, good or bad. */
-  onReload(listener: () => void): () => void {
+  /** The code version of {@link project}: what runs planned now execute. */
+  get version(): CodeVersion | null {
+    return this.loaded?.version ?? null;
+  }
+
+  /** A version this process loaded recently (the current one, or one of the few before it). */
+  versionById(id: string | undefined): CodeVersion | undefined {
+    return id === undefined ? undefined : this.recent.find((version) => version.id === id);
+  }
+
+  /** Called after every (re)load, good or bad, with the changed files that caused it (none: start, or a request). */
+  onReload(listener: (changed: string[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -48,44 +92,60 @@ export class CodeLocation {
   /** Loads the project (and starts watching in dev mode). Never throws: see {@link current}. */
   async start(): Promise<void> {
     if (this.options.watch) {
-      this.compiler = createCompiler(this.config, { incremental: true });
-      try {
-        this.watcher = watch(this.config.projectDir, { recursive: true }, (_event, file) => this.changed(file));
-      } catch (error) {
-        this.options.log?.(`[code] cannot watch ${this.config.projectDir} for changes: ${(error as Error).message}`);
-      }
+      this.watcher = new SourceWatcher({
+        onChange: (files) => void this.reload(files),
+        ...(this.options.debounceMs === undefined ? {} : { debounceMs: this.options.debounceMs }),
+        ...(this.options.log ? { log: this.options.log } : {}),
+      });
     }
     await this.reload();
   }
 
   async stop(): Promise<void> {
     this.watcher?.close();
-    clearTimeout(this.debounce);
-    await this.loading;
+    await this.running;
     await this.compiler?.dispose();
   }
 
-  /** Loads the code again now. */
-  reload(): Promise<void> {
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined;
-    });
-    return this.loading;
+  /**
+   * Loads the code again, and resolves once the new state is known. Asked while a load is in
+   * progress (which may have read the files before the change), it loads once more after it.
+   */
+  reload(changed: readonly string[] = []): Promise<void> {
+    for (const file of changed) this.changedSince.add(file);
+    this.requested = true;
+    this.running ??= this.loadUntilCurrent();
+    return this.running;
   }
 
-  private changed(file: string | Buffer | null): void {
-    const name = file === null ? "" : file.toString();
-    const first = relative(".", name).split(sep)[0] ?? "";
-    if (IGNORED.has(first) || !/\.(ts|tsx|mts|cts|js|mjs|cjs|json|ya?ml)$/.test(name)) return;
-    clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.reload(), this.options.debounceMs ?? 100);
-  }
-
-  private async load(): Promise<void> {
+  private async loadUntilCurrent(): Promise<void> {
     try {
-      const project = await loadProject(this.config, this.compiler ? { compiler: this.compiler } : {});
-      this.lastGood = project;
-      this.state = { ok: true, project, loadedAt: new Date().toISOString() };
+      while (this.requested) {
+        this.requested = false;
+        const changed = [...this.changedSince];
+        this.changedSince.clear();
+        await this.load(changed);
+      }
+    } finally {
+      // In the same step as the last look at `requested`: a request from now on starts a new loop.
+      this.running = undefined;
+    }
+  }
+
+  private async load(changed: string[]): Promise<void> {
+    let compiled: CompiledEntry | undefined;
+    try {
+      const config = this.readConfig();
+      compiled = await this.compilerOf(config).compile();
+      const project = loadCompiledProject(config, compiled);
+      this.generation++;
+      const version: CodeVersion = { id: `v${this.generation}-${compiled.hash.slice(0, 12)}`, config, compiled };
+      this.loaded = { project, version };
+      this.recent.unshift(version);
+      this.recent.splice(KEPT_VERSIONS);
+      this.state = { ok: true, project, loadedAt: new Date().toISOString(), codeVersion: version.id };
+      this.sources = compiled.inputs;
+      this.watchSources(compiled.inputs);
     } catch (error) {
       const location = (error as { location?: SourceLocation }).location;
       this.state = {
@@ -96,9 +156,56 @@ export class CodeLocation {
           ...(location ? { file: location.file, line: location.line } : {}),
         },
         failedAt: new Date().toISOString(),
+        codeVersion: this.loaded?.version.id ?? null,
       };
-      this.options.log?.(`[code] loading the project failed${this.lastGood ? " (still serving the previous definitions)" : ""}: ${this.state.error.message}`);
+      this.watchAfterFailure(compiled, error, location);
+      this.options.log?.(`[code] loading the project failed${this.loaded ? " (still serving the previous definitions)" : ""}: ${this.state.error.message}`);
     }
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener(changed);
+  }
+
+  /**
+   * tributary.yaml again: its `entry` and `executor` apply from this load on. Storage, daemon and
+   * notification settings keep the values the process started with (they need a restart), and so
+   * does everything of a project without tributary.yaml.
+   */
+  private readConfig(): ProjectConfig {
+    if (!this.config.configFile) return this.config;
+    const fresh = configFromFile(this.config.configFile);
+    this.config = { ...this.config, entryFile: fresh.entryFile, executor: fresh.executor };
+    return this.config;
+  }
+
+  /** The compiler of the configuration's entry (a new one when the entry changed). */
+  private compilerOf(config: ProjectConfig): EntryCompiler {
+    if (this.compiler && this.compiler.entryFile === config.entryFile) return this.compiler;
+    void this.compiler?.dispose();
+    const incremental = this.options.watch;
+    this.compiler = this.options.compilerFor?.(config, incremental) ?? createCompiler(config, { incremental });
+    return this.compiler;
+  }
+
+  private watchSources(files: string[], looseFolders: string[] = []): void {
+    if (!this.watcher) return;
+    const projectFiles = PROJECT_FILES.map((name) => resolve(this.config.projectDir, name));
+    this.watcher.watch([...files, ...projectFiles, this.config.entryFile, ...(this.config.configFile ? [this.config.configFile] : [])], looseFolders);
+  }
+
+  /**
+   * What to watch when a load failed: the files of the build if it got that far, else those of the
+   * last good build plus the file in error; for a missing import, also the closest existing folder
+   * on its way, where the file that fixes it will appear.
+   */
+  private watchAfterFailure(compiled: CompiledEntry | undefined, error: unknown, location: SourceLocation | undefined): void {
+    if (compiled) return this.watchSources(compiled.inputs);
+    const files = [...this.sources, ...(location ? [location.file] : [])];
+    const missing = location ? /Could not resolve "(\.{1,2}\/[^"]*)"/.exec(error instanceof Error ? error.message : "") : null;
+    const loose: string[] = [];
+    if (missing && location) {
+      let folder = dirname(resolve(dirname(location.file), missing[1]!));
+      while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+      loose.push(folder);
+    }
+    this.watchSources(files, loose);
   }
 }

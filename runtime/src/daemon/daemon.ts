@@ -22,8 +22,10 @@ import { BackfillLoop } from "./backfills";
 import { RunMonitor } from "./monitor";
 import { Notifier, notificationSettingsFromConfig } from "./notifications";
 import { cancelRun, enqueueRun } from "./runLifecycle";
+import { CODE_VERSION_TAG, type RunResult } from "../execution/api";
 import { EvaluationWorker } from "../execution/evaluationWorker";
-import { WorkerPool } from "../execution/workerPool";
+import { RunStartError } from "../execution/worker";
+import { WorkerPool, type PoolLaunchOptions } from "../execution/workerPool";
 import { RunCoordinator, type RunLauncher } from "./runQueue";
 import { Scheduler } from "./scheduler";
 import { SensorLoop } from "./sensors";
@@ -108,17 +110,19 @@ export class Daemon implements DaemonServices {
       if (run.instigator?.type === "backfill") this.backfills?.wake();
     };
     let launcher = this.options.launcher;
-    // A daemon that leaves execution to workers (maxConcurrentRuns 0) keeps no warm worker either.
-    if (!launcher && this.settings.warmWorkers > 0 && this.settings.maxConcurrentRuns > 0) {
+    // A daemon that leaves execution to workers (maxConcurrentRuns 0) keeps no worker process.
+    if (!launcher && this.settings.maxConcurrentRuns > 0) {
       const pool = new WorkerPool({
         projectDir: this.options.config.projectDir,
         storageConfig: this.options.config.storage,
         size: Math.max(1, this.settings.maxConcurrentRuns),
         spare: this.settings.warmWorkers,
+        // Without warm workers, a fresh process per run.
+        ...(this.settings.warmWorkers === 0 ? { maxRunsPerWorker: 1 } : {}),
         log: this.log,
       });
       this.pool = pool;
-      launcher = (options) => pool.launch(options);
+      launcher = (options) => this.launchOnLoadedCode(pool, options);
     }
     this.coordinator = new RunCoordinator({
       storage,
@@ -133,8 +137,18 @@ export class Daemon implements DaemonServices {
       log: this.log,
     });
     this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded, onChange, log: this.log });
+    this.code.onReload(() => {
+      // New runs go to workers of the new version; a failed reload keeps the running one.
+      const version = this.code.version;
+      if (version && version !== this.pool?.codeVersion) this.pool?.reload(version);
+      this.evaluations?.reload();
+      this.scheduler?.wake();
+      this.sensors?.wake();
+      this.changed();
+    });
+    // Workers (role "worker") load it too: the code their runs execute is the one loaded here.
+    await this.code.start();
     if (this.role === "daemon") {
-      await this.code.start();
       const submit = (request: RunSubmission) => this.submitRun(request);
       const project = () => this.code.project;
       this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log });
@@ -147,13 +161,6 @@ export class Daemon implements DaemonServices {
         notify: (message, details) => this.notifier.send({ event: "message", title: message, details, timestamp: new Date().toISOString() }),
         pollMs: this.settings.sensorPollMs,
         log: this.log,
-      });
-      this.code.onReload(() => {
-        this.pool?.reload();
-        this.evaluations?.reload();
-        this.scheduler?.wake();
-        this.sensors?.wake();
-        this.changed();
       });
       this.backfills = new BackfillLoop({
         storage,
@@ -168,8 +175,6 @@ export class Daemon implements DaemonServices {
       this.backfills.start();
       this.monitor.start();
     }
-    // Warm the pool only with code that loads; otherwise the first run reports the load error.
-    if (this.role === "worker" || this.code.project) this.pool?.warmUp();
     this.coordinator.start();
     await this.recordHeartbeat();
     this.heartbeatTimer = setInterval(() => void this.recordHeartbeat(), this.settings.daemonHeartbeatMs);
@@ -194,6 +199,16 @@ export class Daemon implements DaemonServices {
     return this.code.current;
   }
 
+  async reloadCode(): Promise<ProjectState> {
+    await this.code.reload();
+    return this.code.current;
+  }
+
+  /** Called after every load of the code, good or bad, with the changed files that caused it (none: at start, or on request). */
+  onCodeReload(listener: (changed: string[]) => void): () => void {
+    return this.code.onReload(listener);
+  }
+
   /** The scheduler (tests, and the HTTP API's next tick). */
   get schedulerLoop(): Scheduler | undefined {
     return this.scheduler;
@@ -206,11 +221,10 @@ export class Daemon implements DaemonServices {
 
   async submitRun(request: RunSubmission): Promise<RunRecord> {
     const project = this.code.project;
-    if (!project) {
+    const version = this.code.version;
+    if (!project || !version) {
       const state = this.code.current;
-      throw new TributaryError(`cannot launch a run: the project does not load${state.ok ? "" : `: ${state.error.message}`}`, {
-        hint: "Fix the error in the definitions; the daemon reloads them.",
-      });
+      throw new TributaryError(`cannot launch a run: the project does not load${state.ok ? "" : `: ${state.error.message}`}`, { hint: this.howToReload() });
     }
     const partitionKeys = request.partitionKeys ?? [];
     const context = partitionKeys.length > 0 ? await loadPartitionContext(this.storage, [...project.graph.assets.values()].map((n) => n.partitions)) : {};
@@ -218,7 +232,7 @@ export class Daemon implements DaemonServices {
     const run = await enqueueRun(this.storage, {
       selection: request.selection,
       assetKeys: [...plan.assetKeys],
-      tags: { ...plan.jobTags, ...(request.tags ?? {}), ...partitionTags(partitionKeys) },
+      tags: { ...plan.jobTags, ...(request.tags ?? {}), ...partitionTags(partitionKeys), [CODE_VERSION_TAG]: version.id },
       instigator: request.instigator ?? null,
       runKey: request.runKey ?? null,
     });
@@ -255,6 +269,28 @@ export class Daemon implements DaemonServices {
     this.sensors?.wake();
     this.changed();
     return state;
+  }
+
+  /**
+   * Executes a run on the code this process loaded (at start, or at the last reload), never on the
+   * files on disk: a run planned on an older version executes on it only if the current code cannot
+   * plan it (see WorkerPool.launch).
+   */
+  private launchOnLoadedCode(pool: WorkerPool, options: PoolLaunchOptions): Promise<RunResult> {
+    if (!this.code.version) {
+      const state = this.code.current;
+      return Promise.reject(
+        new RunStartError(`this ${this.role} has not loaded the project${state.ok ? "" : `: ${state.error.message}`}`, false, this.howToReload()),
+      );
+    }
+    return pool.launch({ ...options, plannedCode: this.code.versionById(options.tags?.[CODE_VERSION_TAG]) });
+  }
+
+  /** What to do about code that does not load, in this mode. */
+  private howToReload(): string {
+    return this.mode === "dev"
+      ? "Fix the error in the definitions; they are reloaded when you save."
+      : "Fix the error, then load the code again: POST /api/reload, or send the process SIGHUP.";
   }
 
   onChange(listener: () => void): () => void {

@@ -22,6 +22,12 @@ export interface DaemonServices {
    */
   submitRun(request: RunSubmission): Promise<RunRecord>;
 
+  /**
+   * Loads the project's code again now (a new code version for runs planned from then on) and
+   * resolves with the outcome; a failed load keeps the previous version running.
+   */
+  reloadCode(): Promise<ProjectState>;
+
   /** Cancels a QUEUED run at once; asks the coordinator executing a STARTED run to stop it. */
   cancelRun(runId: string): Promise<RunRecord>;
 
@@ -38,10 +44,13 @@ export interface DaemonServices {
   wakeBackfills?(): void;
 }
 
-/** A project that loaded, or the reason it did not. */
+/**
+ * A project that loaded, or the reason it did not. `codeVersion` is the version runs execute on:
+ * the one just loaded, or while loads fail the last good one (null when none ever loaded).
+ */
 export type ProjectState =
-  | { ok: true; project: LoadedProject; loadedAt: string }
-  | { ok: false; error: { message: string; hint?: string; file?: string; line?: number }; failedAt: string };
+  | { ok: true; project: LoadedProject; loadedAt: string; codeVersion: string }
+  | { ok: false; error: { message: string; hint?: string; file?: string; line?: number }; failedAt: string; codeVersion: string | null };
 
 /** A request to launch a run. */
 export interface RunSubmission {

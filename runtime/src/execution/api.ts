@@ -2,6 +2,12 @@ import type { Definitions } from "../definitions/definitions";
 import type { RunUpdateRequest, Storage } from "../storage/port";
 import type { Instigator, RunEvent, StepStatus } from "../types";
 
+/**
+ * The run tag naming the code version a daemon planned the run on (`v<n>-<hash>`, see CodeVersion);
+ * its RUN_START event names the version it executed on.
+ */
+export const CODE_VERSION_TAG = "tributary/code_version";
+
 /** How one step of a run ended, as the CLI's `--json` reports it. */
 export interface StepResult {
   /** The step key: the asset key (or the multi-asset's name). */
@@ -49,6 +55,11 @@ export interface RunOptions {
    * run through `signal`, as for any running run. @defaultValue false
    */
   claimedAsStarted?: boolean;
+  /**
+   * The code version the run executes on (a daemon's, see CodeVersion), recorded in its RUN_START
+   * event together with the one it was planned on (the tag {@link CODE_VERSION_TAG}) when that differs.
+   */
+  codeVersion?: string;
   /** Overrides `definitions({ executor: { maxConcurrency } })`. */
   maxConcurrency?: number;
   /** Aborting it cancels the run: running steps get their `ctx.signal` aborted, no new step starts. */

@@ -12,7 +12,7 @@ import { loadPartitionContext, partitionKeysFromTags, partitionTags, readsSingle
 import { BufferedEventWriter } from "../storage/eventWriter";
 import type { Storage } from "../storage/port";
 import type { LogLevel, MaterializationData, RunEvent, RunEventType, StepStatus } from "../types";
-import type { InProcessRunOptions, RunResult, StepResult } from "./api";
+import { CODE_VERSION_TAG, type InProcessRunOptions, type RunResult, type StepResult } from "./api";
 import { evaluateCheck, isBlockingFailure, outputsOf } from "./outputs";
 import { planRun, type ExecutionPlan, type PlannedStep } from "./plan";
 import { RunResources } from "./resources";
@@ -147,10 +147,16 @@ class RunExecution {
 
   async execute(): Promise<RunResult> {
     const started = Date.now();
-    this.emit("RUN_START", null, "info", `Run started: ${this.plan.steps.length} steps for "${this.plan.selection}"`, {
+    const code = this.options.codeVersion;
+    const planned = this.options.tags?.[CODE_VERSION_TAG];
+    const reloaded = code !== undefined && planned !== undefined && planned !== code;
+    const onCode = code === undefined ? "" : ` on code ${code}${reloaded ? ` (planned on ${planned}; the code was reloaded since)` : ""}`;
+    this.emit("RUN_START", null, "info", `Run started: ${this.plan.steps.length} steps for "${this.plan.selection}"${onCode}`, {
       selection: this.plan.selection,
       steps: this.plan.steps.map((step) => step.stepKey),
       maxConcurrency: this.maxConcurrency,
+      ...(code === undefined ? {} : { codeVersion: code }),
+      ...(reloaded ? { plannedCodeVersion: planned } : {}),
     });
     const onAbort = () => this.cancel();
     this.signal.addEventListener("abort", onAbort, { once: true });

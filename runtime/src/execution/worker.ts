@@ -99,6 +99,7 @@ export class WorkerRun {
       runKey: this.options.runKey ?? null,
       maxConcurrency: this.options.maxConcurrency,
       claimedAsStarted: this.options.claimedAsStarted ?? false,
+      codeVersion: this.options.codeVersion,
     });
     if (this.options.signal?.aborted) this.cancel();
     return done;

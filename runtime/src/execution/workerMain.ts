@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { SelectionSyntaxError, TributaryError, serializeError } from "../errors";
-import { loadProject, type LoadedProject } from "../loader";
+import { loadCompiledProject, loadProject, type LoadedProject } from "../loader";
 import { openStorage, type Storage } from "../storage";
 import { RunStatusConflictError } from "../storage/errors";
 import type { RunUpdateRequest } from "../storage/port";
@@ -52,7 +52,9 @@ async function preload(message: PreloadMessage): Promise<void> {
   try {
     // User code sees the project folder as its working directory, as with the CLI run from there.
     process.chdir(message.projectDir);
-    const project = await loadProject(message.projectDir);
+    const project = message.code
+      ? loadCompiledProject(message.code.config, { bundleFile: message.code.bundleFile, buildMs: 0 })
+      : await loadProject(message.projectDir);
     const storage = await openStorage(message.storage);
     warm = { project, storage };
     await send({ type: "ready", assets: project.graph.assets.size });
@@ -92,6 +94,7 @@ async function run(start: StartMessage, cancel: AbortController): Promise<void> 
       instigator: start.instigator,
       runKey: start.runKey,
       claimedAsStarted: start.claimedAsStarted,
+      ...(start.codeVersion === undefined ? {} : { codeVersion: start.codeVersion }),
       ...(start.maxConcurrency === undefined ? {} : { maxConcurrency: start.maxConcurrency }),
       signal: cancel.signal,
       onEventWhenDurable: true,

@@ -1,3 +1,4 @@
+import type { ProjectConfig } from "../loader/config";
 import type { StorageConfig } from "../storage";
 import type { RunUpdateRequest } from "../storage/port";
 import type { Instigator, RunEvent, RunStatus, SerializedError } from "../types";
@@ -32,6 +33,8 @@ export interface StartMessage {
   maxConcurrency: number | undefined;
   /** See RunOptions.claimedAsStarted. */
   claimedAsStarted: boolean;
+  /** See RunOptions.codeVersion. */
+  codeVersion: string | undefined;
 }
 
 /** Loads the project and opens storage ahead of any run (warm pool workers). */
@@ -39,6 +42,8 @@ export interface PreloadMessage {
   type: "preload";
   projectDir: string;
   storage: StorageConfig;
+  /** A compiled version of the code to load as is (a daemon's); without it, the project on disk is compiled. */
+  code?: { id: string; bundleFile: string; config: ProjectConfig };
 }
 
 /** The parent asks a preloaded worker to evaluate user code (./evaluations). */

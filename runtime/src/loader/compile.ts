@@ -6,7 +6,7 @@
  * modules, package singletons, their own `require` of data files).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import * as esbuild from "esbuild";
@@ -16,6 +16,12 @@ import { CodeLoadError } from "../errors";
 export interface CompiledEntry {
   /** The bundle to `require` (content-addressed, so concurrent processes never read a half-written file). */
   bundleFile: string;
+  /** The bundle's content hash (16 hex digits of its SHA-256, also in its file name). */
+  hash: string;
+  /** The bundle's bytes: {@link ensureBundle} writes them again if the file was cleaned up since. */
+  contents: Uint8Array;
+  /** Absolute paths of the source files the bundle was built from: the entry's import graph, as esbuild read it. */
+  inputs: string[];
   buildMs: number;
 }
 
@@ -38,14 +44,19 @@ const STALE_BUNDLE_MS = 10 * 60 * 1000;
 
 /** Compiles an entry file, once or repeatedly (incremental). */
 export class EntryCompiler {
-  private context: esbuild.BuildContext<{ write: false }> | undefined;
+  private context: esbuild.BuildContext<{ write: false; metafile: true }> | undefined;
 
   constructor(private readonly options: EntryCompilerOptions) {}
+
+  /** The entry file it compiles. */
+  get entryFile(): string {
+    return this.options.entryFile;
+  }
 
   /** Compiles the entry; throws {@link CodeLoadError} with the user's file:line:column on a build error. */
   async compile(): Promise<CompiledEntry> {
     const started = performance.now();
-    let result: esbuild.BuildResult<{ write: false }>;
+    let result: esbuild.BuildResult<{ write: false; metafile: true }>;
     try {
       if (this.options.incremental) {
         this.context ??= await esbuild.context(this.buildOptions());
@@ -58,8 +69,14 @@ export class EntryCompiler {
     }
     const output = result.outputFiles[0];
     if (!output) throw new CodeLoadError(`esbuild produced no output for ${this.options.entryFile}`);
-    const bundleFile = writeContentAddressed(this.options.buildDir, output.contents);
-    return { bundleFile, buildMs: performance.now() - started };
+    const hash = contentHash(output.contents);
+    const bundleFile = writeContentAddressed(this.options.buildDir, hash, output.contents);
+    removeStaleBundles(this.options.buildDir, bundleFile);
+    // Inputs outside the file namespace ("ns:path") have no file to watch.
+    const inputs = Object.keys(result.metafile?.inputs ?? {})
+      .filter((input) => !/^[a-z-]+:/.test(input))
+      .map((input) => resolve(this.options.projectDir, input));
+    return { bundleFile, hash, contents: output.contents, inputs, buildMs: performance.now() - started };
   }
 
   async dispose(): Promise<void> {
@@ -67,7 +84,7 @@ export class EntryCompiler {
     this.context = undefined;
   }
 
-  private buildOptions(): esbuild.BuildOptions & { write: false } {
+  private buildOptions(): esbuild.BuildOptions & { write: false; metafile: true } {
     return {
       entryPoints: [this.options.entryFile],
       absWorkingDir: this.options.projectDir,
@@ -82,6 +99,8 @@ export class EntryCompiler {
       // The bundle's name is chosen after the build, but its folder fixes the maps' relative paths.
       outfile: join(this.options.buildDir, "definitions.js"),
       write: false,
+      // Which files the bundle is built from: the dev server watches those, and nothing else.
+      metafile: true,
       logLevel: "silent",
       plugins: [tributaryResolver(this.options.projectDir)],
     };
@@ -128,8 +147,11 @@ export function runtimeModulePath(specifier: string): string {
   }
 }
 
-function writeContentAddressed(buildDir: string, contents: Uint8Array): string {
-  const hash = createHash("sha256").update(contents).digest("hex").slice(0, 16);
+function contentHash(contents: Uint8Array): string {
+  return createHash("sha256").update(contents).digest("hex").slice(0, 16);
+}
+
+function writeContentAddressed(buildDir: string, hash: string, contents: Uint8Array): string {
   const bundleFile = join(buildDir, `definitions-${hash}.js`);
   if (!existsSync(bundleFile)) {
     mkdirSync(buildDir, { recursive: true });
@@ -137,8 +159,22 @@ function writeContentAddressed(buildDir: string, contents: Uint8Array): string {
     writeFileSync(temporary, contents);
     renameSync(temporary, bundleFile);
   }
-  removeStaleBundles(buildDir, bundleFile);
   return bundleFile;
+}
+
+/**
+ * Makes sure a compiled bundle is on disk before a process loads it, and fresh for
+ * {@link STALE_BUNDLE_MS}: a daemon keeps running one version of the code for days, while every
+ * compile in the project (`tributary materialize`) removes bundles older than that.
+ */
+export function ensureBundle(compiled: Pick<CompiledEntry, "bundleFile" | "hash" | "contents">): string {
+  try {
+    const now = new Date();
+    utimesSync(compiled.bundleFile, now, now);
+  } catch {
+    writeContentAddressed(dirname(compiled.bundleFile), compiled.hash, compiled.contents);
+  }
+  return compiled.bundleFile;
 }
 
 function removeStaleBundles(buildDir: string, keep: string): void {

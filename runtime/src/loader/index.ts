@@ -14,6 +14,6 @@ export {
 } from "./config";
 export { parseConfigText, readConfigFile, type ConfigFileContents } from "./configFile";
 export { interpolateEnv } from "./interpolate";
-export { EntryCompiler, type CompiledEntry, type EntryCompilerOptions } from "./compile";
-export { createCompiler, importDefinitions, loadProject, type LoadedProject, type LoadProjectOptions } from "./loadDefinitions";
+export { EntryCompiler, ensureBundle, type CompiledEntry, type EntryCompilerOptions } from "./compile";
+export { createCompiler, importDefinitions, loadCompiledProject, loadProject, type CodeVersion, type LoadedProject, type LoadProjectOptions } from "./loadDefinitions";
 export { firstUserFrame, parseStack, type StackFrame } from "./userFrames";

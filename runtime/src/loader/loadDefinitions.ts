@@ -11,7 +11,7 @@ import { CodeLoadError, describeThrown, formatLocation, type SourceLocation } fr
 import { AssetGraph } from "../graph/assetGraph";
 import { assertValidGraph } from "../graph/validate";
 import { findProjectConfig, STATE_DIR_NAME, type ProjectConfig } from "./config";
-import { EntryCompiler } from "./compile";
+import { EntryCompiler, type CompiledEntry } from "./compile";
 import { firstUserFrame } from "./userFrames";
 
 /** A loaded project: its configuration, its definitions and their validated graph. */
@@ -48,17 +48,35 @@ export async function loadProject(cwdOrConfig: string | ProjectConfig, options: 
   const config = typeof cwdOrConfig === "string" ? findProjectConfig(cwdOrConfig, options.env) : cwdOrConfig;
   const compiler = options.compiler ?? createCompiler(config);
   try {
-    const { bundleFile, buildMs } = await compiler.compile();
-    const importStarted = performance.now();
-    const definitions = importDefinitions(bundleFile, config);
-    const importMs = performance.now() - importStarted;
-    const graphStarted = performance.now();
-    const graph = new AssetGraph(definitions);
-    assertValidGraph(graph);
-    return { config, definitions, graph, timings: { buildMs, importMs, graphMs: performance.now() - graphStarted } };
+    return loadCompiledProject(config, await compiler.compile());
   } finally {
     if (!options.compiler) await compiler.dispose();
   }
+}
+
+/**
+ * Imports a compiled bundle of the project (see {@link loadProject}, which compiles it first) and
+ * validates its graph. Run workers load the bundle their daemon compiled, so they all run its code.
+ */
+export function loadCompiledProject(config: ProjectConfig, compiled: Pick<CompiledEntry, "bundleFile" | "buildMs">): LoadedProject {
+  const importStarted = performance.now();
+  const definitions = importDefinitions(compiled.bundleFile, config);
+  const importMs = performance.now() - importStarted;
+  const graphStarted = performance.now();
+  const graph = new AssetGraph(definitions);
+  assertValidGraph(graph);
+  return { config, definitions, graph, timings: { buildMs: compiled.buildMs, importMs, graphMs: performance.now() - graphStarted } };
+}
+
+/**
+ * One compiled version of a project's code. A daemon's run workers load its bundle as is, never the
+ * files on disk, so every run on a version runs the same code whatever changed on disk since.
+ */
+export interface CodeVersion {
+  /** `v<n>-<hash>`: the n-th load of the code in its process, and the bundle's content hash. Recorded on runs. */
+  id: string;
+  config: ProjectConfig;
+  compiled: CompiledEntry;
 }
 
 /**

@@ -28,7 +28,7 @@ describe("HTTP API endpoints", function () {
 
   it("reports a failed reload in health and keeps answering from the last good project", async () => {
     const good = fixture.services.state;
-    fixture.services.state = { ok: false, error: { message: "Unexpected token", file: "definitions.ts", line: 7, hint: "Fix the syntax" }, failedAt: new Date().toISOString() };
+    fixture.services.state = { ok: false, error: { message: "Unexpected token", file: "definitions.ts", line: 7, hint: "Fix the syntax" }, failedAt: new Date().toISOString(), codeVersion: null };
     try {
       const health = await call(base, "GET", "/api/health");
       assert.equal(health.json.project.ok, false);
@@ -43,7 +43,7 @@ describe("HTTP API endpoints", function () {
 
   it("answers 503 with the load error at file:line when no project ever loaded", async () => {
     const services = Object.create(fixture.services, {
-      project: { value: () => ({ ok: false, error: { message: "Unexpected token", file: "definitions.ts", line: 7, hint: "Fix the syntax" }, failedAt: new Date().toISOString() }) },
+      project: { value: () => ({ ok: false, error: { message: "Unexpected token", file: "definitions.ts", line: 7, hint: "Fix the syntax" }, failedAt: new Date().toISOString(), codeVersion: null }) },
     }) as typeof fixture.services;
     const server = await startHttpServer(services, { port: 0, log: () => {} });
     try {

@@ -67,6 +67,9 @@ const BAD_INPUTS: BadInput[] = [
   { what: "a backfill policy number storage cannot hold", method: "POST", path: "/api/backfills", body: { selection: "raw", policy: { maxConcurrentRuns: 1e20 } }, status: 400, message: /^policy\.maxConcurrentRuns must be a whole number from 1 to 2147483647, not 100000000000000000000$/ },
   { what: "a backfill policy number that is a string", method: "POST", path: "/api/backfills", body: { selection: "raw", policy: { maxPartitionsPerRun: "4" } }, status: 400, message: /^policy\.maxPartitionsPerRun must be a whole number from 1 to 2147483647, not "4"$/ },
   { what: "a body on start", method: "POST", path: "/api/sensors/watcher/start", body: { force: true }, status: 400, message: /unknown field "force"/ },
+  { what: "a body on reload", method: "POST", path: "/api/reload", body: { force: true }, status: 400, message: /POST \/api\/reload: unknown field "force"/, check: (json) => assert.match(json.error.hint, /Send no body/) },
+  { what: "a query parameter on reload", method: "POST", path: "/api/reload?force=1", status: 400, message: /unknown query parameter "force"/ },
+  { what: "a wrong method on reload", method: "GET", path: "/api/reload", status: 405, message: /GET is not allowed on \/api\/reload; use POST/, check: (_json, headers) => assert.equal(headers.get("allow"), "POST") },
   { what: "bad percent-encoding in a path", method: "GET", path: "/api/runs/%E0%A4%A", status: 400, message: /not valid percent-encoding/ },
   { what: "a DNS-rebound Host", method: "GET", path: "/api/health", headers: { Host: "evil.example:3000" }, status: 403, message: /localhost only, not for "evil.example:3000"/ },
 ];

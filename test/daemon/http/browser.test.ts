@@ -51,6 +51,13 @@ if (chromium) {
       assert.deepEqual(page.logs.filter((line) => /Content Security Policy|exception/i.test(line)), []);
     });
 
+    it("shows the code version, and loads the code again with Reload code", async () => {
+      const daemonText = () => page.evaluate<string>("document.querySelector('#daemon').textContent");
+      await waitFor(async () => (await daemonText()).includes("code v1-test"), "the code version is shown", 15_000);
+      await page.evaluate("document.querySelector('#reload').click(); true");
+      await waitFor(async () => (await daemonText()).includes("code v2-local"), "the reloaded version is shown", 15_000);
+    });
+
     it("shows the message of a selection that does not parse", async () => {
       await page.evaluate("document.querySelector('#selection').value = 'raw and ('; document.querySelector('#launch button').click(); true");
       await waitFor(async () => !(await page.evaluate<boolean>("document.querySelector('#banner').hidden")), "the error banner is shown");

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStorage } from "../../../runtime/src/storage";
@@ -101,6 +101,45 @@ describe("tributary dev", function () {
     writeFileSync(file, good);
     await waitFor(() => stdout.includes("reloaded (3 assets)"), "the recovery is printed", 15_000);
     assert.equal((await call(base, "GET", "/api/health")).json.project.ok, true);
+  });
+
+  it("runs every run posted while files are written, renamed over and edited, and serves the last edit", async () => {
+    const file = join(project, "definitions.ts");
+    const good = readFileSync(file, "utf8");
+    const extraFile = join(project, "extra.ts");
+    const extra = (n: number) => `import { asset } from "tributary";\nexport const extra = asset({ key: "extra_${n}" }, async () => ${n});\n`;
+    const keys = async () => ((await call(base, "GET", "/api/assets")).json.assets as { key: string }[]).map((asset) => asset.key);
+    const renameOver = (target: string, text: string) => {
+      writeFileSync(`${target}.new`, text);
+      renameSync(`${target}.new`, target);
+    };
+    writeFileSync(extraFile, extra(0));
+    writeFileSync(file, good.replace("// EXTRA", 'import { extra } from "./extra";').replace("/* MORE */", ", extra"));
+    await waitFor(async () => (await keys()).includes("extra_0"), "extra.ts joined the definitions", 20_000);
+
+    const runIds: string[] = [];
+    for (let i = 1; i <= 12; i++) {
+      // Each run is posted at the moment a file changes: a data file, a source file renamed over, one edited.
+      const posted = call(base, "POST", "/api/runs", { body: { selection: "+stg" } });
+      if (i % 3 === 0) writeFileSync(join(project, `data-${i}.json`), "{}");
+      else if (i % 3 === 1) renameOver(extraFile, extra(i));
+      else writeFileSync(extraFile, extra(i));
+      const answer = await posted;
+      assert.equal(answer.status, 201, answer.text);
+      runIds.push(answer.json.runId as string);
+    }
+    renameOver(extraFile, extra(99));
+    await waitFor(async () => (await keys()).includes("extra_99"), `the last edit is served (assets: ${(await keys()).join(", ")})`, 20_000);
+
+    const ended = async () => Promise.all(runIds.map(async (runId) => (await call(base, "GET", `/api/runs/${runId}`)).json as { status: string; error: string | null }));
+    await waitFor(async () => (await ended()).every((run) => ["SUCCESS", "FAILURE", "CANCELED"].includes(run.status)), "every run ended", 60_000);
+    assert.deepEqual((await ended()).map((run) => `${run.status} ${run.error ?? ""}`.trim()), runIds.map(() => "SUCCESS"));
+    assert.doesNotMatch(stdout, /data-\d+\.json/, "data files never reload the definitions");
+    assert.match(stdout, /reloaded \(4 assets\): extra\.ts changed/);
+
+    writeFileSync(file, good);
+    await waitFor(async () => !(await keys()).includes("extra_99"), "the definitions are back to the start", 20_000);
+    rmSync(extraFile);
   });
 
   it("stops on Ctrl-C: a run in flight gets the grace period, then is canceled, and the process exits 0", async () => {

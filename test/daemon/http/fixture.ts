@@ -54,7 +54,7 @@ export async function startFixture(options: Partial<HttpServerOptions> = {}): Pr
   writeFileSync(join(root, "definitions.ts"), DEFINITIONS);
   const project = await loadProject(root, { env: {} });
   const storage = await openStorage({ kind: "sqlite", path: join(root, "state.db") });
-  const services = new LocalDaemonServices(storage, { ok: true, project, loadedAt: new Date().toISOString() });
+  const services = new LocalDaemonServices(storage, { ok: true, project, loadedAt: new Date().toISOString(), codeVersion: "v1-test" });
   const server = await startHttpServer(services, { port: 0, log: () => {}, ...options });
   return {
     root,

@@ -11,6 +11,7 @@ import type { DaemonServices, ProjectState, RunSubmission } from "../../../runti
 import { TributaryError } from "../../../runtime/src/errors";
 import { executeInProcess } from "../../../runtime/src/execution/executor";
 import { planRun } from "../../../runtime/src/execution/plan";
+import { loadProject, type LoadedProject } from "../../../runtime/src/loader";
 import type { RunResult } from "../../../runtime/src/execution/api";
 import type { Storage } from "../../../runtime/src/storage/port";
 import type { InstigatorState, InstigatorStatus, RunRecord } from "../../../runtime/src/types";
@@ -21,10 +22,26 @@ export class LocalDaemonServices implements DaemonServices {
   private readonly listeners = new Set<() => void>();
   private readonly executions = new Map<string, AbortController>();
   private readonly storageDir = mkdtempSync(join(tmpdir(), "tributary-http-values-"));
+  private loads = 1;
+  private lastGood: LoadedProject | undefined;
 
   constructor(readonly storage: Storage, public state: ProjectState) {}
 
   project(): ProjectState {
+    return this.state;
+  }
+
+  /** Loads the project again from its folder, as the core's Daemon does (a new version per good load). */
+  async reloadCode(): Promise<ProjectState> {
+    if (this.state.ok) this.lastGood = this.state.project;
+    if (!this.lastGood) return this.state;
+    try {
+      const project = await loadProject(this.lastGood.config, { env: {} });
+      this.state = { ok: true, project, loadedAt: new Date().toISOString(), codeVersion: `v${++this.loads}-local` };
+    } catch (error) {
+      this.state = { ok: false, error: { message: (error as Error).message }, failedAt: new Date().toISOString(), codeVersion: this.state.codeVersion };
+    }
+    this.changed();
     return this.state;
   }
 

@@ -17,6 +17,7 @@ import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { instigatorRoutes } from "./routes/instigators";
 import { partitionRoutes } from "./routes/partitions";
+import { reloadRoutes } from "./routes/reload";
 import { loadedProject } from "./routes/project";
 import { defaultUiDir, servePage } from "./routes/page";
 import { runRoutes } from "./routes/runs";
@@ -89,6 +90,7 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   eventRoutes(router);
   instigatorRoutes(router);
   partitionRoutes(router);
+  reloadRoutes(router);
   const unsubscribe = services.onChange(() => {
     streams.wake();
     if (services.project().ok) loadedProject(services); // remember the last good project

@@ -1,6 +1,7 @@
 /**
  * The simple web page served at `/` when no lineage UI bundle is installed: assets with status,
- * recent runs, a run's live events, a Materialize button. One self-contained document (no remote
+ * recent runs, a run's live events, a Materialize button, the code version and a Reload code button
+ * (`POST /api/reload`). One self-contained document (no remote
  * content); its script and style carry the response's CSP nonce. Every value from the API is put
  * in the page with `textContent`, never parsed as HTML.
  */
@@ -20,6 +21,7 @@ export function simplePageHtml(nonce: string): string {
 <header>
   <h1>Tributary</h1>
   <span id="daemon" class="muted"></span>
+  <button id="reload" type="button" class="link" title="Load the project's code again (POST /api/reload)">Reload code</button>
   <form id="launch" autocomplete="off">
     <input id="selection" name="selection" value="*" aria-label="Selection" spellcheck="false">
     <button type="submit">Materialize</button>
@@ -141,8 +143,8 @@ function openStream(path, onEvent, onEnd) {
 
 async function loadHealth() {
   const health = await api("/api/health");
-  $("daemon").textContent = health.mode + " · " + health.version;
   const p = health.project;
+  $("daemon").textContent = health.mode + " · " + health.version + (p.codeVersion ? " · code " + p.codeVersion : "");
   showBanner(p.ok ? "" : "The project does not load: " + (p.error.file ? p.error.file + (p.error.line ? ":" + p.error.line : "") + ": " : "") + p.error.message + (p.error.hint ? "\\n" + p.error.hint : ""));
 }
 
@@ -216,6 +218,13 @@ $("cancel").addEventListener("click", async () => {
   catch (error) { showBanner(error.message); }
 });
 $("launch").addEventListener("submit", (e) => { e.preventDefault(); launch($("selection").value); });
+$("reload").addEventListener("click", async () => {
+  let failed = null;
+  try { await api("/api/reload", { method: "POST" }); } catch (error) { failed = error; }
+  await loadHealth().catch(() => {});
+  if (failed) showBanner(failed.message);
+  loadAssets();
+});
 
 let refreshTimer = null;
 function refreshSoon() {

@@ -2,14 +2,12 @@
 import { runtimeVersion } from "../../../version";
 import { sendJson } from "../respond";
 import type { Router } from "../router";
+import { projectJson } from "./project";
 
 /** Registers the health route. */
 export function healthRoutes(router: Router): void {
   router.add("GET", "/api/health", ({ res, services, streams }) => {
-    const state = services.project();
-    const project = state.ok
-      ? { ok: true, loadedAt: state.loadedAt, dir: state.project.config.projectDir, assets: state.project.graph.assets.size }
-      : { ok: false, failedAt: state.failedAt, error: state.error };
+    const project = projectJson(services.project());
     sendJson(res, 200, { ok: true, daemonId: services.daemonId, mode: services.mode, version: runtimeVersion(), project, streams: streams.stats() });
   });
 }

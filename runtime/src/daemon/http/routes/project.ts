@@ -1,6 +1,6 @@
 /** The project the API answers from: the loaded one, else the last good one, else a 503. */
 import type { LoadedProject } from "../../../loader";
-import type { DaemonServices } from "../../services";
+import type { DaemonServices, ProjectState } from "../../services";
 import { HttpError } from "../errors";
 
 /**
@@ -18,9 +18,20 @@ export function loadedProject(services: DaemonServices): LoadedProject {
   }
   const previous = lastGood.get(services);
   if (previous) return previous;
-  const where = state.error.file ? `${state.error.file}${state.error.line ? `:${state.error.line}` : ""}: ` : "";
-  const message = state.error.file && state.error.message.includes(state.error.file) ? state.error.message : `${where}${state.error.message}`;
-  throw new HttpError(503, `the project does not load: ${message}`, {
-    hint: state.error.hint ?? "Fix the error; the daemon reloads the definitions when files change (GET /api/health shows the state).",
+  throw new HttpError(503, `the project does not load: ${describeLoadError(state.error)}`, {
+    hint: state.error.hint ?? "Fix the error; tributary dev reloads on save, a daemon on POST /api/reload (GET /api/health shows the state).",
   });
+}
+
+/** The load error with its file:line in front, unless the message has it already. */
+export function describeLoadError(error: Extract<ProjectState, { ok: false }>["error"]): string {
+  const where = error.file ? `${error.file}${error.line ? `:${error.line}` : ""}: ` : "";
+  return error.file && error.message.includes(error.file) ? error.message : `${where}${error.message}`;
+}
+
+/** The `project` object of `GET /api/health` and `POST /api/reload`. */
+export function projectJson(state: ProjectState): Record<string, unknown> {
+  return state.ok
+    ? { ok: true, loadedAt: state.loadedAt, codeVersion: state.codeVersion, dir: state.project.config.projectDir, assets: state.project.graph.assets.size }
+    : { ok: false, failedAt: state.failedAt, codeVersion: state.codeVersion, error: state.error };
 }
