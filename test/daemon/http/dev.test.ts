@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { openStorage } from "../../../runtime/src/storage";
 import type { StoredRunEvent } from "../../../runtime/src/types";
 import { BIN, testEnv } from "../../cli/helpers";
-import { waitFor } from "../../storage/waitFor";
+import { waitFor } from "../../support/waitFor";
 import { call, readSse } from "./fixture";
 
 const DEFINITIONS = `import { existsSync } from "node:fs";
@@ -50,7 +50,7 @@ describe("tributary dev", function () {
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     exit = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
     // The whole banner, not just its first line: the lines after the URL can arrive in a later chunk.
-    await waitFor(() => /Watching for changes/.test(stdout), `the banner is printed (stdout: ${stdout}; stderr: ${stderr})`, 20_000);
+    await waitFor(`the banner is printed (stdout: ${stdout}; stderr: ${stderr})`, () => /Watching for changes/.test(stdout), 20_000);
     base = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)![0];
   });
   after(async () => {
@@ -86,26 +86,26 @@ describe("tributary dev", function () {
     const file = join(project, "definitions.ts");
     const good = readFileSync(file, "utf8");
     writeFileSync(file, good.replace("// EXTRA", 'export const mart = asset({ key: "mart", deps: [stg] }, async () => 1);').replace("/* MORE */", ", mart"));
-    await waitFor(() => stdout.includes("reloaded (4 assets)"), "the reload is printed", 15_000);
+    await waitFor("the reload is printed", () => stdout.includes("reloaded (4 assets)"), 15_000);
     assert.ok(((await call(base, "GET", "/api/assets")).json.assets as { key: string }[]).some((asset) => asset.key === "mart"));
 
     const broken = good.replace("// EXTRA", "export const oops = ;");
     writeFileSync(file, broken);
     const line = broken.split("\n").findIndex((text) => text.includes("oops")) + 1;
-    await waitFor(() => stdout.includes("reload failed"), "the failure is printed", 15_000);
+    await waitFor("the failure is printed", () => stdout.includes("reload failed"), 15_000);
     assert.match(stdout, new RegExp(`reload failed, still serving the previous definitions: error: definitions\\.ts:${line}:\\d+: `));
     const health = await call(base, "GET", "/api/health");
     assert.equal(health.json.project.ok, false);
     assert.equal(health.json.project.error.line, line);
 
     writeFileSync(file, good);
-    await waitFor(() => stdout.includes("reloaded (3 assets)"), "the recovery is printed", 15_000);
+    await waitFor("the recovery is printed", () => stdout.includes("reloaded (3 assets)"), 15_000);
     assert.equal((await call(base, "GET", "/api/health")).json.project.ok, true);
   });
 
   it("stops on Ctrl-C: a run in flight gets the grace period, then is canceled, and the process exits 0", async () => {
     const runId = (await call(base, "POST", "/api/runs", { body: { selection: "slow" } })).json.runId as string;
-    await waitFor(async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", "the slow run started", 20_000);
+    await waitFor("the slow run started", async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", 20_000);
     child.kill("SIGINT");
     assert.equal(await exit, 0, stderr);
     assert.match(stdout, /stopping: runs in flight have 1 s to finish/);
