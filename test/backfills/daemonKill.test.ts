@@ -10,7 +10,8 @@ import { main } from "../../runtime/src/cli/main";
 import { openStorage } from "../../runtime/src/storage";
 import type { Storage } from "../../runtime/src/storage/port";
 import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
-import { startProcess, waitFor, writeProject, type TributaryProcess } from "../daemon/helpers";
+import { startProcess, writeProject, type TributaryProcess } from "../daemon/helpers";
+import { waitFor } from "../support/waitFor";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
 
 const DEFINITIONS = `
@@ -83,14 +84,14 @@ function suite(
       const first = await startProcess(dir, ["daemon"]);
       daemons.push(first);
       const progress = () => storage.getBackfillProgress(backfillId);
-      await waitFor(async () => (await progress()).DONE >= 45, "half of the partitions are done", 120_000);
+      await waitFor("half of the partitions are done", async () => (await progress()).DONE >= 45, 120_000);
       const doneBeforeKill = (await storage.getBackfillPartitions(backfillId, { statuses: ["DONE"] })).map((p) => p.partitionKey);
       await first.killGroup();
       assert.ok(doneBeforeKill.length < 90, "the kill came before the end");
 
       const second = await startProcess(dir, ["daemon"]);
       daemons.push(second);
-      await waitFor(async () => (await storage.getBackfill(backfillId))?.status === "COMPLETED", "the backfill completes", 120_000);
+      await waitFor("the backfill completes", async () => (await storage.getBackfill(backfillId))?.status === "COMPLETED", 120_000);
 
       const final = await progress();
       assert.deepEqual(final, { PENDING: 0, QUEUED: 0, DONE: 90, FAILED: 0, CANCELED: 0 });

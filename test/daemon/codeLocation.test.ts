@@ -7,7 +7,8 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CodeLocation } from "../../runtime/src/daemon/codeLocation";
 import { EntryCompiler, findProjectConfig, type CompiledEntry, type ProjectConfig } from "../../runtime/src/loader";
-import { waitFor, writeProject } from "./helpers";
+import { writeProject } from "./helpers";
+import { waitFor } from "../support/waitFor";
 
 const DEFINITIONS = `import { definitions } from "tributary";
 import { raw } from "./assets/raw";
@@ -61,7 +62,7 @@ describe("code location (dev reloads)", function () {
       // What sed -i and editors' safe writes do: a new file renamed over the old one (a new inode).
       writeFileSync(join(dir, "assets", `sed${n}Xy`), raw(`raw_${n}`));
       renameSync(join(dir, "assets", `sed${n}Xy`), file);
-      await waitFor(() => keys().includes(`raw_${n}`), `save ${n} is served (assets: ${keys().join(", ")})`, 10_000);
+      await waitFor(`save ${n} is served (assets: ${keys().join(", ")})`, () => keys().includes(`raw_${n}`), 10_000);
     }
   });
 
@@ -75,21 +76,21 @@ describe("code location (dev reloads)", function () {
       writeFileSync(file(name), "{}");
     }
     writeFileSync(file("assets/raw.ts"), raw("raw_2"));
-    await waitFor(() => keys().includes("raw_2"), "the edit of assets/raw.ts is served", 10_000);
+    await waitFor("the edit of assets/raw.ts is served", () => keys().includes("raw_2"), 10_000);
     assert.deepEqual([...new Set(reloads.flat())], [file("assets/raw.ts")], "only the file of the import graph caused reloads");
 
     // A file joins the graph when an import of it is saved; from then on its changes count.
     reloads.length = 0;
     writeFileSync(file("assets/unused.ts"), raw("from_unused").replace("const raw", "const extra"));
     writeFileSync(file("definitions.ts"), DEFINITIONS.replace("[raw]", "[raw, extra]").replace('from "./assets/raw";', 'from "./assets/raw";\nimport { extra } from "./assets/unused";'));
-    await waitFor(() => keys().includes("from_unused"), "the new import is served", 10_000);
+    await waitFor("the new import is served", () => keys().includes("from_unused"), 10_000);
     writeFileSync(file("assets/unused.ts"), raw("renamed_extra").replace("const raw", "const extra"));
-    await waitFor(() => keys().includes("renamed_extra"), "an edit of the newly imported file is served", 10_000);
+    await waitFor("an edit of the newly imported file is served", () => keys().includes("renamed_extra"), 10_000);
 
     for (const name of ["package.json", "package-lock.json", "tributary.yaml"]) {
       reloads.length = 0;
       writeFileSync(file(name), name === "tributary.yaml" ? "entry: definitions.ts\n# edited\n" : "{}\n");
-      await waitFor(() => reloads.some((changed) => changed.includes(file(name))), `${name} reloads the code`, 10_000);
+      await waitFor(`${name} reloads the code`, () => reloads.some((changed) => changed.includes(file(name))), 10_000);
     }
   });
 
@@ -99,9 +100,9 @@ describe("code location (dev reloads)", function () {
     mkdirSync(join(dir, "lib"));
     writeFileSync(join(dir, "lib", "other.ts"), raw("from_other_entry"));
     writeFileSync(join(dir, "tributary.yaml"), "entry: other.ts\n");
-    await waitFor(() => keys().includes("from_other_entry"), "the new entry is served", 10_000);
+    await waitFor("the new entry is served", () => keys().includes("from_other_entry"), 10_000);
     writeFileSync(join(dir, "lib", "other.ts"), raw("edited_other"));
-    await waitFor(() => keys().includes("edited_other"), "an edit of the new entry's import is served", 10_000);
+    await waitFor("an edit of the new entry's import is served", () => keys().includes("edited_other"), 10_000);
   });
 
   it("loads once more after a load that read the files before a change (the last save is served)", async () => {
@@ -111,7 +112,7 @@ describe("code location (dev reloads)", function () {
     compiler!.hold = new Promise((resolve) => (release = resolve));
     writeFileSync(join(dir, "assets", "raw.ts"), raw("first_save"));
     const first = code!.reload();
-    await waitFor(() => compiler!.holding, "the build of the first save read the files");
+    await waitFor("the build of the first save read the files", () => compiler!.holding);
     writeFileSync(join(dir, "assets", "raw.ts"), raw("second_save"));
     const second = code!.reload();
     release();
@@ -123,10 +124,10 @@ describe("code location (dev reloads)", function () {
   it("reloads when the file a failed build missed appears, even in a new folder", async () => {
     await start();
     writeFileSync(join(dir, "definitions.ts"), DEFINITIONS.replace("[raw]", "[raw, extra]").replace('from "./assets/raw";', 'from "./assets/raw";\nimport { extra } from "./lib/extra";'));
-    await waitFor(() => !code!.current.ok, "the missing import is reported", 10_000);
+    await waitFor("the missing import is reported", () => !code!.current.ok, 10_000);
     assert.match(code!.current.ok ? "" : code!.current.error.message, /Could not resolve "\.\/lib\/extra"/);
     mkdirSync(join(dir, "lib"));
     writeFileSync(join(dir, "lib", "extra.ts"), raw("extra").replace("const raw", "const extra"));
-    await waitFor(() => keys().includes("extra"), "the project loads once the file exists", 10_000);
+    await waitFor("the project loads once the file exists", () => keys().includes("extra"), 10_000);
   });
 });

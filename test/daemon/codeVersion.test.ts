@@ -12,7 +12,8 @@ import { CODE_VERSION_TAG } from "../../runtime/src/execution/api";
 import { findProjectConfig } from "../../runtime/src/loader";
 import type { Storage } from "../../runtime/src/storage/port";
 import { call } from "./http/fixture";
-import { startProcess, waitFor, writeProject } from "./helpers";
+import { startProcess, writeProject } from "./helpers";
+import { waitFor } from "../support/waitFor";
 
 const FAST = { queuePollMs: 20, heartbeatMs: 200, monitorIntervalMs: 500, schedulerPollMs: 200, sensorPollMs: 200, daemonHeartbeatMs: 1000 };
 
@@ -28,7 +29,7 @@ async function runThroughApi(base: string, storage: Storage, dir: string): Promi
   const launched = await call(base, "POST", "/api/runs", { body: { selection: "a" } });
   assert.equal(launched.status, 201, launched.text);
   const runId = launched.json.runId as string;
-  await waitFor(async () => ["SUCCESS", "FAILURE", "CANCELED"].includes((await storage.getRun(runId))?.status ?? ""), `run ${runId} ends`, 30_000);
+  await waitFor(`run ${runId} ends`, async () => ["SUCCESS", "FAILURE", "CANCELED"].includes((await storage.getRun(runId))?.status ?? ""), 30_000);
   const run = (await storage.getRun(runId))!;
   assert.equal(run.status, "SUCCESS", run.error ?? "");
   const start = (await storage.getRunEvents(runId)).find((event) => event.type === "RUN_START")!;
@@ -91,7 +92,7 @@ describe("a daemon's code version", function () {
       assert.match(atStart, /^v1-/);
       writeFileSync(join(dir, "definitions.ts"), writing("two"));
       daemon.child.kill("SIGHUP");
-      await waitFor(async () => (await health()) !== atStart, "SIGHUP loads a new code version", 30_000);
+      await waitFor("SIGHUP loads a new code version", async () => (await health()) !== atStart, 30_000);
       assert.match(await health(), /^v2-/);
       assert.match(daemon.output(), /SIGHUP: reloading the code[\s\S]*runs now execute code v2-/);
     } finally {

@@ -5,7 +5,8 @@ import type { RunLauncher } from "../../runtime/src/daemon/runQueue";
 import { findProjectConfig } from "../../runtime/src/loader";
 import { Scheduler } from "../../runtime/src/daemon/scheduler";
 import type { RunResult } from "../../runtime/src/execution/api";
-import { waitFor, writeProject } from "./helpers";
+import { writeProject } from "./helpers";
+import { waitFor } from "../support/waitFor";
 
 const FAST = { queuePollMs: 20, heartbeatMs: 50, monitorIntervalMs: 100, schedulerPollMs: 50, sensorPollMs: 30, daemonHeartbeatMs: 1000 };
 
@@ -48,7 +49,7 @@ describe("daemon (in-process, SQLite)", function () {
     `);
     const daemon = await startDaemon(dir);
     try {
-      await waitFor(async () => (await daemon.storage.listRuns({ instigatorName: "flaky" })).length === 1, "the third evaluation launched its run", 10_000);
+      await waitFor("the third evaluation launched its run", async () => (await daemon.storage.listRuns({ instigatorName: "flaky" })).length === 1, 10_000);
       const ticks = (await daemon.storage.listTicks("flaky")).reverse();
       const failures = ticks.filter((tick) => tick.status === "FAILURE").map((tick) => tick.error);
       assert.ok(failures.some((error) => /boom at call 1/.test(error ?? "")), `a throwing sensor records its error: ${failures.join(" | ")}`);
@@ -67,7 +68,7 @@ describe("daemon (in-process, SQLite)", function () {
       // A tick of the old cron a year ago: with the same cron, catch-up would launch the latest missed instant.
       await storage.createTick({ instigatorName: "s", instigatorType: "schedule", tickTime: "2020-01-01T00:00:00.000Z", status: "SUCCESS", cursor: JSON.stringify({ cron: "0 0 * * *", timezone: "UTC" }) });
       daemon.schedulerLoop!.wake();
-      await waitFor(async () => (await storage.listDaemonHeartbeats()).length === 1, "the daemon is alive");
+      await waitFor("the daemon is alive", async () => (await storage.listDaemonHeartbeats()).length === 1);
       await daemon.schedulerLoop!.stop();
       assert.equal((await storage.listRuns({ instigatorName: "s" })).length, 0, "no run launched for the changed cron");
     } finally {
@@ -84,7 +85,7 @@ describe("daemon (in-process, SQLite)", function () {
       await storage.createTick({ instigatorName: "s", instigatorType: "schedule", tickTime: new Date(Math.floor(Date.now() / 1000) * 1000 - 30_000).toISOString(), status: "SUCCESS", cursor: JSON.stringify({ cron: "*/1 * * * * *", timezone: "UTC" }) });
       const before = (await storage.listTicks("s")).length;
       daemon.schedulerLoop!.start();
-      await waitFor(async () => (await storage.listRuns({ instigatorName: "s" })).length >= 1, "a catch-up run");
+      await waitFor("a catch-up run", async () => (await storage.listRuns({ instigatorName: "s" })).length >= 1);
       await daemon.schedulerLoop!.stop();
       const ticks = (await storage.listTicks("s")).slice(0, -before);
       const launchedAt = Date.now();
@@ -120,7 +121,7 @@ describe("daemon (in-process, SQLite)", function () {
         const before = Object.values(await launched()).reduce((sum, count) => sum + count, 0);
         const scheduler = new Scheduler({ storage: daemon.storage, project: () => loaded.project, submit: (request) => daemon.submitRun(request), pollMs: 50, log: () => undefined, now: () => clock });
         scheduler.start();
-        await waitFor(async () => Object.values(await launched()).reduce((sum, count) => sum + count, 0) > before, "the scheduler launched runs");
+        await waitFor("the scheduler launched runs", async () => Object.values(await launched()).reduce((sum, count) => sum + count, 0) > before);
         await scheduler.stop();
       };
       await evaluateAt(lastTick + 45_000); // instants :10 :20 :30 :40 are due
@@ -137,14 +138,14 @@ describe("daemon (in-process, SQLite)", function () {
     const daemon = await startDaemon(dir, [], 1);
     try {
       const running = await daemon.submitRun({ selection: "a", tags: { hold: "1" } });
-      await waitFor(async () => (await daemon.storage.getRun(running.runId))?.status === "STARTED", "the run started");
+      await waitFor("the run started", async () => (await daemon.storage.getRun(running.runId))?.status === "STARTED");
       // With its only slot taken, the coordinator leaves this one QUEUED: canceled at once.
       const queued = await daemon.submitRun({ selection: "a" });
       const canceled = await daemon.cancelRun(queued.runId);
       assert.equal(canceled.status, "CANCELED");
       const canceling = await daemon.cancelRun(running.runId);
       assert.equal(canceling.status, "CANCELING");
-      await waitFor(async () => (await daemon.storage.getRun(running.runId))?.status === "CANCELED", "the running run was canceled");
+      await waitFor("the running run was canceled", async () => (await daemon.storage.getRun(running.runId))?.status === "CANCELED");
       await assert.rejects(daemon.cancelRun("no-such-run"), /no run with id no-such-run/);
     } finally {
       await daemon.stop();

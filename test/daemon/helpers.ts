@@ -6,7 +6,6 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 
-export { waitFor } from "../storage/waitFor";
 
 const ENTRY = path.join(__dirname, "processEntry.ts");
 const REPO = path.join(__dirname, "..", "..");

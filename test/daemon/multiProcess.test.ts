@@ -10,7 +10,8 @@ import path from "node:path";
 import { enqueueRun } from "../../runtime/src/daemon/runLifecycle";
 import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
-import { isAlive, runCommand, startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
+import { isAlive, runCommand, startProcess, writeProject, type TributaryProcess } from "./helpers";
+import { waitFor } from "../support/waitFor";
 
 const HEARTBEAT_TIMEOUT_S = 1.5;
 
@@ -83,18 +84,18 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
    * once the blocker is released.
    */
   const expectFailedThenRetried = async (runId: string, killedAt: number) => {
-    await waitFor(async () => (await storage.getRun(runId))?.status === "FAILURE", "the run failed", 10_000);
+    await waitFor("the run failed", async () => (await storage.getRun(runId))?.status === "FAILURE", 10_000);
     const detectedMs = Date.now() - killedAt;
     const bound = (HEARTBEAT_TIMEOUT_S + MONITOR_INTERVAL_S) * 1000 + 1500;
     assert.ok(detectedMs <= bound, `failed ${detectedMs} ms after the kill (bound ${bound} ms)`);
     assert.match((await storage.getRun(runId))!.error ?? "", /stopped sending heartbeats/);
     const retryOf = async () => (await storage.listRuns({ limit: 10 })).find((candidate) => candidate.parentRunId === runId);
-    await waitFor(async () => (await retryOf()) !== undefined, "a retry run was queued");
+    await waitFor("a retry run was queued", async () => (await retryOf()) !== undefined);
     const retry = (await retryOf())!;
     assert.equal(retry.attempt, 2);
     rmSync(path.join(dir, "hold"));
     worker = await startProcess(dir, ["worker"]);
-    await waitFor(async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", "the retry succeeded", 40_000);
+    await waitFor("the retry succeeded", async () => (await storage.getRun(retry.runId))?.status === "SUCCESS", 40_000);
   };
 
   before(async () => {
@@ -131,9 +132,9 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
 
   it("launches exactly one run per tick when three daemons share a database", async () => {
     await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "RUNNING" });
-    await waitFor(async () => (await storage.listTicks("every_second")).filter((tick) => tick.status === "SUCCESS").length >= 4, "4 ticks launched", 15_000);
+    await waitFor("4 ticks launched", async () => (await storage.listTicks("every_second")).filter((tick) => tick.status === "SUCCESS").length >= 4, 15_000);
     await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "STOPPED" });
-    await waitFor(async () => (await storage.listTicks("every_second")).every((tick) => tick.status !== "STARTED"), "no tick in progress");
+    await waitFor("no tick in progress", async () => (await storage.listTicks("every_second")).every((tick) => tick.status !== "STARTED"));
     const ticks = (await storage.listTicks("every_second")).reverse();
     const runs = await scheduleRuns();
     assert.equal(runs.length, ticks.length, "one run per tick");
@@ -144,7 +145,7 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     // No second was skipped between the first tick and the last.
     const times = ticks.map((tick) => Date.parse(tick.tickTime));
     for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 1000, `ticks ${ticks[i - 1]!.tickTime} and ${ticks[i]!.tickTime} are one second apart`);
-    await waitFor(async () => (await scheduleRuns()).every((run) => run.status === "SUCCESS"), "the worker executed every scheduled run", 60_000);
+    await waitFor("the worker executed every scheduled run", async () => (await scheduleRuns()).every((run) => run.status === "SUCCESS"), 60_000);
   });
 
   it("launches each of a sensor's run keys once across daemons", async () => {
@@ -153,14 +154,14 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     for (const name of ["k1", "k2", "k3"]) writeFileSync(path.join(keysDir, name), "");
     await storage.setInstigatorState({ name: "keys", type: "sensor", status: "RUNNING" });
     const keyRuns = () => storage.listRuns({ instigatorName: "keys", limit: 1000 });
-    await waitFor(async () => (await keyRuns()).length >= 3, "the 3 keys launched", 10_000);
+    await waitFor("the 3 keys launched", async () => (await keyRuns()).length >= 3, 10_000);
     // Several more evaluations (by any daemon) see the same keys again.
     const seen = (await storage.listTicks("keys")).length;
-    await waitFor(async () => (await storage.listTicks("keys")).length >= seen + 5, "5 more sensor ticks", 10_000);
+    await waitFor("5 more sensor ticks", async () => (await storage.listTicks("keys")).length >= seen + 5, 10_000);
     writeFileSync(path.join(keysDir, "k4"), "");
-    await waitFor(async () => (await keyRuns()).length >= 4, "the 4th key launched", 10_000);
+    await waitFor("the 4th key launched", async () => (await keyRuns()).length >= 4, 10_000);
     const more = (await storage.listTicks("keys")).length;
-    await waitFor(async () => (await storage.listTicks("keys")).length >= more + 3, "3 more sensor ticks", 10_000);
+    await waitFor("3 more sensor ticks", async () => (await storage.listTicks("keys")).length >= more + 3, 10_000);
     const runs = await keyRuns();
     assert.deepEqual(runs.map((run) => run.runKey).sort(), ["k1", "k2", "k3", "k4"]);
     const skipped = (await storage.listTicks("keys")).filter((tick) => tick.status === "SKIPPED");
@@ -170,7 +171,7 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
   it("fails and retries a run within the monitor interval when its worker is killed with SIGKILL", async () => {
     writeFileSync(path.join(dir, "hold"), "");
     const run = await enqueueRun(storage, { selection: "blocker", assetKeys: ["blocker"] });
-    await waitFor(() => existsSync(path.join(dir, `started-${run.runId}`)), "the blocker step started", 40_000).catch(async (error: Error) => {
+    await waitFor("the blocker step started", () => existsSync(path.join(dir, `started-${run.runId}`)), 40_000).catch(async (error: Error) => {
       throw new Error(`${error.message}; run: ${JSON.stringify(await storage.getRun(run.runId))}\nworker output:\n${worker!.output()}`);
     });
     await worker!.killGroup();
@@ -184,14 +185,14 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     writeFileSync(path.join(dir, "hold"), "");
     const run = await enqueueRun(storage, { selection: "blocker", assetKeys: ["blocker"] });
     const startedFile = path.join(dir, `started-${run.runId}`);
-    await waitFor(() => existsSync(startedFile), "the blocker step started", 40_000);
+    await waitFor("the blocker step started", () => existsSync(startedFile), 40_000);
     const runWorkerPid = Number(readFileSync(startedFile, "utf8"));
     await worker!.killAlone();
     const killedAt = Date.now();
-    await waitFor(() => !isAlive(runWorkerPid), "the orphaned run worker exited", 5_000);
+    await waitFor("the orphaned run worker exited", () => !isAlive(runWorkerPid), 5_000);
     // Its idle warm workers too, including one forked just before the kill that never heard from it.
     const parents = new Set(daemons.map((daemon) => daemon.child.pid));
-    await waitFor(() => workerProcessesIn(dir).every((process) => parents.has(process.ppid)), "no orphaned worker process is left", 5_000);
+    await waitFor("no orphaned worker process is left", () => workerProcessesIn(dir).every((process) => parents.has(process.ppid)), 5_000);
     await expectFailedThenRetried(run.runId, killedAt);
   });
 
@@ -207,17 +208,17 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
 
   it("resumes schedules and sensors where they were after every daemon restarts", async () => {
     await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "RUNNING" });
-    await waitFor(async () => (await storage.listTicks("every_second", { limit: 1 }))[0]!.tickTime > new Date(Date.now() - 1500).toISOString(), "the schedule ticks again", 10_000);
+    await waitFor("the schedule ticks again", async () => (await storage.listTicks("every_second", { limit: 1 }))[0]!.tickTime > new Date(Date.now() - 1500).toISOString(), 10_000);
     await Promise.all(daemons.map((daemon) => daemon.stop()));
     const stoppedAt = Date.now();
     const [lastBefore] = await storage.listTicks("every_second", { limit: 1 });
     writeFileSync(path.join(dir, "keys", "k5"), "");
     // Downtime: several ticks are missed.
-    await waitFor(() => Date.now() - stoppedAt > 3000, "3 s of downtime", 5000);
+    await waitFor("3 s of downtime", () => Date.now() - stoppedAt > 3000, 5000);
     await startDaemons(2);
     const restartedAt = Date.now();
-    await waitFor(async () => (await storage.listRuns({ instigatorName: "keys", limit: 100 })).length >= 5, "the key written during the downtime launched", 10_000);
-    await waitFor(async () => (await storage.listTicks("every_second", { limit: 1 }))[0]!.tickTime > new Date(restartedAt + 1000).toISOString(), "ticking again after the restart", 10_000);
+    await waitFor("the key written during the downtime launched", async () => (await storage.listRuns({ instigatorName: "keys", limit: 100 })).length >= 5, 10_000);
+    await waitFor("ticking again after the restart", async () => (await storage.listTicks("every_second", { limit: 1 }))[0]!.tickTime > new Date(restartedAt + 1000).toISOString(), 10_000);
     await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "STOPPED" });
     const after = (await storage.listTicks("every_second", { limit: 1000 })).filter((tick) => tick.tickTime > lastBefore!.tickTime).reverse();
     // Catch-up "latest": of the instants missed while down, only the latest one launched.
@@ -281,27 +282,27 @@ describe("two daemons executing runs on PostgreSQL, one of them frozen (SIGSTOP)
   it("retries the run once and counts one outcome when the frozen daemon resumes and finishes it", async () => {
     writeFileSync(path.join(dir, "hold"), "");
     const run = await enqueueRun(storage, { selection: "counted", assetKeys: ["counted"] });
-    await waitFor(() => existsSync(path.join(dir, `executed-${run.runId}`)), "the run's code started", 40_000);
+    await waitFor("the run's code started", () => existsSync(path.join(dir, `executed-${run.runId}`)), 40_000);
     const owner = (await storage.getRun(run.runId))!.workerId;
     const frozen = daemons.find((daemon) => daemon.daemonId === owner);
     assert.ok(frozen, `the run is executed by one of the daemons (worker ${owner})`);
     frozen.freeze();
 
     // The other daemon's monitor fails the run (no heartbeat) and retries it; it executes the retry.
-    await waitFor(async () => (await storage.getRun(run.runId))?.status === "FAILURE", "the monitor failed the frozen daemon's run", 20_000);
+    await waitFor("the monitor failed the frozen daemon's run", async () => (await storage.getRun(run.runId))?.status === "FAILURE", 20_000);
     assert.match((await storage.getRun(run.runId))!.error ?? "", /stopped sending heartbeats/);
     const retriesOf = async () => (await storage.listRuns({ limit: 100 })).filter((candidate) => candidate.parentRunId === run.runId);
-    await waitFor(async () => (await retriesOf()).length > 0, "the run was retried");
+    await waitFor("the run was retried", async () => (await retriesOf()).length > 0);
     const [retry] = await retriesOf();
     // The frozen run's code goes on in its worker process and finishes while its daemon is stopped.
     rmSync(path.join(dir, "hold"));
-    await waitFor(async () => (await storage.getRun(retry!.runId))?.status === "SUCCESS", "the retry succeeded on the other daemon", 40_000);
-    await waitFor(() => existsSync(path.join(dir, `finished-${run.runId}`)), "the frozen daemon's run finished its code", 20_000);
+    await waitFor("the retry succeeded on the other daemon", async () => (await storage.getRun(retry!.runId))?.status === "SUCCESS", 40_000);
+    await waitFor("the frozen daemon's run finished its code", () => existsSync(path.join(dir, `finished-${run.runId}`)), 20_000);
 
     frozen.resume();
     const notCounted = new RegExp(`run ${run.runId} finished here after another process had ended it FAILURE`);
-    await waitFor(async () => notCounted.test(frozen.output()) || (await retriesOf()).length > 1, "the resumed daemon handled the run's end", 20_000);
-    await waitFor(async () => (await storage.listRuns({ statuses: ["QUEUED", "STARTING", "STARTED", "CANCELING"] })).length === 0, "no run left to execute", 40_000);
+    await waitFor("the resumed daemon handled the run's end", async () => notCounted.test(frozen.output()) || (await retriesOf()).length > 1, 20_000);
+    await waitFor("no run left to execute", async () => (await storage.listRuns({ statuses: ["QUEUED", "STARTING", "STARTED", "CANCELING"] })).length === 0, 40_000);
 
     const retries = await retriesOf();
     assert.deepEqual(retries.map((candidate) => [candidate.runId, candidate.attempt]), [[retry!.runId, 2]], "one retry, attempt 2");

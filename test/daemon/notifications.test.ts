@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Notifier, notificationSettingsFromConfig } from "../../runtime/src/daemon/notifications";
 import { ConfigError } from "../../runtime/src/errors";
 import type { RunRecord } from "../../runtime/src/types";
-import { waitFor } from "./helpers";
+import { waitFor } from "../support/waitFor";
 
 /** A real local webhook receiver that answers the given statuses in turn (then 200). */
 async function receiver(statuses: number[] = []): Promise<{ url: string; bodies: unknown[]; requests: IncomingMessage[]; server: Server }> {
@@ -56,7 +56,7 @@ describe("webhook notifications", () => {
       () => undefined,
     );
     await notifier.runEnded(failedRun, noEvents);
-    await waitFor(() => json.bodies.length === 1 && slack.bodies.length === 1, "both webhooks received the notification");
+    await waitFor("both webhooks received the notification", () => json.bodies.length === 1 && slack.bodies.length === 1);
     const payload = json.bodies[0] as Record<string, unknown>;
     assert.equal(payload["event"], "run_failure");
     assert.equal(payload["runId"], "run-1");
@@ -83,7 +83,7 @@ describe("webhook notifications", () => {
     servers.push(flaky.server);
     const notifier = new Notifier(notificationSettingsFromConfig({ webhooks: [{ url: flaky.url }], retries: 3, backoffMs: 20 }), () => undefined);
     notifier.send({ event: "run_failure", title: "t", timestamp: new Date().toISOString() });
-    await waitFor(() => flaky.bodies.length === 3, "the third attempt arrived");
+    await waitFor("the third attempt arrived", () => flaky.bodies.length === 3);
     await notifier.close();
     assert.equal(flaky.bodies.length, 3, "no attempt after the success");
   });
@@ -96,7 +96,7 @@ describe("webhook notifications", () => {
     const started = performance.now();
     notifier.send({ event: "run_failure", title: "t", timestamp: new Date().toISOString() });
     assert.ok(performance.now() - started < 20, "send() does not wait for delivery");
-    await waitFor(() => logs.some((line) => /giving up/.test(line)), "the notifier gave up");
+    await waitFor("the notifier gave up", () => logs.some((line) => /giving up/.test(line)));
     assert.match(logs.join("\n"), /webhook #1 \(127\.0\.0\.1:\d+\): giving up on "run_failure" after 3 attempt\(s\): ECONNREFUSED/);
     assert.doesNotMatch(logs.join("\n"), /SECRET-TOKEN|hunter2|services/);
   });

@@ -8,7 +8,7 @@ import { RunCoordinator, type RunLauncher } from "../../runtime/src/daemon/runQu
 import { DEFAULT_DAEMON_SETTINGS } from "../../runtime/src/daemon/settings";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
-import { waitFor } from "../storage/waitFor";
+import { waitFor } from "../support/waitFor";
 
 describe("run coordinator wake-ups on PostgreSQL", () => {
   let submitter: PostgresStorage;
@@ -51,7 +51,7 @@ describe("run coordinator wake-ups on PostgreSQL", () => {
     for (let i = 0; i < 5; i++) {
       const queuedAt = Date.now();
       const run = await enqueueRun(submitter, { selection: "*", assetKeys: ["a"] });
-      await waitFor(() => startedAt.has(run.runId), `run ${i + 1} started`, 3000);
+      await waitFor(`run ${i + 1} started`, () => startedAt.has(run.runId), 3000);
       delays.push(startedAt.get(run.runId)! - queuedAt);
     }
     assert.ok(Math.max(...delays) < 1000, `started ${delays.join(", ")} ms after being queued`);
@@ -80,7 +80,7 @@ describe("run coordinator wake-ups on PostgreSQL", () => {
       for (let i = 0; i < 6; i++) ids.push((await enqueueRun(submitter, { selection: "*", assetKeys: ["a"], tags: { database: "warehouse" } })).runId);
       for (let i = 0; i < 6; i++) ids.push((await enqueueRun(submitter, { selection: "*", assetKeys: ["a"] })).runId);
       others.forEach((coordinator) => coordinator.start());
-      await waitFor(async () => (await submitter.listRuns({ statuses: ["SUCCESS"], limit: 100 })).length === ids.length, "every run succeeded", 15_000);
+      await waitFor("every run succeeded", async () => (await submitter.listRuns({ statuses: ["SUCCESS"], limit: 100 })).length === ids.length, 15_000);
       assert.equal(most, 1, "never two warehouse runs at once");
       assert.ok(untaggedWhileLimited > 0, "untagged runs ran while a warehouse run held the limit");
     } finally {
@@ -107,7 +107,7 @@ describe("run coordinator wake-ups on PostgreSQL", () => {
     try {
       for (let i = 0; i < 12; i++) await enqueueRun(submitter, { selection: "*", assetKeys: ["a"] });
       pair.forEach((coordinator) => coordinator.start());
-      await waitFor(async () => (await submitter.listRuns({ statuses: ["SUCCESS"], limit: 100 })).length === 12, "every run succeeded", 15_000);
+      await waitFor("every run succeeded", async () => (await submitter.listRuns({ statuses: ["SUCCESS"], limit: 100 })).length === 12, 15_000);
       assert.equal(most, 2, "at most two runs at once across both coordinators, and two reached");
     } finally {
       await Promise.all(pair.map((coordinator) => coordinator.stop()));

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isAlive, startProcess, waitFor, writeProject, type TributaryProcess } from "./helpers";
+import { isAlive, startProcess, writeProject, type TributaryProcess } from "./helpers";
+import { waitFor } from "../support/waitFor";
 
 const DEFINITIONS = `
 import { existsSync, writeFileSync } from "node:fs";
@@ -73,29 +74,29 @@ describe("a sensor whose code blocks its event loop", function () {
     const base = daemon.url!;
     assert.equal((await call(base, "POST", "/api/sensors/blocking/start")).status, 200);
     const blockedFile = path.join(dir, "blocked-once");
-    await waitFor(() => existsSync(blockedFile) && readFileSync(blockedFile, "utf8") !== "", "the sensor's code started blocking", 60_000);
+    await waitFor("the sensor's code started blocking", () => existsSync(blockedFile) && readFileSync(blockedFile, "utf8") !== "", 60_000);
 
     // While it blocks, the daemon answers and starts a run.
     assert.equal((await call(base, "GET", "/api/health")).json.ok, true);
     const submitted = await call(base, "POST", "/api/runs", { selection: "during" });
     assert.equal(submitted.status, 201, JSON.stringify(submitted.json));
     const runId = submitted.json.runId as string;
-    await waitFor(async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", "the run started", 60_000);
+    await waitFor("the run started", async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", 60_000);
     const blockedPid = Number(readFileSync(blockedFile, "utf8"));
     assert.notEqual(blockedPid, daemon.child.pid, "the sensor's code runs outside the daemon's process");
 
     // timeoutMs holds: the tick fails, then the process that did not answer its cancel is killed.
     const ticks = async () => (await call(base, "GET", "/api/sensors/blocking/ticks?limit=50")).json.ticks as { status: string; error: string | null }[];
-    await waitFor(async () => (await ticks()).some((tick) => tick.status === "FAILURE"), "the blocked tick failed", 20_000);
+    await waitFor("the blocked tick failed", async () => (await ticks()).some((tick) => tick.status === "FAILURE"), 20_000);
     const failed = (await ticks()).find((tick) => tick.status === "FAILURE")!;
     assert.match(failed.error ?? "", /timed out after 500 ms \(sensor timeoutMs\)/);
-    await waitFor(() => !isAlive(blockedPid), "the blocked evaluation process was killed", 20_000);
+    await waitFor("the blocked evaluation process was killed", () => !isAlive(blockedPid), 20_000);
     // The sensor goes on in a new process.
-    await waitFor(async () => (await ticks()).some((tick) => tick.status === "SKIPPED"), "a later evaluation ran", 60_000);
+    await waitFor("a later evaluation ran", async () => (await ticks()).some((tick) => tick.status === "SKIPPED"), 60_000);
 
     // The run outlived the blocking (longer than the heartbeat timeout): its heartbeats went on.
     writeFileSync(path.join(dir, "finish"), "");
-    await waitFor(async () => ["SUCCESS", "FAILURE"].includes((await call(base, "GET", `/api/runs/${runId}`)).json.status), "the run ended", 20_000);
+    await waitFor("the run ended", async () => ["SUCCESS", "FAILURE"].includes((await call(base, "GET", `/api/runs/${runId}`)).json.status), 20_000);
     const run = (await call(base, "GET", `/api/runs/${runId}`)).json;
     assert.equal(run.status, "SUCCESS", run.error);
   });

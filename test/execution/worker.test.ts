@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { launchRunInWorker, RunStartError } from "../../runtime/src/execution/worker";
-import { project, waitFor } from "./projects";
+import { project } from "./projects";
+import { waitFor } from "../support/waitFor";
 import { openStorage, type StorageConfig } from "../../runtime/src/storage";
 import type { Storage } from "../../runtime/src/storage/port";
 import type { RunEvent } from "../../runtime/src/types";
@@ -98,7 +99,7 @@ describe("runs in worker processes", function () {
     const durable: RunEvent[] = [];
     const running = launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*", onEvent: (e) => durable.push(e) });
     // Kill only once "stuck" is known to have started: what came before it is then durable.
-    await waitFor(() => existsSync(pidFile) && durable.some((e) => e.type === "STEP_START" && e.stepKey === "stuck"), "the step to start");
+    await waitFor("the step to start", () => existsSync(pidFile) && durable.some((e) => e.type === "STEP_START" && e.stepKey === "stuck"));
     process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL");
     const result = await running;
     assert.equal(result.status, "FAILURE");
@@ -163,7 +164,7 @@ describe("runs in worker processes", function () {
     const storage = await open(storageConfig);
     const controller = new AbortController();
     const running = launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*", signal: controller.signal });
-    await waitFor(() => existsSync(path.join(dir, "started")), "the step to start");
+    await waitFor("the step to start", () => existsSync(path.join(dir, "started")));
     controller.abort();
     const result = await running;
     assert.equal(result.status, "CANCELED");

@@ -5,7 +5,8 @@ import { CODE_VERSION_TAG, type RunResult } from "../../runtime/src/execution/ap
 import { WorkerPool } from "../../runtime/src/execution/workerPool";
 import { RunStartError } from "../../runtime/src/execution/worker";
 import { createCompiler, findProjectConfig, type CodeVersion } from "../../runtime/src/loader";
-import { project, waitFor } from "./projects";
+import { project } from "./projects";
+import { waitFor } from "../support/waitFor";
 import { openStorage } from "../../runtime/src/storage";
 import type { Storage } from "../../runtime/src/storage/port";
 import type { StoredRunEvent } from "../../runtime/src/types";
@@ -49,7 +50,7 @@ describe("warm worker pool", function () {
     storage = await openStorage(storageConfig);
     pool = new WorkerPool({ projectDir: dir, storageConfig, size: 1 });
     pool.warmUp();
-    await waitFor(() => pool!.stats().ready === 1, "a warm worker");
+    await waitFor("a warm worker", () => pool!.stats().ready === 1);
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await pool.launch({ storage, selection: "*" }));
     assert.deepEqual(results.map((r) => r.status), ["SUCCESS", "SUCCESS", "SUCCESS"]);
@@ -94,7 +95,7 @@ describe("warm worker pool", function () {
     storage = await openStorage(storageConfig);
     pool = new WorkerPool({ projectDir: dir, storageConfig, size: 2 });
     const doomed = pool.launch({ storage, selection: "stuck" });
-    await waitFor(() => existsSync(path.join(dir, "stuck.pid")), "the stuck step");
+    await waitFor("the stuck step", () => existsSync(path.join(dir, "stuck.pid")));
     process.kill(Number(readFileSync(path.join(dir, "stuck.pid"), "utf8")), "SIGKILL");
     const failed = await doomed;
     assert.equal(failed.status, "FAILURE");

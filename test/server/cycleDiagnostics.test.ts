@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { findCycles } from "../../server/src/analysis/cycles";
 import type { AssetNode } from "../../server/src/analysis/model";
 import type { DependencyEdge } from "../../server/src/analysis/projectModel";
-import { LspTestClient, waitFor } from "./lspClient";
+import { LspTestClient } from "./lspClient";
+import { waitFor } from "../support/waitFor";
 
 /**
  * A dependency cycle through thousands of assets once made the server publish a diagnostic per

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Diagnostic } from "vscode-languageserver-protocol";
-import { LspTestClient, uri, waitFor } from "./lspClient";
+import { LspTestClient, uri } from "./lspClient";
+import { waitFor } from "../support/waitFor";
 
 /** The server publishes what an edit changed, in every file it changed, and nothing else. */
 describe("language server publishing after edits", function () {

@@ -9,6 +9,7 @@ import {
   StreamMessageWriter,
 } from "vscode-jsonrpc/node";
 import type { ClientCapabilities, Diagnostic, Position, PublishDiagnosticsParams } from "vscode-languageserver-protocol";
+import { waitFor } from "../support/waitFor";
 
 const repository = path.resolve(__dirname, "../..");
 
@@ -32,17 +33,6 @@ export function cursor(text: string, snippet: string): Position {
   const before = text.slice(0, offset);
   const line = before.split("\n").length - 1;
   return { line, character: offset - (before.lastIndexOf("\n") + 1) };
-}
-
-/** Polls `condition` until it returns a truthy value (no fixed sleeps). */
-export async function waitFor<T>(what: string, condition: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** The real language server over stdio, driven by vscode-jsonrpc. */

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { CodeAction, CodeLens, Diagnostic, Hover } from "vscode-languageserver-protocol";
 import { type FakeDaemon, startDaemon } from "./fakeDaemon";
-import { cursor, LspTestClient, uri, waitFor } from "./lspClient";
+import { cursor, LspTestClient, uri } from "./lspClient";
+import { waitFor } from "../support/waitFor";
 
 /**
  * Partitions in the language server, over stdio: invalid partition definitions and mappings are

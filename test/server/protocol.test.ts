@@ -17,7 +17,8 @@ import type {
 } from "vscode-languageserver-protocol";
 import { formatWallTime, nextFireTimes, parseCron } from "../../runtime/src/schedules";
 import { startDaemon } from "./fakeDaemon";
-import { cursor, LspTestClient, uri, waitFor } from "./lspClient";
+import { cursor, LspTestClient, uri } from "./lspClient";
+import { waitFor } from "../support/waitFor";
 
 const fixtures = path.join(__dirname, "fixtures");
 

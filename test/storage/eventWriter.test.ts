@@ -4,7 +4,7 @@ import { EventWriteError } from "../../runtime/src/storage/errors";
 import { SqliteStorage } from "../../runtime/src/storage/sqlite/storage";
 import type { RunEvent } from "../../runtime/src/types";
 import { event } from "./conformance";
-import { waitFor } from "./waitFor";
+import { waitFor } from "../support/waitFor";
 
 /** A real SQLite storage that records each batch and can be told to fail the next writes. */
 class RecordingStorage {
@@ -45,7 +45,7 @@ describe("BufferedEventWriter", () => {
     write(writer, 0, 4);
     assert.deepEqual(storage.batches, []);
     write(writer, 4, 5);
-    await waitFor(async () => (await storage.messages()).length === 5, "the full batch is written");
+    await waitFor("the full batch is written", async () => (await storage.messages()).length === 5);
     assert.deepEqual(storage.batches, [5]);
     await writer.close();
   });
@@ -54,7 +54,7 @@ describe("BufferedEventWriter", () => {
     const writer = new BufferedEventWriter(storage, { maxBatchSize: 1000, maxDelayMs: 20 });
     const start = Date.now();
     write(writer, 0, 3);
-    await waitFor(async () => (await storage.messages()).length === 3, "the partial batch is written");
+    await waitFor("the partial batch is written", async () => (await storage.messages()).length === 3);
     assert.ok(Date.now() - start >= 15, "written before the delay");
     assert.deepEqual(storage.batches, [3]);
     await writer.close();
@@ -86,7 +86,7 @@ describe("BufferedEventWriter", () => {
     const writer = new BufferedEventWriter(storage, { maxBatchSize: 5, maxDelayMs: 60_000 });
     storage.failuresToInject = 2;
     write(writer, 0, 5);
-    await waitFor(() => storage.failuresToInject === 0, "both attempts fail");
+    await waitFor("both attempts fail", () => storage.failuresToInject === 0);
     write(writer, 5, 12);
     await assert.rejects(writer.flush(), (error: unknown) => {
       assert.ok(error instanceof EventWriteError);
@@ -123,7 +123,7 @@ describe("BufferedEventWriter", () => {
     });
     storage.failuresToInject = 2;
     write(writer, 0, 4);
-    await waitFor(() => storage.failuresToInject === 0, "both attempts fail");
+    await waitFor("both attempts fail", () => storage.failuresToInject === 0);
     assert.deepEqual(seen, []);
     await assert.rejects(writer.flush(), EventWriteError);
     write(writer, 4, 6);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ClaimFrontier } from "../../runtime/src/storage/postgres/claimFrontier";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { event, newRun } from "./conformance";
-import { waitFor } from "./waitFor";
+import { waitFor } from "../support/waitFor";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL, uniqueSchemaName } from "./postgresTestDatabase";
 
 describe("PostgreSQL storage shared by several processes", () => {
@@ -221,17 +221,17 @@ describe("PostgreSQL queued-run notifications", () => {
     const heard: number[] = [];
     const stop = await storage.listenForQueuedRuns(() => heard.push(Date.now()), () => undefined);
     try {
-      await waitFor(() => heard.length === 1, "the look-now call when listening starts");
+      await waitFor("the look-now call when listening starts", () => heard.length === 1);
       // Not QUEUED: no notification. Notifications arrive in commit order, so had this one notified,
       // it would arrive before the next one's.
       const started = await other.createRun(newRun({ status: "STARTED" }));
       const queuedAt = Date.now();
       await other.createRun(newRun());
-      await waitFor(() => heard.length === 2, "a notification for the queued run");
+      await waitFor("a notification for the queued run", () => heard.length === 2);
       assert.ok(heard[1]! - queuedAt < 1000, `heard ${heard[1]! - queuedAt} ms after the commit`);
       await other.transitionRun(started.runId, ["STARTED"], "FAILURE");
       await other.transitionRun(started.runId, ["FAILURE"], "QUEUED");
-      await waitFor(() => heard.length === 3, "a notification for the run given back to the queue");
+      await waitFor("a notification for the run given back to the queue", () => heard.length === 3);
     } finally {
       await stop();
     }
@@ -245,13 +245,13 @@ describe("PostgreSQL queued-run notifications", () => {
     const logged: string[] = [];
     const stop = await storage.listenForQueuedRuns(() => heard.push("look"), (message) => logged.push(message));
     try {
-      await waitFor(() => heard.length === 1, "listening");
+      await waitFor("listening", () => heard.length === 1);
       await other.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %tributary_queue_' || $1 || '%'", [storage.schema]);
-      await waitFor(() => logged.some((line) => /listening for queued runs again/.test(line)), "the listener reconnected", 10_000);
+      await waitFor("the listener reconnected", () => logged.some((line) => /listening for queued runs again/.test(line)), 10_000);
       assert.ok(logged.some((line) => /not listening for queued runs .*polling only/.test(line)), logged.join("\n"));
       const before = heard.length;
       await other.createRun(newRun());
-      await waitFor(() => heard.length > before, "a notification on the new connection");
+      await waitFor("a notification on the new connection", () => heard.length > before);
     } finally {
       await stop();
     }

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { SqliteStorage } from "../../runtime/src/storage/sqlite/storage";
 import { event, newRun } from "./conformance";
-import { waitFor } from "./waitFor";
+import { waitFor } from "../support/waitFor";
 
 const run = promisify(execFile);
 const repoRoot = resolve(__dirname, "../..");
@@ -64,7 +64,7 @@ describe("SQLite storage on a file shared by several processes", () => {
         await storage.close();
       })().catch((error) => { console.error(error); process.exit(1); });`;
     const child = run(process.execPath, ["--import", "tsx", "-e", script, path], { cwd: repoRoot });
-    await waitFor(async () => (await storage.getRunEvents("child", { limit: 1 })).length > 0, "the child process writes events", 20_000);
+    await waitFor("the child process writes events", async () => (await storage.getRunEvents("child", { limit: 1 })).length > 0, 20_000);
     for (let batch = 0; batch < 50; batch++) {
       await storage.appendEvents(Array.from({ length: 20 }, (_, i) => event("parent", "LOG", { message: String(batch * 20 + i) })));
       await new Promise((resolve) => setImmediate(resolve));
@@ -97,7 +97,7 @@ describe("SQLite storage on a file shared by several processes", () => {
       })().catch((error) => { console.error(error); process.exit(1); });`;
     const child = run(process.execPath, ["--import", "tsx", "-e", script, path], { cwd: repoRoot });
     // Start claiming once the child has started claiming too (a run left the queue that this process did not take).
-    await waitFor(async () => (await storage.listRuns({ statuses: ["STARTING"], limit: 1 })).length > 0, "the child claims", 20_000);
+    await waitFor("the child claims", async () => (await storage.listRuns({ statuses: ["STARTING"], limit: 1 })).length > 0, 20_000);
     const claimedHere: string[] = [];
     for (;;) {
       const runs = await storage.claimQueuedRuns("parent", 2);

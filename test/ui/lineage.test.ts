@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 // The page's `window.__tributaryLineage` (declared by the UI's entry; types only, nothing runs here).
 import type {} from "../../ui/src/main";
-import { waitFor } from "../storage/waitFor";
+import { waitFor } from "../support/waitFor";
 import { launchChromium } from "./support/browser";
 import { HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
 
@@ -177,10 +177,10 @@ describe("lineage UI (headless Chromium, daemon-served page)", function () {
     // The run went through the daemon's queue into a worker, and the daemon records it as a success.
     type Listed = { runs: Array<{ status: string; selection: string }> };
     let runs: Listed["runs"] = [];
-    await waitFor(async () => {
+    await waitFor("the daemon records the run's end", async () => {
       runs = ((await (await fetch(`${daemon.url}/api/runs`)).json()) as Listed).runs;
       return runs.length > 0 && !["QUEUED", "STARTING", "STARTED"].includes(runs[0]!.status);
-    }, "the daemon records the run's end", 10_000);
+    }, 10_000);
     assert.equal(runs.length, 1);
     assert.equal(runs[0]!.status, "SUCCESS");
     assert.match(runs[0]!.selection, /customers/);

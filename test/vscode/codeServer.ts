@@ -10,6 +10,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
+import { waitFor } from "../support/waitFor";
 
 /** The repository root. */
 export const ROOT = path.join(__dirname, "..", "..");
@@ -39,22 +40,6 @@ export function freePort(): Promise<number> {
     });
     server.on("error", reject);
   });
-}
-
-/** Polls `check` until truthy (never a fixed sleep), or throws naming `what`. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /**

@@ -19,7 +19,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BrowserContext, FrameLocator, Page } from "playwright-core";
-import { ARTIFACTS, CODE_SERVER, CodeServer, ROOT, copySample, ensureCodeServer, freePort, waitFor } from "./codeServer";
+import { ARTIFACTS, CODE_SERVER, CodeServer, ROOT, copySample, ensureCodeServer, freePort } from "./codeServer";
+import { waitFor } from "../support/waitFor";
 
 const VSIX = path.join(ROOT, ".cache", "vscode-tests", "tributary-e2e.vsix");
 
@@ -204,11 +205,11 @@ describe("VS Code extension in code-server with Chromium", function () {
           if (await candidate.evaluate(() => typeof (window as { __tributaryLineage?: unknown }).__tributaryLineage === "object").catch(() => false)) return candidate;
         }
         return undefined;
-      });
+      }, 30_000, 100);
       const keys = await waitFor("the sample's assets in the lineage", async () => {
         const shown = await frame.evaluate(() => (window as unknown as { __tributaryLineage: { visibleKeys(): string[] } }).__tributaryLineage.visibleKeys());
         return shown.includes("customers") ? shown : undefined;
-      });
+      }, 30_000, 100);
       for (const key of ["raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments", "orders", "customers"]) {
         assert.ok(keys.includes(key), `${key} is in the lineage (shown: ${keys.join(", ")})`);
       }

@@ -3,35 +3,105 @@
  * into `error:` / `hint:` lines and exit codes (0 ok, 1 failed, 2 bad usage).
  */
 import { suggest } from "../selection/suggest";
-import { ASSETS_HELP, assetsCommand } from "./assets";
-import { BACKFILL_HELP, backfillCommand } from "./backfill";
 import { EXIT_OK, EXIT_USAGE, UsageError, reportError, type CliContext, type Command } from "./context";
-import { DEV_HELP, devCommand } from "./dev";
-import { DAEMON_HELP, daemonCommand } from "./daemon";
-import { INIT_HELP, initCommand } from "./init";
-import { MATERIALIZE_HELP, materializeCommand } from "./materialize";
-import { MIGRATE_HELP, migrateCommand } from "./migrate";
-import { PARTITIONS_HELP, partitionsCommand } from "./partitions";
-import { RUNS_HELP, runsCommand } from "./runs";
-import { SCHEDULES_HELP, schedulesCommand } from "./schedules";
-import { VALIDATE_HELP, validateCommand } from "./validate";
-import { WORKER_HELP, workerCommand } from "./worker";
 import { runtimeVersion } from "../version";
 
-/** Every command: its handler, its help, and a one-line summary for `tributary --help`. */
-const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
-  materialize: { run: materializeCommand, help: MATERIALIZE_HELP, summary: "Materialize selected assets (--select SEL, or --job NAME)" },
-  assets: { run: assetsCommand, help: ASSETS_HELP, summary: "assets list [--select SEL]: the assets (or those a selection picks) with latest materializations and checks" },
-  backfill: { run: backfillCommand, help: BACKFILL_HELP, summary: "Materialize a range of partitions (--select SEL --from KEY --to KEY); status, cancel" },
-  partitions: { run: partitionsCommand, help: PARTITIONS_HELP, summary: "partitions status ASSET: materialized / failed / missing; add/remove dynamic keys" },
-  runs: { run: runsCommand, help: RUNS_HELP, summary: "runs list | runs show ID: past runs and their events" },
-  schedules: { run: schedulesCommand, help: SCHEDULES_HELP, summary: "schedules preview NAME: the next ticks of a schedule (--from, --count, --json)" },
-  validate: { run: validateCommand, help: VALIDATE_HELP, summary: "Check the project statically (nothing runs)" },
-  init: { run: initCommand, help: INIT_HELP, summary: "Create a new project in DIR" },
-  dev: { run: devCommand, help: DEV_HELP, summary: "Run the project locally: daemon + HTTP API + web page on 127.0.0.1:3000" },
-  migrate: { run: migrateCommand, help: MIGRATE_HELP, summary: "Apply storage migrations, print the schema version" },
-  daemon: { run: daemonCommand, help: DAEMON_HELP, summary: "Run schedules, sensors, the run queue and monitor (--port P: HTTP API)" },
-  worker: { run: workerCommand, help: WORKER_HELP, summary: "Add execution capacity: claim and execute queued runs" },
+/** A command's module, loaded when the command runs: its handler and its help. */
+interface CommandModule {
+  run: Command;
+  help: string;
+}
+
+/**
+ * Every command: a one-line summary for `tributary --help`, and how to load it. Commands load on
+ * use (`require` inside `load`), so `tributary --version` or `--help` does not load the database
+ * drivers, esbuild or yaml that a command needs (test/cli/startup.test.ts counts what loads).
+ */
+const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> = {
+  materialize: {
+    summary: "Materialize selected assets (--select SEL, or --job NAME)",
+    load: () => {
+      const m = require("./materialize") as typeof import("./materialize");
+      return { run: m.materializeCommand, help: m.MATERIALIZE_HELP };
+    },
+  },
+  assets: {
+    summary: "assets list [--select SEL]: the assets (or those a selection picks) with latest materializations and checks",
+    load: () => {
+      const m = require("./assets") as typeof import("./assets");
+      return { run: m.assetsCommand, help: m.ASSETS_HELP };
+    },
+  },
+  backfill: {
+    summary: "Materialize a range of partitions (--select SEL --from KEY --to KEY); status, cancel",
+    load: () => {
+      const m = require("./backfill") as typeof import("./backfill");
+      return { run: m.backfillCommand, help: m.BACKFILL_HELP };
+    },
+  },
+  partitions: {
+    summary: "partitions status ASSET: materialized / failed / missing; add/remove dynamic keys",
+    load: () => {
+      const m = require("./partitions") as typeof import("./partitions");
+      return { run: m.partitionsCommand, help: m.PARTITIONS_HELP };
+    },
+  },
+  runs: {
+    summary: "runs list | runs show ID: past runs and their events",
+    load: () => {
+      const m = require("./runs") as typeof import("./runs");
+      return { run: m.runsCommand, help: m.RUNS_HELP };
+    },
+  },
+  schedules: {
+    summary: "schedules preview NAME: the next ticks of a schedule (--from, --count, --json)",
+    load: () => {
+      const m = require("./schedules") as typeof import("./schedules");
+      return { run: m.schedulesCommand, help: m.SCHEDULES_HELP };
+    },
+  },
+  validate: {
+    summary: "Check the project statically (nothing runs)",
+    load: () => {
+      const m = require("./validate") as typeof import("./validate");
+      return { run: m.validateCommand, help: m.VALIDATE_HELP };
+    },
+  },
+  init: {
+    summary: "Create a new project in DIR",
+    load: () => {
+      const m = require("./init") as typeof import("./init");
+      return { run: m.initCommand, help: m.INIT_HELP };
+    },
+  },
+  dev: {
+    summary: "Run the project locally: daemon + HTTP API + web page on 127.0.0.1:3000",
+    load: () => {
+      const m = require("./dev") as typeof import("./dev");
+      return { run: m.devCommand, help: m.DEV_HELP };
+    },
+  },
+  migrate: {
+    summary: "Apply storage migrations, print the schema version",
+    load: () => {
+      const m = require("./migrate") as typeof import("./migrate");
+      return { run: m.migrateCommand, help: m.MIGRATE_HELP };
+    },
+  },
+  daemon: {
+    summary: "Run schedules, sensors, the run queue and monitor (--port P: HTTP API)",
+    load: () => {
+      const m = require("./daemon") as typeof import("./daemon");
+      return { run: m.daemonCommand, help: m.DAEMON_HELP };
+    },
+  },
+  worker: {
+    summary: "Add execution capacity: claim and execute queued runs",
+    load: () => {
+      const m = require("./daemon") as typeof import("./daemon");
+      return { run: m.workerCommand, help: m.WORKER_HELP };
+    },
+  },
 };
 
 /** The help printed by `tributary --help`. */
@@ -86,15 +156,15 @@ export async function main(argv: string[] = process.argv.slice(2), overrides: Pa
   }
   if (name === "--help" || name === "-h" || name === "help") {
     const topic = name === "help" ? rest[0] : undefined;
-    context.stdout.write(topic && COMMANDS[topic] ? `${COMMANDS[topic]!.help}\n` : globalHelp());
+    context.stdout.write(topic && COMMANDS[topic] ? `${COMMANDS[topic]!.load().help}\n` : globalHelp());
     return EXIT_OK;
   }
   if (name === "--version" || name === "-V" || name === "version") {
     context.stdout.write(`${runtimeVersion()}\n`);
     return EXIT_OK;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     const guess = suggest(name, Object.keys(COMMANDS));
     return reportError(
       new UsageError(name.startsWith("-") ? `unknown option "${name}"` : `unknown command "${name}"`, {
@@ -103,6 +173,7 @@ export async function main(argv: string[] = process.argv.slice(2), overrides: Pa
       context,
     );
   }
+  const command = entry.load();
   const commandFlags = dashDash === -1 ? rest : rest.slice(0, Math.max(0, dashDash - 1));
   if (commandFlags.includes("--help") || commandFlags.includes("-h")) {
     context.stdout.write(`${command.help}\n`);

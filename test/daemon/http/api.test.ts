@@ -1,7 +1,7 @@
 /** Every endpoint of the HTTP API on a real project, a real SQLite file and the real executor. */
 import assert from "node:assert/strict";
 import { startHttpServer } from "../../../runtime/src/daemon/http/server";
-import { waitFor } from "../../storage/waitFor";
+import { waitFor } from "../../support/waitFor";
 import { call, openGate, startFixture, type Fixture } from "./fixture";
 
 describe("HTTP API endpoints", function () {
@@ -128,7 +128,7 @@ describe("HTTP API endpoints", function () {
     const open = openGate();
     const runId = (await call(base, "POST", "/api/runs", { body: { selection: "gated or versioned" } })).json.runId as string;
     const execution = fixture.services.execute(runId);
-    await waitFor(async () => (await assetsByKey()).get("gated")!.status === "RUNNING", "gated is RUNNING");
+    await waitFor("gated is RUNNING", async () => (await assetsByKey()).get("gated")!.status === "RUNNING");
     open();
     assert.equal((await execution).status, "SUCCESS");
     const assets = await assetsByKey();
@@ -174,7 +174,7 @@ describe("HTTP API endpoints", function () {
     openGate(); // never opened: the step waits until it is canceled... or the run is
     const runId = (await call(base, "POST", "/api/runs", { body: { selection: "gated" } })).json.runId as string;
     const execution = fixture.services.execute(runId);
-    await waitFor(async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", "the run started");
+    await waitFor("the run started", async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED");
     const canceled = await call(base, "POST", `/api/runs/${runId}/cancel`);
     assert.equal(canceled.status, 202);
     assert.equal(canceled.json.status, "CANCELING");

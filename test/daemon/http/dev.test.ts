@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { openStorage } from "../../../runtime/src/storage";
 import type { StoredRunEvent } from "../../../runtime/src/types";
 import { BIN, testEnv } from "../../cli/helpers";
-import { waitFor } from "../../storage/waitFor";
+import { waitFor } from "../../support/waitFor";
 import { call, readSse } from "./fixture";
 
 const DEFINITIONS = `import { existsSync } from "node:fs";
@@ -50,7 +50,7 @@ describe("tributary dev", function () {
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     exit = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
     // The whole banner, not just its first line: the lines after the URL can arrive in a later chunk.
-    await waitFor(() => /Watching for changes/.test(stdout), `the banner is printed (stdout: ${stdout}; stderr: ${stderr})`, 20_000);
+    await waitFor(`the banner is printed (stdout: ${stdout}; stderr: ${stderr})`, () => /Watching for changes/.test(stdout), 20_000);
     base = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)![0];
   });
   after(async () => {
@@ -86,20 +86,20 @@ describe("tributary dev", function () {
     const file = join(project, "definitions.ts");
     const good = readFileSync(file, "utf8");
     writeFileSync(file, good.replace("// EXTRA", 'export const mart = asset({ key: "mart", deps: [stg] }, async () => 1);').replace("/* MORE */", ", mart"));
-    await waitFor(() => stdout.includes("reloaded (4 assets)"), "the reload is printed", 15_000);
+    await waitFor("the reload is printed", () => stdout.includes("reloaded (4 assets)"), 15_000);
     assert.ok(((await call(base, "GET", "/api/assets")).json.assets as { key: string }[]).some((asset) => asset.key === "mart"));
 
     const broken = good.replace("// EXTRA", "export const oops = ;");
     writeFileSync(file, broken);
     const line = broken.split("\n").findIndex((text) => text.includes("oops")) + 1;
-    await waitFor(() => stdout.includes("reload failed"), "the failure is printed", 15_000);
+    await waitFor("the failure is printed", () => stdout.includes("reload failed"), 15_000);
     assert.match(stdout, new RegExp(`reload failed, still serving the previous definitions: error: definitions\\.ts:${line}:\\d+: `));
     const health = await call(base, "GET", "/api/health");
     assert.equal(health.json.project.ok, false);
     assert.equal(health.json.project.error.line, line);
 
     writeFileSync(file, good);
-    await waitFor(() => stdout.includes("reloaded (3 assets)"), "the recovery is printed", 15_000);
+    await waitFor("the recovery is printed", () => stdout.includes("reloaded (3 assets)"), 15_000);
     assert.equal((await call(base, "GET", "/api/health")).json.project.ok, true);
   });
 
@@ -115,7 +115,7 @@ describe("tributary dev", function () {
     };
     writeFileSync(extraFile, extra(0));
     writeFileSync(file, good.replace("// EXTRA", 'import { extra } from "./extra";').replace("/* MORE */", ", extra"));
-    await waitFor(async () => (await keys()).includes("extra_0"), "extra.ts joined the definitions", 20_000);
+    await waitFor("extra.ts joined the definitions", async () => (await keys()).includes("extra_0"), 20_000);
 
     const runIds: string[] = [];
     for (let i = 1; i <= 12; i++) {
@@ -129,22 +129,22 @@ describe("tributary dev", function () {
       runIds.push(answer.json.runId as string);
     }
     renameOver(extraFile, extra(99));
-    await waitFor(async () => (await keys()).includes("extra_99"), `the last edit is served (assets: ${(await keys()).join(", ")})`, 20_000);
+    await waitFor(`the last edit is served (assets: ${(await keys()).join(", ")})`, async () => (await keys()).includes("extra_99"), 20_000);
 
     const ended = async () => Promise.all(runIds.map(async (runId) => (await call(base, "GET", `/api/runs/${runId}`)).json as { status: string; error: string | null }));
-    await waitFor(async () => (await ended()).every((run) => ["SUCCESS", "FAILURE", "CANCELED"].includes(run.status)), "every run ended", 60_000);
+    await waitFor("every run ended", async () => (await ended()).every((run) => ["SUCCESS", "FAILURE", "CANCELED"].includes(run.status)), 60_000);
     assert.deepEqual((await ended()).map((run) => `${run.status} ${run.error ?? ""}`.trim()), runIds.map(() => "SUCCESS"));
     assert.doesNotMatch(stdout, /data-\d+\.json/, "data files never reload the definitions");
     assert.match(stdout, /reloaded \(4 assets\): extra\.ts changed/);
 
     writeFileSync(file, good);
-    await waitFor(async () => !(await keys()).includes("extra_99"), "the definitions are back to the start", 20_000);
+    await waitFor("the definitions are back to the start", async () => !(await keys()).includes("extra_99"), 20_000);
     rmSync(extraFile);
   });
 
   it("stops on Ctrl-C: a run in flight gets the grace period, then is canceled, and the process exits 0", async () => {
     const runId = (await call(base, "POST", "/api/runs", { body: { selection: "slow" } })).json.runId as string;
-    await waitFor(async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", "the slow run started", 20_000);
+    await waitFor("the slow run started", async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", 20_000);
     child.kill("SIGINT");
     assert.equal(await exit, 0, stderr);
     assert.match(stdout, /stopping: runs in flight have 1 s to finish/);

@@ -1,7 +1,7 @@
 /** Live event streams (server-sent events) of one run and of all runs. */
 import assert from "node:assert/strict";
 import type { StoredRunEvent } from "../../../runtime/src/types";
-import { waitFor } from "../../storage/waitFor";
+import { waitFor } from "../../support/waitFor";
 import { call, openGate, readSse, startFixture, type Fixture, type SseMessage } from "./fixture";
 
 const eventsOf = (messages: SseMessage[]) => messages.filter((m) => m.event === "run-event").map((m) => m.data as StoredRunEvent);
@@ -96,7 +96,7 @@ describe("HTTP API event streams", function () {
       onOpen: () => {
         void (async () => {
           // Wait until the stream is attached (health counts clients), then run two runs.
-          await waitFor(async () => (await call(base, "GET", "/api/health")).json.streams.clients >= 1, "the client is attached");
+          await waitFor("the client is attached", async () => (await call(base, "GET", "/api/health")).json.streams.clients >= 1);
           first = await launch("raw");
           second = await launch("versioned");
           await Promise.all([fixture.services.execute(first), fixture.services.execute(second)]);
@@ -116,7 +116,7 @@ describe("HTTP API event streams", function () {
     const open = openGate();
     const runId = await launch("gated");
     const execution = fixture.services.execute(runId);
-    await waitFor(async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED", "the run started");
+    await waitFor("the run started", async () => (await call(base, "GET", `/api/runs/${runId}`)).json.status === "STARTED");
 
     const reads = { count: 0 };
     const storage = fixture.storage;
@@ -128,7 +128,7 @@ describe("HTTP API event streams", function () {
     try {
       const clients = 25;
       const streams = Array.from({ length: clients }, () => readSse(`${base}/api/runs/${runId}/events`, {}, () => false));
-      await waitFor(async () => (await call(base, "GET", "/api/health")).json.streams.clients === clients, `${clients} clients attached`);
+      await waitFor(`${clients} clients attached`, async () => (await call(base, "GET", "/api/health")).json.streams.clients === clients);
       const joinReads = reads.count;
       reads.count = 0;
       open();
@@ -141,10 +141,10 @@ describe("HTTP API event streams", function () {
     } finally {
       storage.getRunEvents = original;
     }
-    await waitFor(async () => {
+    await waitFor("every client and poller is gone", async () => {
       const stats = (await call(base, "GET", "/api/health")).json.streams;
       return stats.clients === 0 && stats.feeds === 0;
-    }, "every client and poller is gone");
+    });
   });
 
   it("stops polling for a client that disconnects mid-run", async () => {
@@ -152,9 +152,9 @@ describe("HTTP API event streams", function () {
     const controller = new AbortController();
     const response = await fetch(`${base}/api/runs/${runId}/events`, { headers: { Accept: "text/event-stream" }, signal: controller.signal });
     assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
-    await waitFor(async () => (await call(base, "GET", "/api/health")).json.streams.clients === 1, "the client is attached");
+    await waitFor("the client is attached", async () => (await call(base, "GET", "/api/health")).json.streams.clients === 1);
     controller.abort();
-    await waitFor(async () => (await call(base, "GET", "/api/health")).json.streams.feeds === 0, "the poller stopped");
+    await waitFor("the poller stopped", async () => (await call(base, "GET", "/api/health")).json.streams.feeds === 0);
     await call(base, "POST", `/api/runs/${runId}/cancel`);
   });
 });

@@ -19,24 +19,9 @@ import type { Ctx } from "../../../client/src/ctx";
 import { CommandError } from "../../../client/src/errors";
 import { partitionPickItems } from "../../../client/src/partitionPick";
 import { findWorkspaceRuntime, installCommand, requireWorkspaceRuntime } from "../../../client/src/runtime";
+import { waitFor } from "../../support/waitFor";
 
 const EXTENSION_ID = "tributary.tributary-vscode";
-
-/** Polls `check` until it returns a truthy value (no fixed sleeps), or fails with `what`. */
-async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000): Promise<Exclude<T, false | null | undefined | "" | 0>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as Exclude<T, false | null | undefined | "" | 0>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function manifest(): { contributes: { commands: { command: string }[]; configuration: { properties: Record<string, { default: unknown }> } } } {
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
@@ -62,7 +47,7 @@ describe("Tributary extension in a real extension host", () => {
   });
 
   it("activates on the warehouse sample and starts the language server, which indexes its assets", async () => {
-    const status = await waitFor("the server's ready status", () => ctx.serverStatus?.state === "ready" && ctx.serverStatus);
+    const status = await waitFor("the server's ready status", () => ctx.serverStatus?.state === "ready" && ctx.serverStatus, 20_000, 100);
     assert.ok(status.projects.some((p) => p.assets >= 5), `assets indexed: ${status.message}`);
     assert.ok(ctx.serverRunning);
   });
@@ -89,16 +74,16 @@ describe("Tributary extension in a real extension host", () => {
     await vscode.window.showTextDocument(file);
     const titles = async (): Promise<string[]> =>
       ((await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", file)) ?? []).map((l) => l.command?.title ?? "");
-    await waitFor("Materialize CodeLens", async () => (await titles()).some((t) => t.includes("Materialize")));
+    await waitFor("Materialize CodeLens", async () => (await titles()).some((t) => t.includes("Materialize")), 20_000, 100);
     assert.ok((await titles()).includes("Show lineage"));
     const config = vscode.workspace.getConfiguration("tributary");
     await config.update("codeLens", false, vscode.ConfigurationTarget.Workspace);
     try {
-      await waitFor("no CodeLens after tributary.codeLens=false", async () => !(await titles()).some((t) => t.includes("Materialize")));
+      await waitFor("no CodeLens after tributary.codeLens=false", async () => !(await titles()).some((t) => t.includes("Materialize")), 20_000, 100);
     } finally {
       await config.update("codeLens", undefined, vscode.ConfigurationTarget.Workspace);
     }
-    await waitFor("CodeLens back", async () => (await titles()).some((t) => t.includes("Materialize")));
+    await waitFor("CodeLens back", async () => (await titles()).some((t) => t.includes("Materialize")), 20_000, 100);
   });
 
   it("says why Materialize cannot run when no daemon answers and auto-start is off, naming the URL and the way out", async () => {
@@ -132,7 +117,7 @@ describe("Tributary extension in a real extension host", () => {
     assert.match(ctx.lastCommandError?.message ?? "", /remote Tributary daemon at http:\/\/tributary-daemon\.invalid:3000 does not answer/);
     await vscode.commands.executeCommand("tributary.disconnectRemoteDaemon");
     // The workspace settings file of the fixture sets the local URL: disconnecting restores it.
-    await waitFor("the local URL back", () => ctx.daemon.url === local || ctx.daemon.url === "http://127.0.0.1:3000");
+    await waitFor("the local URL back", () => ctx.daemon.url === local || ctx.daemon.url === "http://127.0.0.1:3000", 20_000, 100);
   });
 
   it("opens one lineage panel with the sample's graph, even without a daemon", async () => {
@@ -155,7 +140,7 @@ describe("Tributary extension in a real extension host", () => {
       assert.equal(ctx.statusBar?.backgroundColor, undefined, "no error colour while starting");
     } finally {
       await started;
-      await waitFor("the server ready again", () => ctx.serverRunning && ctx.serverStatus?.state === "ready");
+      await waitFor("the server ready again", () => ctx.serverRunning && ctx.serverStatus?.state === "ready", 20_000, 100);
     }
     assert.match(ctx.statusBar?.text ?? "", /Tributary: \d+ assets/);
   });
@@ -230,7 +215,7 @@ describe("Tributary extension in a real extension host", () => {
     await vscode.commands.executeCommand("tributary.showLineageForAsset");
     assert.match(ctx.lastCommandError?.message ?? "", /language server is not running/);
     assert.equal(await vscode.commands.executeCommand("tributary.restartServer"), true);
-    await waitFor("the server ready again", () => ctx.serverRunning && ctx.serverStatus?.state === "ready");
+    await waitFor("the server ready again", () => ctx.serverRunning && ctx.serverStatus?.state === "ready", 20_000, 100);
   });
 
   it("reports a broken dependency in the Problems pane with the stable code unknown-dep", async () => {
@@ -244,7 +229,7 @@ describe("Tributary extension in a real extension host", () => {
     await editor.edit((edit) => edit.replace(range, 'deps: ["raw_ordrs"]'));
     try {
       const diagnostic = await waitFor("an unknown-dep diagnostic", () =>
-        vscode.languages.getDiagnostics(file).find((d) => d.source === "tributary" && String(typeof d.code === "object" ? d.code.value : d.code) === "unknown-dep"));
+        vscode.languages.getDiagnostics(file).find((d) => d.source === "tributary" && String(typeof d.code === "object" ? d.code.value : d.code) === "unknown-dep"), 20_000, 100);
       assert.match(diagnostic.message, /raw_ordrs/);
     } finally {
       await vscode.commands.executeCommand("undo");
