@@ -4,6 +4,7 @@
  */
 import { Pool, type PoolClient } from "pg";
 import { ConfigError } from "../../errors";
+import { isPostgresConnectionFailure } from "../../resources/postgres";
 import { StorageConnectionError } from "../errors";
 import type { Row } from "../rows";
 import type { PreparedStatementNames } from "./preparedStatements";
@@ -62,20 +63,15 @@ export function createPool(url: string, schema: string, maxConnections: number):
   return pool;
 }
 
-const CONNECTION_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH"]);
-// SQLSTATE classes 08 (connection exception) and 28 (invalid authorization), plus 3D000 (no such database).
-const CONNECTION_SQLSTATE = /^(08|28)|^3D000$/;
-
-/** True when an error means "could not connect" rather than "the query failed". */
-export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || CONNECTION_SQLSTATE.test(code))) return true;
-  const message = error instanceof Error ? error.message : "";
-  return /timeout expired|Connection terminated/i.test(message);
-}
+/**
+ * True when an error means "could not connect" or "lost the connection" rather than "the query
+ * failed" (the same test as the PostgreSQL resource's).
+ */
+export const isConnectionError = isPostgresConnectionFailure;
 
 /** Wraps a connection failure in a {@link StorageConnectionError} naming the (redacted) URL. */
 export function connectionError(url: string, error: unknown): StorageConnectionError {
+  if (error instanceof StorageConnectionError) return error;
   const reason = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
   return new StorageConnectionError(`Cannot connect to PostgreSQL at ${redactUrl(url)}: ${reason}`, {
     cause: error,
