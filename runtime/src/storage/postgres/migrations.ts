@@ -168,4 +168,15 @@ DROP INDEX runs_instigator_name_seq;
 CREATE INDEX runs_instigator_name_seq ON runs (instigator_name, seq) WHERE instigator_name IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: "event_idempotency_keys",
+    sql: `
+-- A batch of events whose commit went unacknowledged (the connection dropped mid-commit) is written
+-- again after reconnecting; the key each event carries (unique per run) makes that add nothing.
+-- Partial: the events written before this migration have no key and need no index entry.
+ALTER TABLE events ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX events_run_id_idempotency_key ON events (run_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+`,
+  },
 ]);

@@ -29,6 +29,7 @@ import type {
 } from "../port";
 import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
 import {
+  lastIdempotencyKey,
   nowIso,
   rowToAssetPartition,
   rowToCheckResult,
@@ -303,7 +304,10 @@ export class PostgresStorage implements Storage {
     if (events.length <= EVENT_CHUNK_SIZE) {
       // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
       const written = await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update ? [update] : []));
-      if (update && !written.updated.has(update.runId)) throw await this.runUpdateRefused(update.runId);
+      if (update && !written.updated.has(update.runId)) {
+        const refused = await this.runUpdateRefused(update.runId, events);
+        if (refused) throw refused;
+      }
       return;
     }
     await this.writeInChunks(events, update);
@@ -333,7 +337,12 @@ export class PostgresStorage implements Storage {
       return { claimed: [], failed };
     }
     if (claim.limit > 0) this.claims.frontier.claimed(after, written.claimed.map((row) => Number(row.seq)), claim.limit);
-    for (const update of updates) if (!written.updated.has(update.runId)) failed.set(update.runId, await this.runUpdateRefused(update.runId));
+    for (const end of ends) {
+      const runId = end.runUpdate.runId;
+      if (written.updated.has(runId) || !batchUpdate(end.runUpdate)) continue;
+      const refused = await this.runUpdateRefused(runId, end.events);
+      if (refused) failed.set(runId, refused);
+    }
     // Claimed runs stand whatever happened to the updates: the caller launches them.
     return { claimed: written.claimed.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun), failed };
   }
@@ -353,12 +362,22 @@ export class PostgresStorage implements Storage {
         }
       }
     }).catch(async (error: unknown) => {
-      throw refused ? await this.runUpdateRefused(update!.runId) : error;
+      if (!refused) throw error;
+      const why = await this.runUpdateRefused(update!.runId, events);
+      if (why) throw why;
     });
   }
 
-  /** Why a conditional run update wrote nothing: the run does not exist, or has moved on. */
-  private async runUpdateRefused(runId: string): Promise<Error> {
+  /**
+   * Why a conditional run update wrote nothing: the run does not exist, or has moved on. Undefined
+   * when this very batch was written before (its commit went unacknowledged, so the caller tried
+   * again): its update applied then, and there is nothing to refuse.
+   */
+  private async runUpdateRefused(runId: string, events: RunEvent[]): Promise<Error | undefined> {
+    const lastKey = lastIdempotencyKey(events, runId);
+    if (lastKey !== undefined && (await this.query("SELECT 1 FROM events WHERE run_id = $1 AND idempotency_key = $2", [runId, lastKey])).length > 0) {
+      return undefined;
+    }
     const run = await this.getRun(runId);
     if (run) return new RunStatusConflictError(runId, run.status, run.error);
     return new StorageNotFoundError(`Cannot update run ${runId}: no such run`, {

@@ -153,4 +153,14 @@ CREATE TABLE backfill_partitions (
 CREATE INDEX backfill_partitions_status ON backfill_partitions (backfill_id, status, position);
 `,
   },
+  {
+    version: 3,
+    name: "event_idempotency_keys",
+    sql: `
+-- A batch of events written again (its first write went unacknowledged) adds nothing: each event
+-- carries a key, unique per run. Partial: events written before this migration have none.
+ALTER TABLE events ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX events_run_id_idempotency_key ON events (run_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+`,
+  },
 ]);

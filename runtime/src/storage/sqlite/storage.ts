@@ -28,6 +28,7 @@ import type {
 } from "../port";
 import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
 import {
+  lastIdempotencyKey,
   rowToAssetPartition,
   nowIso,
   nullableText,
@@ -278,6 +279,9 @@ export class SqliteStorage implements Storage {
 
   /** Writes a batch and its run's update; call inside a transaction. */
   private writeBatch(events: RunEvent[], runUpdate: RunUpdateRequest | undefined): void {
+    // A run's end written before (the same batch again: the caller never heard back) is done.
+    const lastKey = runUpdate ? lastIdempotencyKey(events, runUpdate.runId) : undefined;
+    if (lastKey !== undefined && this.statement("SELECT 1 FROM events WHERE run_id = ? AND idempotency_key = ?").get(runUpdate!.runId, lastKey)) return;
     if (events.length > 0) writeEventBatch(this.statement, events);
     if (!runUpdate) return;
     const assignments = runUpdateAssignments(runUpdate.update);
