@@ -45,7 +45,7 @@ import {
   validateRunEvent,
   type Row,
 } from "../rows";
-import { connectionError, createPool, isConnectionError, redactUrl, withTransaction } from "./connection";
+import { connectionError, createPool, isConnectionError, redactUrl, withClient, withTransaction } from "./connection";
 import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
 import { queueChannel, QueuedRunListener } from "./queueNotifications";
 import { PostgresBackfills } from "./backfills";
@@ -134,20 +134,8 @@ export class PostgresStorage implements Storage {
   }
 
   /** Runs `work` on one pooled connection, outside any explicit transaction. */
-  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.connectionPool.connect();
-    } catch (error) {
-      throw isConnectionError(error) ? connectionError(this.url, error) : error;
-    }
-    try {
-      return await work(client);
-    } catch (error) {
-      throw isConnectionError(error) ? connectionError(this.url, error) : error;
-    } finally {
-      client.release();
-    }
+  private withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withClient(this.connectionPool, this.url, work);
   }
 
   /** Checks that the server answers (openStorage calls it when it does not migrate). */
