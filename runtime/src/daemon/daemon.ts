@@ -28,6 +28,7 @@ import { Scheduler } from "./scheduler";
 import { SensorLoop } from "./sensors";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
 import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
+import { StorageWatch, type StorageOutages } from "./storageWatch";
 
 /** Options of {@link Daemon}. */
 export interface DaemonOptions {
@@ -78,6 +79,8 @@ export class Daemon implements DaemonServices {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
   private readonly log: (message: string) => void;
+  /** Sees every storage call: logs an outage once, and lets the loops back off during it. */
+  private readonly storageWatch: StorageWatch;
 
   constructor(private readonly options: DaemonOptions) {
     this.mode = options.mode ?? "daemon";
@@ -85,6 +88,7 @@ export class Daemon implements DaemonServices {
     const file = options.config.configFile ?? "tributary.yaml";
     this.settings = { ...daemonSettingsFromConfig(options.config.daemon, file), ...options.settings };
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.storageWatch = new StorageWatch(this.log);
     this.notifier = new Notifier(notificationSettingsFromConfig(options.config.notifications, file), this.log);
     this.code = new CodeLocation(options.config, { watch: this.mode === "dev", log: this.log });
   }
@@ -96,8 +100,9 @@ export class Daemon implements DaemonServices {
 
   /** Opens storage, loads the code and starts the loops. */
   async start(): Promise<void> {
-    this.storageValue = this.options.storage ?? (await openStorage(this.options.config.storage));
+    this.storageValue = this.storageWatch.watch(this.options.storage ?? (await openStorage(this.options.config.storage)));
     const storage = this.storageValue;
+    const outages = this.storageWatch;
     const onChange = () => this.changed();
     const onRunEnded = (run: RunRecord) => {
       void this.notifier.runEnded(run, storage);
@@ -127,13 +132,14 @@ export class Daemon implements DaemonServices {
       ...(this.notifier.enabled ? { onRunEnded } : {}),
       onChange,
       log: this.log,
+      outages,
     });
-    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded, onChange, log: this.log });
+    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded, onChange, log: this.log, outages });
     if (this.role === "daemon") {
       await this.code.start();
       const submit = (request: RunSubmission) => this.submitRun(request);
       const project = () => this.code.project;
-      this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log });
+      this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log, outages });
       this.sensors = new SensorLoop({
         storage,
         project,
@@ -141,6 +147,7 @@ export class Daemon implements DaemonServices {
         notify: (message, details) => this.notifier.send({ event: "message", title: message, details, timestamp: new Date().toISOString() }),
         pollMs: this.settings.sensorPollMs,
         log: this.log,
+        outages,
       });
       this.code.onReload(() => {
         this.pool?.reload();
@@ -154,6 +161,7 @@ export class Daemon implements DaemonServices {
         submit,
         pollMs: this.settings.schedulerPollMs,
         log: this.log,
+        outages,
         onChange,
       });
       this.scheduler.start();
@@ -184,6 +192,11 @@ export class Daemon implements DaemonServices {
 
   project(): ProjectState {
     return this.code.current;
+  }
+
+  /** The daemon's view of its database outages. */
+  get outages(): StorageOutages {
+    return this.storageWatch;
   }
 
   /** The scheduler (tests, and the HTTP API's next tick). */
@@ -272,7 +285,7 @@ export class Daemon implements DaemonServices {
         new Date().toISOString(),
       );
     } catch (error) {
-      this.log(`[daemon] recording the heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!this.storageWatch.absorb(error)) this.log(`[daemon] recording the heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }

@@ -21,6 +21,7 @@ import type { RunRecord } from "../types";
 import { effectiveStatus } from "./scheduler";
 import type { RunSubmission } from "./services";
 import { PollLoop } from "./pollLoop";
+import type { StorageOutages } from "./storageWatch";
 
 /** What the sensor loop needs from the daemon. */
 export interface SensorHost {
@@ -30,6 +31,8 @@ export interface SensorHost {
   notify(message: string, details: Record<string, unknown>): void;
   pollMs: number;
   log(message: string): void;
+  /** The daemon's storage outages: logged once there, not per sensor and pass here. */
+  outages?: StorageOutages;
 }
 
 /** Evaluates sensors until stopped. */
@@ -43,6 +46,7 @@ export class SensorLoop {
       pass: () => this.lookAtAll(),
       pollMs: () => host.pollMs,
       onError: (error) => host.log(`[sensors] ${describeThrown(error)}`),
+      ...(host.outages ? { outages: host.outages } : {}),
     });
   }
 
@@ -66,7 +70,9 @@ export class SensorLoop {
     for (const definition of project.definitions.sensors) {
       if (this.inFlight.has(definition.name)) continue;
       const evaluation = this.maybeEvaluate(definition, project)
-        .catch((error) => this.host.log(`[sensors] sensor "${definition.name}": ${describeThrown(error)}`))
+        .catch((error) => {
+          if (!this.host.outages?.absorb(error)) this.host.log(`[sensors] sensor "${definition.name}": ${describeThrown(error)}`);
+        })
         .finally(() => this.inFlight.delete(definition.name));
       this.inFlight.set(definition.name, evaluation);
     }

@@ -233,9 +233,11 @@ export interface Storage {
   /**
    * Calls `onQueued` soon after a run becomes QUEUED in any process (PostgreSQL: LISTEN/NOTIFY), and
    * once when listening starts. A hint to claim now, not a guarantee: claimers keep polling. Absent
-   * where the database cannot notify (SQLite). Resolves to a function that stops listening.
+   * where the database cannot notify (SQLite). Resolves to a function that stops listening. `log` is
+   * told when listening stops (with the error: a StorageConnectionError when the database went away)
+   * and starts again (without one).
    */
-  listenForQueuedRuns?(onQueued: () => void, log: (message: string) => void): Promise<() => Promise<void>>;
+  listenForQueuedRuns?(onQueued: () => void, log: (message: string, error?: Error) => void): Promise<() => Promise<void>>;
 
   /**
    * Appends a batch of events in one transaction. With `runUpdate`, the run is updated in the same

@@ -270,7 +270,7 @@ export class PostgresStorage implements Storage {
     return this.claims.claim(workerId, limit, options);
   }
 
-  async listenForQueuedRuns(onQueued: () => void, log: (message: string) => void): Promise<() => Promise<void>> {
+  async listenForQueuedRuns(onQueued: () => void, log: (message: string, error?: Error) => void): Promise<() => Promise<void>> {
     const listener = new QueuedRunListener(this.url, this.schema, onQueued, log);
     await listener.start();
     return () => listener.close();
