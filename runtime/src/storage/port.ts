@@ -209,6 +209,8 @@ export interface Storage {
   migrate(): Promise<void>;
   /** The highest migration applied to the database (0 for an empty one). */
   schemaVersion(): Promise<number>;
+  /** Resolves when the database answers; rejects (StorageConnectionError) when it cannot be reached. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 
   createRun(run: NewRun): Promise<RunRecord>;

@@ -112,6 +112,10 @@ export class SqliteStorage implements Storage {
     return this.readVersion();
   }
 
+  async ping(): Promise<void> {
+    this.statement("SELECT 1").get();
+  }
+
   /** The code's newest migration version. */
   get supportedVersion(): number {
     return latestVersion(SQLITE_MIGRATIONS);
