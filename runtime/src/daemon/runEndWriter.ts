@@ -60,41 +60,31 @@ export class RunEndWriter {
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_ENDS_PER_WRITE);
-        // Ends the database could not be reached for: kept, in order, ahead of those that came since.
-        const retry: PendingEnd[] = [];
-        let lastUnreachable: Error | undefined;
         try {
           const { claimed, failed } = await this.options.storage.endRunsAndClaim(
             batch.map(({ events, runUpdate }) => ({ events, runUpdate })),
             { workerId: this.options.workerId, limit: this.options.claimLimit(batch.length) },
           );
+          unreachable = 0;
           // Launched whatever happened to the ends: they are STARTED and ours now.
           this.options.onClaimed(claimed);
           for (const end of batch) {
             const error = failed.get(end.runUpdate.runId);
-            if (isStorageUnreachable(error)) {
-              retry.push(end);
-              lastUnreachable = error;
-            } else if (error) end.reject(error);
+            if (error) end.reject(error);
             else end.resolve();
           }
         } catch (error) {
-          if (isStorageUnreachable(error)) {
-            retry.push(...batch);
-            lastUnreachable = error;
-          } else {
+          if (!isStorageUnreachable(error)) {
             for (const end of batch) end.reject(error instanceof Error ? error : new Error(String(error)));
+            continue;
           }
+          // Kept, in order, ahead of the ends that came since. Writing an end again is safe: its
+          // events carry idempotency keys, and an end written before (its commit unacknowledged)
+          // is taken for done.
+          this.pending.unshift(...batch);
+          this.options.onUnreachable?.(error);
+          await sleep(backoffDelayMs(++unreachable, this.options.retryBackoff ?? UNREACHABLE_BACKOFF));
         }
-        if (!lastUnreachable) {
-          unreachable = 0;
-          continue;
-        }
-        // Writing an end again is safe: its events carry idempotency keys, and an end written
-        // before (its commit unacknowledged) is taken for done.
-        this.pending.unshift(...retry);
-        this.options.onUnreachable?.(lastUnreachable);
-        await sleep(backoffDelayMs(++unreachable, this.options.retryBackoff ?? UNREACHABLE_BACKOFF));
       }
     } finally {
       this.writing = false;

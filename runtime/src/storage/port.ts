@@ -103,7 +103,8 @@ export interface EndRunsResult {
   claimed: RunRecord[];
   /**
    * The runs whose end was not written, with why: RunStatusConflictError (another process ended the
-   * run first), StorageNotFoundError, or the database's error. Nothing of such a run's batch was written.
+   * run first), StorageNotFoundError, or the database's error (never an unreachable database: that
+   * rejects the whole call). Nothing of such a run's batch was written.
    */
   failed: Map<string, Error>;
 }
@@ -252,6 +253,8 @@ export interface Storage {
    * own: one run's refused update does not stop another's) and claims up to `claim.limit` queued runs
    * STARTED for `claim.workerId`, in one round trip where the database allows: a coordinator ends the
    * runs that finished while its last write was in flight, and refills their slots, in one statement.
+   * Rejects with a StorageConnectionError when the database cannot be reached: the caller tries the
+   * same ends again (their events' idempotency keys make that safe).
    */
   endRunsAndClaim(ends: RunEnd[], claim: RunClaim): Promise<EndRunsResult>;
   /** Events of one run in order, after the event id `afterId` (exclusive), at most `limit`. */

@@ -27,7 +27,7 @@ import type {
   RunUpdateRequest,
   ClaimOptions,
 } from "../port";
-import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../errors";
+import { RunConflictError, RunStatusConflictError, StorageConnectionError, StorageNotFoundError } from "../errors";
 import {
   lastIdempotencyKey,
   nowIso,
@@ -309,7 +309,11 @@ export class PostgresStorage implements Storage {
     if (events.length > EVENT_CHUNK_SIZE) {
       // A large batch: run by run (each in a transaction of its own), then the claim on its own.
       for (const end of ends) {
-        await this.appendValidated(end.events, batchUpdate(end.runUpdate)).catch((error: unknown) => failed.set(end.runUpdate.runId, error as Error));
+        await this.appendValidated(end.events, batchUpdate(end.runUpdate)).catch((error: unknown) => {
+          // Unreachable: the caller tries all of them again (the ends written already add nothing).
+          if (error instanceof StorageConnectionError) throw error;
+          failed.set(end.runUpdate.runId, error as Error);
+        });
       }
       return { claimed: await this.claimQueuedRuns(claim.workerId, claim.limit, { start: true }), failed };
     }
@@ -320,7 +324,9 @@ export class PostgresStorage implements Storage {
         writeBatchInOneStatement(client, events, this.statements, updates, claim.limit > 0 ? { ...claim, after } : undefined),
       );
     } catch (error) {
-      // One statement: nothing of it was written, for any of the runs.
+      // One statement: nothing of it was written, for any of the runs (or, its commit unacknowledged,
+      // all of it: written again, it adds nothing).
+      if (error instanceof StorageConnectionError) throw error;
       for (const end of ends) failed.set(end.runUpdate.runId, error as Error);
       return { claimed: [], failed };
     }
