@@ -230,7 +230,7 @@ export class BufferedEventWriter {
           `Could not write ${batch.length} run event(s) (tried twice): ${describeThrown(error)}`,
           {
             cause: error,
-            hint: `${this.buffer.length} event(s) are still buffered and will be written by the next flush(); check that the database is reachable.`,
+            hint: `${this.buffer.length} event(s) are still buffered and will be written by the next flush(); its cause says why the write failed (an unreachable database is waited out, not reported here).`,
           },
         );
         return;
