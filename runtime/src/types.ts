@@ -160,6 +160,12 @@ export interface RunEvent {
   message: string;
   /** Type-specific payload: {@link MaterializationData}, {@link CheckEvaluationData}, errors, ... */
   data?: Record<string, unknown> | null;
+  /**
+   * Makes appending the event idempotent: storage keeps one event per run and key, however often
+   * it is appended. The event writer sets it, so a batch whose commit went unacknowledged (the
+   * connection dropped) can be written again without doubling it. Not read back.
+   */
+  idempotencyKey?: string;
 }
 
 /** An event read back from storage, with its position in the global log. */

@@ -26,8 +26,8 @@ export function writeProject(files: Record<string, string>): string {
 export interface TributaryProcess {
   child: ChildProcess;
   daemonId: string;
-  /** The HTTP API's address (`tributary daemon --port`). */
-  url: string | undefined;
+  /** The HTTP API's base URL (a daemon started with --port). */
+  url?: string;
   output: () => string;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
@@ -52,12 +52,12 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
   let output = "";
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const { daemonId, url } = await new Promise<{ daemonId: string; url: string | undefined }>((resolve, reject) => {
+  const { daemonId, url } = await new Promise<{ daemonId: string; url?: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
       try {
         const ready = JSON.parse(line) as { ready?: boolean; daemonId?: string; url?: string };
-        if (ready.ready && ready.daemonId) resolve({ daemonId: ready.daemonId, url: ready.url });
+        if (ready.ready && ready.daemonId) resolve({ daemonId: ready.daemonId, ...(ready.url ? { url: ready.url } : {}) });
       } catch {
         // not the readiness line
       }
@@ -67,7 +67,7 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
   return {
     child,
     daemonId,
-    url,
+    ...(url ? { url } : {}),
     output: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

@@ -430,6 +430,49 @@ export function storageConformance(
         assert.equal(none.failed.size, 0);
       });
 
+      it("writes an event once however often it is appended with the same idempotency key, deriving rows from the first write only", async () => {
+        const keyed = (runId: string, key: string, type: RunEventType = "LOG", overrides: Partial<RunEvent> = {}) => event(runId, type, { message: key, idempotencyKey: key, ...overrides });
+        const first = [keyed("idem", "k1"), keyed("idem", "k2", "ASSET_MATERIALIZATION", { data: { assetKey: "orders", metadata: { attempt: 1 } } })];
+        await storage.appendEvents(first);
+        const materializedAt = (await storage.getLatestMaterializations(["orders"]))[0]?.eventId;
+        // The same batch again (its first commit went unacknowledged), now with the events that came since.
+        await storage.appendEvents([...first, keyed("idem", "k3"), keyed("other-run", "k1")]);
+        // A chunked batch (over 500 events) repeating them all.
+        const many = Array.from({ length: 600 }, (_, index) => keyed("idem", `m${index}`));
+        await storage.appendEvents([...first, ...many]);
+        await storage.appendEvents([...first, ...many]);
+        const stored = await storage.getRunEvents("idem");
+        assert.deepEqual(stored.slice(0, 3).map((item) => item.message), ["k1", "k2", "k3"]);
+        assert.equal(stored.length, 603, "each key once");
+        assert.deepEqual(stored.slice(3).map((item) => item.message), many.map((item) => item.message));
+        assert.equal((await storage.getLatestMaterializations(["orders"]))[0]?.eventId, materializedAt, "the catalog still names the first write");
+        assert.deepEqual((await storage.getRunEvents("other-run")).map((item) => item.message), ["k1"], "keys are per run");
+        // Without keys, appending twice writes twice (nothing says they are the same events).
+        await storage.appendEvents([event("plain", "LOG")]);
+        await storage.appendEvents([event("plain", "LOG")]);
+        assert.equal((await storage.getRunEvents("plain")).length, 2);
+      });
+
+      it("takes a run's end written again (same events, same keys) for done, not for an end someone else wrote", async () => {
+        await storage.createRun({ runId: "again", status: "STARTED", selection: "*", assetKeys: ["a"] });
+        const runUpdate = { runId: "again", update: { status: "SUCCESS" as const, endedAt: "2026-01-01T00:00:00.000Z" }, from: ["STARTED" as const, "CANCELING" as const] };
+        const last = [
+          event("again", "ASSET_MATERIALIZATION", { idempotencyKey: "e1", data: { assetKey: "a", metadata: {} } }),
+          event("again", "RUN_SUCCESS", { idempotencyKey: "e2" }),
+        ];
+        await storage.appendEvents(last, { runUpdate });
+        await storage.appendEvents(last, { runUpdate });
+        const ended = await storage.endRunsAndClaim([{ events: last, runUpdate }], { workerId: "w", limit: 0 });
+        assert.equal(ended.failed.size, 0, `no failure, got ${[...ended.failed.values()].join("; ")}`);
+        assert.deepEqual((await storage.getRunEvents("again")).map((stored) => stored.type), ["ASSET_MATERIALIZATION", "RUN_SUCCESS"]);
+        assert.equal((await storage.getRun("again"))?.status, "SUCCESS");
+        // Another end of the same run (other keys) is still refused.
+        await assert.rejects(
+          storage.appendEvents([event("again", "RUN_FAILURE", { idempotencyKey: "x1" })], { runUpdate: { ...runUpdate, update: { status: "FAILURE" } } }),
+          RunStatusConflictError,
+        );
+      });
+
       it("rejects a batch with a malformed materialization event and writes none of it", async () => {
         const bad = event("r1", "ASSET_MATERIALIZATION", { data: { metadata: {} } });
         await assert.rejects(storage.appendEvents([event("r1", "LOG"), bad]), /ASSET_MATERIALIZATION of run r1 has no data.assetKey/);

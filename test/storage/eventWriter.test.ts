@@ -1,17 +1,29 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { BufferedEventWriter } from "../../runtime/src/storage/eventWriter";
-import { EventWriteError } from "../../runtime/src/storage/errors";
+import { EventWriteError, StorageConnectionError } from "../../runtime/src/storage/errors";
 import { SqliteStorage } from "../../runtime/src/storage/sqlite/storage";
 import type { RunEvent } from "../../runtime/src/types";
 import { event } from "./conformance";
 import { waitFor } from "../support/waitFor";
 
-/** A real SQLite storage that records each batch and can be told to fail the next writes. */
+/**
+ * A real SQLite storage that records each batch and can be told to fail the next writes, or to be
+ * unreachable (as PostgreSQL is while it restarts) until told otherwise.
+ */
 class RecordingStorage {
   readonly batches: number[] = [];
   failuresToInject = 0;
+  unreachable = false;
+  unreachableAttempts = 0;
   constructor(readonly storage: SqliteStorage) {}
   async appendEvents(events: RunEvent[]): Promise<void> {
+    if (this.unreachable) {
+      this.unreachableAttempts++;
+      throw new StorageConnectionError("Cannot connect to PostgreSQL at postgres://db/test: connect ECONNREFUSED (injected)");
+    }
     if (this.failuresToInject > 0) {
       this.failuresToInject--;
       throw new Error("database is unreachable (injected)");
@@ -130,6 +142,68 @@ describe("BufferedEventWriter", () => {
     await writer.flush();
     assert.deepEqual(seen, lines(0, 6));
     assert.deepEqual(await storage.messages(), lines(0, 6));
+    await writer.close();
+  });
+
+  it("writes the events kept during an outage once the database is back, in order and once each, and close() waits for it", async () => {
+    const written: string[] = [];
+    const writer = new BufferedEventWriter(storage, {
+      maxBatchSize: 4,
+      maxDelayMs: 1,
+      retryBackoff: { firstMs: 1, maxMs: 5 },
+      onWritten: (batch) => written.push(...batch.map((item) => item.message)),
+    });
+    write(writer, 0, 4);
+    await writer.flush();
+    storage.unreachable = true;
+    write(writer, 4, 30);
+    await waitFor("the writer keeps trying while the database is away", () => storage.unreachableAttempts >= 5);
+    const closed = writer.close();
+    let closedEarly = false;
+    void closed.then(() => (closedEarly = storage.unreachable));
+    await waitFor("close() keeps trying too", () => storage.unreachableAttempts >= 10);
+    assert.equal(writer.pendingCount, 26, "nothing dropped");
+    storage.unreachable = false;
+    await closed;
+    assert.equal(closedEarly, false, "close() resolved only after the events were written");
+    assert.deepEqual(await storage.messages(), lines(0, 30));
+    assert.deepEqual(written, lines(0, 30));
+  });
+
+  it("spills the events beyond maxBufferedEvents to files during an outage and writes them back in order, removing the files", async () => {
+    const spillDir = mkdtempSync(path.join(os.tmpdir(), "tributary-spill-test-"));
+    try {
+      const writer = new BufferedEventWriter(storage, { maxBatchSize: 10, maxDelayMs: 1, maxBufferedEvents: 50, spillDir, retryBackoff: { firstMs: 1, maxMs: 5 } });
+      storage.unreachable = true;
+      write(writer, 0, 1000);
+      assert.equal(writer.pendingCount, 1000);
+      const inMemory = writer.pendingCount - writer.spilledCount;
+      assert.ok(inMemory <= 50 + 10, `at most maxBufferedEvents and the batch being written stay in memory, not ${inMemory}`);
+      const spillFolders = readdirSync(spillDir);
+      assert.equal(spillFolders.length, 1);
+      assert.ok(readdirSync(path.join(spillDir, spillFolders[0]!)).length >= 18, "in files of at most maxBufferedEvents events");
+      await waitFor("the writer tries while the database is away", () => storage.unreachableAttempts >= 3);
+      storage.unreachable = false;
+      await writer.close();
+      assert.deepEqual(await storage.messages(), lines(0, 1000));
+      assert.deepEqual(readdirSync(spillDir), [], "the spill folder is gone");
+    } finally {
+      rmSync(spillDir, { recursive: true, force: true });
+    }
+  });
+
+  it("gives every event an idempotency key of its own, keeping one it already has", async () => {
+    const writer = new BufferedEventWriter(storage);
+    const batches: RunEvent[][] = [];
+    const keeping = new BufferedEventWriter({ appendEvents: async (events) => void batches.push(events) });
+    keeping.write(event("r1", "LOG", { idempotencyKey: "given" }));
+    keeping.write(event("r1"));
+    keeping.write(event("r1"));
+    await keeping.close();
+    const keys = batches.flat().map((item) => item.idempotencyKey);
+    assert.equal(keys[0], "given");
+    assert.equal(new Set(keys).size, 3);
+    assert.ok(keys.every((key) => typeof key === "string" && key.length > 0));
     await writer.close();
   });
 

@@ -20,6 +20,7 @@ import type { BackfillPartitionRecord, BackfillRecord, Storage } from "../storag
 import { FINAL_RUN_STATUSES, type RunRecord } from "../types";
 import type { RunSubmission } from "./services";
 import { PollLoop } from "./pollLoop";
+import type { StorageOutages } from "./storageWatch";
 
 /** Launches of one partition after lost runs before it is FAILED. */
 export const MAX_PARTITION_ATTEMPTS = 3;
@@ -33,6 +34,8 @@ export interface BackfillHost {
   submit(request: RunSubmission): Promise<RunRecord>;
   pollMs: number;
   log(message: string): void;
+  /** The daemon's storage outages: logged once there, not per backfill and pass here. */
+  outages?: StorageOutages;
   /** Only this backfill (the CLI's `--run-here`); all when omitted. */
   onlyBackfillId?: string;
   /** Told when a backfill changed (progress displays, event streams). */
@@ -95,6 +98,7 @@ export class BackfillLoop {
       pass: () => this.tickAll(),
       pollMs: () => host.pollMs,
       onError: (error) => host.log(`[backfills] ${describe(error)}`),
+      ...(host.outages ? { outages: host.outages } : {}),
     });
   }
 
@@ -124,7 +128,7 @@ export class BackfillLoop {
       try {
         await tickBackfill({ ...this.host, graph }, backfill);
       } catch (error) {
-        this.host.log(`[backfills] backfill ${backfill.backfillId}: ${describe(error)}`);
+        if (!this.host.outages?.absorb(error)) this.host.log(`[backfills] backfill ${backfill.backfillId}: ${describe(error)}`);
       }
     }
   }

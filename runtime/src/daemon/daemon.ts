@@ -32,6 +32,7 @@ import { SensorLoop } from "./sensors";
 import { boundedLog } from "./logLine";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
 import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
+import { StorageWatch, type StorageOutages } from "./storageWatch";
 
 /** Options of {@link Daemon}. */
 export interface DaemonOptions {
@@ -84,6 +85,8 @@ export class Daemon implements DaemonServices {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
   private readonly log: (message: string) => void;
+  /** Sees every storage call: logs an outage once, and lets the loops back off during it. */
+  private readonly storageWatch: StorageWatch;
 
   constructor(private readonly options: DaemonOptions) {
     this.mode = options.mode ?? "daemon";
@@ -91,6 +94,7 @@ export class Daemon implements DaemonServices {
     const file = options.config.configFile ?? "tributary.yaml";
     this.settings = { ...daemonSettingsFromConfig(options.config.daemon, file), ...options.settings };
     this.log = boundedLog(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+    this.storageWatch = new StorageWatch(this.log);
     this.notifier = new Notifier(notificationSettingsFromConfig(options.config.notifications, file), this.log);
     this.code = new CodeLocation(options.config, { watch: this.mode === "dev", log: this.log });
   }
@@ -102,8 +106,9 @@ export class Daemon implements DaemonServices {
 
   /** Opens storage, loads the code and starts the loops. */
   async start(): Promise<void> {
-    this.storageValue = this.options.storage ?? (await openStorage(this.options.config.storage));
+    this.storageValue = this.storageWatch.watch(this.options.storage ?? (await openStorage(this.options.config.storage)));
     const storage = this.storageValue;
+    const outages = this.storageWatch;
     const onChange = () => this.changed();
     const onRunEnded = (run: RunRecord) => {
       void this.notifier.runEnded(run, storage);
@@ -135,8 +140,9 @@ export class Daemon implements DaemonServices {
       ...(this.notifier.enabled ? { onRunEnded } : {}),
       onChange,
       log: this.log,
+      outages,
     });
-    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded, onChange, log: this.log });
+    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded, onChange, log: this.log, outages });
     this.code.onReload(() => {
       // New runs go to workers of the new version; a failed reload keeps the running one.
       const version = this.code.version;
@@ -151,7 +157,7 @@ export class Daemon implements DaemonServices {
     if (this.role === "daemon") {
       const submit = (request: RunSubmission) => this.submitRun(request);
       const project = () => this.code.project;
-      this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log });
+      this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log, outages });
       this.evaluations = new EvaluationWorker({ projectDir: this.options.config.projectDir, storageConfig: this.options.config.storage });
       this.sensors = new SensorLoop({
         storage,
@@ -161,6 +167,7 @@ export class Daemon implements DaemonServices {
         notify: (message, details) => this.notifier.send({ event: "message", title: message, details, timestamp: new Date().toISOString() }),
         pollMs: this.settings.sensorPollMs,
         log: this.log,
+        outages,
       });
       this.backfills = new BackfillLoop({
         storage,
@@ -168,6 +175,7 @@ export class Daemon implements DaemonServices {
         submit,
         pollMs: this.settings.schedulerPollMs,
         log: this.log,
+        outages,
         onChange,
       });
       this.scheduler.start();
@@ -207,6 +215,11 @@ export class Daemon implements DaemonServices {
   /** Called after every load of the code, good or bad, with the changed files that caused it (none: at start, or on request). */
   onCodeReload(listener: (changed: string[]) => void): () => void {
     return this.code.onReload(listener);
+  }
+
+  /** The daemon's view of its database outages. */
+  get outages(): StorageOutages {
+    return this.storageWatch;
   }
 
   /** The scheduler (tests, and the HTTP API's next tick). */
@@ -316,7 +329,7 @@ export class Daemon implements DaemonServices {
         new Date().toISOString(),
       );
     } catch (error) {
-      this.log(`[daemon] recording the heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!this.storageWatch.absorb(error)) this.log(`[daemon] recording the heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }

@@ -2,7 +2,11 @@
  * The loop every daemon component runs (scheduler, sensors, backfills, run queue): a pass at start,
  * on wake(), and `pollMs` after the previous pass ended, or sooner when the pass asks. Passes never
  * overlap: a wake during a pass runs one more right after it. stop() waits for the pass in progress.
+ * While the database is unreachable the passes back off (each one is also a look at whether it is
+ * back) and the loop wakes as soon as any part of the daemon gets through to it again.
  */
+import { backoffDelayMs } from "../storage/unreachable";
+import type { StorageOutages } from "./storageWatch";
 
 /** Options of {@link PollLoop}. */
 export interface PollLoopOptions {
@@ -10,8 +14,10 @@ export interface PollLoopOptions {
   pass: () => Promise<number | void>;
   /** The interval between passes (read after each pass: settings can change). */
   pollMs: () => number;
-  /** Told of a pass that threw; the loop goes on. */
+  /** Told of a pass that threw; the loop goes on. Not told of the database being unreachable when `outages` is given. */
   onError: (error: unknown) => void;
+  /** The daemon's storage outages: the loop backs off during one and wakes when it ends. */
+  outages?: StorageOutages;
 }
 
 /** Runs a pass now and then until stopped. */
@@ -20,6 +26,9 @@ export class PollLoop {
   private running = false;
   private passing: Promise<void> | undefined;
   private again = false;
+  /** Passes that ended while the database was unreachable, in a row. */
+  private passesDuringOutage = 0;
+  private stopWatching: (() => void) | undefined;
 
   constructor(private readonly options: PollLoopOptions) {}
 
@@ -31,6 +40,7 @@ export class PollLoop {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopWatching = this.options.outages?.onRecovered(() => this.wake());
     this.wake();
   }
 
@@ -49,7 +59,9 @@ export class PollLoop {
         (value) => {
           dueIn = value;
         },
-        (error: unknown) => this.options.onError(error),
+        (error: unknown) => {
+          if (!this.options.outages?.absorb(error)) this.options.onError(error);
+        },
       )
       .finally(() => {
         this.passing = undefined;
@@ -60,7 +72,10 @@ export class PollLoop {
           return;
         }
         const pollMs = this.options.pollMs();
-        this.timer = setTimeout(() => this.wake(), dueIn === undefined ? pollMs : Math.min(pollMs, Math.max(0, dueIn)));
+        let delay = dueIn === undefined ? pollMs : Math.min(pollMs, Math.max(0, dueIn));
+        if (this.options.outages?.down) delay = Math.max(pollMs, backoffDelayMs(++this.passesDuringOutage));
+        else this.passesDuringOutage = 0;
+        this.timer = setTimeout(() => this.wake(), delay);
       });
   }
 
@@ -68,6 +83,8 @@ export class PollLoop {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    this.stopWatching?.();
+    this.stopWatching = undefined;
     await this.passing;
   }
 }

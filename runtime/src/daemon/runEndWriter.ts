@@ -3,9 +3,11 @@
  * and this writes them. With no write in flight an end is written at once; ends that arrive while one
  * is in flight are written together by the next, with a claim for the slots they free, in one
  * statement (Storage.endRunsAndClaim). A busy queue then costs a fraction of a round trip per run; an
- * idle one waits for nothing.
+ * idle one waits for nothing. While the database is unreachable the ends wait and are tried again with
+ * backoff: a run's end is never dropped because PostgreSQL restarted.
  */
 import type { RunUpdateRequest, Storage } from "../storage/port";
+import { backoffDelayMs, isStorageUnreachable, sleep, UNREACHABLE_BACKOFF, type RetryBackoff } from "../storage/unreachable";
 import type { RunEvent, RunRecord } from "../types";
 
 /** Ends per statement at most (the storage splits batches of over 500 events itself). */
@@ -20,6 +22,10 @@ export interface RunEndWriterOptions {
   claimLimit: (ends: number) => number;
   /** Told of the runs claimed: the coordinator launches them. */
   onClaimed: (runs: RunRecord[]) => void;
+  /** Told of each failed attempt while the database is unreachable (the ends are kept and tried again). */
+  onUnreachable?: (error: Error) => void;
+  /** Delays between attempts while the database is unreachable. @defaultValue `{ firstMs: 100, maxMs: 2000 }` */
+  retryBackoff?: RetryBackoff;
 }
 
 interface PendingEnd {
@@ -37,8 +43,9 @@ export class RunEndWriter {
   constructor(private readonly options: RunEndWriterOptions) {}
 
   /**
-   * Writes a run's last batch and final update; resolves once durable, rejects with the run's own
-   * error (RunStatusConflictError when another process ended it first).
+   * Writes a run's last batch and final update; resolves once durable (waiting out a database
+   * outage), rejects with the run's own error (RunStatusConflictError when another process ended it
+   * first).
    */
   end(events: RunEvent[], runUpdate: RunUpdateRequest): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -49,6 +56,7 @@ export class RunEndWriter {
 
   private async writeAll(): Promise<void> {
     this.writing = true;
+    let unreachable = 0;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_ENDS_PER_WRITE);
@@ -57,6 +65,7 @@ export class RunEndWriter {
             batch.map(({ events, runUpdate }) => ({ events, runUpdate })),
             { workerId: this.options.workerId, limit: this.options.claimLimit(batch.length) },
           );
+          unreachable = 0;
           // Launched whatever happened to the ends: they are STARTED and ours now.
           this.options.onClaimed(claimed);
           for (const end of batch) {
@@ -65,7 +74,16 @@ export class RunEndWriter {
             else end.resolve();
           }
         } catch (error) {
-          for (const end of batch) end.reject(error instanceof Error ? error : new Error(String(error)));
+          if (!isStorageUnreachable(error)) {
+            for (const end of batch) end.reject(error instanceof Error ? error : new Error(String(error)));
+            continue;
+          }
+          // Kept, in order, ahead of the ends that came since. Writing an end again is safe: its
+          // events carry idempotency keys, and an end written before (its commit unacknowledged)
+          // is taken for done.
+          this.pending.unshift(...batch);
+          this.options.onUnreachable?.(error);
+          await sleep(backoffDelayMs(++unreachable, this.options.retryBackoff ?? UNREACHABLE_BACKOFF));
         }
       }
     } finally {

@@ -15,6 +15,7 @@ import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type RunRecord } from "../
 import { failRun, retryRun, runEvent } from "./runLifecycle";
 import { RunEndWriter } from "./runEndWriter";
 import { PollLoop } from "./pollLoop";
+import type { StorageOutages } from "./storageWatch";
 import type { DaemonSettings } from "./settings";
 
 /** Launches one run; `launchRunInWorker` unless a test or a warm pool provides another. */
@@ -34,6 +35,8 @@ export interface RunCoordinatorOptions {
   /** Told of every state change (event streams wake up). */
   onChange?: () => void;
   log?: (message: string) => void;
+  /** The daemon's storage outages: claims back off during one, and it is logged there once. */
+  outages?: StorageOutages;
 }
 
 interface ActiveRun {
@@ -50,6 +53,9 @@ export class RunCoordinator {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   /** Resolves to the function that stops listening for queued runs (when storage can notify). */
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
+  /** The listener lost its connection in a database outage: its "listening again" is news of no one. */
+  private listenerLostInOutage = false;
+  private stopWatchingOutages: (() => void) | undefined;
 
   /** Writes the ends of this coordinator's runs, refilling their slots in the same statements. */
   private readonly ends: RunEndWriter;
@@ -59,6 +65,7 @@ export class RunCoordinator {
       pass: () => this.claim(),
       pollMs: () => options.settings.queuePollMs,
       onError: (error) => this.log(`claiming queued runs failed: ${describe(error)}`),
+      ...(options.outages ? { outages: options.outages } : {}),
     });
     this.ends = new RunEndWriter({
       storage: options.storage,
@@ -66,6 +73,7 @@ export class RunCoordinator {
       // With limits across processes, the claim after the runs have ended keeps them (claimQueuedRuns).
       claimLimit: (ends) => (!this.loop.isRunning || options.settings.tagConcurrencyLimits.length > 0 || options.settings.globalMaxConcurrentRuns > 0 ? 0 : ends),
       onClaimed: (runs) => this.launchClaimed(runs),
+      onUnreachable: (error) => void this.options.outages?.absorb(error),
     });
   }
 
@@ -76,11 +84,14 @@ export class RunCoordinator {
 
   start(): void {
     if (this.loop.isRunning) return;
-    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((error) => this.log(`heartbeat failed: ${describe(error)}`)), this.options.settings.heartbeatMs);
+    const heartbeat = () => void this.heartbeat().catch((error) => this.logFailure(error, `heartbeat failed: ${describe(error)}`));
+    this.heartbeatTimer = setInterval(heartbeat, this.options.settings.heartbeatMs);
+    // Heartbeats missed during an outage are caught up at once, before a monitor looks at them.
+    this.stopWatchingOutages = this.options.outages?.onRecovered(heartbeat);
     // Runs queued by other processes wake this one at once where the database can tell (PostgreSQL);
     // polling every queuePollMs stays, for SQLite and for a lost listening connection.
-    this.listening = this.options.storage.listenForQueuedRuns?.(() => this.wake(), (message) => this.log(message)).catch((error: unknown) => {
-      this.log(`cannot listen for queued runs, polling only: ${describe(error)}`);
+    this.listening = this.options.storage.listenForQueuedRuns?.(() => this.wake(), (message, error) => this.listenerSays(message, error)).catch((error: unknown) => {
+      this.logFailure(error, `cannot listen for queued runs, polling only: ${describe(error)}`);
       return undefined;
     });
     this.loop.start();
@@ -115,6 +126,7 @@ export class RunCoordinator {
     await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, options.timeoutMs ?? 30_000)))]);
     clearTimeout(timer);
     clearInterval(this.heartbeatTimer);
+    this.stopWatchingOutages?.();
   }
 
   /** One claim for the free capacity; resolves 0 (look again at once) after a full batch. */
@@ -149,7 +161,7 @@ export class RunCoordinator {
       .then((outcome) => {
         endedHere = outcome !== "endedElsewhere";
       })
-      .catch((error) => this.log(`run ${run.runId}: ${describe(error)}`))
+      .catch((error) => this.logFailure(error, `run ${run.runId}: ${describe(error)}`))
       .finally(() => {
         this.active.delete(run.runId);
         this.options.onChange?.();
@@ -208,7 +220,7 @@ export class RunCoordinator {
       const run = await this.options.storage.getRun(runId);
       if (run && FINAL_RUN_STATUSES.includes(run.status)) this.options.onRunEnded?.(run);
     } catch (error) {
-      this.log(`reading run ${runId} after it ended failed: ${describe(error)}`);
+      this.logFailure(error, `reading run ${runId} after it ended failed: ${describe(error)}`);
     }
   }
 
@@ -219,6 +231,24 @@ export class RunCoordinator {
     await this.options.storage.heartbeatRuns(ids, new Date().toISOString());
     const canceling = await this.options.storage.listRuns({ statuses: ["CANCELING"], limit: 1000 });
     for (const run of canceling) this.active.get(run.runId)?.abort.abort();
+  }
+
+  /** What the queued-run listener reports: a connection it lost in a database outage is part of that outage. */
+  private listenerSays(message: string, error?: unknown): void {
+    if (error !== undefined && this.options.outages?.absorb(error)) {
+      this.listenerLostInOutage = true;
+      return;
+    }
+    if (error === undefined && this.listenerLostInOutage) {
+      this.listenerLostInOutage = false;
+      return;
+    }
+    this.log(message);
+  }
+
+  /** Logs a failure, unless it is the database being unreachable (the outage is logged once, elsewhere). */
+  private logFailure(error: unknown, message: string): void {
+    if (!this.options.outages?.absorb(error)) this.log(message);
   }
 
   private log(message: string): void {

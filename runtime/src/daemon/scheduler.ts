@@ -21,6 +21,7 @@ import type { InstigatorStatus, RunRecord, TickRecord } from "../types";
 import { fireTimesBetween, parseCron, type CronSchedule } from "../schedules";
 import type { RunSubmission } from "./services";
 import { PollLoop } from "./pollLoop";
+import type { StorageOutages } from "./storageWatch";
 
 /** What the scheduler needs from the daemon. */
 export interface SchedulerHost {
@@ -30,6 +31,8 @@ export interface SchedulerHost {
   submit(request: RunSubmission): Promise<RunRecord>;
   pollMs: number;
   log(message: string): void;
+  /** The daemon's storage outages: logged once there, not per schedule and pass here. */
+  outages?: StorageOutages;
   /** Clock, for tests. @defaultValue Date.now */
   now?: () => number;
 }
@@ -63,6 +66,7 @@ export class Scheduler {
       },
       pollMs: () => host.pollMs,
       onError: (error) => host.log(`[scheduler] evaluation failed: ${describe(error)}`),
+      ...(host.outages ? { outages: host.outages } : {}),
     });
   }
 
@@ -100,7 +104,7 @@ export class Scheduler {
           const next = await this.evaluate(definition);
           if (next !== null && (earliest === null || next < earliest)) earliest = next;
         } catch (error) {
-          this.host.log(`[scheduler] schedule "${definition.name}": ${describe(error)}`);
+          if (!this.host.outages?.absorb(error)) this.host.log(`[scheduler] schedule "${definition.name}": ${describe(error)}`);
         }
       }),
     );

@@ -23,6 +23,7 @@ import type { RunRecord } from "../types";
 import { effectiveStatus } from "./scheduler";
 import type { RunSubmission } from "./services";
 import { PollLoop } from "./pollLoop";
+import type { StorageOutages } from "./storageWatch";
 
 /** What the sensor loop needs from the daemon. */
 export interface SensorHost {
@@ -34,6 +35,8 @@ export interface SensorHost {
   notify(message: string, details: Record<string, unknown>): void;
   pollMs: number;
   log(message: string): void;
+  /** The daemon's storage outages: logged once there, not per sensor and pass here. */
+  outages?: StorageOutages;
 }
 
 /** Evaluates sensors until stopped. */
@@ -47,6 +50,7 @@ export class SensorLoop {
       pass: () => this.lookAtAll(),
       pollMs: () => host.pollMs,
       onError: (error) => host.log(`[sensors] ${describeThrown(error)}`),
+      ...(host.outages ? { outages: host.outages } : {}),
     });
   }
 
@@ -70,7 +74,9 @@ export class SensorLoop {
     for (const definition of project.definitions.sensors) {
       if (this.inFlight.has(definition.name)) continue;
       const evaluation = this.maybeEvaluate(definition)
-        .catch((error) => this.host.log(`[sensors] sensor "${definition.name}": ${describeThrown(error)}`))
+        .catch((error) => {
+          if (!this.host.outages?.absorb(error)) this.host.log(`[sensors] sensor "${definition.name}": ${describeThrown(error)}`);
+        })
         .finally(() => this.inFlight.delete(definition.name));
       this.inFlight.set(definition.name, evaluation);
     }

@@ -1,5 +1,6 @@
 import type { LoadedProject } from "../loader";
 import type { Storage } from "../storage/port";
+import type { StorageOutages } from "./storageWatch";
 import type { Instigator, InstigatorState, InstigatorStatus, RunRecord } from "../types";
 
 /**
@@ -15,6 +16,9 @@ export interface DaemonServices {
 
   /** The currently loaded project, or the error that prevents loading it (shown, not thrown). */
   project(): ProjectState;
+
+  /** The daemon's view of its database outages (one in progress, since when); absent where not watched. */
+  readonly outages?: StorageOutages;
 
   /**
    * Validates the selection against the current graph and enqueues a run (status QUEUED, a

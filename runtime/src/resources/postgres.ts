@@ -100,17 +100,25 @@ function quoteSearchPath(schema: string): string {
   return schema;
 }
 
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH"]);
-// SQLSTATE classes 08 (connection exception) and 28 (invalid authorization), plus 3D000 (no such database).
-const CONNECTION_SQLSTATE = /^(08|28)|^3D000$/;
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "EPIPE"]);
+// SQLSTATE classes 08 (connection exception) and 28 (invalid authorization), 3D000 (no such
+// database), and the server going away or not taking connections yet: 57P01 (admin shutdown:
+// `pg_ctl stop -m fast` ends every session with it), 57P02 (crash shutdown), 57P03 (cannot connect
+// now: the server is starting up or shutting down).
+const CONNECTION_SQLSTATE = /^(08|28)|^3D000$|^57P0[123]$/;
+// What pg says, without a code, of a connection that timed out, ended under a query, or broke earlier.
+const CONNECTION_MESSAGE = /timeout expired|Connection terminated|is not queryable/i;
 
-/** True when an error means "could not connect" rather than "the query failed". */
+/**
+ * True when an error means "could not connect" or "lost the connection" rather than "the query
+ * failed": the server is down, restarting or unreachable, or the credentials are wrong.
+ */
 export function isPostgresConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && (CONNECTION_CODES.has(code) || CONNECTION_SQLSTATE.test(code))) return true;
   // Node reports a refused connection to "localhost" (IPv4 and IPv6 tried) as an AggregateError.
   if (error instanceof AggregateError) return error.errors.some(isPostgresConnectionFailure);
-  return /timeout expired|Connection terminated/i.test(error instanceof Error ? error.message : "");
+  return CONNECTION_MESSAGE.test(error instanceof Error ? error.message : "");
 }
 
 /** Wraps a connection failure so it names the URL (without password) and says what to check. */

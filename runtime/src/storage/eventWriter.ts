@@ -1,12 +1,16 @@
 /**
  * Buffers run events and writes them in batches: one transaction per batch instead of one per event
- * is what lets a run of 10,000 assets log its ~30,000 events quickly.
+ * is what lets a run of 10,000 assets log its ~30,000 events quickly. It is also what carries a run
+ * through a database outage: the events wait (in memory, then on disk) and are written once the
+ * database is back, in order, each exactly once.
  */
 import type { RunEvent } from "../types";
 import { describeThrown } from "../errors";
 import type { AppendEventsOptions, Storage } from "./port";
 import { EventWriteError, RunStatusConflictError } from "./errors";
-import { validateRunEvent } from "./rows";
+import { EventSpill } from "./eventSpill";
+import { newIdempotencyKey, validateRunEvent } from "./rows";
+import { backoffDelayMs, isStorageUnreachable, sleep, UNREACHABLE_BACKOFF, type RetryBackoff } from "./unreachable";
 
 /** Options of {@link BufferedEventWriter}. */
 export interface BufferedEventWriterOptions {
@@ -25,6 +29,23 @@ export interface BufferedEventWriterOptions {
    * here, so the parent never shows a step as done that a crash could still erase. Must not throw.
    */
   onWritten?: (events: RunEvent[]) => void;
+  /**
+   * Events kept in memory while they cannot be written (the database is unreachable); those beyond
+   * go to files in `spillDir` until it is back.
+   * @defaultValue 10000
+   */
+  maxBufferedEvents?: number;
+  /**
+   * Where events beyond `maxBufferedEvents` are kept (a folder of their own inside it, removed once
+   * they are written).
+   * @defaultValue the OS's temporary folder
+   */
+  spillDir?: string;
+  /**
+   * Delays between attempts while the database is unreachable.
+   * @defaultValue `{ firstMs: 100, maxMs: 2000 }`
+   */
+  retryBackoff?: RetryBackoff;
 }
 
 /**
@@ -33,8 +54,14 @@ export interface BufferedEventWriterOptions {
  * order. `flush()` resolves once everything written before it is durable: await it before telling
  * anyone a step or run is done.
  *
- * A failed write is retried once. If the retry fails too, the events stay buffered (nothing is
- * dropped), automatic writes pause, and the next `flush()` rejects with an {@link EventWriteError};
+ * While the database is unreachable (a {@link StorageConnectionError}: PostgreSQL restarting, a
+ * network cut) writes are tried again with backoff for as long as it takes, and `flush()` and
+ * `close()` wait: a run goes on meanwhile, its events wait in memory (beyond `maxBufferedEvents`, in
+ * files) and are written once the database is back, in order. Each event gets an idempotency key,
+ * so a batch whose commit went unacknowledged is not written twice when it is tried again.
+ *
+ * Any other failed write is retried once. If the retry fails too, the events stay buffered (nothing
+ * is dropped), automatic writes pause, and the next `flush()` rejects with an {@link EventWriteError};
  * the flush after that tries the events again.
  *
  * @example
@@ -50,7 +77,13 @@ export class BufferedEventWriter {
   private readonly maxBatchSize: number;
   private readonly maxDelayMs: number;
   private readonly onWritten: ((events: RunEvent[]) => void) | undefined;
+  private readonly maxBufferedEvents: number;
+  private readonly retryBackoff: RetryBackoff;
+  /** The oldest events waiting; the newer ones are in `spill` once this holds maxBufferedEvents. */
   private buffer: RunEvent[] = [];
+  private readonly spill: EventSpill;
+  /** Events of the batch being written. */
+  private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private failure: EventWriteError | undefined;
@@ -64,8 +97,12 @@ export class BufferedEventWriter {
     this.maxBatchSize = options.maxBatchSize ?? 200;
     this.maxDelayMs = options.maxDelayMs ?? 50;
     this.onWritten = options.onWritten;
+    this.maxBufferedEvents = options.maxBufferedEvents ?? 10_000;
+    this.retryBackoff = options.retryBackoff ?? UNREACHABLE_BACKOFF;
     if (!(this.maxBatchSize >= 1)) throw new RangeError(`maxBatchSize must be at least 1, got ${this.maxBatchSize}`);
     if (!(this.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be 0 or more, got ${this.maxDelayMs}`);
+    if (!(this.maxBufferedEvents >= 1)) throw new RangeError(`maxBufferedEvents must be at least 1, got ${this.maxBufferedEvents}`);
+    this.spill = new EventSpill(Math.min(this.maxBufferedEvents, 5_000), options.spillDir);
   }
 
   /**
@@ -77,9 +114,19 @@ export class BufferedEventWriter {
     return this.refusedRunUpdate;
   }
 
-  /** Events buffered and not yet written. */
+  /** Events not yet written: buffered (in memory or spilled to disk) or being written. */
   get pendingCount(): number {
-    return this.buffer.length;
+    return this.inFlight + this.queuedCount;
+  }
+
+  /** Events buffered and not being written yet. */
+  private get queuedCount(): number {
+    return this.buffer.length + this.spill.size;
+  }
+
+  /** Events spilled to disk and not yet written (they are part of pendingCount). */
+  get spilledCount(): number {
+    return this.spill.size;
   }
 
   /**
@@ -93,10 +140,13 @@ export class BufferedEventWriter {
       });
     }
     validateRunEvent(event);
-    this.buffer.push(event);
+    const keyed = event.idempotencyKey === undefined ? { ...event, idempotencyKey: newIdempotencyKey() } : event;
+    // Once events spill, the newer ones follow them to disk, so that order is kept.
+    if (this.spill.size > 0 || this.buffer.length >= this.maxBufferedEvents) this.spill.add(keyed);
+    else this.buffer.push(keyed);
     // After a failure, wait for flush(): retrying in the background forever would hide the problem.
     if (this.failure) return;
-    if (this.buffer.length >= this.maxBatchSize) this.startWriting();
+    if (this.queuedCount >= this.maxBatchSize) this.startWriting();
     else if (!this.timer && !this.writing) this.timer = setTimeout(() => this.startWriting(), this.maxDelayMs);
   }
 
@@ -112,7 +162,7 @@ export class BufferedEventWriter {
         this.failure = undefined;
         throw failure;
       }
-      if (this.buffer.length === 0) return;
+      if (this.queuedCount === 0) return;
       this.startWriting();
     }
   }
@@ -130,11 +180,11 @@ export class BufferedEventWriter {
     this.finalRunUpdate = undefined;
     if (!left) return;
     try {
-      await this.storage.appendEvents([], { runUpdate: left });
+      await this.append([], left);
     } catch (error) {
       if (!(error instanceof RunStatusConflictError)) throw error;
       this.refusedRunUpdate = error;
-      await this.storage.appendEvents(endedElsewhere([], left, error));
+      await this.append(endedElsewhere([], left, error), undefined);
     }
   }
 
@@ -143,25 +193,27 @@ export class BufferedEventWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.writing || this.buffer.length === 0) return;
+    if (this.writing || this.queuedCount === 0) return;
     this.writing = this.writeAll().finally(() => {
       this.writing = undefined;
       // Events that arrived during a write are due by now if they waited for it.
-      if (this.buffer.length > 0 && !this.failure && !this.timer) {
-        this.timer = setTimeout(() => this.startWriting(), this.buffer.length >= this.maxBatchSize ? 0 : this.maxDelayMs);
+      if (this.queuedCount > 0 && !this.failure && !this.timer) {
+        this.timer = setTimeout(() => this.startWriting(), this.queuedCount >= this.maxBatchSize ? 0 : this.maxDelayMs);
       }
     });
   }
 
-  /** Writes batches until the buffer is empty. Never rejects: a failure is kept in `this.failure`. */
+  /** Writes batches until nothing is pending. Never rejects: a failure is kept in `this.failure`. */
   private async writeAll(): Promise<void> {
-    while (this.buffer.length > 0) {
+    while (this.queuedCount > 0) {
+      if (this.buffer.length === 0) this.buffer = this.spill.takeOldest();
       const batch = this.buffer;
       this.buffer = [];
-      // After close() nothing more can be written, so this batch is the last one.
-      const runUpdate = this.closed ? this.finalRunUpdate : undefined;
+      this.inFlight = batch.length;
+      // After close() nothing more can be written, so the batch that leaves nothing behind is the last one.
+      const runUpdate = this.closed && this.spill.size === 0 ? this.finalRunUpdate : undefined;
       try {
-        await this.appendWithOneRetry(batch, runUpdate);
+        await this.append(batch, runUpdate).finally(() => (this.inFlight = 0));
         if (runUpdate) this.finalRunUpdate = undefined;
       } catch (error) {
         if (error instanceof RunStatusConflictError && runUpdate) {
@@ -178,7 +230,7 @@ export class BufferedEventWriter {
           `Could not write ${batch.length} run event(s) (tried twice): ${describeThrown(error)}`,
           {
             cause: error,
-            hint: `${this.buffer.length} event(s) are still buffered and will be written by the next flush(); check that the database is reachable.`,
+            hint: `${this.buffer.length} event(s) are still buffered and will be written by the next flush(); its cause says why the write failed (an unreachable database is waited out, not reported here).`,
           },
         );
         return;
@@ -191,15 +243,29 @@ export class BufferedEventWriter {
     }
   }
 
-  private async appendWithOneRetry(batch: RunEvent[], runUpdate: AppendEventsOptions["runUpdate"]): Promise<void> {
+  /**
+   * Appends a batch: while the database is unreachable, again and again with backoff; after any
+   * other error, once more. Writing a batch again is safe either way: appendEvents is one
+   * transaction, and when its commit went unacknowledged the idempotency keys leave out what it wrote.
+   */
+  private async append(batch: RunEvent[], runUpdate: AppendEventsOptions["runUpdate"]): Promise<void> {
     const options = runUpdate ? { runUpdate } : {};
-    try {
-      await this.storage.appendEvents(batch, options);
-    } catch (error) {
-      // A refused compare-and-set would be refused again.
-      if (error instanceof RunStatusConflictError) throw error;
-      // appendEvents is one transaction: a failed one wrote nothing, so writing again is safe.
-      await this.storage.appendEvents(batch, options);
+    let unreachable = 0;
+    let failed = false;
+    for (;;) {
+      try {
+        await this.storage.appendEvents(batch, options);
+        return;
+      } catch (error) {
+        // A refused compare-and-set would be refused again.
+        if (error instanceof RunStatusConflictError) throw error;
+        if (isStorageUnreachable(error)) {
+          await sleep(backoffDelayMs(++unreachable, this.retryBackoff));
+          continue;
+        }
+        if (failed) throw error;
+        failed = true;
+      }
     }
   }
 }

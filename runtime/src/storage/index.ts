@@ -70,7 +70,7 @@ export async function openStorage(config: StorageConfig, options: OpenStorageOpt
   }
   try {
     if (options.migrate ?? true) await storage.migrate();
-    else if (storage instanceof PostgresStorage) await storage.ping();
+    else await storage.ping();
   } catch (error) {
     await storage.close().catch(() => undefined);
     throw error;

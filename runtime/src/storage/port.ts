@@ -103,7 +103,8 @@ export interface EndRunsResult {
   claimed: RunRecord[];
   /**
    * The runs whose end was not written, with why: RunStatusConflictError (another process ended the
-   * run first), StorageNotFoundError, or the database's error. Nothing of such a run's batch was written.
+   * run first), StorageNotFoundError, or the database's error (never an unreachable database: that
+   * rejects the whole call). Nothing of such a run's batch was written.
    */
   failed: Map<string, Error>;
 }
@@ -209,6 +210,8 @@ export interface Storage {
   migrate(): Promise<void>;
   /** The highest migration applied to the database (0 for an empty one). */
   schemaVersion(): Promise<number>;
+  /** Resolves when the database answers; rejects (StorageConnectionError) when it cannot be reached. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 
   /**
@@ -238,9 +241,11 @@ export interface Storage {
   /**
    * Calls `onQueued` soon after a run becomes QUEUED in any process (PostgreSQL: LISTEN/NOTIFY), and
    * once when listening starts. A hint to claim now, not a guarantee: claimers keep polling. Absent
-   * where the database cannot notify (SQLite). Resolves to a function that stops listening.
+   * where the database cannot notify (SQLite). Resolves to a function that stops listening. `log` is
+   * told when listening stops (with the error: a StorageConnectionError when the database went away)
+   * and starts again (without one).
    */
-  listenForQueuedRuns?(onQueued: () => void, log: (message: string) => void): Promise<() => Promise<void>>;
+  listenForQueuedRuns?(onQueued: () => void, log: (message: string, error?: Error) => void): Promise<() => Promise<void>>;
 
   /**
    * Appends a batch of events in one transaction. With `runUpdate`, the run is updated in the same
@@ -253,6 +258,8 @@ export interface Storage {
    * own: one run's refused update does not stop another's) and claims up to `claim.limit` queued runs
    * STARTED for `claim.workerId`, in one round trip where the database allows: a coordinator ends the
    * runs that finished while its last write was in flight, and refills their slots, in one statement.
+   * Rejects with a StorageConnectionError when the database cannot be reached: the caller tries the
+   * same ends again (their events' idempotency keys make that safe).
    */
   endRunsAndClaim(ends: RunEnd[], claim: RunClaim): Promise<EndRunsResult>;
   /** Events of one run in order, after the event id `afterId` (exclusive), at most `limit`. */

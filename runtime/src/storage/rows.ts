@@ -17,6 +17,7 @@ import type {
   StoredRunEvent,
   TickRecord,
 } from "../types";
+import { randomBytes } from "node:crypto";
 import { TributaryError } from "../errors";
 import type {
   AssetPartitionRecord,
@@ -178,6 +179,32 @@ export function rowToTick(row: Row): TickRecord {
 /** Maps a `daemon_heartbeats` row. */
 export function rowToDaemonHeartbeat(row: Row): { daemonId: string; info: Record<string, unknown>; at: string } {
   return { daemonId: String(row.daemon_id), info: fromJson<Record<string, unknown>>(row.info, {}), at: String(row.at) };
+}
+
+/** This process's part of every idempotency key it makes: random, so processes never collide. */
+const KEY_PREFIX = randomBytes(6).toString("base64url");
+let keysMade = 0;
+
+/**
+ * A new {@link RunEvent.idempotencyKey}: unique within this process (a counter), and across
+ * processes with near certainty (a random prefix of 48 bits; keys only need to differ within a run).
+ */
+export function newIdempotencyKey(): string {
+  return `${KEY_PREFIX}${(keysMade++).toString(36)}`;
+}
+
+/**
+ * The idempotency key of the last event of `runId` in a batch, if it has one. A batch is written
+ * whole or not at all, so when this key is stored the whole batch is: how a run's end written
+ * again (its first write went unacknowledged) is told from an end refused because another process
+ * ended the run first.
+ */
+export function lastIdempotencyKey(events: readonly RunEvent[], runId: string): string | undefined {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.runId === runId) return event.idempotencyKey;
+  }
+  return undefined;
 }
 
 /** The storage's own clock for `createdAt` / `updatedAt`. */

@@ -1,10 +1,15 @@
 /**
  * How failures become HTTP answers. Bad input is always a 4xx with a message that says what is wrong
- * and how to fix it; only our own bugs (and unreachable storage) are 5xx, with an id to find the log.
+ * and how to fix it; unreachable storage is a 503 that says so; only our own bugs are 500, with an
+ * id to find the log.
  */
 import { randomBytes } from "node:crypto";
 import { CodeLoadError, ConfigError, DefinitionError, SelectionSyntaxError, TributaryError } from "../../errors";
 import { EmptySelectionError } from "../../execution/plan";
+import { isStorageUnreachable } from "../../storage/unreachable";
+
+/** Seconds a client is told to wait (`Retry-After`) when the database is unreachable. */
+const STORAGE_RETRY_AFTER_S = 5;
 
 /** An error with the HTTP status and the message the client sees. Thrown by handlers for bad input. */
 export class HttpError extends TributaryError {
@@ -41,7 +46,8 @@ export interface ErrorAnswer {
 /**
  * Maps anything a handler threw to an answer. Errors that mean "your input is wrong" (selection
  * syntax, empty selection, our {@link HttpError}s, or any error carrying a 4xx `httpStatus`) are 4xx;
- * a project that does not load is 503; everything else is a 500 with an id.
+ * a project that does not load, or a database that cannot be reached, is 503; everything else is a
+ * 500 with an id.
  */
 export function errorAnswer(thrown: unknown): ErrorAnswer {
   if (thrown instanceof HttpError) {
@@ -71,6 +77,18 @@ export function errorAnswer(thrown: unknown): ErrorAnswer {
       status: 503,
       headers: {},
       body: errorBody(`the project does not load: ${thrown.message}`, thrown.hint ?? "Fix the definitions; the daemon reloads them on save."),
+    };
+  }
+  if (isStorageUnreachable(thrown)) {
+    return {
+      status: 503,
+      headers: { "Retry-After": String(STORAGE_RETRY_AFTER_S) },
+      body: errorBody(
+        `the daemon cannot reach its database: ${thrown.message}`,
+        "Nothing is lost: the daemon keeps the events and ends of the runs in progress and writes them when the database is back. " +
+          "Try again shortly; GET /api/health says whether the storage is reachable. " +
+          (thrown.hint ?? ""),
+      ),
     };
   }
   const errorId = randomBytes(6).toString("hex");

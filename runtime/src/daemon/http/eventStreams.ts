@@ -9,6 +9,7 @@
  * with no duplicate and no gap.
  */
 import type { Storage } from "../../storage/port";
+import type { StorageOutages } from "../storageWatch";
 import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type StoredRunEvent } from "../../types";
 import { FINAL_RUN_EVENTS } from "./runSteps";
 
@@ -26,6 +27,14 @@ export interface EventStreamsOptions {
   pollMs?: number;
   /** Logs a storage failure while polling (the feed keeps trying). */
   log?: (message: string) => void;
+  /** The daemon's storage outages: an unreachable database is logged once there, not by each feed. */
+  outages?: StorageOutages;
+}
+
+/** Where a feed reports polling failures. */
+interface FeedReport {
+  log: (message: string) => void;
+  outages?: StorageOutages;
 }
 
 const PAGE = 1000;
@@ -38,8 +47,10 @@ abstract class Feed {
   private readonly interval: NodeJS.Timeout;
   private wakeTimer: NodeJS.Timeout | undefined;
   private failing = false;
+  /** The failure in progress is a database outage, which the daemon logs (start and end). */
+  private failingInOutage = false;
 
-  constructor(protected readonly storage: Storage, pollMs: number, private readonly log: (message: string) => void, private readonly onIdle: () => void) {
+  constructor(protected readonly storage: Storage, pollMs: number, private readonly report: FeedReport, private readonly onIdle: () => void) {
     this.interval = setInterval(() => this.wake(), pollMs);
     this.interval.unref();
   }
@@ -96,12 +107,15 @@ abstract class Feed {
   private enqueue(task: () => Promise<void>): void {
     this.chain = this.chain.then(task).then(
       () => {
-        if (this.failing) this.log("event stream: storage answers again");
+        if (this.failing && !this.failingInOutage) this.report.log("event stream: storage answers again");
         this.failing = false;
       },
       (error: unknown) => {
         // Keep streams open across a storage hiccup; say so once, not at every poll.
-        if (!this.failing) this.log(`event stream: reading events failed (will retry): ${(error as Error)?.message ?? String(error)}`);
+        if (!this.failing) {
+          this.failingInOutage = this.report.outages?.absorb(error) ?? false;
+          if (!this.failingInOutage) this.report.log(`event stream: reading events failed (will retry): ${(error as Error)?.message ?? String(error)}`);
+        }
         this.failing = true;
       },
     );
@@ -115,8 +129,8 @@ class RunFeed extends Feed {
   private finalStatusSince: number | undefined;
   private lastStatusCheck = 0;
 
-  constructor(private readonly runId: string, storage: Storage, pollMs: number, log: (message: string) => void, onIdle: () => void) {
-    super(storage, pollMs, log, onIdle);
+  constructor(private readonly runId: string, storage: Storage, pollMs: number, report: FeedReport, onIdle: () => void) {
+    super(storage, pollMs, report, onIdle);
   }
 
   /** Where each client is: it never gets an event twice, even if it joined ahead of the feed. */
@@ -283,18 +297,18 @@ export class EventStreams {
   private globalFeed: GlobalFeed | undefined;
   private clientCount = 0;
   private readonly pollMs: number;
-  private readonly log: (message: string) => void;
+  private readonly report: FeedReport;
 
   constructor(private readonly storage: Storage, options: EventStreamsOptions = {}) {
     this.pollMs = options.pollMs ?? 500;
-    this.log = options.log ?? (() => {});
+    this.report = { log: options.log ?? (() => {}), ...(options.outages ? { outages: options.outages } : {}) };
   }
 
   /** Streams the events of `runId` after `afterId` (all when undefined); returns "stop watching". */
   watchRun(runId: string, afterId: number | undefined, subscriber: FeedSubscriber): () => void {
     let feed = this.runFeeds.get(runId);
     if (!feed) {
-      const created: RunFeed = new RunFeed(runId, this.storage, this.pollMs, this.log, () => {
+      const created: RunFeed = new RunFeed(runId, this.storage, this.pollMs, this.report, () => {
         if (this.runFeeds.get(runId) === created) this.runFeeds.delete(runId);
       });
       feed = created;
@@ -307,7 +321,7 @@ export class EventStreams {
   /** Streams every new event of every run (after `afterId` when resuming); returns "stop watching". */
   watchAll(afterId: number | undefined, subscriber: FeedSubscriber): () => void {
     if (!this.globalFeed) {
-      const created: GlobalFeed = new GlobalFeed(this.storage, this.pollMs, this.log, () => {
+      const created: GlobalFeed = new GlobalFeed(this.storage, this.pollMs, this.report, () => {
         if (this.globalFeed === created) this.globalFeed = undefined;
       });
       this.globalFeed = created;

@@ -81,7 +81,11 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   }
   const log = boundedLog(options.log ?? ((line: string) => console.error(line)));
   const uiDir = options.uiDir ?? defaultUiDir();
-  const streams = new EventStreams(services.storage, { log, ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }) });
+  const streams = new EventStreams(services.storage, {
+    log,
+    ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    ...(services.outages ? { outages: services.outages } : {}),
+  });
   const steps = new RunStepTracker(services.storage);
   const router = new Router();
   healthRoutes(router);

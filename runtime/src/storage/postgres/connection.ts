@@ -4,6 +4,7 @@
 import { Pool, type PoolClient } from "pg";
 import { ConfigError } from "../../errors";
 import { redactConnectionString } from "../../redact";
+import { isPostgresConnectionFailure } from "../../resources/postgres";
 import { StorageConnectionError } from "../errors";
 import type { Row } from "../rows";
 import type { PreparedStatementNames } from "./preparedStatements";
@@ -50,20 +51,15 @@ export function createPool(url: string, schema: string, maxConnections: number):
   return pool;
 }
 
-const CONNECTION_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH"]);
-// SQLSTATE classes 08 (connection exception) and 28 (invalid authorization), plus 3D000 (no such database).
-const CONNECTION_SQLSTATE = /^(08|28)|^3D000$/;
-
-/** True when an error means "could not connect" rather than "the query failed". */
-export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || CONNECTION_SQLSTATE.test(code))) return true;
-  const message = error instanceof Error ? error.message : "";
-  return /timeout expired|Connection terminated/i.test(message);
-}
+/**
+ * True when an error means "could not connect" or "lost the connection" rather than "the query
+ * failed" (the same test as the PostgreSQL resource's).
+ */
+export const isConnectionError = isPostgresConnectionFailure;
 
 /** Wraps a connection failure in a {@link StorageConnectionError} naming the (redacted) URL. */
 export function connectionError(url: string, error: unknown): StorageConnectionError {
+  if (error instanceof StorageConnectionError) return error;
   const reason = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
   return new StorageConnectionError(`Cannot connect to PostgreSQL at ${redactConnectionString(url)}: ${reason}`, {
     cause: error,
@@ -73,25 +69,51 @@ export function connectionError(url: string, error: unknown): StorageConnectionE
   });
 }
 
-/** Runs `work` in one transaction on one pooled connection; rolls back when it throws. */
-export async function withTransaction<T>(pool: Pool, url: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` on one pooled connection, outside any explicit transaction; connection failures come
+ * out as {@link StorageConnectionError}s.
+ *
+ * While a client is checked out, a lost connection (the server stopped or restarted) makes pg emit
+ * 'error' on the client besides failing its query; with no listener that would crash the process,
+ * so one is attached until the client goes back. A client whose connection failed (or that `work`
+ * discards) is destroyed rather than pooled.
+ */
+export async function withClient<T>(pool: Pool, url: string, work: (client: PoolClient, discard: (reason: Error) => void) => Promise<T>): Promise<T> {
   let client: PoolClient;
   try {
     client = await pool.connect();
   } catch (error) {
     throw isConnectionError(error) ? connectionError(url, error) : error;
   }
-  let broken: Error | undefined;
+  let lost: Error | undefined;
+  const onLost = (error: Error) => (lost = error);
+  client.on("error", onLost);
   try {
-    await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
-    return result;
+    return await work(client, onLost);
   } catch (error) {
-    // A connection that cannot even roll back is destroyed instead of going back to the pool.
-    await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
-    throw isConnectionError(error) ? connectionError(url, error) : error;
+    if (isConnectionError(error)) {
+      lost ??= error as Error;
+      throw connectionError(url, error);
+    }
+    throw error;
   } finally {
-    client.release(broken);
+    client.removeListener("error", onLost);
+    client.release(lost);
   }
+}
+
+/** Runs `work` in one transaction on one pooled connection; rolls back when it throws. */
+export async function withTransaction<T>(pool: Pool, url: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, url, async (client, discard) => {
+    await client.query("BEGIN");
+    try {
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      // A connection that cannot even roll back is destroyed instead of going back to the pool.
+      await client.query("ROLLBACK").catch(discard);
+      throw error;
+    }
+  });
 }

@@ -2,11 +2,13 @@
  * Writing run events to PostgreSQL: each chunk of up to 500 events, the rows derived from it (latest
  * materializations, check results, asset partitions) and, with the last chunk, the run's update go in
  * one statement. Every column is one array parameter unnested into rows, so the SQL text is the same
- * whatever the number of rows and is prepared once per connection.
+ * whatever the number of rows and is prepared once per connection. Every event row carries an
+ * idempotency key, unique per run: a batch written again after a commit that went unacknowledged
+ * (the connection dropped) adds nothing.
  */
 import type { PoolClient } from "pg";
 import type { RunEvent, RunStatus } from "../../types";
-import { collectDerivedRows, toJson, type Row } from "../rows";
+import { collectDerivedRows, newIdempotencyKey, toJson, type Row } from "../rows";
 import type { PreparedStatementNames } from "./preparedStatements";
 
 /** Rows per INSERT: bounded so one statement's arrays stay a few hundred kilobytes. */
@@ -39,9 +41,9 @@ export function chunksOf(events: RunEvent[]): RunEvent[][] {
   return chunks;
 }
 
-/** The event rows of a batch, in insert order. */
-function eventRows(events: RunEvent[]): unknown[][] {
-  return events.map((event) => [
+/** The event rows of a batch, in insert order; `keys` are the events' idempotency keys. */
+function eventRows(events: RunEvent[], keys: string[]): unknown[][] {
+  return events.map((event, index) => [
     event.runId,
     event.timestamp,
     event.type,
@@ -49,6 +51,7 @@ function eventRows(events: RunEvent[]): unknown[][] {
     event.level,
     withoutNul(event.message),
     jsonWithoutNul(toJson(event.data)),
+    keys[index],
   ]);
 }
 
@@ -68,9 +71,10 @@ export interface BatchRunUpdate {
  * ends several of its runs, and claims runs for the slots they free, in one statement.
  *
  * A run with an update gets its events written only if the update applied (the run exists and, with
- * `from`, has one of those statuses); resolves the runs whose update applied. The derived rows name
- * their event by its position among its run's events in the batch; the statement turns positions
- * into ids (a statement draws its ids in insert order, so a run's n-th smallest id is its n-th event).
+ * `from`, has one of those statuses); resolves the runs whose update applied. An event whose run
+ * has one with its idempotency key already is left out, with the rows derived from it (they were
+ * written with it). Events without a key get a fresh one. The derived rows name their event by its
+ * run and key, which the statement turns into the event's id.
  */
 export async function writeBatchInOneStatement(
   client: PoolClient,
@@ -80,7 +84,8 @@ export async function writeBatchInOneStatement(
   claim?: { workerId: string; limit: number; after: number },
 ): Promise<{ updated: Set<string>; claimed: Row[] }> {
   const runIds = [...new Set(events.map((event) => event.runId))];
-  const derived = derivedRowsByRun(events);
+  const keys = events.map((event) => event.idempotencyKey ?? newIdempotencyKey());
+  const derived = derivedRowsByRun(events, keys);
   // Parameters are numbered as they are bound; a part with no rows is left out of the statement, so
   // the usual end of a run is as lean as it can be. Each combination is one prepared text.
   const values: unknown[] = [];
@@ -129,27 +134,27 @@ export async function writeBatchInOneStatement(
               SELECT pg_advisory_xact_lock(${0x7472}, run_hash)
               FROM (SELECT DISTINCT hashtext(run_id) AS run_hash FROM unnest(${bind(runIds)}::text[]) AS run_id ORDER BY run_hash) AS runs
             ) AS locks) >= 0`;
+  // ON CONFLICT: the unique (run_id, idempotency_key) index leaves out events written already; it
+  // also waits for a statement still writing them, so two attempts at one batch never both write.
   ctes.push(`inserted AS (
-      INSERT INTO events (run_id, timestamp, type, step_key, level, message, data)
-      SELECT e.* FROM unnest(${binds(columns(eventRows(events), 7), ["text", "text", "text", "text", "text", "text", "json"])})
-        AS e(run_id, timestamp, type, step_key, level, message, data)
+      INSERT INTO events (run_id, timestamp, type, step_key, level, message, data, idempotency_key)
+      SELECT e.* FROM unnest(${binds(columns(eventRows(events, keys), 8), ["text", "text", "text", "text", "text", "text", "json", "text"])})
+        AS e(run_id, timestamp, type, step_key, level, message, data, idempotency_key)
       WHERE ${runCondition} ${lock}
-      RETURNING id, run_id)`);
-  // Each derived INSERT reads `numbered`, so it runs after the events are in. DISTINCT ON keeps the
-  // newest per key among the runs of the batch whose events went in; the event_id conditions keep the
-  // newest row when two statements commit out of id order.
+      ON CONFLICT DO NOTHING
+      RETURNING id, run_id, idempotency_key)`);
+  // Each derived INSERT joins `inserted`, so it runs after the events are in, and only for the events
+  // that went in. DISTINCT ON keeps the newest per key among the runs of the batch whose events went
+  // in; the event_id conditions keep the newest row when two statements commit out of id order.
   const { materializations, checks, partitions } = derived;
-  if (materializations.length + checks.length + partitions.length > 0) {
-    ctes.push("numbered AS (SELECT id, run_id, row_number() OVER (PARTITION BY run_id ORDER BY id) AS position FROM inserted)");
-  }
   if (materializations.length > 0) {
     ctes.push(`materializations AS (
       INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
-      SELECT DISTINCT ON (m.asset_key) m.asset_key, m.run_id, m.timestamp, m.partition_key, m.metadata, numbered.id
-      FROM unnest(${binds(columns(materializations, 6), ["text", "text", "text", "text", "jsonb", "bigint"])})
-             AS m(asset_key, run_id, timestamp, partition_key, metadata, position)
-      JOIN numbered ON numbered.run_id = m.run_id AND numbered.position = m.position
-      ORDER BY m.asset_key, numbered.id DESC
+      SELECT DISTINCT ON (m.asset_key) m.asset_key, m.run_id, m.timestamp, m.partition_key, m.metadata, inserted.id
+      FROM unnest(${binds(columns(materializations, 6), ["text", "text", "text", "text", "jsonb", "text"])})
+             AS m(asset_key, run_id, timestamp, partition_key, metadata, idempotency_key)
+      JOIN inserted ON inserted.run_id = m.run_id AND inserted.idempotency_key = m.idempotency_key
+      ORDER BY m.asset_key, inserted.id DESC
       ON CONFLICT (asset_key) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
         partition_key = excluded.partition_key, metadata = excluded.metadata, event_id = excluded.event_id
       WHERE excluded.event_id > asset_latest_materializations.event_id)`);
@@ -157,11 +162,11 @@ export async function writeBatchInOneStatement(
   if (checks.length > 0) {
     ctes.push(`checks AS (
       INSERT INTO asset_latest_check_results (asset_key, check_name, run_id, timestamp, passed, severity, metadata, event_id)
-      SELECT DISTINCT ON (c.asset_key, c.check_name) c.asset_key, c.check_name, c.run_id, c.timestamp, c.passed, c.severity, c.metadata, numbered.id
-      FROM unnest(${binds(columns(checks, 8), ["text", "text", "text", "text", "boolean", "text", "jsonb", "bigint"])})
-             AS c(asset_key, check_name, run_id, timestamp, passed, severity, metadata, position)
-      JOIN numbered ON numbered.run_id = c.run_id AND numbered.position = c.position
-      ORDER BY c.asset_key, c.check_name, numbered.id DESC
+      SELECT DISTINCT ON (c.asset_key, c.check_name) c.asset_key, c.check_name, c.run_id, c.timestamp, c.passed, c.severity, c.metadata, inserted.id
+      FROM unnest(${binds(columns(checks, 8), ["text", "text", "text", "text", "boolean", "text", "jsonb", "text"])})
+             AS c(asset_key, check_name, run_id, timestamp, passed, severity, metadata, idempotency_key)
+      JOIN inserted ON inserted.run_id = c.run_id AND inserted.idempotency_key = c.idempotency_key
+      ORDER BY c.asset_key, c.check_name, inserted.id DESC
       ON CONFLICT (asset_key, check_name) DO UPDATE SET run_id = excluded.run_id, timestamp = excluded.timestamp,
         passed = excluded.passed, severity = excluded.severity, metadata = excluded.metadata, event_id = excluded.event_id
       WHERE excluded.event_id > asset_latest_check_results.event_id)`);
@@ -169,11 +174,11 @@ export async function writeBatchInOneStatement(
   if (partitions.length > 0) {
     ctes.push(`partitions AS (
       INSERT INTO asset_partitions (asset_key, partition_key, status, run_id, event_id, updated_at)
-      SELECT DISTINCT ON (p.asset_key, p.partition_key) p.asset_key, p.partition_key, p.status, p.run_id, numbered.id, p.updated_at
-      FROM unnest(${binds(columns(partitions, 6), ["text", "text", "text", "text", "bigint", "text"])})
-             AS p(asset_key, partition_key, status, run_id, position, updated_at)
-      JOIN numbered ON numbered.run_id = p.run_id AND numbered.position = p.position
-      ORDER BY p.asset_key, p.partition_key, numbered.id DESC
+      SELECT DISTINCT ON (p.asset_key, p.partition_key) p.asset_key, p.partition_key, p.status, p.run_id, inserted.id, p.updated_at
+      FROM unnest(${binds(columns(partitions, 6), ["text", "text", "text", "text", "text", "text"])})
+             AS p(asset_key, partition_key, status, run_id, idempotency_key, updated_at)
+      JOIN inserted ON inserted.run_id = p.run_id AND inserted.idempotency_key = p.idempotency_key
+      ORDER BY p.asset_key, p.partition_key, inserted.id DESC
       ON CONFLICT (asset_key, partition_key) DO UPDATE SET status = excluded.status, run_id = excluded.run_id,
         event_id = excluded.event_id, updated_at = excluded.updated_at
       WHERE excluded.event_id > asset_partitions.event_id)`);
@@ -196,29 +201,31 @@ export async function writeBatchInOneStatement(
 }
 
 /**
- * The rows derived from a batch (collectDerivedRows), run by run: each names its run and its event's
- * position (1-based) among that run's events in the batch.
+ * The rows derived from a batch (collectDerivedRows), run by run (a run whose update is refused
+ * writes nothing, so another run's older row must not be dropped in its favour): each names its
+ * run and its event's idempotency key.
  */
-function derivedRowsByRun(events: RunEvent[]): { materializations: unknown[][]; checks: unknown[][]; partitions: unknown[][] } {
-  const byRun = new Map<string, RunEvent[]>();
-  for (const event of events) {
-    const runEvents = byRun.get(event.runId);
-    if (runEvents) runEvents.push(event);
-    else byRun.set(event.runId, [event]);
-  }
+function derivedRowsByRun(events: RunEvent[], keys: string[]): { materializations: unknown[][]; checks: unknown[][]; partitions: unknown[][] } {
+  // Positions in the batch, run by run.
+  const byRun = new Map<string, number[]>();
+  events.forEach((event, index) => {
+    const positions = byRun.get(event.runId);
+    if (positions) positions.push(index);
+    else byRun.set(event.runId, [index]);
+  });
   const materializations: unknown[][] = [];
   const checks: unknown[][] = [];
   const partitions: unknown[][] = [];
-  for (const runEvents of byRun.values()) {
-    const derived = collectDerivedRows(runEvents, runEvents.map((_, index) => index + 1));
+  for (const positions of byRun.values()) {
+    const derived = collectDerivedRows(positions.map((position) => events[position]!), positions);
     for (const { event, eventId, data } of derived.materializations.values()) {
-      materializations.push([data.assetKey, event.runId, event.timestamp, data.partition ?? null, jsonWithoutNul(JSON.stringify(data.metadata ?? {})), eventId]);
+      materializations.push([data.assetKey, event.runId, event.timestamp, data.partition ?? null, jsonWithoutNul(JSON.stringify(data.metadata ?? {})), keys[eventId]]);
     }
     for (const { event, eventId, data } of derived.checks.values()) {
-      checks.push([data.assetKey, data.checkName, event.runId, event.timestamp, data.passed, data.severity, jsonWithoutNul(JSON.stringify(data.metadata ?? {})), eventId]);
+      checks.push([data.assetKey, data.checkName, event.runId, event.timestamp, data.passed, data.severity, jsonWithoutNul(JSON.stringify(data.metadata ?? {})), keys[eventId]]);
     }
     for (const { event, eventId, assetKey, partitionKey, status } of derived.partitions.values()) {
-      partitions.push([assetKey, partitionKey, status, event.runId, eventId, event.timestamp]);
+      partitions.push([assetKey, partitionKey, status, event.runId, keys[eventId], event.timestamp]);
     }
   }
   return { materializations, checks, partitions };

@@ -182,4 +182,15 @@ WHERE parent_run_id IS NOT NULL
 CREATE UNIQUE INDEX runs_one_retry_per_run ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
 `,
   },
+  {
+    version: 5,
+    name: "event_idempotency_keys",
+    sql: `
+-- A batch of events whose commit went unacknowledged (the connection dropped mid-commit) is written
+-- again after reconnecting; the key each event carries (unique per run) makes that add nothing.
+-- Partial: the events written before this migration have no key and need no index entry.
+ALTER TABLE events ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX events_run_id_idempotency_key ON events (run_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+`,
+  },
 ]);

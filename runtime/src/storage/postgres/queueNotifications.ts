@@ -10,8 +10,11 @@
  */
 import { Client } from "pg";
 import { redactConnectionString } from "../../redact";
+import { backoffDelayMs, type RetryBackoff } from "../unreachable";
+import { connectionError, isConnectionError } from "./connection";
 
-const FIRST_RETRY_MS = 500;
+/** Slower than the storage's own retries: polling covers the time without notifications. */
+const LISTEN_RETRY_BACKOFF: RetryBackoff = { firstMs: 500, maxMs: 30_000 };
 
 /**
  * The channel of a schema's queue. Schema names are validated (lowercase letters, digits,
@@ -20,13 +23,13 @@ const FIRST_RETRY_MS = 500;
 export function queueChannel(schema: string): string {
   return `tributary_queue_${schema}`;
 }
-const MAX_RETRY_MS = 30_000;
 
 /** One dedicated connection (not from the pool: a pooled one would be handed to other queries). */
 export class QueuedRunListener {
   private client: Client | undefined;
   private closed = false;
-  private retryMs = FIRST_RETRY_MS;
+  /** Attempts to listen again that failed in a row. */
+  private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private failing = false;
 
@@ -34,7 +37,7 @@ export class QueuedRunListener {
     private readonly url: string,
     private readonly schema: string,
     private readonly onQueued: () => void,
-    private readonly log: (message: string) => void,
+    private readonly log: (message: string, error?: Error) => void,
   ) {}
 
 
@@ -55,21 +58,21 @@ export class QueuedRunListener {
     if (this.closed) return;
     const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 10_000 });
     // An error or end on a listening connection: drop it and listen again on a new one.
-    const lost = (reason: string) => {
+    const lost = (error: Error) => {
       if (this.client !== client) return;
       this.client = undefined;
       void client.end().catch(() => undefined);
-      this.retry(reason);
+      this.retry(error);
     };
-    client.on("error", (error) => lost(error.message));
-    client.on("end", () => lost("the connection ended"));
+    client.on("error", (error) => lost(error));
+    client.on("end", () => lost(new Error("Connection terminated: the listening connection ended")));
     client.on("notification", () => this.onQueued());
     try {
       await client.connect();
       await client.query(`LISTEN "${queueChannel(this.schema)}"`);
     } catch (error) {
       await client.end().catch(() => undefined);
-      this.retry(error instanceof Error ? error.message : String(error));
+      this.retry(error instanceof Error ? error : new Error(String(error)));
       return;
     }
     if (this.closed) {
@@ -79,18 +82,18 @@ export class QueuedRunListener {
     this.client = client;
     if (this.failing) this.log(`listening for queued runs again on ${redactConnectionString(this.url)}`);
     this.failing = false;
-    this.retryMs = FIRST_RETRY_MS;
+    this.failures = 0;
     // Runs queued while nobody listened are found by this look (and by polling).
     this.onQueued();
   }
 
-  private retry(reason: string): void {
+  private retry(cause: Error): void {
     if (this.closed) return;
-    if (!this.failing) this.log(`not listening for queued runs (${reason}); polling only, retrying`);
+    const error = isConnectionError(cause) ? connectionError(this.url, cause) : cause;
+    if (!this.failing) this.log(`not listening for queued runs (${cause.message}); polling only, retrying`, error);
     this.failing = true;
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
+    this.retryTimer = setTimeout(() => void this.connect(), backoffDelayMs(++this.failures, LISTEN_RETRY_BACKOFF));
     this.retryTimer.unref();
-    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
   }
 }

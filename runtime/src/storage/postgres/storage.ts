@@ -27,8 +27,9 @@ import type {
   RunUpdateRequest,
   ClaimOptions,
 } from "../port";
-import { RunConflictError, RunStatusConflictError, StorageNotFoundError, retryTaken } from "../errors";
+import { RunConflictError, RunStatusConflictError, StorageConnectionError, StorageNotFoundError, retryTaken } from "../errors";
 import {
+  lastIdempotencyKey,
   nowIso,
   rowToAssetPartition,
   rowToCheckResult,
@@ -45,7 +46,7 @@ import {
   type Row,
 } from "../rows";
 import { redactConnectionString } from "../../redact";
-import { connectionError, createPool, isConnectionError, withTransaction } from "./connection";
+import { connectionError, createPool, isConnectionError, withClient, withTransaction } from "./connection";
 import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
 import { queueChannel, QueuedRunListener } from "./queueNotifications";
 import { PostgresBackfills } from "./backfills";
@@ -134,20 +135,8 @@ export class PostgresStorage implements Storage {
   }
 
   /** Runs `work` on one pooled connection, outside any explicit transaction. */
-  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.connectionPool.connect();
-    } catch (error) {
-      throw isConnectionError(error) ? connectionError(this.url, error) : error;
-    }
-    try {
-      return await work(client);
-    } catch (error) {
-      throw isConnectionError(error) ? connectionError(this.url, error) : error;
-    } finally {
-      client.release();
-    }
+  private withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withClient(this.connectionPool, this.url, work);
   }
 
   /** Checks that the server answers (openStorage calls it when it does not migrate). */
@@ -283,7 +272,7 @@ export class PostgresStorage implements Storage {
     return this.claims.claim(workerId, limit, options);
   }
 
-  async listenForQueuedRuns(onQueued: () => void, log: (message: string) => void): Promise<() => Promise<void>> {
+  async listenForQueuedRuns(onQueued: () => void, log: (message: string, error?: Error) => void): Promise<() => Promise<void>> {
     const listener = new QueuedRunListener(this.url, this.schema, onQueued, log);
     await listener.start();
     return () => listener.close();
@@ -305,7 +294,10 @@ export class PostgresStorage implements Storage {
     if (events.length <= EVENT_CHUNK_SIZE) {
       // One statement is its own transaction (and holds its run lock to its end): no BEGIN or COMMIT.
       const written = await this.withClient((client) => writeBatchInOneStatement(client, events, this.statements, update ? [update] : []));
-      if (update && !written.updated.has(update.runId)) throw await this.runUpdateRefused(update.runId);
+      if (update && !written.updated.has(update.runId)) {
+        const refused = await this.runUpdateRefused(update.runId, events);
+        if (refused) throw refused;
+      }
       return;
     }
     await this.writeInChunks(events, update);
@@ -319,7 +311,11 @@ export class PostgresStorage implements Storage {
     if (events.length > EVENT_CHUNK_SIZE) {
       // A large batch: run by run (each in a transaction of its own), then the claim on its own.
       for (const end of ends) {
-        await this.appendValidated(end.events, batchUpdate(end.runUpdate)).catch((error: unknown) => failed.set(end.runUpdate.runId, error as Error));
+        await this.appendValidated(end.events, batchUpdate(end.runUpdate)).catch((error: unknown) => {
+          // Unreachable: the caller tries all of them again (the ends written already add nothing).
+          if (error instanceof StorageConnectionError) throw error;
+          failed.set(end.runUpdate.runId, error as Error);
+        });
       }
       return { claimed: await this.claimQueuedRuns(claim.workerId, claim.limit, { start: true }), failed };
     }
@@ -330,12 +326,19 @@ export class PostgresStorage implements Storage {
         writeBatchInOneStatement(client, events, this.statements, updates, claim.limit > 0 ? { ...claim, after } : undefined),
       );
     } catch (error) {
-      // One statement: nothing of it was written, for any of the runs.
+      // One statement: nothing of it was written, for any of the runs (or, its commit unacknowledged,
+      // all of it: written again, it adds nothing).
+      if (error instanceof StorageConnectionError) throw error;
       for (const end of ends) failed.set(end.runUpdate.runId, error as Error);
       return { claimed: [], failed };
     }
     if (claim.limit > 0) this.claims.frontier.claimed(after, written.claimed.map((row) => Number(row.seq)), claim.limit);
-    for (const update of updates) if (!written.updated.has(update.runId)) failed.set(update.runId, await this.runUpdateRefused(update.runId));
+    for (const end of ends) {
+      const runId = end.runUpdate.runId;
+      if (written.updated.has(runId) || !batchUpdate(end.runUpdate)) continue;
+      const refused = await this.runUpdateRefused(runId, end.events);
+      if (refused) failed.set(runId, refused);
+    }
     // Claimed runs stand whatever happened to the updates: the caller launches them.
     return { claimed: written.claimed.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToRun), failed };
   }
@@ -355,12 +358,22 @@ export class PostgresStorage implements Storage {
         }
       }
     }).catch(async (error: unknown) => {
-      throw refused ? await this.runUpdateRefused(update!.runId) : error;
+      if (!refused) throw error;
+      const why = await this.runUpdateRefused(update!.runId, events);
+      if (why) throw why;
     });
   }
 
-  /** Why a conditional run update wrote nothing: the run does not exist, or has moved on. */
-  private async runUpdateRefused(runId: string): Promise<Error> {
+  /**
+   * Why a conditional run update wrote nothing: the run does not exist, or has moved on. Undefined
+   * when this very batch was written before (its commit went unacknowledged, so the caller tried
+   * again): its update applied then, and there is nothing to refuse.
+   */
+  private async runUpdateRefused(runId: string, events: RunEvent[]): Promise<Error | undefined> {
+    const lastKey = lastIdempotencyKey(events, runId);
+    if (lastKey !== undefined && (await this.query("SELECT 1 FROM events WHERE run_id = $1 AND idempotency_key = $2", [runId, lastKey])).length > 0) {
+      return undefined;
+    }
     const run = await this.getRun(runId);
     if (run) return new RunStatusConflictError(runId, run.status, run.error);
     return new StorageNotFoundError(`Cannot update run ${runId}: no such run`, {

@@ -1,13 +1,15 @@
 /**
  * Writing a batch of events to SQLite inside the caller's transaction: one INSERT per event (its
  * row id is the event's id), then the rows derived from the batch: each asset's latest
- * materialization and latest check results, and each asset partition's status.
+ * materialization and latest check results, and each asset partition's status. An event whose run
+ * has one with its idempotency key already is left out, with what derives from it.
  */
 import type { RunEvent } from "../../types";
 import { collectDerivedRows, toJson } from "../rows";
 import type { PrepareStatement } from "./connection";
 
-const INSERT_EVENT = "INSERT INTO events (run_id, timestamp, type, step_key, level, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)";
+const INSERT_EVENT =
+  "INSERT INTO events (run_id, timestamp, type, step_key, level, message, data, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
 const UPSERT_MATERIALIZATION = `INSERT INTO asset_latest_materializations (asset_key, run_id, timestamp, partition_key, metadata, event_id)
   VALUES (?, ?, ?, ?, ?, ?)
@@ -33,13 +35,15 @@ const UPSERT_PARTITION = `INSERT INTO asset_partitions (asset_key, partition_key
  */
 export function writeEventBatch(statement: PrepareStatement, events: RunEvent[]): void {
   const insertEvent = statement(INSERT_EVENT);
-  const ids = events.map((event) =>
-    Number(
-      insertEvent.run(event.runId, event.timestamp, event.type, event.stepKey ?? null, event.level, event.message, toJson(event.data))
-        .lastInsertRowid,
-    ),
-  );
-  const derived = collectDerivedRows(events, ids);
+  const inserted: RunEvent[] = [];
+  const ids: number[] = [];
+  for (const event of events) {
+    const result = insertEvent.run(event.runId, event.timestamp, event.type, event.stepKey ?? null, event.level, event.message, toJson(event.data), event.idempotencyKey ?? null);
+    if (result.changes === 0) continue;
+    inserted.push(event);
+    ids.push(Number(result.lastInsertRowid));
+  }
+  const derived = collectDerivedRows(inserted, ids);
   const upsertMaterialization = statement(UPSERT_MATERIALIZATION);
   for (const { event, eventId, data } of derived.materializations.values()) {
     upsertMaterialization.run(data.assetKey, event.runId, event.timestamp, data.partition ?? null, JSON.stringify(data.metadata ?? {}), eventId);

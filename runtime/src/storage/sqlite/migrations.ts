@@ -167,4 +167,14 @@ WHERE parent_run_id IS NOT NULL
 CREATE UNIQUE INDEX runs_one_retry_per_run ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: "event_idempotency_keys",
+    sql: `
+-- A batch of events written again (its first write went unacknowledged) adds nothing: each event
+-- carries a key, unique per run. Partial: events written before this migration have none.
+ALTER TABLE events ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX events_run_id_idempotency_key ON events (run_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+`,
+  },
 ]);

@@ -28,6 +28,7 @@ import type {
 } from "../port";
 import { RunConflictError, RunStatusConflictError, StorageNotFoundError, retryTaken } from "../errors";
 import {
+  lastIdempotencyKey,
   rowToAssetPartition,
   nowIso,
   nullableText,
@@ -109,6 +110,10 @@ export class SqliteStorage implements Storage {
 
   async schemaVersion(): Promise<number> {
     return this.readVersion();
+  }
+
+  async ping(): Promise<void> {
+    this.statement("SELECT 1").get();
   }
 
   /** The code's newest migration version. */
@@ -279,6 +284,9 @@ export class SqliteStorage implements Storage {
 
   /** Writes a batch and its run's update; call inside a transaction. */
   private writeBatch(events: RunEvent[], runUpdate: RunUpdateRequest | undefined): void {
+    // A run's end written before (the same batch again: the caller never heard back) is done.
+    const lastKey = runUpdate ? lastIdempotencyKey(events, runUpdate.runId) : undefined;
+    if (lastKey !== undefined && this.statement("SELECT 1 FROM events WHERE run_id = ? AND idempotency_key = ?").get(runUpdate!.runId, lastKey)) return;
     if (events.length > 0) writeEventBatch(this.statement, events);
     if (!runUpdate) return;
     const assignments = runUpdateAssignments(runUpdate.update);
