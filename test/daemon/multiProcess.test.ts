@@ -217,14 +217,17 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     await waitFor("3 s of downtime", () => Date.now() - stoppedAt > 3000, 5000);
     await startDaemons(2);
     const restartedAt = Date.now();
-    await waitFor("the key written during the downtime launched", async () => (await storage.listRuns({ instigatorName: "keys", limit: 100 })).length >= 5, 10_000);
+    await waitFor("the key written during the downtime launched", async () => (await storage.listRuns({ instigatorName: "keys", limit: 100 })).some((run) => run.runKey === "k5"), 10_000);
     await waitFor("ticking again after the restart", async () => (await storage.listTicks("every_second", { limit: 1 }))[0]!.tickTime > new Date(restartedAt + 1000).toISOString(), 10_000);
     await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "STOPPED" });
     const after = (await storage.listTicks("every_second", { limit: 1000 })).filter((tick) => tick.tickTime > lastBefore!.tickTime).reverse();
     // Catch-up "latest": of the instants missed while down, only the latest one launched.
     const missed = after.filter((tick) => Date.parse(tick.tickTime) < restartedAt - 1000);
     assert.ok(missed.length <= 1, `at most the latest missed tick is launched, got ${missed.map((tick) => tick.tickTime).join(", ")}`);
-    assert.deepEqual((await storage.listRuns({ instigatorName: "keys", limit: 100 })).map((run) => run.runKey).sort(), ["k1", "k2", "k3", "k4", "k5"]);
+    // Each key launched once. A run that the restart cut short may have been retried (run retries are
+    // on here): a retry keeps the instigator but has no run key of its own, so first attempts count.
+    const firstAttempts = (await storage.listRuns({ instigatorName: "keys", limit: 100 })).filter((run) => run.parentRunId === null);
+    assert.deepEqual(firstAttempts.map((run) => run.runKey).sort(), ["k1", "k2", "k3", "k4", "k5"]);
   });
 });
 
