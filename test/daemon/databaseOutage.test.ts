@@ -13,7 +13,7 @@ import { runEvent } from "../../runtime/src/daemon/runLifecycle";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import type { RunRecord } from "../../runtime/src/types";
 import { createTestCluster, type TestCluster } from "../support/postgresCluster";
-import { startProcess, writeProject, type TributaryProcess } from "./helpers";
+import { postgresProjectYaml, startProcess, writeProject, type TributaryProcess } from "./helpers";
 import { waitFor } from "../support/waitFor";
 
 const HEARTBEAT_TIMEOUT_S = 1.5;
@@ -62,16 +62,12 @@ describe("a PostgreSQL outage under a running daemon (a cluster of the test's ow
     storage = new PostgresStorage(cluster.url, { maxConnections: 2 });
     await storage.migrate();
     dir = writeProject({
-      "tributary.yaml": [
-        "entry: definitions.ts",
-        "storage:",
-        `  url: ${cluster.url}`,
-        "daemon:",
-        "  queuePollMs: 50",
-        "  heartbeatSeconds: 0.2",
-        `  monitorIntervalSeconds: ${MONITOR_INTERVAL_S}`,
-        `  heartbeatTimeoutSeconds: ${HEARTBEAT_TIMEOUT_S}`,
-      ].join("\n"),
+      "tributary.yaml": postgresProjectYaml({ url: cluster.url }, {
+        queuePollMs: 50,
+        heartbeatSeconds: 0.2,
+        monitorIntervalSeconds: MONITOR_INTERVAL_S,
+        heartbeatTimeoutSeconds: HEARTBEAT_TIMEOUT_S,
+      }),
       "definitions.ts": DEFINITIONS,
     });
     daemon = await startProcess(dir, ["daemon", "--port", "0"]);

@@ -13,6 +13,22 @@ const REPO = path.join(__dirname, "..", "..");
 const TSX = pathToFileURL(path.join(REPO, "node_modules", "tsx", "dist", "loader.mjs")).href;
 
 /** Writes a project (tributary.yaml + definitions.ts) in a new temporary folder. */
+/**
+ * The tributary.yaml of a test project on PostgreSQL: its storage and `daemon:` settings (small
+ * intervals, so a test waits little), e.g. `{ queuePollMs: 50, runRetries: "{ maxRetries: 1 }" }`.
+ */
+export function postgresProjectYaml(storage: { url: string; schema?: string }, daemon: Record<string, string | number>): string {
+  return [
+    "entry: definitions.ts",
+    "storage:",
+    `  url: ${storage.url}`,
+    ...(storage.schema === undefined ? [] : [`  schema: ${storage.schema}`]),
+    "daemon:",
+    ...Object.entries(daemon).map(([name, value]) => `  ${name}: ${value}`),
+    "",
+  ].join("\n");
+}
+
 export function writeProject(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tributary-daemon-"));
   for (const [name, text] of Object.entries(files)) {

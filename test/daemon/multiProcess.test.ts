@@ -10,7 +10,7 @@ import path from "node:path";
 import { enqueueRun } from "../../runtime/src/daemon/runLifecycle";
 import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
-import { isAlive, runCommand, startProcess, writeProject, type TributaryProcess } from "./helpers";
+import { isAlive, postgresProjectYaml, runCommand, startProcess, writeProject, type TributaryProcess } from "./helpers";
 import { waitFor } from "../support/waitFor";
 
 const HEARTBEAT_TIMEOUT_S = 1.5;
@@ -102,22 +102,16 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     await assertTestDatabaseReachable();
     storage = await makeTestStorage();
     dir = writeProject({
-      "tributary.yaml": [
-        "entry: definitions.ts",
-        "storage:",
-        `  url: ${TEST_DATABASE_URL}`,
-        `  schema: ${storage.schema}`,
-        "daemon:",
-        "  queuePollMs: 50",
-        "  heartbeatSeconds: 0.2",
-        `  monitorIntervalSeconds: ${MONITOR_INTERVAL_S}`,
-        `  heartbeatTimeoutSeconds: ${HEARTBEAT_TIMEOUT_S}`,
-        "  schedulerPollMs: 200",
-        "  sensorPollMs: 100",
-        "  maxConcurrentRuns: 4",
-        "  runRetries: { maxRetries: 1 }",
-        "",
-      ].join("\n"),
+      "tributary.yaml": postgresProjectYaml({ url: TEST_DATABASE_URL, schema: storage.schema }, {
+        queuePollMs: 50,
+        heartbeatSeconds: 0.2,
+        monitorIntervalSeconds: MONITOR_INTERVAL_S,
+        heartbeatTimeoutSeconds: HEARTBEAT_TIMEOUT_S,
+        schedulerPollMs: 200,
+        sensorPollMs: 100,
+        maxConcurrentRuns: 4,
+        runRetries: "{ maxRetries: 1 }",
+      }),
       "definitions.ts": DEFINITIONS,
     });
     await startDaemons(3);
@@ -257,20 +251,14 @@ describe("two daemons executing runs on PostgreSQL, one of them frozen (SIGSTOP)
     await assertTestDatabaseReachable();
     storage = await makeTestStorage();
     dir = writeProject({
-      "tributary.yaml": [
-        "entry: definitions.ts",
-        "storage:",
-        `  url: ${TEST_DATABASE_URL}`,
-        `  schema: ${storage.schema}`,
-        "daemon:",
-        "  queuePollMs: 50",
-        "  heartbeatSeconds: 0.2",
-        `  monitorIntervalSeconds: ${MONITOR_INTERVAL_S}`,
-        `  heartbeatTimeoutSeconds: ${HEARTBEAT_TIMEOUT_S}`,
-        "  maxConcurrentRuns: 2",
-        "  runRetries: { maxRetries: 1 }",
-        "",
-      ].join("\n"),
+      "tributary.yaml": postgresProjectYaml({ url: TEST_DATABASE_URL, schema: storage.schema }, {
+        queuePollMs: 50,
+        heartbeatSeconds: 0.2,
+        monitorIntervalSeconds: MONITOR_INTERVAL_S,
+        heartbeatTimeoutSeconds: HEARTBEAT_TIMEOUT_S,
+        maxConcurrentRuns: 2,
+        runRetries: "{ maxRetries: 1 }",
+      }),
       "definitions.ts": FREEZE_DEFINITIONS,
     });
     daemons = await Promise.all([0, 1].map(() => startProcess(dir, ["daemon"])));
