@@ -5,21 +5,10 @@
  * domains (fan-in), a few skip stages (long edges). Deterministic for a given size and seed.
  */
 import type { LineageAsset } from "../../ui/src/protocol";
+import { seededRandom } from "../../test/support/random";
 
 const STAGES = ["raw", "staging", "intermediate", "marts", "reports"];
 const STAGE_SHARE = [0.22, 0.26, 0.22, 0.2, 0.1];
-
-/** Mulberry32: a tiny seeded PRNG, so every run benches the same graphs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `count` assets in `/api/assets` shape (status varied, so the paint shows every colour).
@@ -28,7 +17,7 @@ function prng(seed: number): () => number {
  * const assets = syntheticWarehouse(2000); // ~2,000 assets, ~20 domains, ~100 groups
  */
 export function syntheticWarehouse(count: number, seed = 42): LineageAsset[] {
-  const random = prng(seed + count);
+  const random = seededRandom(seed + count);
   const domains = Math.max(1, Math.round(count / 100));
   const byStage: string[][][] = Array.from({ length: domains }, () => STAGES.map(() => []));
   const assets: LineageAsset[] = [];

@@ -4,18 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cursorContext, extractFileFacts, listSourceFiles, ProjectIndex } from "../../server/src/analysis";
 import { LspTestClient, uri } from "./lspClient";
-
-/** mulberry32: a tiny seeded PRNG, so a failing case reproduces from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../support/random";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
 const TOKENS = [
@@ -52,7 +41,7 @@ describe("fuzzing the analysis and the server", function () {
   this.timeout(60_000);
 
   it(`never throws and stays fast on 400 mutated fixtures and random texts (seed ${SEED})`, () => {
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-fuzz-"));
     fs.cpSync(path.join(__dirname, "fixtures", "warehouse"), workspace, { recursive: true });
     const project = new ProjectIndex(workspace);
@@ -79,7 +68,7 @@ describe("fuzzing the analysis and the server", function () {
   });
 
   it("keeps the real server alive and answering through 150 random edits and requests over stdio", async () => {
-    const next = random(SEED + 1);
+    const next = seededRandom(SEED + 1);
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-fuzz-lsp-"));
     fs.cpSync(path.join(__dirname, "fixtures", "warehouse"), workspace, { recursive: true });
     const client = await LspTestClient.start([workspace]);

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { ProjectIndex, type ProjectModel } from "../../server/src/analysis";
+import { seededRandom } from "../support/random";
 
 /**
  * Incremental linking must give exactly what a link from scratch gives. A small project is
@@ -56,18 +57,6 @@ interface ProjectSpec {
   nextId: number;
   /** The partitions constant `shared` of src/parts.ts, imported by assets with partitions "shared". */
   shared: Exclude<PartitionsChoice, "shared">;
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function initialSpec(): ProjectSpec {
@@ -242,7 +231,7 @@ describe("incremental linking", function () {
 
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`gives the same model as a link from scratch after each of 150 random edits (seed ${seed})`, () => {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const spec = initialSpec();
       let texts = render(spec);
       const incremental = new ProjectIndex(root);
