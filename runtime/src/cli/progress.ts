@@ -16,11 +16,13 @@ export interface RunObservations {
   stepErrors: Map<string, SerializedError>;
   /** Checks that did not pass. */
   failedChecks: CheckEvaluationData[];
+  /** How many check evaluations passed. */
+  passedChecks: number;
 }
 
 /** Renders events as they arrive; `stop()` before printing anything else. */
 export class RunProgress {
-  readonly observed: RunObservations = { materializations: new Map(), partitionCounts: new Map(), stepErrors: new Map(), failedChecks: [] };
+  readonly observed: RunObservations = { materializations: new Map(), partitionCounts: new Map(), stepErrors: new Map(), failedChecks: [], passedChecks: 0 };
   private readonly live: boolean;
   private readonly styles: Styles;
   private total = 0;
@@ -105,7 +107,10 @@ export class RunProgress {
       }
       case "ASSET_CHECK_EVALUATION": {
         const check = data as unknown as CheckEvaluationData;
-        if (check.passed) break;
+        if (check.passed) {
+          this.observed.passedChecks += 1;
+          break;
+        }
         this.observed.failedChecks.push(check);
         const paint = check.severity === "ERROR" ? s.red : s.yellow;
         this.line(`        ${paint(`check ${check.checkName} on ${check.assetKey} failed (${check.severity}${check.blocking ? ", blocking" : ""})`)}${check.description ? s.dim(`: ${check.description}`) : ""}`);
