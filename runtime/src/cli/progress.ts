@@ -5,6 +5,9 @@
  */
 import type { CheckEvaluationData, MaterializationData, RunEvent, SerializedError } from "../types";
 import { ansiAllowed, stylesFor, type CliStream, type Styles } from "./context";
+import { formatDuration } from "../daemon/runLog";
+
+export { formatDuration };
 
 /** What the summary needs to know that only the events tell. */
 export interface RunObservations {
@@ -175,11 +178,3 @@ export function innermostMessage(error: SerializedError): string {
   return current === error ? error.message : `${current.name}: ${current.message}`;
 }
 
-/** `850 ms`, `4.2 s`, `3 min 05 s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} min ${String(seconds).padStart(2, "0")} s`;
-}

@@ -29,6 +29,7 @@ import { WorkerPool, type PoolLaunchOptions } from "../execution/workerPool";
 import { RunCoordinator, type RunLauncher } from "./runQueue";
 import { Scheduler } from "./scheduler";
 import { SensorLoop } from "./sensors";
+import { runEndedLine, runQueuedLine } from "./runLog";
 import { boundedLog } from "./logLine";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
 import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
@@ -85,6 +86,8 @@ export class Daemon implements DaemonServices {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
   private readonly log: (message: string) => void;
+  /** The base URL of the HTTP API serving this daemon, for the run links in its log lines. */
+  private servedAt: string | undefined;
   /** Sees every storage call: logs an outage once, and lets the loops back off during it. */
   private readonly storageWatch: StorageWatch;
 
@@ -104,6 +107,11 @@ export class Daemon implements DaemonServices {
     return this.storageValue;
   }
 
+  /** Tells the daemon the URL its HTTP API is served at: its log lines about runs then link to them. */
+  servesAt(baseUrl: string): void {
+    this.servedAt = baseUrl;
+  }
+
   /** Opens storage, loads the code and starts the loops. */
   async start(): Promise<void> {
     this.storageValue = this.storageWatch.watch(this.options.storage ?? (await openStorage(this.options.config.storage)));
@@ -111,7 +119,10 @@ export class Daemon implements DaemonServices {
     const outages = this.storageWatch;
     const onChange = () => this.changed();
     const onRunEnded = (run: RunRecord) => {
-      void this.notifier.runEnded(run, storage);
+      void runEndedLine(run, storage, this.servedAt).then(this.log, (error: unknown) => {
+        if (!this.storageWatch.absorb(error)) this.log(`[runs] run ${run.runId} ${run.status} (reading its events failed: ${error instanceof Error ? error.message : String(error)})`);
+      });
+      if (this.notifier.enabled) void this.notifier.runEnded(run, storage);
       if (run.instigator?.type === "backfill") this.backfills?.wake();
     };
     let launcher = this.options.launcher;
@@ -136,8 +147,8 @@ export class Daemon implements DaemonServices {
       workerId: this.daemonId,
       settings: this.settings,
       ...(launcher ? { launcher } : {}),
-      // Only notifications need the ended run read back; sensors read runs themselves.
-      ...(this.notifier.enabled ? { onRunEnded } : {}),
+      // The ended run is read back for its log line and notifications; sensors read runs themselves.
+      onRunEnded,
       onChange,
       log: this.log,
       outages,
@@ -249,6 +260,7 @@ export class Daemon implements DaemonServices {
       instigator: request.instigator ?? null,
       runKey: request.runKey ?? null,
     });
+    this.log(runQueuedLine(run, this.servedAt));
     this.coordinator?.wake();
     this.changed();
     return run;
