@@ -29,7 +29,7 @@ import { WorkerPool, type PoolLaunchOptions } from "../execution/workerPool";
 import { RunCoordinator, type RunLauncher } from "./runQueue";
 import { Scheduler } from "./scheduler";
 import { SensorLoop } from "./sensors";
-import { runEndedLine, runQueuedLine } from "./runLog";
+import { runEndedLine, runQueuedLine, runResultLine } from "./runLog";
 import { boundedLog } from "./logLine";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
 import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
@@ -119,10 +119,7 @@ export class Daemon implements DaemonServices {
     const outages = this.storageWatch;
     const onChange = () => this.changed();
     const onRunEnded = (run: RunRecord) => {
-      void runEndedLine(run, storage, this.servedAt).then(this.log, (error: unknown) => {
-        if (!this.storageWatch.absorb(error)) this.log(`[runs] run ${run.runId} ${run.status} (reading its events failed: ${error instanceof Error ? error.message : String(error)})`);
-      });
-      if (this.notifier.enabled) void this.notifier.runEnded(run, storage);
+      void this.notifier.runEnded(run, storage);
       if (run.instigator?.type === "backfill") this.backfills?.wake();
     };
     let launcher = this.options.launcher;
@@ -147,13 +144,22 @@ export class Daemon implements DaemonServices {
       workerId: this.daemonId,
       settings: this.settings,
       ...(launcher ? { launcher } : {}),
-      // The ended run is read back for its log line and notifications; sensors read runs themselves.
-      onRunEnded,
+      // Only notifications need the ended run read back; sensors read runs themselves.
+      ...(this.notifier.enabled ? { onRunEnded } : {}),
+      // The log line comes from the worker's result, without a read.
+      onRunResult: (run, result, durationMs) => this.log(runResultLine(run.runId, result, durationMs, this.servedAt)),
       onChange,
       log: this.log,
       outages,
     });
-    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded, onChange, log: this.log, outages });
+    // A run the monitor ends (its worker died) has no result here: its line is built from storage.
+    const onMonitorEnded = (run: RunRecord) => {
+      void runEndedLine(run, storage, this.servedAt).then(this.log, (error: unknown) => {
+        if (!this.storageWatch.absorb(error)) this.log(`[runs] run ${run.runId} ${run.status} (reading its events failed: ${error instanceof Error ? error.message : String(error)})`);
+      });
+      onRunEnded(run);
+    };
+    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded: onMonitorEnded, onChange, log: this.log, outages });
     this.code.onReload(() => {
       // New runs go to workers of the new version; a failed reload keeps the running one.
       const version = this.code.version;

@@ -3,6 +3,7 @@
  * backfill or a request) and one when it ends, with its status, duration, the failed step and its
  * error, and where to see it. Without them a daemon's log said nothing of the work it did.
  */
+import type { RunResult } from "../execution/api";
 import type { Storage } from "../storage/port";
 import type { RunRecord } from "../types";
 
@@ -29,7 +30,18 @@ export function runQueuedLine(run: RunRecord, baseUrl: string | undefined): stri
 
 /**
  * `[runs] run ID SUCCESS in 1.2 s http://...`, or for a failure `FAILURE in 3.4 s: step
- * stg_orders: <error>`. Reads the run's events only for a failure, to name its first failed step.
+ * stg_orders: <error>`, from a worker's result: no storage read, so a busy queue pays nothing for it.
+ */
+export function runResultLine(runId: string, result: RunResult, durationMs: number, baseUrl: string | undefined): string {
+  const failedStep = result.steps.find((step) => step.status === "FAILURE");
+  const why =
+    result.status === "SUCCESS" ? "" : failedStep ? `: step ${failedStep.key}: ${failedStep.error ?? "failed"}` : result.error ? `: ${result.error}` : "";
+  return endLine(runId, result.status, ` in ${formatDuration(durationMs)}`, why, baseUrl);
+}
+
+/**
+ * The same line for a run ended elsewhere than in a coordinator (the monitor failed it as dead),
+ * from its record; reads its events only for a failure, to name its first failed step.
  */
 export async function runEndedLine(run: RunRecord, storage: Storage, baseUrl: string | undefined): Promise<string> {
   const started = run.startedAt ?? run.createdAt;
@@ -38,15 +50,19 @@ export async function runEndedLine(run: RunRecord, storage: Storage, baseUrl: st
   if (run.status === "FAILURE") {
     const failedStep = (await storage.getRunEvents(run.runId, { limit: 10_000 })).find((event) => event.type === "STEP_FAILURE");
     if (failedStep) {
-      const error = (failedStep.data as { error?: { message?: unknown }; reason?: unknown } | null) ?? {};
-      const message = typeof error.error?.message === "string" ? error.error.message : typeof error.reason === "string" ? error.reason : failedStep.message;
+      const data = (failedStep.data as { error?: { message?: unknown }; reason?: unknown } | null) ?? {};
+      const message = typeof data.error?.message === "string" ? data.error.message : typeof data.reason === "string" ? data.reason : failedStep.message;
       why = `: step ${failedStep.stepKey}: ${message}`;
     } else if (run.error) {
       why = `: ${run.error}`;
     }
-  } else if (run.status === "CANCELED" && run.error) {
+  } else if (run.status !== "SUCCESS" && run.error) {
     why = `: ${run.error}`;
   }
-  const url = runUrl(baseUrl, run.runId);
-  return `[runs] run ${run.runId} ${run.status}${duration}${why}${url ? ` ${url}` : ""}`;
+  return endLine(run.runId, run.status, duration, why, baseUrl);
+}
+
+function endLine(runId: string, status: string, duration: string, why: string, baseUrl: string | undefined): string {
+  const url = runUrl(baseUrl, runId);
+  return `[runs] run ${runId} ${status}${duration}${why}${url ? ` ${url}` : ""}`;
 }
