@@ -5,6 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { Daemon } from "../../runtime/src/daemon/daemon";
+import { enqueueRun, failRun, runEvent } from "../../runtime/src/daemon/runLifecycle";
+import { runEndedLine } from "../../runtime/src/daemon/runLog";
+import { openStorage } from "../../runtime/src/storage";
 import { findProjectConfig } from "../../runtime/src/loader";
 import { waitFor } from "../support/waitFor";
 import { writeProject } from "./helpers";
@@ -38,6 +41,20 @@ export default definitions({ assets: [a, broken], sensors: [once] });
       assert.match(ended(failing.runId)!, new RegExp(`^\\[runs\\] run ${failing.runId} FAILURE in \\d+(\\.\\d)? m?s: step broken: asset "broken" failed: no export for today http://127\\.0\\.0\\.1:3000/api/runs/${failing.runId}$`));
     } finally {
       await daemon.stop();
+    }
+  });
+
+  it("builds the line of a run the monitor ended from storage, naming its first failed step", async () => {
+    const storage = await openStorage({ kind: "sqlite", path: ":memory:" });
+    try {
+      const run = await enqueueRun(storage, { selection: "stg_orders", assetKeys: ["stg_orders"], tags: {}, instigator: null, runKey: null });
+      await storage.transitionRun(run.runId, ["QUEUED"], "STARTED", { startedAt: "2025-01-01T00:00:00.000Z" });
+      await storage.appendEvents([{ ...runEvent(run.runId, "STEP_FAILURE", "stg_orders: failure", { error: { name: "Error", message: "no export for today" } }, "error"), stepKey: "stg_orders" }]);
+      await failRun(storage, (await storage.getRun(run.runId))!, "the worker died");
+      const line = await runEndedLine((await storage.getRun(run.runId))!, storage, undefined);
+      assert.match(line, new RegExp(`^\\[runs\\] run ${run.runId} FAILURE in .+: step stg_orders: no export for today$`));
+    } finally {
+      await storage.close();
     }
   });
 });
