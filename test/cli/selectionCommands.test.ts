@@ -42,6 +42,17 @@ describe("tributary assets list --select and materialize --job", function () {
     assert.deepEqual(runs, [], "listing ran nothing");
   });
 
+  it("points a tag that matches no asset at `assets list`, whose table and JSON show the tags", async () => {
+    const outcome = await runMain(["materialize", "--select", "tag:confidential", "--in-process"], project.dir);
+    assert.equal(outcome.code, 2, outcome.stderr);
+    assert.match(outcome.stderr, /matches no asset\nhint: `tributary assets list` shows the keys, groups and tags there are/);
+    const table = await runMain(["assets", "list"], project.dir);
+    assert.match(table.stdout, /^ASSET +GROUP +LAST MATERIALIZED +CHECKS +TAGS +DEPS\n/);
+    assert.match(table.stdout, /\nstg_orders +staging +never +- +pii +raw_orders\n/);
+    const json = JSON.parse((await runMain(["assets", "list", "--json"], project.dir)).stdout) as { key: string; tags: Record<string, string> }[];
+    assert.deepEqual(json.find((asset) => asset.key === "stg_orders")?.tags, { pii: "" });
+  });
+
   it("warns on stderr, with the closest names, when the selection picks nothing, and still prints JSON", async () => {
     const outcome = await runMain(["assets", "list", "--select", "group:stagng or job:nighty", "--json"], project.dir);
     assert.equal(outcome.code, 0, outcome.stderr);

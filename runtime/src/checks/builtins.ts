@@ -18,6 +18,14 @@ function rowsOf(value: unknown, checkName: string): Row[] {
   return value as Row[];
 }
 
+/**
+ * On a failure, a description with what was observed ("row count 5 not in [1, 2]"), shown by the
+ * CLI and stored with the result; a pass keeps the check's own description.
+ */
+function failure(failed: boolean, observed: string): { description?: string } {
+  return failed ? { description: observed } : {};
+}
+
 function columnsOf(columns: string | string[]): string[] {
   return Array.isArray(columns) ? columns : [columns];
 }
@@ -34,6 +42,7 @@ export function notNull(columns: string | string[], options?: CheckOptions & { n
     const offending = rows.filter((row) => cols.some((col) => row[col] === null || row[col] === undefined));
     return {
       passed: offending.length === 0,
+      ...failure(offending.length > 0, `${offending.length} of ${rows.length} rows have a null ${cols.join(" or ")}`),
       metadata: { columns: cols, nullRows: offending.length, rows: rows.length, sample: offending.slice(0, SAMPLE_SIZE) },
     };
   }, `${cols.join(", ")} never null`);
@@ -57,6 +66,7 @@ export function unique(columns: string | string[], options?: CheckOptions & { na
     }
     return {
       passed: duplicates.length === 0,
+      ...failure(duplicates.length > 0, `${duplicates.length} duplicate ${cols.join(", ")} (e.g. ${duplicates.slice(0, 3).map((d) => JSON.stringify(d)).join(", ")})`),
       metadata: { columns: cols, duplicateRows: duplicates.length, rows: rows.length, sample: duplicates.slice(0, SAMPLE_SIZE) },
     };
   }, `${cols.join(", ")} unique`);
@@ -82,6 +92,7 @@ export function acceptedValues(
     }
     return {
       passed: unexpected.size === 0,
+      ...failure(unexpected.size > 0, `${column} has values not in [${values.join(", ")}]: ${[...unexpected].slice(0, SAMPLE_SIZE).map(([cell, n]) => `${JSON.stringify(cell)} (${n} ${n === 1 ? "row" : "rows"})`).join(", ")}`),
       metadata: { column, unexpectedValues: Object.fromEntries([...unexpected].map(([k, n]) => [String(k), n])) },
     };
   }, `${column} in [${values.join(", ")}]`);
@@ -99,7 +110,11 @@ export function rowCountBetween(
   return checkSpec(name, options, ({ value }) => {
     const count = rowsOf(value, name).length;
     const passed = (bounds.min === undefined || count >= bounds.min) && (bounds.max === undefined || count <= bounds.max);
-    return { passed, metadata: { rows: count, min: bounds.min ?? null, max: bounds.max ?? null } };
+    return {
+      passed,
+      ...failure(!passed, `row count ${count} not in [${bounds.min ?? "-inf"}, ${bounds.max ?? "inf"}]`),
+      metadata: { rows: count, min: bounds.min ?? null, max: bounds.max ?? null },
+    };
   }, `row count in [${bounds.min ?? "-inf"}, ${bounds.max ?? "inf"}]`);
 }
 
@@ -123,12 +138,15 @@ export function freshness(
     }
     const now = (spec.now?.() ?? new Date()).getTime();
     const ageHours = Number.isFinite(newest) ? (now - newest) / 3_600_000 : null;
+    const roundedAge = ageHours === null ? null : Math.round(ageHours * 100) / 100;
+    const passed = ageHours !== null && ageHours <= spec.maxAgeHours;
     return {
-      passed: ageHours !== null && ageHours <= spec.maxAgeHours,
+      passed,
+      ...failure(!passed, roundedAge === null ? `no ${spec.column} is a timestamp (${rows.length} rows)` : `newest ${spec.column} is ${roundedAge} h old, over ${spec.maxAgeHours} h`),
       metadata: {
         column: spec.column,
         newest: Number.isFinite(newest) ? new Date(newest).toISOString() : null,
-        ageHours: ageHours === null ? null : Math.round(ageHours * 100) / 100,
+        ageHours: roundedAge,
         maxAgeHours: spec.maxAgeHours,
       },
     };
@@ -149,6 +167,7 @@ export function rowsSatisfy<R extends Row = Row>(
     const failing = rows.filter((row) => !predicate(row));
     return {
       passed: failing.length === 0,
+      ...failure(failing.length > 0, `${failing.length} of ${rows.length} rows do not satisfy ${name}`),
       metadata: { failingRows: failing.length, rows: rows.length, sample: failing.slice(0, SAMPLE_SIZE) },
     };
   });

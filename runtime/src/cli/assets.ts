@@ -21,7 +21,10 @@ Options:
   -s, --select SEL  A selection: raw_orders, +stg_orders, group:staging, job:nightly ... (docs/selection.md)
       --json        Print JSON (below) instead of a table
 
---json prints an array of {"key","group","deps","description","kinds","file","line",
+The table's TAGS column shows each asset's tags as name=value (a bare name when the value is empty),
+the tags a \`tag:name=value\` selection matches.
+
+--json prints an array of {"key","group","deps","description","kinds","tags","file","line",
 "latestMaterialization": null | {"runId","timestamp","metadata"},
 "checkStatus": "PASSED"|"FAILED"|"WARNING"|"NOT_EVALUATED"|"NONE",
 "checks": [{"name","severity","blocking","passed": true|false|null,"runId","timestamp"}]}.`;
@@ -86,10 +89,11 @@ export async function assetsCommand(args: string[], context: CliContext): Promis
       asset.group,
       asset.latestMaterialization ? formatTime(asset.latestMaterialization.timestamp) : s.dim("never"),
       paint[asset.checkStatus](checkText),
+      formatTags(asset.tags),
       asset.deps.join(", "),
     ];
   });
-  context.stdout.write(formatTable(["ASSET", "GROUP", "LAST MATERIALIZED", "CHECKS", "DEPS"], rows));
+  context.stdout.write(formatTable(["ASSET", "GROUP", "LAST MATERIALIZED", "CHECKS", "TAGS", "DEPS"], rows));
   return EXIT_OK;
 }
 
@@ -123,12 +127,19 @@ function assetToJson(node: AssetNode, latest: MaterializationRecord | undefined,
     deps: [...node.deps],
     description: node.description ?? null,
     kinds: [...node.kinds],
+    tags: { ...node.tags },
     file: node.location ? relative(projectDir, node.location.file) : null,
     line: node.location?.line ?? null,
     latestMaterialization: latest ? { runId: latest.runId, timestamp: latest.timestamp, metadata: latest.metadata } : null,
     checkStatus: checkStatusOf(checks),
     checks,
   };
+}
+
+/** Tags as a selection writes them: `name=value`, or the bare `name` when the value is empty. */
+function formatTags(tags: Record<string, string>): string {
+  const written = Object.entries(tags).map(([name, value]) => (value === "" ? name : `${name}=${value}`));
+  return written.length === 0 ? "-" : written.join(", ");
 }
 
 function checkStatusOf(checks: { severity: string; passed: boolean | null }[]): CheckStatus {

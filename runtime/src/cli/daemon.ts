@@ -55,7 +55,10 @@ async function runProcess(role: "daemon" | "worker", context: CliContext, maxCon
   await daemon.start();
   let server: HttpServer | undefined;
   try {
-    if (http) server = await startHttpServer(daemon, { ...http, log });
+    if (http) {
+      server = await startHttpServer(daemon, { ...http, log });
+      daemon.servesAt(server.url);
+    }
   } catch (error) {
     await daemon.stop({ cancelRunning: true, timeoutMs: 5000 });
     throw error;

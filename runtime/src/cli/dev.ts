@@ -55,6 +55,7 @@ export async function devCommand(args: string[], context: CliContext): Promise<n
   let server: HttpServer;
   try {
     server = await startHttpServer(daemon, { port, host, token, log });
+    daemon.servesAt(server.url);
   } catch (error) {
     await daemon.stop({ cancelRunning: true, timeoutMs: 5000 });
     throw error;

@@ -5,6 +5,9 @@
  */
 import type { CheckEvaluationData, MaterializationData, RunEvent, SerializedError } from "../types";
 import { ansiAllowed, stylesFor, type CliStream, type Styles } from "./context";
+import { formatDuration } from "../daemon/runLog";
+
+export { formatDuration };
 
 /** What the summary needs to know that only the events tell. */
 export interface RunObservations {
@@ -16,11 +19,13 @@ export interface RunObservations {
   stepErrors: Map<string, SerializedError>;
   /** Checks that did not pass. */
   failedChecks: CheckEvaluationData[];
+  /** How many check evaluations passed. */
+  passedChecks: number;
 }
 
 /** Renders events as they arrive; `stop()` before printing anything else. */
 export class RunProgress {
-  readonly observed: RunObservations = { materializations: new Map(), partitionCounts: new Map(), stepErrors: new Map(), failedChecks: [] };
+  readonly observed: RunObservations = { materializations: new Map(), partitionCounts: new Map(), stepErrors: new Map(), failedChecks: [], passedChecks: 0 };
   private readonly live: boolean;
   private readonly styles: Styles;
   private total = 0;
@@ -105,7 +110,10 @@ export class RunProgress {
       }
       case "ASSET_CHECK_EVALUATION": {
         const check = data as unknown as CheckEvaluationData;
-        if (check.passed) break;
+        if (check.passed) {
+          this.observed.passedChecks += 1;
+          break;
+        }
         this.observed.failedChecks.push(check);
         const paint = check.severity === "ERROR" ? s.red : s.yellow;
         this.line(`        ${paint(`check ${check.checkName} on ${check.assetKey} failed (${check.severity}${check.blocking ? ", blocking" : ""})`)}${check.description ? s.dim(`: ${check.description}`) : ""}`);
@@ -170,11 +178,3 @@ export function innermostMessage(error: SerializedError): string {
   return current === error ? error.message : `${current.name}: ${current.message}`;
 }
 
-/** `850 ms`, `4.2 s`, `3 min 05 s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} min ${String(seconds).padStart(2, "0")} s`;
-}

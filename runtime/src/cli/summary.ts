@@ -27,9 +27,24 @@ export function printRunSummary(stream: CliStream, env: NodeJS.ProcessEnv, input
   const canceled = count("CANCELED");
   const paint = result.status === "SUCCESS" ? s.green : result.status === "FAILURE" ? s.red : s.yellow;
 
+  const failedChecks = observed.failedChecks;
+  // A run succeeds whatever its non-blocking checks say: say so plainly rather than a green SUCCESS alone.
+  const headline = result.status === "SUCCESS" && failedChecks.length > 0
+    ? s.yellow(s.bold(`SUCCESS with ${plural(failedChecks.length, "failed check")}`))
+    : paint(s.bold(result.status));
+
   out();
-  out(`${paint(s.bold(result.status))} in ${formatDuration(input.wallMs)}: ${count("SUCCESS")} succeeded, ${count("FAILURE")} failed, ${count("SKIPPED")} skipped${canceled ? `, ${canceled} canceled` : ""}`);
+  out(`${headline} in ${formatDuration(input.wallMs)}: ${count("SUCCESS")} succeeded, ${count("FAILURE")} failed, ${count("SKIPPED")} skipped${canceled ? `, ${canceled} canceled` : ""}`);
   if (result.error) out(`${s.red("Run error:")} ${result.error}`);
+  const evaluated = observed.passedChecks + failedChecks.length;
+  if (evaluated > 0) {
+    out(`Checks: ${observed.passedChecks} passed, ${failedChecks.length} failed`);
+    for (const check of failedChecks) {
+      const checkPaint = check.severity === "ERROR" ? s.red : s.yellow;
+      const severity = `${check.severity === "ERROR" ? "error" : "warning"}${check.blocking ? ", blocking" : ""}`;
+      out(`  ${checkPaint(`${check.checkName} on ${check.assetKey}`)} (${severity})${check.description ? `: ${check.description}` : ""}`);
+    }
+  }
 
   const failed = result.steps.filter((step) => step.status === "FAILURE");
   if (failed.length > 0) {
@@ -55,6 +70,10 @@ export function printRunSummary(stream: CliStream, env: NodeJS.ProcessEnv, input
     for (const [key, where] of landed) out(`  ${key.padEnd(width)}  ${s.dim("→")} ${where}`);
   }
   out(s.dim(`Run ${result.runId} recorded in ${input.storageDescription}; details: tributary runs show ${result.runId}`));
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /** The first frame of the user's code in a step's error (the innermost cause first). */

@@ -29,6 +29,7 @@ import { WorkerPool, type PoolLaunchOptions } from "../execution/workerPool";
 import { RunCoordinator, type RunLauncher } from "./runQueue";
 import { Scheduler } from "./scheduler";
 import { SensorLoop } from "./sensors";
+import { runEndedLine, runQueuedLine, runResultLine } from "./runLog";
 import { boundedLog } from "./logLine";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
 import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
@@ -85,6 +86,8 @@ export class Daemon implements DaemonServices {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
   private readonly log: (message: string) => void;
+  /** The base URL of the HTTP API serving this daemon, for the run links in its log lines. */
+  private servedAt: string | undefined;
   /** Sees every storage call: logs an outage once, and lets the loops back off during it. */
   private readonly storageWatch: StorageWatch;
 
@@ -102,6 +105,11 @@ export class Daemon implements DaemonServices {
   get storage(): Storage {
     if (!this.storageValue) throw new TributaryError("the daemon is not started: call start() first");
     return this.storageValue;
+  }
+
+  /** Tells the daemon the URL its HTTP API is served at: its log lines about runs then link to them. */
+  servesAt(baseUrl: string): void {
+    this.servedAt = baseUrl;
   }
 
   /** Opens storage, loads the code and starts the loops. */
@@ -138,11 +146,20 @@ export class Daemon implements DaemonServices {
       ...(launcher ? { launcher } : {}),
       // Only notifications need the ended run read back; sensors read runs themselves.
       ...(this.notifier.enabled ? { onRunEnded } : {}),
+      // The log line comes from the worker's result, without a read.
+      onRunResult: (run, result, durationMs) => this.log(runResultLine(run.runId, result, durationMs, this.servedAt)),
       onChange,
       log: this.log,
       outages,
     });
-    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded, onChange, log: this.log, outages });
+    // A run the monitor ends (its worker died) has no result here: its line is built from storage.
+    const onMonitorEnded = (run: RunRecord) => {
+      void runEndedLine(run, storage, this.servedAt).then(this.log, (error: unknown) => {
+        if (!this.storageWatch.absorb(error)) this.log(`[runs] run ${run.runId} ${run.status} (reading its events failed: ${error instanceof Error ? error.message : String(error)})`);
+      });
+      onRunEnded(run);
+    };
+    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded: onMonitorEnded, onChange, log: this.log, outages });
     this.code.onReload(() => {
       // New runs go to workers of the new version; a failed reload keeps the running one.
       const version = this.code.version;
@@ -249,6 +266,7 @@ export class Daemon implements DaemonServices {
       instigator: request.instigator ?? null,
       runKey: request.runKey ?? null,
     });
+    this.log(runQueuedLine(run, this.servedAt));
     this.coordinator?.wake();
     this.changed();
     return run;

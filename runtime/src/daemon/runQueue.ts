@@ -32,6 +32,11 @@ export interface RunCoordinatorOptions {
   launcher?: RunLauncher;
   /** Told when a run this coordinator executed has ended (notifications). */
   onRunEnded?: (run: RunRecord) => void;
+  /**
+   * Told how a run this coordinator executed ended, from its worker's result (no storage read):
+   * the daemon's log line. Not told of a run another process ended.
+   */
+  onRunResult?: (run: RunRecord, result: RunResult, durationMs: number) => void;
   /** Told of every state change (event streams wake up). */
   onChange?: () => void;
   log?: (message: string) => void;
@@ -174,6 +179,8 @@ export class RunCoordinator {
   /** Executes a run to its end; "endedElsewhere" when another process had ended it first. */
   private async executeRun(run: RunRecord, signal: AbortSignal): Promise<"endedHere" | "endedElsewhere"> {
     const launcher = this.options.launcher ?? launchRunInWorker;
+    const launchedAt = Date.now();
+    const ended = (result: RunResult) => this.options.onRunResult?.(run, result, Date.now() - launchedAt);
     try {
       const result = await launcher({
         projectDir: this.options.projectDir,
@@ -195,6 +202,7 @@ export class RunCoordinator {
         this.log(`run ${run.runId} finished here after another process had ended it ${result.status}: not counted again (no retry, no notification)`);
         return "endedElsewhere";
       }
+      ended(result);
       if (result.status === "FAILURE" && result.error && this.options.settings.maxRetries > 0) {
         // The worker died (crash, OOM, kill): a run retry policy applies, as when the monitor finds it.
         const failed = await this.options.storage.getRun(run.runId);
@@ -205,10 +213,13 @@ export class RunCoordinator {
       if (current?.status === "CANCELING") {
         await this.options.storage.transitionRun(run.runId, ["CANCELING"], "CANCELED", { endedAt: new Date().toISOString(), error: "canceled before it started" });
         await this.options.storage.appendEvents([runEvent(run.runId, "RUN_CANCELED", "Run canceled before it started", {}, "warn")]);
+        ended({ runId: run.runId, status: "CANCELED", steps: [], error: "canceled before it started" });
         return "endedHere";
       }
       const reason = error instanceof RunStartError ? `the run could not start: ${error.message}` : describe(error);
-      if (current) await failRun(this.options.storage, current, reason, UNFINISHED_RUN_STATUSES);
+      if (current && (await failRun(this.options.storage, current, reason, UNFINISHED_RUN_STATUSES))) {
+        ended({ runId: run.runId, status: "FAILURE", steps: [], error: reason });
+      }
     }
     return "endedHere";
   }

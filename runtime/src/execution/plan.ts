@@ -44,6 +44,17 @@ export interface ExecutionPlan {
 export class PartitionSelectionError extends TributaryError {
   /** Bad input: the HTTP API answers 400. */
   readonly httpStatus = 400;
+  /**
+   * The way out for a request to the HTTP API, naming its JSON fields (`partition`,
+   * `allPartitions`) where {@link TributaryError.hint} names the CLI's flags; undefined when the
+   * hint fits both.
+   */
+  readonly httpHint: string | undefined;
+
+  constructor(message: string, options: { hint?: string; httpHint?: string } = {}) {
+    super(message, options.hint === undefined ? undefined : { hint: options.hint });
+    this.httpHint = options.httpHint;
+  }
 }
 
 /** The selection parsed but picked no asset (a usage error: the CLI exits 2, the HTTP API answers 400). */
@@ -187,6 +198,7 @@ export function allPartitionKeys(graph: AssetGraph, selection: string, context: 
   if (keys.length > MAX_ALL_PARTITIONS) {
     throw new PartitionSelectionError(`all partitions of ${partitions.describe()} would be ${keys.length} in one run (at most ${MAX_ALL_PARTITIONS})`, {
       hint: `Use a backfill: tributary backfill --select ${JSON.stringify(selection)} --max-partitions-per-run 100`,
+      httpHint: "Use a backfill: POST /api/backfills with the selection and a range (\"from\", \"to\") or \"keys\".",
     });
   }
   if (keys.length === 0) throw new PartitionSelectionError(`${partitions.describe()} has no partition yet`, { hint: "Wait until the first window closes, or move the start." });
@@ -203,6 +215,7 @@ function checkPartitionKeys(
     if (keys.length > 0) {
       throw new PartitionSelectionError(`the selection ${quoteSelection(selection)} has no partitioned asset, but partition ${listForMessage(keys)} was given`, {
         hint: "Leave out --partition, or select partitioned assets.",
+        httpHint: 'Leave out "partition", or select partitioned assets.',
       });
     }
     return;
@@ -210,6 +223,7 @@ function checkPartitionKeys(
   if (keys.length === 0) {
     throw new PartitionSelectionError(`the selection ${quoteSelection(selection)} includes partitioned assets (${partitions.describe()}), so a run needs a partition`, {
       hint: "Pass --partition KEY (or --all-partitions for every partition in one run), or use `tributary backfill --from KEY --to KEY` for a range.",
+      httpHint: 'Send {"selection": ..., "partition": "KEY"} (or "allPartitions": true for every partition in one run), or POST /api/backfills with "from" and "to" for a range.',
     });
   }
   if (partitions.kind === "dynamic" && !context.dynamicKeys?.has(partitions.name)) return;

@@ -4,7 +4,7 @@
  */
 import type { LineageModel } from "../model";
 import { partitionCells, partitionStatusLines, partitionSummary } from "../partitions";
-import type { LineagePartitions } from "../protocol";
+import type { LineageCheckResult, LineagePartitions } from "../protocol";
 import { STATUS_LABEL } from "../render/theme";
 import { h } from "./dom";
 
@@ -14,6 +14,17 @@ export interface DetailsActions {
   materialize(key: string, scope: "this" | "upstream" | "downstream"): void;
   focus(key: string): void;
   close(): void;
+}
+
+/**
+ * The note after a check's name: "passed", or for a failure its severity ("error" or "warning"),
+ * then when. The severity only tells how bad a failure is, so a passing check does not show it (a
+ * "✓ not_null ERROR" read as an error).
+ */
+export function checkResultNote(result: LineageCheckResult | undefined): string {
+  if (!result) return "not run yet";
+  const outcome = result.passed ? "passed" : result.severity === "WARN" ? "failed: warning" : "failed: error";
+  return `${outcome} · ${formatTime(result.timestamp)}`;
 }
 
 /** Fills `pane` with the details of `key` (or hides it for null). */
@@ -88,7 +99,7 @@ export function renderDetails(pane: HTMLElement, model: LineageModel | null, key
                 { class: `check-${state}` },
                 h("span", { class: "check-icon" }, state === "passed" ? "✓" : state === "failed" ? "✕" : "○"),
                 h("span", {}, name),
-                h("span", { class: "muted" }, result ? `${result.severity} · ${formatTime(result.timestamp)}` : "not run yet"),
+                h("span", { class: "muted" }, checkResultNote(result)),
               );
             }),
           ),

@@ -70,7 +70,9 @@ export function errorAnswer(thrown: unknown): ErrorAnswer {
   }
   const declared = (thrown as { httpStatus?: unknown } | null)?.httpStatus;
   if (thrown instanceof TributaryError && typeof declared === "number" && declared >= 400 && declared < 500) {
-    return { status: declared, headers: {}, body: errorBody(thrown.message, thrown.hint) };
+    // An error that names the CLI's flags in its hint may carry one naming the request's JSON fields.
+    const httpHint = (thrown as { httpHint?: unknown }).httpHint;
+    return { status: declared, headers: {}, body: errorBody(thrown.message, typeof httpHint === "string" ? httpHint : thrown.hint) };
   }
   if (thrown instanceof CodeLoadError || thrown instanceof DefinitionError || thrown instanceof ConfigError) {
     return {

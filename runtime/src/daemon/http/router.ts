@@ -60,6 +60,11 @@ export class Router {
     return this;
   }
 
+  /** The routes as `[method, pattern]`, in the order they were added. */
+  list(): [method: string, pattern: string][] {
+    return this.routes.map((route) => [route.method, route.pattern]);
+  }
+
   /** Finds the handler for a request. */
   match(method: string, pathname: string): RouteMatch {
     const segments = splitPath(pathname);

@@ -54,6 +54,19 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** Every `/api/` route of the daemon (docs/http-api.md's table lists each; a test holds them together). */
+export function apiRouter(): Router {
+  const router = new Router();
+  healthRoutes(router);
+  assetRoutes(router);
+  runRoutes(router);
+  eventRoutes(router);
+  instigatorRoutes(router);
+  partitionRoutes(router);
+  reloadRoutes(router);
+  return router;
+}
+
 /**
  * Starts the HTTP API for a daemon.
  *
@@ -87,14 +100,7 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
     ...(services.outages ? { outages: services.outages } : {}),
   });
   const steps = new RunStepTracker(services.storage);
-  const router = new Router();
-  healthRoutes(router);
-  assetRoutes(router);
-  runRoutes(router);
-  eventRoutes(router);
-  instigatorRoutes(router);
-  partitionRoutes(router);
-  reloadRoutes(router);
+  const router = apiRouter();
   const unsubscribe = services.onChange(() => {
     streams.wake();
     if (services.project().ok) loadedProject(services); // remember the last good project
