@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { StorageConfig } from "../storage";
 import type { EvaluationKind, EvaluationOutcome, Evaluations } from "./evaluations";
-import { describeWorkerExit, WorkerProcess, type WorkerExit } from "./workerProcess";
+import { describeWorkerExit, retireAll, WorkerProcess, type WorkerExit } from "./workerProcess";
 import type { WorkerMessage } from "./workerProtocol";
 
 /** Options of {@link EvaluationWorker}. */
@@ -106,14 +106,7 @@ export class EvaluationWorker {
   async close(timeoutMs = 5_000): Promise<void> {
     this.closed = true;
     this.current = undefined;
-    const processes = [...this.all];
-    const exits = processes.map((entry) => new Promise<void>((resolve) => entry.process.onExit(() => resolve())));
-    for (const entry of processes) this.retire(entry);
-    const timer = setTimeout(() => {
-      for (const entry of processes) entry.process.kill("the daemon stopped");
-    }, timeoutMs);
-    await Promise.all(exits);
-    clearTimeout(timer);
+    await retireAll([...this.all], (entry) => this.retire(entry), timeoutMs, "the daemon stopped");
   }
 
   private spawn(): EvaluationProcess {

@@ -2,7 +2,7 @@ import { ensureBundle, type CodeVersion } from "../loader";
 import type { StorageConfig } from "../storage";
 import type { RunResult } from "./api";
 import { RunStartError, WorkerRun, type WorkerRunOptions } from "./worker";
-import { WorkerProcess, describeWorkerExit, type WorkerProcessOptions } from "./workerProcess";
+import { WorkerProcess, describeWorkerExit, retireAll, type WorkerProcessOptions } from "./workerProcess";
 import type { WorkerMessage } from "./workerProtocol";
 
 /** Options of {@link WorkerPool}. */
@@ -131,14 +131,7 @@ export class WorkerPool {
   /** Retires every process; running runs finish first, up to `timeoutMs`, then processes are killed. */
   async close(timeoutMs = 15_000): Promise<void> {
     this.closed = true;
-    const workers = [...this.workers];
-    const exits = workers.map((worker) => new Promise<void>((resolve) => worker.process.onExit(() => resolve())));
-    for (const worker of workers) this.retire(worker);
-    const timer = setTimeout(() => {
-      for (const worker of workers) worker.process.kill("the worker pool was closed");
-    }, timeoutMs);
-    await Promise.all(exits);
-    clearTimeout(timer);
+    await retireAll([...this.workers], (worker) => this.retire(worker), timeoutMs, "the worker pool was closed");
   }
 
   /** Processes now, for health reports. */

@@ -128,3 +128,23 @@ export function describeWorkerExit(exit: WorkerExit): string {
   if (exit.signal) return `the worker process was killed by ${exit.signal}`;
   return `the worker process exited with code ${exit.code} before the run finished`;
 }
+
+/**
+ * Retires processes and resolves once every one has exited; those still up after `timeoutMs`
+ * (work that would not finish) are killed with `reason`. Shared by the run worker pool and the
+ * evaluation worker.
+ */
+export async function retireAll<T extends { process: WorkerProcess }>(
+  entries: readonly T[],
+  retire: (entry: T) => void,
+  timeoutMs: number,
+  reason: string,
+): Promise<void> {
+  const exits = entries.map((entry) => new Promise<void>((resolve) => entry.process.onExit(() => resolve())));
+  for (const entry of entries) retire(entry);
+  const timer = setTimeout(() => {
+    for (const entry of entries) entry.process.kill(reason);
+  }, timeoutMs);
+  await Promise.all(exits);
+  clearTimeout(timer);
+}
