@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { EvaluationWorker, type EvaluateOptions } from "../../runtime/src/execution/evaluationWorker";
-import { project } from "./projects";
+import { project, versionOf } from "./projects";
 
 const SENSORS = (version: number) => `
 import { AssetSelection, asset, definitions, sensor } from "tributary";
@@ -60,6 +60,19 @@ describe("evaluation worker (sensor code in a worker process)", function () {
     const outcome = await worker.evaluate("sensor", "versioned", { cursor: null, lastTickTime: null }, options());
     assert.ok(outcome.ok);
     assert.equal(outcome.output.skip, "version 2");
+  });
+
+  it("evaluates the code version it is given, not the files on disk, and keeps its process for the same version", async () => {
+    writeFileSync(path.join(dir, "definitions.ts"), SENSORS(3));
+    const v3 = await versionOf(dir, "v3-test");
+    writeFileSync(path.join(dir, "definitions.ts"), SENSORS(4));
+    worker.reload(v3);
+    const outcome = await worker.evaluate("sensor", "versioned", { cursor: null, lastTickTime: null }, options());
+    assert.ok(outcome.ok, outcome.ok ? "" : outcome.error);
+    assert.equal(outcome.output.skip, "version 3", "the version's bundle, not definitions.ts as it is now");
+    const pidBefore = await pidOfWorker();
+    worker.reload(v3);
+    assert.equal(await pidOfWorker(), pidBefore, "reloading the same version keeps the process");
   });
 
   async function pidOfWorker(): Promise<number> {

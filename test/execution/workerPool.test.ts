@@ -4,23 +4,11 @@ import path from "node:path";
 import { CODE_VERSION_TAG, type RunResult } from "../../runtime/src/execution/api";
 import { WorkerPool } from "../../runtime/src/execution/workerPool";
 import { RunStartError } from "../../runtime/src/execution/worker";
-import { createCompiler, findProjectConfig, type CodeVersion } from "../../runtime/src/loader";
-import { project } from "./projects";
+import { project, versionOf } from "./projects";
 import { waitFor } from "../support/waitFor";
 import { openStorage } from "../../runtime/src/storage";
 import type { Storage } from "../../runtime/src/storage/port";
 import type { StoredRunEvent } from "../../runtime/src/types";
-
-/** Compiles the project in `dir` as it is now into a code version, as a daemon's code location does. */
-async function versionOf(dir: string, id: string): Promise<CodeVersion> {
-  const config = findProjectConfig(dir);
-  const compiler = createCompiler(config);
-  try {
-    return { id, config, compiled: await compiler.compile() };
-  } finally {
-    await compiler.dispose();
-  }
-}
 
 /** PIDS with asset b renamed c. */
 const PIDS_WITH_C = () => PIDS.replace('asset({ key: "b"', 'asset({ key: "c"').replace("[a, b]", "[a, c]").replace("const b", "const c");

@@ -164,7 +164,7 @@ export class Daemon implements DaemonServices {
       // New runs go to workers of the new version; a failed reload keeps the running one.
       const version = this.code.version;
       if (version && version !== this.pool?.codeVersion) this.pool?.reload(version);
-      this.evaluations?.reload();
+      this.evaluations?.reload(version ?? undefined);
       this.scheduler?.wake();
       this.sensors?.wake();
       this.changed();
@@ -175,7 +175,14 @@ export class Daemon implements DaemonServices {
       const submit = (request: RunSubmission) => this.submitRun(request);
       const project = () => this.code.project;
       this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log, outages });
-      this.evaluations = new EvaluationWorker({ projectDir: this.options.config.projectDir, storageConfig: this.options.config.storage });
+      // Sensors evaluate the code version the runs execute, not whatever is on disk when their process starts.
+      const code = this.code.version;
+      this.evaluations = new EvaluationWorker({
+        projectDir: this.options.config.projectDir,
+        storageConfig: this.options.config.storage,
+        ...(code ? { code } : {}),
+        log: this.log,
+      });
       this.sensors = new SensorLoop({
         storage,
         project,

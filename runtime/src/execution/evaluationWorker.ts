@@ -7,15 +7,24 @@
  * grace period (its code blocks the event loop) is killed. The next evaluation starts a new one.
  */
 import { randomUUID } from "node:crypto";
+import type { CodeVersion } from "../loader";
 import type { StorageConfig } from "../storage";
 import type { EvaluationKind, EvaluationOutcome, Evaluations } from "./evaluations";
 import { describeWorkerExit, retireAll, WorkerProcess, type WorkerExit } from "./workerProcess";
+import { preloadedCode } from "./workerPool";
 import type { WorkerMessage } from "./workerProtocol";
 
 /** Options of {@link EvaluationWorker}. */
 export interface EvaluationWorkerOptions {
   projectDir: string;
   storageConfig: StorageConfig;
+  /**
+   * The code version to evaluate: the one the daemon's runs execute (see `reload`). Without one, the
+   * project on disk when the process starts.
+   */
+  code?: CodeVersion;
+  /** Where problems writing a version's bundle are said. */
+  log?: (line: string) => void;
   /**
    * Time an evaluation past its timeout has to answer its cancel before its process is presumed
    * blocked and killed (with every evaluation it was running). @defaultValue 2000
@@ -60,8 +69,11 @@ export class EvaluationWorker {
   private current: EvaluationProcess | undefined;
   private readonly all = new Set<EvaluationProcess>();
   private closed = false;
+  private code: CodeVersion | undefined;
 
-  constructor(private readonly options: EvaluationWorkerOptions) {}
+  constructor(private readonly options: EvaluationWorkerOptions) {
+    this.code = options.code;
+  }
 
   /**
    * Evaluates `name` of `kind` with `input`. Never rejects: what the code threw, a timeout, a crash
@@ -96,8 +108,13 @@ export class EvaluationWorker {
     return outcome as Promise<EvaluationOutcome<Evaluations[K]["output"]>>;
   }
 
-  /** The code changed: new evaluations go to a process that loads it afresh; the old one retires once idle. */
-  reload(): void {
+  /**
+   * The code changed: new evaluations go to a process that loads `code` (or, without a version, the
+   * project on disk afresh); the old one retires once idle. The same version again changes nothing.
+   */
+  reload(code?: CodeVersion): void {
+    if (code && code.id === this.code?.id) return;
+    this.code = code;
     if (this.current) this.retire(this.current);
     this.current = undefined;
   }
@@ -136,7 +153,8 @@ export class EvaluationWorker {
     entry.ready.catch(() => undefined); // observed by evaluate()
     worker.onMessage((message) => this.onMessage(entry, message));
     worker.onExit((exit) => this.onExit(entry, exit));
-    worker.send({ type: "preload", projectDir: this.options.projectDir, storage: this.options.storageConfig });
+    const code = this.code ? { code: preloadedCode(this.code, this.options.log) } : {};
+    worker.send({ type: "preload", projectDir: this.options.projectDir, storage: this.options.storageConfig, ...code });
     this.all.add(entry);
     this.current = entry;
     return entry;

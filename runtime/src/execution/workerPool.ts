@@ -3,7 +3,7 @@ import type { StorageConfig } from "../storage";
 import type { RunResult } from "./api";
 import { RunStartError, WorkerRun, type WorkerRunOptions } from "./worker";
 import { WorkerProcess, describeWorkerExit, retireAll, type WorkerProcessOptions } from "./workerProcess";
-import type { WorkerMessage } from "./workerProtocol";
+import type { PreloadMessage, WorkerMessage } from "./workerProtocol";
 
 /** Options of {@link WorkerPool}. */
 export interface WorkerPoolOptions extends WorkerProcessOptions {
@@ -251,20 +251,9 @@ export class WorkerPool {
       this.workers.delete(worker);
       this.release();
     });
-    process.send({ type: "preload", projectDir: this.options.projectDir, storage: this.options.storageConfig, ...(code ? { code: this.bundleOf(code) } : {}) });
+    process.send({ type: "preload", projectDir: this.options.projectDir, storage: this.options.storageConfig, ...(code ? { code: preloadedCode(code, this.options.log) } : {}) });
     this.workers.add(worker);
     return worker;
-  }
-
-  /** What a process needs to load `code`: its bundle, on disk again if a compile elsewhere cleaned it up. */
-  private bundleOf(code: CodeVersion): { id: string; bundleFile: string; config: CodeVersion["config"] } {
-    try {
-      ensureBundle(code.compiled);
-    } catch (error) {
-      // The process reports the load error (the bundle is missing) to the run that waits for it.
-      this.options.log?.(`[pool] cannot write the bundle of code ${code.id}: ${(error as Error).message}`);
-    }
-    return { id: code.id, bundleFile: code.compiled.bundleFile, config: code.config };
   }
 
   private retire(worker: PooledWorker): void {
@@ -278,4 +267,18 @@ export class WorkerPool {
     this.topUp();
     for (const wake of this.waiting.splice(0)) wake();
   }
+}
+
+/**
+ * What a worker process needs to load `code` (its `preload` message): the version's bundle, on disk
+ * again if a compile elsewhere cleaned it up. Run workers and the evaluation worker load code alike.
+ */
+export function preloadedCode(code: CodeVersion, log?: (line: string) => void): NonNullable<PreloadMessage["code"]> {
+  try {
+    ensureBundle(code.compiled);
+  } catch (error) {
+    // The process reports the load error (the bundle is missing) to whoever waits for it.
+    log?.(`[pool] cannot write the bundle of code ${code.id}: ${(error as Error).message}`);
+  }
+  return { id: code.id, bundleFile: code.compiled.bundleFile, config: code.config };
 }
