@@ -63,11 +63,19 @@ describe("BufferedEventWriter", () => {
   });
 
   it("writes a partial batch maxDelayMs after its first event", async () => {
-    const writer = new BufferedEventWriter(storage, { maxBatchSize: 1000, maxDelayMs: 20 });
-    const start = Date.now();
+    // A manual timer: the delay asked for is visible, and nothing is written until it fires.
+    const pending: { callback: () => void; delayMs: number }[] = [];
+    const timer = {
+      set: (callback: () => void, delayMs: number) => pending.push({ callback, delayMs }),
+      clear: () => undefined,
+    };
+    const writer = new BufferedEventWriter(storage, { maxBatchSize: 1000, maxDelayMs: 20, timer });
     write(writer, 0, 3);
+    assert.deepEqual(pending.map((entry) => entry.delayMs), [20], "one write scheduled maxDelayMs after the first event");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(storage.batches, [], "written before the delay passed");
+    pending[0]!.callback();
     await waitFor("the partial batch is written", async () => (await storage.messages()).length === 3);
-    assert.ok(Date.now() - start >= 15, "written before the delay");
     assert.deepEqual(storage.batches, [3]);
     await writer.close();
   });

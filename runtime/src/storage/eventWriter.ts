@@ -46,7 +46,24 @@ export interface BufferedEventWriterOptions {
    * @defaultValue `{ firstMs: 100, maxMs: 2000 }`
    */
   retryBackoff?: RetryBackoff;
+  /**
+   * Schedules the delayed write. Tests pass a manual timer to see which delay was asked for and
+   * when the write happens, without waiting for real time.
+   * @defaultValue Node's `setTimeout`/`clearTimeout`
+   */
+  timer?: WriteTimer;
 }
+
+/** Schedules a callback after a delay, and cancels it (Node's timers by default). */
+export interface WriteTimer {
+  set(callback: () => void, delayMs: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const NODE_TIMER: WriteTimer = {
+  set: (callback, delayMs) => setTimeout(callback, delayMs),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /**
  * Buffers events and writes them with `storage.appendEvents` when `maxBatchSize` events are waiting
@@ -84,7 +101,9 @@ export class BufferedEventWriter {
   private readonly spill: EventSpill;
   /** Events of the batch being written. */
   private inFlight = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly writeTimer: WriteTimer;
+  /** The pending delayed write, as the write timer returned it. */
+  private timer: unknown;
   private writing: Promise<void> | undefined;
   private failure: EventWriteError | undefined;
   private closed = false;
@@ -99,6 +118,7 @@ export class BufferedEventWriter {
     this.onWritten = options.onWritten;
     this.maxBufferedEvents = options.maxBufferedEvents ?? 10_000;
     this.retryBackoff = options.retryBackoff ?? UNREACHABLE_BACKOFF;
+    this.writeTimer = options.timer ?? NODE_TIMER;
     if (!(this.maxBatchSize >= 1)) throw new RangeError(`maxBatchSize must be at least 1, got ${this.maxBatchSize}`);
     if (!(this.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be 0 or more, got ${this.maxDelayMs}`);
     if (!(this.maxBufferedEvents >= 1)) throw new RangeError(`maxBufferedEvents must be at least 1, got ${this.maxBufferedEvents}`);
@@ -147,7 +167,7 @@ export class BufferedEventWriter {
     // After a failure, wait for flush(): retrying in the background forever would hide the problem.
     if (this.failure) return;
     if (this.queuedCount >= this.maxBatchSize) this.startWriting();
-    else if (!this.timer && !this.writing) this.timer = setTimeout(() => this.startWriting(), this.maxDelayMs);
+    else if (this.timer === undefined && !this.writing) this.timer = this.writeTimer.set(() => this.startWriting(), this.maxDelayMs);
   }
 
   /**
@@ -189,16 +209,16 @@ export class BufferedEventWriter {
   }
 
   private startWriting(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
+    if (this.timer !== undefined) {
+      this.writeTimer.clear(this.timer);
       this.timer = undefined;
     }
     if (this.writing || this.queuedCount === 0) return;
     this.writing = this.writeAll().finally(() => {
       this.writing = undefined;
       // Events that arrived during a write are due by now if they waited for it.
-      if (this.queuedCount > 0 && !this.failure && !this.timer) {
-        this.timer = setTimeout(() => this.startWriting(), this.queuedCount >= this.maxBatchSize ? 0 : this.maxDelayMs);
+      if (this.queuedCount > 0 && !this.failure && this.timer === undefined) {
+        this.timer = this.writeTimer.set(() => this.startWriting(), this.queuedCount >= this.maxBatchSize ? 0 : this.maxDelayMs);
       }
     });
   }
