@@ -2,7 +2,7 @@
 import type { NewRun, RunRecord, RunStatus } from "../../types";
 import type { ClaimOptions, RunFilter, RunStorage, RunUpdate } from "../port";
 import { RunConflictError, retryTaken, runNotFound } from "../errors";
-import { nowIso, rowToRun, runUpdateAssignments, toJson, type Row } from "../rows";
+import { NEW_RUN_COLUMNS, newRunValues, rowToRun, runKeyOf, runUpdateAssignments, type Row } from "../rows";
 import { claimOldest, claimWithinLimits } from "./claims";
 import type { SqliteConnection } from "./connection";
 
@@ -11,27 +11,13 @@ export class SqliteRuns implements RunStorage {
   constructor(private readonly connection: SqliteConnection) {}
 
   async createRun(run: NewRun): Promise<RunRecord> {
-    const runKey = run.runKey ?? run.instigator?.runKey ?? null;
     try {
-      const row = this.connection.statement(
-        `INSERT INTO runs (run_id, status, selection, asset_keys, tags, run_key, instigator, instigator_name, attempt, parent_run_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      ).get(
-        run.runId,
-        run.status,
-        run.selection,
-        JSON.stringify(run.assetKeys),
-        JSON.stringify(run.tags ?? {}),
-        runKey,
-        toJson(run.instigator),
-        run.instigator?.name ?? null,
-        run.attempt ?? 1,
-        run.parentRunId ?? null,
-        nowIso(),
+      const row = this.connection.statement(`INSERT INTO runs (${NEW_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(
+        ...newRunValues(run),
       ) as Row;
       return rowToRun(row);
     } catch (error) {
-      throw runConflict(error, run, runKey);
+      throw runConflict(error, run);
     }
   }
 
@@ -119,7 +105,7 @@ export class SqliteRuns implements RunStorage {
 }
 
 /** The RunConflictError for a unique key createRun broke, or the driver's error for anything else. */
-function runConflict(error: unknown, run: NewRun, runKey: string | null): unknown {
+function runConflict(error: unknown, run: NewRun): unknown {
   const code = (error as { code?: string }).code;
   if (code !== "SQLITE_CONSTRAINT_UNIQUE" && code !== "SQLITE_CONSTRAINT_PRIMARYKEY") return error;
   if (String((error as Error).message).includes("runs.run_id")) {
@@ -127,7 +113,7 @@ function runConflict(error: unknown, run: NewRun, runKey: string | null): unknow
   }
   if (String((error as Error).message).includes("runs.parent_run_id")) return retryTaken(run, error);
   return new RunConflictError(
-    `Instigator ${run.instigator?.name} already launched a run with run key "${runKey}"`,
+    `Instigator ${run.instigator?.name} already launched a run with run key "${runKeyOf(run)}"`,
     "runKey",
     error,
   );
