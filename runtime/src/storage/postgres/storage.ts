@@ -43,7 +43,10 @@ export interface PostgresStorageOptions {
 }
 
 /** The concern ports PostgresStorage gains from its modules in its constructor (see delegateToConcerns). */
-export interface PostgresStorage extends RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage {}
+export interface PostgresStorage extends RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage {
+  /** PostgreSQL can notify: see {@link RunStorage.listenForQueuedRuns}. */
+  listenForQueuedRuns: NonNullable<RunStorage["listenForQueuedRuns"]>;
+}
 
 /**
  * {@link Storage} on PostgreSQL through a `pg` pool.
