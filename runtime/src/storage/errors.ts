@@ -52,5 +52,17 @@ export class RunStatusConflictError extends TributaryError {
 /** A record the caller named does not exist (updateRun / updateTick on an unknown id). */
 export class StorageNotFoundError extends TributaryError {}
 
+/** The StorageNotFoundError of updating a run that does not exist (both storages raise it alike). */
+export function runNotFound(runId: string): StorageNotFoundError {
+  return new StorageNotFoundError(`Cannot update run ${runId}: no such run`, {
+    hint: "Create the run with createRun() first, or check the run id.",
+  });
+}
+
+/** The StorageNotFoundError of updating a tick that does not exist (both storages raise it alike). */
+export function tickNotFound(tickId: number): StorageNotFoundError {
+  return new StorageNotFoundError(`Cannot update tick ${tickId}: no such tick`, { hint: "Use the tickId returned by createTick()." });
+}
+
 /** Events could not be written by a {@link BufferedEventWriter}; they are still buffered. */
 export class EventWriteError extends TributaryError {}

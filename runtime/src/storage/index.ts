@@ -143,7 +143,19 @@ function parseUrl(url: string): URL {
   }
 }
 
-export type { NewTick, RunFilter, RunUpdate, Storage, TickUpdate } from "./port";
+export type {
+  DaemonStorage,
+  EventStorage,
+  NewTick,
+  PartitionStorage,
+  RunFilter,
+  RunStorage,
+  RunUpdate,
+  ScheduleStorage,
+  Storage,
+  StorageLifecycle,
+  TickUpdate,
+} from "./port";
 export { SqliteStorage, type SqliteStorageOptions } from "./sqlite/storage";
 export { STATE_DIR_NAME } from "./sqlite/connection";
 export { PostgresStorage, type PostgresStorageOptions } from "./postgres/storage";

@@ -13,7 +13,7 @@ import type {
   TickStatus,
 } from "../types";
 
-/** Filters for {@link Storage.listRuns}. All given filters must match. */
+/** Filters for {@link RunStorage.listRuns}. All given filters must match. */
 export interface RunFilter {
   statuses?: RunStatus[];
   /** Runs whose planned asset keys include this key. */
@@ -47,7 +47,7 @@ export interface TagLimit {
   limit: number;
 }
 
-/** Options of {@link Storage.claimQueuedRuns}. */
+/** Options of {@link RunStorage.claimQueuedRuns}. */
 export interface ClaimOptions {
   /**
    * Claims only runs that keep every limit: a run whose tag is at its limit stays queued, and runs
@@ -68,7 +68,7 @@ export interface ClaimOptions {
   start?: boolean;
 }
 
-/** Options of {@link Storage.appendEvents}. */
+/** Options of {@link EventStorage.appendEvents}. */
 export interface AppendEventsOptions {
   /**
    * Updates the run in the same transaction. With `from`, only while the run's status is one of
@@ -85,19 +85,19 @@ export interface RunUpdateRequest {
   from?: RunStatus[];
 }
 
-/** A run's last batch of events and its final update (see {@link Storage.endRunsAndClaim}). */
+/** A run's last batch of events and its final update (see {@link EventStorage.endRunsAndClaim}). */
 export interface RunEnd {
   events: RunEvent[];
   runUpdate: RunUpdateRequest;
 }
 
-/** The claim made with {@link Storage.endRunsAndClaim}: up to `limit` runs for `workerId`, STARTED. */
+/** The claim made with {@link EventStorage.endRunsAndClaim}: up to `limit` runs for `workerId`, STARTED. */
 export interface RunClaim {
   workerId: string;
   limit: number;
 }
 
-/** The outcome of {@link Storage.endRunsAndClaim}. */
+/** The outcome of {@link EventStorage.endRunsAndClaim}. */
 export interface EndRunsResult {
   /** Runs claimed for the caller, STARTED: it must launch them, whatever happened to the ends. */
   claimed: RunRecord[];
@@ -109,7 +109,7 @@ export interface EndRunsResult {
   failed: Map<string, Error>;
 }
 
-/** A new tick; returned null by {@link Storage.createTick} when (name, tickTime) already exists. */
+/** A new tick; returned null by {@link ScheduleStorage.createTick} when (name, tickTime) already exists. */
 export interface NewTick {
   instigatorName: string;
   instigatorType: "schedule" | "sensor";
@@ -194,26 +194,10 @@ export interface BackfillPartitionRecord {
 export type BackfillProgress = Record<BackfillPartitionStatus, number>;
 
 /**
- * The storage port: everything Tributary persists goes through this interface. Implemented by
- * SQLite (embedded default) and PostgreSQL; one conformance suite runs against both.
- *
- * Contract for every implementation:
- * - `appendEvents` writes a batch in one transaction and, in the same transaction, updates the
- *   derived latest-materialization and latest-check tables. When it resolves, the events are durable.
- * - Event ids are strictly increasing in append order.
- * - Timestamps are ISO 8601 strings in UTC, returned exactly as given.
+ * Runs and claims: a run's record from QUEUED to its end, and the queue's claims.
+ * Tables: runs.
  */
-export interface Storage {
-  readonly dialect: "sqlite" | "postgres";
-
-  /** Applies pending migrations. Throws `StorageVersionError` when the database is newer. */
-  migrate(): Promise<void>;
-  /** The highest migration applied to the database (0 for an empty one). */
-  schemaVersion(): Promise<number>;
-  /** Resolves when the database answers; rejects (StorageConnectionError) when it cannot be reached. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-
+export interface RunStorage {
   /**
    * Creates a run. Rejects with RunConflictError when its run id is taken (`runId`), its run key
    * within its instigator is (`runKey`), or, for a retry, its parent run has a retry already
@@ -246,7 +230,19 @@ export interface Storage {
    * and starts again (without one).
    */
   listenForQueuedRuns?(onQueued: () => void, log: (message: string, error?: Error) => void): Promise<() => Promise<void>>;
+}
 
+/**
+ * Events and asset state: a run's event log, written in batches (with the run's update that rides
+ * on a batch), and the asset state derived from it in the same transaction: each asset's latest
+ * materialization, its latest check results and its partitions' statuses.
+ * Tables: events, asset_latest_materializations, asset_latest_check_results, asset_partitions
+ * (and runs, for the update that rides on a batch and for endRunsAndClaim's claim).
+ *
+ * Contract: `appendEvents` writes a batch in one transaction, derived rows included; when it
+ * resolves, the events are durable. Event ids are strictly increasing in append order.
+ */
+export interface EventStorage {
   /**
    * Appends a batch of events in one transaction. With `runUpdate`, the run is updated in the same
    * transaction: a run's final events and its final status become durable together (and cost one
@@ -270,6 +266,19 @@ export interface Storage {
   /** Latest result per (asset, check) (all when `keys` is omitted). */
   getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]>;
 
+  /**
+   * Partition statuses of one asset (derived in appendEvents: MATERIALIZED from
+   * ASSET_MATERIALIZATION events with a partition, FAILED from STEP_FAILURE events that carry
+   * `data.partitionKeys` and `data.assetKeys`). Keys never attempted have no record.
+   */
+  getAssetPartitions(assetKey: AssetKey, options?: { partitionKeys?: readonly string[] }): Promise<AssetPartitionRecord[]>;
+}
+
+/**
+ * Schedules and ticks: each schedule's and sensor's state (status, cursor) and its ticks.
+ * Tables: instigator_states, ticks.
+ */
+export interface ScheduleStorage {
   getInstigatorState(name: string): Promise<InstigatorState | null>;
   setInstigatorState(state: {
     name: string;
@@ -283,20 +292,19 @@ export interface Storage {
   createTick(tick: NewTick): Promise<TickRecord | null>;
   updateTick(tickId: number, update: TickUpdate): Promise<TickRecord>;
   listTicks(instigatorName: string, options?: { limit?: number }): Promise<TickRecord[]>;
+}
 
+/**
+ * Partitions and backfills: the keys of dynamic partitions, and backfills with their partitions.
+ * Tables: dynamic_partitions, backfills, backfill_partitions.
+ */
+export interface PartitionStorage {
   /** Stored keys of dynamic partitions `name`, in the order they were added. */
   dynamicPartitionKeys(name: string): Promise<string[]>;
   /** Adds keys to dynamic partitions `name`; keys present already are ignored. */
   addDynamicPartitions(name: string, keys: readonly string[]): Promise<void>;
   /** Removes keys from dynamic partitions `name`; absent keys are ignored. */
   removeDynamicPartitions(name: string, keys: readonly string[]): Promise<void>;
-
-  /**
-   * Partition statuses of one asset (derived in appendEvents: MATERIALIZED from
-   * ASSET_MATERIALIZATION events with a partition, FAILED from STEP_FAILURE events that carry
-   * `data.partitionKeys` and `data.assetKeys`). Keys never attempted have no record.
-   */
-  getAssetPartitions(assetKey: AssetKey, options?: { partitionKeys?: readonly string[] }): Promise<AssetPartitionRecord[]>;
 
   /** Creates a backfill (status REQUESTED) and its PENDING partitions in one transaction. */
   createBackfill(backfill: NewBackfill): Promise<BackfillRecord>;
@@ -318,8 +326,36 @@ export interface Storage {
     options?: { runId?: string | null; bumpAttempt?: boolean },
   ): Promise<void>;
   getBackfillProgress(backfillId: string): Promise<BackfillProgress>;
+}
 
+/** Daemon heartbeats: which daemon processes are alive. Table: daemon_heartbeats. */
+export interface DaemonStorage {
   /** Records that a daemon process is alive. */
   recordDaemonHeartbeat(daemonId: string, info: Record<string, unknown>, at: string): Promise<void>;
   listDaemonHeartbeats(): Promise<{ daemonId: string; info: Record<string, unknown>; at: string }[]>;
 }
+
+/** What a storage does as a whole: its dialect, migrations, health, and closing. */
+export interface StorageLifecycle {
+  readonly dialect: "sqlite" | "postgres";
+
+  /** Applies pending migrations. Throws `StorageVersionError` when the database is newer. */
+  migrate(): Promise<void>;
+  /** The highest migration applied to the database (0 for an empty one). */
+  schemaVersion(): Promise<number>;
+  /** Resolves when the database answers; rejects (StorageConnectionError) when it cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The storage port: everything Tributary persists goes through this interface, the combination of
+ * one port per concern ({@link RunStorage}, {@link EventStorage}, {@link ScheduleStorage},
+ * {@link PartitionStorage}, {@link DaemonStorage}) and the {@link StorageLifecycle}. Implemented by
+ * SQLite (embedded default) and PostgreSQL, each concern in a module of its own over the backend's
+ * one connection; one conformance suite per concern runs against both. Code that needs one concern
+ * only can take that port (a test double then implements just that).
+ *
+ * Contract for every implementation: timestamps are ISO 8601 strings in UTC, returned exactly as given.
+ */
+export interface Storage extends StorageLifecycle, RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage {}

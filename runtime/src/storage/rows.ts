@@ -12,6 +12,7 @@ import type {
   Instigator,
   MaterializationData,
   MaterializationRecord,
+  NewRun,
   RunEvent,
   RunRecord,
   StoredRunEvent,
@@ -36,6 +37,31 @@ export type Row = Record<string, unknown>;
 /** Serializes a value for a JSON column; `undefined` and `null` become SQL NULL. */
 export function toJson(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/** A new run's run key: its own, or the one its instigator (a sensor) gave it. */
+export function runKeyOf(run: NewRun): string | null {
+  return run.runKey ?? run.instigator?.runKey ?? null;
+}
+
+/** The columns createRun inserts, in the order of {@link newRunValues}. */
+export const NEW_RUN_COLUMNS = "run_id, status, selection, asset_keys, tags, run_key, instigator, instigator_name, attempt, parent_run_id, created_at";
+
+/** A new run's values for {@link NEW_RUN_COLUMNS}, defaults filled in. */
+export function newRunValues(run: NewRun): unknown[] {
+  return [
+    run.runId,
+    run.status,
+    run.selection,
+    JSON.stringify(run.assetKeys),
+    JSON.stringify(run.tags ?? {}),
+    runKeyOf(run),
+    toJson(run.instigator),
+    run.instigator?.name ?? null,
+    run.attempt ?? 1,
+    run.parentRunId ?? null,
+    nowIso(),
+  ];
 }
 
 /** Reads a JSON column: SQLite gives text, PostgreSQL gives the parsed value. */

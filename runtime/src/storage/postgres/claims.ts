@@ -7,14 +7,14 @@ import type { ClaimOptions, TagLimit } from "../port";
 import { fromJson, nowIso, rowToRun, type Row } from "../rows";
 import { TagLimitTally } from "../tagLimits";
 import { ClaimFrontier } from "./claimFrontier";
-import { withTransaction, type StorageContext } from "./connection";
+import { withTransaction, type PostgresConnection } from "./connection";
 
 /** The claims of one storage (one process's pool): they share its frontier. */
 export class PostgresClaims {
   /** Where this process's claims start looking (also used by Storage.endRunsAndClaim). */
   readonly frontier = new ClaimFrontier();
 
-  constructor(private readonly context: StorageContext) {}
+  constructor(private readonly connection: PostgresConnection) {}
 
   /** Storage.claimQueuedRuns. */
   async claim(workerId: string, limit: number, options: ClaimOptions = {}): Promise<RunRecord[]> {
@@ -39,8 +39,8 @@ export class PostgresClaims {
    * itself. Looks at the whole queue: the runs held back are the oldest.
    */
   private async claimWithinLimits(workerId: string, wanted: number, start: boolean, limits: TagLimit[], maxInProgress: number | undefined): Promise<RunRecord[]> {
-    return withTransaction(this.context.pool, this.context.url, async (client) => {
-      const run = async (sql: string, values: unknown[]) => (await client.query({ name: this.context.statements.nameOf(sql), text: sql, values })).rows;
+    return withTransaction(this.connection.pool, this.connection.url, async (client) => {
+      const run = async (sql: string, values: unknown[]) => (await client.query({ name: this.connection.statements.nameOf(sql), text: sql, values })).rows;
       await run(`SELECT pg_advisory_xact_lock(${0x7474}, 0)`, []);
       const statuses = [...IN_PROGRESS_RUN_STATUSES];
       let limit = wanted;
@@ -90,7 +90,7 @@ export class PostgresClaims {
     const now = nowIso();
     // SKIP LOCKED: concurrent claimers each take different queued runs instead of queueing behind
     // one another's row locks (and never both take the same one).
-    const rows = await this.context.query(
+    const rows = await this.connection.query(
       `UPDATE runs SET status = $4, started_at = $5, worker_id = $1, heartbeat_at = $2
        WHERE run_id IN (
          SELECT run_id FROM runs WHERE status = 'QUEUED' AND seq > $6 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED

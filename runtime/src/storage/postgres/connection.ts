@@ -1,21 +1,50 @@
 /**
- * Connecting to PostgreSQL: the pool (with the storage's schema as search_path), and turning driver connection errors into errors that say what to check.
+ * Connecting to PostgreSQL: the pool (with the storage's schema as search_path), the query every
+ * concern module of PostgresStorage runs through, and turning driver connection errors into errors
+ * that say what to check.
  */
-import { Pool, type PoolClient } from "pg";
+import { Pool, type PoolClient, type QueryResultRow } from "pg";
 import { ConfigError } from "../../errors";
 import { redactConnectionString } from "../../redact";
 import { isPostgresConnectionFailure } from "../../resources/postgres";
 import { StorageConnectionError } from "../errors";
 import type { Row } from "../rows";
-import type { PreparedStatementNames } from "./preparedStatements";
+import { isStalePreparedStatement, PreparedStatementNames } from "./preparedStatements";
 
-/** What the parts of PostgresStorage (claims, backfills) share of it. */
-export interface StorageContext {
+/** The one connection (pool) of a PostgresStorage, shared by its concern modules (runs, events, ...). */
+export interface PostgresConnection {
   pool: Pool;
   url: string;
+  /** The schema holding the tables (the pool's search_path). */
+  schema: string;
   statements: PreparedStatementNames;
   /** The storage's query: prepared statements, connection errors named. */
-  query: (sql: string, params: unknown[]) => Promise<Row[]>;
+  query: <T extends QueryResultRow = Row>(sql: string, params?: unknown[]) => Promise<T[]>;
+}
+
+/**
+ * The pool for `schema` at `url` (see {@link createPool}) and the query over it: each statement
+ * prepared once per connection when `preparedStatements`, driver connection failures turned into
+ * StorageConnectionErrors.
+ */
+export function connectPostgres(url: string, schema: string, maxConnections: number, preparedStatements: boolean): PostgresConnection {
+  const pool = createPool(url, schema, maxConnections);
+  const statements = new PreparedStatementNames(preparedStatements);
+  const query = async <T extends QueryResultRow = Row>(sql: string, params: unknown[] = [], unnamed = false): Promise<T[]> => {
+    const name = unnamed ? undefined : statements.nameOf(sql);
+    try {
+      return (await pool.query<T>(name ? { name, text: sql, values: params } : { text: sql, values: params })).rows;
+    } catch (error) {
+      if (name && isStalePreparedStatement(error)) {
+        // A migration by another process changed a table under this statement: this once unnamed;
+        // the next call prepares it afresh under a new name.
+        statements.forget(sql);
+        return query<T>(sql, params, true);
+      }
+      throw isConnectionError(error) ? connectionError(url, error) : error;
+    }
+  };
+  return { pool, url, schema, statements, query: (sql, params) => query(sql, params) };
 }
 
 /** Schema names are restricted so they can go unquoted into `search_path` and into messages. */
@@ -37,7 +66,7 @@ export function assertSchemaName(schema: string): void {
  * the queue's index past every run claimed since the last vacuum (measured: throughput fell by
  * half between 20,000 and 40,000 queued runs; with generic plans it holds).
  */
-export function createPool(url: string, schema: string, maxConnections: number): Pool {
+function createPool(url: string, schema: string, maxConnections: number): Pool {
   assertSchemaName(schema);
   const pool = new Pool({
     connectionString: url,

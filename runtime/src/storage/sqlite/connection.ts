@@ -27,6 +27,13 @@ const CANNOT_OPEN = new Set(["SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_PERM", 
 /** Prepares `sql` on the storage's connection, or returns the statement prepared for it before. */
 export type PrepareStatement = (sql: string) => Database.Statement;
 
+/** The one connection of a SqliteStorage, shared by its concern modules (runs, events, ...). */
+export interface SqliteConnection {
+  db: Database.Database;
+  /** Prepares on `db` once per SQL text (see {@link statementCache}). */
+  statement: PrepareStatement;
+}
+
 /**
  * Opens the database at `path` (or `:memory:`) in WAL mode; a write waits up to `busyTimeoutMs` for
  * another process's lock before failing with SQLITE_BUSY.

@@ -1,15 +1,45 @@
-/** Backfills on SQLite: a backfill, its partitions and their progress. */
+/** Partitions and backfills on SQLite: dynamic partition keys, and backfills with their partitions and progress. */
 import type Database from "better-sqlite3";
-import type { BackfillPartitionRecord, BackfillPartitionStatus, BackfillProgress, BackfillRecord, BackfillStatus, NewBackfill } from "../port";
+import type {
+  BackfillPartitionRecord,
+  BackfillPartitionStatus,
+  BackfillProgress,
+  BackfillRecord,
+  BackfillStatus,
+  NewBackfill,
+  PartitionStorage,
+} from "../port";
 import { backfillProgressFromCounts, nowIso, rowToBackfill, rowToBackfillPartition, type Row } from "../rows";
-import type { PrepareStatement } from "./connection";
+import type { PrepareStatement, SqliteConnection } from "./connection";
 
-/** The backfill part of SqliteStorage (same database, same statement cache). */
-export class SqliteBackfills {
-  constructor(
-    private readonly db: Database.Database,
-    private readonly statement: PrepareStatement,
-  ) {}
+/** The {@link PartitionStorage} of a SqliteStorage. */
+export class SqlitePartitions implements PartitionStorage {
+  private readonly db: Database.Database;
+  private readonly statement: PrepareStatement;
+
+  constructor(connection: SqliteConnection) {
+    this.db = connection.db;
+    this.statement = connection.statement;
+  }
+
+  async dynamicPartitionKeys(name: string): Promise<string[]> {
+    const rows = this.statement("SELECT partition_key FROM dynamic_partitions WHERE name = ? ORDER BY seq").all(name) as Row[];
+    return rows.map((row) => String(row.partition_key));
+  }
+
+  async addDynamicPartitions(name: string, keys: readonly string[]): Promise<void> {
+    const insert = this.statement(
+      `INSERT INTO dynamic_partitions (name, partition_key, seq, added_at)
+       VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dynamic_partitions), ?)
+       ON CONFLICT (name, partition_key) DO NOTHING`,
+    );
+    const now = nowIso();
+    this.db.transaction(() => keys.forEach((key) => insert.run(name, key, now))).immediate();
+  }
+
+  async removeDynamicPartitions(name: string, keys: readonly string[]): Promise<void> {
+    this.statement("DELETE FROM dynamic_partitions WHERE name = ? AND partition_key IN (SELECT value FROM json_each(?))").run(name, JSON.stringify(keys));
+  }
 
   async createBackfill(backfill: NewBackfill): Promise<BackfillRecord> {
     const now = nowIso();

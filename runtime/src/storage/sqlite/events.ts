@@ -1,0 +1,124 @@
+/**
+ * Events and asset state on SQLite: event batches (written by ./eventBatch, with the run's update
+ * that rides on a batch), run ends with the claim that refills their slots, and the asset state
+ * derived from the events.
+ */
+import type { AssetKey, CheckResultRecord, MaterializationRecord, RunEvent, RunStatus, StoredRunEvent } from "../../types";
+import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunUpdateRequest } from "../port";
+import { RunStatusConflictError, runNotFound } from "../errors";
+import {
+  lastIdempotencyKey,
+  nullableText,
+  rowToAssetPartition,
+  rowToCheckResult,
+  rowToEvent,
+  rowToMaterialization,
+  runUpdateAssignments,
+  validateRunEvent,
+  type Row,
+} from "../rows";
+import { claimOldest } from "./claims";
+import type { SqliteConnection } from "./connection";
+import { writeEventBatch } from "./eventBatch";
+
+/** The {@link EventStorage} of a SqliteStorage. */
+export class SqliteEvents implements EventStorage {
+  constructor(private readonly connection: SqliteConnection) {}
+
+  async appendEvents(events: RunEvent[], options: AppendEventsOptions = {}): Promise<void> {
+    const runUpdate = options.runUpdate;
+    if (events.length === 0 && !runUpdate) return;
+    events.forEach(validateRunEvent);
+    // One transaction: the events, their derived rows and the run's update commit together or not at all.
+    this.connection.db.transaction(() => this.writeBatch(events, runUpdate)).immediate();
+  }
+
+  async endRunsAndClaim(ends: RunEnd[], claim: RunClaim): Promise<EndRunsResult> {
+    ends.forEach((end) => end.events.forEach(validateRunEvent));
+    const failed = new Map<string, Error>();
+    const { db, statement } = this.connection;
+    // One transaction; each end in a savepoint of its own, so one run's refused update rolls back
+    // only that run's batch. The claim commits either way.
+    const claimed = db
+      .transaction(() => {
+        for (const end of ends) {
+          try {
+            db.transaction(() => this.writeBatch(end.events, end.runUpdate))();
+          } catch (error) {
+            failed.set(end.runUpdate.runId, error as Error);
+          }
+        }
+        return claimOldest(statement, claim.workerId, claim.limit, true);
+      })
+      .immediate();
+    return { claimed, failed };
+  }
+
+  /** Writes a batch and its run's update; call inside a transaction. */
+  private writeBatch(events: RunEvent[], runUpdate: RunUpdateRequest | undefined): void {
+    const { db, statement } = this.connection;
+    // A run's end written before (the same batch again: the caller never heard back) is done.
+    const lastKey = runUpdate ? lastIdempotencyKey(events, runUpdate.runId) : undefined;
+    if (lastKey !== undefined && statement("SELECT 1 FROM events WHERE run_id = ? AND idempotency_key = ?").get(runUpdate!.runId, lastKey)) return;
+    if (events.length > 0) writeEventBatch(statement, events);
+    if (!runUpdate) return;
+    const assignments = runUpdateAssignments(runUpdate.update);
+    if (assignments.length === 0) return;
+    const from = runUpdate.from;
+    // With `from`, a compare-and-set on the status (see AppendEventsOptions).
+    const condition = from ? ` AND status IN (${from.map(() => "?").join(", ")})` : "";
+    const changed = db
+      .prepare(`UPDATE runs SET ${assignments.map(([column]) => `${column} = ?`).join(", ")} WHERE run_id = ?${condition}`)
+      .run(...assignments.map(([, value]) => value), runUpdate.runId, ...(from ?? [])).changes;
+    if (changed === 0) {
+      const run = statement("SELECT status, error FROM runs WHERE run_id = ?").get(runUpdate.runId) as Row | undefined;
+      throw run ? new RunStatusConflictError(runUpdate.runId, run.status as RunStatus, nullableText(run.error)) : runNotFound(runUpdate.runId);
+    }
+  }
+
+  async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+    // LIMIT -1 is SQLite for "no limit".
+    const rows = this.connection.statement("SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?").all(
+      runId,
+      options.afterId ?? 0,
+      options.limit ?? -1,
+    ) as Row[];
+    return rows.map(rowToEvent);
+  }
+
+  async getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]> {
+    const { statement } = this.connection;
+    const rows = (
+      keys === undefined
+        ? statement("SELECT * FROM asset_latest_materializations ORDER BY asset_key").all()
+        : statement(
+            "SELECT * FROM asset_latest_materializations WHERE asset_key IN (SELECT value FROM json_each(?)) ORDER BY asset_key",
+          ).all(JSON.stringify(keys))
+    ) as Row[];
+    return rows.map(rowToMaterialization);
+  }
+
+  async getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]> {
+    const { statement } = this.connection;
+    const rows = (
+      keys === undefined
+        ? statement("SELECT * FROM asset_latest_check_results ORDER BY asset_key, check_name").all()
+        : statement(
+            "SELECT * FROM asset_latest_check_results WHERE asset_key IN (SELECT value FROM json_each(?)) ORDER BY asset_key, check_name",
+          ).all(JSON.stringify(keys))
+    ) as Row[];
+    return rows.map(rowToCheckResult);
+  }
+
+  async getAssetPartitions(assetKey: AssetKey, options: { partitionKeys?: readonly string[] } = {}): Promise<AssetPartitionRecord[]> {
+    const { statement } = this.connection;
+    const rows = (
+      options.partitionKeys === undefined
+        ? statement("SELECT * FROM asset_partitions WHERE asset_key = ? ORDER BY partition_key").all(assetKey)
+        : statement(
+            "SELECT * FROM asset_partitions WHERE asset_key = ? AND partition_key IN (SELECT value FROM json_each(?)) ORDER BY partition_key",
+          ).all(assetKey, JSON.stringify(options.partitionKeys))
+    ) as Row[];
+    return rows.map(rowToAssetPartition);
+  }
+}
