@@ -76,6 +76,7 @@ async function startRun(storage: Storage, options: InProcessRunOptions, plan: Ex
   return runId;
 }
 
+/** One run, from its RUN_START to its final status: starts what the ready queue allows and records how each step ends. */
 class RunExecution {
   private readonly events: RunEventLog;
   private readonly resources: RunResources;

@@ -25,6 +25,7 @@ export interface InputLoaderContext {
   readonly partitionContext?: PartitionContext;
 }
 
+/** The inputs of one run's steps; holds values computed in the run for their consumers in it. */
 export class InputLoader {
   /** Unpartitioned values computed in this run, by asset key. */
   private readonly values = new Map<string, unknown>();

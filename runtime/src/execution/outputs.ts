@@ -33,6 +33,7 @@ export interface StepOutput {
   readonly partitionKey: string | null;
 }
 
+/** Writes the outputs of one run's steps: stored, recorded, checked. */
 export class OutputWriter {
   constructor(private readonly context: OutputWriterContext) {}
 

@@ -20,6 +20,7 @@ function safely(listener: (event: RunEvent) => void, event: RunEvent): void {
   }
 }
 
+/** The events of one run: buffered for storage, shown live, closed with the run's final status. */
 export class RunEventLog {
   private readonly writer: BufferedEventWriter;
   private readonly liveListener: ((event: RunEvent) => void) | undefined;
