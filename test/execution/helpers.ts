@@ -4,7 +4,13 @@ import { executeInProcess } from "../../runtime/src/execution/executor";
 import type { Definitions } from "../../runtime/src/definitions/definitions";
 import type { RunEvent } from "../../runtime/src/types";
 import type { RunResult } from "../../runtime/src/execution/api";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
+import { ioManagerResolver } from "../../runtime/src/execution/assetIO";
+import { planRun } from "../../runtime/src/execution/plan";
+import { RunResources } from "../../runtime/src/execution/resources";
+import { RunEventLog } from "../../runtime/src/execution/runEvents";
+import { AssetGraph } from "../../runtime/src/graph/assetGraph";
 import os from "node:os";
 import path from "node:path";
 
@@ -37,4 +43,25 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/**
+ * The parts the executor wires together for one run (graph, plan, each asset's I/O, a real event
+ * log on in-memory SQLite), so the input loader and output writer can be tested alone.
+ */
+export async function runParts(defs: Definitions, selection = "*", partitionKeys: string[] = []) {
+  const graph = new AssetGraph(defs);
+  const plan = planRun(graph, selection, partitionKeys);
+  const storage = await openStorage({ kind: "sqlite", path: ":memory:" });
+  const runId = randomUUID();
+  await storage.createRun({ runId, status: "STARTED", selection, assetKeys: [...plan.assetKeys] });
+  const seen: RunEvent[] = [];
+  const events = new RunEventLog(runId, { storage, onEvent: (event) => seen.push(event) });
+  const resources = new RunResources(defs.resources, {}, runId, (key) => events.logger(null, `resource ${key}`));
+  const step = (stepKey: string) => plan.steps.find((candidate) => candidate.stepKey === stepKey)!;
+  const close = async () => {
+    await events.close({ runId, update: { status: "SUCCESS" } });
+    await storage.close();
+  };
+  return { graph, plan, runId, events, seen, ioFor: ioManagerResolver(graph, resources), step, close };
 }

@@ -1,7 +1,7 @@
 /**
  * The type of `ctx.inputs`: what the executor really hands an asset for each dep.
  *
- * At run time (execution/executor.ts, `loadInputs`) a dep arrives as the upstream's value when the
+ * At run time (execution/inputs.ts, `InputLoader.load`) a dep arrives as the upstream's value when the
  * asset reads one partition of it (or it is unpartitioned), and as a record keyed by partition key
  * when it reads several (an unpartitioned asset reading a partitioned one, `timeWindowMapping({
  * startOffset: -6 })`, a daily asset reading hourly ones). The rule is

@@ -1,21 +1,27 @@
+/**
+ * A run in this process, orchestrated: the ready queue says which steps start (readyQueue.ts), the
+ * step runner runs each with retries and timeouts (stepRunner.ts), the input loader gives it its
+ * inputs (inputs.ts) and the output writer stores what it returns (outputs.ts); this module wires
+ * them together, records how each step ends, and ends the run.
+ */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import type { Logger } from "../definitions/context";
-import { isIOManager, type IOManager } from "../definitions/ioManager";
-import { TributaryError, UserCodeError, describeThrown, serializeError } from "../errors";
+import { TributaryError, describeThrown, serializeError } from "../errors";
 import { AssetGraph } from "../graph/assetGraph";
 import { assertValidGraph } from "../graph/validate";
 import { filesystemIOManager } from "../io/filesystem";
 import type { PartitionContext } from "../partitions/definition";
-import { upstreamKeysFor } from "../partitions/mappings";
-import { loadPartitionContext, partitionKeysFromTags, partitionTags, readsSingleUpstreamPartition } from "../partitions/runPartitions";
-import { BufferedEventWriter } from "../storage/eventWriter";
+import { loadPartitionContext, partitionKeysFromTags, partitionTags } from "../partitions/runPartitions";
 import type { Storage } from "../storage/port";
-import type { LogLevel, MaterializationData, RunEvent, RunEventType, StepStatus } from "../types";
+import type { RunEventType, StepStatus } from "../types";
 import { CODE_VERSION_TAG, type InProcessRunOptions, type RunResult, type StepResult } from "./api";
-import { evaluateCheck, isBlockingFailure, outputsOf } from "./outputs";
+import { ioManagerResolver } from "./assetIO";
+import { InputLoader } from "./inputs";
+import { OutputWriter } from "./outputs";
 import { planRun, type ExecutionPlan, type PlannedStep } from "./plan";
+import { ReadyQueue } from "./readyQueue";
 import { RunResources } from "./resources";
+import { RunEventLog } from "./runEvents";
 import { runWithRetries } from "./stepRunner";
 
 /** How long a canceled run waits for running steps that ignore `ctx.signal` before giving up on them. */
@@ -70,56 +76,28 @@ async function startRun(storage: Storage, options: InProcessRunOptions, plan: Ex
   return runId;
 }
 
-/** A progress display must never break a run. */
-function safely(listener: (event: RunEvent) => void, event: RunEvent): void {
-  try {
-    listener(event);
-  } catch {
-    // ignored on purpose
-  }
-}
-
-type StepState = "pending" | "running" | StepStatus;
-
+/** One run, from its RUN_START to its final status: starts what the ready queue allows and records how each step ends. */
 class RunExecution {
-  private readonly writer: BufferedEventWriter;
+  private readonly events: RunEventLog;
   private readonly resources: RunResources;
+  private readonly queue: ReadyQueue;
+  private readonly inputs: InputLoader;
+  private readonly outputs: OutputWriter;
   private readonly maxConcurrency: number;
   private readonly signal: AbortSignal;
   private readonly steps = new Map<string, PlannedStep>();
-  private readonly state = new Map<string, StepState>();
-  private readonly waitingOn = new Map<string, number>();
   private readonly results = new Map<string, StepResult>();
-  /** Values computed in this run, kept until their last in-run consumer has read them. */
-  private readonly values = new Map<string, unknown>();
-  /** Values of partitioned assets computed in this run, by asset key then partition key. */
-  private readonly partitionValues = new Map<string, Map<string, unknown>>();
-  private readonly consumersLeft = new Map<string, number>();
-  private readonly ready: string[] = [];
-  private readyIndex = 0;
-  private running = 0;
   private canceled = false;
-  /** Steps given up on after a cancel: their late completion must not touch the counters. */
-  private readonly abandoned = new Set<string>();
   private finish!: () => void;
 
   constructor(
-    private readonly graph: AssetGraph,
+    graph: AssetGraph,
     private readonly plan: ExecutionPlan,
     private readonly runId: string,
     private readonly options: InProcessRunOptions,
-    private readonly partitionContext: PartitionContext = {},
+    partitionContext: PartitionContext = {},
   ) {
-    const onEvent = options.onEvent;
-    const endRun = options.endRun;
-    // The last batch (the one carrying the run's final status) goes to `endRun` when given.
-    const sink: Pick<Storage, "appendEvents"> = endRun
-      ? { appendEvents: (events, append) => (append?.runUpdate ? endRun(events, append.runUpdate) : options.storage.appendEvents(events, append)) }
-      : options.storage;
-    this.writer = new BufferedEventWriter(
-      sink,
-      options.onEventWhenDurable && onEvent ? { onWritten: (events) => events.forEach((event) => safely(onEvent, event)) } : {},
-    );
+    this.events = new RunEventLog(runId, options);
     this.maxConcurrency = Math.max(
       1,
       options.maxConcurrency ?? options.definitions.executor.maxConcurrency ?? Math.max(2, os.availableParallelism()),
@@ -129,20 +107,19 @@ class RunExecution {
       options.definitions.resources,
       { io_manager: filesystemIOManager({ baseDir: options.storageDir }) },
       runId,
-      (key) => this.logger(null, `resource ${key}`),
+      (key) => this.events.logger(null, `resource ${key}`),
     );
-    for (const step of plan.steps) {
-      this.steps.set(step.stepKey, step);
-      this.state.set(step.stepKey, "pending");
-      this.waitingOn.set(step.stepKey, step.upstreamSteps.length);
-      if (step.upstreamSteps.length === 0) this.ready.push(step.stepKey);
-      for (const dep of step.definition.deps) {
-        const producer = graph.assets.get(dep)?.stepKey;
-        if (producer !== undefined && producer !== step.stepKey && step.upstreamSteps.includes(producer)) {
-          this.consumersLeft.set(dep, (this.consumersLeft.get(dep) ?? 0) + 1);
-        }
-      }
-    }
+    for (const step of plan.steps) this.steps.set(step.stepKey, step);
+    this.queue = new ReadyQueue(plan.steps, this.maxConcurrency);
+    const ioFor = ioManagerResolver(graph, this.resources);
+    this.inputs = new InputLoader({ graph, runId, ioFor, events: this.events, partitionContext }, plan.steps);
+    this.outputs = new OutputWriter({
+      graph,
+      runId,
+      ioFor,
+      events: this.events,
+      onStored: (assetKey, partitionKey, value) => this.inputs.hold(assetKey, partitionKey, value),
+    });
   }
 
   async execute(): Promise<RunResult> {
@@ -151,7 +128,7 @@ class RunExecution {
     const planned = this.options.tags?.[CODE_VERSION_TAG];
     const reloaded = code !== undefined && planned !== undefined && planned !== code;
     const onCode = code === undefined ? "" : ` on code ${code}${reloaded ? ` (planned on ${planned}; the code was reloaded since)` : ""}`;
-    this.emit("RUN_START", null, "info", `Run started: ${this.plan.steps.length} steps for "${this.plan.selection}"${onCode}`, {
+    this.events.emit("RUN_START", null, "info", `Run started: ${this.plan.steps.length} steps for "${this.plan.selection}"${onCode}`, {
       selection: this.plan.selection,
       steps: this.plan.steps.map((step) => step.stepKey),
       maxConcurrency: this.maxConcurrency,
@@ -168,11 +145,11 @@ class RunExecution {
     });
     this.signal.removeEventListener("abort", onAbort);
 
-    for (const [stepKey, state] of this.state) {
-      if (state === "pending") this.endStep(stepKey, "CANCELED", 0, "the run was canceled before this step started");
+    for (const stepKey of this.queue.pending()) {
+      this.recordStepEnd(stepKey, "CANCELED", 0, "the run was canceled before this step started");
     }
     for (const { key, error } of await this.resources.teardownAll()) {
-      this.emit("LOG", null, "error", `Tearing down resource "${key}" failed: ${describeThrown(error)}`, {
+      this.events.emit("LOG", null, "error", `Tearing down resource "${key}" failed: ${describeThrown(error)}`, {
         error: serializeError(error),
       });
     }
@@ -190,66 +167,51 @@ class RunExecution {
         : status === "CANCELED"
           ? "Run canceled"
           : `Run failed: ${failed.length} step(s) failed (${failed.slice(0, 5).join(", ")}${failed.length > 5 ? ", ..." : ""})`;
-    this.emit(`RUN_${status}` as RunEventType, null, status === "SUCCESS" ? "info" : "error", summary, {
+    this.events.emit(`RUN_${status}` as RunEventType, null, status === "SUCCESS" ? "info" : "error", summary, {
       durationMs: Date.now() - started,
     });
     // The run's final status is written with its last events, in one transaction, unless another
     // process ended the run meanwhile (the monitor failed it as dead and may have queued a retry).
-    await this.writer.close({
-      runUpdate: {
-        runId: this.runId,
-        update: { status, endedAt: new Date().toISOString(), error: status === "SUCCESS" ? null : summary },
-        from: ["STARTED", "CANCELING"],
-      },
+    const refused = await this.events.close({
+      runId: this.runId,
+      update: { status, endedAt: new Date().toISOString(), error: status === "SUCCESS" ? null : summary },
+      from: ["STARTED", "CANCELING"],
     });
-    const refused = this.writer.runUpdateRefused;
     if (refused) return { runId: this.runId, status: refused.status as RunResult["status"], steps, error: refused.message, endedElsewhere: true };
     return { runId: this.runId, status, steps };
   }
 
   /** Starts ready steps while there is room; ends the run when nothing runs and nothing can start. */
   private pump(): void {
-    while (!this.canceled && this.running < this.maxConcurrency && this.readyIndex < this.ready.length) {
-      const stepKey = this.ready[this.readyIndex++]!;
-      if (this.state.get(stepKey) !== "pending") continue;
-      this.running++;
-      this.state.set(stepKey, "running");
+    for (const stepKey of this.queue.start()) {
       void this.runStep(this.steps.get(stepKey)!).then(
-        () => {
-          if (!this.abandoned.has(stepKey)) this.afterStep();
-        },
+        () => this.afterStep(),
         (error: unknown) => {
-          if (this.abandoned.has(stepKey)) return;
           // runStep reports its own failures; reaching here is a bug in the executor, not user code.
-          if (this.state.get(stepKey) === "running") {
-            this.endStep(stepKey, "FAILURE", 0, `internal error: ${describeThrown(error)}`, error);
-          }
+          this.endStep(stepKey, "FAILURE", 0, `internal error: ${describeThrown(error)}`, error);
           this.afterStep();
         },
       );
     }
-    if (this.running === 0 && (this.canceled || this.readyIndex >= this.ready.length)) this.finish();
+    if (this.queue.isDone) this.finish();
   }
 
   private afterStep(): void {
-    this.running--;
     // Let a burst of finishing steps settle before starting more: keeps deep recursion off the stack.
-    if (this.readyIndex < this.ready.length || this.running === 0) queueMicrotask(() => this.pump());
+    if (this.queue.hasReady || this.queue.running === 0) queueMicrotask(() => this.pump());
   }
 
   private cancel(): void {
     if (this.canceled) return;
     this.canceled = true;
-    this.emit("RUN_CANCELING", null, "warn", "Cancel requested: no new step starts; running steps are signalled");
-    if (this.running > 0) {
+    this.queue.cancel();
+    this.events.emit("RUN_CANCELING", null, "warn", "Cancel requested: no new step starts; running steps are signalled");
+    if (this.queue.running > 0) {
       // Steps that ignore ctx.signal cannot be stopped in-process; do not wait for them forever.
       setTimeout(() => {
-        for (const [stepKey, state] of this.state) {
-          if (state !== "running") continue;
-          this.abandoned.add(stepKey);
+        for (const stepKey of this.queue.abandonRunning()) {
           this.recordStepEnd(stepKey, "CANCELED", 0, "the step did not stop after the run was canceled");
         }
-        this.running = 0;
         this.pump();
       }, CANCEL_GRACE_MS).unref();
     } else {
@@ -260,7 +222,7 @@ class RunExecution {
   private async runStep(step: PlannedStep): Promise<void> {
     const definition = step.definition.definition;
     const startedAt = Date.now();
-    this.emit("STEP_START", step.stepKey, "debug", `Started ${step.stepKey}`, {
+    this.events.emit("STEP_START", step.stepKey, "debug", `Started ${step.stepKey}`, {
       outputKeys: step.outputKeys,
       timeoutMs: definition.timeoutMs ?? null,
     });
@@ -277,11 +239,11 @@ class RunExecution {
     for (const partitionKey of keys) {
       const done = await this.runStepPartition(step, partitionKey, resources, startedAt);
       if (!done) {
-        this.releaseInputs(step);
+        this.inputs.release(step);
         return;
       }
     }
-    this.releaseInputs(step);
+    this.inputs.release(step);
     this.endStep(step.stepKey, "SUCCESS", Date.now() - startedAt);
   }
 
@@ -299,7 +261,7 @@ class RunExecution {
     };
     let inputs: Record<string, unknown>;
     try {
-      inputs = await this.loadInputs(step, partitionKey);
+      inputs = await this.inputs.load(step, partitionKey);
     } catch (error) {
       return failed(error);
     }
@@ -311,7 +273,7 @@ class RunExecution {
       fn: definition.fn,
       inputs,
       resources,
-      log: this.logger(step.stepKey),
+      log: this.events.logger(step.stepKey),
       runId: this.runId,
       retry: definition.retry,
       timeoutMs: definition.timeoutMs,
@@ -319,20 +281,20 @@ class RunExecution {
       onAttemptStart: (attempt) =>
         this.options.onAttemptStart?.({ stepKey: step.stepKey, attempt, timeoutMs: definition.timeoutMs }),
       onRetry: (attempt, delayMs, error) =>
-        this.emit("STEP_RETRY", step.stepKey, "warn", `Retrying ${step.stepKey} (attempt ${attempt}) in ${delayMs} ms: ${describeThrown(error)}`, {
+        this.events.emit("STEP_RETRY", step.stepKey, "warn", `Retrying ${step.stepKey} (attempt ${attempt}) in ${delayMs} ms: ${describeThrown(error)}`, {
           attempt,
           delayMs,
           error: serializeError(error),
         }),
     });
-    if (this.state.get(step.stepKey) !== "running") return false; // given up on after a cancel
+    if (this.queue.stateOf(step.stepKey) !== "running") return false; // given up on after a cancel
     if (outcome.kind === "canceled") {
       this.endStep(step.stepKey, "CANCELED", Date.now() - startedAt, "the run was canceled");
       return false;
     }
     if (outcome.kind === "failure") return failed(outcome.error);
     try {
-      const blockingFailures = await this.storeOutputs(step, outcome.value, outcome.metadata, resources, partitionKey);
+      const blockingFailures = await this.outputs.write(step, { value: outcome.value, metadata: outcome.metadata, partitionKey }, resources);
       if (blockingFailures.length > 0) {
         const reason = `blocking check failed: ${blockingFailures.join(", ")}`;
         this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, reason, undefined, this.failureData(step, partitionKey));
@@ -344,159 +306,18 @@ class RunExecution {
     return true;
   }
 
-  private async loadInputs(step: PlannedStep, partitionKey: string | null): Promise<Record<string, unknown>> {
-    const inputs: Record<string, unknown> = {};
-    const external = new Set(step.externalInputs);
-    const definition = step.definition.definition;
-    for (const dep of step.definition.deps) {
-      const node = this.graph.assets.get(dep);
-      if (!node?.partitions) {
-        inputs[dep] = external.has(dep) ? await this.loadInput(step, dep, null) : this.values.get(dep);
-        continue;
-      }
-      const mapping = definition.partitionMappings[dep];
-      const mapped = upstreamKeysFor(mapping, definition.partitions, partitionKey ?? undefined, node.partitions, this.partitionContext);
-      const keys = mapped.partitioned ? mapped.keys : [];
-      if (mapped.partitioned && mapped.nonexistent.length > 0) {
-        this.logger(step.stepKey).warn(
-          `reads ${keys.length} of ${keys.length + mapped.nonexistent.length} partitions of ${dep}: ${mapped.nonexistent.join(", ")} do not exist`,
-          { asset: dep, missingPartitions: mapped.nonexistent },
-        );
-      }
-      const held = this.partitionValues.get(dep);
-      const values: Record<string, unknown> = {};
-      for (const key of keys) values[key] = held?.has(key) ? held.get(key) : await this.loadInput(step, dep, key);
-      if (readsSingleUpstreamPartition(mapping, definition.partitions, node.partitions)) {
-        if (keys.length === 0) {
-          throw new TributaryError(`partition "${partitionKey}" of "${step.stepKey}" reads no partition of "${dep}": ${mapped.partitioned ? mapped.nonexistent.join(", ") : "?"} does not exist`, {
-            hint: "Pick a partition whose upstream partition exists, or change the partition mapping.",
-          });
-        }
-        inputs[dep] = values[keys[0]!];
-      } else {
-        inputs[dep] = values;
-      }
-    }
-    return inputs;
-  }
-
-  private async loadInput(step: PlannedStep, dep: string, partitionKey: string | null): Promise<unknown> {
-    const node = this.graph.assets.get(dep);
-    const manager = await this.ioManager(node?.ioManager ?? "io_manager");
-    try {
-      return await manager.loadInput({
-        assetKey: dep,
-        downstreamKey: step.stepKey,
-        runId: this.runId,
-        partitionKey,
-        definitionMetadata: node?.metadata ?? {},
-        log: this.logger(step.stepKey),
-      });
-    } catch (error) {
-      throw new UserCodeError(`loading input "${dep}"${partitionKey === null ? "" : ` (partition ${partitionKey})`} of "${step.stepKey}"`, error);
-    }
-  }
-
-  private releaseInputs(step: PlannedStep): void {
-    for (const dep of step.definition.deps) {
-      const left = this.consumersLeft.get(dep);
-      if (left === undefined) continue;
-      if (left <= 1) {
-        this.consumersLeft.delete(dep);
-        this.values.delete(dep);
-        this.partitionValues.delete(dep);
-      } else {
-        this.consumersLeft.set(dep, left - 1);
-      }
-    }
-  }
-
-  /** Stores each output, records its materialization, runs its checks. Returns failed blocking checks. */
-  private async storeOutputs(
-    step: PlannedStep,
-    value: unknown,
-    userMetadata: Record<string, unknown>,
-    resources: Record<string, unknown>,
-    partitionKey: string | null = null,
-  ): Promise<string[]> {
-    const outputs = outputsOf(step, value);
-    const blockingFailures: string[] = [];
-    for (const [assetKey, outputValue] of outputs) {
-      const node = this.graph.assets.get(assetKey)!;
-      const manager = await this.ioManager(node.ioManager);
-      let stored: void | Record<string, unknown>;
-      try {
-        stored = await manager.handleOutput(
-          { assetKey, runId: this.runId, partitionKey, definitionMetadata: node.metadata, log: this.logger(step.stepKey) },
-          outputValue,
-        );
-      } catch (error) {
-        throw new UserCodeError(`storing "${assetKey}" with I/O manager "${node.ioManager}"`, error);
-      }
-      const materialization: MaterializationData = {
-        assetKey,
-        metadata: { ...(stored ?? {}), ...userMetadata },
-        partition: partitionKey,
-        codeVersion: node.codeVersion ?? null,
-      };
-      const what = partitionKey === null ? assetKey : `${assetKey} (partition ${partitionKey})`;
-      this.emit("ASSET_MATERIALIZATION", step.stepKey, "info", `Materialized ${what}`, { ...materialization });
-      if ((this.consumersLeft.get(assetKey) ?? 0) > 0) {
-        if (partitionKey === null) this.values.set(assetKey, outputValue);
-        else {
-          let held = this.partitionValues.get(assetKey);
-          if (!held) this.partitionValues.set(assetKey, (held = new Map()));
-          held.set(partitionKey, outputValue);
-        }
-      }
-
-      for (const check of node.checks) {
-        const log = this.logger(step.stepKey);
-        const evaluation = await evaluateCheck(check, { value: outputValue, assetKey, runId: this.runId, log, resources });
-        const level: LogLevel = evaluation.passed ? "info" : check.severity === "ERROR" ? "error" : "warn";
-        const verdict = evaluation.passed ? "passed" : "failed";
-        this.emit("ASSET_CHECK_EVALUATION", step.stepKey, level, `Check ${check.name} on ${assetKey} ${verdict}`, { ...evaluation });
-        if (isBlockingFailure(evaluation)) blockingFailures.push(`${check.name} on ${assetKey}`);
-      }
-    }
-    return blockingFailures;
-  }
-
-  private readonly ioManagers = new Map<string, Promise<IOManager>>();
-
-  private ioManager(key: string): Promise<IOManager> {
-    let manager = this.ioManagers.get(key);
-    if (!manager) {
-      manager = this.resources.get(key).then((value) => {
-        if (!isIOManager(value)) {
-          throw new TributaryError(`resource "${key}" is used as an I/O manager but has no handleOutput/loadInput methods`, {
-            hint: "Provide an IOManager (see docs/io-managers.md) under that key.",
-          });
-        }
-        return value;
-      });
-      this.ioManagers.set(key, manager);
-    }
-    return manager;
-  }
-
-  /** Records how a step ended and schedules (or skips) what depends on it. */
-  private endStep(stepKey: string, status: StepStatus, durationMs: number, error?: string, thrown?: unknown, extra?: Record<string, unknown>): void {
+  /**
+   * Records how a running step ended and lets the queue start (or skip) what depends on it. A step
+   * given up on after a cancel has ended already: its late end is not recorded.
+   */
+  private endStep(stepKey: string, status: Exclude<StepStatus, "SKIPPED">, durationMs: number, error?: string, thrown?: unknown, extra?: Record<string, unknown>): void {
+    if (this.queue.stateOf(stepKey) !== "running") return;
+    const skipped = this.queue.finish(stepKey, status);
     this.recordStepEnd(stepKey, status, durationMs, error, thrown, extra);
-    const step = this.steps.get(stepKey)!;
-    if (status === "SUCCESS") {
-      for (const down of step.downstreamSteps) {
-        const left = this.waitingOn.get(down)! - 1;
-        this.waitingOn.set(down, left);
-        if (left === 0 && this.state.get(down) === "pending") this.ready.push(down);
-      }
-    } else if (status === "FAILURE" || status === "SKIPPED") {
-      this.skipDownstream(step, status === "FAILURE" ? `upstream step "${stepKey}" failed` : `upstream step "${stepKey}" was skipped`);
-    }
+    for (const skip of skipped) this.recordStepEnd(skip.stepKey, "SKIPPED", 0, skip.reason);
   }
 
   private recordStepEnd(stepKey: string, status: StepStatus, durationMs: number, error?: string, thrown?: unknown, extra?: Record<string, unknown>): void {
-    this.state.set(stepKey, status);
     const result: StepResult = { key: stepKey, status, durationMs };
     if (error !== undefined) result.error = error;
     this.results.set(stepKey, result);
@@ -506,29 +327,6 @@ class RunExecution {
     const message =
       status === "SUCCESS" ? `Finished ${stepKey} in ${durationMs} ms` : `${stepKey}: ${status.toLowerCase()}${error ? `: ${error}` : ""}`;
     const type: RunEventType = status === "SUCCESS" ? "STEP_SUCCESS" : status === "FAILURE" ? "STEP_FAILURE" : status === "SKIPPED" ? "STEP_SKIPPED" : "STEP_CANCELED";
-    this.emit(type, stepKey, status === "SUCCESS" ? "info" : status === "FAILURE" ? "error" : "warn", message, data);
-  }
-
-  /** Skips everything downstream of a failed step; iterative, as chains may be 10,000 steps long. */
-  private skipDownstream(step: PlannedStep, reason: string): void {
-    const queue: [string, string][] = step.downstreamSteps.map((down) => [down, reason]);
-    for (let index = 0; index < queue.length; index++) {
-      const [down, why] = queue[index]!;
-      if (this.state.get(down) !== "pending") continue;
-      this.recordStepEnd(down, "SKIPPED", 0, why);
-      for (const next of this.steps.get(down)!.downstreamSteps) queue.push([next, `upstream step "${down}" was skipped`]);
-    }
-  }
-
-  private emit(type: RunEventType, stepKey: string | null, level: LogLevel, message: string, data?: Record<string, unknown>): void {
-    const event: RunEvent = { runId: this.runId, timestamp: new Date().toISOString(), type, stepKey, level, message, data: data ?? null };
-    this.writer.write(event);
-    if (this.options.onEvent && !this.options.onEventWhenDurable) safely(this.options.onEvent, event);
-  }
-
-  private logger(stepKey: string | null, prefix?: string): Logger {
-    const log = (level: LogLevel) => (message: string, data?: Record<string, unknown>) =>
-      this.emit("LOG", stepKey, level, prefix ? `${prefix}: ${message}` : String(message), data);
-    return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+    this.events.emit(type, stepKey, status === "SUCCESS" ? "info" : status === "FAILURE" ? "error" : "warn", message, data);
   }
 }

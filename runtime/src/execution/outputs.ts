@@ -1,14 +1,84 @@
 /**
- * What a step produced, made into records: the outputs of its value (one, or one per output of a
- * multi-asset) and the verdicts of data-quality checks. Pure of the run's bookkeeping, which stays
- * in the executor.
+ * What a step produced, written out: its value split into outputs (one, or one per output of a
+ * multi-asset), each stored by the asset's I/O manager, recorded as a materialization (the I/O
+ * manager's metadata, then the step's own), and checked by the asset's data-quality checks.
+ * Dagster's `execution/plan/outputs.py` and its output handling. Which steps run when is not its
+ * business (readyQueue.ts), nor where inputs come from (inputs.ts).
  */
 import type { Logger } from "../definitions/context";
 import { normalizeOutcome, type CheckSpec } from "../definitions/checks";
 import { isMultiAsset } from "../definitions/multiAsset";
-import { TributaryError, describeThrown, serializeError } from "../errors";
-import type { CheckEvaluationData } from "../types";
+import { TributaryError, UserCodeError, describeThrown, serializeError } from "../errors";
+import type { AssetGraph } from "../graph/assetGraph";
+import type { CheckEvaluationData, LogLevel, MaterializationData } from "../types";
+import type { AssetIOResolver } from "./assetIO";
 import type { PlannedStep } from "./plan";
+import type { RunEventLog } from "./runEvents";
+
+/** What the writer writes with: the run's graph, its I/O choices and its event log. */
+export interface OutputWriterContext {
+  readonly graph: AssetGraph;
+  readonly runId: string;
+  readonly ioFor: AssetIOResolver;
+  readonly events: Pick<RunEventLog, "emit" | "logger">;
+  /** Told of each value once stored (the input loader holds it for the run's later steps). */
+  readonly onStored?: (assetKey: string, partitionKey: string | null, value: unknown) => void;
+}
+
+/** What one execution of a step returned: its value and the metadata it added (`ctx.addMetadata`). */
+export interface StepOutput {
+  readonly value: unknown;
+  readonly metadata: Record<string, unknown>;
+  /** The partition it computed, or null for an unpartitioned step. */
+  readonly partitionKey: string | null;
+}
+
+/** Writes the outputs of one run's steps: stored, recorded, checked. */
+export class OutputWriter {
+  constructor(private readonly context: OutputWriterContext) {}
+
+  /**
+   * Stores each output of the step, records its materialization and runs its checks.
+   * @param resources the step's resources, which checks may use too.
+   * @returns the blocking checks that failed (`"name on asset"`); the step fails when there is any.
+   * @throws UserCodeError when an I/O manager fails to store a value; TributaryError when a
+   * multi-asset's value lacks an output.
+   */
+  async write(step: PlannedStep, output: StepOutput, resources: Record<string, unknown>): Promise<string[]> {
+    const { graph, runId, events } = this.context;
+    const { partitionKey } = output;
+    const blockingFailures: string[] = [];
+    for (const [assetKey, value] of outputsOf(step, output.value)) {
+      const node = graph.assets.get(assetKey)!;
+      const log = events.logger(step.stepKey);
+      const { manager, label } = await this.context.ioFor(assetKey);
+      let stored: void | Record<string, unknown>;
+      try {
+        stored = await manager.handleOutput({ assetKey, runId, partitionKey, definitionMetadata: node.metadata, log }, value);
+      } catch (error) {
+        throw new UserCodeError(`storing "${assetKey}" with ${label}`, error);
+      }
+      const materialization: MaterializationData = {
+        assetKey,
+        metadata: { ...(stored ?? {}), ...output.metadata },
+        partition: partitionKey,
+        codeVersion: node.codeVersion ?? null,
+      };
+      const what = partitionKey === null ? assetKey : `${assetKey} (partition ${partitionKey})`;
+      events.emit("ASSET_MATERIALIZATION", step.stepKey, "info", `Materialized ${what}`, { ...materialization });
+      this.context.onStored?.(assetKey, partitionKey, value);
+
+      for (const check of node.checks) {
+        const evaluation = await evaluateCheck(check, { value, assetKey, runId, log, resources });
+        const level: LogLevel = evaluation.passed ? "info" : check.severity === "ERROR" ? "error" : "warn";
+        const verdict = evaluation.passed ? "passed" : "failed";
+        events.emit("ASSET_CHECK_EVALUATION", step.stepKey, level, `Check ${check.name} on ${assetKey} ${verdict}`, { ...evaluation });
+        if (isBlockingFailure(evaluation)) blockingFailures.push(`${check.name} on ${assetKey}`);
+      }
+    }
+    return blockingFailures;
+  }
+}
 
 /** Splits a step's return value into `[assetKey, value]` pairs; a multi-asset must return every output. */
 export function outputsOf(step: PlannedStep, value: unknown): [string, unknown][] {
