@@ -8,6 +8,7 @@ import { ConfigError } from "../errors";
 import { redactConnectionString } from "../redact";
 import { STATE_DIR_NAME, storageConfigFromUrl, type StorageConfig } from "../storage";
 import { locateSetting, readConfigFile } from "./configFile";
+import type { DaemonSection, NotificationsSection } from "./configSchema";
 
 /** The name of the project file. */
 export const CONFIG_FILE_NAME = "tributary.yaml";
@@ -40,10 +41,10 @@ export interface ProjectConfig {
    */
   storageDir: string;
   executor: { maxConcurrency?: number };
-  /** The `daemon:` section as written (interpolated); read by the daemon. */
-  daemon?: Record<string, unknown>;
-  /** The `notifications:` section as written (interpolated); read by notifications. */
-  notifications?: Record<string, unknown>;
+  /** The `daemon:` section, checked, defaults filled (absent when the file has none); read by the daemon. */
+  daemon?: DaemonSection;
+  /** The `notifications:` section, checked, defaults filled (absent when the file has none). */
+  notifications?: NotificationsSection;
 }
 
 /**
