@@ -21,7 +21,29 @@ export const CONFIG_JSON_SCHEMA_FILE = join(runtimeDir, "schema", "tributary.sch
  */
 export function configJsonSchemaText(configFileSchema) {
   const schema = toJsonSchema(configFileSchema, { typeMode: "input", errorMode: "throw", ignoreActions: ["finite"] });
-  return `${JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", ...schema }, null, 2)}\n`;
+  return `${JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", ...allowInterpolation(schema) }, null, 2)}\n`;
+}
+
+/** The annotations editors show; the rest of a JSON Schema is what a value must be. */
+const ANNOTATIONS = ["title", "description", "default", "examples", "deprecated", "deprecationMessage"];
+
+/** An unquoted value that is entirely `${VAR}` or `${VAR:-default}`. */
+const WHOLE_INTERPOLATION = "^\\$\\{[^}]+\\}$";
+
+/**
+ * The loader checks values after `${VAR}` interpolation; editors see them before. So every number
+ * also accepts a value that is entirely `${VAR}` (read as the number it holds), and every string
+ * with a pattern (a webhook's http(s) URL) accepts `${VAR}` too. Annotations stay on the whole.
+ */
+function allowInterpolation(node) {
+  if (Array.isArray(node)) return node.map(allowInterpolation);
+  if (node === null || typeof node !== "object") return node;
+  const walked = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, allowInterpolation(value)]));
+  const checked = walked.type === "number" || walked.type === "integer" || (walked.type === "string" && walked.pattern !== undefined);
+  if (!checked) return walked;
+  const annotations = Object.fromEntries(Object.entries(walked).filter(([key]) => ANNOTATIONS.includes(key)));
+  const value = Object.fromEntries(Object.entries(walked).filter(([key]) => !ANNOTATIONS.includes(key)));
+  return { anyOf: [value, { type: "string", pattern: WHOLE_INTERPOLATION }], ...annotations };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

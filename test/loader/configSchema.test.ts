@@ -12,6 +12,11 @@ import { parseConfigText } from "../../runtime/src/loader/configFile";
 import { ConfigFileSchema } from "../../runtime/src/loader/configSchema";
 
 const FILE = "/srv/shop/tributary.yaml";
+
+interface JsonSchemaNode {
+  properties?: Record<string, JsonSchemaNode>;
+  items?: JsonSchemaNode;
+}
 const MARK = "‸";
 
 /** Parses `text` (with one `‸`) and returns the error, checking it points at the mark. */
@@ -192,11 +197,29 @@ describe("tributary.yaml schema", () => {
       const daemon = schema.properties["daemon"]!;
       assert.equal(daemon.additionalProperties, false);
       assert.deepEqual(daemon.properties["maxConcurrentRuns"], {
-        type: "integer", minimum: 0, default: 10,
+        // An unquoted ${VAR} stands for the number it holds: editors must not flag it.
+        anyOf: [{ type: "integer", minimum: 0 }, { type: "string", pattern: "^\\$\\{[^}]+\\}$" }],
+        default: 10,
         description: "Runs this process executes at once (0: a daemon that leaves execution to workers).",
       });
       assert.equal(daemon.properties["queuePollSeconds"]!["default"], 1);
       assert.equal(daemon.properties["queuePollMs"]!["deprecated"], true);
+    });
+
+    it("has every setting documented in docs/configuration.md", () => {
+      const docs = readFileSync(join(__dirname, "..", "..", "docs", "configuration.md"), "utf8");
+      const undocumented: string[] = [];
+      const visit = (node: JsonSchemaNode, path: string): void => {
+        for (const [key, child] of Object.entries(node.properties ?? {})) {
+          // A table row names the key alone (`maxConcurrentRuns`) or by its path (`webhooks[].url`).
+          const leaf = child.properties === undefined && child.items === undefined;
+          if (leaf && !new RegExp("`([\\w.\\[\\]]*[.\\]])?" + key + "(`|:)").test(docs)) undocumented.push(`${path}${key}`);
+          visit(child, `${path}${key}.`);
+        }
+        if (node.items) visit(node.items, path.replace(/\.$/, "[]."));
+      };
+      visit(JSON.parse(readFileSync(schemaFile, "utf8")) as JsonSchemaNode, "");
+      assert.deepEqual(undocumented, []);
     });
   });
 });
