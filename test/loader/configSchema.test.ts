@@ -56,6 +56,9 @@ describe("tributary.yaml schema", () => {
     it("rejects a file that is not a mapping", () => {
       const error = problemAt("‸- entry\n");
       assert.match(error.message, /tributary\.yaml: expected a mapping of settings, got a list$/);
+      const scalar = problemAt("‸hello\n");
+      assert.match(scalar.message, /tributary\.yaml: expected a mapping of settings, got string "hello"$/);
+      assert.match(scalar.hint ?? "", /^For example:\nentry: src\/definitions\.ts/);
       const section = problemAt("daemon: ‸[maxConcurrentRuns]\n");
       assert.match(section.message, /daemon: expected a mapping, got a list$/);
     });
@@ -70,6 +73,11 @@ describe("tributary.yaml schema", () => {
   describe("storage", () => {
     it("reads url and schema", () => {
       assert.deepEqual(parse("storage:\n  url: postgres://db/app\n  schema: prod\n").storage, { url: "postgres://db/app", schema: "prod" });
+    });
+
+    it("rejects an empty url where it would be written", () => {
+      const error = problemAt("storage:\n  url:‸\n");
+      assert.match(error.message, /storage\.url: expected a non-empty string, got nothing$/);
     });
 
     it("says storage.url is missing at the storage key", () => {

@@ -145,7 +145,11 @@ function describeIssue(issue: v.BaseIssue<unknown>, document: Document): Problem
   // valibot takes a list for an object whose keys are "0", "1"...: say what it is instead.
   if (issue.type === "strict_object" && Array.isArray(issue.path?.[issue.path.length - 1]?.input)) {
     const list = nodeAt(document, parentPath).node as Node | undefined;
-    return { offset: list?.range?.[0], message: `${dotted(parentPath)}: expected ${issue.message}, got a list`, hint: parentPath.length === 0 ? `For example:\n${EXAMPLE}` : "See docs/configuration.md." };
+    return {
+      offset: list?.range?.[0],
+      message: `${dotted(parentPath)}: expected ${issue.message}, got a list`,
+      hint: parentPath.length === 0 ? `For example:\n${EXAMPLE}` : "See docs/configuration.md.",
+    };
   }
   if (issue.type === "strict_object" && issue.expected === "never" && typeof name === "string") {
     const known = knownKeys(parentPath);
@@ -160,19 +164,21 @@ function describeIssue(issue: v.BaseIssue<unknown>, document: Document): Problem
   const schema = unwrap(schemaAt(path));
   const example = schema && typeof name === "string" ? (v.getExamples(schema) as readonly unknown[] | undefined)?.[0] : undefined;
   const description = schema ? [v.getDescription(schema), example === undefined ? undefined : `For example: ${name}: ${String(example)}`].filter(Boolean).join(" ") || undefined : undefined;
-  if (pair === undefined && node === undefined && parentPath.length === path.length - 1 && issue.input === undefined) {
-    const parent = nodeAt(document, parentPath).node as Node | undefined;
+  if (path.length > 0 && pair === undefined && node === undefined && issue.input === undefined) {
+    // A required key that is not written: point at its section's key.
+    const parent = nodeAt(document, parentPath);
     return {
-      offset: (nodeAt(document, parentPath).pair?.key as Node | undefined)?.range?.[0] ?? parent?.range?.[0],
+      offset: (parent.pair?.key as Node | undefined)?.range?.[0] ?? (parent.node as Node | undefined)?.range?.[0],
       message: `${field} is missing`,
       hint: `Add ${String(name)}: ${description ?? ""}`.trim(),
     };
   }
-  const got = issue.type === "raw_transform" ? pair?.value !== undefined ? (pair.value as Node).toJSON() : undefined : issue.input;
+  // A check of the whole section (both spellings of a renamed key) names the key it is about.
+  const got = issue.type === "raw_transform" ? issue.path?.[issue.path.length - 1]?.value : issue.input;
   return {
     offset: valueOffset ?? keyOffset,
     message: `${field}: expected ${issue.message}, got ${describeValue(got)}`,
-    hint: description ?? (parentPath.length === 0 && path.length === 0 ? `For example:\n${EXAMPLE}` : "See docs/configuration.md."),
+    hint: path.length === 0 ? `For example:\n${EXAMPLE}` : description ?? "See docs/configuration.md.",
   };
 }
 

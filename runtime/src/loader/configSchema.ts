@@ -10,8 +10,9 @@
  * are still read, as deprecated spellings of their `*Seconds` key.
  *
  * To add a section (`automation: { intervalSeconds }`), add its schema to {@link CONFIG_SECTIONS}
- * and its rows to docs/configuration.md; `npm run build` regenerates the JSON Schema, and the drift
- * test fails until it is.
+ * and its rows to docs/configuration.md, then regenerate the JSON Schema (`npm run build && node
+ * runtime/scripts/configSchema.mjs`); test/loader/configSchema.test.ts fails until both are done.
+ * Its typed output reaches `ProjectConfig` through loader/config.ts.
  */
 import * as v from "valibot";
 
