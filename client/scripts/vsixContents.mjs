@@ -19,6 +19,7 @@ export const REQUIRED_ENTRIES = [
   "extension/client/dist/extension.js",
   "extension/client/dist/server.js",
   "extension/client/dist/ui/index.html",
+  "extension/runtime/schema/tributary.schema.json",
 ];
 
 /** File names of native code: Node addons and platform libraries or programs. */

@@ -117,7 +117,7 @@ export {
 } from "./resources";
 
 // Projects: configuration and code loading, as the CLI and the daemon do it.
-export { findProjectConfig, loadProject, type LoadedProject, type LoadProjectOptions, type ProjectConfig } from "./loader";
+export { findProjectConfig, loadProject, type LoadedProject, type LoadProjectOptions, type ConfigSections, type ProjectConfig } from "./loader";
 
 // Graph, execution and storage, for tools and tests that drive runs from code.
 export { AssetGraph, type AssetNode } from "./graph/assetGraph";

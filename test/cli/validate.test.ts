@@ -66,6 +66,13 @@ describe("tributary validate reports what stops the project from loading", () =>
     assert.match(report.diagnostics[0]!.message, /\$\{VALIDATE_TEST_UNSET_URL:-value\}/);
   });
 
+  it("reports a daemon: or notifications: mistake at its line, as the daemon would refuse it at start", async () => {
+    await bothFail({ "tributary.yaml": "entry: definitions.ts\ndaemon:\n  maxConcurrentRuns: 2.5\n", "definitions.ts": TWO_ASSETS },
+      ["tributary.yaml:3:22 error invalid-config"], /daemon\.maxConcurrentRuns: expected a whole number >= 0, got 2\.5/);
+    await bothFail({ "tributary.yaml": "notifications:\n  webhooks:\n    - url: https://hooks.example.com/x\n      event: [run_success]\n", "definitions.ts": TWO_ASSETS },
+      ["tributary.yaml:4:7 error invalid-config"], /unknown setting "notifications\.webhooks\[0\]\.event"/);
+  });
+
   it("reports a storage URL tributary.yaml gives that no storage understands", async () => {
     await bothFail({ "tributary.yaml": "storage:\n  url: mysql://db/x\n", "definitions.ts": TWO_ASSETS },
       ["tributary.yaml:2:8 error invalid-config"], /Unsupported database URL/);

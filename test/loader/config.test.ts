@@ -69,21 +69,19 @@ describe("project configuration", () => {
 
   it("reports a wrong type with the field, its line and an example", () => {
     const error = configError(() => parseConfigText("executor:\n  maxConcurrency: four\n", "/p/tributary.yaml", {}));
-    assert.match(error.message, /:2:19: executor\.maxConcurrency must be a whole number >= 1, not string "four"/);
+    assert.match(error.message, /:2:19: executor\.maxConcurrency: expected a whole number >= 1, got string "four"$/);
     assert.match(error.hint ?? "", /maxConcurrency: 4/);
     const storage = configError(() => parseConfigText("storage: postgres://x\n", "/p/tributary.yaml", {}));
-    assert.match(storage.message, /:1:10: storage must be a mapping/);
+    assert.match(storage.message, /:1:10: storage: expected a mapping, got string "postgres:\/\/x"/);
   });
 
   it("interpolates ${VAR} and ${VAR:-default} in every value, typed like the value written in place", () => {
-    const text = "entry: ${ENTRY:-definitions.ts}\nstorage:\n  url: postgres://${DB_HOST}/app\nexecutor:\n  maxConcurrency: ${CONCURRENCY:-3}\ndaemon:\n  port: ${PORT}\n";
-    const parsed = parseConfigText(text, "/p/tributary.yaml", { DB_HOST: "db.internal", PORT: "4000" });
-    assert.deepEqual(parsed, {
-      entry: "definitions.ts",
-      storage: { url: "postgres://db.internal/app" },
-      executor: { maxConcurrency: 3 },
-      daemon: { port: "4000" },
-    });
+    const text = "entry: ${ENTRY:-definitions.ts}\nstorage:\n  url: postgres://${DB_HOST}/app\nexecutor:\n  maxConcurrency: ${CONCURRENCY:-3}\ndaemon:\n  warmWorkers: ${WARM}\n";
+    const parsed = parseConfigText(text, "/p/tributary.yaml", { DB_HOST: "db.internal", WARM: "4" });
+    assert.equal(parsed.entry, "definitions.ts");
+    assert.deepEqual(parsed.storage, { url: "postgres://db.internal/app" });
+    assert.deepEqual(parsed.executor, { maxConcurrency: 3 });
+    assert.equal(parsed.daemon?.warmWorkers, 4, "an unquoted ${WARM} reads as the number written in place");
   });
 
   it("names the variable and the line when a ${VAR} without default is not set", () => {
@@ -102,15 +100,16 @@ describe("project configuration", () => {
     assert.equal(overridden.storageSource, "TRIBUTARY_DATABASE_URL");
   });
 
-  it("passes daemon and notifications sections through and keeps executor settings", () => {
+  it("checks the daemon and notifications sections, fills their defaults, and keeps executor settings", () => {
     const dir = project({
-      "tributary.yaml": "executor:\n  maxConcurrency: 2\ndaemon:\n  port: 3001\nnotifications:\n  slack:\n    webhook: ${HOOK:-none}\n",
+      "tributary.yaml": "executor:\n  maxConcurrency: 2\ndaemon:\n  maxConcurrentRuns: 3\nnotifications:\n  webhooks:\n    - url: ${HOOK:-https://hooks.example.com/x}\n",
       "definitions.ts": TWO_ASSETS,
     });
     const config = findProjectConfig(dir, {});
     assert.deepEqual(config.executor, { maxConcurrency: 2 });
-    assert.deepEqual(config.daemon, { port: 3001 });
-    assert.deepEqual(config.notifications, { slack: { webhook: "none" } });
+    assert.equal(config.daemon?.maxConcurrentRuns, 3);
+    assert.equal(config.daemon?.heartbeatTimeoutSeconds, 30, "defaults filled");
+    assert.deepEqual(config.notifications?.webhooks, [{ url: "https://hooks.example.com/x", format: "json", events: ["run_failure", "check_failure"], headers: {} }]);
   });
 
   it("reports an entry that does not exist", () => {

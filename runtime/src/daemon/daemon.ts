@@ -94,11 +94,10 @@ export class Daemon implements DaemonServices {
   constructor(private readonly options: DaemonOptions) {
     this.mode = options.mode ?? "daemon";
     this.role = options.role ?? "daemon";
-    const file = options.config.configFile ?? "tributary.yaml";
-    this.settings = { ...daemonSettingsFromConfig(options.config.daemon, file), ...options.settings };
+    this.settings = { ...daemonSettingsFromConfig(options.config.daemon), ...options.settings };
     this.log = boundedLog(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
     this.storageWatch = new StorageWatch(this.log);
-    this.notifier = new Notifier(notificationSettingsFromConfig(options.config.notifications, file), this.log);
+    this.notifier = new Notifier(notificationSettingsFromConfig(options.config.notifications), this.log);
     this.code = new CodeLocation(options.config, { watch: this.mode === "dev", log: this.log });
   }
 

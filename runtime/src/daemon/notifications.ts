@@ -16,16 +16,16 @@
  *       events: [run_failure, check_failure, run_success]   # default: run_failure, check_failure
  *       headers: { Authorization: "Bearer ${TOKEN}" }
  *   retries: 3                   # attempts after the first (default 3)
- *   backoffMs: 1000              # first retry delay, doubled each time (default 1000)
- *   timeoutMs: 5000              # per request (default 5000)
+ *   backoffSeconds: 1            # first retry delay, doubled each time (default 1)
+ *   timeoutSeconds: 5            # per request (default 5)
  * ```
  */
-import { ConfigError } from "../errors";
+import { DEFAULT_NOTIFICATIONS_SECTION, type NOTIFICATION_EVENTS, type NotificationsSection } from "../loader/configSchema";
 import type { Storage } from "../storage/port";
 import type { CheckEvaluationData, RunRecord } from "../types";
 
 /** What a notification is about. */
-export type NotificationEvent = "run_failure" | "check_failure" | "run_success" | "message";
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** One webhook. */
 export interface WebhookConfig {
@@ -56,45 +56,23 @@ export interface Notification {
   timestamp: string;
 }
 
-const EVENTS: NotificationEvent[] = ["run_failure", "check_failure", "run_success", "message"];
-
-/** Reads the `notifications:` section of tributary.yaml. @throws ConfigError naming the field. */
-export function notificationSettingsFromConfig(section: Record<string, unknown> | undefined, file = "tributary.yaml"): NotificationSettings {
-  const settings: NotificationSettings = { webhooks: [], retries: 3, backoffMs: 1000, timeoutMs: 5000 };
-  if (!section) return settings;
-  const fail = (field: string, message: string, hint: string): never => {
-    throw new ConfigError(`${file}: notifications.${field} ${message}`, { hint });
-  };
-  for (const key of ["retries", "backoffMs", "timeoutMs"] as const) {
-    const value = section[key];
-    if (value === undefined) continue;
-    if (typeof value !== "number" || value < 0) fail(key, `must be a number >= 0`, `e.g. ${key}: 3`);
-    settings[key] = value as number;
-  }
-  const webhooks = section["webhooks"] ?? [];
-  if (!Array.isArray(webhooks)) fail("webhooks", "must be a list", "webhooks:\n    - url: ${SLACK_WEBHOOK_URL}\n      format: slack");
-  (webhooks as unknown[]).forEach((item, index) => {
-    const hook = (item ?? {}) as Record<string, unknown>;
-    const field = `webhooks[${index}]`;
-    if (typeof hook["url"] !== "string" || !/^https?:\/\//.test(hook["url"])) {
-      fail(`${field}.url`, "must be an http(s) URL", "url: ${SLACK_WEBHOOK_URL} (set the variable in the environment)");
-    }
-    const format = hook["format"] ?? "json";
-    if (format !== "json" && format !== "slack") fail(`${field}.format`, `must be "json" or "slack"`, "format: slack");
-    const events = (hook["events"] ?? ["run_failure", "check_failure"]) as unknown[];
-    if (!Array.isArray(events) || events.some((event) => !EVENTS.includes(event as NotificationEvent))) {
-      fail(`${field}.events`, `must list some of ${EVENTS.join(", ")}`, "events: [run_failure, check_failure]");
-    }
-    const headers = (hook["headers"] ?? {}) as Record<string, unknown>;
-    settings.webhooks.push({
-      url: hook["url"] as string,
-      format: format as "json" | "slack",
+/**
+ * Reads the `notifications:` section of tributary.yaml, already checked by the loader against the
+ * one schema (loader/configSchema.ts): seconds become milliseconds here.
+ */
+export function notificationSettingsFromConfig(section: NotificationsSection = DEFAULT_NOTIFICATIONS_SECTION): NotificationSettings {
+  return {
+    webhooks: section.webhooks.map((hook) => ({
+      url: hook.url,
+      format: hook.format,
       // Messages from sensors (ctx.notify) go to every webhook.
-      events: [...new Set([...(events as NotificationEvent[]), "message" as const])],
-      headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value)])),
-    });
-  });
-  return settings;
+      events: [...new Set([...hook.events, "message" as const])],
+      headers: { ...hook.headers },
+    })),
+    retries: section.retries,
+    backoffMs: section.backoffSeconds * 1000,
+    timeoutMs: section.timeoutSeconds * 1000,
+  };
 }
 
 /** How a webhook is named in logs: never its path, query or credentials (they are secrets). */

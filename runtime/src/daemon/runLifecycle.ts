@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { RunConflictError } from "../storage/errors";
 import type { Storage } from "../storage/port";
+import type { ProjectConfig } from "../loader/config";
 import { daemonSettingsFromConfig } from "./settings";
 import { FINAL_RUN_STATUSES, IN_PROGRESS_RUN_STATUSES, type Instigator, type NewRun, type RunEvent, type RunRecord, type RunStatus } from "../types";
 
@@ -96,8 +97,8 @@ export async function cancelRun(storage: Storage, runId: string): Promise<RunRec
  * called: a daemon's monitor on the same database judges staleness by the same settings, and would
  * otherwise fail such a run as dead. A failed heartbeat is skipped; the next one tries again.
  */
-export function heartbeatWhileRunning(storage: Storage, runIds: () => string[], config: { daemon?: Record<string, unknown>; configFile: string | null }): () => void {
-  const everyMs = daemonSettingsFromConfig(config.daemon, config.configFile ?? "tributary.yaml").heartbeatMs;
+export function heartbeatWhileRunning(storage: Storage, runIds: () => string[], config: Pick<ProjectConfig, "daemon">): () => void {
+  const everyMs = daemonSettingsFromConfig(config.daemon).heartbeatMs;
   const timer = setInterval(() => {
     const ids = runIds();
     if (ids.length > 0) void storage.heartbeatRuns(ids, new Date().toISOString()).catch(() => undefined);

@@ -1,8 +1,8 @@
 /**
- * The daemon's settings: the `daemon:` section of tributary.yaml, checked here (the config loader
- * passes it through as written, interpolated), with defaults for production and overrides for tests.
+ * The daemon's settings: the `daemon:` section of tributary.yaml in milliseconds, with defaults for
+ * production and overrides for tests.
  */
-import { ConfigError } from "../errors";
+import { DEFAULT_DAEMON_SECTION, type DaemonSection } from "../loader/configSchema";
 import type { TagLimit } from "../storage/port";
 
 /** A concurrency limit on runs carrying a tag (`value` omitted: any value of the key). */
@@ -45,39 +45,10 @@ export interface DaemonSettings {
   warmWorkers: number;
 }
 
-/** The defaults, for production. */
-export const DEFAULT_DAEMON_SETTINGS: DaemonSettings = {
-  maxConcurrentRuns: 10,
-  globalMaxConcurrentRuns: 0,
-  tagConcurrencyLimits: [],
-  queuePollMs: 1000,
-  heartbeatMs: 2000,
-  monitorIntervalMs: 5000,
-  heartbeatTimeoutMs: 30_000,
-  maxRuntimeMs: 0,
-  maxRetries: 0,
-  schedulerPollMs: 1000,
-  sensorPollMs: 1000,
-  daemonHeartbeatMs: 5000,
-  warmWorkers: 1,
-};
-
-/** The keys of the `daemon:` section and the settings they fill (seconds in the file, ms here). */
-const YAML_FIELDS: Record<string, { setting: keyof DaemonSettings; scale: number }> = {
-  maxConcurrentRuns: { setting: "maxConcurrentRuns", scale: 1 },
-  globalMaxConcurrentRuns: { setting: "globalMaxConcurrentRuns", scale: 1 },
-  queuePollMs: { setting: "queuePollMs", scale: 1 },
-  heartbeatSeconds: { setting: "heartbeatMs", scale: 1000 },
-  monitorIntervalSeconds: { setting: "monitorIntervalMs", scale: 1000 },
-  heartbeatTimeoutSeconds: { setting: "heartbeatTimeoutMs", scale: 1000 },
-  maxRuntimeSeconds: { setting: "maxRuntimeMs", scale: 1000 },
-  schedulerPollMs: { setting: "schedulerPollMs", scale: 1 },
-  sensorPollMs: { setting: "sensorPollMs", scale: 1 },
-  warmWorkers: { setting: "warmWorkers", scale: 1 },
-};
-
 /**
- * Reads the `daemon:` section of tributary.yaml.
+ * Reads the `daemon:` section of tributary.yaml, already checked by the loader against the one
+ * schema (loader/configSchema.ts, where its keys, defaults and messages live): seconds become
+ * milliseconds here.
  *
  * @example
  * ```yaml
@@ -86,36 +57,25 @@ const YAML_FIELDS: Record<string, { setting: keyof DaemonSettings; scale: number
  *   runRetries: { maxRetries: 1 }
  *   tagConcurrencyLimits: [{ key: database, value: warehouse, limit: 1 }]
  * ```
- * @throws ConfigError naming the field and what it takes.
  */
-export function daemonSettingsFromConfig(section: Record<string, unknown> | undefined, file = "tributary.yaml"): DaemonSettings {
-  const settings: DaemonSettings = { ...DEFAULT_DAEMON_SETTINGS, tagConcurrencyLimits: [] };
-  const fail = (field: string, what: string, example: string): never => {
-    throw new ConfigError(`${file}: daemon.${field} ${what}`, { hint: `For example: daemon: { ${example} }` });
+export function daemonSettingsFromConfig(section: DaemonSection = DEFAULT_DAEMON_SECTION): DaemonSettings {
+  return {
+    maxConcurrentRuns: section.maxConcurrentRuns,
+    globalMaxConcurrentRuns: section.globalMaxConcurrentRuns,
+    tagConcurrencyLimits: section.tagConcurrencyLimits.map((limit) => ({ ...limit })),
+    queuePollMs: section.queuePollSeconds * 1000,
+    heartbeatMs: section.heartbeatSeconds * 1000,
+    monitorIntervalMs: section.monitorIntervalSeconds * 1000,
+    heartbeatTimeoutMs: section.heartbeatTimeoutSeconds * 1000,
+    maxRuntimeMs: section.maxRuntimeSeconds * 1000,
+    maxRetries: section.runRetries.maxRetries,
+    schedulerPollMs: section.schedulerPollSeconds * 1000,
+    sensorPollMs: section.sensorPollSeconds * 1000,
+    // Not a tributary.yaml setting: how often a daemon tells others it is alive.
+    daemonHeartbeatMs: 5000,
+    warmWorkers: section.warmWorkers,
   };
-  for (const [key, value] of Object.entries(section ?? {})) {
-    const field = YAML_FIELDS[key];
-    if (field) {
-      if (typeof value !== "number" || !(value >= 0)) fail(key, `must be a number >= 0, not ${JSON.stringify(value)}`, `${key}: 5`);
-      (settings[field.setting] as number) = (value as number) * field.scale;
-    } else if (key === "runRetries") {
-      const maxRetries = (value as { maxRetries?: unknown } | null)?.maxRetries;
-      if (typeof maxRetries !== "number" || !Number.isInteger(maxRetries) || maxRetries < 0) {
-        fail("runRetries.maxRetries", "must be a whole number >= 0", "runRetries: { maxRetries: 1 }");
-      }
-      settings.maxRetries = maxRetries as number;
-    } else if (key === "tagConcurrencyLimits") {
-      if (!Array.isArray(value)) fail(key, "must be a list", "tagConcurrencyLimits: [{ key: database, limit: 1 }]");
-      for (const item of value as unknown[]) {
-        const limit = item as Partial<TagConcurrencyLimit> | null;
-        if (!limit || typeof limit.key !== "string" || typeof limit.limit !== "number" || limit.limit < 0) {
-          fail(key, `entries need a key and a limit, not ${JSON.stringify(item)}`, "tagConcurrencyLimits: [{ key: database, value: warehouse, limit: 1 }]");
-        }
-        settings.tagConcurrencyLimits.push({ key: limit!.key!, limit: limit!.limit!, ...(limit!.value === undefined ? {} : { value: String(limit!.value) }) });
-      }
-    } else {
-      fail(key, "is not a daemon setting", `${[...Object.keys(YAML_FIELDS), "runRetries", "tagConcurrencyLimits"].join(", ")}`);
-    }
-  }
-  return settings;
 }
+
+/** The defaults, for production: those of a tributary.yaml without a `daemon:` section. */
+export const DEFAULT_DAEMON_SETTINGS: DaemonSettings = daemonSettingsFromConfig();

@@ -8,6 +8,7 @@ import { ConfigError } from "../errors";
 import { redactConnectionString } from "../redact";
 import { STATE_DIR_NAME, storageConfigFromUrl, type StorageConfig } from "../storage";
 import { locateSetting, readConfigFile } from "./configFile";
+import type { ConfigFileContents } from "./configSchema";
 
 /** The name of the project file. */
 export const CONFIG_FILE_NAME = "tributary.yaml";
@@ -23,8 +24,17 @@ export class MissingEntryError extends ConfigError {}
 /** Where the storage settings came from, for messages ("storage: PostgreSQL (TRIBUTARY_DATABASE_URL)"). */
 export type StorageSource = "default" | "tributary.yaml" | typeof DATABASE_URL_ENV;
 
+/**
+ * The sections of tributary.yaml read as written once checked: `daemon?` and `notifications?`,
+ * each with its defaults filled and durations in seconds (docs/configuration.md lists their keys);
+ * absent when the file does not set them. Every section of the schema but `entry`, `storage` and
+ * `executor` (resolved into `ProjectConfig`'s own fields), so a section added to the schema
+ * arrives here by itself, typed.
+ */
+export type ConfigSections = Omit<ConfigFileContents, "entry" | "storage" | "executor">;
+
 /** A project's resolved configuration: every path absolute. */
-export interface ProjectConfig {
+export interface ProjectConfig extends ConfigSections {
   /** The folder of tributary.yaml, or the working folder when there is none. */
   projectDir: string;
   /** Absolute path of tributary.yaml, or null when the project has none. */
@@ -40,10 +50,6 @@ export interface ProjectConfig {
    */
   storageDir: string;
   executor: { maxConcurrency?: number };
-  /** The `daemon:` section as written (interpolated); read by the daemon. */
-  daemon?: Record<string, unknown>;
-  /** The `notifications:` section as written (interpolated); read by notifications. */
-  notifications?: Record<string, unknown>;
 }
 
 /**
@@ -106,7 +112,8 @@ function finish(input: {
   contents: ReturnType<typeof readConfigFile>;
   env: NodeJS.ProcessEnv;
 }): ProjectConfig {
-  const { projectDir, configFile, entryFile, contents, env } = input;
+  const { projectDir, configFile, entryFile, env } = input;
+  const { entry: _entry, storage: written, executor, ...sections } = input.contents;
   const storageDir = join(projectDir, STATE_DIR_NAME);
   let storage: StorageConfig = { kind: "sqlite", path: join(storageDir, "tributary.db") };
   let storageSource: StorageSource = "default";
@@ -114,22 +121,20 @@ function finish(input: {
   if (override !== undefined && override.trim() !== "") {
     storage = withSchema(resolveStorage(override, projectDir, DATABASE_URL_ENV), undefined);
     storageSource = DATABASE_URL_ENV;
-  } else if (contents.storage) {
-    storage = withSchema(resolveStorage(contents.storage.url, projectDir, "storage.url", configFile ?? undefined), contents.storage.schema);
+  } else if (written) {
+    storage = withSchema(resolveStorage(written.url, projectDir, "storage.url", configFile ?? undefined), written.schema);
     storageSource = "tributary.yaml";
   }
-  const config: ProjectConfig = {
+  return {
+    ...sections,
     projectDir,
     configFile,
     entryFile,
     storage,
     storageSource,
     storageDir,
-    executor: { ...contents.executor },
+    executor: { ...executor },
   };
-  if (contents.daemon) config.daemon = contents.daemon;
-  if (contents.notifications) config.notifications = contents.notifications;
-  return config;
 }
 
 /** Relative SQLite paths are relative to the project folder, wherever the command runs from. */

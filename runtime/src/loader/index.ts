@@ -9,6 +9,7 @@ export {
   findProjectConfig,
   MissingEntryError,
   relativeOrAbsolute,
+  type ConfigSections,
   type ProjectConfig,
   type StorageSource,
 } from "./config";
