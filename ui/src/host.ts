@@ -3,9 +3,9 @@
  * to a {@link LineageHost} only, so the same bundle runs in a browser against the daemon and inside
  * a VS Code webview.
  */
+import { readEventStream, STREAM_EVENTS } from "tributary/wire";
 import type { HostToUiMessage, LineageAsset, LineageRunEvent, UiToHostMessage } from "./protocol";
 import { isHostToUiMessage } from "./protocol";
-import { streamServerSentEvents } from "./sse";
 
 /** What a host delivers to the UI. */
 export type HostSink = (message: HostToUiMessage) => void;
@@ -78,11 +78,14 @@ export class BrowserHost implements LineageHost {
   start(sink: HostSink): void {
     const focus = new URLSearchParams(window.location.search).get("focus") ?? undefined;
     void this.loadGraph(sink, focus);
-    void streamServerSentEvents(`${this.base}/api/events/stream`, this.headers, {
-      onEvent: (_type, data) => void this.onStreamEvent(sink, data),
+    readEventStream(`${this.base}/api/events/stream`, {
+      headers: this.headers,
+      onEvent: (event) => {
+        if (event.type === STREAM_EVENTS.runEvent) void this.onStreamEvent(sink, event.data);
+      },
       onStatus: (connected, error) =>
         sink({ type: "notice", level: "error", message: connected ? null : `Live updates paused: ${error ?? "the daemon closed the stream"}. Reconnecting…` }),
-    });
+    }).catch((error: unknown) => sink({ type: "notice", level: "error", message: `No live updates: ${describe(error)}. Reload to retry.` }));
   }
 
   private async loadGraph(sink: HostSink, focus?: string): Promise<void> {
