@@ -10,6 +10,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { WireAnswer } from "tributary/wire";
 import { LineageRequest, type LineageResult } from "../../server/src/protocol";
 import {
   type HostToUiMessage,
@@ -157,7 +158,7 @@ export class LineagePanel implements vscode.Disposable {
 
   private async loadAssets(): Promise<{ assets: LineageAsset[]; notice?: string }> {
     const daemonAssets = this.ctx.daemon.state === "stopped" ? undefined : await (await this.ctx.daemon.api())
-      .json<{ assets: LineageAsset[] }>("GET", "/api/assets").then((r) => r.assets).catch(() => undefined);
+      .json<WireAnswer<"GET /api/assets">>("GET", "/api/assets").then((r) => r.assets).catch(() => undefined);
     if (daemonAssets && !this.ctx.serverRunning) return { assets: daemonAssets };
     if (!this.ctx.serverRunning) {
       throw new Error("No lineage available: the language server is not running and no daemon answers. Run 'Tributary: Restart Server' or start the local daemon.");

@@ -3,7 +3,7 @@
  * to a {@link LineageHost} only, so the same bundle runs in a browser against the daemon and inside
  * a VS Code webview.
  */
-import { readEventStream, STREAM_EVENTS } from "tributary/wire";
+import { readEventStream, STREAM_EVENTS, type WireAnswer } from "tributary/wire";
 import type { HostToUiMessage, LineageAsset, LineageRunEvent, UiToHostMessage } from "./protocol";
 import { isHostToUiMessage } from "./protocol";
 
@@ -92,7 +92,7 @@ export class BrowserHost implements LineageHost {
     try {
       const response = await fetch(`${this.base}/api/assets`, { headers: this.headers });
       if (!response.ok) throw new Error(await errorText(response));
-      const body = (await response.json()) as { assets: LineageAsset[] };
+      const body = (await response.json()) as WireAnswer<"GET /api/assets">;
       sink(focus ? { type: "graph", assets: body.assets, focus } : { type: "graph", assets: body.assets });
     } catch (error) {
       sink({
@@ -116,7 +116,7 @@ export class BrowserHost implements LineageHost {
       try {
         const response = await fetch(`${this.base}/api/runs/${encodeURIComponent(event.runId)}`, { headers: this.headers });
         if (response.ok) {
-          const run = (await response.json()) as { assetKeys?: string[] };
+          const run = (await response.json()) as Partial<WireAnswer<"GET /api/runs/:id">>;
           if (Array.isArray(run.assetKeys)) event = { ...event, data: { ...(event.data ?? {}), assetKeys: run.assetKeys } };
         }
       } catch {
