@@ -28,7 +28,11 @@ await build({
   legalComments: "none",
   logLevel: "warning",
   // The filter box uses the runtime's own selection parser (it imports only errors.ts).
-  alias: { "tributary/selection": join(uiDir, "..", "runtime", "src", "selection", "index.ts") },
+  // The wire contract gives the API's types and the one event-stream reader (it imports only valibot).
+  alias: {
+    "tributary/selection": join(uiDir, "..", "runtime", "src", "selection", "index.ts"),
+    "tributary/wire": join(uiDir, "..", "runtime", "src", "wire", "index.ts"),
+  },
 });
 copyFileSync(join(uiDir, "index.html"), join(outDir, "index.html"));
 console.log(`built the lineage UI into runtime/dist/ui in ${Date.now() - started} ms`);

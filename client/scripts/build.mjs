@@ -17,7 +17,10 @@ const started = Date.now();
 const production = process.argv.includes("--production");
 
 mkdirSync(dist, { recursive: true });
-const common = { bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", minify: production, sourcemap: !production };
+// The wire contract from its ES module source, so that esbuild keeps only the valibot functions it
+// uses (runtime/dist/wire is CommonJS, which would bring all of valibot).
+const wireSource = { "tributary/wire": join(root, "runtime", "src", "wire", "index.ts") };
+const common = { bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", minify: production, sourcemap: !production, alias: wireSource };
 
 await build({ ...common, entryPoints: [join(root, "client", "src", "extension.ts")], outfile: join(dist, "extension.js"), external: ["vscode"] });
 await build({
@@ -26,7 +29,7 @@ await build({
   outfile: join(dist, "server.js"),
   minify: true,
   sourcemap: false,
-  alias: { "tributary/selection": join(root, "runtime", "dist", "selection", "index.js") },
+  alias: { ...wireSource, "tributary/selection": join(root, "runtime", "dist", "selection", "index.js") },
 });
 
 // Extension tests: one file per suite so mocha can load them in the extension host.

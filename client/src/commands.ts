@@ -5,7 +5,7 @@
  * no asset under the cursor, a bad selection).
  */
 import * as vscode from "vscode";
-import { JobsRequest, type JobsResult } from "../../server/src/protocol";
+import { JobsRequest } from "../../server/src/protocol";
 import type { Ctx } from "./ctx";
 import { findProjectDir } from "./daemon";
 import { CommandError, showError } from "./errors";
@@ -50,7 +50,7 @@ export interface JobPickItem extends vscode.QuickPickItem {
 /** The project's jobs (`defineAssetJob({ name })`, read by the language server) as pick items. */
 export async function jobPickItems(ctx: Ctx): Promise<JobPickItem[]> {
   const folder = vscode.workspace.workspaceFolders?.[0];
-  const result = await ctx.requireClient().sendRequest<JobsResult>(JobsRequest.method, folder ? { uri: folder.uri.toString() } : {});
+  const result = await ctx.requireClient().sendRequest(JobsRequest, folder ? { uri: folder.uri.toString() } : {});
   return result.jobs.map((job) => ({
     job: job.name,
     label: job.name,

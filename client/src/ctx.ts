@@ -18,7 +18,6 @@ import {
 } from "vscode-languageclient/node";
 import {
   AssetAtRequest,
-  type AssetAtResult,
   type MaterializeArguments,
   MaterializeCommand,
   type StatusParams,
@@ -168,7 +167,7 @@ export class Ctx implements vscode.Disposable {
       ]);
     }
     this.serverError = undefined;
-    client.onNotification(StatusNotification.method, (status: StatusParams) => {
+    client.onNotification(StatusNotification, (status: StatusParams) => {
       this.serverStatus = status;
       this.serverChanged.fire();
     });
@@ -218,7 +217,7 @@ export class Ctx implements vscode.Disposable {
     const editor = vscode.window.activeTextEditor;
     if (!editor) return undefined;
     const client = this.requireClient();
-    const result = await client.sendRequest<AssetAtResult>(AssetAtRequest.method, {
+    const result = await client.sendRequest(AssetAtRequest, {
       textDocument: { uri: editor.document.uri.toString() },
       position: { line: editor.selection.active.line, character: editor.selection.active.character },
     });

@@ -11,7 +11,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { DaemonApi, type Health } from "./api";
+import type { HealthJson } from "tributary/wire";
+import { DaemonApi } from "./api";
 import { isLoopbackUrl, portOf, readConfig, SECTION } from "./config";
 import { CommandError } from "./errors";
 import { requireWorkspaceRuntime } from "./runtime";
@@ -26,7 +27,7 @@ const START_TIMEOUT_MS = 60_000;
 export class DaemonConnection implements vscode.Disposable {
   private child: ChildProcess | undefined;
   private currentState: DaemonState = "stopped";
-  private lastHealth: Health | undefined;
+  private lastHealth: HealthJson | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly changed = new vscode.EventEmitter<DaemonState>();
   /** Fires when the state changes (stopped/starting/local/remote). */
@@ -47,7 +48,7 @@ export class DaemonConnection implements vscode.Disposable {
   }
 
   /** The last health answer (project load errors are shown from it). */
-  get health(): Health | undefined {
+  get health(): HealthJson | undefined {
     return this.lastHealth;
   }
 

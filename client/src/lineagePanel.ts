@@ -10,12 +10,12 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { WireAnswer } from "tributary/wire";
 import { LineageRequest, type LineageResult } from "../../server/src/protocol";
 import {
   type HostToUiMessage,
   isUiToHostMessage,
   type LineageAsset,
-  type LineageRunEvent,
   type UiToHostMessage,
 } from "../../ui/src/protocol";
 import { readConfig } from "./config";
@@ -158,12 +158,12 @@ export class LineagePanel implements vscode.Disposable {
 
   private async loadAssets(): Promise<{ assets: LineageAsset[]; notice?: string }> {
     const daemonAssets = this.ctx.daemon.state === "stopped" ? undefined : await (await this.ctx.daemon.api())
-      .json<{ assets: LineageAsset[] }>("GET", "/api/assets").then((r) => r.assets).catch(() => undefined);
+      .json<WireAnswer<"GET /api/assets">>("GET", "/api/assets").then((r) => r.assets).catch(() => undefined);
     if (daemonAssets && !this.ctx.serverRunning) return { assets: daemonAssets };
     if (!this.ctx.serverRunning) {
       throw new Error("No lineage available: the language server is not running and no daemon answers. Run 'Tributary: Restart Server' or start the local daemon.");
     }
-    const result = await this.ctx.client!.sendRequest<LineageResult | null>(LineageRequest.method, {});
+    const result = await this.ctx.client!.sendRequest(LineageRequest, {});
     if (!result) throw new Error("No lineage available: the language server has no project for this workspace.");
     if (daemonAssets) return { assets: fromServer(result, this.locations, { kind: "daemon", assets: daemonAssets }) };
     // No daemon: the last materializations storage recorded, freshness unknown.
@@ -185,32 +185,14 @@ export class LineagePanel implements vscode.Disposable {
     this.stream = controller;
     void (async () => {
       const api = await this.ctx.daemon.api();
-      const url = new URL("/api/events/stream", api.baseUrl);
-      const token = await this.ctx.daemon.token();
-      try {
-        const response = await fetch(url, { headers: { accept: "text/event-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal: controller.signal });
-        if (!response.ok || !response.body) return;
-        const reader = response.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
-          let boundary: number;
-          while ((boundary = buffer.indexOf("\n\n")) !== -1) {
-            const data = buffer.slice(0, boundary).split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
-            buffer = buffer.slice(boundary + 2);
-            if (!data) continue;
-            const event = JSON.parse(data) as LineageRunEvent;
-            this.post({ type: "runEvent", event });
-            if (event.type === "RUN_SUCCESS" || event.type === "RUN_FAILURE" || event.type === "RUN_CANCELED") void this.sendGraph();
-          }
-        }
-      } catch {
-        // Aborted, or the daemon went away: the daemon state change reconnects.
-      }
-    })();
+      // Reconnects with Last-Event-ID while the panel is open, so a daemon restart loses no event.
+      await api.streamAllEvents((event) => {
+        this.post({ type: "runEvent", event });
+        if (event.type === "RUN_SUCCESS" || event.type === "RUN_FAILURE" || event.type === "RUN_CANCELED") void this.sendGraph();
+      }, controller.signal);
+    })().catch(() => {
+      // A 4xx (a wrong token): the daemon state change reconnects.
+    });
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
  * `tributary backfill`), or all of them (one run). Without this, a click ran every partition.
  */
 import * as vscode from "vscode";
-import type { PartitionStatus } from "./api";
+import type { AssetPartitionsJson } from "tributary/wire";
 
 /** The user's pick. */
 export type PartitionChoice =
@@ -18,7 +18,7 @@ export interface PartitionPickItem extends vscode.QuickPickItem {
 }
 
 /** The items offered for an asset's partitions, latest first. */
-export function partitionPickItems(status: PartitionStatus): PartitionPickItem[] {
+export function partitionPickItems(status: AssetPartitionsJson): PartitionPickItem[] {
   const items: PartitionPickItem[] = [];
   if (status.lastKey) {
     items.push({ choice: "latest", label: "$(calendar) Latest partition", description: status.lastKey, detail: "One run for the latest partition that exists now" });
@@ -31,7 +31,7 @@ export function partitionPickItems(status: PartitionStatus): PartitionPickItem[]
 }
 
 /** Asks which partitions of `key` to run; undefined when the user dismissed the pick. */
-export async function pickPartitions(key: string, status: PartitionStatus): Promise<PartitionChoice | undefined> {
+export async function pickPartitions(key: string, status: AssetPartitionsJson): Promise<PartitionChoice | undefined> {
   const picked = await vscode.window.showQuickPick(partitionPickItems(status), {
     title: `Materialize ${key}: which partitions?`,
     placeHolder: status.definition,

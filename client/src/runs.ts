@@ -5,10 +5,14 @@
  * "Show logs" / "Show lineage".
  */
 import * as vscode from "vscode";
-import { type BackfillSummary, type DaemonApi, FINAL_BACKFILL_STATUSES, FINAL_STATUSES, type RunEventMessage } from "./api";
+import { type BackfillJson, FINAL_BACKFILL_STATUSES, FINAL_RUN_STATUSES, type RunEventJson } from "tributary/wire";
+import type { DaemonApi } from "./api";
 import { readConfig } from "./config";
 import type { Ctx } from "./ctx";
 import { showError } from "./errors";
+
+/** Run statuses after which nothing changes (`runStatus` is a string while it is read from events). */
+const FINAL_STATUSES: ReadonlySet<string> = new Set(FINAL_RUN_STATUSES);
 import { type PartitionChoice, pickPartitions } from "./partitionPick";
 
 /** How a materialization ended, as the commands and tests see it. */
@@ -31,7 +35,7 @@ const STEP_END = new Map([
 export interface BackfillOutcome {
   backfillId: string;
   status: string;
-  partitions: BackfillSummary["partitions"];
+  partitions: BackfillJson["partitions"];
 }
 
 /** The asset a Materialize names (CodeLens, cursor): when it is partitioned, the user picks partitions. */
@@ -79,7 +83,7 @@ export async function materialize(ctx: Ctx, selection: string, target?: Material
 }
 
 /** Follows a backfill to its end in a progress notification (partitions done of total); Cancel stops it. */
-async function followBackfill(ctx: Ctx, api: DaemonApi, started: BackfillSummary, label: string): Promise<BackfillOutcome> {
+async function followBackfill(ctx: Ctx, api: DaemonApi, started: BackfillJson, label: string): Promise<BackfillOutcome> {
   const log = ctx.runLogs;
   log.appendLine(`── backfill ${started.backfillId} · ${label} · ${started.partitions.total} partitions · ${new Date().toLocaleString()}`);
   let summary = started;
@@ -90,7 +94,7 @@ async function followBackfill(ctx: Ctx, api: DaemonApi, started: BackfillSummary
         progress.report({ message: "canceling…" });
         api.cancelBackfill(summary.backfillId).catch((error) => void showError(error, "Could not cancel the backfill: "));
       });
-      while (!FINAL_BACKFILL_STATUSES.has(summary.status)) {
+      while (!FINAL_BACKFILL_STATUSES.includes(summary.status)) {
         const { done, failed, total } = summary.partitions;
         progress.report({ message: `${done + failed}/${total} partitions${failed > 0 ? ` (${failed} failed)` : ""}` });
         await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -129,7 +133,7 @@ async function followRun(ctx: Ctx, api: DaemonApi, runId: string, selection: str
         api.cancel(runId).catch((error) => void showError(error, "Could not cancel the run: "));
       });
       let total = 0;
-      const onEvent = (event: RunEventMessage): void => {
+      const onEvent = (event: RunEventJson): void => {
         log.appendLine(formatEvent(event));
         if (event.type === "RUN_START" && Array.isArray(event.data?.["assetKeys"])) total = (event.data["assetKeys"] as unknown[]).length;
         if (event.stepKey && event.type === "STEP_START") steps.set(event.stepKey, "RUNNING");
@@ -186,7 +190,7 @@ async function followRun(ctx: Ctx, api: DaemonApi, runId: string, selection: str
 }
 
 /** One line per event: time, step, type and message; errors keep their first stack line. */
-export function formatEvent(event: RunEventMessage): string {
+export function formatEvent(event: RunEventJson): string {
   const time = event.timestamp ? new Date(event.timestamp).toLocaleTimeString() : "";
   const step = event.stepKey ? ` [${event.stepKey}]` : "";
   const error = event.data?.["error"] as { message?: string; stack?: string } | undefined;

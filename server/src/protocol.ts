@@ -1,17 +1,21 @@
 /**
- * The Tributary extensions to LSP: every custom request, notification and command in one file,
- * as typed constants. The VS Code client imports this file; docs/protocol.md describes the same
- * for other editors. Plain data only (no imports), so any client can copy it.
+ * The Tributary extensions to LSP: every custom request, notification and command in one file, each
+ * request a typed `RequestType<Params, Result, Error>` and each notification a `NotificationType`
+ * (as rust-analyzer's lsp_ext.ts), so that the client's `sendRequest(LineageRequest, params)` and
+ * the server's `onRequest(LineageRequest, handler)` are checked against one declaration. The VS
+ * Code client imports this file; docs/protocol.md describes the same for other editors (a test
+ * holds the two together). The daemon's JSON is the wire contract's (`tributary/wire`).
  */
+import type { AssetStatus } from "tributary/wire";
+import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+
+export type { AssetStatus };
 
 /** An LSP range (0-based). */
 export interface ProtocolRange {
   start: { line: number; character: number };
   end: { line: number; character: number };
 }
-
-/** A status from the daemon's `GET /api/assets`. */
-export type AssetStatus = "NEVER" | "FRESH" | "STALE" | "FAILED" | "RUNNING";
 
 /** One asset of the lineage graph. */
 export interface LineageNode {
@@ -43,7 +47,7 @@ export interface LineageResult {
 }
 
 /** `tributary/lineage` (request): the asset graph with source locations. */
-export const LineageRequest = { method: "tributary/lineage" } as const;
+export const LineageRequest = new RequestType<LineageParams, LineageResult | null, void>("tributary/lineage");
 
 /** Parameters of {@link AssetAtRequest}. */
 export interface AssetAtParams {
@@ -52,7 +56,7 @@ export interface AssetAtParams {
 }
 
 /** `tributary/assetAt` (request): the asset key at a position (declaration or reference), or null. */
-export const AssetAtRequest = { method: "tributary/assetAt" } as const;
+export const AssetAtRequest = new RequestType<AssetAtParams, AssetAtResult, void>("tributary/assetAt");
 
 /** Result of {@link AssetAtRequest}. */
 export type AssetAtResult = { key: string } | null;
@@ -79,7 +83,7 @@ export interface JobsResult {
 }
 
 /** `tributary/jobs` (request): the project's jobs, to materialize one (selection `job:NAME`). */
-export const JobsRequest = { method: "tributary/jobs" } as const;
+export const JobsRequest = new RequestType<JobsParams, JobsResult, void>("tributary/jobs");
 
 /** Payload of {@link StatusNotification}. */
 export interface StatusParams {
@@ -97,7 +101,7 @@ export interface StatusParams {
 }
 
 /** `tributary/status` (server -> client notification): sent on start, after indexing and on changes. */
-export const StatusNotification = { method: "tributary/status" } as const;
+export const StatusNotification = new NotificationType<StatusParams>("tributary/status");
 
 /** Arguments of the {@link MaterializeCommand}. */
 export interface MaterializeArguments {

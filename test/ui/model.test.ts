@@ -6,7 +6,7 @@ import type { LineageAsset, LineageRunEvent } from "../../ui/src/protocol";
 import { buildView, type ViewState } from "../../ui/src/view";
 
 const asset = (key: string, group: string, deps: string[], status: LineageAsset["status"] = "FRESH"): LineageAsset => ({ key, group, deps, status });
-const event = (type: string, stepKey: string | null, data: Record<string, unknown> | null = null): LineageRunEvent => ({
+const event = (type: LineageRunEvent["type"], stepKey: string | null, data: Record<string, unknown> | null = null): LineageRunEvent => ({
   runId: "r1",
   type,
   stepKey,

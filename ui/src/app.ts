@@ -10,7 +10,7 @@ import { byId } from "./panels/dom";
 import type { LineageHost } from "./host";
 import type { HostToUiMessage, LineageAsset } from "./protocol";
 import type { Renderer } from "./render/renderer";
-import { ASSET_STATUSES } from "./protocol";
+import { LINEAGE_STATUSES } from "./protocol";
 import { buildView, COLLAPSE_THRESHOLD, type ViewGraph, type ViewState } from "./view";
 
 /** Timing of the latest data load, for the status line, the tests and the bench. */
@@ -252,7 +252,7 @@ export class LineageApp {
     const model = this.model;
     const view = this.view;
     if (!model || !view) return;
-    const counts = new Map(ASSET_STATUSES.map((s) => [s, 0]));
+    const counts = new Map(LINEAGE_STATUSES.map((s) => [s, 0]));
     for (const item of view.items) {
       const keys = item.kind === "asset" ? [item.key] : item.keys;
       for (const key of keys) {
@@ -260,7 +260,7 @@ export class LineageApp {
         counts.set(status, counts.get(status)! + 1);
       }
     }
-    for (const status of ASSET_STATUSES) byId(`count-${status.toLowerCase()}`).textContent = String(counts.get(status));
+    for (const status of LINEAGE_STATUSES) byId(`count-${status.toLowerCase()}`).textContent = String(counts.get(status));
     // "Unknown" only happens without a daemon (the editor's host): no legend entry otherwise.
     (byId("count-unknown").parentElement as HTMLElement).hidden = counts.get("UNKNOWN") === 0;
     const shown = view.assetCount === model.keys.length ? `${model.keys.length} assets` : `${view.assetCount} of ${model.keys.length} assets`;

@@ -3,9 +3,9 @@
  * to a {@link LineageHost} only, so the same bundle runs in a browser against the daemon and inside
  * a VS Code webview.
  */
+import { readEventStream, STREAM_EVENTS, type WireAnswer } from "tributary/wire";
 import type { HostToUiMessage, LineageAsset, LineageRunEvent, UiToHostMessage } from "./protocol";
 import { isHostToUiMessage } from "./protocol";
-import { streamServerSentEvents } from "./sse";
 
 /** What a host delivers to the UI. */
 export type HostSink = (message: HostToUiMessage) => void;
@@ -78,18 +78,21 @@ export class BrowserHost implements LineageHost {
   start(sink: HostSink): void {
     const focus = new URLSearchParams(window.location.search).get("focus") ?? undefined;
     void this.loadGraph(sink, focus);
-    void streamServerSentEvents(`${this.base}/api/events/stream`, this.headers, {
-      onEvent: (_type, data) => void this.onStreamEvent(sink, data),
+    readEventStream(`${this.base}/api/events/stream`, {
+      headers: this.headers,
+      onEvent: (event) => {
+        if (event.type === STREAM_EVENTS.runEvent) void this.onStreamEvent(sink, event.data);
+      },
       onStatus: (connected, error) =>
         sink({ type: "notice", level: "error", message: connected ? null : `Live updates paused: ${error ?? "the daemon closed the stream"}. Reconnecting…` }),
-    });
+    }).catch((error: unknown) => sink({ type: "notice", level: "error", message: `No live updates: ${describe(error)}. Reload to retry.` }));
   }
 
   private async loadGraph(sink: HostSink, focus?: string): Promise<void> {
     try {
       const response = await fetch(`${this.base}/api/assets`, { headers: this.headers });
       if (!response.ok) throw new Error(await errorText(response));
-      const body = (await response.json()) as { assets: LineageAsset[] };
+      const body = (await response.json()) as WireAnswer<"GET /api/assets">;
       sink(focus ? { type: "graph", assets: body.assets, focus } : { type: "graph", assets: body.assets });
     } catch (error) {
       sink({
@@ -113,7 +116,7 @@ export class BrowserHost implements LineageHost {
       try {
         const response = await fetch(`${this.base}/api/runs/${encodeURIComponent(event.runId)}`, { headers: this.headers });
         if (response.ok) {
-          const run = (await response.json()) as { assetKeys?: string[] };
+          const run = (await response.json()) as Partial<WireAnswer<"GET /api/runs/:id">>;
           if (Array.isArray(run.assetKeys)) event = { ...event, data: { ...(event.data ?? {}), assetKeys: run.assetKeys } };
         }
       } catch {

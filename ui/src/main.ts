@@ -7,7 +7,7 @@ import { LineageApp, type PaintInfo } from "./app";
 import { detectHost } from "./host";
 import { bindInput } from "./input";
 import { LayoutClient } from "./layoutClient";
-import type { AssetStatus, LineageAsset, LineageRunEvent } from "./protocol";
+import type { LineageStatus, LineageAsset, LineageRunEvent } from "./protocol";
 import { Renderer } from "./render/renderer";
 import { readTheme } from "./render/theme";
 import type { ViewState } from "./view";
@@ -19,7 +19,7 @@ export interface LineageTestApi {
   whenPainted(): Promise<PaintInfo>;
   /** Where an asset (or `group:NAME`) is on screen, in page CSS pixels; null when not in the view. */
   nodeAt(key: string): { x: number; y: number; width: number; height: number } | null;
-  statusOf(key: string): AssetStatus | null;
+  statusOf(key: string): LineageStatus | null;
   /** Keys of the assets in the current view (collapsed groups list their assets). */
   visibleKeys(): string[];
   /** Loads a graph as a host would ("expanded" forces every group open, as the bench needs). */

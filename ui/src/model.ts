@@ -3,7 +3,7 @@
  * run events. Status changes never touch the graph's shape, so they never cause a re-layout.
  */
 import { graphFromAssets, type SelectableGraph } from "tributary/selection";
-import type { AssetStatus, LineageAsset, LineageCheckResult, LineageRunEvent } from "./protocol";
+import type { LineageStatus, LineageAsset, LineageCheckResult, LineageRunEvent } from "./protocol";
 
 const NONE: readonly string[] = [];
 
@@ -13,9 +13,9 @@ export class LineageModel {
   readonly keys: string[] = [];
   private readonly parents = new Map<string, string[]>();
   private readonly children = new Map<string, string[]>();
-  private readonly status = new Map<string, AssetStatus>();
+  private readonly status = new Map<string, LineageStatus>();
   /** Assets a run is executing, with the status to return to if the run ends without a result. */
-  private readonly running = new Map<string, { runId: string; previous: AssetStatus }>();
+  private readonly running = new Map<string, { runId: string; previous: LineageStatus }>();
   /** Assets each live run covers (from RUN_START), so a run's end can clear their RUNNING state. */
   private readonly runAssets = new Map<string, string[]>();
   private selectable: SelectableGraph | undefined;
@@ -52,7 +52,7 @@ export class LineageModel {
     return (this.assets.get(key)?.deps ?? []).filter((dep) => !this.assets.has(dep));
   }
 
-  statusOf(key: string): AssetStatus | undefined {
+  statusOf(key: string): LineageStatus | undefined {
     return this.status.get(key);
   }
 
@@ -74,7 +74,7 @@ export class LineageModel {
    */
   applyRunEvent(event: LineageRunEvent): Set<string> {
     const changed = new Set<string>();
-    const set = (key: string, status: AssetStatus): void => {
+    const set = (key: string, status: LineageStatus): void => {
       if (!this.assets.has(key) || this.status.get(key) === status) return;
       this.status.set(key, status);
       changed.add(key);
@@ -84,7 +84,7 @@ export class LineageModel {
       if (!this.running.has(key)) this.running.set(key, { runId: event.runId, previous: this.status.get(key) ?? "NEVER" });
       set(key, "RUNNING");
     };
-    const finish = (key: string, status: AssetStatus): void => {
+    const finish = (key: string, status: LineageStatus): void => {
       this.running.delete(key);
       set(key, status);
     };

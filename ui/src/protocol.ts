@@ -7,100 +7,51 @@
  *   typed messages below. The extension imports this file (it has no DOM or runtime dependencies).
  *
  * Terminology: a *host* is what embeds the UI; *host -> UI* messages carry data, *UI -> host*
- * messages carry user intents.
+ * messages carry user intents. The daemon's JSON is the wire contract's (`tributary/wire`); this
+ * file only narrows it to what the lineage needs.
  */
+import {
+  ASSET_STATUSES,
+  type AssetJson, type AssetPartitionsJson, type AssetStatus, type CheckResultJson, type MaterializationJson, type PartitionGroupJson, type RunEventJson,
+} from "tributary/wire";
 
 /**
- * Status of an asset as the lineage colours it: the daemon's `/api/assets` `status`, or `UNKNOWN`
+ * Status of an asset as the lineage colours it: the daemon's {@link AssetStatus}, or `UNKNOWN`
  * when a host has no daemon to ask (the VS Code host then shows the last materialization it read
- * from storage).
+ * from storage). The daemon itself never answers `UNKNOWN`.
  */
-export type AssetStatus = "NEVER" | "FRESH" | "STALE" | "FAILED" | "RUNNING" | "UNKNOWN";
+export type LineageStatus = AssetStatus | "UNKNOWN";
 
 /** Every status, in legend order. */
-export const ASSET_STATUSES: readonly AssetStatus[] = ["NEVER", "FRESH", "STALE", "FAILED", "RUNNING", "UNKNOWN"];
+export const LINEAGE_STATUSES: readonly LineageStatus[] = [...ASSET_STATUSES, "UNKNOWN"];
 
 /** Latest materialization of an asset, as `/api/assets` reports it. */
-export interface LineageMaterialization {
-  runId: string;
-  /** ISO 8601 instant. */
-  timestamp: string;
-  metadata: Record<string, unknown>;
-}
+export type LineageMaterialization = MaterializationJson;
 
 /** Latest result of one check of an asset. */
-export interface LineageCheckResult {
-  checkName: string;
-  passed: boolean;
-  severity: "WARN" | "ERROR";
-  timestamp: string;
-  runId: string;
-}
+export type LineageCheckResult = CheckResultJson;
 
 /** Keys of one status: how many, and their runs of consecutive keys (`[first, last]`). */
-export interface LineagePartitionGroup {
-  count: number;
-  ranges: [string, string][];
-}
+export type LineagePartitionGroup = PartitionGroupJson;
 
 /**
- * Partition status of a partitioned asset, the shape of `GET /api/assets/:key/partitions` (also
- * inlined in `GET /api/assets` as `partitions`).
+ * Partition status of a partitioned asset (`GET /api/assets/:key/partitions`, also inlined in
+ * `GET /api/assets`). `firstKey` and `lastKey` are absent from older daemons.
  */
-export interface LineagePartitions {
-  /** The partitions definition in words (`daily partitions from 2018-01-01 (UTC)`). */
-  definition: string;
-  /** Partitions that exist now. */
-  total: number;
-  /** The first and the latest key that exist now (null when none); absent from older daemons. */
-  firstKey?: string | null;
-  lastKey?: string | null;
-  materialized: LineagePartitionGroup;
-  failed: LineagePartitionGroup;
-  missing: LineagePartitionGroup;
-  /** One letter per key in key order (`M`, `F`, `-`); null beyond 2,000 keys. */
-  strip: string | null;
-}
+export type LineagePartitions = Omit<AssetPartitionsJson, "asset" | "firstKey" | "lastKey"> & Partial<Pick<AssetPartitionsJson, "firstKey" | "lastKey">>;
 
 /**
- * One asset, exactly the shape of an entry of `GET /api/assets` `{ "assets": [...] }`. Optional
- * fields may be absent when the host adapts another source (the language server's lineage).
+ * One asset: an entry of `GET /api/assets`. Fields beyond key, group and deps may be absent when
+ * the host adapts another source (the language server's lineage), where `file` may be absolute.
  */
-export interface LineageAsset {
-  key: string;
-  group: string;
-  /** Upstream keys. Keys that are not in the graph are shown as missing in the details pane. */
-  deps: string[];
-  description?: string | null;
-  kinds?: string[];
-  tags?: Record<string, string>;
-  owners?: string[];
-  /** Names of the checks defined on this asset. */
-  checks?: string[];
-  /** Source file of the definition (absolute, or relative to the project) and 1-based line. */
-  file?: string;
-  line?: number;
-  status?: AssetStatus;
-  latestMaterialization?: LineageMaterialization | null;
-  latestChecks?: LineageCheckResult[];
-  /** Partitioned assets only: materialized / failed / missing counts, ranges and strip. */
-  partitions?: LineagePartitions;
-}
+export type LineageAsset = Pick<AssetJson, "key" | "group" | "deps"> &
+  Partial<Omit<AssetJson, "key" | "group" | "deps" | "status" | "partitions">> & {
+    status?: LineageStatus;
+    partitions?: LineagePartitions;
+  };
 
-/**
- * A run event as the daemon streams it (`runtime/src/types.ts` `StoredRunEvent`), reduced to what
- * the lineage needs. `data.assetKey` is set on ASSET_MATERIALIZATION / ASSET_CHECK_EVALUATION;
- * RUN_START carries `data.steps` (the executor's step keys) or `data.assetKeys`.
- */
-export interface LineageRunEvent {
-  id?: number;
-  runId: string;
-  type: string;
-  stepKey: string | null;
-  timestamp: string;
-  message?: string;
-  data?: Record<string, unknown> | null;
-}
+/** A run event as the daemon streams it, reduced to what the lineage needs. */
+export type LineageRunEvent = Pick<RunEventJson, "runId" | "type" | "stepKey" | "timestamp" | "data"> & Partial<Pick<RunEventJson, "id" | "message">>;
 
 /** Host -> UI: the whole graph (replaces the previous one). `focus` optionally opens focused. */
 export interface GraphMessage {

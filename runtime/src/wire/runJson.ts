@@ -4,9 +4,10 @@
  * CLI share one shape without one importing the other.
  */
 import type { RunRecord } from "../types";
+import type { RunJson } from "./responses";
 
 /** The JSON of one run. */
-export function runToJson(run: RunRecord): Record<string, unknown> {
+export function runToJson(run: RunRecord): RunJson {
   return {
     runId: run.runId,
     status: run.status,

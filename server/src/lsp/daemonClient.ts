@@ -1,31 +1,9 @@
-import type { AssetStatus, TributarySettings } from "../protocol";
+/** The language server's view of the daemon: statuses polled from `GET /api/assets`, runs started with `POST /api/runs`. */
+import type { AssetJson, AssetPartitionsJson, PartitionGroupJson, WireAnswer, WireBody } from "tributary/wire";
+import type { TributarySettings } from "../protocol";
 
-/** What `GET /api/assets` says about one asset (DESIGN.md §4). */
-export interface DaemonAsset {
-  key: string;
-  group?: string;
-  deps?: string[];
-  status: AssetStatus;
-  latestMaterialization: null | { runId: string; timestamp: string | number; metadata?: Record<string, unknown> };
-  latestChecks: { checkName: string; passed: boolean; severity: string; timestamp: string | number; runId: string }[];
-  /** Partition status, for partitioned assets (as `tributary partitions status KEY --json`). */
-  partitions?: DaemonPartitionsStatus;
-}
-
-/** Keys of one partition status: how many, and runs of consecutive keys as `[first, last]`. */
-export interface DaemonPartitionGroup {
-  count: number;
-  ranges: [string, string][];
-}
-
-/** The `partitions` field of an asset in `GET /api/assets`. */
-export interface DaemonPartitionsStatus {
-  definition?: string;
-  total: number;
-  materialized: DaemonPartitionGroup;
-  failed: DaemonPartitionGroup;
-  missing: DaemonPartitionGroup;
-}
+/** What `GET /api/assets` says about one asset: the wire contract's shape. */
+export type DaemonAsset = AssetJson;
 
 const MAX_RANGES = 3;
 
@@ -33,8 +11,8 @@ const MAX_RANGES = 3;
  * One line of partition status for hovers, e.g.
  * "40/99 materialized (2024-01-01…2024-02-09) · 2 failed (2024-02-10) · 57 missing (2024-02-11…2024-04-08)".
  */
-export function partitionStatusLine(status: DaemonPartitionsStatus): string {
-  const count = (value: DaemonPartitionGroup | undefined): number => (typeof value?.count === "number" ? value.count : 0);
+export function partitionStatusLine(status: Pick<AssetPartitionsJson, "total" | "materialized" | "failed" | "missing">): string {
+  const count = (value: PartitionGroupJson | undefined): number => (typeof value?.count === "number" ? value.count : 0);
   const parts = [`${count(status.materialized)}/${status.total} materialized${rangesText(status.materialized)}`];
   if (count(status.failed) > 0) parts.push(`${count(status.failed)} failed${rangesText(status.failed)}`);
   if (count(status.missing) > 0) parts.push(`${count(status.missing)} missing${rangesText(status.missing)}`);
@@ -42,7 +20,7 @@ export function partitionStatusLine(status: DaemonPartitionsStatus): string {
 }
 
 /** " (`a`…`b`, `c`)" for a group's first ranges; "" when it has none. */
-function rangesText(value: DaemonPartitionGroup | undefined): string {
+function rangesText(value: PartitionGroupJson | undefined): string {
   const ranges = (Array.isArray(value?.ranges) ? value.ranges : []).filter((r) => Array.isArray(r) && r.length === 2);
   if (ranges.length === 0) return "";
   const shown = ranges.slice(0, MAX_RANGES).map(([first, last]) => `\`${first}\`${first === last ? "" : `…\`${last}\``}`);
@@ -98,7 +76,7 @@ export class DaemonClient {
       response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json", ...this.authorization() },
-        body: JSON.stringify({ selection }),
+        body: JSON.stringify({ selection } satisfies WireBody<"POST /api/runs">),
         signal: AbortSignal.timeout(10_000),
       });
     } catch {
@@ -108,7 +86,7 @@ export class DaemonClient {
     if (response.status !== 201 && response.status !== 200) {
       throw new Error(`The daemon refused the run (${response.status}): ${text.slice(0, 500)}`);
     }
-    const body = JSON.parse(text) as { runId?: unknown };
+    const body = JSON.parse(text) as Partial<WireAnswer<"POST /api/runs">>;
     if (typeof body.runId !== "string") throw new Error(`The daemon answered without a runId: ${text.slice(0, 200)}`);
     void this.poll();
     return { runId: body.runId };
@@ -131,7 +109,7 @@ export class DaemonClient {
       const body = await response.text();
       if (body !== this.lastBody) {
         this.lastBody = body;
-        const parsed = JSON.parse(body) as { assets?: DaemonAsset[] };
+        const parsed = JSON.parse(body) as Partial<WireAnswer<"GET /api/assets">>;
         this.assets = new Map((parsed.assets ?? []).filter((a) => typeof a?.key === "string").map((a) => [a.key, { ...a, latestChecks: a.latestChecks ?? [] }]));
         changed = true;
       }

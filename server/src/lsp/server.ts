@@ -145,12 +145,12 @@ export class TributaryServer implements ServerState {
       const found = file && this.projectOf(file);
       return { kind: DocumentDiagnosticReportKind.Full, items: file && found ? this.diagnosticsFor(found.model, file) : [] };
     }, { kind: DocumentDiagnosticReportKind.Full, items: [] }));
-    c.onRequest(LineageRequest.method, (p: LineageParams) => this.guard("lineage", () => this.lineage(p ?? {}), null));
-    c.onRequest(JobsRequest.method, (p: JobsParams): JobsResult => this.guard("jobs", () => {
+    c.onRequest(LineageRequest, (p: LineageParams) => this.guard("lineage", () => this.lineage(p ?? {}), null));
+    c.onRequest(JobsRequest, (p: JobsParams): JobsResult => this.guard("jobs", () => {
       const project = this.projectNamed(p?.uri);
       return { jobs: project ? jobList(project.model()) : [] };
     }, { jobs: [] }));
-    c.onRequest(AssetAtRequest.method, (p: AssetAtParams): AssetAtResult => at("assetAt", p.textDocument.uri, null, (m, f) => {
+    c.onRequest(AssetAtRequest, (p: AssetAtParams): AssetAtResult => at("assetAt", p.textDocument.uri, null, (m, f) => {
       const reference = assetAt(m, f, p.position);
       return reference ? { key: reference.key } : null;
     }));
@@ -335,7 +335,7 @@ export class TributaryServer implements ServerState {
         if (check.passed) continue;
         diagnostics.push({
           range: toRange(asset.location.span),
-          severity: check.severity === "WARN" || check.severity === "WARNING" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error,
+          severity: check.severity === "WARN" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error,
           code: "check-failed", source: DIAGNOSTIC_SOURCE,
           message: `Check "${check.checkName}" failed on "${asset.key}" in run ${check.runId}; open the run in the daemon UI for details`,
         });
@@ -431,7 +431,7 @@ export class TributaryServer implements ServerState {
       message: this.indexing ? "Tributary: indexing…" : `Tributary: ${assets} asset${assets === 1 ? "" : "s"}${errors > 0 ? ` · ${errors} error${errors === 1 ? "" : "s"}` : ""}`,
       projects, indexMs: Math.round(this.indexMs), parsedByWorkers: this.parsedByWorkers, daemon: this.daemon.state(),
     };
-    void this.connection.sendNotification(StatusNotification.method, status);
+    void this.connection.sendNotification(StatusNotification, status);
   }
 
   // ----- custom requests -----

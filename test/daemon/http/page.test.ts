@@ -35,7 +35,7 @@ describe("HTTP web page", function () {
     for (const tag of scripts) assert.ok(tag.includes(`nonce="${nonce}"`), tag);
     assert.doesNotMatch(text, /https?:\/\//, "no external URL in the page");
     assert.doesNotMatch(text, /\bsrc=|<link\b|@import/, "nothing loaded from elsewhere");
-    assert.match(text, /EventSource/);
+    assert.match(text, /TributaryWire.readEventStream/, "the wire contract's stream reader, inlined");
     assert.match(text, /prefers-color-scheme: dark/);
     assert.equal(headers.get("access-control-allow-origin"), null);
     assert.equal(headers.get("x-content-type-options"), "nosniff");

@@ -157,7 +157,7 @@ describe("Tributary extension in a real extension host", () => {
   it("offers the latest partition, a range and all partitions for a partitioned asset", () => {
     const items = partitionPickItems({
       asset: "raw_orders", definition: "daily partitions from 2018-01-01 to 2018-04-10 (UTC)", total: 99, firstKey: "2018-01-01", lastKey: "2018-04-09",
-      materialized: { count: 31 }, failed: { count: 1 }, missing: { count: 67 },
+      materialized: { count: 31, ranges: [] }, failed: { count: 1, ranges: [] }, missing: { count: 67, ranges: [] }, strip: null,
     });
     assert.deepEqual(items.map((item) => [item.choice, item.description]), [
       ["latest", "2018-04-09"], ["range", "2018-01-01 … 2018-04-09"], ["all", "31 materialized, 67 missing, 1 failed"],

@@ -7,7 +7,7 @@
 import type { LayoutResult } from "../layout/types";
 import { checkSummary, type LineageModel } from "../model";
 import { partitionCells } from "../partitions";
-import { ASSET_STATUSES, type AssetStatus, type LineagePartitions } from "../protocol";
+import { LINEAGE_STATUSES, type LineageStatus, type LineagePartitions } from "../protocol";
 import type { ViewGraph } from "../view";
 import { Camera } from "./camera";
 import { STATUS_LABEL, type Theme } from "./theme";
@@ -266,7 +266,7 @@ export class Renderer {
         this.paintGroupCard(scene, item.group, item.keys, x, y, w, h, detailed, i);
         continue;
       }
-      const status: AssetStatus = scene.model.statusOf(item.key) ?? "NEVER";
+      const status: LineageStatus = scene.model.statusOf(item.key) ?? "NEVER";
       const colour = theme.status[status];
       if (!detailed) {
         ctx.fillStyle = colour;
@@ -343,7 +343,7 @@ export class Renderer {
 
   private paintGroupCard(scene: Scene, group: string, keys: string[], x: number, y: number, w: number, h: number, detailed: boolean, index: number): void {
     const { ctx, theme } = this;
-    const counts: Record<AssetStatus, number> = { NEVER: 0, FRESH: 0, STALE: 0, FAILED: 0, RUNNING: 0, UNKNOWN: 0 };
+    const counts: Record<LineageStatus, number> = { NEVER: 0, FRESH: 0, STALE: 0, FAILED: 0, RUNNING: 0, UNKNOWN: 0 };
     for (const key of keys) counts[scene.model.statusOf(key) ?? "NEVER"]++;
     ctx.fillStyle = theme.card;
     roundRect(ctx, x, y, w, h, 8);
@@ -355,7 +355,7 @@ export class Renderer {
     // Status distribution bar along the bottom.
     let bx = x + 12;
     const barWidth = w - 24;
-    for (const status of ASSET_STATUSES) {
+    for (const status of LINEAGE_STATUSES) {
       if (counts[status] === 0) continue;
       const segment = (counts[status] / keys.length) * barWidth;
       ctx.fillStyle = theme.status[status];

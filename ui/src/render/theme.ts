@@ -3,7 +3,7 @@
  * variables inside a webview, and to light/dark palettes from prefers-color-scheme in a browser),
  * so the canvas always matches the page around it.
  */
-import type { AssetStatus } from "../protocol";
+import type { LineageStatus } from "../protocol";
 
 /** Resolved colours and fonts. */
 export interface Theme {
@@ -20,7 +20,7 @@ export interface Theme {
   accent: string;
   pass: string;
   fail: string;
-  status: Record<AssetStatus, string>;
+  status: Record<LineageStatus, string>;
   fontFamily: string;
 }
 
@@ -55,7 +55,7 @@ export function readTheme(element: HTMLElement = document.body): Theme {
 }
 
 /** Human label of a status. */
-export const STATUS_LABEL: Record<AssetStatus, string> = {
+export const STATUS_LABEL: Record<LineageStatus, string> = {
   NEVER: "Never materialized",
   FRESH: "Fresh",
   STALE: "Stale",

@@ -1,5 +1,6 @@
 /**
- * Each asset with its latest status, for `GET /api/assets` (docs/http-api.md):
+ * Each asset with its latest status, for `GET /api/assets` (docs/http-api.md; the shape is the wire
+ * contract's `AssetJson`):
  * - RUNNING: a step computing it is running in a run that has not ended;
  * - FAILED: its latest step failed after its latest materialization;
  * - NEVER: never materialized;
@@ -10,36 +11,11 @@
  */
 import { relative } from "node:path";
 import type { LoadedProject } from "../../loader";
-import { assetPartitionsStatus, type AssetPartitionsStatus } from "../../services/partitionStatus";
+import { assetPartitionsStatus } from "../../services/partitionStatus";
 import type { Storage } from "../../storage/port";
 import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type CheckResultRecord, type MaterializationRecord } from "../../types";
+import type { AssetJson, AssetStatus } from "../../wire/responses";
 import type { RunStepTracker } from "./runSteps";
-
-/** The status of an asset. */
-export type AssetStatus = "NEVER" | "FRESH" | "STALE" | "FAILED" | "RUNNING";
-
-/** An asset as `GET /api/assets` shows it. */
-export interface AssetJson {
-  key: string;
-  group: string;
-  deps: string[];
-  description: string | null;
-  kinds: string[];
-  tags: Record<string, string>;
-  owners: string[];
-  checks: string[];
-  /** File relative to the project folder, and 1-based line, where the asset is defined. */
-  file?: string;
-  line?: number;
-  status: AssetStatus;
-  latestMaterialization: null | { runId: string; timestamp: string; metadata: Record<string, unknown> };
-  latestChecks: { checkName: string; passed: boolean; severity: string; timestamp: string; runId: string }[];
-  /**
-   * Partitioned assets only: counts, ranges and the one-letter-per-key `strip`, as
-   * `GET /api/assets/:key/partitions` answers (the lineage draws the strip under the node).
-   */
-  partitions?: AssetPartitionsStatus;
-}
 
 /** How many recent runs are scanned for failed and running steps. */
 const RECENT_RUNS = 50;

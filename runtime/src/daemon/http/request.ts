@@ -1,9 +1,10 @@
 /**
- * Reading and validating input in one place: JSON bodies (content type, size, syntax, shape) and query
- * parameters. Every failure is an {@link HttpError} saying what is wrong and how to fix it.
+ * Reading and validating input in one place: JSON bodies (content type, size, syntax; their shape by
+ * the wire contract's schemas) and query parameters. Every failure is an {@link HttpError} saying what is wrong and how to fix it.
  */
 import type { IncomingMessage } from "node:http";
 import { RUN_STATUSES, type RunStatus } from "../../types";
+import * as v from "valibot";
 import { HttpError } from "./errors";
 
 /** One mebibyte: the default limit of a request body. */
@@ -47,12 +48,19 @@ function tooLarge(maxBytes: number): HttpError {
   });
 }
 
+/** A body schema of the wire contract: an object with only the fields it names. */
+type BodySchema = v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>;
+
 /**
- * Checks that a body is a JSON object with only `allowed` fields, for endpoint `what`.
- * `undefined` (no body) is an empty object when `optional`.
+ * Validates a request body against its schema in the wire contract (`tributary/wire`), for
+ * endpoint `what`: a 400 naming the first wrong field, what it must be and what was sent. No body
+ * counts as `{}` when the schema requires no field. `hints` give the fix per field (by dot path);
+ * the default hint is an example body.
  */
-export function expectObject(body: unknown, what: string, allowed: readonly string[], optional = false): Record<string, unknown> {
-  if (body === undefined && optional) return {};
+export function parseBody<S extends BodySchema>(schema: S, body: unknown, what: string, hints: Record<string, string> = {}): v.InferOutput<S> {
+  const allowed = Object.keys(schema.entries);
+  const optional = Object.values(schema.entries).every((entry) => entry.type === "optional");
+  if (body === undefined && optional) body = {};
   if (body === undefined) {
     throw new HttpError(400, `${what} needs a JSON object body`, { hint: `Send ${example(allowed)} with Content-Type: application/json.` });
   }
@@ -67,26 +75,51 @@ export function expectObject(body: unknown, what: string, allowed: readonly stri
       hint: allowed.length > 0 ? `Allowed fields: ${allowed.join(", ")}.` : "Send no body.",
     });
   }
-  return body as Record<string, unknown>;
+  const result = v.safeParse(schema, body, { abortPipeEarly: true });
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const path = v.getDotPath(issue) ?? "";
+  if (issue.type === "strict_object" && issue.expected === "never") {
+    // An unknown field of a nested object (`policy`): the last key of the path is the field.
+    const parent = path.split(".").slice(0, -1).join(".");
+    const nested = path.split(".").at(-1);
+    throw new HttpError(400, `${parent}: unknown field "${nested}"`, { hint: `Allowed fields of ${parent}: ${Object.keys(nestedEntries(schema, parent)).join(", ")}.` });
+  }
+  // A missing field is an issue of its object; the field's own schema says what it must be.
+  const missing = issue.type === "strict_object" && issue.input === undefined;
+  const expected = missing ? (v.safeParse(fieldSchema(schema, path) ?? v.never(), undefined).issues?.[0]?.message ?? issue.message) : issue.message;
+  const received = issue.input === undefined ? " (it is missing)" : `, not ${preview(issue.input)}`;
+  const hint = hints[path] ?? hints[path.split(".")[0]!];
+  throw new HttpError(400, `"${path}" must be ${expected}${received}`, hint === undefined ? {} : { hint });
+}
+
+/** The schema of the field at dot `path` (through optional wrappers), or undefined. */
+function fieldSchema(schema: BodySchema, path: string): v.GenericSchema | undefined {
+  let current: v.GenericSchema | undefined = schema;
+  for (const key of path.split(".")) {
+    const entries: v.ObjectEntries | undefined = (unwrap(current) as { entries?: v.ObjectEntries } | undefined)?.entries;
+    current = entries?.[key];
+  }
+  return current;
+}
+
+function unwrap(schema: v.GenericSchema | undefined): v.GenericSchema | undefined {
+  const wrapped = (schema as { wrapped?: v.GenericSchema } | undefined)?.wrapped;
+  return wrapped ?? schema;
+}
+
+function nestedEntries(schema: BodySchema, path: string): v.ObjectEntries {
+  return (unwrap(fieldSchema(schema, path)) as { entries?: v.ObjectEntries } | undefined)?.entries ?? {};
+}
+
+/** A sent value in a message: JSON, cut short. */
+function preview(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
 function example(allowed: readonly string[]): string {
   return `{${allowed.map((key) => `"${key}": ...`).join(", ")}}`;
-}
-
-/** A string-to-string map (tags), or an error naming the field. */
-export function expectStringMap(value: unknown, field: string): Record<string, string> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new HttpError(400, `"${field}" must be an object of strings, e.g. {"team": "finance"}`);
-  }
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== "string") {
-      throw new HttpError(400, `"${field}.${key}" must be a string, not ${item === null ? "null" : typeof item}`, {
-        hint: `Quote the value: "${key}": "${String(item)}".`,
-      });
-    }
-  }
-  return value as Record<string, string>;
 }
 
 /** Query parameters of a request, read with validation. */

@@ -5,6 +5,28 @@
  * content); its script and style carry the response's CSP nonce. Every value from the API is put
  * in the page with `textContent`, never parsed as HTML.
  */
+import { buildSync } from "esbuild";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+let streamReader: string | undefined;
+
+/**
+ * The wire contract's event-stream reader (`runtime/src/wire/sse`) as a browser script defining
+ * `TributaryWire`, bundled once per process with the esbuild the loader uses: the page has no build
+ * step of its own, and a second, hand-written parser here would drift from the one the UI and the
+ * extension use.
+ */
+function streamReaderScript(): string {
+  if (streamReader === undefined) {
+    // src/ under tests (tsx), dist/ when installed.
+    const source = ["sse.ts", "sse.js"].map((name) => join(__dirname, "..", "..", "wire", name)).find((file) => existsSync(file));
+    if (!source) throw new Error(`the event-stream reader is missing next to ${__dirname} (wire/sse.js): reinstall the tributary package`);
+    const built = buildSync({ entryPoints: [source], bundle: true, format: "iife", globalName: "TributaryWire", platform: "browser", target: "es2020", minify: true, write: false, logLevel: "silent" });
+    streamReader = built.outputFiles[0]!.text;
+  }
+  return streamReader;
+}
 
 /** The page's HTML, with `nonce` on its only script and style. */
 export function simplePageHtml(nonce: string): string {
@@ -45,7 +67,8 @@ export function simplePageHtml(nonce: string): string {
     <ol id="events" class="events"></ol>
   </section>
 </main>
-<script nonce="${nonce}">${SCRIPT}</script>
+<script nonce="${nonce}">${streamReaderScript()}
+${SCRIPT}</script>
 </body>
 </html>
 `;
@@ -111,33 +134,18 @@ async function api(path, init) {
   return body;
 }
 
-// EventSource cannot send an Authorization header; with a token, read the stream with fetch.
+// The wire contract's stream reader (TributaryWire, inlined above): it sends the token, which
+// EventSource cannot, and resumes after the last event id when the connection drops.
 function openStream(path, onEvent, onEnd) {
-  if (!token) {
-    const source = new EventSource(path);
-    source.addEventListener("run-event", (m) => onEvent(JSON.parse(m.data)));
-    source.addEventListener("end", (m) => { source.close(); onEnd && onEnd(JSON.parse(m.data)); });
-    return { close: () => source.close() };
-  }
   const controller = new AbortController();
-  (async () => {
-    const response = await fetch(path, { headers: { Accept: "text/event-stream", Authorization: "Bearer " + token }, signal: controller.signal });
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let cut;
-      while ((cut = buffer.indexOf("\\n\\n")) >= 0) {
-        const block = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
-        const name = (block.match(/^event: (.*)$/m) || [])[1];
-        const data = (block.match(/^data: (.*)$/m) || [])[1];
-        if (name === "run-event") onEvent(JSON.parse(data));
-        if (name === "end") { controller.abort(); onEnd && onEnd(JSON.parse(data)); return; }
-      }
-    }
-  })().catch(() => {});
+  TributaryWire.readEventStream(path, {
+    headers: token ? { Authorization: "Bearer " + token } : {},
+    signal: controller.signal,
+    onEvent: (event) => {
+      if (event.type === "run-event") onEvent(JSON.parse(event.data));
+      if (event.type === "end" && onEnd) onEnd(JSON.parse(event.data));
+    },
+  }).catch(() => {});
   return { close: () => controller.abort() };
 }
 

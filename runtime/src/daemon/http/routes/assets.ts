@@ -1,4 +1,5 @@
 /** `GET /api/assets`: the asset graph with each asset's latest status. */
+import type { WireAnswer } from "../../../wire/routes";
 import { AssetStatusReader } from "../assetStatus";
 import { sendJson } from "../respond";
 import { queryOf, type Router } from "../router";
@@ -11,6 +12,6 @@ export function assetRoutes(router: Router): void {
     queryOf(request, []);
     const project = loadedProject(request.services);
     reader ??= new AssetStatusReader(request.services.storage, request.steps);
-    sendJson(request.res, 200, { assets: await reader.describe(project) });
+    sendJson(request.res, 200, { assets: await reader.describe(project) } satisfies WireAnswer<"GET /api/assets">);
   });
 }

@@ -1,5 +1,6 @@
 /** `GET /api/health`: is the daemon up, which one, does the project load, and can it reach its database. */
 import { runtimeVersion } from "../../../version";
+import type { HealthJson } from "../../../wire/responses";
 import type { DaemonServices } from "../../services";
 import { sendJson } from "../respond";
 import type { Router } from "../router";
@@ -13,7 +14,7 @@ export function healthRoutes(router: Router): void {
   router.add("GET", "/api/health", async ({ res, services, streams }) => {
     const project = projectJson(services.project());
     const storage = await storageHealth(services);
-    sendJson(res, 200, { ok: true, daemonId: services.daemonId, mode: services.mode, version: runtimeVersion(), project, storage, streams: streams.stats() });
+    sendJson(res, 200, { ok: true, daemonId: services.daemonId, mode: services.mode, version: runtimeVersion(), project, storage, streams: streams.stats() } satisfies HealthJson);
   });
 }
 
@@ -21,7 +22,7 @@ export function healthRoutes(router: Router): void {
  * Whether the database answers now (a ping, bounded in time), with since when it has not as the
  * daemon saw it. The daemon is up either way (`ok` stays true), as when the project does not load.
  */
-async function storageHealth(services: DaemonServices): Promise<Record<string, unknown>> {
+async function storageHealth(services: DaemonServices): Promise<HealthJson["storage"]> {
   const dialect = services.storage.dialect;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Error>((resolve) => {

@@ -8,7 +8,9 @@ import type { SensorDefinition } from "../../../definitions/sensor";
 import { suggest } from "../../../selection/suggest";
 import type { InstigatorState, InstigatorStatus } from "../../../types";
 import { HttpError } from "../errors";
-import { expectObject } from "../request";
+import { NoBodySchema } from "../../../wire/requests";
+import type { ScheduleJson, SensorJson, TickJson } from "../../../wire/responses";
+import { parseBody } from "../request";
 import { sendJson } from "../respond";
 import { bodyOf, queryOf, type ApiRequest, type Router } from "../router";
 import { loadedProject } from "./project";
@@ -30,7 +32,7 @@ export function instigatorRoutes(router: Router): void {
     for (const [action, status] of [["start", "RUNNING"], ["stop", "STOPPED"]] as const) {
       router.add("POST", `${base}/:name/${action}`, async (request) => {
         queryOf(request, []);
-        expectObject(await bodyOf(request), `POST ${base}/:name/${action}`, [], true);
+        parseBody(NoBodySchema, await bodyOf(request), `POST ${base}/:name/${action}`);
         const definition = findDefinition(request, kind);
         const state = await request.services.setInstigatorStatus(definition.name, status satisfies InstigatorStatus);
         sendJson(request.res, 200, describe(kind, definition, state));
@@ -39,7 +41,7 @@ export function instigatorRoutes(router: Router): void {
     router.add("GET", `${base}/:name/ticks`, async (request) => {
       const limit = queryOf(request, ["limit"]).integer("limit", 1, 1000) ?? 50;
       const definition = findDefinition(request, kind);
-      sendJson(request.res, 200, { ticks: await request.services.storage.listTicks(definition.name, { limit }) });
+      sendJson(request.res, 200, { ticks: (await request.services.storage.listTicks(definition.name, { limit })) satisfies TickJson[] });
     });
   }
 }
@@ -60,7 +62,7 @@ function findDefinition(request: ApiRequest, kind: Kind): ScheduleDefinition | S
   });
 }
 
-function describe(kind: Kind, definition: ScheduleDefinition | SensorDefinition, state: InstigatorState | undefined): Record<string, unknown> {
+function describe(kind: Kind, definition: ScheduleDefinition | SensorDefinition, state: InstigatorState | undefined): ScheduleJson | SensorJson {
   const status = state?.status ?? definition.defaultStatus;
   const common = {
     name: definition.name,

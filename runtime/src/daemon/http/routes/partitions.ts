@@ -4,10 +4,12 @@
  * Bad keys and selections answer 400 with the message and hint of the error.
  */
 import { backfillSummary, cancelBackfill } from "../../backfills";
-import { createBackfill, type BackfillRequest } from "../../../services/backfillRequest";
+import { createBackfill } from "../../../services/backfillRequest";
 import { assetPartitionsStatus } from "../../../services/partitionStatus";
 import { HttpError } from "../errors";
-import { expectObject } from "../request";
+import { CreateBackfillBodySchema } from "../../../wire/requests";
+import type { AssetPartitionsJson, BackfillJson } from "../../../wire/responses";
+import { parseBody } from "../request";
 import { sendJson } from "../respond";
 import { bodyOf, queryOf, type Router } from "../router";
 import { loadedProject } from "./project";
@@ -20,7 +22,7 @@ export function partitionRoutes(router: Router): void {
     const project = loadedProject(request.services);
     if (!project.graph.assets.has(key)) throw new HttpError(404, `no asset "${key}"`, { hint: "GET /api/assets lists the keys there are." });
     if (!project.graph.assets.get(key)!.partitions) throw new HttpError(400, `asset "${key}" is not partitioned`);
-    sendJson(request.res, 200, await assetPartitionsStatus(request.services.storage, project.graph, key));
+    sendJson(request.res, 200, (await assetPartitionsStatus(request.services.storage, project.graph, key)) satisfies AssetPartitionsJson);
   });
 
   router.add("GET", "/api/backfills", async (request) => {
@@ -32,8 +34,10 @@ export function partitionRoutes(router: Router): void {
 
   router.add("POST", "/api/backfills", async (request) => {
     queryOf(request, []);
-    const body = expectObject(await bodyOf(request), "POST /api/backfills", ["selection", "from", "to", "keys", "missingOnly", "failedOnly", "policy"]);
-    const backfillRequest = parseBackfillRequest(body);
+    const backfillRequest = parseBody(CreateBackfillBodySchema, await bodyOf(request), "POST /api/backfills", {
+      selection: 'Send {"selection": "daily_orders", "from": "2024-01-01", "to": "2024-01-31"}.',
+      policy: 'Send e.g. "policy": {"maxPartitionsPerRun": 1, "maxConcurrentRuns": 4}.',
+    });
     const project = loadedProject(request.services);
     const backfill = await createBackfill({ storage: request.services.storage, graph: project.graph }, backfillRequest);
     request.services.wakeBackfills?.();
@@ -58,36 +62,6 @@ export function partitionRoutes(router: Router): void {
 }
 
 /** The JSON of a backfill: the CLI's `{ backfillId, status, partitions: { done, failed, remaining } }` and more. */
-function toJson(summary: NonNullable<Awaited<ReturnType<typeof backfillSummary>>>): Record<string, unknown> {
+function toJson(summary: NonNullable<Awaited<ReturnType<typeof backfillSummary>>>): BackfillJson {
   return { ...summary };
-}
-
-function parseBackfillRequest(body: Record<string, unknown>): BackfillRequest {
-  const selection = body["selection"];
-  if (typeof selection !== "string" || selection.trim() === "") {
-    throw new HttpError(400, '"selection" must be a non-empty selection string', { hint: 'Send {"selection": "daily_orders", "from": "2024-01-01", "to": "2024-01-31"}.' });
-  }
-  const request: BackfillRequest = { selection };
-  for (const field of ["from", "to"] as const) {
-    const value = body[field];
-    if (value === undefined) continue;
-    if (typeof value !== "string") throw new HttpError(400, `"${field}" must be a partition key string`);
-    request[field] = value;
-  }
-  if (body["keys"] !== undefined) {
-    const keys = body["keys"];
-    if (!Array.isArray(keys) || keys.some((key) => typeof key !== "string")) throw new HttpError(400, '"keys" must be an array of partition key strings');
-    request.keys = keys as string[];
-  }
-  for (const field of ["missingOnly", "failedOnly"] as const) {
-    const value = body[field];
-    if (value === undefined) continue;
-    if (typeof value !== "boolean") throw new HttpError(400, `"${field}" must be true or false`);
-    request[field] = value;
-  }
-  if (body["policy"] !== undefined) {
-    const policy = expectObject(body["policy"], "policy", ["maxPartitionsPerRun", "maxConcurrentRuns"]);
-    request.policy = policy as BackfillRequest["policy"];
-  }
-  return request;
 }

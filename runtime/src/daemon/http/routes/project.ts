@@ -1,6 +1,7 @@
 /** The project the API answers from: the loaded one, else the last good one, else a 503. */
 import type { LoadedProject } from "../../../loader";
 import type { DaemonServices, ProjectState } from "../../services";
+import type { ProjectJson } from "../../../wire/responses";
 import { HttpError } from "../errors";
 
 /**
@@ -30,7 +31,7 @@ export function describeLoadError(error: Extract<ProjectState, { ok: false }>["e
 }
 
 /** The `project` object of `GET /api/health` and `POST /api/reload`. */
-export function projectJson(state: ProjectState): Record<string, unknown> {
+export function projectJson(state: ProjectState): ProjectJson {
   return state.ok
     ? { ok: true, loadedAt: state.loadedAt, codeVersion: state.codeVersion, dir: state.project.config.projectDir, assets: state.project.graph.assets.size }
     : { ok: false, failedAt: state.failedAt, codeVersion: state.codeVersion, error: state.error };

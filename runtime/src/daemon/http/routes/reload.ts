@@ -4,7 +4,9 @@
  * saves reload by themselves, and this forces one.
  */
 import { HttpError } from "../errors";
-import { expectObject } from "../request";
+import { NoBodySchema } from "../../../wire/requests";
+import type { WireAnswer } from "../../../wire/routes";
+import { parseBody } from "../request";
 import { sendJson } from "../respond";
 import { bodyOf, queryOf, type Router } from "../router";
 import { describeLoadError, projectJson } from "./project";
@@ -13,7 +15,7 @@ import { describeLoadError, projectJson } from "./project";
 export function reloadRoutes(router: Router): void {
   router.add("POST", "/api/reload", async (request) => {
     queryOf(request, []);
-    expectObject(await bodyOf(request), "POST /api/reload", [], true);
+    parseBody(NoBodySchema, await bodyOf(request), "POST /api/reload");
     const state = await request.services.reloadCode();
     if (!state.ok) {
       const { file, line } = state.error;
@@ -24,6 +26,6 @@ export function reloadRoutes(router: Router): void {
         details: { ...(file ? { file } : {}), ...(line ? { line } : {}), codeVersion: state.codeVersion },
       });
     }
-    sendJson(request.res, 200, { codeVersion: state.codeVersion, project: projectJson(state) });
+    sendJson(request.res, 200, { codeVersion: state.codeVersion, project: projectJson(state) } satisfies WireAnswer<"POST /api/reload">);
   });
 }

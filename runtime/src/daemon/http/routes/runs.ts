@@ -3,13 +3,15 @@
  * (Their events are in ./events.)
  */
 import { runToJson } from "../../../wire/runJson";
+import { CreateRunBodySchema, NoBodySchema } from "../../../wire/requests";
+import type { WireAnswer } from "../../../wire/routes";
 import type { Storage } from "../../../storage/port";
 import { TributaryError } from "../../../errors";
 import { FINAL_RUN_STATUSES, type RunRecord } from "../../../types";
 import { allPartitionKeys } from "../../../execution/plan";
 import { loadPartitionContext } from "../../../partitions/runPartitions";
 import { HttpError } from "../errors";
-import { expectObject, expectStringMap } from "../request";
+import { parseBody } from "../request";
 import { sendJson } from "../respond";
 import { bodyOf, queryOf, type Router } from "../router";
 import { loadedProject } from "./project";
@@ -27,25 +29,16 @@ export function runRoutes(router: Router): void {
       ...(statuses ? { statuses } : {}),
       ...(before !== undefined ? { beforeRunId: before } : {}),
     });
-    sendJson(request.res, 200, { runs: runs.map(runToJson) });
+    sendJson(request.res, 200, { runs: runs.map(runToJson) } satisfies WireAnswer<"GET /api/runs">);
   });
 
   router.add("POST", "/api/runs", async (request) => {
     queryOf(request, []);
-    const body = expectObject(await bodyOf(request), "POST /api/runs", ["selection", "tags", "partition", "allPartitions"]);
-    const selection = body["selection"];
-    if (typeof selection !== "string" || selection.trim() === "") {
-      throw new HttpError(400, `"selection" must be a non-empty selection string${selection === undefined ? " (it is missing)" : `, not ${JSON.stringify(selection)}`}`, {
-        hint: 'Send {"selection": "*"} for everything, or e.g. "+stg_orders", "group:staging".',
-      });
-    }
-    const tags = body["tags"] === undefined ? undefined : expectStringMap(body["tags"], "tags");
-    const partition = body["partition"];
-    if (partition !== undefined && typeof partition !== "string") {
-      throw new HttpError(400, '"partition" must be a partition key string', { hint: 'Send {"selection": "daily_orders", "partition": "2024-03-01"}.' });
-    }
-    const allPartitions = body["allPartitions"];
-    if (allPartitions !== undefined && typeof allPartitions !== "boolean") throw new HttpError(400, '"allPartitions" must be true or false');
+    const { selection, tags, partition, allPartitions } = parseBody(CreateRunBodySchema, await bodyOf(request), "POST /api/runs", {
+      selection: 'Send {"selection": "*"} for everything, or e.g. "+stg_orders", "group:staging".',
+      tags: 'Tags are strings, e.g. {"team": "finance", "priority": "1"}.',
+      partition: 'Send {"selection": "daily_orders", "partition": "2024-03-01"}.',
+    });
     if (allPartitions === true && partition !== undefined) {
       throw new HttpError(400, '"partition" and "allPartitions" cannot be used together', { hint: "Send one of them." });
     }
@@ -74,12 +67,12 @@ export function runRoutes(router: Router): void {
     queryOf(request, []);
     const run = await findRun(request.services.storage, request.params["id"]!);
     const steps = await request.steps.stepsOf(run);
-    sendJson(request.res, 200, { ...runToJson(run), steps: steps.map(({ eventId: _eventId, ...step }) => step) });
+    sendJson(request.res, 200, { ...runToJson(run), steps: steps.map(({ eventId: _eventId, ...step }) => step) } satisfies WireAnswer<"GET /api/runs/:id">);
   });
 
   router.add("POST", "/api/runs/:id/cancel", async (request) => {
     queryOf(request, []);
-    expectObject(await bodyOf(request), "POST /api/runs/:id/cancel", [], true);
+    parseBody(NoBodySchema, await bodyOf(request), "POST /api/runs/:id/cancel");
     const run = await findRun(request.services.storage, request.params["id"]!);
     if (FINAL_RUN_STATUSES.includes(run.status)) {
       throw new HttpError(409, `run ${run.runId} has already ended (${run.status}); there is nothing to cancel`, {
@@ -87,7 +80,7 @@ export function runRoutes(router: Router): void {
       });
     }
     const canceled = await request.services.cancelRun(run.runId);
-    sendJson(request.res, 202, { runId: canceled.runId, status: canceled.status });
+    sendJson(request.res, 202, { runId: canceled.runId, status: canceled.status } satisfies WireAnswer<"POST /api/runs/:id/cancel">);
   });
 }
 

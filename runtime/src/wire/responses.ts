@@ -1,0 +1,259 @@
+/**
+ * The JSON the daemon answers with, as valibot schemas whose inferred types the extension, the
+ * lineage UI, the language server and the daemon's own routes share. The daemon does not validate
+ * its answers at run time (it builds them with these types, so the compiler does); a client may
+ * (`v.parse(RunSchema, json)`) where it reads a daemon of another version.
+ *
+ * Terminology: an asset's *status* is the daemon's verdict on its latest materialization; a *step*
+ * is one asset (or multi-asset) of a run; a *tick* is one evaluation of a schedule or a sensor.
+ */
+import * as v from "valibot";
+import { RUN_STATUSES, type RunStatus } from "../types";
+import { ASSET_STATUSES, BACKFILL_STATUSES, RUN_EVENT_TYPES } from "./statuses";
+
+const StringMap = v.record(v.string(), v.string());
+const JsonObject = v.record(v.string(), v.unknown());
+
+/** Statuses of a run, in the order a run goes through them. */
+export const RunStatusSchema = v.picklist(RUN_STATUSES as readonly RunStatus[] as RunStatus[]);
+
+/**
+ * The status of an asset, `GET /api/assets`: RUNNING (a step computing it is running), FAILED (its
+ * latest step failed after its latest materialization), NEVER (never materialized), STALE (an
+ * upstream asset was materialized after it, or its `codeVersion` changed), FRESH (otherwise).
+ */
+export const AssetStatusSchema = v.picklist(ASSET_STATUSES);
+/** The status of an asset, as the daemon judges it. */
+export type AssetStatus = v.InferOutput<typeof AssetStatusSchema>;
+
+/** What launched a run when it was not a person. */
+export const InstigatorSchema = v.object({
+  type: v.picklist(["schedule", "sensor", "backfill"]),
+  /** The schedule's or sensor's name, or the backfill id. */
+  name: v.string(),
+  /** ISO 8601 instant of the tick (schedules and sensors). */
+  tickTime: v.optional(v.string()),
+  runKey: v.optional(v.string()),
+});
+
+/** A run: `GET /api/runs` entries, and the CLI's `runs list --json` (DESIGN.md §3). */
+const runEntries = {
+  runId: v.string(),
+  status: RunStatusSchema,
+  selection: v.string(),
+  instigator: v.nullable(InstigatorSchema),
+  createdAt: v.string(),
+  startedAt: v.nullable(v.string()),
+  endedAt: v.nullable(v.string()),
+  assetKeys: v.array(v.string()),
+  tags: StringMap,
+  runKey: v.nullable(v.string()),
+  attempt: v.number(),
+  parentRunId: v.nullable(v.string()),
+  workerId: v.nullable(v.string()),
+  /** Why the run failed or was canceled, in one line. */
+  error: v.nullable(v.string()),
+};
+// The entries are a plain object (not `RunSchema.entries`) so that bundlers can drop the schemas a
+// client does not use: a property read is not known to be free of side effects.
+export const RunSchema = v.object(runEntries);
+/** A run as the HTTP API and the CLI show it. */
+export type RunJson = v.InferOutput<typeof RunSchema>;
+
+/** Where one step of a run stands. */
+export const StepSchema = v.object({
+  key: v.string(),
+  status: v.picklist(["RUNNING", "SUCCESS", "FAILURE", "SKIPPED", "CANCELED"]),
+  startedAt: v.nullable(v.string()),
+  endedAt: v.nullable(v.string()),
+  durationMs: v.nullable(v.number()),
+  /** How many attempts started (retries add one each). */
+  attempts: v.number(),
+  /** One-line reason for FAILURE, SKIPPED and CANCELED. */
+  error: v.optional(v.string()),
+});
+export type StepJson = v.InferOutput<typeof StepSchema>;
+
+/** `GET /api/runs/:id`: the run with its steps. */
+export const RunDetailSchema = v.object({ ...runEntries, steps: v.array(StepSchema) });
+export type RunDetailJson = v.InferOutput<typeof RunDetailSchema>;
+
+
+/**
+ * A run event: `GET /api/runs/:id/events` entries and the `data` of `run-event` stream events.
+ * `data.assetKey` is set on ASSET_MATERIALIZATION and ASSET_CHECK_EVALUATION; RUN_START carries
+ * `data.steps` (the step keys) or `data.assetKeys`.
+ */
+export const RunEventSchema = v.object({
+  /** Monotonic id in the whole event log: the stream's `id:` and the `after` cursor. */
+  id: v.number(),
+  runId: v.string(),
+  /** ISO 8601 instant. */
+  timestamp: v.string(),
+  type: v.picklist(RUN_EVENT_TYPES),
+  stepKey: v.nullable(v.string()),
+  level: v.picklist(["debug", "info", "warn", "error"]),
+  message: v.string(),
+  data: v.optional(v.nullable(JsonObject)),
+});
+export type RunEventJson = v.InferOutput<typeof RunEventSchema>;
+
+/** The `data` of a run stream's last event, `end`. */
+export const RunEndSchema = v.object({ runId: v.string(), status: v.nullable(RunStatusSchema) });
+export type RunEndJson = v.InferOutput<typeof RunEndSchema>;
+
+/** Keys of one partition status: how many, and their runs of consecutive keys (`[first, last]`). */
+export const PartitionGroupSchema = v.object({ count: v.number(), ranges: v.array(v.tuple([v.string(), v.string()])) });
+export type PartitionGroupJson = v.InferOutput<typeof PartitionGroupSchema>;
+
+/** `GET /api/assets/:key/partitions`, also inlined in `GET /api/assets` as `partitions`. */
+export const AssetPartitionsSchema = v.object({
+  asset: v.string(),
+  /** The partitions definition in words (`daily partitions from 2018-01-01 (UTC)`). */
+  definition: v.string(),
+  /** Partitions that exist now. */
+  total: v.number(),
+  firstKey: v.nullable(v.string()),
+  lastKey: v.nullable(v.string()),
+  materialized: PartitionGroupSchema,
+  failed: PartitionGroupSchema,
+  missing: PartitionGroupSchema,
+  /** One letter per key in key order (`M`, `F`, `-`); null beyond 2,000 keys. */
+  strip: v.nullable(v.string()),
+});
+export type AssetPartitionsJson = v.InferOutput<typeof AssetPartitionsSchema>;
+
+/** Latest result of one check of an asset. */
+export const CheckResultSchema = v.object({
+  checkName: v.string(),
+  passed: v.boolean(),
+  severity: v.picklist(["WARN", "ERROR"]),
+  timestamp: v.string(),
+  runId: v.string(),
+});
+export type CheckResultJson = v.InferOutput<typeof CheckResultSchema>;
+
+/** Latest materialization of an asset. */
+export const MaterializationSchema = v.object({ runId: v.string(), timestamp: v.string(), metadata: JsonObject });
+export type MaterializationJson = v.InferOutput<typeof MaterializationSchema>;
+
+/** One entry of `GET /api/assets` `{ "assets": [...] }`. */
+export const AssetSchema = v.object({
+  key: v.string(),
+  group: v.string(),
+  deps: v.array(v.string()),
+  description: v.nullable(v.string()),
+  kinds: v.array(v.string()),
+  tags: StringMap,
+  owners: v.array(v.string()),
+  /** Names of the checks defined on the asset. */
+  checks: v.array(v.string()),
+  /** File relative to the project folder, and 1-based line, where the asset is defined. */
+  file: v.optional(v.string()),
+  line: v.optional(v.number()),
+  status: AssetStatusSchema,
+  latestMaterialization: v.nullable(MaterializationSchema),
+  latestChecks: v.array(CheckResultSchema),
+  /** Partitioned assets only. */
+  partitions: v.optional(AssetPartitionsSchema),
+});
+export type AssetJson = v.InferOutput<typeof AssetSchema>;
+
+/** A backfill: `POST /api/backfills`, `GET /api/backfills[/:id]`, `POST /api/backfills/:id/cancel`. */
+export const BackfillSchema = v.object({
+  backfillId: v.string(),
+  status: v.picklist(BACKFILL_STATUSES),
+  selection: v.string(),
+  /** What was asked for: the range, the flags. */
+  request: v.object({
+    from: v.optional(v.string()),
+    to: v.optional(v.string()),
+    keys: v.optional(v.array(v.string())),
+    missingOnly: v.optional(v.boolean()),
+    failedOnly: v.optional(v.boolean()),
+  }),
+  policy: v.object({ maxPartitionsPerRun: v.number(), maxConcurrentRuns: v.number() }),
+  createdAt: v.string(),
+  error: v.nullable(v.string()),
+  /** `remaining` counts partitions not yet done (`queued`: a run exists, not finished). */
+  partitions: v.object({ total: v.number(), done: v.number(), failed: v.number(), canceled: v.number(), remaining: v.number(), queued: v.number() }),
+});
+export type BackfillJson = v.InferOutput<typeof BackfillSchema>;
+
+
+const LoadErrorSchema = v.object({ message: v.string(), hint: v.optional(v.string()), file: v.optional(v.string()), line: v.optional(v.number()) });
+
+/** Whether the project loads: `project` of `GET /api/health` and `POST /api/reload`. */
+export const ProjectSchema = v.variant("ok", [
+  v.object({ ok: v.literal(true), loadedAt: v.string(), codeVersion: v.string(), dir: v.string(), assets: v.number() }),
+  v.object({ ok: v.literal(false), failedAt: v.string(), codeVersion: v.nullable(v.string()), error: LoadErrorSchema }),
+]);
+export type ProjectJson = v.InferOutput<typeof ProjectSchema>;
+
+/** `GET /api/health`. `ok` is true whenever the daemon answers; `project` and `storage` say what works. */
+export const HealthSchema = v.object({
+  ok: v.literal(true),
+  daemonId: v.string(),
+  mode: v.string(),
+  version: v.string(),
+  project: ProjectSchema,
+  storage: v.object({
+    ok: v.boolean(),
+    dialect: v.string(),
+    /** Since when the database has not answered, as the daemon saw it. */
+    since: v.optional(v.string()),
+    error: v.optional(v.object({ message: v.string(), hint: v.optional(v.string()) })),
+  }),
+  /** Open event feeds and connected stream clients. */
+  streams: v.object({ feeds: v.number(), clients: v.number() }),
+});
+export type HealthJson = v.InferOutput<typeof HealthSchema>;
+
+/** `POST /api/reload`. */
+export const ReloadSchema = v.object({ codeVersion: v.nullable(v.string()), project: ProjectSchema });
+export type ReloadJson = v.InferOutput<typeof ReloadSchema>;
+
+const InstigatorCommon = {
+  name: v.string(),
+  selection: v.string(),
+  status: v.picklist(["RUNNING", "STOPPED"]),
+  description: v.nullable(v.string()),
+  updatedAt: v.nullable(v.string()),
+};
+
+/** `GET /api/schedules` entries and the answer of start/stop. */
+export const ScheduleSchema = v.object({
+  ...InstigatorCommon,
+  cron: v.string(),
+  timezone: v.string(),
+  /** ISO instant of the next tick, for a running schedule. */
+  nextTick: v.optional(v.string()),
+});
+export type ScheduleJson = v.InferOutput<typeof ScheduleSchema>;
+
+/** `GET /api/sensors` entries and the answer of start/stop. */
+export const SensorSchema = v.object({ ...InstigatorCommon, minimumIntervalSeconds: v.number(), cursor: v.nullable(v.string()) });
+export type SensorJson = v.InferOutput<typeof SensorSchema>;
+
+/** `GET /api/schedules/:name/ticks` and `/api/sensors/:name/ticks` entries. */
+export const TickSchema = v.object({
+  tickId: v.number(),
+  instigatorName: v.string(),
+  instigatorType: v.picklist(["schedule", "sensor"]),
+  tickTime: v.string(),
+  status: v.picklist(["STARTED", "SUCCESS", "SKIPPED", "FAILURE"]),
+  runIds: v.array(v.string()),
+  runKeys: v.array(v.string()),
+  skipReason: v.nullable(v.string()),
+  error: v.nullable(v.string()),
+  cursor: v.nullable(v.string()),
+  createdAt: v.string(),
+  updatedAt: v.string(),
+});
+export type TickJson = v.InferOutput<typeof TickSchema>;
+
+/** Every error answer: `{ "error": { "message", "hint"?, ...details } }`. */
+export const ErrorBodySchema = v.object({
+  error: v.looseObject({ message: v.string(), hint: v.optional(v.string()) }),
+});
+export type ErrorBodyJson = v.InferOutput<typeof ErrorBodySchema>;

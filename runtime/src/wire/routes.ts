@@ -1,0 +1,65 @@
+/**
+ * Every route of the HTTP API: method, path, query parameters, body and answer. The daemon's
+ * router serves exactly these (test/docs/httpApi.test.ts holds the router, this table and
+ * docs/http-api.md together); a client names a route's types through it
+ * (`WireAnswer<"GET /api/runs/:id">`).
+ */
+import * as v from "valibot";
+import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema } from "./requests";
+import {
+  AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunDetailSchema, RunEventSchema,
+  RunSchema, RunStatusSchema, ScheduleSchema, SensorSchema, TickSchema,
+} from "./responses";
+
+/** One route of the API. */
+export interface WireRoute {
+  /** Query parameters it takes; any other is a 400. */
+  readonly query: readonly string[];
+  /** The body it takes; absent: none. */
+  readonly body?: v.GenericSchema;
+  /** The JSON of its success answer; absent for event streams. */
+  readonly answer?: v.GenericSchema;
+  /** The status of its success answer. @defaultValue 200 */
+  readonly status?: number;
+  /** Also answers `Accept: text/event-stream` with a live stream (see ./sse). */
+  readonly stream?: boolean;
+}
+
+const RunIdSchema = v.object({ runId: v.string() });
+
+/** The API, by `"METHOD /path/:param"`. */
+export const WIRE_ROUTES = {
+  "GET /api/health": { query: [], answer: HealthSchema },
+  "GET /api/assets": { query: [], answer: v.object({ assets: v.array(AssetSchema) }) },
+  "GET /api/runs": { query: ["status", "limit", "before"], answer: v.object({ runs: v.array(RunSchema) }) },
+  "POST /api/runs": { query: [], body: CreateRunBodySchema, answer: RunIdSchema, status: 201 },
+  "GET /api/runs/:id": { query: [], answer: RunDetailSchema },
+  "GET /api/runs/:id/events": { query: ["after", "limit"], answer: v.object({ events: v.array(RunEventSchema) }), stream: true },
+  "POST /api/runs/:id/cancel": { query: [], body: NoBodySchema, answer: v.object({ runId: v.string(), status: RunStatusSchema }), status: 202 },
+  "GET /api/events/stream": { query: ["after"], stream: true },
+  "GET /api/schedules": { query: [], answer: v.object({ schedules: v.array(ScheduleSchema) }) },
+  "POST /api/schedules/:name/start": { query: [], body: NoBodySchema, answer: ScheduleSchema },
+  "POST /api/schedules/:name/stop": { query: [], body: NoBodySchema, answer: ScheduleSchema },
+  "GET /api/schedules/:name/ticks": { query: ["limit"], answer: v.object({ ticks: v.array(TickSchema) }) },
+  "GET /api/sensors": { query: [], answer: v.object({ sensors: v.array(SensorSchema) }) },
+  "POST /api/sensors/:name/start": { query: [], body: NoBodySchema, answer: SensorSchema },
+  "POST /api/sensors/:name/stop": { query: [], body: NoBodySchema, answer: SensorSchema },
+  "GET /api/sensors/:name/ticks": { query: ["limit"], answer: v.object({ ticks: v.array(TickSchema) }) },
+  "GET /api/assets/:key/partitions": { query: [], answer: AssetPartitionsSchema },
+  "GET /api/backfills": { query: ["limit"], answer: v.object({ backfills: v.array(BackfillSchema) }) },
+  "POST /api/backfills": { query: [], body: CreateBackfillBodySchema, answer: BackfillSchema, status: 201 },
+  "GET /api/backfills/:id": { query: [], answer: BackfillSchema },
+  "POST /api/backfills/:id/cancel": { query: [], body: NoBodySchema, answer: BackfillSchema },
+  "POST /api/reload": { query: [], body: NoBodySchema, answer: ReloadSchema },
+} as const satisfies Record<string, WireRoute>;
+
+/** A route's name: `"GET /api/runs"`. */
+export type WireRouteName = keyof typeof WIRE_ROUTES;
+
+type AnswerOf<R> = R extends { answer: infer S extends v.GenericSchema } ? v.InferOutput<S> : never;
+type BodyOf<R> = R extends { body: infer S extends v.GenericSchema } ? v.InferInput<S> : never;
+
+/** The JSON a route answers with. */
+export type WireAnswer<N extends WireRouteName> = AnswerOf<(typeof WIRE_ROUTES)[N]>;
+/** The body a route takes. */
+export type WireBody<N extends WireRouteName> = BodyOf<(typeof WIRE_ROUTES)[N]>;
