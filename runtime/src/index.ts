@@ -54,6 +54,11 @@ export {
   type CheckSpec,
 } from "./definitions/checks";
 export { acceptedValues, freshness, notNull, rowCountBetween, rowsSatisfy, unique } from "./checks/builtins";
+export { sqlAsset, type SqlAssetSpec } from "./sql/sqlAsset";
+export { sql, sqlPartition, type SqlTemplate } from "./sql/template";
+export { embeddedWarehouse, type EmbeddedWarehouseOptions } from "./sql/warehouse";
+export { SqlAssetError } from "./sql/errors";
+export type { WarehouseTable } from "./checks/warehouseTable";
 export { defineAssetJob, type JobDefinition, type SelectionInput } from "./definitions/job";
 export { schedule, type CatchUpPolicy, type ScheduleDefinition } from "./definitions/schedule";
 export {

@@ -17,6 +17,7 @@ import { evaluateCheck, isBlockingFailure, outputsOf } from "./outputs";
 import { planRun, type ExecutionPlan, type PlannedStep } from "./plan";
 import { RunResources } from "./resources";
 import { runWithRetries } from "./stepRunner";
+import { sqlBuiltInResources, tableInputs } from "../sql/tables";
 
 /** How long a canceled run waits for running steps that ignore `ctx.signal` before giving up on them. */
 const CANCEL_GRACE_MS = 5_000;
@@ -127,7 +128,10 @@ class RunExecution {
     this.signal = options.signal ?? new AbortController().signal;
     this.resources = new RunResources(
       options.definitions.resources,
-      { io_manager: filesystemIOManager({ baseDir: options.storageDir }) },
+      {
+        io_manager: filesystemIOManager({ baseDir: options.storageDir }),
+        ...sqlBuiltInResources(options.storageDir, (key) => this.resources.get(key)),
+      },
       runId,
       (key) => this.logger(null, `resource ${key}`),
     );
@@ -345,6 +349,7 @@ class RunExecution {
   }
 
   private async loadInputs(step: PlannedStep, partitionKey: string | null): Promise<Record<string, unknown>> {
+    if ("inputsAsTables" in step.definition.definition && step.definition.definition.inputsAsTables) return this.loadTableInputs(step);
     const inputs: Record<string, unknown> = {};
     const external = new Set(step.externalInputs);
     const definition = step.definition.definition;
@@ -378,6 +383,17 @@ class RunExecution {
       }
     }
     return inputs;
+  }
+
+  /** A SQL asset's inputs: its deps' table names, never their rows. */
+  private async loadTableInputs(step: PlannedStep): Promise<Record<string, unknown>> {
+    const warehouseKey = step.definition.definition.resources[0]!;
+    const upstreams = step.definition.deps.map((dep) => {
+      const node = this.graph.assets.get(dep);
+      const ioManagerKey = node?.ioManager ?? "io_manager";
+      return { key: dep, metadata: node?.metadata ?? {}, ioManagerKey, ioManager: () => this.ioManager(ioManagerKey) };
+    });
+    return tableInputs(step.stepKey, upstreams, { key: warehouseKey, value: await this.resources.get(warehouseKey) });
   }
 
   private async loadInput(step: PlannedStep, dep: string, partitionKey: string | null): Promise<unknown> {

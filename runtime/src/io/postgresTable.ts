@@ -150,6 +150,11 @@ export class PostgresTableIOManager implements IOManager {
     return { table, rows: rows.length, schema: this.schema, database: this.database };
   }
 
+  /** The table a SQL asset reads this asset from (when the warehouse is this database). */
+  tableFor(assetKey: string, definitionMetadata: Record<string, unknown>): string {
+    return this.qualified(tableNameFor(assetKey, definitionMetadata));
+  }
+
   async loadInput(ctx: InputContext): Promise<Row[]> {
     const table = tableNameFor(ctx.assetKey, ctx.definitionMetadata);
     const pool = await this.pool();
