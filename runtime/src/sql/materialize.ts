@@ -128,6 +128,7 @@ export async function buildSqlAsset(request: BuildRequest): Promise<Materialized
       if (request.materialization === "incremental" && existing === "table") {
         await mergeInto(session, table, scratch, request);
         await session.query(`drop table ${qualifiedName(scratch)}`);
+        return { rowCount: await countRows(session, table), rowsWritten: written, columns: await columnsOf(session, table) };
       } else {
         const dependents = await dependentViews(warehouse, session, table);
         for (const view of [...dependents].reverse()) await session.query(`drop view ${qualifiedName(view)}`);
@@ -135,7 +136,8 @@ export async function buildSqlAsset(request: BuildRequest): Promise<Materialized
         await session.query(`alter table ${qualifiedName(scratch)} rename to ${quote(table.name)}`);
         for (const view of dependents) await session.query(`create view ${qualifiedName(view)} as ${view.definition}`);
       }
-      return { rowCount: await countRows(session, table), rowsWritten: written, columns: await columnsOf(session, table) };
+      // The swapped-in table is the scratch table: its row count is what the build wrote, no scan needed.
+      return { rowCount: written ?? (await countRows(session, table)), rowsWritten: written, columns: await columnsOf(session, table) };
     });
   } finally {
     // Left behind only when the build or the swap failed; the target was not touched then.
