@@ -56,8 +56,6 @@ export {
 export { acceptedValues, freshness, notNull, rowCountBetween, rowsSatisfy, unique } from "./checks/builtins";
 export { sqlAsset, type SqlAssetSpec } from "./sql/sqlAsset";
 export { sql, sqlPartition, type SqlTemplate } from "./sql/template";
-export { embeddedWarehouse, type EmbeddedWarehouseOptions } from "./sql/warehouse";
-export { SqlAssetError } from "./sql/errors";
 export type { WarehouseTable } from "./checks/warehouseTable";
 export { defineAssetJob, type JobDefinition, type SelectionInput } from "./definitions/job";
 export { schedule, type CatchUpPolicy, type ScheduleDefinition } from "./definitions/schedule";
@@ -120,6 +118,7 @@ export {
   redactConnectionString,
   type PostgresResourceOptions,
 } from "./resources";
+export { embeddedWarehouse, type EmbeddedWarehouseOptions } from "./sql/warehouse";
 
 // Projects: configuration and code loading, as the CLI and the daemon do it.
 export { findProjectConfig, loadProject, type LoadedProject, type LoadProjectOptions, type ProjectConfig } from "./loader";
@@ -155,6 +154,7 @@ export {
   TributaryError,
   UserCodeError,
 } from "./errors";
+export { SqlAssetError } from "./sql/errors";
 
 // The vocabulary of runs and events.
 export type * from "./types";
