@@ -30,6 +30,16 @@ describe("sqlAsset definitions", () => {
     assert.deepEqual(rendered.params, ["2024-01-02T00:00:00.000Z", "x' or 1=1 --"]);
   });
 
+  it("types a TypeScript asset's input from a SQL asset as its table, whose rows come on request", () => {
+    const doubled = sqlAsset({ key: "doubled", query: sql`select 1 as d` });
+    const total = asset({ key: "total", deps: [doubled] }, async ({ inputs }) => {
+      const rows: Record<string, unknown>[] = await inputs.doubled.rows();
+      const name: string = inputs.doubled.qualifiedName;
+      return { rows, name };
+    });
+    assert.deepEqual(total.deps, ["doubled"]);
+  });
+
   it("needs no warehouse resource: the embedded warehouse is built in", () => {
     const graph = new AssetGraph(definitions({ assets: [raw, sqlAsset({ key: "n", query: sql`select 1 as n` })] }));
     assert.deepEqual(validateGraph(graph).map((problem) => problem.code), []);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import path from "node:path";
 import { asset } from "../../runtime/src/definitions/asset";
 import { definitions } from "../../runtime/src/definitions/definitions";
 import { acceptedValues, notNull, rowCountBetween, rowsSatisfy, unique } from "../../runtime/src/checks/builtins";
@@ -9,6 +10,8 @@ import { sqlAsset } from "../../runtime/src/sql/sqlAsset";
 import { sql, sqlPartition } from "../../runtime/src/sql/template";
 import { openStorage } from "../../runtime/src/storage";
 import type { RunEvent } from "../../runtime/src/types";
+import { embeddedWarehouse as embedded, type Warehouse } from "../../runtime/src/sql/warehouse";
+import { silentLog } from "../io/helpers";
 import { embeddedWarehouse, postgresWarehouse, type TestWarehouse } from "./warehouses";
 
 const rawNumbers = sqlAsset({ key: "raw_numbers", query: sql`select n from (values (1), (2), (3)) as t(n)` });
@@ -40,6 +43,35 @@ function checkResults(events: RunEvent[]): Record<string, boolean> {
     events.filter((e) => e.type === "ASSET_CHECK_EVALUATION").map((e) => [(e.data as { checkName: string }).checkName, (e.data as { passed: boolean }).passed]),
   );
 }
+
+describe("sqlAsset in the embedded warehouse: a reader's snapshot", function () {
+  this.timeout(60_000);
+  it("keeps showing a reader that started before a rebuild the old table, and the new one to readers after it", async () => {
+    const warehouse = await embeddedWarehouse();
+    try {
+      await materialize(warehouse, [rawNumbers, doubled]);
+      // The test holds the warehouse open the way a concurrent step of the same process would.
+      const resource = embedded({ path: path.join(warehouse.storageDir, "warehouse.duckdb") });
+      const store = (await resource.setup({ config: {}, key: "warehouse", runId: "reader", log: silentLog })) as Warehouse;
+      try {
+        const before = store.transaction(async (reader) => {
+          const first = (await reader.query("select d from doubled order by d")).rows.map((row) => Number(row.d));
+          const tripled = sqlAsset({ key: "doubled", query: sql`select n * 3 as d from ${rawNumbers}` });
+          const { result } = await materialize(warehouse, [rawNumbers, tripled], { selection: "doubled" });
+          assert.equal(result.status, "SUCCESS", JSON.stringify(result.steps));
+          const second = (await reader.query("select d from doubled order by d")).rows.map((row) => Number(row.d));
+          return { first, second };
+        });
+        assert.deepEqual(await before, { first: [2, 4, 6], second: [2, 4, 6] });
+        assert.deepEqual((await store.query("select d from doubled order by d")).rows.map((row) => Number(row.d)), [3, 6, 9]);
+      } finally {
+        await resource.teardown!(store);
+      }
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
 
 for (const open of [postgresWarehouse, embeddedWarehouse]) {
   describe(`sqlAsset in the warehouse (${open === postgresWarehouse ? "PostgreSQL" : "embedded DuckDB"})`, function () {
