@@ -52,6 +52,32 @@ describe("sqlAsset on PostgreSQL: readers, mixed graphs, outages", function () {
     assert.deepEqual(await warehouse.query("select count(*) as n from information_schema.tables where table_name like 'doubled__tributary_%'"), [{ n: 0 }]);
   });
 
+  it("cancels the build inside PostgreSQL when the step times out, leaving no query running", async () => {
+    const slow = sqlAsset({ key: "slow", timeoutMs: 300, query: sql`select 1 as n from pg_sleep(${30})` });
+    const storage = await openStorage({ kind: "sqlite", path: ":memory:" });
+    let failed = false;
+    const running = executeInProcess({
+      definitions: definitions({ assets: [slow], resources: warehouse.resources() as never }),
+      storage,
+      storageDir: warehouse.storageDir,
+      selection: "*",
+      onEvent: (event) => (failed ||= event.type === "STEP_FAILURE"),
+    });
+    try {
+      await waitFor("the step to time out", () => failed);
+      // Without the cancel the backend would go on sleeping for 30 s after the step failed.
+      await waitFor("the build to be canceled in PostgreSQL", async () => {
+        const { rows } = await warehouse.admin.query("select 1 from pg_stat_activity where state = 'active' and query ilike 'create table%slow__tributary_%'");
+        return rows.length === 0;
+      }, 5_000);
+      const result = await running;
+      assert.match(result.steps[0]!.error ?? "", /timed out|timeout/i);
+    } finally {
+      await running.catch(() => undefined);
+      await storage.close();
+    }
+  });
+
   it("reads a TypeScript asset stored as a table in the warehouse's database", async () => {
     const customers = asset({ key: "customers", ioManager: "warehouse_io" }, () => [
       { id: 1, name: "Ada" },

@@ -37,6 +37,8 @@ export interface BuildRequest {
   uniqueKey: readonly string[];
   /** The partition an incremental build replaces, and the column that holds it. */
   partition: { key: string; column: string } | null;
+  /** The step's signal: aborting it cancels the build inside the warehouse. */
+  signal: AbortSignal;
 }
 
 /** A fresh name for the table built before the swap; random, so two runs never share one. */
@@ -93,7 +95,7 @@ async function countRows(session: SqlSession, table: TableName): Promise<number>
  * holds no lock that readers of the current table would wait on.
  */
 async function buildScratch(request: BuildRequest, scratch: TableName, select: string): Promise<number | null> {
-  const result = await request.warehouse.query(`create table ${qualifiedName(scratch)} as ${select}`, request.query.params);
+  const result = await request.warehouse.queryCancelable(`create table ${qualifiedName(scratch)} as ${select}`, request.query.params, request.signal);
   return result.rowCount;
 }
 

@@ -61,7 +61,7 @@ export interface SqlAssetSpec<K extends string, P extends PartitionsDefinition |
   /** Upstream assets the query does not name (a TypeScript asset it waits for), as for `asset()`. */
   deps?: readonly AssetDep[];
   retry?: RetryPolicy;
-  /** Fails the attempt when it runs longer (milliseconds); the query is not canceled in the warehouse. */
+  /** Fails the attempt when it runs longer (milliseconds); the build is canceled inside the warehouse. */
   timeoutMs?: number;
   /** Checks run as SQL in the warehouse: `notNull`, `unique`, `acceptedValues`, `rowCountBetween`, `rowsSatisfy(name, "amount >= 0")`. */
   checks?: CheckSpec<any>[];
@@ -136,6 +136,7 @@ export function sqlAsset<const K extends string, P extends PartitionsDefinition 
         query: rendered,
         uniqueKey,
         partition: materialization === "incremental" && ctx.partitionKey !== null && uniqueKey.length === 0 ? { key: ctx.partitionKey, column: partitionColumn } : null,
+        signal: ctx.signal,
       });
     } catch (error) {
       throw sqlAssetError(key, query, rendered.text, store.description, error);

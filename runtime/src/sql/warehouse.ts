@@ -20,6 +20,11 @@ export interface SqlSession {
 
 /** A warehouse as the SQL runtime sees it. */
 export interface Warehouse extends SqlSession {
+  /**
+   * Runs one statement that `signal` cancels inside the warehouse (a canceled run or a timed-out
+   * step must not leave a long build running there).
+   */
+  queryCancelable(text: string, params: readonly unknown[], signal: AbortSignal): Promise<{ rows: Row[]; rowCount: number | null }>;
   readonly dialect: "postgres" | "duckdb";
   /** Names the warehouse in errors: "PostgreSQL at postgres://...", "the embedded warehouse at ...". */
   readonly description: string;
@@ -88,6 +93,19 @@ function postgresWarehouse(pool: Pool): Warehouse {
     dialect: "postgres",
     description: `PostgreSQL at ${where}`,
     query: (text, params) => run(pool, text, params),
+    async queryCancelable(text, params, signal) {
+      signal.throwIfAborted();
+      const client = await pool.connect();
+      const processId = (client as unknown as { processID: number }).processID;
+      const cancel = () => void pool.query("select pg_cancel_backend($1)", [processId]).catch(() => undefined);
+      signal.addEventListener("abort", cancel, { once: true });
+      try {
+        return await run(client, text, params);
+      } finally {
+        signal.removeEventListener("abort", cancel);
+        client.release();
+      }
+    },
     defaultSchema: () => (schema ??= run(pool, "select current_schema() as schema").then((r) => String(r.rows[0]!.schema))),
     async transaction(work) {
       const client = await pool.connect();
@@ -163,6 +181,17 @@ function duckDbWarehouse(file: string, instance: DuckInstance): Warehouse {
     dialect: "duckdb",
     description: `the embedded warehouse at ${file}`,
     query: (text, params) => withConnection((connection) => run(connection, text, params)),
+    queryCancelable: (text, params, signal) =>
+      withConnection(async (connection) => {
+        signal.throwIfAborted();
+        const cancel = () => connection.interrupt();
+        signal.addEventListener("abort", cancel, { once: true });
+        try {
+          return await run(connection, text, params);
+        } finally {
+          signal.removeEventListener("abort", cancel);
+        }
+      }),
     defaultSchema: async () => "main",
     transaction: (work) => withConnection((connection) => inTransaction({ query: (text, params) => run(connection, text, params) }, work)),
   } as Warehouse;
