@@ -50,11 +50,12 @@ describe("sqlAsset definitions", () => {
     assert.deepEqual(validateGraph(graph).map((problem) => problem.code), ["unknown-resource"]);
   });
 
-  it("refuses an incremental asset without a unique key or partitions, and a query not written with sql", () => {
+  it("refuses an incremental asset without a unique key or partitions, a query not written with sql, and a view with parameters", () => {
     assert.throws(() => sqlAsset({ key: "e", materialization: "incremental", query: sql`select 1 as id` }), (error: unknown) =>
       error instanceof DefinitionError && /needs a uniqueKey or partitions/.test(error.message) && /sqlAssetDefinition\.test\.ts:\d+/.test(error.message),
     );
     assert.throws(() => sqlAsset({ key: "e", query: "select 1" as never }), /query must be written with the sql tag/);
     assert.throws(() => sqlAsset({ key: "e", materialization: "snapshot" as never, query: sql`select 1` }), /"table", "view" or "incremental"/);
+    assert.throws(() => sqlAsset({ key: "v", materialization: "view", query: sql`select * from ${raw} where n > ${1}` }), /a view cannot take bound parameters/);
   });
 });

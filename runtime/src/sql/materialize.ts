@@ -131,13 +131,12 @@ export async function buildSqlAsset(request: BuildRequest): Promise<Materialized
         await mergeInto(session, table, scratch, request);
         await session.query(`drop table ${qualifiedName(scratch)}`);
         return { rowCount: await countRows(session, table), rowsWritten: written, columns: await columnsOf(session, table) };
-      } else {
-        const dependents = await dependentViews(warehouse, session, table);
-        for (const view of [...dependents].reverse()) await session.query(`drop view ${qualifiedName(view)}`);
-        if (existing !== null) await session.query(`drop ${existing} ${qualifiedName(table)}`);
-        await session.query(`alter table ${qualifiedName(scratch)} rename to ${quote(table.name)}`);
-        for (const view of dependents) await session.query(`create view ${qualifiedName(view)} as ${view.definition}`);
       }
+      const dependents = await dependentViews(warehouse, session, table);
+      for (const view of [...dependents].reverse()) await session.query(`drop view ${qualifiedName(view)}`);
+      if (existing !== null) await session.query(`drop ${existing} ${qualifiedName(table)}`);
+      await session.query(`alter table ${qualifiedName(scratch)} rename to ${quote(table.name)}`);
+      for (const view of dependents) await session.query(`create view ${qualifiedName(view)} as ${view.definition}`);
       // The swapped-in table is the scratch table: its row count is what the build wrote, no scan needed.
       return { rowCount: written ?? (await countRows(session, table)), rowsWritten: written, columns: await columnsOf(session, table) };
     });

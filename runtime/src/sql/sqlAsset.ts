@@ -22,13 +22,13 @@ import {
 import { DEFINITION_KIND } from "../definitions/brand";
 import type { CheckSpec } from "../definitions/checks";
 import type { PartitionsShapeOf } from "../definitions/inputs";
-import { DefinitionError } from "../errors";
+import { DefinitionError, type LocationLike } from "../errors";
 import { lazyCallerLocation, withLazyLocation } from "../location";
 import type { PartitionsDefinition } from "../partitions/definition";
 import type { PartitionMapping } from "../partitions/mappings";
 import { sqlAssetError, assertSingleQuery } from "./errors";
 import { buildSqlAsset, qualifiedName, type Materialization, type TableName } from "./materialize";
-import { isSqlTemplate, renderTemplate, templateDeps, type SqlTemplate } from "./template";
+import { isSqlTemplate, renderTemplate, templateDeps, templateParameterCount, type SqlTemplate } from "./template";
 import { warehouseTable } from "./warehouseTable";
 import { warehouseOf } from "./warehouse";
 
@@ -111,15 +111,21 @@ export function sqlAsset<const K extends string, P extends PartitionsDefinition 
       hint: 'Add uniqueKey: "id" (rows with a known id replace the old ones), or partitions (each run replaces its partition).',
     });
   }
-  const warehouse = spec.warehouse ?? DEFAULT_WAREHOUSE_KEY;
+  if (materialization === "view" && templateParameterCount(spec.query) > 0) {
+    throw new DefinitionError(`${what}: a view cannot take bound parameters, and its query interpolates ${templateParameterCount(spec.query)} value(s) that are not assets`, {
+      location,
+      hint: 'Write the values into the query text, or use materialization: "table" (its parameters are bound when it is built).',
+    });
+  }
+    const warehouse = spec.warehouse ?? DEFAULT_WAREHOUSE_KEY;
   const table = tableNameOf(key, spec.table, what, location);
   const partitionColumn = spec.partitionColumn ?? "partition_key";
   const query = spec.query;
   const deps = normalizeDeps([...templateDeps(query), ...(spec.deps ?? [])], what, location);
   const common = normalizeMetadataSpec(spec, what, location);
   const run = async (ctx: AssetContext<Record<string, unknown>, Record<string, unknown>>): Promise<WarehouseTable> => {
-    const target = { schema: table.schema ?? (await warehouseOf(ctx.resources[warehouse], warehouse).defaultSchema()), name: table.name };
     const store = warehouseOf(ctx.resources[warehouse], warehouse);
+    const target = { schema: table.schema ?? (await store.defaultSchema()), name: table.name };
     const window = ctx.partitionTimeWindow;
     const rendered = renderTemplate(query, {
       tableOf: (dep) => (ctx.inputs[dep] as { qualifiedName: string }).qualifiedName,
@@ -176,12 +182,12 @@ export function sqlAsset<const K extends string, P extends PartitionsDefinition 
 }
 
 /** `"mart/orders"` is `orders` in schema `mart`; a one-part key lives in the warehouse's default schema (null here). */
-function tableNameOf(key: string, table: string | undefined, what: string, location: () => unknown): { schema: string | null; name: string } {
+function tableNameOf(key: string, table: string | undefined, what: string, location: LocationLike): { schema: string | null; name: string } {
   const given = table ?? (key.includes("/") ? `${key.split("/").slice(0, -1).join("_")}.${key.split("/").pop()}` : key);
   const parts = given.split(".");
   if (parts.length > 2 || parts.some((part) => part === "" || Buffer.byteLength(part) > 63)) {
     throw new DefinitionError(`${what}: table ${JSON.stringify(given)} must be "name" or "schema.name", each at most 63 bytes`, {
-      location: location as never,
+      location,
     });
   }
   return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { schema: null, name: parts[0]! };

@@ -97,6 +97,11 @@ export function templateDeps(template: SqlTemplate): string[] {
   return keys;
 }
 
+/** How many interpolations are bound parameters (not asset tables). */
+export function templateParameterCount(template: SqlTemplate): number {
+  return template.values.filter((value) => assetKeyOf(value) === undefined).length;
+}
+
 /** What a run knows when it renders a template. */
 export interface RenderContext {
   /** The quoted, qualified table name of each upstream asset. */
