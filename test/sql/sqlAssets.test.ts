@@ -18,6 +18,7 @@ const rawNumbers = sqlAsset({ key: "raw_numbers", query: sql`select n from (valu
 const doubled = sqlAsset({ key: "doubled", group: "staging", query: sql`select n * 2 as d from ${rawNumbers}` });
 
 async function materialize(warehouse: TestWarehouse, assets: unknown[], options: { selection?: string; partitionKeys?: string[] } = {}) {
+  // Four steps at once: the warehouses see concurrent builds, as in a wide graph.
   const storage = await openStorage({ kind: "sqlite", path: ":memory:" });
   const events: RunEvent[] = [];
   const result = await executeInProcess({
@@ -25,6 +26,7 @@ async function materialize(warehouse: TestWarehouse, assets: unknown[], options:
     storage,
     storageDir: warehouse.storageDir,
     selection: options.selection ?? "*",
+    maxConcurrency: 4,
     ...(options.partitionKeys ? { partitionKeys: options.partitionKeys } : {}),
     onEvent: (event) => events.push(event),
   });
@@ -90,6 +92,13 @@ for (const open of [postgresWarehouse, embeddedWarehouse]) {
       assert.equal(metadata.rows, 3);
       assert.deepEqual(metadata.columns, [{ name: "d", type: "integer" }]);
       assert.equal(metadata.table, `"${warehouse.schema}"."doubled"`);
+    });
+
+    it("builds independent SQL assets concurrently, each in its own schema when its key has a prefix", async () => {
+      const fanOut = [1, 2, 3, 4].map((i) => sqlAsset({ key: `fan/out_${i}`, query: sql`select n * ${i} as v from ${rawNumbers}` }));
+      const { result } = await materialize(warehouse, [rawNumbers, ...fanOut]);
+      assert.equal(result.status, "SUCCESS", JSON.stringify(result.steps));
+      assert.deepEqual(await warehouse.query("select sum(v) as total from fan.out_4"), [{ total: 24 }]);
     });
 
     it("rebuilds a table in place, and a view that reads the new rows", async () => {

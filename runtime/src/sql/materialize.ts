@@ -71,8 +71,15 @@ async function lockFor(warehouse: Warehouse, session: SqlSession, table: TableNa
 }
 
 async function ensureSchema(warehouse: Warehouse, table: TableName): Promise<void> {
-  if (table.schema !== (await warehouse.defaultSchema())) {
+  if (table.schema === (await warehouse.defaultSchema())) return;
+  try {
     await warehouse.query(`create schema if not exists ${quote(table.schema)}`);
+  } catch (error) {
+    // Two steps creating the same schema at once: PostgreSQL's "if not exists" is not race-free
+    // (a unique violation on pg_namespace), DuckDB reports a write-write conflict. Either way the
+    // schema is there now, which is all this step needs.
+    const { rows } = await warehouse.query("select 1 from information_schema.schemata where schema_name = $1", [table.schema]);
+    if (rows.length === 0) throw error;
   }
 }
 
