@@ -4,6 +4,7 @@ import { definitions } from "../../runtime/src/definitions/definitions";
 import { DefinitionError } from "../../runtime/src/errors";
 import { AssetGraph } from "../../runtime/src/graph/assetGraph";
 import { validateGraph } from "../../runtime/src/graph/validate";
+import { staticPartitions } from "../../runtime/src/partitions/static";
 import { sqlAsset } from "../../runtime/src/sql/sqlAsset";
 import { renderTemplate, sql, sqlPartition } from "../../runtime/src/sql/template";
 
@@ -50,12 +51,13 @@ describe("sqlAsset definitions", () => {
     assert.deepEqual(validateGraph(graph).map((problem) => problem.code), ["unknown-resource"]);
   });
 
-  it("refuses an incremental asset without a unique key or partitions, a query not written with sql, and a view with parameters", () => {
+  it("refuses an incremental asset without a unique key or partitions, a query not written with sql, a view with parameters, and a partitioned table", () => {
     assert.throws(() => sqlAsset({ key: "e", materialization: "incremental", query: sql`select 1 as id` }), (error: unknown) =>
       error instanceof DefinitionError && /needs a uniqueKey or partitions/.test(error.message) && /sqlAssetDefinition\.test\.ts:\d+/.test(error.message),
     );
     assert.throws(() => sqlAsset({ key: "e", query: "select 1" as never }), /query must be written with the sql tag/);
     assert.throws(() => sqlAsset({ key: "e", materialization: "snapshot" as never, query: sql`select 1` }), /"table", "view" or "incremental"/);
+    assert.throws(() => sqlAsset({ key: "p", partitions: staticPartitions(["a"]), query: sql`select 1 as n` }), /a partitioned SQL asset must be materialized "incremental"/);
     assert.throws(() => sqlAsset({ key: "v", materialization: "view", query: sql`select * from ${raw} where n > ${1}` }), /a view cannot take bound parameters/);
   });
 });

@@ -111,6 +111,12 @@ export function sqlAsset<const K extends string, P extends PartitionsDefinition 
       hint: 'Add uniqueKey: "id" (rows with a known id replace the old ones), or partitions (each run replaces its partition).',
     });
   }
+  if (spec.partitions !== undefined && materialization !== "incremental") {
+    throw new DefinitionError(`${what}: a partitioned SQL asset must be materialized "incremental"`, {
+      location,
+      hint: `Each run builds one partition; a "${materialization}" build would replace every partition's rows with that one's. Use materialization: "incremental" (each run replaces its partition).`,
+    });
+  }
   if (materialization === "view" && templateParameterCount(spec.query) > 0) {
     throw new DefinitionError(`${what}: a view cannot take bound parameters, and its query interpolates ${templateParameterCount(spec.query)} value(s) that are not assets`, {
       location,
