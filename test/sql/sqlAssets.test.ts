@@ -6,6 +6,7 @@ import { acceptedValues, notNull, rowCountBetween, rowsSatisfy, unique } from ".
 import type { WarehouseTable } from "../../runtime/src/checks/warehouseTable";
 import { executeInProcess } from "../../runtime/src/execution/executor";
 import { staticPartitions } from "../../runtime/src/partitions/static";
+import { dailyPartitions } from "../../runtime/src/partitions/timeWindowFactories";
 import { sqlAsset } from "../../runtime/src/sql/sqlAsset";
 import { sql, sqlPartition } from "../../runtime/src/sql/template";
 import { openStorage } from "../../runtime/src/storage";
@@ -135,6 +136,29 @@ for (const open of [postgresWarehouse, embeddedWarehouse]) {
       assert.deepEqual(await warehouse.query("select partition_key, count(*) as n from sales group by partition_key order by partition_key"), [
         { partition_key: "eu", n: 2 },
         { partition_key: "us", n: 2 },
+      ]);
+    });
+
+    it("filters a daily partition's rows by the run's time window", async () => {
+      const orders = sqlAsset({
+        key: "orders",
+        query: sql`select cast(d as date) as day, amount from (values ('2024-01-01', 5), ('2024-01-02', 7), ('2024-01-02', 1), ('2024-01-03', 100)) as t(d, amount)`,
+      });
+      const revenue = sqlAsset({
+        key: "daily_revenue",
+        materialization: "incremental",
+        partitions: dailyPartitions({ start: "2024-01-01" }),
+        query: sql`select day, sum(amount) as revenue from ${orders}
+          where day >= ${sqlPartition.start} and day < ${sqlPartition.end} group by day`,
+      });
+      await materialize(warehouse, [orders], { selection: "orders" });
+      for (const key of ["2024-01-02", "2024-01-01"]) {
+        const { result } = await materialize(warehouse, [orders, revenue], { selection: "daily_revenue", partitionKeys: [key] });
+        assert.equal(result.status, "SUCCESS", JSON.stringify(result.steps));
+      }
+      assert.deepEqual(await warehouse.query("select partition_key, revenue from daily_revenue order by partition_key"), [
+        { partition_key: "2024-01-01", revenue: 5 },
+        { partition_key: "2024-01-02", revenue: 8 },
       ]);
     });
 
