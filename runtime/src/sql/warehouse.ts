@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import type { Pool, PoolClient } from "pg";
 import { resource, type ResourceDefinition } from "../definitions/resource";
 import { TributaryError } from "../errors";
+import { READ_TYPES } from "../io/postgresTable";
 import { redactConnectionString } from "../redact";
 
 export type Row = Record<string, unknown>;
@@ -84,7 +85,7 @@ function postgresWarehouse(pool: Pool): Warehouse {
   const options = (pool as unknown as { options?: { connectionString?: string } }).options;
   const where = options?.connectionString ? redactConnectionString(options.connectionString) : "the configured server";
   const run = async (client: Pool | PoolClient, text: string, params?: readonly unknown[]) => {
-    const result = await client.query(text, params as unknown[] | undefined);
+    const result = await client.query({ text, values: params as unknown[] | undefined, types: READ_TYPES });
     return { rows: result.rows as Row[], rowCount: result.rowCount };
   };
   let schema: Promise<string> | undefined;
