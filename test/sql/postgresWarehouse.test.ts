@@ -39,7 +39,7 @@ describe("sqlAsset on PostgreSQL: readers, mixed graphs, outages", function () {
     const rebuild = run([raw, sqlAsset({ key: "doubled", query: sql`select n * 3 as d from ${raw}` })], warehouse.resources(), "doubled");
     try {
       await waitFor("the rebuild to wait on its upstream's lock", async () => {
-        const { rows } = await warehouse.admin.query("select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'create table%doubled__tributary_%'");
+        const { rows } = await warehouse.admin.query("select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'create table%doubled__new_%'");
         return rows.length > 0;
       });
       assert.deepEqual(await warehouse.query("select d from doubled order by d"), [{ d: 2 }, { d: 4 }, { d: 6 }]);
@@ -49,7 +49,7 @@ describe("sqlAsset on PostgreSQL: readers, mixed graphs, outages", function () {
     }
     assert.equal((await rebuild).status, "SUCCESS");
     assert.deepEqual(await warehouse.query("select d from doubled order by d"), [{ d: 3 }, { d: 6 }, { d: 9 }]);
-    assert.deepEqual(await warehouse.query("select count(*) as n from information_schema.tables where table_name like 'doubled__tributary_%'"), [{ n: 0 }]);
+    assert.deepEqual(await warehouse.query("select count(*) as n from information_schema.tables where table_name like 'doubled__new_%'"), [{ n: 0 }]);
   });
 
   it("cancels the build inside PostgreSQL when the step times out, leaving no query running", async () => {
@@ -67,7 +67,7 @@ describe("sqlAsset on PostgreSQL: readers, mixed graphs, outages", function () {
       await waitFor("the step to time out", () => failed);
       // Without the cancel the backend would go on sleeping for 30 s after the step failed.
       await waitFor("the build to be canceled in PostgreSQL", async () => {
-        const { rows } = await warehouse.admin.query("select 1 from pg_stat_activity where state = 'active' and query ilike 'create table%slow__tributary_%'");
+        const { rows } = await warehouse.admin.query("select 1 from pg_stat_activity where state = 'active' and query ilike 'create table%slow__new_%'");
         return rows.length === 0;
       }, 5_000);
       const result = await running;

@@ -387,7 +387,7 @@ class RunExecution {
 
   /** A SQL asset's inputs: its deps' table names, never their rows. */
   private async loadTableInputs(step: PlannedStep): Promise<Record<string, unknown>> {
-    const warehouseKey = step.definition.definition.resources[0]!;
+    const warehouseKey = step.definition.definition.resources[0]!; // a SQL asset's one resource: its warehouse
     const upstreams = step.definition.deps.map((dep) => {
       const node = this.graph.assets.get(dep);
       const ioManagerKey = node?.ioManager ?? "io_manager";

@@ -5,6 +5,7 @@
  * count and the columns with their types, recorded as the materialization's metadata.
  */
 import { quoteSqlIdentifier as quote } from "../checks/warehouseTable";
+import { scratchTableName } from "../io/columns";
 import type { SqlSession, Warehouse } from "./warehouse";
 import type { RenderedQuery } from "./template";
 
@@ -41,11 +42,6 @@ export interface BuildRequest {
   signal: AbortSignal;
 }
 
-/** A fresh name for the table built before the swap; random, so two runs never share one. */
-function scratchName(table: TableName): TableName {
-  const suffix = `__tributary_${Math.random().toString(36).slice(2, 10)}`;
-  return { schema: table.schema, name: Buffer.from(table.name).subarray(0, 63 - suffix.length).toString() + suffix };
-}
 
 async function kindOf(session: SqlSession, table: TableName): Promise<"table" | "view" | null> {
   const { rows } = await session.query(
@@ -128,7 +124,8 @@ export async function buildSqlAsset(request: BuildRequest): Promise<Materialized
   const query: RenderedQuery = request.partition
     ? { text: selectFor(request), params: [...request.query.params, request.partition.key] }
     : request.query;
-  const scratch = scratchName(table);
+  // Random, so two runs never build into the same scratch table.
+  const scratch = { schema: table.schema, name: scratchTableName(table.name) };
   try {
     const written = await buildScratch({ ...request, query }, scratch, query.text);
     return await warehouse.transaction(async (session) => {
