@@ -162,6 +162,13 @@ for (const open of [postgresWarehouse, embeddedWarehouse]) {
       ]);
     });
 
+    it("accepts a query ending with a semicolon", async () => {
+      const ended = sqlAsset({ key: "ended", query: sql`select n from ${rawNumbers};  ` });
+      const { result } = await materialize(warehouse, [rawNumbers, ended]);
+      assert.equal(result.status, "SUCCESS", JSON.stringify(result.steps));
+      assert.deepEqual(await warehouse.query("select count(*) as n from ended"), [{ n: 3 }]);
+    });
+
     it("binds interpolated values as parameters, never as text", async () => {
       const hostile = "x'); drop table raw_numbers; --";
       const filtered = sqlAsset({ key: "filtered", query: sql`select n, cast(${hostile} as varchar) as label from ${rawNumbers} where n >= ${2}` });
@@ -226,6 +233,8 @@ for (const open of [postgresWarehouse, embeddedWarehouse]) {
         { name: "a type error", query: sql`select n + 'abc'::date as d from ${rawNumbers}`, line: 0, message: /operator|Binder Error|Conversion|date/i },
         { name: "a drop statement", query: sql`drop table ${rawNumbers}`, line: 0, message: /must be one SELECT .* starts with "drop"/ },
         { name: "a second statement", query: sql`select 1 as d; drop table ${rawNumbers}`, line: 0, message: /second statement "drop"/ },
+        { name: "a data-modifying WITH", query: sql`with gone as (
+            delete from ${rawNumbers} returning n) select n as d from gone`, line: 1, message: /modifies data \("delete"\)/ },
       ];
       for (const { name, query, line, message } of cases) {
         const broken = sqlAsset({ key: "doubled", query });

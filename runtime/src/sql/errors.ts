@@ -22,25 +22,38 @@ function codeOnly(text: string): string {
   return text.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"/g, (match) => match.replace(/[^\n]/g, " "));
 }
 
+/** Where a query stops being one plain query, and what is found there; null when it is one. */
+function firstNonQuery(code: string): { offset: number; problem: string } | null {
+  const first = /^[\s(]*([A-Za-z]+)/.exec(code);
+  if (!first || !/^(select|with|values|table)$/i.test(first[1]!)) {
+    const offset = first ? first.index + first[0].length - first[1]!.length : 0;
+    return { offset, problem: `starts with "${(first?.[1] ?? "").toLowerCase()}"` };
+  }
+  const semicolon = code.indexOf(";");
+  if (semicolon >= 0) {
+    const next = /^;\s*([A-Za-z]+)/.exec(code.slice(semicolon))?.[1] ?? "";
+    return { offset: semicolon, problem: `has a second statement "${next.toLowerCase()}"` };
+  }
+  // A data-modifying WITH (`with d as (delete from t returning *) select ...`) writes as it reads.
+  const writer = /\(\s*(insert|update|delete|merge)\b/i.exec(code);
+  if (writer) return { offset: writer.index + writer[0].length - writer[1]!.length, problem: `modifies data ("${writer[1]!.toLowerCase()}")` };
+  return null;
+}
+
 /**
  * Refuses anything but one query (`select`, `with`, `values`, `table`): the template is built into
  * `create table ... as`, and a `drop table` in it must fail before it reaches the warehouse.
+ * Returns the query without a trailing semicolon, which would end the `create table` early.
  */
-export function assertSingleQuery(assetKey: string, template: SqlTemplate, text: string): void {
-  const code = codeOnly(text);
-  const first = /^[\s(]*([A-Za-z]+)/.exec(code);
-  const semicolon = code.replace(/;\s*$/, "").indexOf(";");
-  const offset = !first || !/^(select|with|values|table)$/i.test(first[1]!) ? (first ? first.index + first[0].length - first[1]!.length : 0) : semicolon;
-  if (offset < 0) return;
-  const line = fileLineOf(template, text, offset);
+export function assertSingleQuery(assetKey: string, template: SqlTemplate, text: string): string {
+  const trimmed = text.replace(/;\s*$/, "");
+  const found = firstNonQuery(codeOnly(trimmed));
+  if (found === null) return trimmed;
+  const line = fileLineOf(template, trimmed, found.offset);
   const location = template.location && line !== undefined ? { ...template.location, line } : template.location;
-  const found = (/^\s*;?\s*([A-Za-z]+)/.exec(code.slice(offset)) ?? [])[1];
-  throw new SqlAssetError(
-    assetKey,
-    `the query must be one SELECT (or WITH ... SELECT), but it ${semicolon === offset ? "has a second statement" : "starts with"}${found ? ` "${found.toLowerCase()}"` : ""}`,
-    location,
-    { hint: "A SQL asset is a query; Tributary creates, replaces or merges its table. Move other statements out of the query." },
-  );
+  throw new SqlAssetError(assetKey, `the query must be one SELECT (or WITH ... SELECT), but it ${found.problem}`, location, {
+    hint: "A SQL asset is a query; Tributary creates, replaces or merges its table. Move other statements out of the query.",
+  });
 }
 
 /** Where in the rendered text the warehouse says the error is (PostgreSQL's position, DuckDB's "LINE n:"). */

@@ -138,7 +138,7 @@ export function sqlAsset<const K extends string, P extends PartitionsDefinition 
       placeholder: (index) => `$${index}`,
       partition: { key: ctx.partitionKey, start: window?.start.toISOString() ?? null, end: window?.end.toISOString() ?? null },
     });
-    assertSingleQuery(key, query, rendered.text);
+    rendered.text = assertSingleQuery(key, query, rendered.text);
     let built;
     try {
       built = await buildSqlAsset({
