@@ -26,7 +26,7 @@ await build({
   format: "cjs",
   target: "node20",
   sourcemap: "linked",
-  external: ["typescript", "better-sqlite3", "pg", "pg-native"],
+  external: ["typescript", "better-sqlite3", "pg", "pg-native", "@duckdb/node-api"],
   logLevel: "warning",
   // The server imports `tributary/selection`; bundle it from the compiled runtime next door.
   alias: { "tributary/selection": join(runtimeDir, "dist", "selection", "index.js") },

@@ -54,6 +54,9 @@ export {
   type CheckSpec,
 } from "./definitions/checks";
 export { acceptedValues, freshness, notNull, rowCountBetween, rowsSatisfy, unique } from "./checks/builtins";
+export { sqlAsset, type SqlAssetSpec } from "./sql/sqlAsset";
+export { sql, sqlPartition, type SqlTemplate } from "./sql/template";
+export type { WarehouseTable } from "./checks/warehouseTable";
 export { defineAssetJob, type JobDefinition, type SelectionInput } from "./definitions/job";
 export { schedule, type CatchUpPolicy, type ScheduleDefinition } from "./definitions/schedule";
 export {
@@ -115,6 +118,7 @@ export {
   redactConnectionString,
   type PostgresResourceOptions,
 } from "./resources";
+export { embeddedWarehouse, type EmbeddedWarehouseOptions } from "./sql/warehouse";
 
 // Projects: configuration and code loading, as the CLI and the daemon do it.
 export { findProjectConfig, loadProject, type LoadedProject, type LoadProjectOptions, type ConfigSections, type ProjectConfig } from "./loader";
@@ -150,6 +154,7 @@ export {
   TributaryError,
   UserCodeError,
 } from "./errors";
+export { SqlAssetError } from "./sql/errors";
 
 // The vocabulary of runs and events.
 export type * from "./types";

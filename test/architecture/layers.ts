@@ -19,7 +19,7 @@ export const RUNTIME_LAYERS: readonly (readonly string[])[] = [
   ["selection", "wire"],
   ["partitions", "schedules"],
   ["definitions", "checks", "resources"],
-  ["graph", "io"],
+  ["graph", "io", "sql"],
   ["loader", "storage"],
   ["execution"],
   ["services"],

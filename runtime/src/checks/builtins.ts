@@ -1,9 +1,13 @@
 import { checkSpec, type CheckOptions, type CheckSpec } from "../definitions/checks";
+import { isWarehouseTable, quoteSqlIdentifier as quote, type WarehouseTable } from "./warehouseTable";
 
 /**
  * Built-in data-quality checks for tabular values: arrays of row objects. Each returns a check to
  * put in an asset's `checks: [...]`. Failures carry metadata with counts and a few offending rows,
  * so the editor and the UI can show what is wrong without a query.
+ *
+ * On a SQL asset the value is a table in the warehouse ({@link WarehouseTable}): the same checks
+ * run there as SQL, and only counts and a few sample rows come back to Node.
  */
 
 type Row = Record<string, unknown>;
@@ -26,6 +30,18 @@ function failure(failed: boolean, observed: string): { description?: string } {
   return failed ? { description: observed } : {};
 }
 
+/** Counts the rows of a warehouse table that match `where`, and reads a few of them. */
+async function offendingRows(table: WarehouseTable, where: string, params: readonly unknown[] = []) {
+  const [counts] = await table.query(`select count(*) as total, count(*) filter (where ${where}) as offending from ${table.qualifiedName}`, params);
+  const sample = await table.query(`select * from ${table.qualifiedName} where ${where} limit ${SAMPLE_SIZE}`, params);
+  return { rows: Number(counts!.total), offending: Number(counts!.offending), sample };
+}
+
+/** Bigints (DuckDB's BIGINT) print as numbers in descriptions. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? Number(value) : value;
+}
+
 function columnsOf(columns: string | string[]): string[] {
   return Array.isArray(columns) ? columns : [columns];
 }
@@ -37,7 +53,15 @@ function columnsOf(columns: string | string[]): string[] {
 export function notNull(columns: string | string[], options?: CheckOptions & { name?: string }): CheckSpec<unknown> {
   const cols = columnsOf(columns);
   const name = options?.name ?? `not_null_${cols.join("_")}`;
-  return checkSpec(name, options, ({ value }) => {
+  return checkSpec(name, options, async ({ value }) => {
+    if (isWarehouseTable(value)) {
+      const found = await offendingRows(value, cols.map((col) => `${quote(col)} is null`).join(" or "));
+      return {
+        passed: found.offending === 0,
+        ...failure(found.offending > 0, `${found.offending} of ${found.rows} rows have a null ${cols.join(" or ")}`),
+        metadata: { columns: cols, nullRows: found.offending, rows: found.rows, sample: found.sample },
+      };
+    }
     const rows = rowsOf(value, name);
     const offending = rows.filter((row) => cols.some((col) => row[col] === null || row[col] === undefined));
     return {
@@ -55,7 +79,20 @@ export function notNull(columns: string | string[], options?: CheckOptions & { n
 export function unique(columns: string | string[], options?: CheckOptions & { name?: string }): CheckSpec<unknown> {
   const cols = columnsOf(columns);
   const name = options?.name ?? `unique_${cols.join("_")}`;
-  return checkSpec(name, options, ({ value }) => {
+  return checkSpec(name, options, async ({ value }) => {
+    if (isWarehouseTable(value)) {
+      const list = cols.map(quote).join(", ");
+      const groups = `select ${list}, count(*) as n from ${value.qualifiedName} group by ${list} having count(*) > 1`;
+      const [summary] = await value.query(`select count(*) as keys, coalesce(sum(n - 1), 0) as extra from (${groups}) as d`);
+      const sample = await value.query(`${groups} limit ${SAMPLE_SIZE}`);
+      const duplicates = Number(summary!.extra);
+      const shown = sample.map((row) => (cols.length === 1 ? row[cols[0]!] : cols.map((col) => row[col])));
+      return {
+        passed: duplicates === 0,
+        ...failure(duplicates > 0, `${duplicates} duplicate ${cols.join(", ")} (e.g. ${shown.slice(0, 3).map((d) => JSON.stringify(d, jsonSafe)).join(", ")})`),
+        metadata: { columns: cols, duplicateRows: duplicates, sample: shown },
+      };
+    }
     const rows = rowsOf(value, name);
     const seen = new Set<string>();
     const duplicates: unknown[] = [];
@@ -83,7 +120,23 @@ export function acceptedValues(
 ): CheckSpec<unknown> {
   const name = options?.name ?? `accepted_values_${column}`;
   const accepted = new Set(values);
-  return checkSpec(name, options, ({ value }) => {
+  return checkSpec(name, options, async ({ value }) => {
+    if (isWarehouseTable(value)) {
+      const listed = values.filter((v) => v !== null && v !== undefined);
+      const acceptsNull = listed.length < values.length;
+      const inList = listed.length === 0 ? "false" : `${quote(column)} in (${listed.map((_, i) => `$${i + 1}`).join(", ")})`;
+      const where = `not (${inList})${acceptsNull ? "" : ` or ${quote(column)} is null`}`;
+      const groups = await value.query(
+        `select ${quote(column)} as value, count(*) as n from ${value.qualifiedName} where ${where} group by ${quote(column)} order by count(*) desc limit ${SAMPLE_SIZE}`,
+        listed,
+      );
+      const found = groups.map((row) => [row.value, Number(row.n)] as const);
+      return {
+        passed: found.length === 0,
+        ...failure(found.length > 0, `${column} has values not in [${values.join(", ")}]: ${found.map(([cell, n]) => `${JSON.stringify(cell, jsonSafe)} (${n} ${n === 1 ? "row" : "rows"})`).join(", ")}`),
+        metadata: { column, unexpectedValues: Object.fromEntries(found.map(([k, n]) => [String(k), n])) },
+      };
+    }
     const rows = rowsOf(value, name);
     const unexpected = new Map<unknown, number>();
     for (const row of rows) {
@@ -107,8 +160,10 @@ export function rowCountBetween(
   options?: CheckOptions & { name?: string },
 ): CheckSpec<unknown> {
   const name = options?.name ?? "row_count";
-  return checkSpec(name, options, ({ value }) => {
-    const count = rowsOf(value, name).length;
+  return checkSpec(name, options, async ({ value }) => {
+    const count = isWarehouseTable(value)
+      ? Number((await value.query(`select count(*) as n from ${value.qualifiedName}`))[0]!.n)
+      : rowsOf(value, name).length;
     const passed = (bounds.min === undefined || count >= bounds.min) && (bounds.max === undefined || count <= bounds.max);
     return {
       passed,
@@ -128,8 +183,10 @@ export function freshness(
   options?: CheckOptions & { name?: string },
 ): CheckSpec<unknown> {
   const name = options?.name ?? `freshness_${spec.column}`;
-  return checkSpec(name, options, ({ value }) => {
-    const rows = rowsOf(value, name);
+  return checkSpec(name, options, async ({ value }) => {
+    const rows = isWarehouseTable(value)
+      ? await value.query(`select max(${quote(spec.column)}) as ${quote(spec.column)} from ${value.qualifiedName}`)
+      : rowsOf(value, name);
     let newest = Number.NEGATIVE_INFINITY;
     for (const row of rows) {
       const cell = row[spec.column];
@@ -154,15 +211,32 @@ export function freshness(
 }
 
 /**
- * Fails when any row does not satisfy the predicate.
+ * Fails when any row does not satisfy the predicate: a function of a row, or on a SQL asset a SQL
+ * boolean expression evaluated in the warehouse (a null verdict fails the row).
  * @example rowsSatisfy("amount_not_negative", (row) => row.amount >= 0)
+ * @example rowsSatisfy("amount_not_negative", "amount >= 0") // on a sqlAsset
  */
 export function rowsSatisfy<R extends Row = Row>(
   name: string,
-  predicate: (row: R) => boolean,
+  predicate: ((row: R) => boolean) | string,
   options?: CheckOptions,
 ): CheckSpec<unknown> {
-  return checkSpec(name, options, ({ value }) => {
+  return checkSpec(name, options, async ({ value }) => {
+    if (isWarehouseTable(value)) {
+      if (typeof predicate !== "string") {
+        throw new TypeError(`check "${name}" is a TypeScript predicate, but its asset is a table in the warehouse: write the predicate in SQL, rowsSatisfy("${name}", "amount >= 0")`);
+      }
+      // "is not true" counts a null verdict as failing, as a row the predicate cannot vouch for.
+      const found = await offendingRows(value, `(${predicate}) is not true`);
+      return {
+        passed: found.offending === 0,
+        ...failure(found.offending > 0, `${found.offending} of ${found.rows} rows do not satisfy ${name}`),
+        metadata: { failingRows: found.offending, rows: found.rows, sample: found.sample },
+      };
+    }
+    if (typeof predicate === "string") {
+      throw new TypeError(`check "${name}" is a SQL predicate, which runs only on SQL assets; pass a function for rows in Node: rowsSatisfy("${name}", (row) => ...)`);
+    }
     const rows = rowsOf(value, name) as R[];
     const failing = rows.filter((row) => !predicate(row));
     return {

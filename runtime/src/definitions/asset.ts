@@ -112,6 +112,11 @@ export interface AssetDefinition<K extends string = string, V = unknown, S exten
   readonly partitionMappings: Readonly<Record<string, PartitionMapping>>;
   readonly fn: (ctx: AssetContext<any, any>) => unknown;
   readonly location: SourceLocation | undefined;
+  /**
+   * True for a SQL asset (`sqlAsset()`): its step receives each dep's table name
+   * (`{ qualifiedName }`), never the dep's rows.
+   */
+  readonly inputsAsTables?: boolean;
 }
 
 /** The default group of assets that name none. */

@@ -41,6 +41,11 @@ export interface IOManager {
   handleOutput(ctx: OutputContext, value: unknown): void | Record<string, unknown> | Promise<void | Record<string, unknown>>;
   /** Loads the value stored for `ctx.assetKey`. Throws a clear error when there is none. */
   loadInput(ctx: InputContext): unknown;
+  /**
+   * The quoted, schema-qualified table that holds the asset, for managers that store tables a SQL
+   * asset in the same database can read (`"public"."orders"`); undefined when there is none.
+   */
+  tableFor?(assetKey: string, definitionMetadata: Record<string, unknown>): string | undefined;
 }
 
 export function isIOManager(value: unknown): value is IOManager {

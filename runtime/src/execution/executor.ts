@@ -15,8 +15,9 @@ import { loadPartitionContext, partitionKeysFromTags, partitionTags } from "../p
 import type { Storage } from "../storage/port";
 import type { RunEventType, StepStatus } from "../types";
 import { CODE_VERSION_TAG, type InProcessRunOptions, type RunResult, type StepResult } from "./api";
-import { ioManagerResolver } from "./assetIO";
+import { ioManagerResolver, type AssetIOResolver } from "./assetIO";
 import { InputLoader } from "./inputs";
+import { sqlBuiltInResources, tableInputs } from "../sql/tables";
 import { OutputWriter } from "./outputs";
 import { planRun, type ExecutionPlan, type PlannedStep } from "./plan";
 import { ReadyQueue } from "./readyQueue";
@@ -82,6 +83,7 @@ class RunExecution {
   private readonly resources: RunResources;
   private readonly queue: ReadyQueue;
   private readonly inputs: InputLoader;
+  private readonly ioFor: AssetIOResolver;
   private readonly outputs: OutputWriter;
   private readonly maxConcurrency: number;
   private readonly signal: AbortSignal;
@@ -105,13 +107,17 @@ class RunExecution {
     this.signal = options.signal ?? new AbortController().signal;
     this.resources = new RunResources(
       options.definitions.resources,
-      { io_manager: filesystemIOManager({ baseDir: options.storageDir }) },
+      {
+        io_manager: filesystemIOManager({ baseDir: options.storageDir }),
+        ...sqlBuiltInResources(options.storageDir, (key) => this.resources.get(key)),
+      },
       runId,
       (key) => this.events.logger(null, `resource ${key}`),
     );
     for (const step of plan.steps) this.steps.set(step.stepKey, step);
     this.queue = new ReadyQueue(plan.steps, this.maxConcurrency);
     const ioFor = ioManagerResolver(graph, this.resources);
+    this.ioFor = ioFor;
     this.inputs = new InputLoader({ graph, runId, ioFor, events: this.events, partitionContext }, plan.steps);
     this.outputs = new OutputWriter({
       graph,
@@ -252,6 +258,17 @@ class RunExecution {
     return partitionKey === null ? undefined : { partitionKeys: [partitionKey], assetKeys: [...step.outputKeys] };
   }
 
+  /** A SQL asset's inputs: its deps' table names, never their rows. */
+  private async loadTableInputs(step: PlannedStep): Promise<Record<string, unknown>> {
+    const warehouseKey = step.definition.definition.resources[0]!; // a SQL asset's one resource: its warehouse
+    const upstreams = step.definition.deps.map((dep) => {
+      const node = this.graph.assets.get(dep);
+      const ioManagerKey = node?.ioManager ?? "io_manager";
+      return { key: dep, metadata: node?.metadata ?? {}, ioManagerKey, ioManager: async () => (await this.ioFor(dep)).manager };
+    });
+    return tableInputs(step.stepKey, upstreams, { key: warehouseKey, value: await this.resources.get(warehouseKey) });
+  }
+
   /** Runs one partition of a step (or the step, unpartitioned); false when the step ended (failed, canceled). */
   private async runStepPartition(step: PlannedStep, partitionKey: string | null, resources: Record<string, unknown>, startedAt: number): Promise<boolean> {
     const definition = step.definition.definition;
@@ -261,7 +278,7 @@ class RunExecution {
     };
     let inputs: Record<string, unknown>;
     try {
-      inputs = await this.inputs.load(step, partitionKey);
+      inputs = "inputsAsTables" in definition && definition.inputsAsTables ? await this.loadTableInputs(step) : await this.inputs.load(step, partitionKey);
     } catch (error) {
       return failed(error);
     }

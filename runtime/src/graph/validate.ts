@@ -1,4 +1,5 @@
 import { DEFAULT_IO_MANAGER_KEY } from "../definitions/asset";
+import { SQL_BUILT_IN_RESOURCE_KEYS } from "../sql/tables";
 import { DefinitionError, SelectionSyntaxError, formatLocation, type SourceLocation } from "../errors";
 import { validateMapping } from "../partitions/mappingValidation";
 import { parseSelection, suggest, walkAst } from "../selection";
@@ -14,7 +15,7 @@ export interface DefinitionProblem {
 }
 
 /** Resource keys the runtime provides when the project does not. */
-export const BUILT_IN_RESOURCE_KEYS: ReadonlySet<string> = new Set([DEFAULT_IO_MANAGER_KEY]);
+export const BUILT_IN_RESOURCE_KEYS: ReadonlySet<string> = new Set([DEFAULT_IO_MANAGER_KEY, ...SQL_BUILT_IN_RESOURCE_KEYS]);
 
 /** Finds every problem in the graph, in a stable order (by kind, then by declaration order). */
 export function validateGraph(graph: AssetGraph): DefinitionProblem[] {
@@ -72,7 +73,7 @@ export function validateGraph(graph: AssetGraph): DefinitionProblem[] {
   const provided = graph.definitions.resources;
   for (const step of graph.steps.values()) {
     for (const key of step.resources) {
-      if (!(key in provided)) problems.push(unknownResource(`asset "${step.stepKey}" requires`, key, provided, step.definition.location));
+      if (!(key in provided) && !BUILT_IN_RESOURCE_KEYS.has(key)) problems.push(unknownResource(`asset "${step.stepKey}" requires`, key, provided, step.definition.location));
     }
   }
   for (const node of graph.assets.values()) {

@@ -2,6 +2,7 @@
  * What the table I/O managers share: checking that a value is an array of rows, inferring a column
  * type from the values, and naming the table after the asset.
  */
+import { quoteSqlIdentifier } from "../checks/warehouseTable";
 import { UnsupportedValueError } from "./errors";
 
 /** A row as the table managers store it. */
@@ -128,9 +129,7 @@ export function partitionColumnOf(definitionMetadata: Record<string, unknown>): 
 }
 
 /** Quotes an identifier for SQLite and PostgreSQL (both use standard double quotes). */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export const quoteIdentifier = quoteSqlIdentifier;
 
 /** A fresh name for the table that is filled before being swapped in. */
 export function scratchTableName(table: string): string {

@@ -53,9 +53,10 @@ const DATE_OID = 1082;
 /**
  * Parsers for reading tables back with the JS types that were written: int8 and numeric as numbers
  * (bigint beyond 2^53), dates as `YYYY-MM-DD` strings (pg's default would make a local-midnight
- * Date). Passed per query, so the global `pg.types` of user code is left alone.
+ * Date). Passed per query, so the global `pg.types` of user code is left alone. SQL assets read
+ * their warehouse with the same parsers, so rows reach TypeScript assets with the same types.
  */
-const READ_TYPES = {
+export const READ_TYPES = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => {
     if (oid === INT8_OID || oid === NUMERIC_OID) return parseNumeric;
     if (oid === DATE_OID) return (text: string) => text;
@@ -148,6 +149,11 @@ export class PostgresTableIOManager implements IOManager {
       await client.query(`ALTER TABLE ${scratch} RENAME TO ${quoteIdentifier(table)}`);
     });
     return { table, rows: rows.length, schema: this.schema, database: this.database };
+  }
+
+  /** The table a SQL asset reads this asset from (when the warehouse is this database). */
+  tableFor(assetKey: string, definitionMetadata: Record<string, unknown>): string {
+    return this.qualified(tableNameFor(assetKey, definitionMetadata));
   }
 
   async loadInput(ctx: InputContext): Promise<Row[]> {
