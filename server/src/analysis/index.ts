@@ -22,4 +22,6 @@ export {
 } from "./projectModel";
 export { type SelectionCheck, SelectionChecker, type SelectionCompletion, selectionCompletionsAt, suggestName } from "./selection";
 export { Workspace } from "./workspace";
+export { type SqlAssetInfo, type SqlColumnInfo, type SqlColumnRefInfo, SqlProjectAnalysis } from "./sqlAnalysis";
+export { loadSqlParser } from "./sqlParser";
 export { cursorContext, type CursorContext } from "./cursor";
