@@ -62,6 +62,8 @@ export interface ColumnAnalysis {
 /** A source in scope, with its columns resolved. */
 interface ScopeItem {
   name: string;
+  /** How messages name it: its alias, else the asset key or the table name (never a placeholder). */
+  label: string;
   /** The asset it reads, for placeholders. */
   key?: string;
   columns?: readonly LineageColumn[];
@@ -87,7 +89,7 @@ class Resolver {
     const ctes = new Map(outerCtes);
     for (const cte of query.ctes) {
       const columns = cte.query ? this.query(cte.query, ctes) : undefined;
-      ctes.set(cte.name, { name: cte.name, ...optionalColumns(renamed(columns, cte.columnAliases)) });
+      ctes.set(cte.name, { name: cte.name, label: cte.name, ...optionalColumns(renamed(columns, cte.columnAliases)) });
     }
     if (query.kind === "setop") {
       const left = this.query(query.left, ctes);
@@ -122,8 +124,9 @@ class Resolver {
   }
 
   private source(source: SqlSource, ctes: ReadonlyMap<string, ScopeItem>): ScopeItem {
-    if (source.opaque) return { name: source.name };
-    if (source.query) return { name: source.name, ...optionalColumns(renamed(this.query(source.query, ctes), source.columnAliases)) };
+    const label = source.name || "a subquery";
+    if (source.opaque) return { name: source.name, label };
+    if (source.query) return { name: source.name, label, ...optionalColumns(renamed(this.query(source.query, ctes), source.columnAliases)) };
     const table = source.table as string;
     const upstream = source.schema === undefined ? this.placeholders.get(table) : undefined;
     if (upstream || (source.schema === undefined && this.parameters.has(table))) {
@@ -133,11 +136,11 @@ class Resolver {
     const name = source.name === table && upstream ? table : source.name;
     if (upstream) {
       const columns = upstream.columns?.map((c) => ({ name: c.name, ...(c.type ? { type: c.type } : {}), from: [`${upstream.key}.${c.name}`] }));
-      return { name, key: upstream.key, ...optionalColumns(renamed(columns, source.columnAliases)) };
+      return { name, label: source.name === table ? upstream.key : source.name, key: upstream.key, ...optionalColumns(renamed(columns, source.columnAliases)) };
     }
     const cte = source.schema === undefined ? ctes.get(table) : undefined;
-    if (cte) return { name, ...optionalColumns(renamed(cte.columns ? [...cte.columns] : undefined, source.columnAliases)) };
-    return { name }; // a table outside the project: its columns are unknown
+    if (cte) return { name, label, ...optionalColumns(renamed(cte.columns ? [...cte.columns] : undefined, source.columnAliases)) };
+    return { name, label }; // a table outside the project: its columns are unknown
   }
 
   private star(target: SqlTarget, scope: ScopeItem[]): LineageColumn[] | undefined {
@@ -160,7 +163,7 @@ class Resolver {
     if (matches.length > 1 && ref.qualifier === undefined && !query.natural && !query.usingColumns.includes(ref.column)) {
       this.analysis.problems.push({
         start: ref.start, end: ref.end, code: "ambiguous-column",
-        message: `Column "${ref.column}" is ambiguous: ${matches.map((m) => `"${m.name}"`).join(" and ")} both have it; qualify it (${matches[0]?.name}.${ref.column})`,
+        message: `Column "${ref.column}" is ambiguous: ${matches.map((m) => `"${m.label}"`).join(" and ")} all have it; qualify it (${qualifierHint(matches[0])}.${ref.column})`,
       });
       return undefined;
     }
@@ -184,7 +187,7 @@ class Resolver {
     }
     const available = [...new Set(candidates.flatMap((c) => (c.columns ?? []).map((column) => column.name)))];
     const suggestion = suggestName(ref.column, available.sort());
-    const where = candidates.length === 1 ? `"${candidates[0]?.name}"` : "the tables of this query";
+    const where = candidates.length === 1 ? `"${candidates[0]?.label}"` : "the tables of this query";
     const hint = suggestion !== undefined ? `; did you mean "${suggestion}"?` : available.length > 0 ? `; it has ${available.slice(0, 8).map((n) => `"${n}"`).join(", ")}` : "";
     this.analysis.problems.push({
       start: ref.start + (ref.end - ref.start - ref.column.length), end: ref.end, code: "unknown-column",
@@ -193,6 +196,11 @@ class Resolver {
     });
     return undefined;
   }
+}
+
+/** What to qualify a column of `item` with: its alias; an unaliased `${asset}` needs one first. */
+function qualifierHint(item: ScopeItem | undefined): string {
+  return item && item.name === item.label ? item.name : "an alias";
 }
 
 function isBareColumn(target: SqlTarget): boolean {
