@@ -10,7 +10,7 @@ import type {
 } from "./model";
 import { isAssetDefinition } from "./model";
 import type { DependencyEdge } from "./projectModel";
-import { type SelectionChecker, suggestName } from "./selection";
+import type { SelectionChecker } from "./selection";
 import type { SymbolResolver } from "./symbols";
 
 /** What a reference to assets resolved to. */
@@ -233,19 +233,10 @@ function resolveSqlSubstitutions(context: FileLinkContext, definition: AssetDefi
         if (owners.has(node)) edges.push({ from: node.key, to: key, file, span: ref.span });
       }
     } else if (resolution.kind === "missing" || resolution.kind === "not-asset") {
-      const suggestion = resolution.kind === "missing" ? suggestLocalName(context.facts, ref.name) : undefined;
-      resolutions.push({ kind: resolution.kind, name, ...(suggestion !== undefined ? { suggestion } : {}) });
+      resolutions.push({ kind: resolution.kind, name });
     } else resolutions.push({ kind: "value" });
   }
   for (const node of nodes) node.sqlSubstitutions = resolutions;
-}
-
-/** The closest name a file can use for an asset (its own asset variables and its imports), for an unknown `${name}`. */
-function suggestLocalName(facts: FileFacts, name: string): string | undefined {
-  const names = new Set<string>();
-  for (const definition of facts.definitions) if (isAssetDefinition(definition) && definition.variable !== undefined) names.add(definition.variable);
-  for (const entry of facts.imports) if (entry.imported !== "*") names.add(entry.local);
-  return suggestName(name, [...names].sort());
 }
 
 /** Reports a reference to assets that does not resolve; shared by deps, checks and job selections. */

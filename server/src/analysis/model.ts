@@ -350,7 +350,7 @@ export interface AssetNode {
  */
 export type SqlSubstitutionResolution =
   | { kind: "asset"; key: string }
-  | { kind: "missing" | "not-asset"; name: string; suggestion?: string }
+  | { kind: "missing" | "not-asset"; name: string }
   | { kind: "value" };
 
 /** A resolved reference: who points at which asset from where (for references and rename). */

@@ -5,7 +5,8 @@
  * resolved again only when its query or its upstreams' columns changed, so an edit costs a
  * comparison per SQL asset plus the assets it really affects.
  */
-import type { AnalysisDiagnostic, AssetNode, FileFacts, Position, SourceLocation, Span, SqlTemplateFact } from "./model";
+import { type AnalysisDiagnostic, type AssetNode, type FileFacts, isAssetDefinition, type Position, type SourceLocation, type Span, type SqlTemplateFact } from "./model";
+import { suggestName } from "./selection";
 import type { ProjectModel } from "./projectModel";
 import { analyzeColumns, type LineageColumn, type PlaceholderTarget } from "./sqlColumns";
 import { readSqlQuery, type SqlReadResult } from "./sqlQuery";
@@ -192,12 +193,13 @@ function resolve(node: AssetNode, sql: SqlTemplateFact, facts: FileFacts, placeh
     const substitution = sql.substitutions[index];
     if (!substitution || reported.has(table.placeholder) || (resolution?.kind !== "missing" && resolution?.kind !== "not-asset")) continue;
     reported.add(table.placeholder);
+    const suggestion = resolution.kind === "missing" ? suggestLocalName(facts, resolution.name) : undefined;
     const why = resolution.kind === "missing" ? "is not an asset Tributary can find" : "is not an asset";
-    const hint = resolution.suggestion !== undefined ? `; did you mean \`${resolution.suggestion}\`?` : "; interpolate an asset (imported from its file) to read its table";
+    const hint = suggestion !== undefined ? `; did you mean \`${suggestion}\`?` : "; interpolate an asset (imported from its file) to read its table";
     info.diagnostics.push({
       file, span: substitution.ref.span, severity: "error", code: "unknown-upstream",
       message: `\`${resolution.name}\` is read as a table in the query of ${node.key} but ${why}${hint}`,
-      ...(resolution.suggestion !== undefined ? { data: { replacement: resolution.suggestion } } : {}),
+      ...(suggestion !== undefined ? { data: { replacement: suggestion } } : {}),
     });
   }
   for (const ref of analysis.refs) {
@@ -214,6 +216,14 @@ function resolve(node: AssetNode, sql: SqlTemplateFact, facts: FileFacts, placeh
     sql, signature, info, ...(lineage ? { lineage } : {}),
     columnsSignature: lineage ? lineage.map((c) => `${c.name}:${c.type ?? ""}`).join(",") : "?",
   };
+}
+
+/** The closest name a file can use for an asset (its own asset variables and its imports), for an unknown `${name}`. */
+function suggestLocalName(facts: FileFacts, name: string): string | undefined {
+  const names = new Set<string>();
+  for (const definition of facts.definitions) if (isAssetDefinition(definition) && definition.variable !== undefined) names.add(definition.variable);
+  for (const entry of facts.imports) if (entry.imported !== "*") names.add(entry.local);
+  return suggestName(name, [...names].sort());
 }
 
 /** The position of a file offset, from the file's line starts. */

@@ -182,30 +182,43 @@ class ShapeReader {
 
   /** Every column reference under `node`; subqueries in expressions are their own scope and skipped. */
   private collect(node: unknown, into: SqlColumnRef[], role: SqlColumnRef["role"]): void {
-    if (!node || typeof node !== "object") return;
+    if (node === null || typeof node !== "object") return;
     if (Array.isArray(node)) {
-      for (const item of node) this.collect(item, into, role);
+      for (let i = 0; i < node.length; i++) this.collect(node[i], into, role);
       return;
     }
+    // A parse tree node is `{ Kind: { ...fields } }`: look at the kind before walking the fields.
     const record = node as Node;
-    if (record.SubLink) {
-      this.collect((record.SubLink as Node).testexpr, into, role);
+    const subLink = record.SubLink as Node | undefined;
+    if (subLink) {
+      this.collect(subLink.testexpr, into, role);
       return;
     }
-    if (record.ColumnRef) {
-      const ref = record.ColumnRef as Node;
-      const fields = ref.fields as Node[];
-      const names = fields.map((f) => (f.String as Node | undefined)?.sval as string | undefined);
-      if (names.some((n) => n === undefined)) return; // `t.*` in an expression
-      const start = this.offset(ref.location);
-      const column = names[names.length - 1] as string;
-      into.push({
-        ...(names.length > 1 ? { qualifier: names[names.length - 2] as string } : {}),
-        column, start, end: start + this.refLength(start), role,
-      });
+    const columnRef = record.ColumnRef as Node | undefined;
+    if (columnRef) {
+      this.columnRef(columnRef, into, role);
       return;
     }
-    for (const value of Object.values(record)) this.collect(value, into, role);
+    for (const key in record) {
+      const value = record[key];
+      if (value !== null && typeof value === "object") this.collect(value, into, role);
+    }
+  }
+
+  private columnRef(ref: Node, into: SqlColumnRef[], role: SqlColumnRef["role"]): void {
+    const fields = ref.fields as Node[];
+    const names: string[] = [];
+    for (const field of fields) {
+      const name = (field.String as Node | undefined)?.sval as string | undefined;
+      if (name === undefined) return; // `t.*` in an expression
+      names.push(name);
+    }
+    const start = this.offset(ref.location);
+    const column = names[names.length - 1] as string;
+    into.push({
+      ...(names.length > 1 ? { qualifier: names[names.length - 2] as string } : {}),
+      column, start, end: start + this.refLength(start), role,
+    });
   }
 
   private offset(location: unknown): number {
@@ -214,15 +227,23 @@ class ShapeReader {
 
   /** Length of the identifier (possibly quoted) at `start`. */
   private wordLength(start: number): number {
-    const match = /^(?:"(?:[^"]|"")*"|[\w$]+)/.exec(this.text.slice(start, start + 200));
-    return match ? match[0].length : 1;
+    return matchLength(IDENTIFIER, this.text, start);
   }
 
   /** Length of a (possibly qualified) column reference at `start`. */
   private refLength(start: number): number {
-    const match = /^(?:(?:"(?:[^"]|"")*"|[\w$]+)\s*\.\s*)*(?:"(?:[^"]|"")*"|[\w$]+)/.exec(this.text.slice(start, start + 400));
-    return match ? match[0].length : 1;
+    return matchLength(QUALIFIED_IDENTIFIER, this.text, start);
   }
+}
+
+const IDENTIFIER = /(?:"(?:[^"]|"")*"|[\w$]+)/y;
+const QUALIFIED_IDENTIFIER = /(?:(?:"(?:[^"]|"")*"|[\w$]+)\s*\.\s*)*(?:"(?:[^"]|"")*"|[\w$]+)/y;
+
+/** Length of the match of a sticky `pattern` at `start` (at least 1). */
+function matchLength(pattern: RegExp, text: string, start: number): number {
+  pattern.lastIndex = start;
+  const match = pattern.exec(text);
+  return match ? match[0].length : 1;
 }
 
 function optionalAliases(names: Node[] | undefined): { columnAliases?: string[] } {
@@ -289,10 +310,20 @@ const CATALOG_TYPE_NAMES: Record<string, string> = {
 
 /** Where a target ends: after its alias when it has one, else after its last column reference or first word. */
 function endOfTarget(text: string, start: number, refs: SqlColumnRef[], alias: string | undefined): number {
-  let end = Math.max(start + 1, ...refs.map((r) => r.end));
+  let end = start + 1;
+  for (const ref of refs) if (ref.end > end) end = ref.end;
   if (alias !== undefined) {
-    const after = text.slice(end).search(new RegExp(`\\b${alias.replace(/[^\w$]/g, "")}\\b`));
-    if (after >= 0 && after < 400) end += after + alias.length;
+    // The parse tree has no position for the alias: it is the first whole word equal to it after the expression.
+    for (let at = text.indexOf(alias, end); at >= 0 && at < end + 400; at = text.indexOf(alias, at + 1)) {
+      if (!isWordChar(text.charCodeAt(at - 1)) && !isWordChar(text.charCodeAt(at + alias.length))) {
+        end = at + alias.length;
+        break;
+      }
+    }
   }
   return Math.min(end, text.length);
+}
+
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36;
 }
