@@ -6,6 +6,7 @@ export { cronProblem } from "./cron";
 export { extractFileFacts, parseSourceFile } from "./extract";
 export { loadDiagnostics, type LoadCheckOptions } from "./loadChecks";
 export type * from "./model";
+export { isAssetDefinition, positionAt, spanContains } from "./model";
 export { ModuleResolver, type ResolvedModule } from "./moduleResolver";
 export { defaultParseWorkerCount, PARSE_WORKER_FLAG, PARSE_WORKERS_ENV, ParseWorkerPool } from "./parseWorkers";
 export { isSourceFile, listSourceFiles, MAX_FILE_BYTES, ProjectIndex, SKIPPED_DIRECTORIES } from "./projectIndex";

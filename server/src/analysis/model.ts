@@ -365,3 +365,22 @@ export interface AssetReference {
 export function isAssetDefinition(definition: DefinitionFact): definition is AssetDefinitionFact {
   return definition.api === "asset" || definition.api === "sqlAsset" || definition.api === "multiAsset";
 }
+
+/** The position of a file offset, from the file's line start offsets ({@link FileFacts.lineStarts}). */
+export function positionAt(lineStarts: readonly number[], offset: number): Position {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((lineStarts[middle] as number) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low, character: offset - (lineStarts[low] as number) };
+}
+
+/** Whether `position` lies in `span`, both ends included (a cursor right after a word is on it). */
+export function spanContains(span: Span, position: Position): boolean {
+  const afterStart = position.line > span.start.line || (position.line === span.start.line && position.character >= span.start.character);
+  const beforeEnd = position.line < span.end.line || (position.line === span.end.line && position.character <= span.end.character);
+  return afterStart && beforeEnd;
+}

@@ -5,7 +5,7 @@
  * resolved again only when its query or its upstreams' columns changed, so an edit costs a
  * comparison per SQL asset plus the assets it really affects.
  */
-import { type AnalysisDiagnostic, type AssetNode, type FileFacts, isAssetDefinition, type Position, type SourceLocation, type Span, type SqlTemplateFact } from "./model";
+import { type AnalysisDiagnostic, type AssetNode, type FileFacts, isAssetDefinition, type Position, positionAt, type SourceLocation, spanContains, type Span, type SqlTemplateFact } from "./model";
 import { suggestName } from "./selection";
 import type { ProjectModel } from "./projectModel";
 import { analyzeColumns, type LineageColumn, type PlaceholderTarget } from "./sqlColumns";
@@ -83,28 +83,35 @@ export class SqlProjectAnalysis {
       const facts = sql && factsOf(node.location.file);
       if (!sql || !facts || visiting.has(node.key)) return undefined;
       visiting.add(node.key);
-      const placeholders = new Map<string, PlaceholderTarget>();
-      const parameters = new Set<string>();
-      const signatureParts: string[] = [];
-      for (const [index, substitution] of sql.substitutions.entries()) {
+      // The signature first (a string per asset): most assets are unchanged by an edit and stop here.
+      let signature = "";
+      const upstreams: (Entry | undefined)[] = [];
+      for (let index = 0; index < sql.substitutions.length; index++) {
         const resolution = node.sqlSubstitutions?.[index];
         if (resolution?.kind === "asset") {
           const upstreamNode = model.assets.get(resolution.key);
           const upstream = upstreamNode && compute(upstreamNode);
-          placeholders.set(substitution.placeholder, { key: resolution.key, ...(upstream?.lineage ? { columns: upstream.lineage } : {}) });
-          signatureParts.push(`${resolution.key}:${upstream?.columnsSignature ?? "?"}`);
+          upstreams.push(upstream);
+          signature += `${resolution.key}:${upstream?.columnsSignature ?? "?"}\n`;
         } else {
-          parameters.add(substitution.placeholder);
-          signatureParts.push(JSON.stringify(resolution ?? null));
+          upstreams.push(undefined);
+          signature += resolution?.kind === "missing" || resolution?.kind === "not-asset" ? `${resolution.kind}:${resolution.name}\n` : "-\n";
         }
       }
       visiting.delete(node.key);
-      const signature = signatureParts.join("\n");
       const old = previous.get(node.key);
       let entry: Entry;
       if (old && old.sql === sql && old.signature === signature && old.info.file === node.location.file) entry = old;
       else {
         this.resolvedLastUpdate++;
+        const placeholders = new Map<string, PlaceholderTarget>();
+        const parameters = new Set<string>();
+        for (const [index, substitution] of sql.substitutions.entries()) {
+          const resolution = node.sqlSubstitutions?.[index];
+          const upstream = upstreams[index];
+          if (resolution?.kind === "asset") placeholders.set(substitution.placeholder, { key: resolution.key, ...(upstream?.lineage ? { columns: upstream.lineage } : {}) });
+          else parameters.add(substitution.placeholder);
+        }
         entry = resolve(node, sql, facts, placeholders, parameters, signature);
       }
       next.set(node.key, entry);
@@ -147,11 +154,11 @@ export class SqlProjectAnalysis {
 
   /** The SQL asset whose query holds `position`, and the column reference or output column there. */
   at(file: string, position: Position): { info: SqlAssetInfo; ref?: SqlColumnRefInfo; column?: SqlColumnInfo } | undefined {
-    const info = this.inFile(file).find((i) => contains(i.span, position));
+    const info = this.inFile(file).find((i) => spanContains(i.span, position));
     if (!info) return undefined;
-    const ref = info.refs.find((r) => contains(r.span, position));
+    const ref = info.refs.find((r) => spanContains(r.span, position));
     if (ref) return { info, ref };
-    const column = info.columns?.find((c) => c.location && c.location.file === file && contains(c.location.span, position));
+    const column = info.columns?.find((c) => c.location && c.location.file === file && spanContains(c.location.span, position));
     return column ? { info, column } : { info };
   }
 }
@@ -159,7 +166,7 @@ export class SqlProjectAnalysis {
 function resolve(node: AssetNode, sql: SqlTemplateFact, facts: FileFacts, placeholders: Map<string, PlaceholderTarget>,
   parameters: Set<string>, signature: string): Entry {
   const file = node.location.file;
-  const toSpan = (start: number, end: number): Span => ({ start: positionOf(facts, sql.offset + start), end: positionOf(facts, sql.offset + end) });
+  const toSpan = (start: number, end: number): Span => ({ start: positionAt(facts.lineStarts, sql.offset + start), end: positionAt(facts.lineStarts, sql.offset + end) });
   const info: SqlAssetInfo = {
     key: node.key, file, refs: [], diagnostics: [], span: toSpan(0, sql.text.length),
     upstreams: [...new Set([...placeholders.values()].map((p) => p.key))],
@@ -224,23 +231,4 @@ function suggestLocalName(facts: FileFacts, name: string): string | undefined {
   for (const definition of facts.definitions) if (isAssetDefinition(definition) && definition.variable !== undefined) names.add(definition.variable);
   for (const entry of facts.imports) if (entry.imported !== "*") names.add(entry.local);
   return suggestName(name, [...names].sort());
-}
-
-/** The position of a file offset, from the file's line starts. */
-function positionOf(facts: FileFacts, offset: number): Position {
-  const starts = facts.lineStarts;
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >>> 1;
-    if ((starts[middle] as number) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low, character: offset - (starts[low] as number) };
-}
-
-function contains(span: Span, position: Position): boolean {
-  const afterStart = position.line > span.start.line || (position.line === span.start.line && position.character >= span.start.character);
-  const beforeEnd = position.line < span.end.line || (position.line === span.end.line && position.character <= span.end.character);
-  return afterStart && beforeEnd;
 }
