@@ -32,6 +32,9 @@ await build({
   alias: { ...wireSource, "tributary/selection": join(root, "runtime", "dist", "selection", "index.js") },
 });
 
+// The SQL parser's WebAssembly (libpg-query): its loader looks for it next to the bundle that requires it.
+cpSync(join(root, "node_modules", "libpg-query", "wasm", "libpg-query.wasm"), join(dist, "libpg-query.wasm"));
+
 // Extension tests: one file per suite so mocha can load them in the extension host.
 const suiteDir = join(root, "test", "vscode", "suite");
 if (existsSync(suiteDir)) {

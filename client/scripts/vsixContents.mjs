@@ -18,6 +18,8 @@ export const REQUIRED_ENTRIES = [
   "extension/client/images/icon.png",
   "extension/client/dist/extension.js",
   "extension/client/dist/server.js",
+  // The SQL parser (PostgreSQL's, WebAssembly: portable, not native code); the server loads it next to itself.
+  "extension/client/dist/libpg-query.wasm",
   "extension/client/dist/ui/index.html",
   "extension/runtime/schema/tributary.schema.json",
 ];

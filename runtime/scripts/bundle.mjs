@@ -3,7 +3,7 @@
 // library stays the single implementation; this only packages it. `typescript` stays external: it is
 // a dependency of the runtime and must not be duplicated (~9 MB).
 import { build } from "esbuild";
-import { existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,4 +31,6 @@ await build({
   // The server imports `tributary/selection`; bundle it from the compiled runtime next door.
   alias: { "tributary/selection": join(runtimeDir, "dist", "selection", "index.js") },
 });
+// The SQL parser's WebAssembly (libpg-query): its loader looks for it next to the bundle that requires it.
+copyFileSync(join(runtimeDir, "..", "node_modules", "libpg-query", "wasm", "libpg-query.wasm"), join(outDir, "libpg-query.wasm"));
 console.log(`bundled ${entries.map((e) => e.out).join(", ")} into runtime/dist/bundled in ${Date.now() - started} ms`);

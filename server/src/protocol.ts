@@ -49,6 +49,35 @@ export interface LineageResult {
 /** `tributary/lineage` (request): the asset graph with source locations. */
 export const LineageRequest = new RequestType<LineageParams, LineageResult | null, void>("tributary/lineage");
 
+/** Parameters of {@link ColumnLineageRequest}. */
+export interface ColumnLineageParams {
+  /** A file or folder URI choosing the project (workspace folder); default: the first folder. */
+  uri?: string;
+  /** The SQL asset whose columns are asked for. */
+  key: string;
+}
+
+/** One output column of a SQL asset, with the upstream columns it is computed from. */
+export interface ColumnLineageColumn {
+  name: string;
+  /** The type when the analysis knows it (a cast, a literal, passed through from an upstream). */
+  type: string | null;
+  /** Upstream columns, as `"<asset key>.<column>"`. */
+  from: string[];
+  /** Where the column's expression is written. */
+  uri: string;
+  range: ProtocolRange;
+}
+
+/**
+ * Result of {@link ColumnLineageRequest}: null when `key` is not a SQL asset; `columns` is null
+ * when they are not statically knowable (a `*` over an upstream whose columns are unknown...).
+ */
+export type ColumnLineageResult = { key: string; columns: ColumnLineageColumn[] | null } | null;
+
+/** `tributary/columnLineage` (request): a SQL asset's output columns and their column-level lineage. */
+export const ColumnLineageRequest = new RequestType<ColumnLineageParams, ColumnLineageResult, void>("tributary/columnLineage");
+
 /** Parameters of {@link AssetAtRequest}. */
 export interface AssetAtParams {
   textDocument: { uri: string };

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { allDiagnostics, loadDiagnostics, ProjectIndex } from "./analysis";
+import { allDiagnostics, loadDiagnostics, loadSqlParser, ProjectIndex } from "./analysis";
 import type { AnalysisDiagnostic } from "./analysis";
 
 /** Where `runValidate` writes (the CLI passes process streams; tests capture). */
@@ -11,7 +11,11 @@ export interface ValidateOutput {
 
 /** The `--json` document of `tributary validate` (DESIGN.md §3). */
 export interface ValidateReport {
-  assets: { key: string; group: string | null; deps: string[]; file: string; line: number }[];
+  /**
+   * `columns` is set on SQL assets only: their output columns with the upstream columns each is
+   * computed from (`"<asset key>.<column>"`), or null when they are not statically knowable.
+   */
+  assets: { key: string; group: string | null; deps: string[]; file: string; line: number; columns?: { name: string; from: string[] }[] | null }[];
   diagnostics: { file: string; line: number; column: number; severity: "error" | "warning" | "info"; code: string; message: string }[];
 }
 
@@ -66,6 +70,7 @@ export async function runValidate(argv: string[], out: ValidateOutput, options: 
     return 2;
   }
   const discovery = options.discover?.(directory);
+  await loadSqlParser();
   const project = new ProjectIndex(directory);
   project.indexFromDisk();
   const report = buildReport(directory, project, discovery);
@@ -90,13 +95,17 @@ export async function runValidate(argv: string[], out: ValidateOutput, options: 
 export function buildReport(directory: string, project: ProjectIndex, discovery?: ProjectDiscovery): ValidateReport {
   const model = project.model();
   const relative = (file: string): string => path.relative(directory, file).split(path.sep).join("/");
-  const assets = model.allAssets.map((asset) => ({
-    key: asset.key,
-    group: asset.group ?? null,
-    deps: [...asset.deps],
-    file: relative(asset.location.file),
-    line: asset.location.span.start.line + 1,
-  })).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  const assets = model.allAssets.map((asset) => {
+    const sql = asset.definition.api === "sqlAsset" ? model.sql.asset(asset.key) : undefined;
+    return {
+      key: asset.key,
+      group: asset.group ?? null,
+      deps: [...asset.deps],
+      file: relative(asset.location.file),
+      line: asset.location.span.start.line + 1,
+      ...(asset.definition.api === "sqlAsset" ? { columns: sql?.columns?.map((c) => ({ name: c.name, from: c.from })) ?? null } : {}),
+    };
+  }).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   const found = [...allDiagnostics(model), ...loadDiagnostics(project, discovery?.entryFile ? { entryFile: discovery.entryFile } : {})];
   const diagnostics = found.map((d: AnalysisDiagnostic) => ({
     file: relative(d.file),

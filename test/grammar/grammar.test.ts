@@ -102,6 +102,15 @@ describe("injection grammars (syntaxes/)", () => {
     matchSnapshot("sqlTemplate", tokens);
   });
 
+  it("marks ${asset} read as a table (after FROM or JOIN) as an asset reference, and other ${...} as plain TypeScript", async () => {
+    const tokens = await tokenize("sqlTemplate.ts");
+    assert.ok(scopesOf(tokens, 16, "rawNumbers").includes("variable.other.constant.asset-reference.tributary"));
+    assert.ok(scopesOf(tokens, 16, "models.other").includes("variable.other.constant.asset-reference.tributary"));
+    assert.ok(scopesOf(tokens, 16, "join").some((s) => s.startsWith("keyword.other.DML.sql")));
+    const minimum = tokens.filter((t) => t.line === 16 && t.text === "minimum").flatMap((t) => t.scopes);
+    assert.ok(minimum.length > 0 && !minimum.includes("variable.other.constant.asset-reference.tributary"), minimum.join(" "));
+  });
+
   it("leaves other tagged templates alone and accepts sql<T> and db.sql", async () => {
     const tokens = await tokenize("sqlTemplate.ts");
     assert.ok(!tokens.filter((t) => t.line === 13).some((t) => t.scopes.includes("meta.embedded.block.sql")), "html`...` is not SQL");

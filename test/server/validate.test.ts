@@ -148,6 +148,27 @@ describe("tributary validate", () => {
     }
   });
 
+  it("lists the columns of each SQL asset with the upstream columns each is computed from, and its SQL problems", async () => {
+    const { code, report } = await validateJson(path.join(fixtures, "sql"));
+    assert.equal(code, 1);
+    const columns = Object.fromEntries(report.assets.map((a) => [a.key, a.columns]));
+    assert.deepEqual(columns.joined, [
+      { name: "id", from: ["raw_customers.id"] }, { name: "name", from: ["raw_customers.name"] },
+      { name: "total", from: ["raw_numbers.n"] }, { name: "kind", from: ["raw_events.kind"] },
+    ]);
+    assert.deepEqual(columns.everything, [
+      { name: "d", from: ["doubled.d"] }, { name: "label", from: ["doubled.label"] }, { name: "loaded_at", from: ["doubled.loaded_at"] },
+    ]);
+    assert.equal(columns.events_copy, null, "select * over a TypeScript asset: columns not statically known");
+    assert.equal("columns" in (report.assets.find((a) => a.key === "raw_events") ?? {}), false, "TypeScript assets have no columns field");
+    assert.deepEqual(report.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}`), [
+      "models/broken.ts:7:21 unknown-column",
+      "models/broken.ts:12:21 ambiguous-column",
+      "models/broken.ts:17:24 sql-syntax",
+      "models/broken.ts:22:30 unknown-upstream",
+    ]);
+  });
+
   it("exits 2 on bad usage: an unknown option, two folders, or a folder that does not exist", async () => {
     assert.equal((await validate(["--frobnicate"])).code, 2);
     assert.equal((await validate(["a", "b"])).code, 2);

@@ -15,6 +15,8 @@ import {
   type ReexportFact,
   type SelectionFact,
   type Span,
+  sqlPlaceholder,
+  type SqlSubstitutionFact,
   type StringFact,
   type SyntaxErrorFact,
 } from "./model";
@@ -306,6 +308,7 @@ class Extractor {
     const specSpan = first ? this.span(first) : base.nameSpan;
     switch (api) {
       case "asset":
+      case "sqlAsset":
       case "multiAsset":
         return this.assetDefinition(api, base, props, specSpan);
       case "assetCheck": {
@@ -344,7 +347,7 @@ class Extractor {
     }
   }
 
-  private assetDefinition(api: "asset" | "multiAsset", base: Omit<AssetDefinitionFact, "api" | "outs" | "tags" | "owners" | "kinds" | "deps" | "resources" | "inlineChecks">,
+  private assetDefinition(api: "asset" | "sqlAsset" | "multiAsset", base: Omit<AssetDefinitionFact, "api" | "outs" | "tags" | "owners" | "kinds" | "deps" | "resources" | "inlineChecks">,
     props: Map<string, ts.Expression>, specSpan: Span): AssetDefinitionFact {
     const fact: AssetDefinitionFact = {
       api, ...base, outs: [], tags: {}, owners: [], kinds: [], deps: [], resources: [], inlineChecks: [],
@@ -378,7 +381,8 @@ class Extractor {
     const mappings = props.get("partitionMappings");
     const mappingEntries = mappings && this.partitionSyntax.mappings(mappings);
     if (mappingEntries) fact.partitionMappings = mappingEntries;
-    if (api === "asset") {
+    if (api === "sqlAsset") this.sqlQuery(fact, props.get("query"));
+    if (api !== "multiAsset") {
       const keyNode = props.get("key");
       const key = this.stringFact(keyNode);
       if (key) fact.outs.push({ key, ...optional("description", fact.description) });
@@ -409,6 +413,45 @@ class Extractor {
       }
     }
     return fact;
+  }
+
+  /**
+   * Reads sqlAsset's `query`: a sql`...` template (any tag whose name ends in `sql`, e.g. `sql` or
+   * `tb.sql`, imported from anywhere: the tag is not resolved, the query option says what it is).
+   */
+  private sqlQuery(fact: AssetDefinitionFact, query: ts.Expression | undefined): void {
+    if (!query) return;
+    const node = unwrap(query);
+    const template = ts.isTaggedTemplateExpression(node) ? node.template : undefined;
+    if (!template) {
+      fact.sqlDynamic = this.span(node);
+      return;
+    }
+    const text = this.sf.text;
+    const offset = template.getStart(this.sf) + 1;
+    const end = template.end - 1;
+    if (ts.isNoSubstitutionTemplateLiteral(template)) {
+      fact.sql = { text: text.slice(offset, end), offset, substitutions: [] };
+      return;
+    }
+    let sqlText = "";
+    let at = offset;
+    const substitutions: SqlSubstitutionFact[] = [];
+    for (const [index, span] of template.templateSpans.entries()) {
+      // `${` starts where the previous literal part ends (its text ends at the `${`).
+      const start = text.lastIndexOf("${", span.expression.getStart(this.sf));
+      const close = span.literal.getStart(this.sf) + 1; // the literal part starts at its `}`
+      const placeholder = sqlPlaceholder(index, close - start);
+      if (start < at || placeholder === undefined) {
+        fact.sqlDynamic = this.span(node);
+        return;
+      }
+      sqlText += text.slice(at, start) + placeholder;
+      substitutions.push({ ref: this.ref(span.expression), placeholder, start: start - offset });
+      at = close;
+    }
+    sqlText += text.slice(at, end);
+    fact.sql = { text: sqlText, offset, substitutions };
   }
 
   private describeInlineCheck(element: ts.Expression): string {

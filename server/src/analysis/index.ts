@@ -6,6 +6,7 @@ export { cronProblem } from "./cron";
 export { extractFileFacts, parseSourceFile } from "./extract";
 export { loadDiagnostics, type LoadCheckOptions } from "./loadChecks";
 export type * from "./model";
+export { isAssetDefinition, positionAt, spanContains } from "./model";
 export { ModuleResolver, type ResolvedModule } from "./moduleResolver";
 export { defaultParseWorkerCount, PARSE_WORKER_FLAG, PARSE_WORKERS_ENV, ParseWorkerPool } from "./parseWorkers";
 export { isSourceFile, listSourceFiles, MAX_FILE_BYTES, ProjectIndex, SKIPPED_DIRECTORIES } from "./projectIndex";
@@ -22,4 +23,6 @@ export {
 } from "./projectModel";
 export { type SelectionCheck, SelectionChecker, type SelectionCompletion, selectionCompletionsAt, suggestName } from "./selection";
 export { Workspace } from "./workspace";
+export { type SqlAssetInfo, type SqlColumnInfo, type SqlColumnRefInfo, SqlProjectAnalysis } from "./sqlAnalysis";
+export { loadSqlParser } from "./sqlParser";
 export { cursorContext, type CursorContext } from "./cursor";

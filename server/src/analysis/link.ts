@@ -6,7 +6,9 @@ import type {
   DefinitionFact,
   FileFacts,
   RefFact,
+  SqlSubstitutionResolution,
 } from "./model";
+import { isAssetDefinition } from "./model";
 import type { DependencyEdge } from "./projectModel";
 import type { SelectionChecker } from "./selection";
 import type { SymbolResolver } from "./symbols";
@@ -132,7 +134,7 @@ export function declareFile(file: string, facts: FileFacts, resolver: SymbolReso
     if (!isTributary(resolver, file, definition)) continue;
     result.definitions.push(definition);
     if (definition.api === "defineAssetJob" && definition.name) result.jobNames.push(definition.name.value);
-    if (definition.api !== "asset" && definition.api !== "multiAsset") continue;
+    if (!isAssetDefinition(definition)) continue;
     const keys: string[] = [];
     if (definition.keyProblem) {
       const missing = definition.keyProblem.reason === "missing";
@@ -140,8 +142,8 @@ export function declareFile(file: string, facts: FileFacts, resolver: SymbolReso
         file, span: definition.keyProblem.span, severity: missing ? "error" : "info",
         code: missing ? "missing-key" : "key-not-static",
         message: missing
-          ? `${definition.api}() needs ${definition.api === "asset" ? "a `key`" : "`outs`"}: every asset is named by a key string such as "raw_orders"`
-          : `The ${definition.api === "asset" ? "key" : "outs"} of this ${definition.api}() is not a string literal, so Tributary cannot see it without running the code; write the key as a literal (e.g. key: "raw_orders")`,
+          ? `${definition.api}() needs ${definition.api !== "multiAsset" ? "a `key`" : "`outs`"}: every asset is named by a key string such as "raw_orders"`
+          : `The ${definition.api !== "multiAsset" ? "key" : "outs"} of this ${definition.api}() is not a string literal, so Tributary cannot see it without running the code; write the key as a literal (e.g. key: "raw_orders")`,
       });
     }
     for (const out of definition.outs) {
@@ -173,12 +175,13 @@ export function resolveDeps(context: FileLinkContext, declarations: FileDeclarat
   const { file, project } = context;
   const edges: DependencyEdge[] = [];
   for (const definition of declarations.definitions) {
-    if (definition.api !== "asset" && definition.api !== "multiAsset") continue;
+    if (!isAssetDefinition(definition)) continue;
     const ownKeys = declarations.outKeys.get(definition) ?? [];
     // Every node keeps its declared deps (a duplicate's show in `validate --json` and hovers);
     // only the node that owns its key adds edges to the graph.
     const nodes = declarations.nodes.filter((n) => n.definition === definition);
     const owners = new Set(nodes.filter((n) => project.isFirst(n)));
+    if (definition.sql) resolveSqlSubstitutions(context, definition, nodes, owners, ownKeys, edges);
     for (const dep of (definition as AssetDefinitionFact).deps) {
       const resolution = context.resolveAssets(file, dep);
       if (resolution.kind !== "keys") {
@@ -202,6 +205,38 @@ export function resolveDeps(context: FileLinkContext, declarations: FileDeclarat
     }
   }
   return edges;
+}
+
+/**
+ * Resolves the `${...}` of a sqlAsset's query: an asset makes an upstream (a dependency edge, like
+ * `deps`); anything else is a bound parameter, unless the query reads it as a table (the SQL
+ * analysis reports that as an unknown upstream, with what is recorded here).
+ */
+function resolveSqlSubstitutions(context: FileLinkContext, definition: AssetDefinitionFact, nodes: AssetNode[], owners: Set<AssetNode>,
+  ownKeys: string[], edges: DependencyEdge[]): void {
+  const { file } = context;
+  const resolutions: SqlSubstitutionResolution[] = [];
+  for (const substitution of definition.sql?.substitutions ?? []) {
+    const ref = substitution.ref;
+    if (ref.kind !== "ref") {
+      resolutions.push({ kind: "value" });
+      continue;
+    }
+    const resolution = context.resolveAssets(file, ref);
+    const name = ref.member ? `${ref.name}.${ref.member}` : ref.name;
+    if (resolution.kind === "keys" && resolution.keys.length === 1 && !ownKeys.includes(resolution.keys[0] as string)) {
+      const key = resolution.keys[0] as string;
+      resolutions.push({ kind: "asset", key });
+      context.addReference({ key, location: { file, span: ref.span }, kind: "ref" });
+      for (const node of nodes) {
+        if (!node.deps.includes(key)) node.deps.push(key);
+        if (owners.has(node)) edges.push({ from: node.key, to: key, file, span: ref.span });
+      }
+    } else if (resolution.kind === "missing" || resolution.kind === "not-asset") {
+      resolutions.push({ kind: resolution.kind, name });
+    } else resolutions.push({ kind: "value" });
+  }
+  for (const node of nodes) node.sqlSubstitutions = resolutions;
 }
 
 /** Reports a reference to assets that does not resolve; shared by deps, checks and job selections. */

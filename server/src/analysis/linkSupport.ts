@@ -1,4 +1,4 @@
-import type { AnalysisDiagnostic, AssetNode, DefinitionFact, FileFacts, RefFact } from "./model";
+import { type AnalysisDiagnostic, type AssetNode, type DefinitionFact, type FileFacts, isAssetDefinition, type RefFact } from "./model";
 
 type FileReadPhase = "declarations" | "resolution";
 type KeyReadKind = "keys" | "firsts" | "jobs";
@@ -75,10 +75,10 @@ export function surfaceOf(facts: FileFacts, tributary: readonly DefinitionFact[]
   for (const [name, refs] of Object.entries(facts.arrays)) arrays[name] = refs.map(refText);
   const definitions = facts.definitions.map((d) => [
     d.api, d.apiModule, d.variable ?? null, tributary ? tributary.includes(d) : null,
-    d.api === "asset" || d.api === "multiAsset" ? d.outs.map((o) => o.key?.value ?? null) : null,
+    isAssetDefinition(d) ? d.outs.map((o) => o.key?.value ?? null) : null,
     "name" in d ? d.name?.value ?? null : null,
     // Partitions are read by the files of downstream assets (mapping checks): their values, not their places.
-    (d.api === "asset" || d.api === "multiAsset") && (d.partitions || d.partitionMappings) ? withoutSpans([d.partitions, d.partitionMappings]) : null,
+    isAssetDefinition(d) && (d.partitions || d.partitionMappings) ? withoutSpans([d.partitions, d.partitionMappings]) : null,
   ]);
   const partitionConsts = facts.partitionConsts ? withoutSpans(facts.partitionConsts) : null;
   return JSON.stringify([facts.imports, facts.reexports, facts.exports, arrays, definitions, partitionConsts]);

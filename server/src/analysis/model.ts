@@ -57,11 +57,12 @@ export type SelectionFact =
   | { kind: "dynamic"; span: Span };
 
 /** The Tributary API functions the analysis understands. */
-export type ApiName = "asset" | "multiAsset" | "assetCheck" | "defineAssetJob" | "schedule" | "sensor" | "definitions";
+export type ApiName = "asset" | "sqlAsset" | "multiAsset" | "assetCheck" | "defineAssetJob" | "schedule" | "sensor" | "definitions";
 
 /** Every {@link ApiName}, for import matching. */
 export const API_NAMES: ReadonlySet<string> = new Set<ApiName>([
   "asset",
+  "sqlAsset",
   "multiAsset",
   "assetCheck",
   "defineAssetJob",
@@ -132,9 +133,49 @@ export interface AssetOutFact {
   description?: string;
 }
 
-/** `asset({...})` or `multiAsset({...})`. */
+/**
+ * The query of a `sqlAsset()`: a sql`...` template as written. Each `${expression}` of the template
+ * is replaced in `text` by a placeholder identifier of the same length (see {@link sqlPlaceholder}),
+ * so that an offset in `text` is the same offset in the file minus `offset`: the SQL parser's
+ * positions need no mapping, and the parser sees a table name where an asset is interpolated.
+ */
+export interface SqlTemplateFact {
+  /** The template's raw text between the backquotes, substitutions replaced by placeholders. */
+  text: string;
+  /** Offset in the file of the template's first character (after the opening backquote). */
+  offset: number;
+  /** The `${...}` substitutions, in order; placeholder `i` stands for `substitutions[i]`. */
+  substitutions: SqlSubstitutionFact[];
+}
+
+/** One `${expression}` of a sql`...` template. */
+export interface SqlSubstitutionFact {
+  /** What the expression references (an asset makes it an upstream; anything else is a bound parameter). */
+  ref: RefFact;
+  /** The placeholder identifier written in {@link SqlTemplateFact.text} in its place. */
+  placeholder: string;
+  /** Offset of `${` in the template text. */
+  start: number;
+}
+
+/**
+ * The identifier standing for substitution `index` in a template text, exactly `length` characters
+ * long (`${a}` is 4 characters, so the shortest is `_0__`); undefined when `${...}` is too short to
+ * hold the index (never for fewer than 100 substitutions).
+ */
+export function sqlPlaceholder(index: number, length: number): string | undefined {
+  const core = `_${index}_`;
+  if (core.length > length) return undefined;
+  return core + "_".repeat(length - core.length);
+}
+
+/** `asset({...})`, `sqlAsset({...})` or `multiAsset({...})`. */
 export interface AssetDefinitionFact extends DefinitionBase {
-  api: "asset" | "multiAsset";
+  api: "asset" | "sqlAsset" | "multiAsset";
+  /** sqlAsset's `query`, when it is a sql`...` template written in place. */
+  sql?: SqlTemplateFact;
+  /** sqlAsset's `query` given some other way (a variable, a call): not analyzed. */
+  sqlDynamic?: Span;
   /** For `asset`: the key. Missing or not a literal -> `keyProblem`. */
   outs: AssetOutFact[];
   /** Why the key is not statically readable, with the span to report. */
@@ -291,11 +332,26 @@ export interface AssetNode {
   /** Name of the multiAsset producing it, if any. */
   multiAsset?: string;
   /**
+   * For a sqlAsset: what each `${...}` of its query resolved to, by substitution index (set when
+   * its file is linked).
+   */
+  sqlSubstitutions?: SqlSubstitutionResolution[];
+  /**
    * Its partitions as the analysis read them (set when its file is linked): a description such as
    * "daily partitions from 2024-01-01 (UTC)", or what could not be read statically.
    */
   partitions?: string;
 }
+
+/**
+ * What one `${...}` of a sql`...` template stands for: an upstream asset, something that is not an
+ * asset although written where a name is (`missing`, `not-asset`: an unknown upstream when the
+ * query reads it as a table), or a value (a bound parameter).
+ */
+export type SqlSubstitutionResolution =
+  | { kind: "asset"; key: string }
+  | { kind: "missing" | "not-asset"; name: string }
+  | { kind: "value" };
 
 /** A resolved reference: who points at which asset from where (for references and rename). */
 export interface AssetReference {
@@ -303,4 +359,28 @@ export interface AssetReference {
   location: SourceLocation;
   /** `key` references are string literals (renamable); `ref` ones are identifiers. */
   kind: "key" | "ref" | "declaration" | "selection";
+}
+
+/** Whether a definition declares assets (`asset`, `sqlAsset` or `multiAsset`). */
+export function isAssetDefinition(definition: DefinitionFact): definition is AssetDefinitionFact {
+  return definition.api === "asset" || definition.api === "sqlAsset" || definition.api === "multiAsset";
+}
+
+/** The position of a file offset, from the file's line start offsets ({@link FileFacts.lineStarts}). */
+export function positionAt(lineStarts: readonly number[], offset: number): Position {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((lineStarts[middle] as number) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low, character: offset - (lineStarts[low] as number) };
+}
+
+/** Whether `position` lies in `span`, both ends included (a cursor right after a word is on it). */
+export function spanContains(span: Span, position: Position): boolean {
+  const afterStart = position.line > span.start.line || (position.line === span.start.line && position.character >= span.start.character);
+  const beforeEnd = position.line < span.end.line || (position.line === span.end.line && position.character <= span.end.character);
+  return afterStart && beforeEnd;
 }

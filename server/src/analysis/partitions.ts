@@ -1,6 +1,6 @@
 import { validateMapping, type PartitionMapping, type PartitionsDefinition } from "tributary/partitions";
 import type { FileDeclarations, FileLinkContext } from "./link";
-import type { AssetDefinitionFact, PartitionCallFact, PartitionValueFact, Span } from "./model";
+import { type AssetDefinitionFact, isAssetDefinition, type PartitionCallFact, type PartitionValueFact, type Span } from "./model";
 import { buildPartitionCall } from "./partitionModel";
 import { suggestName } from "./selection";
 
@@ -24,12 +24,12 @@ export function checkPartitions(context: FileLinkContext, declarations: FileDecl
   const { file, facts } = context;
   for (const call of Object.values(facts.partitionConsts ?? {})) reportCallProblems(context, call);
   for (const definition of declarations.definitions) {
-    if (definition.api !== "asset" && definition.api !== "multiAsset") continue;
+    if (!isAssetDefinition(definition)) continue;
     if (definition.partitions?.kind === "call") reportCallProblems(context, definition.partitions.call);
     for (const entry of definition.partitionMappings ?? []) if (entry.value.kind === "call") reportCallProblems(context, entry.value.call);
   }
   for (const definition of declarations.definitions) {
-    if (definition.api !== "asset" && definition.api !== "multiAsset") continue;
+    if (!isAssetDefinition(definition)) continue;
     if (!definition.partitions && !definition.partitionMappings) continue;
     const own = resolveValue<PartitionsDefinition>(context, file, definition.partitions, "partitions");
     if (own.state !== "none") {

@@ -1,11 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FileFacts } from "./model";
+import type { AnalysisDiagnostic, FileFacts } from "./model";
 import { ModuleResolver, type ResolvedModule } from "./moduleResolver";
 import type { ParseWorkerPool } from "./parseWorkers";
+import { sortDiagnostics } from "./linkSupport";
 import { ProjectLinker } from "./projectLinker";
 import type { ProjectModel } from "./projectModel";
 import { MAX_FILE_BYTES, readFileFacts, safeExtract } from "./readFacts";
+import { SqlProjectAnalysis } from "./sqlAnalysis";
 import { ReadTracker, SymbolResolver, type SymbolTarget } from "./symbols";
 
 export { MAX_FILE_BYTES } from "./readFacts";
@@ -40,6 +42,9 @@ export class ProjectIndex {
   private readonly pending = new Set<string>();
   private readonly unpublished = new Set<string>();
   private cached: ProjectModel | undefined;
+  private readonly sql = new SqlProjectAnalysis();
+  /** Per file: the linker's diagnostics and the SQL analysis's, ordered by position. */
+  private readonly diagnostics = new Map<string, AnalysisDiagnostic[]>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -158,8 +163,16 @@ export class ProjectIndex {
       const changed = [...this.pending];
       this.pending.clear();
       const outcome = this.linker.link(changed);
-      for (const file of outcome.changedFiles) this.unpublished.add(file);
-      this.cached = outcome.model;
+      const started = performance.now();
+      const sqlChanged = this.sql.update(outcome.model, (file) => this.files.get(file));
+      for (const file of new Set([...outcome.changedFiles, ...sqlChanged])) {
+        const diagnostics = [...outcome.model.diagnostics.get(file) ?? [], ...this.sql.diagnostics(file)];
+        sortDiagnostics(diagnostics);
+        if (diagnostics.length > 0) this.diagnostics.set(file, diagnostics);
+        else this.diagnostics.delete(file);
+        this.unpublished.add(file);
+      }
+      this.cached = Object.assign(outcome.model, { diagnostics: this.diagnostics, sql: this.sql, linkMs: outcome.model.linkMs + performance.now() - started });
     }
     return this.cached;
   }

@@ -32,7 +32,8 @@ interface Unit {
 
 /** The outcome of one {@link ProjectLinker.link}: the model, and the files whose diagnostics changed. */
 export interface LinkOutcome {
-  model: ProjectModel;
+  /** The model without its SQL analysis, which runs on it afterwards (see ProjectIndex). */
+  model: Omit<ProjectModel, "sql">;
   changedFiles: Set<string>;
 }
 
@@ -362,7 +363,7 @@ export class ProjectLinker {
   }
 
   /** A model over the current state; the lists it derives are computed on first use. */
-  private model(linkMs: number): ProjectModel {
+  private model(linkMs: number): Omit<ProjectModel, "sql"> {
     const units = (): Unit[] => this.orderedUnits();
     const assets = this.assets;
     const lazy = <T>(compute: () => T): (() => T) => {

@@ -7,6 +7,7 @@ import type {
   JobDefinitionFact,
   TriggerDefinitionFact,
 } from "./model";
+import type { SqlProjectAnalysis } from "./sqlAnalysis";
 
 /** A resolved `assetCheck()`. */
 export interface CheckNode {
@@ -67,6 +68,8 @@ export interface ProjectModel {
   assetsByFile: ReadonlyMap<string, AssetNode[]>;
   /** Per file: diagnostics, ordered by position. Files without problems have no entry. */
   diagnostics: Map<string, AnalysisDiagnostic[]>;
+  /** The SQL assets' columns, column lineage and SQL diagnostics (already part of `diagnostics`). */
+  sql: SqlProjectAnalysis;
   /** How long the (last, incremental) link took, for the status notification and the bench. */
   linkMs: number;
 }

@@ -1,16 +1,17 @@
 import { cronProblem } from "./cron";
 import { article, type DefinitionsCallSummary, type FileLinkContext, reportUnknownDep } from "./link";
-import type {
-  AnalysisDiagnostic,
-  AssetDefinitionFact,
-  AssetNode,
-  CheckDefinitionFact,
-  DefinitionFact,
-  DefinitionsFact,
-  Position,
-  RefFact,
-  SelectionFact,
-  Span,
+import {
+  type AnalysisDiagnostic,
+  type AssetDefinitionFact,
+  type AssetNode,
+  type CheckDefinitionFact,
+  type DefinitionFact,
+  type DefinitionsFact,
+  type Position,
+  positionAt,
+  type RefFact,
+  type SelectionFact,
+  type Span,
 } from "./model";
 import type { CheckNode, JobNode, TriggerNode } from "./projectModel";
 import { type SelectionChecker, suggestName } from "./selection";
@@ -176,17 +177,6 @@ function checkSelectionFact(context: FileLinkContext, fact: SelectionFact, check
     });
   }
   return undefined;
-}
-
-function positionAt(lineStarts: number[], offset: number): Position {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if ((lineStarts[middle] as number) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low, character: offset - (lineStarts[low] as number) };
 }
 
 /** Resolves one `definitions()` call's assets list (reporting what does not resolve) and reads its resources. */

@@ -2,6 +2,8 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Diagnostic, DiagnosticSeverity, type Range } from "vscode-languageserver";
 import type { AnalysisDiagnostic, Position, Span } from "../analysis";
+
+export { spanContains } from "../analysis";
 import { DIAGNOSTIC_SOURCE } from "../protocol";
 
 /** A `file:` URI to an absolute path (undefined for other schemes: untitled documents are not analyzed). */
@@ -21,13 +23,6 @@ export function pathToUri(file: string): string {
 
 export function toRange(span: Span): Range {
   return { start: { ...span.start }, end: { ...span.end } };
-}
-
-/** Whether `position` is inside `span` (ends included, so a cursor right after a word counts). */
-export function spanContains(span: Span, position: Position): boolean {
-  const afterStart = position.line > span.start.line || (position.line === span.start.line && position.character >= span.start.character);
-  const beforeEnd = position.line < span.end.line || (position.line === span.end.line && position.character <= span.end.character);
-  return afterStart && beforeEnd;
 }
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;

@@ -77,7 +77,7 @@ export function codeLenses(state: ServerState, model: ProjectModel, file: string
   const uri = pathToUri(file);
   for (const asset of assetsInFile(model, file)) {
     if (model.assets.get(asset.key) !== asset) continue; // a duplicate key: materializing it would be ambiguous
-    const line = asset.definition.api === "asset" ? asset.definition.nameSpan.start : asset.location.span.start;
+    const line = asset.definition.api !== "multiAsset" ? asset.definition.nameSpan.start : asset.location.span.start;
     const range = toRange({ start: line, end: line });
     const label = asset.definition.api === "multiAsset" ? ` ${asset.key}` : "";
     const target = { key: asset.key, ...(asset.definition.partitions ? { partitioned: true } : {}) };

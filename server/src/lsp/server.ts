@@ -16,9 +16,12 @@ import {
   TextDocumentSyncKind,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { type ParseWorkerPool, type ProjectIndex, type ProjectModel, Workspace } from "../analysis";
+import { loadSqlParser, type ParseWorkerPool, type ProjectIndex, type ProjectModel, Workspace } from "../analysis";
 import {
   AssetAtRequest,
+  ColumnLineageRequest,
+  type ColumnLineageParams,
+  type ColumnLineageResult,
   type AssetAtParams,
   type AssetAtResult,
   DEFAULT_SETTINGS,
@@ -39,6 +42,7 @@ import { DaemonClient } from "./daemonClient";
 import { codeActions, completion } from "./editing";
 import { definition, documentSymbols, prepareRename, references, rename, workspaceSymbols } from "./navigation";
 import { codeLenses, hover, jobList, neighbourhood } from "./presentation";
+import { columnLineage, sqlCompletion, sqlDefinition, sqlHover } from "./sqlFeatures";
 import { assetAt, assetsInFile, type ServerState } from "./state";
 
 /**
@@ -113,9 +117,9 @@ export class TributaryServer implements ServerState {
         const found = file && this.projectOf(file);
         return file && found ? run(found.model, file) : fallback;
       }, fallback);
-    c.onHover((p) => at("hover", p.textDocument.uri, null, (m, f) => hover(this, m, f, p.position)));
+    c.onHover((p) => at("hover", p.textDocument.uri, null, (m, f) => sqlHover(m, f, p.position) ?? hover(this, m, f, p.position)));
     c.onCodeLens((p) => at("codeLens", p.textDocument.uri, [], (m, f) => codeLenses(this, m, f)));
-    c.onDefinition((p) => at("definition", p.textDocument.uri, null, (m, f) => definition(m, f, p.position)));
+    c.onDefinition((p) => at("definition", p.textDocument.uri, null, (m, f) => sqlDefinition(m, f, p.position) ?? definition(m, f, p.position)));
     c.onReferences((p) => at("references", p.textDocument.uri, [], (m, f) => references(m, f, p.position, p.context.includeDeclaration)));
     c.onPrepareRename((p) => at("prepareRename", p.textDocument.uri, null, (m, f) => prepareRename(m, f, p.position)));
     c.onRenameRequest((p) => {
@@ -125,7 +129,7 @@ export class TributaryServer implements ServerState {
     });
     c.onDocumentSymbol((p) => at("documentSymbol", p.textDocument.uri, [], (m, f) => documentSymbols(m, f)));
     c.onWorkspaceSymbol((p) => this.guard("workspaceSymbol", () => workspaceSymbols(this.workspace.all().map((project) => project.model()), p.query), []));
-    c.onCompletion((p) => at("completion", p.textDocument.uri, [], (m, f) => completion(m, f, this.textOf(f) ?? "", p.position)));
+    c.onCompletion((p) => at("completion", p.textDocument.uri, [], (m, f) => sqlCompletion(m, f, this.textOf(f) ?? "", p.position) ?? completion(m, f, this.textOf(f) ?? "", p.position)));
     c.onCodeAction((p) => this.guard("codeAction", () => codeActions(p.textDocument.uri, p.context.diagnostics), []));
     c.onExecuteCommand(async (p) => {
       if (p.command !== MaterializeCommand) throw new ResponseError(-32601, `Unknown command ${p.command}`);
@@ -145,6 +149,10 @@ export class TributaryServer implements ServerState {
       const found = file && this.projectOf(file);
       return { kind: DocumentDiagnosticReportKind.Full, items: file && found ? this.diagnosticsFor(found.model, file) : [] };
     }, { kind: DocumentDiagnosticReportKind.Full, items: [] }));
+    c.onRequest(ColumnLineageRequest, (p: ColumnLineageParams): ColumnLineageResult => this.guard("columnLineage", () => {
+      const project = this.projectNamed(p?.uri);
+      return project && typeof p?.key === "string" ? columnLineage(project.model(), p.key) : null;
+    }, null));
     c.onRequest(LineageRequest, (p: LineageParams) => this.guard("lineage", () => this.lineage(p ?? {}), null));
     c.onRequest(JobsRequest, (p: JobsParams): JobsResult => this.guard("jobs", () => {
       const project = this.projectNamed(p?.uri);
@@ -245,6 +253,8 @@ export class TributaryServer implements ServerState {
     }
     this.sendStatus();
     const started = performance.now();
+    // SQL assets are analysed in the link, synchronously: the parser's WebAssembly must be ready first.
+    await loadSqlParser().catch((error: unknown) => this.logFailure("SQL parser", error));
     for (const project of this.workspace.all()) {
       const workers = this.parseWorkers;
       if (workers) {
