@@ -28,7 +28,7 @@ await build({
   legalComments: "none",
   logLevel: "warning",
   // The filter box uses the runtime's own selection parser (it imports only errors.ts).
-  alias: { "tributary/selection": join(uiDir, "..", "runtime", "src", "selection", "index.ts") },
+  alias: { "tributary-ts/selection": join(uiDir, "..", "runtime", "src", "selection", "index.ts") },
 });
 copyFileSync(join(uiDir, "index.html"), join(outDir, "index.html"));
 console.log(`built the lineage UI into runtime/dist/ui in ${Date.now() - started} ms`);

@@ -4,7 +4,7 @@
 //   server.js      the language server (server/src/main.ts, typescript bundled in)
 //   ui/            the lineage UI bundle, copied from runtime/dist/ui
 //   test/          the extension test suite (mocha), for the extension host
-// No runtime and no native code: the local daemon runs the workspace's own `tributary` (its
+// No runtime and no native code: the local daemon runs the workspace's own `tributary-ts` (its
 // better-sqlite3 built for the user's machine by npm), so one .vsix serves every platform.
 import { build } from "esbuild";
 import { cpSync, existsSync, mkdirSync, rmSync, statSync, readdirSync } from "node:fs";
@@ -26,7 +26,7 @@ await build({
   outfile: join(dist, "server.js"),
   minify: true,
   sourcemap: false,
-  alias: { "tributary/selection": join(root, "runtime", "dist", "selection", "index.js") },
+  alias: { "tributary-ts/selection": join(root, "runtime", "dist", "selection", "index.js") },
 });
 
 // Extension tests: one file per suite so mocha can load them in the extension host.

@@ -82,7 +82,7 @@ export async function deactivate(): Promise<void> {
   }
 }
 
-/** A folder with tributary.yaml, or a package.json that depends on `tributary`. */
+/** A folder with tributary.yaml, or a package.json that depends on `tributary-ts`. */
 async function isTributaryWorkspace(): Promise<boolean> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   for (const folder of folders) {

@@ -1,5 +1,5 @@
 // Bundles the language server and `tributary validate` into the runtime package, so that
-// `npm i tributary` ships the `tributary-language-server` bin for any editor. The server's analysis
+// `npm i tributary-ts` ships the `tributary-language-server` bin for any editor. The server's analysis
 // library stays the single implementation; this only packages it. `typescript` stays external: it is
 // a dependency of the runtime and must not be duplicated (~9 MB).
 import { build } from "esbuild";
@@ -28,7 +28,7 @@ await build({
   sourcemap: "linked",
   external: ["typescript", "better-sqlite3", "pg", "pg-native"],
   logLevel: "warning",
-  // The server imports `tributary/selection`; bundle it from the compiled runtime next door.
-  alias: { "tributary/selection": join(runtimeDir, "dist", "selection", "index.js") },
+  // The server imports `tributary-ts/selection`; bundle it from the compiled runtime next door.
+  alias: { "tributary-ts/selection": join(runtimeDir, "dist", "selection", "index.js") },
 });
 console.log(`bundled ${entries.map((e) => e.out).join(", ")} into runtime/dist/bundled in ${Date.now() - started} ms`);

@@ -35,7 +35,7 @@ entry: definitions.ts
 #   maxConcurrency: 4
 `;
 
-const DEFINITIONS_TS = `import { asset, assetCheck, definitions, notNull, unique } from "tributary";
+const DEFINITIONS_TS = `import { asset, assetCheck, definitions, notNull, unique } from "tributary-ts";
 
 interface RawCustomer {
   id: number;

@@ -108,9 +108,9 @@ export class EntryCompiler {
 }
 
 /**
- * Decides what the bundle's `require("tributary")` loads.
+ * Decides what the bundle's `require("tributary-ts")` loads.
  *
- * A project that installed `tributary` gets its own copy, like any other dependency. A project
+ * A project that installed `tributary-ts` gets its own copy, like any other dependency. A project
  * that did not (a fresh `tributary init` before `npm install`, a global CLI, `npx tributary`) gets
  * the runtime that is loading it: without this, it could not load at all. Both work
  * because definitions are recognized by a registered symbol, not by `instanceof`.

@@ -7,7 +7,7 @@ import ts = require("typescript");
 /** The result of resolving an import specifier. */
 export type ResolvedModule =
   | { kind: "file"; file: string }
-  /** The `tributary` package itself: where the API functions come from. */
+  /** The `tributary-ts` package itself: where the API functions come from. */
   | { kind: "tributary" }
   /** Another package, or a file the analysis does not know: never guessed. */
   | { kind: "external" };

@@ -1,4 +1,4 @@
-import { validateMapping, type PartitionMapping, type PartitionsDefinition } from "tributary/partitions";
+import { validateMapping, type PartitionMapping, type PartitionsDefinition } from "tributary-ts/partitions";
 import type { FileDeclarations, FileLinkContext } from "./link";
 import type { AssetDefinitionFact, PartitionCallFact, PartitionValueFact, Span } from "./model";
 import { buildPartitionCall } from "./partitionModel";
