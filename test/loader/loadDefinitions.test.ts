@@ -143,7 +143,7 @@ describe("loading a project's code", () => {
     mkdirSync(join(withOwn, "node_modules"));
     symlinkSync(RUNTIME_DIR, join(withOwn, "node_modules", "tributary-ts"), "junction");
     await loadProject(withOwn, { env: {} });
-    assert.match(readBundle(withOwn), /require\("tributary"\)/);
+    assert.match(readBundle(withOwn), /require\("tributary-ts"\)/);
   });
 
   it("loads a config object as well as a folder", async () => {

@@ -1,7 +1,7 @@
 /**
  * Compiles a project's entry file with esbuild into one CommonJS file under `.tributary/build/`.
  *
- * Why bundle the user's files but keep every bare import (`pg`, `lodash`, `tributary`) external:
+ * Why bundle the user's files but keep every bare import (`pg`, `lodash`, `tributary-ts`) external:
  * the user's TypeScript needs compiling, but packages must run exactly as installed (native
  * modules, package singletons, their own `require` of data files).
  */
@@ -119,7 +119,7 @@ function tributaryResolver(projectDir: string): esbuild.Plugin {
   return {
     name: "tributary-runtime",
     setup(build) {
-      build.onResolve({ filter: /^tributary(\/.*)?$/ }, (args) => {
+      build.onResolve({ filter: /^tributary-ts(\/.*)?$/ }, (args) => {
         if (resolvableFrom(args.path, projectDir)) return { path: args.path, external: true };
         return { path: runtimeModulePath(args.path), external: true };
       });
@@ -137,7 +137,7 @@ function resolvableFrom(specifier: string, dir: string): boolean {
   }
 }
 
-/** The running runtime's own module for `tributary` or `tributary/sub`, by package self-reference. */
+/** The running runtime's own module for `tributary-ts` or `tributary-ts/sub`, by package self-reference. */
 export function runtimeModulePath(specifier: string): string {
   try {
     return require.resolve(specifier);

@@ -7,6 +7,7 @@ import type {
   FileFacts,
   RefFact,
 } from "./model";
+import { isRuntimeSpecifier } from "./moduleResolver";
 import type { DependencyEdge } from "./projectModel";
 import type { SelectionChecker } from "./selection";
 import type { SymbolResolver } from "./symbols";
@@ -122,7 +123,7 @@ export interface FileDeclarations {
 
 /** Whether a definition's API function really is Tributary's (directly or through a barrel). */
 function isTributary(resolver: SymbolResolver, file: string, definition: DefinitionFact): boolean {
-  return definition.apiModule === "tributary" || resolver.isTributaryApi(file, definition.apiModule, definition.api);
+  return isRuntimeSpecifier(definition.apiModule) || resolver.isTributaryApi(file, definition.apiModule, definition.api);
 }
 
 /** First phase: which definitions are Tributary's and which asset keys the file declares. */
