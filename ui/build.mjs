@@ -30,8 +30,8 @@ await build({
   // The filter box uses the runtime's own selection parser (it imports only errors.ts).
   // The wire contract gives the API's types and the one event-stream reader (it imports only valibot).
   alias: {
-    "tributary/selection": join(uiDir, "..", "runtime", "src", "selection", "index.ts"),
-    "tributary/wire": join(uiDir, "..", "runtime", "src", "wire", "index.ts"),
+    "tributary-ts/selection": join(uiDir, "..", "runtime", "src", "selection", "index.ts"),
+    "tributary-ts/wire": join(uiDir, "..", "runtime", "src", "wire", "index.ts"),
   },
 });
 copyFileSync(join(uiDir, "index.html"), join(outDir, "index.html"));

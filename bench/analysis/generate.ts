@@ -21,14 +21,14 @@ export function generateWorkspace(root: string, files = 1000, assetsPerFile = 10
   fs.mkdirSync(path.join(root, "src/assets"), { recursive: true });
   fs.mkdirSync(path.join(root, "node_modules"), { recursive: true });
   // The workspace imports the real runtime, so tsc type-checks against the real API.
-  fs.symlinkSync(path.resolve(__dirname, "../../runtime"), path.join(root, "node_modules/tributary"), "dir");
+  fs.symlinkSync(path.resolve(__dirname, "../../runtime"), path.join(root, "node_modules/tributary-ts"), "dir");
   fs.writeFileSync(path.join(root, "tsconfig.json"), JSON.stringify({
     compilerOptions: { target: "ES2022", module: "Node16", moduleResolution: "Node16", strict: true, noEmit: true, skipLibCheck: true, types: [] },
     include: ["src"],
   }, null, 2));
   const name = (file: number, asset: number): string => `m${file}_a${asset}`;
   for (let f = 0; f < files; f++) {
-    const lines = [`import { asset, assetCheck, defineAssetJob, schedule } from "tributary";`];
+    const lines = [`import { asset, assetCheck, defineAssetJob, schedule } from "tributary-ts";`];
     if (f > 0) lines.push(`import { ${name(f - 1, 0)} } from "./m${f - 1}";`);
     for (let a = 0; a < assetsPerFile; a++) {
       const deps = [f > 0 ? name(f - 1, 0) : undefined, a > 0 ? `"${name(f, a - 1)}"` : undefined].filter(Boolean).join(", ");
@@ -51,7 +51,7 @@ export function generateWorkspace(root: string, files = 1000, assetsPerFile = 10
     }
     fs.writeFileSync(path.join(root, `src/assets/m${f}.ts`), lines.join("\n") + "\n");
   }
-  const definitions = [`import { definitions } from "tributary";`];
+  const definitions = [`import { definitions } from "tributary-ts";`];
   for (let f = 0; f < files; f++) definitions.push(`import * as m${f} from "./assets/m${f}";`);
   const assets: string[] = [];
   for (let f = 0; f < files; f++) for (let a = 0; a < assetsPerFile; a++) assets.push(`m${f}.${name(f, a)}`);

@@ -149,7 +149,7 @@ async function inProcess(): Promise<{ wallMs: number; userMs: number; runs: numb
 }
 
 const PROJECT = `
-import { asset, dailyPartitions, definitions } from "tributary";
+import { asset, dailyPartitions, definitions } from "tributary-ts";
 const daily = dailyPartitions({ start: "2023-01-01" });
 const rows = (key: string) => Array.from({ length: 50 }, (_, i) => ({ id: i, day: key, amount: i * 3 }));
 export const raw = asset({ key: "raw_orders", partitions: daily }, (ctx) => rows(ctx.partitionKey!));

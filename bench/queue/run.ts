@@ -232,7 +232,7 @@ async function main(): Promise<void> {
   const projectDir = mkdtempSync(path.join(os.tmpdir(), "bench-queue-"));
   writeFileSync(
     path.join(projectDir, "definitions.ts"),
-    `import { asset, definitions, schedule } from "tributary";
+    `import { asset, definitions, schedule } from "tributary-ts";
 export const noop = asset({ key: "noop" }, () => null);
 export const everySecond = schedule({ name: "every_second", cron: "*/1 * * * * *", selection: "noop" });
 export default definitions({ assets: [noop], schedules: [everySecond] });

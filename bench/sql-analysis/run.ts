@@ -39,7 +39,7 @@ export function generate(root: string, sql: boolean): { editFile: string } {
   const files = Math.ceil(ASSETS / PER_FILE);
   const name = (f: number, a: number): string => `m${f}_a${a}`;
   for (let f = 0; f < files; f++) {
-    const lines = [`import { asset, sql, sqlAsset } from "tributary";`];
+    const lines = [`import { asset, sql, sqlAsset } from "tributary-ts";`];
     if (f > 0) lines.push(`import { ${name(f - 1, 0)} } from "./m${f - 1}";`);
     lines.push(`const threshold = ${f};`);
     for (let a = 0; a < PER_FILE; a++) {

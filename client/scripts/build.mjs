@@ -4,7 +4,7 @@
 //   server.js      the language server (server/src/main.ts, typescript bundled in)
 //   ui/            the lineage UI bundle, copied from runtime/dist/ui
 //   test/          the extension test suite (mocha), for the extension host
-// No runtime and no native code: the local daemon runs the workspace's own `tributary` (its
+// No runtime and no native code: the local daemon runs the workspace's own `tributary-ts` (its
 // better-sqlite3 built for the user's machine by npm), so one .vsix serves every platform.
 import { build } from "esbuild";
 import { cpSync, existsSync, mkdirSync, rmSync, statSync, readdirSync } from "node:fs";
@@ -19,7 +19,7 @@ const production = process.argv.includes("--production");
 mkdirSync(dist, { recursive: true });
 // The wire contract from its ES module source, so that esbuild keeps only the valibot functions it
 // uses (runtime/dist/wire is CommonJS, which would bring all of valibot).
-const wireSource = { "tributary/wire": join(root, "runtime", "src", "wire", "index.ts") };
+const wireSource = { "tributary-ts/wire": join(root, "runtime", "src", "wire", "index.ts") };
 const common = { bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning", minify: production, sourcemap: !production, alias: wireSource };
 
 await build({ ...common, entryPoints: [join(root, "client", "src", "extension.ts")], outfile: join(dist, "extension.js"), external: ["vscode"] });
@@ -29,7 +29,7 @@ await build({
   outfile: join(dist, "server.js"),
   minify: true,
   sourcemap: false,
-  alias: { ...wireSource, "tributary/selection": join(root, "runtime", "dist", "selection", "index.js") },
+  alias: { ...wireSource, "tributary-ts/selection": join(root, "runtime", "dist", "selection", "index.js") },
 });
 
 // The SQL parser's WebAssembly (libpg-query): its loader looks for it next to the bundle that requires it.

@@ -1,6 +1,6 @@
 // `npm run package`: builds the .vsix with vsce from the bundles in client/dist (see build.mjs).
 // One universal package for every platform: it holds no native code (the local daemon runs the
-// workspace's own `tributary`), so there is no --target. --no-dependencies: nothing from
+// workspace's own `tributary-ts`), so there is no --target. --no-dependencies: nothing from
 // node_modules is shipped. The Marketplace listing is client/README.md and client/CHANGELOG.md
 // (the repository's README.md is the project's); their relative links point into the repository.
 // Fails when the package is over 5 MB, holds native code or misses a listing file (vsixContents.mjs).

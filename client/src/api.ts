@@ -1,13 +1,13 @@
 /**
  * The daemon's HTTP API as the extension uses it: JSON requests with the bearer token, errors turned
  * into messages that name the URL and a way out, and the run event stream. Every shape is the wire
- * contract's (`tributary/wire`), none is declared here.
+ * contract's (`tributary-ts/wire`), none is declared here.
  */
 
 import {
   readEventStream, STREAM_EVENTS,
   type AssetPartitionsJson, type BackfillJson, type HealthJson, type RunDetailJson, type RunEventJson, type WireAnswer, type WireBody,
-} from "tributary/wire";
+} from "tributary-ts/wire";
 
 /** An HTTP error from the daemon, with its own message and hint. */
 export class DaemonHttpError extends Error {

@@ -3,7 +3,7 @@
  * remote one by URL with its token in SecretStorage. Watches the daemon's health so the status bar
  * and the commands know whether it is there.
  *
- * The local daemon is the workspace's own `tributary` (runtime.ts), run under a real Node.js
+ * The local daemon is the workspace's own `tributary-ts` (runtime.ts), run under a real Node.js
  * (`tributary.nodePath` or `node` on PATH), never under the editor's Electron, whose native-module
  * ABI differs from Node's (better-sqlite3 is native).
  */
@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { HealthJson } from "tributary/wire";
+import type { HealthJson } from "tributary-ts/wire";
 import { DaemonApi } from "./api";
 import { isLoopbackUrl, portOf, readConfig, SECTION } from "./config";
 import { CommandError } from "./errors";

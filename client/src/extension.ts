@@ -82,7 +82,7 @@ export async function deactivate(): Promise<void> {
   }
 }
 
-/** A folder with tributary.yaml, or a package.json that depends on `tributary`. */
+/** A folder with tributary.yaml, or a package.json that depends on `tributary-ts`. */
 async function isTributaryWorkspace(): Promise<boolean> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   for (const folder of folders) {
@@ -99,7 +99,7 @@ async function isTributaryWorkspace(): Promise<boolean> {
 function dependsOnTributary(file: string): boolean {
   try {
     const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, string> | undefined>;
-    return ["dependencies", "devDependencies", "peerDependencies"].some((field) => manifest[field]?.["tributary"] !== undefined);
+    return ["dependencies", "devDependencies", "peerDependencies"].some((field) => manifest[field]?.["tributary-ts"] !== undefined);
   } catch {
     return false;
   }

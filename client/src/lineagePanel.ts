@@ -10,7 +10,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { WireAnswer } from "tributary/wire";
+import type { WireAnswer } from "tributary-ts/wire";
 import { LineageRequest, type LineageResult } from "../../server/src/protocol";
 import {
   type HostToUiMessage,

@@ -4,7 +4,7 @@
  * `tributary backfill`), or all of them (one run). Without this, a click ran every partition.
  */
 import * as vscode from "vscode";
-import type { AssetPartitionsJson } from "tributary/wire";
+import type { AssetPartitionsJson } from "tributary-ts/wire";
 
 /** The user's pick. */
 export type PartitionChoice =

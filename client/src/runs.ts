@@ -5,7 +5,7 @@
  * "Show logs" / "Show lineage".
  */
 import * as vscode from "vscode";
-import { type BackfillJson, FINAL_BACKFILL_STATUSES, FINAL_RUN_STATUSES, type RunEventJson } from "tributary/wire";
+import { type BackfillJson, FINAL_BACKFILL_STATUSES, FINAL_RUN_STATUSES, type RunEventJson } from "tributary-ts/wire";
 import type { DaemonApi } from "./api";
 import { readConfig } from "./config";
 import type { Ctx } from "./ctx";

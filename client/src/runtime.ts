@@ -1,5 +1,5 @@
 /**
- * The `tributary` runtime that runs the local daemon: the workspace's own `node_modules/tributary`,
+ * The `tributary` runtime that runs the local daemon: the workspace's own `node_modules/tributary-ts`,
  * always. A project's definitions import it, so a project has it installed, built for the user's
  * machine by npm (better-sqlite3 is native). The extension ships no runtime: that keeps native code
  * out of the .vsix, which is what makes one package fit every platform. When a project has no
@@ -12,7 +12,7 @@ import { CommandError } from "./errors";
 
 /** Where the workspace's `tributary` CLI is. */
 export interface RuntimeLocation {
-  /** The CLI's JavaScript entry (`.../node_modules/tributary/bin/tributary.js`). */
+  /** The CLI's JavaScript entry (`.../node_modules/tributary-ts/bin/tributary.js`). */
   bin: string;
   /** The installed version, from its package.json. */
   version: string | undefined;
@@ -21,10 +21,10 @@ export interface RuntimeLocation {
 /** The command that opens the install terminal (package.json `contributes.commands`). */
 export const INSTALL_RUNTIME_COMMAND = "tributary.installRuntime";
 
-/** The workspace's runtime: `node_modules/tributary` searched from `projectDir` upwards, as Node resolves it. */
+/** The workspace's runtime: `node_modules/tributary-ts` searched from `projectDir` upwards, as Node resolves it. */
 export function findWorkspaceRuntime(projectDir: string): RuntimeLocation | undefined {
   for (let dir = projectDir; ; dir = path.dirname(dir)) {
-    const packageDir = path.join(dir, "node_modules", "tributary");
+    const packageDir = path.join(dir, "node_modules", "tributary-ts");
     const bin = path.join(packageDir, "bin", "tributary.js");
     if (fs.existsSync(bin)) {
       let version: string | undefined;
@@ -41,11 +41,11 @@ export function findWorkspaceRuntime(projectDir: string): RuntimeLocation | unde
 
 /** Lock files and the command that adds a package with their package manager. */
 const PACKAGE_MANAGERS: [lockFile: string, command: string][] = [
-  ["pnpm-lock.yaml", "pnpm add tributary"],
-  ["yarn.lock", "yarn add tributary"],
-  ["bun.lockb", "bun add tributary"],
-  ["bun.lock", "bun add tributary"],
-  ["package-lock.json", "npm install tributary"],
+  ["pnpm-lock.yaml", "pnpm add tributary-ts"],
+  ["yarn.lock", "yarn add tributary-ts"],
+  ["bun.lockb", "bun add tributary-ts"],
+  ["bun.lock", "bun add tributary-ts"],
+  ["package-lock.json", "npm install tributary-ts"],
 ];
 
 /** The install command for the project: its package manager's (by the nearest lock file), else npm's. */
@@ -53,7 +53,7 @@ export function installCommand(projectDir: string): string {
   for (let dir = projectDir; ; dir = path.dirname(dir)) {
     const found = PACKAGE_MANAGERS.find(([lockFile]) => fs.existsSync(path.join(dir, lockFile)));
     if (found) return found[1];
-    if (fs.existsSync(path.join(dir, "package.json")) || path.dirname(dir) === dir) return "npm install tributary";
+    if (fs.existsSync(path.join(dir, "package.json")) || path.dirname(dir) === dir) return "npm install tributary-ts";
   }
 }
 
@@ -62,7 +62,7 @@ export function requireWorkspaceRuntime(projectDir: string): RuntimeLocation {
   const runtime = findWorkspaceRuntime(projectDir);
   if (runtime) return runtime;
   throw new CommandError(
-    `The local daemon runs the project's own Tributary runtime, and ${projectDir} has none (no node_modules/tributary here or above). Install it with \`${installCommand(projectDir)}\`.`,
+    `The local daemon runs the project's own Tributary runtime, and ${projectDir} has none (no node_modules/tributary-ts here or above). Install it with \`${installCommand(projectDir)}\`.`,
     [{ title: "Install Tributary", command: INSTALL_RUNTIME_COMMAND, args: [projectDir] }],
   );
 }

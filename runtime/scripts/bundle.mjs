@@ -1,5 +1,5 @@
 // Bundles the language server and `tributary validate` into the runtime package, so that
-// `npm i tributary` ships the `tributary-language-server` bin for any editor. The server's analysis
+// `npm i tributary-ts` ships the `tributary-language-server` bin for any editor. The server's analysis
 // library stays the single implementation; this only packages it. `typescript` stays external: it is
 // a dependency of the runtime and must not be duplicated (~9 MB).
 import { build } from "esbuild";
@@ -28,8 +28,8 @@ await build({
   sourcemap: "linked",
   external: ["typescript", "better-sqlite3", "pg", "pg-native", "@duckdb/node-api"],
   logLevel: "warning",
-  // The server imports `tributary/selection`; bundle it from the compiled runtime next door.
-  alias: { "tributary/selection": join(runtimeDir, "dist", "selection", "index.js") },
+  // The server imports `tributary-ts/selection`; bundle it from the compiled runtime next door.
+  alias: { "tributary-ts/selection": join(runtimeDir, "dist", "selection", "index.js") },
 });
 // The SQL parser's WebAssembly (libpg-query): its loader looks for it next to the bundle that requires it.
 copyFileSync(join(runtimeDir, "..", "node_modules", "libpg-query", "wasm", "libpg-query.wasm"), join(outDir, "libpg-query.wasm"));

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { asset, definitions } from "tributary";
+ * import { asset, definitions } from "tributary-ts";
  *
  * export const rawOrders = asset({ key: "raw_orders", group: "raw" }, async () => loadCsv("orders.csv"));
  * export const stgOrders = asset(

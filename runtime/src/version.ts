@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** The version of the running `tributary` package (from dist/ or src/, the package root is one up). */
+/** The version of the running `tributary-ts` package (from dist/ or src/, the package root is one up). */
 export function runtimeVersion(): string {
   try {
     const manifest = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version?: string };

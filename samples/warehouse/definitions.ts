@@ -5,7 +5,7 @@
  *
  *   npx tributary materialize --select '*' --all-partitions
  */
-import { definitions } from "tributary";
+import { definitions } from "tributary-ts";
 import { rawCustomers, rawOrders, rawPayments } from "./assets/raw";
 import { stgCustomers, stgOrders, stgPayments } from "./assets/staging";
 import { customers, grandTotalsAgree, orders } from "./assets/warehouse";

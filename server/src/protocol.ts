@@ -4,9 +4,9 @@
  * (as rust-analyzer's lsp_ext.ts), so that the client's `sendRequest(LineageRequest, params)` and
  * the server's `onRequest(LineageRequest, handler)` are checked against one declaration. The VS
  * Code client imports this file; docs/protocol.md describes the same for other editors (a test
- * holds the two together). The daemon's JSON is the wire contract's (`tributary/wire`).
+ * holds the two together). The daemon's JSON is the wire contract's (`tributary-ts/wire`).
  */
-import type { AssetStatus } from "tributary/wire";
+import type { AssetStatus } from "tributary-ts/wire";
 import { NotificationType, RequestType } from "vscode-languageserver-protocol";
 
 export type { AssetStatus };

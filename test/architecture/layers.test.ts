@@ -30,9 +30,9 @@ describe("architecture: one-way layers", () => {
 
   it("fails when the language server reaches into the runtime beyond its pure subpaths", () => {
     const planted = new Map(sources);
-    planted.set("server/src/analysis/planted.ts", 'import { openStorage } from "tributary";\nimport { parseSelection } from "tributary/selection";\nexport const x = [openStorage, parseSelection];\n');
+    planted.set("server/src/analysis/planted.ts", 'import { openStorage } from "tributary-ts";\nimport { parseSelection } from "tributary-ts/selection";\nexport const x = [openStorage, parseSelection];\n');
     const violations = checkArchitecture(planted);
     assert.equal(violations.length, 1, violations.join("\n"));
-    assert.match(violations[0]!, /^server\/src\/analysis\/planted\.ts:1: imports tributary of the runtime/);
+    assert.match(violations[0]!, /^server\/src\/analysis\/planted\.ts:1: imports tributary-ts of the runtime/);
   });
 });

@@ -137,10 +137,10 @@ function neighbourViolations(file: string, edges: ImportEdge[]): Violation[] {
   const violations: Violation[] = [];
   for (const edge of edges) {
     const runtimePath = edge.to?.startsWith("runtime/src/") ? edge.to.slice("runtime/src/".length) : undefined;
-    const packagePath = edge.specifier === "tributary" ? "" : edge.specifier.startsWith("tributary/") ? edge.specifier.slice("tributary/".length) : undefined;
+    const packagePath = edge.specifier === "tributary-ts" ? "" : edge.specifier.startsWith("tributary-ts/") ? edge.specifier.slice("tributary-ts/".length) : undefined;
     const reached = runtimePath ?? packagePath;
     if (reached !== undefined && !PURE_RUNTIME_SUBPATHS.some((pure) => reached === pure || reached.startsWith(`${pure}/`))) {
-      violations.push(`${file}:${edge.line}: imports ${edge.specifier} of the runtime; only its pure subpaths ${PURE_RUNTIME_SUBPATHS.map((p) => `tributary/${p}`).join(", ")} may be imported here`);
+      violations.push(`${file}:${edge.line}: imports ${edge.specifier} of the runtime; only its pure subpaths ${PURE_RUNTIME_SUBPATHS.map((p) => `tributary-ts/${p}`).join(", ")} may be imported here`);
     }
     if (file.startsWith("server/src/analysis/") && /^vscode-languageserver/.test(edge.specifier)) {
       violations.push(`${file}:${edge.line}: the analysis library imports ${edge.specifier}; it must stay free of LSP (the server hosts it, validate reuses it)`);

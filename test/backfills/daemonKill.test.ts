@@ -16,7 +16,7 @@ import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_
 
 const DEFINITIONS = `
 import { mkdirSync, writeFileSync } from "node:fs";
-import { asset, dailyPartitions, definitions } from "tributary";
+import { asset, dailyPartitions, definitions } from "tributary-ts";
 
 const daily = dailyPartitions({ start: "2024-01-01" });
 

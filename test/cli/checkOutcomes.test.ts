@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { tempProject } from "../loader/fixtures";
 import { runMain } from "./helpers";
 
-const PROJECT = `import { acceptedValues, asset, definitions, freshness, notNull, rowCountBetween, rowsSatisfy, unique } from "tributary";
+const PROJECT = `import { acceptedValues, asset, definitions, freshness, notNull, rowCountBetween, rowsSatisfy, unique } from "tributary-ts";
 
 const rows = [
   { id: 1, status: "placed", at: "2020-01-01T00:00:00Z" },

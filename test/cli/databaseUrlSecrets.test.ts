@@ -44,7 +44,7 @@ describe("a password in the PostgreSQL URL's query", function () {
 
   it("is hidden by tributary migrate, in its text and in its JSON", async () => {
     const schema = uniqueSchemaName();
-    const dir = writeProject({ "definitions.ts": 'import { definitions } from "tributary";\nexport default definitions({ assets: [] });\n' });
+    const dir = writeProject({ "definitions.ts": 'import { definitions } from "tributary-ts";\nexport default definitions({ assets: [] });\n' });
     try {
       const env = testEnv({ TRIBUTARY_DATABASE_URL: urlWithQueryPasswords(schema) });
       const text = await runMain(["migrate"], dir, env);
@@ -62,7 +62,7 @@ describe("a password in the PostgreSQL URL's query", function () {
 
   it("is hidden by the daemon's start banner", async () => {
     const schema = uniqueSchemaName();
-    const dir = writeProject({ "definitions.ts": 'import { definitions } from "tributary";\nexport default definitions({ assets: [] });\n' });
+    const dir = writeProject({ "definitions.ts": 'import { definitions } from "tributary-ts";\nexport default definitions({ assets: [] });\n' });
     const daemon = await startProcess(dir, ["daemon", "--max-concurrent-runs", "0"], { TRIBUTARY_DATABASE_URL: urlWithQueryPasswords(schema) });
     try {
       await daemon.stop();

@@ -1,7 +1,7 @@
 /**
  * The CLI as users run it: `node runtime/bin/tributary.js` in a child process, on the compiled
  * dist/ (run `npx tsc -b runtime` first). Fixture projects have no node_modules, so their
- * `import "tributary"` resolves to the running runtime.
+ * `import "tributary-ts"` resolves to the running runtime.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -82,7 +82,7 @@ describe("tributary CLI end to end", function () {
     const init = await runBin(["init", "failing"], root);
     assert.equal(init.code, 0, init.stderr);
     writeFileSync(join(failing, "definitions.ts"), [
-      'import { asset, definitions } from "tributary";',
+      'import { asset, definitions } from "tributary-ts";',
       'export const broken = asset({ key: "broken" }, async () => {',
       '  throw new Error("the export is empty");',
       "});",

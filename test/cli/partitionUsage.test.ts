@@ -8,7 +8,7 @@ import { openStorage } from "../../runtime/src/storage";
 import { tempProject } from "../loader/fixtures";
 import { runMain } from "./helpers";
 
-const DAILY_PROJECT = `import { asset, dailyPartitions, definitions } from "tributary";
+const DAILY_PROJECT = `import { asset, dailyPartitions, definitions } from "tributary-ts";
 
 const daily = dailyPartitions({ start: "2024-01-01", end: "2024-02-01" });
 export const dailyOrders = asset({ key: "daily_orders", partitions: daily }, async (ctx) => [{ day: ctx.partitionKey }]);

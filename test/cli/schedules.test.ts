@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { tempProject } from "../loader/fixtures";
 import { runMain } from "./helpers";
 
-const DEFINITIONS = `import { asset, definitions, schedule } from "tributary";
+const DEFINITIONS = `import { asset, definitions, schedule } from "tributary-ts";
 export const a = asset({ key: "a" }, () => 1);
 export const nightly = schedule({ name: "nightly", cron: "30 2 * * *", timezone: "Europe/Berlin", selection: "a" });
 export default definitions({ assets: [a], schedules: [nightly] });

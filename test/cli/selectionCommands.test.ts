@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { tempProject } from "../loader/fixtures";
 import { runMain } from "./helpers";
 
-const PROJECT = `import { asset, defineAssetJob, definitions } from "tributary";
+const PROJECT = `import { asset, defineAssetJob, definitions } from "tributary-ts";
 
 export const rawOrders = asset({ key: "raw_orders", group: "raw" }, async () => [{ id: 1 }]);
 export const stgOrders = asset({ key: "stg_orders", group: "staging", deps: [rawOrders], tags: { pii: "" } }, async ({ inputs }) => inputs.raw_orders);

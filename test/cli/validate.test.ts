@@ -85,9 +85,9 @@ describe("tributary validate reports what stops the project from loading", () =>
   });
 
   it("reports a relative import of a file that does not exist, and a package that is not installed", async () => {
-    const entry = `import { asset, definitions } from "tributary";\nimport { rows } from "./lib/rowz";\n\nexport default definitions({ assets: [asset({ key: "a" }, async () => rows)] });\n`;
+    const entry = `import { asset, definitions } from "tributary-ts";\nimport { rows } from "./lib/rowz";\n\nexport default definitions({ assets: [asset({ key: "a" }, async () => rows)] });\n`;
     await bothFail({ "definitions.ts": entry, "lib/rows.ts": "export const rows = [];\n" }, ["definitions.ts:2:23 error unresolved-import"], /Could not resolve "\.\/lib\/rowz"/);
-    const pkg = `import { asset, definitions } from "tributary";\nimport left from "left-pad-not-installed";\n\nexport default definitions({ assets: [asset({ key: "a" }, async () => left("x", 3))] });\n`;
+    const pkg = `import { asset, definitions } from "tributary-ts";\nimport left from "left-pad-not-installed";\n\nexport default definitions({ assets: [asset({ key: "a" }, async () => left("x", 3))] });\n`;
     await bothFail({ "definitions.ts": pkg }, ["definitions.ts:2:19 error missing-package"], /Cannot find module 'left-pad-not-installed'/);
   });
 
@@ -110,7 +110,7 @@ describe("tributary validate reports what stops the project from loading", () =>
     const entry = `import { readFileSync } from "node:fs";
 import * as path from "path";
 import type { Missing } from "types-only-not-installed";
-import { asset, definitions } from "tributary";
+import { asset, definitions } from "tributary-ts";
 import data from "./data.json";
 import { rows } from "./lib/rows.js";
 

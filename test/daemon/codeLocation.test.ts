@@ -10,11 +10,11 @@ import { EntryCompiler, findProjectConfig, type CompiledEntry, type ProjectConfi
 import { writeProject } from "./helpers";
 import { waitFor } from "../support/waitFor";
 
-const DEFINITIONS = `import { definitions } from "tributary";
+const DEFINITIONS = `import { definitions } from "tributary-ts";
 import { raw } from "./assets/raw";
 export default definitions({ assets: [raw] });
 `;
-const raw = (key: string) => `import { asset } from "tributary";\nexport const raw = asset({ key: "${key}" }, () => 1);\n`;
+const raw = (key: string) => `import { asset } from "tributary-ts";\nexport const raw = asset({ key: "${key}" }, () => 1);\n`;
 
 /** A real compiler whose builds can be held after they have read the files (a slow build). */
 class HoldableCompiler extends EntryCompiler {
@@ -96,7 +96,7 @@ describe("code location (dev reloads)", function () {
 
   it("compiles the entry tributary.yaml names now, and watches the new entry's imports", async () => {
     await start();
-    writeFileSync(join(dir, "other.ts"), `import { definitions } from "tributary";\nimport { raw } from "./lib/other";\nexport default definitions({ assets: [raw] });\n`);
+    writeFileSync(join(dir, "other.ts"), `import { definitions } from "tributary-ts";\nimport { raw } from "./lib/other";\nexport default definitions({ assets: [raw] });\n`);
     mkdirSync(join(dir, "lib"));
     writeFileSync(join(dir, "lib", "other.ts"), raw("from_other_entry"));
     writeFileSync(join(dir, "tributary.yaml"), "entry: other.ts\n");

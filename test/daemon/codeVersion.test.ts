@@ -19,7 +19,7 @@ const FAST = { queuePollMs: 20, heartbeatMs: 200, monitorIntervalMs: 500, schedu
 
 /** A project whose only asset appends `word` to the file "ran" in the project folder. */
 const writing = (word: string) => `import { appendFileSync } from "node:fs";
-import { asset, definitions } from "tributary";
+import { asset, definitions } from "tributary-ts";
 export const a = asset({ key: "a" }, () => { appendFileSync("ran", "${word}\\n"); return 1; });
 export default definitions({ assets: [a] });
 `;

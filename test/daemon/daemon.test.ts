@@ -24,7 +24,7 @@ const fakeLauncher: RunLauncher = async (options) => {
 };
 
 function project(definitions: string): string {
-  return writeProject({ "definitions.ts": `import { asset, definitions, schedule, sensor } from "tributary";\nexport const a = asset({ key: "a" }, () => 1);\n${definitions}` });
+  return writeProject({ "definitions.ts": `import { asset, definitions, schedule, sensor } from "tributary-ts";\nexport const a = asset({ key: "a" }, () => 1);\n${definitions}` });
 }
 
 async function startDaemon(dir: string, logs: string[] = [], maxConcurrentRuns = 10): Promise<Daemon> {

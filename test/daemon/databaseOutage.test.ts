@@ -22,7 +22,7 @@ const LOG_LINES = 40;
 
 const DEFINITIONS = `
 import { existsSync, writeFileSync } from "node:fs";
-import { asset, definitions } from "tributary";
+import { asset, definitions } from "tributary-ts";
 
 export const before = asset({ key: "before" }, () => "before");
 

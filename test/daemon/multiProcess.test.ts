@@ -36,7 +36,7 @@ const MONITOR_INTERVAL_S = 0.3;
 
 const DEFINITIONS = `
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
-import { asset, definitions, schedule, sensor } from "tributary";
+import { asset, definitions, schedule, sensor } from "tributary-ts";
 
 export const quick = asset({ key: "quick" }, () => 1);
 
@@ -228,7 +228,7 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
 
 const FREEZE_DEFINITIONS = `
 import { existsSync, writeFileSync } from "node:fs";
-import { asset, definitions } from "tributary";
+import { asset, definitions } from "tributary-ts";
 
 // Records each execution (one file per run) and holds while the file "hold" exists, so a test can
 // freeze the daemon that runs it; "finished-<run>" once its code is done.

@@ -19,7 +19,7 @@ describe("daemon log lines about runs", function () {
 
   it("says which tick queued a run, and how each run ended, with the failed step's error and the run's URL", async () => {
     const dir = writeProject({
-      "definitions.ts": `import { asset, definitions, sensor } from "tributary";
+      "definitions.ts": `import { asset, definitions, sensor } from "tributary-ts";
 export const a = asset({ key: "a" }, () => 1);
 export const broken = asset({ key: "broken" }, () => { throw new Error("no export for today"); });
 export const once = sensor({ name: "once", selection: "a", minimumIntervalSeconds: 0.05, defaultStatus: "RUNNING" }, () => ({ runKey: "once" }));

@@ -11,7 +11,7 @@ import { waitFor } from "../support/waitFor";
 
 const DEFINITIONS = `
 import { existsSync, writeFileSync } from "node:fs";
-import { asset, definitions, sensor } from "tributary";
+import { asset, definitions, sensor } from "tributary-ts";
 
 // Holds until the file "finish" exists, so its run spans the sensor's blocking.
 export const during = asset({ key: "during" }, async () => {

@@ -1,6 +1,6 @@
 /**
  * The contracts and their docs drift apart only through a failing test: the daemon's router, the wire
- * contract (`tributary/wire`) and docs/http-api.md list the same routes, query parameters and body
+ * contract (`tributary-ts/wire`) and docs/http-api.md list the same routes, query parameters and body
  * fields; server/src/protocol.ts and docs/protocol.md the same requests and notifications.
  */
 import assert from "node:assert/strict";

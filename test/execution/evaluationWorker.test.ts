@@ -10,7 +10,7 @@ import { EvaluationWorker, type EvaluateOptions } from "../../runtime/src/execut
 import { project, versionOf } from "./projects";
 
 const SENSORS = (version: number) => `
-import { AssetSelection, asset, definitions, sensor } from "tributary";
+import { AssetSelection, asset, definitions, sensor } from "tributary-ts";
 export const a = asset({ key: "a" }, () => 1);
 export const talkative = sensor({ name: "talkative", selection: "a" }, (ctx) => {
   ctx.log.info("looked", { cursor: ctx.cursor });

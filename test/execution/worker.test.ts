@@ -24,7 +24,7 @@ describe("runs in worker processes", function () {
 
   it("executes a run in a worker and records every event durably before reporting it", async () => {
     const { dir, storageConfig } = project(`
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export const a = asset({ key: "a" }, () => [1, 2]);
       export const b = asset({ key: "b", deps: [a] }, ({ inputs }) => inputs.a.length);
       export default definitions({ assets: [a, b] });
@@ -42,7 +42,7 @@ describe("runs in worker processes", function () {
 
   it("hands the run's last batch and final status to the parent's endRun, and reports a refused end as the status that stands", async () => {
     const { dir, storageConfig } = project(`
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export const a = asset({ key: "a" }, () => 1);
       export default definitions({ assets: [a] });
     `);
@@ -85,7 +85,7 @@ describe("runs in worker processes", function () {
   it("ends the run FAILURE, keeping what finished, when the worker is killed with SIGKILL mid-run", async () => {
     const { dir, storageConfig } = project(`
       import { writeFileSync } from "node:fs";
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export const first = asset({ key: "first" }, () => 1);
       export const stuck = asset({ key: "stuck", deps: [first] }, () => {
         writeFileSync("worker.pid", String(process.pid));
@@ -116,7 +116,7 @@ describe("runs in worker processes", function () {
 
   it("ends the run FAILURE with the exit code when user code calls process.exit", async () => {
     const { dir, storageConfig } = project(`
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export const quitter = asset({ key: "quitter" }, () => process.exit(3));
       export default definitions({ assets: [quitter] });
     `);
@@ -129,7 +129,7 @@ describe("runs in worker processes", function () {
 
   it("kills a worker whose step blocks the event loop past its timeout", async () => {
     const { dir, storageConfig } = project(`
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export const spin = asset({ key: "spin", timeoutMs: 100 }, () => { for (;;) {} });
       export default definitions({ assets: [spin] });
     `);
@@ -141,7 +141,7 @@ describe("runs in worker processes", function () {
 
   it("reports a worker that runs out of memory as such, and the caller carries on", async () => {
     const { dir, storageConfig } = project(`
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export const hog = asset({ key: "hog" }, () => { const keep: number[][] = []; for (;;) keep.push(new Array(100_000).fill(1)); });
       export default definitions({ assets: [hog] });
     `);
@@ -154,7 +154,7 @@ describe("runs in worker processes", function () {
   it("cancels a running worker run: the step sees its signal and the run ends CANCELED", async () => {
     const { dir, storageConfig } = project(`
       import { writeFileSync } from "node:fs";
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export const waits = asset({ key: "waits" }, (ctx) => new Promise((_, reject) => {
         writeFileSync("started", "1");
         ctx.signal.addEventListener("abort", () => reject(new Error("aborted")));
@@ -173,7 +173,7 @@ describe("runs in worker processes", function () {
 
   it("rejects with a usage error, and records no run, when the selection matches nothing", async () => {
     const { dir, storageConfig } = project(`
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export default definitions({ assets: [asset({ key: "a" }, () => 1)] });
     `);
     const storage = await open(storageConfig);
@@ -185,7 +185,7 @@ describe("runs in worker processes", function () {
   });
 
   it("rejects with the user's file and line when the project does not compile", async () => {
-    const { dir, storageConfig } = project(`import { asset } from "tributary";\nexport const a = asset({ key: "a" }, () => 1;\n`);
+    const { dir, storageConfig } = project(`import { asset } from "tributary-ts";\nexport const a = asset({ key: "a" }, () => 1;\n`);
     const storage = await open(storageConfig);
     await assert.rejects(
       launchRunInWorker({ projectDir: dir, storageConfig, storage, selection: "*" }),

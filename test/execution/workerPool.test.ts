@@ -16,7 +16,7 @@ const PIDS_WITH_C = () => PIDS.replace('asset({ key: "b"', 'asset({ key: "c"').r
 
 const PIDS = `
   import { appendFileSync } from "node:fs";
-  import { asset, definitions } from "tributary";
+  import { asset, definitions } from "tributary-ts";
   export const a = asset({ key: "a" }, () => { appendFileSync("pids", process.pid + "\\n"); return 1; });
   export const b = asset({ key: "b", deps: [a] }, ({ inputs }) => inputs.a + 1);
   export default definitions({ assets: [a, b] });
@@ -50,7 +50,7 @@ describe("warm worker pool", function () {
   it("retires a process after the run that leaves it above maxWorkerMemoryMb, and after maxRunsPerWorker runs", async () => {
     const { dir, storageConfig } = project(`
       import { appendFileSync } from "node:fs";
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       const leaked: Buffer[] = [];
       export const leaky = asset({ key: "leaky" }, () => {
         appendFileSync("pids", process.pid + "\\n");
@@ -75,7 +75,7 @@ describe("warm worker pool", function () {
   it("fails only the runs of a process that dies, and serves the next run from a new process", async () => {
     const { dir, storageConfig } = project(`
       import { writeFileSync } from "node:fs";
-      import { asset, definitions } from "tributary";
+      import { asset, definitions } from "tributary-ts";
       export const stuck = asset({ key: "stuck" }, () => { writeFileSync("stuck.pid", String(process.pid)); return new Promise(() => {}); });
       export const quick = asset({ key: "quick" }, () => 1);
       export default definitions({ assets: [stuck, quick] });
@@ -157,7 +157,7 @@ describe("warm worker pool", function () {
   });
 
   it("rejects launches with the load error while the project does not load", async () => {
-    const { dir, storageConfig } = project(`import { asset } from "tributary";\nexport const a = asset({ key: "a" }, () => 1;\n`);
+    const { dir, storageConfig } = project(`import { asset } from "tributary-ts";\nexport const a = asset({ key: "a" }, () => 1;\n`);
     storage = await openStorage(storageConfig);
     pool = new WorkerPool({ projectDir: dir, storageConfig, size: 1 });
     await assert.rejects(pool.launch({ storage, selection: "*" }), (error: unknown) => error instanceof RunStartError && /definitions\.ts:2/.test(error.message));

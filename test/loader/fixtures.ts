@@ -14,7 +14,7 @@ export function tempProject(files: Record<string, string>): { dir: string; clean
 }
 
 /** A valid two-asset entry file. */
-export const TWO_ASSETS = `import { asset, definitions } from "tributary";
+export const TWO_ASSETS = `import { asset, definitions } from "tributary-ts";
 
 export const first = asset({ key: "first", group: "raw" }, async () => [{ id: 1 }]);
 

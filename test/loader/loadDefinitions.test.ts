@@ -40,7 +40,7 @@ describe("loading a project's code", () => {
 
   it("reports a syntax error with file:line:column and the offending line", async () => {
     const dir = project({
-      "definitions.ts": 'import { asset, definitions } from "tributary";\nexport const a = asset({ key: "a" }, async () => 1\nexport default definitions({ assets: [a] });\n',
+      "definitions.ts": 'import { asset, definitions } from "tributary-ts";\nexport const a = asset({ key: "a" }, async () => 1\nexport default definitions({ assets: [a] });\n',
     });
     const error = await loadError(dir);
     assert.ok(error instanceof CodeLoadError);
@@ -51,7 +51,7 @@ describe("loading a project's code", () => {
 
   it("reports an exception thrown at import time in another file at that file's line", async () => {
     const dir = project({
-      "definitions.ts": 'import { asset, definitions } from "tributary";\nimport { settings } from "./settings";\nexport const a = asset({ key: "a" }, async () => settings);\nexport default definitions({ assets: [a] });\n',
+      "definitions.ts": 'import { asset, definitions } from "tributary-ts";\nimport { settings } from "./settings";\nexport const a = asset({ key: "a" }, async () => settings);\nexport default definitions({ assets: [a] });\n',
       "settings.ts": 'export const settings = { ok: true };\nif (settings.ok) {\n  throw new Error("cannot read settings");\n}\n',
     });
     const error = await loadError(dir);
@@ -64,7 +64,7 @@ describe("loading a project's code", () => {
 
   it("reports a missing relative import at the import's line", async () => {
     const dir = project({
-      "definitions.ts": 'import { asset, definitions } from "tributary";\nimport { helper } from "./helpr";\nexport const a = asset({ key: "a" }, async () => helper());\nexport default definitions({ assets: [a] });\n',
+      "definitions.ts": 'import { asset, definitions } from "tributary-ts";\nimport { helper } from "./helpr";\nexport const a = asset({ key: "a" }, async () => helper());\nexport default definitions({ assets: [a] });\n',
     });
     const error = await loadError(dir);
     assert.equal(error.location?.line, 2);
@@ -73,7 +73,7 @@ describe("loading a project's code", () => {
 
   it("suggests installing a package the code imports but the project lacks", async () => {
     const dir = project({
-      "definitions.ts": 'import { asset, definitions } from "tributary";\nimport lodash from "lodash-not-installed";\nexport const a = asset({ key: "a" }, async () => lodash());\nexport default definitions({ assets: [a] });\n',
+      "definitions.ts": 'import { asset, definitions } from "tributary-ts";\nimport lodash from "lodash-not-installed";\nexport const a = asset({ key: "a" }, async () => lodash());\nexport default definitions({ assets: [a] });\n',
     });
     const error = await loadError(dir);
     assert.equal(error.location?.file, join(dir, "definitions.ts"));
@@ -83,14 +83,14 @@ describe("loading a project's code", () => {
 
   it("says what was exported instead of definitions(...) and how to fix it", async () => {
     const asDefault = project({
-      "definitions.ts": 'import { asset } from "tributary";\nexport const a = asset({ key: "a" }, async () => 1);\nexport default a;\n',
+      "definitions.ts": 'import { asset } from "tributary-ts";\nexport const a = asset({ key: "a" }, async () => 1);\nexport default a;\n',
     });
     const wrong = await loadError(asDefault);
     assert.match(wrong.message, /the default export of definitions\.ts is an asset definition, not definitions\(\.\.\.\)/);
     assert.match(wrong.hint ?? "", /export default definitions\(\{ assets: \[/);
 
     const named = project({
-      "definitions.ts": 'import { asset, definitions } from "tributary";\nexport const a = asset({ key: "a" }, async () => 1);\nexport const defs = definitions({ assets: [a] });\n',
+      "definitions.ts": 'import { asset, definitions } from "tributary-ts";\nexport const a = asset({ key: "a" }, async () => 1);\nexport const defs = definitions({ assets: [a] });\n',
     });
     const missing = await loadError(named);
     assert.match(missing.message, /has no default export \(it exports "a", "defs"\)/);
@@ -99,7 +99,7 @@ describe("loading a project's code", () => {
 
   it("keeps the location and hint of a definition error thrown while importing", async () => {
     const dir = project({
-      "definitions.ts": 'import { asset, definitions } from "tributary";\n\nexport const a = asset({ key: "not a key!" }, async () => 1);\nexport default definitions({ assets: [a] });\n',
+      "definitions.ts": 'import { asset, definitions } from "tributary-ts";\n\nexport const a = asset({ key: "not a key!" }, async () => 1);\nexport default definitions({ assets: [a] });\n',
     });
     const error = await loadError(dir);
     assert.equal(error.location?.line, 3);
@@ -109,7 +109,7 @@ describe("loading a project's code", () => {
 
   it("rejects an invalid graph with every problem named", async () => {
     const dir = project({
-      "definitions.ts": 'import { asset, definitions } from "tributary";\nexport const a = asset({ key: "a", deps: ["missing_upstream"] }, async () => 1);\nexport default definitions({ assets: [a] });\n',
+      "definitions.ts": 'import { asset, definitions } from "tributary-ts";\nexport const a = asset({ key: "a", deps: ["missing_upstream"] }, async () => 1);\nexport default definitions({ assets: [a] });\n',
     });
     const error = await loadError(dir);
     assert.ok(error instanceof DefinitionError);
@@ -119,7 +119,7 @@ describe("loading a project's code", () => {
   it("rejects a schedule and a sensor with the same name, naming both places (they would share ticks and status)", async () => {
     const dir = project({
       "definitions.ts": [
-        'import { asset, definitions, schedule, sensor } from "tributary";',
+        'import { asset, definitions, schedule, sensor } from "tributary-ts";',
         'export const a = asset({ key: "a" }, async () => 1);',
         'export const nightly = schedule({ name: "refresh", cron: "0 2 * * *", selection: "a" });',
         'export const watcher = sensor({ name: "refresh", selection: "a" }, () => ({ skip: "nothing" }));',
@@ -141,9 +141,9 @@ describe("loading a project's code", () => {
 
     const withOwn = project({ "definitions.ts": TWO_ASSETS });
     mkdirSync(join(withOwn, "node_modules"));
-    symlinkSync(RUNTIME_DIR, join(withOwn, "node_modules", "tributary"), "junction");
+    symlinkSync(RUNTIME_DIR, join(withOwn, "node_modules", "tributary-ts"), "junction");
     await loadProject(withOwn, { env: {} });
-    assert.match(readBundle(withOwn), /require\("tributary"\)/);
+    assert.match(readBundle(withOwn), /require\("tributary-ts"\)/);
   });
 
   it("loads a config object as well as a folder", async () => {

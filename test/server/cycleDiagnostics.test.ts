@@ -25,7 +25,7 @@ describe("language server on a long dependency cycle", function () {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-lsp-cycle-"));
     definitions = path.join(workspace, "src/definitions.ts");
     fs.mkdirSync(path.dirname(definitions), { recursive: true });
-    const lines = ['import { asset, definitions } from "tributary";', ""];
+    const lines = ['import { asset, definitions } from "tributary-ts";', ""];
     // a0 depends on a1, a1 on a2, ..., the last one on a0: one ring through every asset.
     for (let i = 0; i < assetCount; i++) {
       lines.push(`export const a${i} = asset({ key: "a${i}", deps: ["a${(i + 1) % assetCount}"] }, async () => 1);`);

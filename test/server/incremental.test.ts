@@ -102,7 +102,7 @@ function render(spec: ProjectSpec): Map<string, string> {
       }
     }
     if (own.some((a) => a.partitions === "shared")) imports.set("./parts", new Set(["shared"]));
-    const lines = [pad(file) + `import { asset, sensor, ${PARTITION_IMPORTS} } from "tributary";`];
+    const lines = [pad(file) + `import { asset, sensor, ${PARTITION_IMPORTS} } from "tributary-ts";`];
     for (const [module, names] of imports) lines.push(`import { ${[...names].join(", ")} } from "${module}";`);
     for (const asset of own) {
       const deps = asset.deps.map((d) => (d.kind === "key" ? `"${d.key}"` : d.variable)).join(", ");
@@ -116,7 +116,7 @@ function render(spec: ProjectSpec): Map<string, string> {
     });
     texts.set(`src/${name(file)}.ts`, lines.join("\n") + "\n");
   }
-  const jobs = [pad(ASSET_FILES) + `import { defineAssetJob, schedule, assetCheck } from "tributary";`];
+  const jobs = [pad(ASSET_FILES) + `import { defineAssetJob, schedule, assetCheck } from "tributary-ts";`];
   const checkTargets = new Set(spec.checks.map((c) => c.target));
   const imported = spec.assets.filter((a) => checkTargets.has(a.variable));
   if (imported.length) jobs.push(`import { ${imported.map((a) => a.variable).join(", ")} } from "./index";`);
@@ -133,12 +133,12 @@ function render(spec: ProjectSpec): Map<string, string> {
   texts.set("src/jobs.ts", jobs.join("\n") + "\n");
   texts.set("src/index.ts", pad(ASSET_FILES + 1) + Array.from({ length: ASSET_FILES }, (_, f) => `export * from "./${name(f)}";`).join("\n") + "\n");
   const registered = spec.assets.filter((a) => !spec.unregistered.has(a.variable));
-  const definitions = [pad(ASSET_FILES + 2) + `import { definitions } from "tributary";`];
+  const definitions = [pad(ASSET_FILES + 2) + `import { definitions } from "tributary-ts";`];
   for (let f = 0; f < ASSET_FILES; f++) definitions.push(`import * as ${name(f)} from "./${name(f)}";`);
   const resources = spec.resources.map((r) => `${r}: {}`).join(", ");
   definitions.push(`export default definitions({ assets: [${registered.map((a) => `${name(a.file)}.${a.variable}`).join(", ")}], resources: { ${resources} } });`);
   texts.set("src/definitions.ts", definitions.join("\n") + "\n");
-  texts.set("src/parts.ts", `import { ${PARTITION_IMPORTS} } from "tributary";\nexport const shared = ${PARTITIONS_TEXT[spec.shared]};\n`);
+  texts.set("src/parts.ts", `import { ${PARTITION_IMPORTS} } from "tributary-ts";\nexport const shared = ${PARTITIONS_TEXT[spec.shared]};\n`);
   // Deleted and half-typed files.
   const files = [...texts.keys()];
   for (const index of spec.deleted) texts.delete(files[index] as string);

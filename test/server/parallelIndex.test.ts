@@ -22,7 +22,7 @@ function writeWorkspace(root: string, count: number): void {
   fs.cpSync(path.join(fixtures, "warehouse"), root, { recursive: true });
   fs.mkdirSync(path.join(root, "src/generated"), { recursive: true });
   for (let f = 0; f < count; f++) {
-    const lines = [`import { asset, defineAssetJob } from "tributary";`];
+    const lines = [`import { asset, defineAssetJob } from "tributary-ts";`];
     if (f > 0) lines.push(`import { g${f - 1}_0 } from "./m${f - 1}";`);
     for (let a = 0; a < 3; a++) {
       // Every 7th module redefines a key of the previous one: which definition owns it follows file order.
@@ -55,8 +55,8 @@ function blockFor(ms: number): void {
 describe("extraction", () => {
   it("finds API calls wherever the text names them: escapes, aliases, namespaces, nested functions", () => {
     const text = [
-      `import { asset, asset as mk } from "tributary";`,
-      `import * as tb from "tributary";`,
+      `import { asset, asset as mk } from "tributary-ts";`,
+      `import * as tb from "tributary-ts";`,
       `export const one = \\u0061sset({ key: "one" }, async () => []);`,
       `export function make() { return (tb.asset)({ key: "two" }, async () => []); }`,
       `export const three = (mk as typeof asset)({ key: "three", deps: [one] }, async () => []);`,

@@ -300,7 +300,7 @@ describe("language server over stdio", function () {
 
   it("picks up files created and deleted on disk (workspace/didChangeWatchedFiles)", async () => {
     const extra = file("src/extra.ts");
-    fs.writeFileSync(extra, 'import { asset } from "tributary";\nexport const extra = asset({ key: "extra", deps: ["nope_nope"] }, async () => 1);\n');
+    fs.writeFileSync(extra, 'import { asset } from "tributary-ts";\nexport const extra = asset({ key: "extra", deps: ["nope_nope"] }, async () => 1);\n');
     await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(extra), type: 1 }] });
     await waitFor("diagnostics of the new file", () => client.diagnosticsOf(extra).some((d) => d.code === "unknown-dep"));
     fs.rmSync(extra);
@@ -317,7 +317,7 @@ describe("language server over stdio", function () {
 
   it("survives garbage, half-typed code and a huge document and keeps answering", async () => {
     const junk = file("src/junk.ts");
-    await client.open(junk, "import { asset } from 'tributary';\nexport const x = asset({ key: \"half\", deps: [\"raw_ord");
+    await client.open(junk, "import { asset } from 'tributary-ts';\nexport const x = asset({ key: \"half\", deps: [\"raw_ord");
     await client.change(junk, "\u0000\uffff}}}{{{ asset(( export default definitions({ assets: [...");
     await client.change(junk, "x".repeat(3_000_000));
     await client.change(junk, "");

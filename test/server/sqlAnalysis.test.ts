@@ -5,7 +5,7 @@ import { cursor } from "./lspClient";
 
 const root = path.join(path.sep, "sql-project");
 const file = (name: string): string => path.join(root, name);
-const header = 'import { asset, sql, sqlAsset } from "tributary";\n';
+const header = 'import { asset, sql, sqlAsset } from "tributary-ts";\n';
 
 /** A project held in memory: each entry is a file's text (the header import is prepended). */
 function project(files: Record<string, string>): ProjectIndex {
@@ -131,7 +131,7 @@ describe("static analysis of SQL assets", () => {
 
   it("reads a sqlAsset imported through a barrel and named by a namespace like asset()", () => {
     const index = project({
-      "api.ts": 'export * from "tributary";\n',
+      "api.ts": 'export * from "tributary-ts";\n',
       "raw.ts": 'import * as tb from "./api";\nexport const n = tb.sqlAsset({ key: "n", query: tb.sql`select 1 as one` });\n',
     });
     assert.deepEqual(index.model().sql.asset("n")?.columns?.map((c) => c.name), ["one"]);

@@ -32,7 +32,7 @@ describe("tributary validate", () => {
   it("ignores node_modules and build output", async () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-validate-"));
     fs.cpSync(path.join(fixtures, "clean"), copy, { recursive: true });
-    const duplicate = 'import { asset } from "tributary";\nexport const x = asset({ key: "raw_orders" }, async () => 1);\n';
+    const duplicate = 'import { asset } from "tributary-ts";\nexport const x = asset({ key: "raw_orders" }, async () => 1);\n';
     for (const folder of ["node_modules/pkg", "dist", "out", "build", ".tributary"]) {
       fs.mkdirSync(path.join(copy, folder), { recursive: true });
       fs.writeFileSync(path.join(copy, folder, "index.ts"), duplicate);
@@ -101,10 +101,10 @@ describe("tributary validate", () => {
 
   it("reports a schedule and a sensor with the same name at both names, and not a sensor whose name is its own", async () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-validate-"));
-    fs.writeFileSync(path.join(copy, "assets.ts"), 'import { asset } from "tributary";\nexport const a = asset({ key: "a" }, async () => 1);\n');
-    fs.writeFileSync(path.join(copy, "schedules.ts"), 'import { schedule } from "tributary";\nexport const nightly = schedule({ name: "refresh", cron: "0 2 * * *", selection: "a" });\n');
+    fs.writeFileSync(path.join(copy, "assets.ts"), 'import { asset } from "tributary-ts";\nexport const a = asset({ key: "a" }, async () => 1);\n');
+    fs.writeFileSync(path.join(copy, "schedules.ts"), 'import { schedule } from "tributary-ts";\nexport const nightly = schedule({ name: "refresh", cron: "0 2 * * *", selection: "a" });\n');
     fs.writeFileSync(path.join(copy, "sensors.ts"), [
-      'import { sensor } from "tributary";',
+      'import { sensor } from "tributary-ts";',
       'export const watcher = sensor({ name: "refresh", selection: "a" }, () => undefined);',
       'export const other = sensor({ name: "other", selection: "a" }, () => undefined);',
       "",
@@ -128,7 +128,7 @@ describe("tributary validate", () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-validate-"));
     try {
       fs.writeFileSync(path.join(copy, "definitions.ts"), [
-        'import { asset, defineAssetJob, definitions } from "tributary";',
+        'import { asset, defineAssetJob, definitions } from "tributary-ts";',
         'export const rawOrders = asset({ key: "raw_orders", group: "raw" }, async () => []);',
         'export const stgOrders = asset({ key: "stg_orders", group: "staging", deps: [rawOrders] }, async () => []);',
         'export const nightly = defineAssetJob({ name: "nightly", selection: "group:raw+" });',

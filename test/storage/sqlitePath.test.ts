@@ -64,7 +64,7 @@ describe("SQLite storage paths", () => {
 
   it("reports a folder given as storage.url as a configuration error in the CLI, not an internal one", async () => {
     mkdirSync(join(folder, "state"));
-    writeFileSync(join(folder, "definitions.ts"), 'import { definitions } from "tributary";\nexport default definitions({ assets: [] });\n');
+    writeFileSync(join(folder, "definitions.ts"), 'import { definitions } from "tributary-ts";\nexport default definitions({ assets: [] });\n');
     writeFileSync(join(folder, "tributary.yaml"), "entry: definitions.ts\nstorage:\n  url: state\n");
     const outcome = await runMain(["runs", "list"], folder, testEnv());
     assert.equal(outcome.code, 1);

@@ -44,7 +44,7 @@ export function freePort(): Promise<number> {
 
 /**
  * Copies samples/warehouse into a scratch folder inside the repository (so Node resolution finds
- * the repository's node_modules/tributary, as in a real project), without its state, plus the
+ * the repository's node_modules/tributary-ts, as in a real project), without its state, plus the
  * given workspace settings and extra files.
  */
 export function copySample(name: string, settings: Record<string, unknown>, extraFiles: Record<string, string> = {}): string {

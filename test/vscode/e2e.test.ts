@@ -5,7 +5,7 @@
  *    the `payload` route (extensionDevelopmentPath + extensionTestsPath), the offline stand-in for
  *    @vscode/test-electron's runTests;
  * 2. end to end with the packaged .vsix installed (the universal one, without a runtime: the daemon
- *    is the workspace's own `tributary`): a temporary copy of samples/warehouse with a broken
+ *    is the workspace's own `tributary-ts`): a temporary copy of samples/warehouse with a broken
  *    dependency added shows it in the Problems pane; clicking the CodeLens "Materialize" starts the
  *    local daemon, the run succeeds and the CodeLens shows the new status; on the daily-partitioned
  *    raw_orders it asks which partitions and runs the latest; Materialize Job… lists the project's
@@ -24,7 +24,7 @@ import { waitFor } from "../support/waitFor";
 
 const VSIX = path.join(ROOT, ".cache", "vscode-tests", "tributary-e2e.vsix");
 
-const BROKEN_ASSET = `import { asset } from "tributary";
+const BROKEN_ASSET = `import { asset } from "tributary-ts";
 
 /** Added by the VS Code E2E test: depends on a key that does not exist. */
 export const brokenReport = asset({ key: "broken_report", group: "e2e", deps: ["raw_ordrs"] }, async () => 1);

@@ -2,7 +2,7 @@
  * The lineage app: holds the model and the view state, asks for layouts, hands scenes to the
  * renderer, and turns user gestures into host calls. Live run events only repaint.
  */
-import { formatSelection } from "tributary/selection";
+import { formatSelection } from "tributary-ts/selection";
 import type { LayoutClient } from "./layoutClient";
 import { LineageModel } from "./model";
 import { renderDetails } from "./panels/details";

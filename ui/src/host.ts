@@ -3,7 +3,7 @@
  * to a {@link LineageHost} only, so the same bundle runs in a browser against the daemon and inside
  * a VS Code webview.
  */
-import { readEventStream, STREAM_EVENTS, type WireAnswer } from "tributary/wire";
+import { readEventStream, STREAM_EVENTS, type WireAnswer } from "tributary-ts/wire";
 import type { HostToUiMessage, LineageAsset, LineageRunEvent, UiToHostMessage } from "./protocol";
 import { isHostToUiMessage } from "./protocol";
 

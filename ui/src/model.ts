@@ -2,7 +2,7 @@
  * The asset graph as the UI holds it: assets by key, parents/children, and live statuses driven by
  * run events. Status changes never touch the graph's shape, so they never cause a re-layout.
  */
-import { graphFromAssets, type SelectableGraph } from "tributary/selection";
+import { graphFromAssets, type SelectableGraph } from "tributary-ts/selection";
 import type { LineageStatus, LineageAsset, LineageCheckResult, LineageRunEvent } from "./protocol";
 
 const NONE: readonly string[] = [];

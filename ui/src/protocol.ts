@@ -7,13 +7,13 @@
  *   typed messages below. The extension imports this file (it has no DOM or runtime dependencies).
  *
  * Terminology: a *host* is what embeds the UI; *host -> UI* messages carry data, *UI -> host*
- * messages carry user intents. The daemon's JSON is the wire contract's (`tributary/wire`); this
+ * messages carry user intents. The daemon's JSON is the wire contract's (`tributary-ts/wire`); this
  * file only narrows it to what the lineage needs.
  */
 import {
   ASSET_STATUSES,
   type AssetJson, type AssetPartitionsJson, type AssetStatus, type CheckResultJson, type MaterializationJson, type PartitionGroupJson, type RunEventJson,
-} from "tributary/wire";
+} from "tributary-ts/wire";
 
 /**
  * Status of an asset as the lineage colours it: the daemon's {@link AssetStatus}, or `UNKNOWN`

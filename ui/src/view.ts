@@ -3,7 +3,7 @@
  * each when the graph is too large to read. Produces the layout input plus the mapping back to
  * assets and groups.
  */
-import { evaluateSelection, parseSelection, SelectionSyntaxError, type SelectionAst } from "tributary/selection";
+import { evaluateSelection, parseSelection, SelectionSyntaxError, type SelectionAst } from "tributary-ts/selection";
 import type { LayoutInput } from "./layout/types";
 import type { LineageModel } from "./model";
 

@@ -1,7 +1,17 @@
 /** The files `tributary init` writes: a small project that materializes as is. */
 
+/** What the scaffold's package.json depends on. */
+export interface RuntimeDependency {
+  /** The runtime's version. */
+  version: string;
+  /** The npm dependency spec of `tributary-ts`: `^0.1.0`, or `file:./tributary-ts-0.1.0.tgz`. */
+  spec: string;
+  /** The range of `typescript` the runtime itself uses, for `npx tsc --noEmit`. */
+  typescript: string;
+}
+
 /** The scaffold's files, by path relative to the project folder. */
-export function scaffoldFiles(projectName: string, tributaryVersion: string): Record<string, string> {
+export function scaffoldFiles(projectName: string, runtime: RuntimeDependency): Record<string, string> {
   return {
     "tributary.yaml": TRIBUTARY_YAML,
     "definitions.ts": DEFINITIONS_TS,
@@ -14,14 +24,39 @@ export function scaffoldFiles(projectName: string, tributaryVersion: string): Re
           materialize: "tributary materialize --select '*'",
           validate: "tributary validate",
         },
-        dependencies: { tributary: `^${tributaryVersion}` },
+        dependencies: { "tributary-ts": runtime.spec },
+        devDependencies: { typescript: runtime.typescript },
+        // npm 11 warns about, and later versions skip, install scripts not allowed here: better-sqlite3
+        // builds its native module and esbuild fetches its binary in them.
+        allowScripts: { "better-sqlite3": true, esbuild: true },
       },
       null,
       2,
     )}\n`,
+    "tsconfig.json": TSCONFIG_JSON,
     ".gitignore": "# Tributary's local state: SQLite database, stored asset values, compiled code.\n.tributary/\nnode_modules/\n",
   };
 }
+
+/**
+ * For `npx tsc --noEmit` (the loader's own hint on a type error) and the editor. The loader compiles
+ * with esbuild, which only strips types: this file never changes what runs. `module: preserve` with
+ * bundler resolution is how esbuild resolves; no `skipLibCheck`, so tributary-ts's own types are checked too.
+ */
+const TSCONFIG_JSON = `${JSON.stringify(
+  {
+    compilerOptions: {
+      target: "ES2022",
+      module: "preserve",
+      moduleResolution: "bundler",
+      strict: true,
+      noEmit: true,
+    },
+    exclude: ["node_modules", ".tributary"],
+  },
+  null,
+  2,
+)}\n`;
 
 const TRIBUTARY_YAML = `# Tributary project settings. Every value may use \${VAR} or \${VAR:-default}.
 entry: definitions.ts
@@ -35,7 +70,7 @@ entry: definitions.ts
 #   maxConcurrency: 4
 `;
 
-const DEFINITIONS_TS = `import { asset, assetCheck, definitions, notNull, unique } from "tributary";
+const DEFINITIONS_TS = `import { asset, assetCheck, definitions, notNull, unique } from "tributary-ts";
 
 interface RawCustomer {
   id: number;

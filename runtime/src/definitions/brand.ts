@@ -1,6 +1,6 @@
 /**
  * Definitions are recognized by a registered symbol, not `instanceof`: user code may load its own
- * copy of the `tributary` package (the project's node_modules) while the CLI runs another one.
+ * copy of the `tributary-ts` package (the project's node_modules) while the CLI runs another one.
  */
 export const DEFINITION_KIND = Symbol.for("tributary.definitionKind");
 

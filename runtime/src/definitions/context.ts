@@ -6,7 +6,7 @@ import type { LogLevel } from "../types";
  *
  * @example
  * ```ts
- * declare module "tributary" {
+ * declare module "tributary-ts" {
  *   interface Resources { warehouse: import("pg").Pool }
  * }
  * ```

@@ -31,7 +31,7 @@ function send(message: WorkerMessage): Promise<void> {
 function toWorkerError(error: unknown): WorkerError {
   return {
     ...serializeError(error),
-    // Duck-typed: an error raised by another copy of "tributary" (the project's own node_modules,
+    // Duck-typed: an error raised by another copy of "tributary-ts" (the project's own node_modules,
     // whose partitions definitions raise PartitionKeyError) is not an instance of this copy's class.
     ...(error instanceof Error && typeof (error as TributaryError).hint === "string" && (error as TributaryError).hint ? { hint: (error as TributaryError).hint! } : {}),
     // Bad partitions (PartitionKeyError, PartitionSelectionError) carry httpStatus 400: bad usage too.

@@ -1,7 +1,7 @@
 /**
  * Compiles a project's entry file with esbuild into one CommonJS file under `.tributary/build/`.
  *
- * Why bundle the user's files but keep every bare import (`pg`, `lodash`, `tributary`) external:
+ * Why bundle the user's files but keep every bare import (`pg`, `lodash`, `tributary-ts`) external:
  * the user's TypeScript needs compiling, but packages must run exactly as installed (native
  * modules, package singletons, their own `require` of data files).
  */
@@ -108,9 +108,9 @@ export class EntryCompiler {
 }
 
 /**
- * Decides what the bundle's `require("tributary")` loads.
+ * Decides what the bundle's `require("tributary-ts")` loads.
  *
- * A project that installed `tributary` gets its own copy, like any other dependency. A project
+ * A project that installed `tributary-ts` gets its own copy, like any other dependency. A project
  * that did not (a fresh `tributary init` before `npm install`, a global CLI, `npx tributary`) gets
  * the runtime that is loading it: without this, it could not load at all. Both work
  * because definitions are recognized by a registered symbol, not by `instanceof`.
@@ -119,7 +119,7 @@ function tributaryResolver(projectDir: string): esbuild.Plugin {
   return {
     name: "tributary-runtime",
     setup(build) {
-      build.onResolve({ filter: /^tributary(\/.*)?$/ }, (args) => {
+      build.onResolve({ filter: /^tributary-ts(\/.*)?$/ }, (args) => {
         if (resolvableFrom(args.path, projectDir)) return { path: args.path, external: true };
         return { path: runtimeModulePath(args.path), external: true };
       });
@@ -137,7 +137,7 @@ function resolvableFrom(specifier: string, dir: string): boolean {
   }
 }
 
-/** The running runtime's own module for `tributary` or `tributary/sub`, by package self-reference. */
+/** The running runtime's own module for `tributary-ts` or `tributary-ts/sub`, by package self-reference. */
 export function runtimeModulePath(specifier: string): string {
   try {
     return require.resolve(specifier);

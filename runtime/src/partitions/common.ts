@@ -2,7 +2,7 @@ import { TributaryError } from "../errors";
 
 /**
  * Partitions definitions are recognized by a registered symbol, not `instanceof`, for the same
- * reason as other definitions: user code may load its own copy of the `tributary` package.
+ * reason as other definitions: user code may load its own copy of the `tributary-ts` package.
  */
 export const PARTITIONS_BRAND = Symbol.for("tributary.partitionsDefinition");
 

@@ -40,7 +40,7 @@ export class PostgresConnectionError extends TributaryError {}
  *
  * @example
  * ```ts
- * import { EnvVar, postgresResource } from "tributary";
+ * import { EnvVar, postgresResource } from "tributary-ts";
  *
  * export default definitions({
  *   assets: [...],

@@ -1,6 +1,6 @@
 /**
  * Cron schedules: parse, validate and walk a cron expression in an IANA time zone, with Dagster's
- * meaning (croniter underneath) and its daylight-saving rule. A pure subpath (`tributary/schedules`):
+ * meaning (croniter underneath) and its daylight-saving rule. A pure subpath (`tributary-ts/schedules`):
  * the daemon's scheduler, `schedule()`, `tributary schedules preview` and the language server's
  * diagnostics and hovers all use this one engine.
  */

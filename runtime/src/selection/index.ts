@@ -1,7 +1,7 @@
 /**
  * Asset selections: one parser for the selection syntax (`+stg_orders and group:staging`) shared by
  * the CLI, jobs, the HTTP API, the lineage filter box and the language server; published as
- * `tributary/selection`.
+ * `tributary-ts/selection`.
  *
  * This module imports nothing outside runtime/src/selection but runtime/src/errors.ts: the language
  * server bundles it, and it must not pull in storage or database drivers.

@@ -40,7 +40,7 @@ export function assertDatabaseNotNewer(databaseVersion: number, migrations: read
       `The database ${where} has schema version ${databaseVersion}, but this tributary supports up to version ${supported}.`,
       {
         hint:
-          "It was migrated by a newer tributary. Upgrade tributary (npm install tributary@latest) in every " +
+          "It was migrated by a newer tributary. Upgrade tributary (npm install tributary-ts@latest) in every " +
           "process that uses this database, or point this one at another database.",
       },
     );

@@ -4,7 +4,7 @@
  * partitions by `order_date`), as a warehouse loads a daily export.
  */
 import { join } from "node:path";
-import { asset, dailyPartitions } from "tributary";
+import { asset, dailyPartitions } from "tributary-ts";
 import { keyChecks, notEmpty } from "../ops/data_quality";
 import { dataDir, preview, readCsvTable } from "../ops/utilities";
 

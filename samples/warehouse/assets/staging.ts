@@ -2,7 +2,7 @@
  * Staging assets: the raw tables renamed to the warehouse's vocabulary, with amounts in dollars.
  * No row is filtered or deduplicated; every status and every payment (zero amounts too) goes through.
  */
-import { asset } from "tributary";
+import { asset } from "tributary-ts";
 import { amountsNotNegative, keyChecks, notEmpty, orderStatusAccepted, requiredReference } from "../ops/data_quality";
 import { centsToDollars, preview } from "../ops/utilities";
 import { ORDER_DAYS, rawCustomers, rawOrders, rawPayments } from "./raw";

@@ -2,7 +2,7 @@
  * Warehouse assets: the `customers` and `orders` marts, built exactly as the jaffle_shop data README
  * describes (data/README.md), and stored as real tables by the `warehouse_io` I/O manager.
  */
-import { allPartitionsMapping, asset, assetCheck, notNull } from "tributary";
+import { allPartitionsMapping, asset, assetCheck, notNull } from "tributary-ts";
 import {
   amountsNotNegative,
   columnTotal,

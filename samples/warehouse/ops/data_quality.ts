@@ -2,7 +2,7 @@
  * Reusable data-quality checks of the sample, built on Tributary's built-in checks. Each returns
  * check specs to spread into an asset's `checks: [...]`.
  */
-import { acceptedValues, notNull, rowCountBetween, rowsSatisfy, unique, type CheckSpec } from "tributary";
+import { acceptedValues, notNull, rowCountBetween, rowsSatisfy, unique, type CheckSpec } from "tributary-ts";
 
 /** The order statuses the shop uses. */
 export const ORDER_STATUSES = ["placed", "shipped", "completed", "return_pending", "returned"] as const;

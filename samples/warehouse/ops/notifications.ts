@@ -3,7 +3,7 @@
  * log (visible in the CLI, `tributary runs show`, the editor and the web UI); webhook delivery
  * (Slack, e-mail relays) arrives with the daemon's notification settings.
  */
-import type { Logger } from "tributary";
+import type { Logger } from "tributary-ts";
 
 /** How urgent a notification is. */
 export type NotificationLevel = "info" | "warning" | "alert";

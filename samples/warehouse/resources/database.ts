@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { EnvVar, postgresResource, resource, type ResourceDefinition } from "tributary";
+import { EnvVar, postgresResource, resource, type ResourceDefinition } from "tributary-ts";
 import { projectRoot } from "../ops/utilities";
 
 /** A minimal, dialect-neutral way to query the warehouse (enough for checks and reports). */

@@ -6,7 +6,7 @@
  *   `.tributary/warehouse.db` (or `WAREHOUSE_SQLITE_PATH`); when `WAREHOUSE_DATABASE_URL` holds a
  *   `postgres://` URL, PostgreSQL tables in `WAREHOUSE_DATABASE_SCHEMA` (default `public`).
  */
-import { EnvVar, postgresTableIOManager, sqliteTableIOManager } from "tributary";
+import { EnvVar, postgresTableIOManager, sqliteTableIOManager } from "tributary-ts";
 import { defaultSqlitePath, usesPostgres, warehouseDatabase, warehouseSchema } from "./database";
 
 /** Resource key of the marts' I/O manager (used in the marts' `ioManager`). */

@@ -7,7 +7,7 @@
  * closed (the last one, 2018-04-09, once the data's range is over) and rebuilds the marts from
  * every stored day. Earlier days are loaded with a backfill (see README.md).
  */
-import { defineAssetJob, schedule } from "tributary";
+import { defineAssetJob, schedule } from "tributary-ts";
 
 /** Everything from the raw CSVs down to the marts (orders: one day per run). */
 export const rawToWarehouse = defineAssetJob({

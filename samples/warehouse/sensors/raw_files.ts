@@ -3,7 +3,7 @@
  * Orders are loaded by day: a changed raw_orders.csv is picked up by the nightly schedule (the day
  * that closed) or a backfill of the days that changed, not by this sensor.
  */
-import { fileSensor } from "tributary";
+import { fileSensor } from "tributary-ts";
 import { customersAndPayments } from "../schedules/nightly";
 
 export const newRawFiles = fileSensor({

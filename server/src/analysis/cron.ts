@@ -1,5 +1,5 @@
 /**
- * Cron diagnostics reuse the runtime's one cron engine (`tributary/schedules`), so the editor
+ * Cron diagnostics reuse the runtime's one cron engine (`tributary-ts/schedules`), so the editor
  * reports exactly what `schedule()` would throw and the daemon would accept.
  */
-export { cronProblem } from "tributary/schedules";
+export { cronProblem } from "tributary-ts/schedules";

@@ -28,7 +28,7 @@ import { isStringLike, propertyNameText, unwrap } from "./syntax";
  * {@link FileFacts}. The syntax tree is not kept.
  *
  * @example
- * const facts = extractFileFacts("/ws/assets.ts", 'import { asset } from "tributary"; ...');
+ * const facts = extractFileFacts("/ws/assets.ts", 'import { asset } from "tributary-ts"; ...');
  */
 export function extractFileFacts(file: string, text: string): FileFacts {
   const sourceFile = parseSourceFile(file, text);
@@ -62,7 +62,7 @@ class Extractor {
   private exportAssigned = false;
   /** local name -> API function it stands for, with the module it came from. */
   private readonly apiLocals = new Map<string, { api: ApiName; module: string }>();
-  /** Namespace imports (`import * as tb from "tributary"`) -> module. */
+  /** Namespace imports (`import * as tb from "tributary-ts"`) -> module. */
   private readonly namespaces = new Map<string, string>();
 
   /**

@@ -9,6 +9,7 @@ import type {
   SqlSubstitutionResolution,
 } from "./model";
 import { isAssetDefinition } from "./model";
+import { isRuntimeSpecifier } from "./moduleResolver";
 import type { DependencyEdge } from "./projectModel";
 import type { SelectionChecker } from "./selection";
 import type { SymbolResolver } from "./symbols";
@@ -124,7 +125,7 @@ export interface FileDeclarations {
 
 /** Whether a definition's API function really is Tributary's (directly or through a barrel). */
 function isTributary(resolver: SymbolResolver, file: string, definition: DefinitionFact): boolean {
-  return definition.apiModule === "tributary" || resolver.isTributaryApi(file, definition.apiModule, definition.api);
+  return isRuntimeSpecifier(definition.apiModule) || resolver.isTributaryApi(file, definition.apiModule, definition.api);
 }
 
 /** First phase: which definitions are Tributary's and which asset keys the file declares. */

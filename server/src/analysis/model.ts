@@ -72,7 +72,7 @@ export const API_NAMES: ReadonlySet<string> = new Set<ApiName>([
 ]);
 
 interface DefinitionBase {
-  /** Module specifier the API function was imported from ("tributary" or a barrel). */
+  /** Module specifier the API function was imported from ("tributary-ts" or a barrel). */
   apiModule: string;
   /** The variable the definition is assigned to (`export const rawOrders = asset(...)`). */
   variable?: string;
@@ -82,12 +82,12 @@ interface DefinitionBase {
   nameSpan: Span;
 }
 
-/** Partition factories of "tributary" the analysis reads (`dailyPartitions({ start: "2024-01-01" })`). */
+/** Partition factories of "tributary-ts" the analysis reads (`dailyPartitions({ start: "2024-01-01" })`). */
 export const PARTITIONS_FACTORIES: ReadonlySet<string> = new Set([
   "hourlyPartitions", "dailyPartitions", "weeklyPartitions", "monthlyPartitions", "staticPartitions", "dynamicPartitions",
 ]);
 
-/** Partition mapping factories of "tributary" the analysis reads (`timeWindowMapping({ startOffset: -6 })`). */
+/** Partition mapping factories of "tributary-ts" the analysis reads (`timeWindowMapping({ startOffset: -6 })`). */
 export const MAPPING_FACTORIES: ReadonlySet<string> = new Set([
   "identityMapping", "timeWindowMapping", "allPartitionsMapping", "lastPartitionMapping", "staticMapping",
 ]);
@@ -109,7 +109,7 @@ export interface LiteralFact {
 export interface PartitionCallFact {
   /** The factory's exported name (`dailyPartitions`), whatever the local alias. */
   factory: string;
-  /** Module specifier the factory was imported from ("tributary" or a barrel). */
+  /** Module specifier the factory was imported from ("tributary-ts" or a barrel). */
   apiModule: string;
   span: Span;
   nameSpan: Span;

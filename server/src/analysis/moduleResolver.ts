@@ -4,10 +4,23 @@ import * as path from "node:path";
 // through a getter per property access, which cost ~10% of a cold index of 1,000 files.
 import ts = require("typescript");
 
+/**
+ * The npm package users import the API from (`asset`, `definitions`, ...), and its subpaths.
+ *
+ * Only `tributary-ts`: the npm name `tributary` belongs to an unrelated package ("Insert one stream
+ * into another"), so an import of it is that package's, never ours, and is not read as definitions.
+ */
+export const RUNTIME_PACKAGE = "tributary-ts";
+
+/** Whether an import specifier names the runtime package or one of its subpaths (`tributary-ts/partitions`). */
+export function isRuntimeSpecifier(specifier: string): boolean {
+  return specifier === RUNTIME_PACKAGE || specifier.startsWith(`${RUNTIME_PACKAGE}/`);
+}
+
 /** The result of resolving an import specifier. */
 export type ResolvedModule =
   | { kind: "file"; file: string }
-  /** The `tributary` package itself: where the API functions come from. */
+  /** The `tributary-ts` package itself: where the API functions come from. */
   | { kind: "tributary" }
   /** Another package, or a file the analysis does not know: never guessed. */
   | { kind: "external" };
@@ -43,7 +56,7 @@ export class ModuleResolver {
 
   /** Resolves `specifier` imported from `fromFile`. */
   resolve(fromFile: string, specifier: string): ResolvedModule {
-    if (specifier === "tributary" || specifier.startsWith("tributary/")) return { kind: "tributary" };
+    if (isRuntimeSpecifier(specifier)) return { kind: "tributary" };
     if (specifier.startsWith(".") || path.isAbsolute(specifier)) {
       return this.asFile(path.resolve(path.dirname(fromFile), specifier));
     }

@@ -13,7 +13,7 @@ import {
   staticPartitions,
   timeWindowMapping,
   weeklyPartitions,
-} from "tributary/partitions";
+} from "tributary-ts/partitions";
 import { type LiteralFact, PARTITIONS_FACTORIES, type PartitionCallFact, type Span } from "./model";
 import { suggestName } from "./selection";
 

@@ -17,7 +17,7 @@ const MAX_LITERAL_ELEMENTS = 20_000;
 
 /**
  * Reads partition definitions out of one file's syntax: calls of the partition and mapping
- * factories (imported from "tributary", a barrel, or through a namespace), inline in an asset's
+ * factories (imported from "tributary-ts", a barrel, or through a namespace), inline in an asset's
  * `partitions` / `partitionMappings` or bound to a top-level constant. Only literal arguments are
  * kept; whether the factory really is Tributary's is decided at link time, like for `asset()`.
  */

@@ -1,6 +1,7 @@
-import { validateMapping, type PartitionMapping, type PartitionsDefinition } from "tributary/partitions";
+import { validateMapping, type PartitionMapping, type PartitionsDefinition } from "tributary-ts/partitions";
 import type { FileDeclarations, FileLinkContext } from "./link";
 import { type AssetDefinitionFact, isAssetDefinition, type PartitionCallFact, type PartitionValueFact, type Span } from "./model";
+import { isRuntimeSpecifier } from "./moduleResolver";
 import { buildPartitionCall } from "./partitionModel";
 import { suggestName } from "./selection";
 
@@ -40,7 +41,7 @@ export function checkPartitions(context: FileLinkContext, declarations: FileDecl
 }
 
 function isTributaryCall(context: FileLinkContext, file: string, call: PartitionCallFact): boolean {
-  return call.apiModule === "tributary" || context.resolver.isTributaryApi(file, call.apiModule, call.factory);
+  return isRuntimeSpecifier(call.apiModule) || context.resolver.isTributaryApi(file, call.apiModule, call.factory);
 }
 
 function reportCallProblems(context: FileLinkContext, call: PartitionCallFact): void {

@@ -1,4 +1,4 @@
-import * as selection from "tributary/selection";
+import * as selection from "tributary-ts/selection";
 import type { AssetNode } from "./model";
 
 /** What the analysis needs to know about one selection string. */

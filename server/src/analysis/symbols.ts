@@ -8,7 +8,7 @@ export type SymbolTarget =
   /** A constant bound to a partition or mapping factory call (`const daily = dailyPartitions(...)`). */
   | { kind: "partitions"; file: string; call: PartitionCallFact }
   | { kind: "namespace"; file: string }
-  /** A name exported by the `tributary` package (e.g. `asset`). */
+  /** A name exported by the `tributary-ts` package (e.g. `asset`). */
   | { kind: "tributary"; name: string }
   /** Declared somewhere the analysis cannot see into (another package, a computed value). */
   | { kind: "opaque" }
@@ -211,7 +211,7 @@ export class SymbolResolver {
       const target = this.exported(resolved.file, importedName, visiting);
       if (target.kind !== "missing") return target;
     }
-    // `export * from "tributary"`: any unmatched name may come from the package.
+    // `export * from "tributary-ts"`: any unmatched name may come from the package.
     if (sawStar) return { kind: "tributary", name };
     return sawOpaqueStar ? { kind: "opaque" } : { kind: "missing" };
   }

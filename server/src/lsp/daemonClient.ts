@@ -1,5 +1,5 @@
 /** The language server's view of the daemon: statuses polled from `GET /api/assets`, runs started with `POST /api/runs`. */
-import type { AssetJson, AssetPartitionsJson, PartitionGroupJson, WireAnswer, WireBody } from "tributary/wire";
+import type { AssetJson, AssetPartitionsJson, PartitionGroupJson, WireAnswer, WireBody } from "tributary-ts/wire";
 import type { TributarySettings } from "../protocol";
 
 /** What `GET /api/assets` says about one asset: the wire contract's shape. */

@@ -1,5 +1,5 @@
 import type { CodeLens, Hover } from "vscode-languageserver";
-import { formatWallTime, nextFireTimes, parseCron } from "tributary/schedules";
+import { formatWallTime, nextFireTimes, parseCron } from "tributary-ts/schedules";
 import { ancestors, checksOf, descendants, type Position, type ProjectModel } from "../analysis";
 import { type JobInfo, MaterializeCommand, ShowLineageCommand } from "../protocol";
 import { pathToUri, spanContains, toRange } from "./convert";

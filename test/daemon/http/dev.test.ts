@@ -15,7 +15,7 @@ import { call, readSse } from "./fixture";
 
 const DEFINITIONS = `import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { asset, definitions } from "tributary";
+import { asset, definitions } from "tributary-ts";
 
 export const raw = asset({ key: "raw", group: "raw" }, async () => [1, 2, 3]);
 export const stg = asset({ key: "stg", group: "staging", deps: [raw] }, async ({ inputs }) => inputs.raw.length);
@@ -107,7 +107,7 @@ describe("tributary dev", function () {
     const file = join(project, "definitions.ts");
     const good = readFileSync(file, "utf8");
     const extraFile = join(project, "extra.ts");
-    const extra = (n: number) => `import { asset } from "tributary";\nexport const extra = asset({ key: "extra_${n}" }, async () => ${n});\n`;
+    const extra = (n: number) => `import { asset } from "tributary-ts";\nexport const extra = asset({ key: "extra_${n}" }, async () => ${n});\n`;
     const keys = async () => ((await call(base, "GET", "/api/assets")).json.assets as { key: string }[]).map((asset) => asset.key);
     const renameOver = (target: string, text: string) => {
       writeFileSync(`${target}.new`, text);

@@ -12,7 +12,7 @@ import { LocalDaemonServices } from "./localServices";
  * The project: raw -> stg (with a check) -> mart; `gated` waits until the test opens its gate;
  * `broken` always fails; `versioned` has a codeVersion; a job (`up_to_mart`), a schedule and a sensor.
  */
-export const DEFINITIONS = `import { asset, defineAssetJob, definitions, notNull, schedule, sensor } from "tributary";
+export const DEFINITIONS = `import { asset, defineAssetJob, definitions, notNull, schedule, sensor } from "tributary-ts";
 
 const gate = () => (globalThis as any).__tributaryHttpGate?.promise;
 

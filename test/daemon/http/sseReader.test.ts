@@ -1,4 +1,4 @@
-/** The one event-stream reader of the wire contract (`tributary/wire` readEventStream), used by the extension and the UI. */
+/** The one event-stream reader of the wire contract (`tributary-ts/wire` readEventStream), used by the extension and the UI. */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -51,7 +51,7 @@ export interface WarehouseDaemon {
 
 /**
  * Copies samples/warehouse (without its state) into a scratch folder whose `node_modules` links to
- * the repository's, so the sample's bare imports (`tributary`, `better-sqlite3`) resolve as in a
+ * the repository's, so the sample's bare imports (`tributary-ts`, `better-sqlite3`) resolve as in a
  * real project; makes `raw_orders` wait for `releaseFile`.
  */
 function copySample(releaseFile: string): string {

@@ -166,7 +166,7 @@ describe("Tributary extension in a real extension host", () => {
 
   it("runs the workspace's own runtime, and says so and offers to install it when the project has none", () => {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath as string;
-    assert.ok(findWorkspaceRuntime(folder)?.bin.endsWith(path.join("node_modules", "tributary", "bin", "tributary.js")), "found from the project upwards");
+    assert.ok(findWorkspaceRuntime(folder)?.bin.endsWith(path.join("node_modules", "tributary-ts", "bin", "tributary.js")), "found from the project upwards");
     const bare = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-no-runtime-"));
     try {
       fs.writeFileSync(path.join(bare, "pnpm-lock.yaml"), "");
@@ -179,10 +179,10 @@ describe("Tributary extension in a real extension host", () => {
         return undefined;
       })();
       assert.ok(error instanceof CommandError, "a message with actions");
-      assert.match(error.message, /has none \(no node_modules\/tributary here or above\)\. Install it with `pnpm add tributary`/);
+      assert.match(error.message, /has none \(no node_modules\/tributary-ts here or above\)\. Install it with `pnpm add tributary-ts`/);
       assert.deepEqual(error.actions, [{ title: "Install Tributary", command: "tributary.installRuntime", args: [bare] }]);
       fs.rmSync(path.join(bare, "pnpm-lock.yaml"));
-      assert.equal(installCommand(bare), "npm install tributary");
+      assert.equal(installCommand(bare), "npm install tributary-ts");
     } finally {
       fs.rmSync(bare, { recursive: true, force: true });
     }

@@ -52,7 +52,7 @@ function tooLarge(maxBytes: number): HttpError {
 type BodySchema = v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>;
 
 /**
- * Validates a request body against its schema in the wire contract (`tributary/wire`), for
+ * Validates a request body against its schema in the wire contract (`tributary-ts/wire`), for
  * endpoint `what`: a 400 naming the first wrong field, what it must be and what was sent. No body
  * counts as `{}` when the schema requires no field. `hints` give the fix per field (by dot path);
  * the default hint is an example body.

@@ -43,7 +43,7 @@ export function contentSecurityPolicy(nonce: string): string {
 }
 
 /**
- * The folder of the lineage UI bundle: `dist/ui` of the `tributary` package this code belongs to
+ * The folder of the lineage UI bundle: `dist/ui` of the `tributary-ts` package this code belongs to
  * (found from this file, in dist/ or in src/ under tests).
  */
 export function defaultUiDir(): string {
