@@ -93,7 +93,7 @@ class RunExecution {
   private finish!: () => void;
 
   constructor(
-    graph: AssetGraph,
+    private readonly graph: AssetGraph,
     private readonly plan: ExecutionPlan,
     private readonly runId: string,
     private readonly options: InProcessRunOptions,
