@@ -50,7 +50,7 @@ export interface JobPickItem extends vscode.QuickPickItem {
 /** The project's jobs (`defineAssetJob({ name })`, read by the language server) as pick items. */
 export async function jobPickItems(ctx: Ctx): Promise<JobPickItem[]> {
   const folder = vscode.workspace.workspaceFolders?.[0];
-  const result = await ctx.requireClient().sendRequest(JobsRequest, folder ? { uri: folder.uri.toString() } : {});
+  const result = await ctx.request(JobsRequest, folder ? { uri: folder.uri.toString() } : {});
   return result.jobs.map((job) => ({
     job: job.name,
     label: job.name,

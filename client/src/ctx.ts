@@ -12,6 +12,7 @@ import {
   type LanguageClientOptions,
   RevealOutputChannelOn,
   type ServerOptions,
+  type RequestType,
   State,
   type StaticFeature,
   TransportKind,
@@ -212,12 +213,20 @@ export class Ctx implements vscode.Disposable {
     return this.client;
   }
 
+  /**
+   * Sends one of the editor protocol's typed requests to the running server. By its method name: a
+   * RequestType object from another copy of vscode-languageserver-protocol (the extension tests'
+   * bundle has its own) fails the client's `instanceof` checks, while the types still come from it.
+   */
+  async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+    return this.requireClient().sendRequest<R>(type.method, params);
+  }
+
   /** The asset key under the cursor of the active editor (asks the server), or undefined. */
   async assetUnderCursor(): Promise<string | undefined> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) return undefined;
-    const client = this.requireClient();
-    const result = await client.sendRequest(AssetAtRequest, {
+    const result = await this.request(AssetAtRequest, {
       textDocument: { uri: editor.document.uri.toString() },
       position: { line: editor.selection.active.line, character: editor.selection.active.character },
     });

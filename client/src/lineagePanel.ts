@@ -163,7 +163,7 @@ export class LineagePanel implements vscode.Disposable {
     if (!this.ctx.serverRunning) {
       throw new Error("No lineage available: the language server is not running and no daemon answers. Run 'Tributary: Restart Server' or start the local daemon.");
     }
-    const result = await this.ctx.client!.sendRequest(LineageRequest, {});
+    const result = await this.ctx.request(LineageRequest, {});
     if (!result) throw new Error("No lineage available: the language server has no project for this workspace.");
     if (daemonAssets) return { assets: fromServer(result, this.locations, { kind: "daemon", assets: daemonAssets }) };
     // No daemon: the last materializations storage recorded, freshness unknown.

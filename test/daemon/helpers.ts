@@ -1,7 +1,6 @@
 /** Test projects and daemon/worker processes for the daemon tests. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { tempProject } from "../support/tempProject";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
@@ -29,13 +28,9 @@ export function postgresProjectYaml(storage: { url: string; schema?: string }, d
   ].join("\n");
 }
 
+/** A temporary project folder with `files` in it (the tests' one fixture, test/support/tempProject.ts). */
 export function writeProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tributary-daemon-"));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
+  return tempProject(files, "daemon").dir;
 }
 
 /** A `tributary daemon` or `tributary worker` process started from source. */

@@ -25,7 +25,7 @@ export default definitions({ assets: [a], sensors: [talkative, hanging, versione
 
 describe("evaluation worker (sensor code in a worker process)", function () {
   this.timeout(120_000);
-  const { dir, storageConfig } = project(SENSORS(1), "tributary-evaluations-");
+  const { dir, storageConfig } = project(SENSORS(1), "evaluations");
   const worker = new EvaluationWorker({ projectDir: dir, storageConfig });
   const options = (overrides: Partial<EvaluateOptions> = {}): EvaluateOptions => ({ timeoutMs: 30_000, what: "sensor", timeoutSetting: "sensor timeoutMs", ...overrides });
   after(() => worker.close());

@@ -1,13 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { createCompiler, findProjectConfig, type CodeVersion } from "../../runtime/src/loader";
 import type { StorageConfig } from "../../runtime/src/storage";
+import { tempProject } from "../support/tempProject";
 
 /** Writes a throwaway project whose definitions.ts is `source`, with a SQLite state file. */
-export function project(source: string, prefix = "tributary-worker-"): { dir: string; storageConfig: StorageConfig } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  writeFileSync(path.join(dir, "definitions.ts"), source);
+export function project(source: string, prefix = "worker"): { dir: string; storageConfig: StorageConfig } {
+  const { dir } = tempProject({ "definitions.ts": source }, prefix);
   return { dir, storageConfig: { kind: "sqlite", path: path.join(dir, ".tributary", "tributary.db") } };
 }
 

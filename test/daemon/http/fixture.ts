@@ -1,12 +1,11 @@
 /** A real project on a real SQLite file, served by the real HTTP server, for the HTTP tests. */
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startHttpServer, type HttpServer, type HttpServerOptions } from "../../../runtime/src/daemon/http/server";
 import { loadProject } from "../../../runtime/src/loader";
 import { openStorage } from "../../../runtime/src/storage";
 import type { Storage } from "../../../runtime/src/storage/port";
 import { LocalDaemonServices } from "./localServices";
+import { tempProject } from "../../support/tempProject";
 
 /**
  * The project: raw -> stg (with a check) -> mart; `gated` waits until the test opens its gate;
@@ -50,8 +49,7 @@ export interface Fixture {
 
 /** Writes the project, loads it, opens its storage and starts the server. */
 export async function startFixture(options: Partial<HttpServerOptions> = {}): Promise<Fixture> {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), "tributary-http-")));
-  writeFileSync(join(root, "definitions.ts"), DEFINITIONS);
+  const { dir: root, cleanup } = tempProject({ "definitions.ts": DEFINITIONS }, "http");
   const project = await loadProject(root, { env: {} });
   const storage = await openStorage({ kind: "sqlite", path: join(root, "state.db") });
   const services = new LocalDaemonServices(storage, { ok: true, project, loadedAt: new Date().toISOString(), codeVersion: "v1-test" });
@@ -64,7 +62,7 @@ export async function startFixture(options: Partial<HttpServerOptions> = {}): Pr
     async dispose() {
       await server.close();
       await storage.close();
-      rmSync(root, { recursive: true, force: true });
+      cleanup();
     },
   };
 }
