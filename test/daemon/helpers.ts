@@ -1,5 +1,6 @@
 /** Test projects and daemon/worker processes for the daemon tests. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { tempProject } from "../support/tempProject";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -109,9 +110,18 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A process that exited but was not reaped yet (a zombie) still answers signal 0. An orphan is
+  // re-parented to PID 1, and a container's PID 1 may never reap it (seen in CI: the orphaned run
+  // worker had exited, yet "alive" for good), so read its state: "Z" means it has exited.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    // No /proc (not Linux): signal 0 is all there is. With /proc: it went away meanwhile.
+    return !existsSync("/proc/self/stat");
   }
 }
 
