@@ -185,8 +185,7 @@ export type {
   NewBackfill,
 } from "./storage/port";
 
-// Embedding the daemon: its logger (text, JSON lines, or a pino instance), its typed events and
-// its loops' heartbeats (docs/operations.md, "Logs and health").
+// Embedding the daemon: its logger, its typed events and its loops' heartbeats (docs/operations.md)
 export { Daemon, type DaemonOptions } from "./daemon/daemon";
 export { startHttpServer, type HttpServer, type HttpServerOptions } from "./daemon/http/server";
 export {
