@@ -159,6 +159,7 @@ describe("daemon logs and health", function () {
       assert.equal(queued["level"], "info");
       assert.match(String(queued["msg"]), new RegExp(`^run ${runId} queued: "a" http://127\\.0\\.0\\.1:\\d+/api/runs/${runId}$`));
       assert.equal(queued["selection"], "a");
+      assert.equal(queued["daemonId"], daemon.daemonId, "every entry says which process wrote it");
       assert.ok(!Number.isNaN(Date.parse(String(queued["time"]))));
       const started = entries().find((entry) => entry["component"] === "daemon" && /started on/.test(String(entry["msg"])));
       assert.ok(started, daemon.stdoutLines().join("\n"));

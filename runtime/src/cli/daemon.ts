@@ -58,14 +58,14 @@ async function runProcess(role: "daemon" | "worker", context: CliContext, maxCon
     {},
     level,
   );
-  const processLog = logger.scope({ component: role });
-  const log = (line: string) => processLog.info(line);
   const daemon = new Daemon({ config, role, logger, ...(maxConcurrentRuns === undefined ? {} : { settings: { maxConcurrentRuns } }) });
+  const processLog = daemon.logger.scope({ component: role });
+  const log = (line: string) => processLog.info(line);
   await daemon.start();
   let server: HttpServer | undefined;
   try {
     if (http) {
-      server = await startHttpServer(daemon, { ...http, logger });
+      server = await startHttpServer(daemon, { ...http, logger: daemon.logger });
       daemon.servesAt(server.url);
     }
   } catch (error) {
@@ -75,7 +75,6 @@ async function runProcess(role: "daemon" | "worker", context: CliContext, maxCon
   const state = daemon.project();
   const code = state.ok ? `, code ${state.codeVersion}` : ` (project does not load: ${state.error.message})`;
   processLog.info(`${daemon.daemonId} started on ${describeStorage(config)}${server ? `, HTTP API at ${server.url}` : ""}${code}`, {
-    daemonId: daemon.daemonId,
     ...(server ? { url: server.url } : {}),
     codeVersion: state.codeVersion,
   });

@@ -63,7 +63,7 @@ export async function devCommand(args: string[], context: CliContext): Promise<n
   await daemon.start();
   let server: HttpServer;
   try {
-    server = await startHttpServer(daemon, { port, host, token, logger });
+    server = await startHttpServer(daemon, { port, host, token, logger: daemon.logger });
     daemon.servesAt(server.url);
   } catch (error) {
     await daemon.stop({ cancelRunning: true, timeoutMs: 5000 });

@@ -101,6 +101,7 @@ export class Daemon implements DaemonServices {
   /** Records this process's heartbeat (the `heartbeat` loop). */
   private heartbeatLoop: PollLoop | undefined;
   private readonly emitter = new TypedEmitter<DaemonEvents>();
+  /** The daemon's logger, scoped `daemonId` (the HTTP server and the CLI log through it too). */
   readonly logger: Logger;
   /** The heartbeat of every loop of this process (`/api/health`'s `loops`). */
   readonly heartbeats: LoopHeartbeats;
@@ -116,11 +117,13 @@ export class Daemon implements DaemonServices {
     this.role = options.role ?? "daemon";
     this.settings = { ...daemonSettingsFromConfig(options.config.daemon), ...options.settings };
     const section = options.config.daemon;
-    this.logger =
+    const base =
       options.logger ??
       (options.log
         ? new Logger(textSink(boundedLog(options.log)), {}, section?.logLevel ?? "info")
         : createLogger({ ...(section?.logFormat ? { format: section.logFormat } : {}), ...(section?.logLevel ? { level: section.logLevel } : {}) }));
+    // Several daemons and workers ship to one log store: each entry says which process wrote it.
+    this.logger = base.scope({ daemonId: this.daemonId });
     this.runsLog = this.logger.scope({ component: "runs" });
     const clock = options.clock ?? systemClock;
     this.heartbeats = new LoopHeartbeats({
