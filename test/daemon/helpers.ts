@@ -41,6 +41,8 @@ export interface TributaryProcess {
   /** The HTTP API's base URL (a daemon started with --port). */
   url?: string;
   output: () => string;
+  /** What it wrote on stdout, by line (the readiness line, JSON log lines with TRIBUTARY_LOG_FORMAT=json). */
+  stdoutLines: () => string[];
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
   /** SIGKILL the whole process group (the process and its run workers: a lost machine). */
@@ -62,11 +64,13 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
     detached: true,
   });
   let output = "";
+  const stdoutLines: string[] = [];
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const { daemonId, url } = await new Promise<{ daemonId: string; url?: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
+      stdoutLines.push(line);
       try {
         const ready = JSON.parse(line) as { ready?: boolean; daemonId?: string; url?: string };
         if (ready.ready && ready.daemonId) resolve({ daemonId: ready.daemonId, ...(ready.url ? { url: ready.url } : {}) });
@@ -81,6 +85,7 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
     daemonId,
     ...(url ? { url } : {}),
     output: () => output,
+    stdoutLines: () => [...stdoutLines],
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
