@@ -100,15 +100,21 @@ describe("sqlAsset on PostgreSQL: readers, mixed graphs, outages", function () {
     assert.match(error, /sqlAsset "reader" reads "in_files", whose I\/O manager "io_manager" does not store it as a table/);
   });
 
-  it("fails a step whose warehouse is down with PostgreSQL's reason, and leaves the other branch running", async () => {
-    const lonely = sqlAsset({ key: "lonely", query: sql`select 1 as one` });
+  it("fails a step whose warehouse is down with the asset, its template's line and PostgreSQL's reason, keeps the table, and leaves the other branch running", async () => {
+    const query = sql`select 1 as one`;
+    const lonely = sqlAsset({ key: "lonely", query });
     const other = asset({ key: "other" }, () => 1);
+    assert.equal((await run([lonely])).status, "SUCCESS");
     const result = await run([lonely, other], {
-      warehouse: postgresResource({ connectionString: "postgres://postgres@127.0.0.1:1/test", connectionTimeoutMs: 2_000 }),
+      warehouse: postgresResource({ connectionString: "postgres://postgres:s3cret@127.0.0.1:1/test", connectionTimeoutMs: 2_000 }),
     });
     const step = result.steps.find((s) => s.key === "lonely")!;
     assert.equal(step.status, "FAILURE");
-    assert.match(step.error ?? "", /Cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test/);
+    const error = step.error ?? "";
+    assert.match(error, new RegExp(`postgresWarehouse\\.test\\.ts:${query.location!.line}: sqlAsset "lonely": the warehouse "warehouse" is unavailable: `), error);
+    assert.match(error, /Cannot connect to PostgreSQL at postgres:\/\/postgres:\*+@127\.0\.0\.1:1\/test: .*ECONNREFUSED/, error);
+    assert.doesNotMatch(error, /s3cret/);
     assert.equal(result.steps.find((s) => s.key === "other")!.status, "SUCCESS");
+    assert.deepEqual(await warehouse.query("select one from lonely"), [{ one: 1 }], "the previous table is intact");
   });
 });

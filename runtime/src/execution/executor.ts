@@ -235,7 +235,8 @@ class RunExecution {
     let resources: Record<string, unknown>;
     try {
       resources = await this.resources.getAll(definition.resources);
-    } catch (error) {
+    } catch (thrown) {
+      const error = "explainSetupFailure" in definition && definition.explainSetupFailure ? definition.explainSetupFailure(thrown) : thrown;
       this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, describeThrown(error), error);
       return;
     }
