@@ -92,6 +92,18 @@ describe("sqlAsset on PostgreSQL: readers, mixed graphs, outages", function () {
     assert.deepEqual(await warehouse.query("select name from named"), [{ name: "GRACE" }]);
   });
 
+  it("creates the schema postgresResource({ schema }) names when it does not exist yet, and builds there", async () => {
+    const fresh = `${warehouse.schema}_new`;
+    const answer = sqlAsset({ key: "answer", query: sql`select 42 as n` });
+    try {
+      const result = await run([answer], { warehouse: postgresResource({ connectionString: TEST_DATABASE_URL, schema: fresh }) });
+      assert.equal(result.status, "SUCCESS", JSON.stringify(result.steps));
+      assert.deepEqual((await warehouse.admin.query(`select n from ${fresh}.answer`)).rows, [{ n: 42 }]);
+    } finally {
+      await warehouse.admin.query(`drop schema if exists ${fresh} cascade`);
+    }
+  });
+
   it("refuses a TypeScript upstream whose values are not a table in the warehouse, naming both assets", async () => {
     const inFiles = asset({ key: "in_files" }, () => [{ id: 1 }]);
     const reader = sqlAsset({ key: "reader", query: sql`select id from ${inFiles}` });

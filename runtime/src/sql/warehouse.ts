@@ -108,7 +108,11 @@ function postgresWarehouse(pool: Pool): Warehouse {
         client.release();
       }
     },
-    defaultSchema: () => (schema ??= run(pool, "select current_schema() as schema").then((r) => String(r.rows[0]!.schema))),
+    defaultSchema: () => {
+      schema ??= defaultPostgresSchema((text, params) => run(pool, text, params));
+      schema.catch(() => (schema = undefined)); // a failure is not remembered: the next step asks again
+      return schema;
+    },
     async transaction(work) {
       const client = await pool.connect();
       try {
@@ -120,6 +124,25 @@ function postgresWarehouse(pool: Pool): Warehouse {
   } as Warehouse;
   adapters.set(pool, warehouse);
   return warehouse;
+}
+
+/**
+ * The schema unqualified names resolve to: `current_schema()`, or, when the first schema of the
+ * `search_path` does not exist yet (`postgresResource({ schema })` names a new one), that schema,
+ * created here as the table I/O managers create theirs.
+ */
+async function defaultPostgresSchema(query: SqlSession["query"]): Promise<string> {
+  const { rows } = await query("select current_schema() as schema, current_setting('search_path') as path");
+  if (rows[0]!.schema !== null) return String(rows[0]!.schema);
+  const first = String(rows[0]!.path).split(",")[0]!.trim().replace(/^"(.*)"$/, "$1").replace(/""/g, '"');
+  if (first === "" || first === "$user") throw new TributaryError("the PostgreSQL warehouse has no schema to build in: its search_path names none that exists");
+  try {
+    await query(`create schema if not exists "${first.replace(/"/g, '""')}"`);
+  } catch (error) {
+    // Another session created it at the same moment (a unique violation): it exists, which is enough.
+    if (!["23505", "42P06"].includes((error as { code?: string }).code ?? "")) throw error;
+  }
+  return first;
 }
 
 /** Options of {@link embeddedWarehouse}. */
