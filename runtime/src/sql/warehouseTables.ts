@@ -134,7 +134,8 @@ async function writeDuckDb(warehouse: Warehouse, ctx: OutputContext, value: unkn
   const rows = rowsOf(value, ctx.assetKey, `I/O manager "${WAREHOUSE_TABLES_IO_MANAGER_KEY}"`);
   const table = await targetOf(warehouse, ctx.assetKey, ctx.definitionMetadata);
   const columns = inferColumns(rows);
-  const described = { table: table.name, schema: table.schema, rows: rows.length, warehouse: warehouse.description };
+  // The same `table` a SQL asset records: the quoted, qualified name a query can use as it is.
+  const described = { table: qualifiedName(table), rows: rows.length, warehouse: warehouse.description };
   if (ctx.partitionKey !== null) {
     const partitionColumn = partitionColumnOf(ctx.definitionMetadata);
     const own = columns.filter((column) => column.name !== partitionColumn);
