@@ -7,34 +7,40 @@ import assert from "node:assert/strict";
 import { asset } from "../../runtime/src/definitions/asset";
 import { definitions } from "../../runtime/src/definitions/definitions";
 import { executeInProcess } from "../../runtime/src/execution/executor";
+import { allPartitionsMapping } from "../../runtime/src/partitions/mappings";
 import { staticPartitions } from "../../runtime/src/partitions/static";
 import { sqlAsset } from "../../runtime/src/sql/sqlAsset";
 import { sql } from "../../runtime/src/sql/template";
 import { openStorage } from "../../runtime/src/storage";
+import type { Storage } from "../../runtime/src/storage/port";
 import { typedRows, typedRowsReadBack } from "../io/helpers";
 import { embeddedWarehouse, postgresWarehouse, type TestWarehouse } from "./warehouses";
 
+/** One run storage per test, as a project has: what earlier runs materialized is on record. */
+let storage: Storage;
+
 async function materialize(warehouse: TestWarehouse, assets: unknown[], selection = "*", partitionKeys?: string[]) {
-  const storage = await openStorage({ kind: "sqlite", path: ":memory:" });
-  try {
-    return await executeInProcess({
-      definitions: definitions({ assets: assets as never, resources: warehouse.resources() as never }),
-      storage,
-      storageDir: warehouse.storageDir,
-      selection,
-      ...(partitionKeys ? { partitionKeys } : {}),
-    });
-  } finally {
-    await storage.close();
-  }
+  return executeInProcess({
+    definitions: definitions({ assets: assets as never, resources: warehouse.resources() as never }),
+    storage,
+    storageDir: warehouse.storageDir,
+    selection,
+    ...(partitionKeys ? { partitionKeys } : {}),
+  });
 }
 
 for (const open of [embeddedWarehouse, postgresWarehouse]) {
   describe(`ioManager "warehouse_tables" (${open === postgresWarehouse ? "PostgreSQL" : "embedded DuckDB"})`, function () {
     this.timeout(60_000);
     let warehouse: TestWarehouse;
-    beforeEach(async () => (warehouse = await open()));
-    afterEach(() => warehouse.close());
+    beforeEach(async () => {
+      warehouse = await open();
+      storage = await openStorage({ kind: "sqlite", path: ":memory:" });
+    });
+    afterEach(async () => {
+      await storage.close();
+      await warehouse.close();
+    });
 
     it("stores a TypeScript asset as a table a sqlAsset reads, and loads it back with the JS types written", async () => {
       const customers = asset({ key: "customers", ioManager: "warehouse_tables" }, () => typedRows());
@@ -86,6 +92,21 @@ for (const open of [embeddedWarehouse, postgresWarehouse]) {
       });
       assert.equal((await materialize(warehouse, [sales, reader], "reader", ["us"])).status, "SUCCESS");
       assert.deepEqual(usRows, [{ region: "us", amount: 1 }, { region: "us", amount: 10 }], "a partition loads without its partition column");
+    });
+
+    it("refuses to build a SQL asset from a partitioned table missing a partition it reads, naming that partition", async () => {
+      const days = staticPartitions(["d1", "d2", "d3"]);
+      const events = asset({ key: "events", ioManager: "warehouse_tables", partitions: days }, (ctx) => [{ day: ctx.partitionKey, n: 1 }]);
+      const total = sqlAsset({ key: "total", partitionMappings: { events: allPartitionsMapping() }, query: sql`select sum(n) as n from ${events}` });
+      for (const key of ["d1", "d3"]) assert.equal((await materialize(warehouse, [events], "events", [key])).status, "SUCCESS");
+      const short = await materialize(warehouse, [events, total], "total");
+      assert.equal(short.status, "FAILURE");
+      assert.match(short.steps[0]!.error ?? "", /asset "events" \(partition "d2"\) has never been materialized.*"total" needs its value/);
+      assert.deepEqual(await warehouse.query("select count(*) as n from information_schema.tables where table_name = 'total'"), [{ n: 0 }], "nothing was built from two days of three");
+      // The missing day loaded in the same run as the build: the run's own materializations count.
+      const whole = await materialize(warehouse, [events, total], "*", ["d2"]);
+      assert.equal(whole.status, "SUCCESS", JSON.stringify(whole.steps));
+      assert.deepEqual(await warehouse.query("select n from total"), [{ n: 3 }]);
     });
   });
 }
