@@ -123,7 +123,23 @@ function assertAllSucceeded(result: RunResult, events: RunEvent[]): void {
     { customers: metadata.customers, customers_without_orders: metadata.customers_without_orders, orders: metadata.orders, revenue: metadata.revenue },
     { customers: 100, customers_without_orders: 38, orders: 99, revenue: 1672 },
   );
-  assert.match(String(metadata.report), /^100 customers \(38 without orders\), 99 orders, \$1,672\.00 paid\.$/m);
+  const text = String(metadata.report);
+  assert.match(text, /^100 customers \(38 without orders\), 99 orders, \$1,672\.00 paid\.$/m);
+  // Its tables agree with the marts computed here: the top customer, and orders and dollars per status and month.
+  const expected = expectedMarts();
+  const money = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const top = [...expected.customers].sort((a, b) => ((b.customer_lifetime_value as number) ?? 0) - ((a.customer_lifetime_value as number) ?? 0))[0]!;
+  assert.ok(text.includes(`| ${top.first_name} ${top.last_name} | ${top.number_of_orders} | ${money(top.customer_lifetime_value as number)} |`), text);
+  for (const [label, of] of [["status", (o: Record<string, Cell>) => String(o.status)], ["month", (o: Record<string, Cell>) => String(o.order_date).slice(0, 7)]] as const) {
+    const groups = new Map<string, { orders: number; amount: number }>();
+    for (const order of expected.orders) {
+      const group = groups.get(of(order)) ?? { orders: 0, amount: 0 };
+      group.orders++;
+      group.amount += (order.amount as number | null) ?? 0;
+      groups.set(of(order), group);
+    }
+    for (const [key, group] of groups) assert.ok(text.includes(`| ${key} | ${group.orders} | ${money(group.amount)} |`), `${label} ${key} in\n${text}`);
+  }
   const notified = events.find((event) => event.type === "LOG" && /warehouse marts refreshed/.test(event.message));
   assert.ok(notified, "the report announces the refresh on the channel");
 }

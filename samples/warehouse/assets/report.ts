@@ -9,9 +9,9 @@ import { customers, orders } from "./warehouse";
 
 const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
 
-/** A Markdown table: a header row, an alignment row, then the rows. Numbers are right-aligned. */
+/** A Markdown table: a header row, an alignment row, then the rows. Counts and amounts are right-aligned. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const numeric = header.map((_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === "number" || /^[$\d,.-]+$/.test(String(row[column]))));
+  const numeric = header.map((_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === "number" || String(row[column]).startsWith("$")));
   const line = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(numeric.map((right) => (right ? "---:" : "---"))), ...rows.map(line)].join("\n");
 }
