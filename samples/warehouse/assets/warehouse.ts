@@ -2,7 +2,7 @@
  * Warehouse assets: the `customers` and `orders` marts, built exactly as the jaffle_shop data README
  * describes (data/README.md), as SQL inside the warehouse, the way dbt's jaffle_shop models write them.
  */
-import { allPartitionsMapping, assetCheck, notNull, sql, sqlAsset, type WarehouseTable } from "tributary-ts";
+import { assetCheck, notNull, sql, sqlAsset, type WarehouseTable } from "tributary-ts";
 import { amountsNotNegative, keyChecks, notEmpty, orderStatusAccepted, requiredReference } from "../ops/data_quality";
 import { logNotifier } from "../ops/notifications";
 import { stgCustomers, stgOrders, stgPayments } from "./staging";
@@ -17,8 +17,8 @@ const ORDER_AMOUNT_COLUMNS = ["credit_card_amount", "coupon_amount", "bank_trans
 export const orders = sqlAsset({
   key: "orders",
   group: "warehouse",
-  // The mart is whole: it reads every day of stg_orders (each must have been loaded).
-  partitionMappings: { stg_orders: allPartitionsMapping() },
+  // The mart is whole: unpartitioned over the daily stg_orders, it reads every day (the default
+  // mapping, as in Dagster), and each day must have been loaded.
   description: "One row per order, with its payments summed per method and in total (dollars)",
   checks: [
     ...keyChecks("order_id"),
@@ -64,7 +64,6 @@ export const customers = sqlAsset({
   group: "warehouse",
   // `orders` is not read: depending on it makes the grand-totals check below run once both marts exist.
   deps: [orders],
-  partitionMappings: { stg_orders: allPartitionsMapping() },
   description: "One row per customer, with first and latest order dates, order count and lifetime value (dollars)",
   checks: [
     ...keyChecks("customer_id"),
