@@ -119,6 +119,7 @@ export {
   type PostgresResourceOptions,
 } from "./resources";
 export { embeddedWarehouse, type EmbeddedWarehouseOptions } from "./sql/warehouse";
+export { WAREHOUSE_TABLES_IO_MANAGER_KEY } from "./sql/warehouseTables";
 
 // Projects: configuration and code loading, as the CLI and the daemon do it.
 export { findProjectConfig, loadProject, type LoadedProject, type LoadProjectOptions, type ConfigSections, type ProjectConfig } from "./loader";
