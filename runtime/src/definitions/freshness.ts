@@ -11,6 +11,7 @@
  * shorter than `maxLag`. Dagster's PASS and FAIL are called FRESH and STALE here.
  */
 import { DefinitionError, type LocationLike } from "../errors";
+import { FRESHNESS_STATES as WIRE_FRESHNESS_STATES } from "../wire/statuses";
 
 /** Units of a {@link Duration}: seconds, minutes, hours, days, weeks. */
 export type DurationUnit = "s" | "m" | "h" | "d" | "w";
@@ -43,10 +44,10 @@ export interface FreshnessPolicy {
  * - STALE: materialized at least `maxLag` ago;
  * - UNKNOWN: never materialized (Dagster: "freshness cannot be evaluated").
  */
-export type FreshnessState = "FRESH" | "WARN" | "STALE" | "UNKNOWN";
+export type FreshnessState = (typeof WIRE_FRESHNESS_STATES)[number];
 
-/** Every freshness state, in order of urgency. */
-export const FRESHNESS_STATES: readonly FreshnessState[] = ["FRESH", "WARN", "STALE", "UNKNOWN"];
+/** Every freshness state: FRESH, WARN, STALE, UNKNOWN (the wire contract's list). */
+export const FRESHNESS_STATES: readonly FreshnessState[] = WIRE_FRESHNESS_STATES;
 
 /** The verdict of {@link evaluateFreshness}. Instants are ISO 8601 strings in UTC. */
 export interface FreshnessEvaluation {
