@@ -1,0 +1,133 @@
+/**
+ * The freshness loop: judges every asset with a freshness policy now and then, and notifies each
+ * change of state (`asset_warn`, `asset_stale`, `asset_fresh_again`) once, however many daemons
+ * share the storage: the last known state of each asset is stored, and only the daemon whose
+ * compare-and-set from the state it read wins sends the notification (storage FreshnessStorage).
+ *
+ * A pass is due every `pollMs`, and sooner when an asset reaches its warnAfter or maxLag before
+ * that, so a change is noticed at its instant, not up to a poll later. The clock is injected (tests).
+ */
+import type { AssetGraph } from "../graph/assetGraph";
+import type { FreshnessPolicy, FreshnessState } from "../definitions/freshness";
+import { describeFreshness, graphFreshness } from "../services/freshness";
+import type { Storage } from "../storage/port";
+import type { AssetFreshnessJson } from "../wire/responses";
+import type { Notification, NotificationEvent } from "./notifications";
+import { PollLoop } from "./pollLoop";
+import type { StorageOutages } from "./storageWatch";
+
+/** Options of {@link FreshnessLoop}. */
+export interface FreshnessLoopOptions {
+  storage: Storage;
+  /** The loaded graph, or null while the code does not load (nothing is judged then). */
+  graph: () => AssetGraph | null;
+  /** Sends a notification (the daemon's Notifier: webhooks that want the event get it). */
+  notify: (notification: Notification) => void;
+  /** The longest wait between passes. */
+  pollMs: number;
+  /** The clock (milliseconds since the epoch). @defaultValue Date.now */
+  now?: () => number;
+  log?: (message: string) => void;
+  outages?: StorageOutages;
+}
+
+/** A change of an asset's freshness this daemon recorded (and notified, when it is one to notify). */
+export interface FreshnessChange {
+  assetKey: string;
+  /** The state recorded before; null when none was (the asset's first judgement). */
+  from: FreshnessState | null;
+  to: FreshnessState;
+  /** The notification's event, or null for a change nobody is told about (a first FRESH or UNKNOWN). */
+  event: NotificationEvent | null;
+}
+
+/**
+ * Which notification a change raises: reaching WARN or STALE (also as a first judgement: nobody
+ * was told yet), and FRESH again after WARN or STALE. A first FRESH, or UNKNOWN (never
+ * materialized: Dagster cannot judge it either), raises none.
+ */
+export function freshnessEvent(from: FreshnessState | null, to: FreshnessState): NotificationEvent | null {
+  if (to === "STALE") return "asset_stale";
+  if (to === "WARN") return "asset_warn";
+  if (to === "FRESH" && (from === "WARN" || from === "STALE")) return "asset_fresh_again";
+  return null;
+}
+
+/** Judges assets' freshness on a poll and notifies changes. */
+export class FreshnessLoop {
+  private readonly loop: PollLoop;
+  private readonly now: () => number;
+
+  constructor(private readonly options: FreshnessLoopOptions) {
+    this.now = options.now ?? Date.now;
+    this.loop = new PollLoop({
+      pass: async () => (await this.evaluate()).dueInMs,
+      pollMs: () => options.pollMs,
+      onError: (error) => this.log(`pass failed: ${error instanceof Error ? error.message : String(error)}`),
+      ...(options.outages ? { outages: options.outages } : {}),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  /** Judges the assets now (after a materialization, a reload). */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /**
+   * One pass: judges every asset with a policy, records and notifies the changes this daemon is
+   * the first to see. Resolves the changes it recorded, and how soon (ms) the next boundary is.
+   */
+  async evaluate(): Promise<{ changes: FreshnessChange[]; dueInMs: number | undefined }> {
+    const { storage } = this.options;
+    const graph = this.options.graph();
+    if (!graph) return { changes: [], dueInMs: undefined };
+    const now = this.now();
+    const current = await graphFreshness(storage, graph, now);
+    if (current.size === 0) return { changes: [], dueInMs: undefined };
+    const recorded = new Map((await storage.listAssetFreshness()).map((record) => [record.assetKey, record.state as FreshnessState]));
+    const changes: FreshnessChange[] = [];
+    let nextBoundary = Infinity;
+    const at = new Date(now).toISOString();
+    for (const [assetKey, freshness] of current) {
+      nextBoundary = Math.min(nextBoundary, nextBoundaryOf(freshness, graph.assets.get(assetKey)!.freshness!));
+      const from = recorded.get(assetKey) ?? null;
+      if (from === freshness.state) continue;
+      // Another daemon that saw the same change first recorded it, and notified: nothing to do.
+      if (!(await storage.transitionAssetFreshness(assetKey, from, freshness.state, at))) continue;
+      const event = freshnessEvent(from, freshness.state);
+      changes.push({ assetKey, from, to: freshness.state, event });
+      if (event) this.options.notify(notificationOf(assetKey, from, freshness, event, at));
+    }
+    for (const change of changes) this.log(`${change.assetKey}: ${change.from ?? "(first judged)"} -> ${change.to}`);
+    return { changes, dueInMs: Number.isFinite(nextBoundary) ? Math.max(0, nextBoundary - now) : undefined };
+  }
+
+  private log(message: string): void {
+    (this.options.log ?? ((line) => process.stderr.write(`${line}\n`)))(`[freshness] ${message}`);
+  }
+}
+
+/** When the asset's state changes next without a materialization: its warnAfter while FRESH, its maxLag while FRESH or WARN. */
+function nextBoundaryOf(freshness: AssetFreshnessJson, policy: FreshnessPolicy): number {
+  if (freshness.lastMaterializedAt === null || freshness.state === "STALE") return Infinity;
+  const last = Date.parse(freshness.lastMaterializedAt);
+  if (freshness.state === "FRESH" && policy.warnAfterMs !== undefined) return last + policy.warnAfterMs;
+  return last + policy.maxLagMs;
+}
+
+function notificationOf(assetKey: string, from: FreshnessState | null, shown: AssetFreshnessJson, event: NotificationEvent, at: string): Notification {
+  const said = describeFreshness(shown);
+  const title =
+    event === "asset_fresh_again"
+      ? `Asset ${assetKey} is fresh again (materialized ${shown.lastMaterializedAt ?? "?"})`
+      : `Asset ${assetKey} is ${event === "asset_stale" ? "stale" : "late"}: ${said}`;
+  return { event, title, timestamp: at, details: { assetKey, previousState: from, ...shown } };
+}
