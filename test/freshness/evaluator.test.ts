@@ -79,6 +79,7 @@ describe("freshness policies", () => {
 
     it("is UNKNOWN for an asset never materialized, whatever the time", () => {
       assert.deepEqual(evaluateFreshness(day, null, T0), { state: "UNKNOWN", lastMaterializedAt: null, warnSince: null, staleSince: null, staleAt: null });
+      assert.equal(evaluateFreshness(day, "not a time", T0).state, "UNKNOWN", "nor for a time that is no time");
     });
 
     it("is FRESH just before warnAfter, WARN exactly at it", () => {

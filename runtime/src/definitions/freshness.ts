@@ -128,10 +128,11 @@ export function normalizeFreshness(spec: unknown, what: string, location: Locati
  * ```
  */
 export function evaluateFreshness(policy: FreshnessPolicy, lastMaterializedAt: string | number | null, now: number): FreshnessEvaluation {
-  if (lastMaterializedAt === null) {
+  const last = lastMaterializedAt === null ? NaN : typeof lastMaterializedAt === "number" ? lastMaterializedAt : Date.parse(lastMaterializedAt);
+  // An instant that is no instant (a hand-edited row) tells nothing: judged as never materialized.
+  if (!Number.isFinite(last)) {
     return { state: "UNKNOWN", lastMaterializedAt: null, warnSince: null, staleSince: null, staleAt: null };
   }
-  const last = typeof lastMaterializedAt === "number" ? lastMaterializedAt : Date.parse(lastMaterializedAt);
   const age = now - last;
   const staleAt = last + policy.maxLagMs;
   const warnAt = policy.warnAfterMs === undefined ? null : last + policy.warnAfterMs;
