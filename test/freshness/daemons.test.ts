@@ -1,8 +1,9 @@
 /**
  * A freshness change raises its notification once, whichever of two daemons sharing the storage
  * sees it first: real Daemons (each with its own connection) on PostgreSQL and on SQLite, a real
- * webhook receiver, and one injected clock both daemons read. Every pass of both daemons is run at
- * once after each step of the clock, besides the passes their own loops make.
+ * webhook receiver, and one manual clock both daemons run on. Every pass of both daemons is run at
+ * once after each step of the clock, besides the passes their own loops make when the clock
+ * reaches an asset's boundary.
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
@@ -16,6 +17,7 @@ import type { Storage } from "../../runtime/src/storage/port";
 import { materialization, newRun } from "../storage/conformance";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
 import { tempProject, type TempProject } from "../support/tempProject";
+import { ManualClock } from "../support/manualClock";
 import { waitFor } from "../support/waitFor";
 
 const MINUTE = 60_000;
@@ -72,7 +74,8 @@ function sharedStorageSuite(name: string, open: (project: TempProject) => Promis
           "",
         ].join("\n"),
       });
-      let now = T0;
+      const clock = new ManualClock(T0);
+      const at = (instant: number) => clock.advance(instant - clock.now());
       const logs: string[] = [];
       const daemons = opened.storages.map(
         (storage) =>
@@ -81,7 +84,7 @@ function sharedStorageSuite(name: string, open: (project: TempProject) => Promis
             storage,
             // No run executes here: no worker pool. Long polls: the passes that count are the test's.
             settings: { maxConcurrentRuns: 0, freshnessPollMs: 60_000, schedulerPollMs: 60_000, sensorPollMs: 60_000 },
-            now: () => now,
+            clock,
             log: (line) => logs.push(line),
           }),
       );
@@ -98,7 +101,7 @@ function sharedStorageSuite(name: string, open: (project: TempProject) => Promis
         const [storage] = opened.storages;
         await materializeAt(storage, "orders", T0);
 
-        now = T0 + 10 * MINUTE;
+        at(T0 + 10 * MINUTE);
         await bothPass();
         assert.deepEqual(
           (await storage.listAssetFreshness()).map((record) => `${record.assetKey} ${record.state}`),
@@ -106,19 +109,19 @@ function sharedStorageSuite(name: string, open: (project: TempProject) => Promis
           "the first judgement of each asset with a policy is recorded, the asset without one is not",
         );
 
-        now = T0 + 60 * MINUTE; // exactly warnAfter
+        at(T0 + 60 * MINUTE); // exactly warnAfter
         await bothPass();
         assert.deepEqual(await received(1), ["asset_warn orders"]);
 
-        now = T0 + 120 * MINUTE - 1; // just before maxLag: no change
+        at(T0 + 120 * MINUTE - 1); // just before maxLag: no change
         await bothPass();
-        now = T0 + 120 * MINUTE; // exactly maxLag
+        at(T0 + 120 * MINUTE); // exactly maxLag
         await bothPass();
         assert.deepEqual(await received(2), ["asset_warn orders", "asset_stale orders"]);
 
         await bothPass();
         await materializeAt(storage, "orders", T0 + 125 * MINUTE);
-        now = T0 + 126 * MINUTE;
+        at(T0 + 126 * MINUTE);
         await bothPass();
         assert.deepEqual(await received(3), ["asset_warn orders", "asset_stale orders", "asset_fresh_again orders"]);
       } finally {

@@ -10,10 +10,13 @@ import { FreshnessLoop, freshnessEvent } from "../../runtime/src/daemon/freshnes
 import type { Notification } from "../../runtime/src/daemon/notifications";
 import { AssetGraph } from "../../runtime/src/graph/assetGraph";
 import { SqliteStorage } from "../../runtime/src/storage/sqlite/storage";
+import { createLogger } from "../../runtime/src/daemon/logger";
+import { ManualClock } from "../support/manualClock";
 import { materialization, newRun } from "../storage/conformance";
 
 const MINUTE = 60_000;
 const T0 = Date.parse("2024-05-01T00:00:00.000Z");
+const quiet = () => createLogger({ write: () => {} });
 
 describe("the freshness loop", () => {
   it("maps changes to events: WARN and STALE always, FRESH only after WARN or STALE, UNKNOWN never", () => {
@@ -44,15 +47,15 @@ describe("the freshness loop", () => {
         { ...materialization(run.runId, "hourly"), timestamp: new Date(T0 - 20 * MINUTE).toISOString() },
       ]);
       const sent: Notification[] = [];
-      let now = T0;
-      const loop = new FreshnessLoop({ storage, graph: () => graph, notify: (n) => sent.push(n), pollMs: 30_000, now: () => now, log: () => {} });
+      const clock = new ManualClock(T0);
+      const loop = new FreshnessLoop({ storage, graph: () => graph, notify: (n) => sent.push(n), pollMs: 30_000, clock, logger: quiet() });
 
       const first = await loop.evaluate();
       assert.deepEqual(first.changes.map((c) => `${c.assetKey} ${c.from} ${c.to} ${c.event}`).sort(), ["hourly null FRESH null", "late null STALE asset_stale"]);
       assert.deepEqual(sent.map((n) => n.event), ["asset_stale"]);
       assert.equal(first.dueInMs, 40 * MINUTE, "hourly turns WARN 40 min from now");
 
-      now = T0 + 40 * MINUTE;
+      clock.advance(40 * MINUTE);
       const second = await loop.evaluate();
       assert.deepEqual(second.changes.map((c) => c.event), ["asset_warn"]);
       assert.equal(second.dueInMs, 60 * MINUTE, "then STALE an hour later");
@@ -66,7 +69,7 @@ describe("the freshness loop", () => {
     const storage = new SqliteStorage(":memory:");
     await storage.migrate();
     try {
-      const loop = new FreshnessLoop({ storage, graph: () => null, notify: () => assert.fail("nothing to notify"), pollMs: 30_000, log: () => {} });
+      const loop = new FreshnessLoop({ storage, graph: () => null, notify: () => assert.fail("nothing to notify"), pollMs: 30_000, logger: quiet() });
       assert.deepEqual(await loop.evaluate(), { changes: [], dueInMs: undefined });
       assert.deepEqual(await storage.listAssetFreshness(), []);
     } finally {

@@ -5,13 +5,17 @@
  * compare-and-set from the state it read wins sends the notification (storage FreshnessStorage).
  *
  * A pass is due every `pollMs`, and sooner when an asset reaches its warnAfter or maxLag before
- * that, so a change is noticed at its instant, not up to a poll later. The clock is injected (tests).
+ * that, so a change is noticed at its instant, not up to a poll later. Freshness is judged by the
+ * loop's clock: the daemon's (tests inject a manual one).
  */
 import type { AssetGraph } from "../graph/assetGraph";
 import type { FreshnessPolicy, FreshnessState } from "../definitions/freshness";
 import { describeFreshness, graphFreshness } from "../services/freshness";
 import type { Storage } from "../storage/port";
 import type { AssetFreshnessJson } from "../wire/responses";
+import { systemClock, type Clock } from "./clock";
+import { createLogger, type Logger } from "./logger";
+import type { LoopHeartbeats } from "./loopHealth";
 import type { Notification, NotificationEvent } from "./notifications";
 import { PollLoop } from "./pollLoop";
 import type { StorageOutages } from "./storageWatch";
@@ -25,9 +29,11 @@ export interface FreshnessLoopOptions {
   notify: (notification: Notification) => void;
   /** The longest wait between passes. */
   pollMs: number;
-  /** The clock (milliseconds since the epoch). @defaultValue Date.now */
-  now?: () => number;
-  log?: (message: string) => void;
+  /** The clock freshness is judged by and the loop's timers run on. @defaultValue the heartbeats' clock, else the system clock */
+  clock?: Clock;
+  logger?: Logger;
+  /** The daemon's loop heartbeats (`/api/health`); not watched when absent. */
+  heartbeats?: LoopHeartbeats;
   outages?: StorageOutages;
 }
 
@@ -56,14 +62,19 @@ export function freshnessEvent(from: FreshnessState | null, to: FreshnessState):
 /** Judges assets' freshness on a poll and notifies changes. */
 export class FreshnessLoop {
   private readonly loop: PollLoop;
-  private readonly now: () => number;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
 
   constructor(private readonly options: FreshnessLoopOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? options.heartbeats?.clock ?? systemClock;
+    this.logger = (options.logger ?? createLogger()).scope({ component: "freshness" });
     this.loop = new PollLoop({
+      name: "freshness",
+      ...(options.heartbeats ? { heartbeats: options.heartbeats } : {}),
+      clock: this.clock,
       pass: async () => (await this.evaluate()).dueInMs,
       pollMs: () => options.pollMs,
-      onError: (error) => this.log(`pass failed: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (error) => this.logger.error(`pass failed: ${error instanceof Error ? error.message : String(error)}`),
       ...(options.outages ? { outages: options.outages } : {}),
     });
   }
@@ -89,7 +100,7 @@ export class FreshnessLoop {
     const { storage } = this.options;
     const graph = this.options.graph();
     if (!graph) return { changes: [], dueInMs: undefined };
-    const now = this.now();
+    const now = this.clock.now();
     const current = await graphFreshness(storage, graph, now);
     if (current.size === 0) return { changes: [], dueInMs: undefined };
     const recorded = new Map((await storage.listAssetFreshness()).map((record) => [record.assetKey, record.state as FreshnessState]));
@@ -106,13 +117,12 @@ export class FreshnessLoop {
       changes.push({ assetKey, from, to: freshness.state, event });
       if (event) this.options.notify(notificationOf(assetKey, from, freshness, event, at));
     }
-    for (const change of changes) this.log(`${change.assetKey}: ${change.from ?? "(first judged)"} -> ${change.to}`);
+    for (const change of changes) {
+      this.logger.log(change.event === "asset_stale" ? "warn" : "info", `${change.assetKey}: ${change.from ?? "(first judged)"} -> ${change.to}`, { assetKey: change.assetKey, from: change.from, to: change.to });
+    }
     return { changes, dueInMs: Number.isFinite(nextBoundary) ? Math.max(0, nextBoundary - now) : undefined };
   }
 
-  private log(message: string): void {
-    (this.options.log ?? ((line) => process.stderr.write(`${line}\n`)))(`[freshness] ${message}`);
-  }
 }
 
 /** When the asset's state changes next without a materialization: its warnAfter while FRESH, its maxLag while FRESH or WARN. */

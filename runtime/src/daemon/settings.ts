@@ -48,6 +48,11 @@ export interface DaemonSettings {
    * @defaultValue 1
    */
   warmWorkers: number;
+  /**
+   * A loop that has not completed a pass for this long is stalled (`/api/health`). Undefined: per
+   * loop, five of its intervals and at least a minute. @defaultValue undefined
+   */
+  loopUnhealthyAfterMs?: number;
 }
 
 /**
@@ -81,6 +86,7 @@ export function daemonSettingsFromConfig(section: DaemonSection = DEFAULT_DAEMON
     // Not a tributary.yaml setting either: passes are also due at each asset's boundaries.
     freshnessPollMs: 30_000,
     warmWorkers: section.warmWorkers,
+    ...(section.loopUnhealthyAfterSeconds === undefined ? {} : { loopUnhealthyAfterMs: section.loopUnhealthyAfterSeconds * 1000 }),
   };
 }
 
