@@ -65,6 +65,25 @@ describe("the freshness loop", () => {
     }
   });
 
+  it("leaves a state another daemon recorded at a later instant than its own clock's", async () => {
+    const storage = new SqliteStorage(":memory:");
+    await storage.migrate();
+    try {
+      const graph = new AssetGraph(definitions({ assets: [asset({ key: "hourly", freshness: { maxLag: "2h", warnAfter: "1h" } }, () => 1)] }));
+      const run = await storage.createRun(newRun({ assetKeys: ["hourly"] }));
+      await storage.appendEvents([{ ...materialization(run.runId, "hourly"), timestamp: new Date(T0).toISOString() }]);
+      // A daemon whose clock is ahead judged WARN at T0 + 60 min; this one's clock says T0 + 10 min.
+      await storage.transitionAssetFreshness("hourly", null, "WARN", new Date(T0 + 60 * MINUTE).toISOString());
+      const sent: Notification[] = [];
+      const loop = new FreshnessLoop({ storage, graph: () => graph, notify: (n) => sent.push(n), pollMs: 30_000, clock: new ManualClock(T0 + 10 * MINUTE), logger: quiet() });
+      assert.deepEqual((await loop.evaluate()).changes, []);
+      assert.deepEqual(sent, [], "no FRESH-again notification for a change that did not happen");
+      assert.equal((await storage.listAssetFreshness())[0]?.state, "WARN");
+    } finally {
+      await storage.close();
+    }
+  });
+
   it("judges nothing while the code does not load", async () => {
     const storage = new SqliteStorage(":memory:");
     await storage.migrate();

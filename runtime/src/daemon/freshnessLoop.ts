@@ -10,7 +10,7 @@
  */
 import type { AssetGraph } from "../graph/assetGraph";
 import type { FreshnessPolicy, FreshnessState } from "../definitions/freshness";
-import { describeFreshness, graphFreshness } from "../services/freshness";
+import { assetFreshness, describeFreshness } from "../services/freshness";
 import type { Storage } from "../storage/port";
 import type { AssetFreshnessJson } from "../wire/responses";
 import { systemClock, type Clock } from "./clock";
@@ -100,16 +100,25 @@ export class FreshnessLoop {
     const { storage } = this.options;
     const graph = this.options.graph();
     if (!graph) return { changes: [], dueInMs: undefined };
+    const keys = [...graph.assets.values()].filter((node) => node.freshness !== undefined).map((node) => node.key);
+    if (keys.length === 0) return { changes: [], dueInMs: undefined };
+    // In this order — the recorded states, then the materializations, then the time — so that a
+    // state recorded by another daemon is never newer than this pass's judgement: a pass that read
+    // the time first could, if slow, undo a newer change (WARN back to FRESH) and notify it twice.
+    const recorded = new Map((await storage.listAssetFreshness()).map((record) => [record.assetKey, record]));
+    const latest = new Map((await storage.getLatestMaterializations(keys)).map((record) => [record.assetKey, record]));
     const now = this.clock.now();
-    const current = await graphFreshness(storage, graph, now);
-    if (current.size === 0) return { changes: [], dueInMs: undefined };
-    const recorded = new Map((await storage.listAssetFreshness()).map((record) => [record.assetKey, record.state as FreshnessState]));
     const changes: FreshnessChange[] = [];
     let nextBoundary = Infinity;
     const at = new Date(now).toISOString();
-    for (const [assetKey, freshness] of current) {
-      nextBoundary = Math.min(nextBoundary, nextBoundaryOf(freshness, graph.assets.get(assetKey)!.freshness!));
-      const from = recorded.get(assetKey) ?? null;
+    for (const assetKey of keys) {
+      const policy = graph.assets.get(assetKey)!.freshness!;
+      const freshness = assetFreshness(policy, latest.get(assetKey), now);
+      nextBoundary = Math.min(nextBoundary, nextBoundaryOf(freshness, policy));
+      const record = recorded.get(assetKey);
+      // A state recorded after this pass's time (another daemon's clock runs ahead): theirs stands.
+      if (record && Date.parse(record.since) > now) continue;
+      const from = (record?.state as FreshnessState | undefined) ?? null;
       if (from === freshness.state) continue;
       // Another daemon that saw the same change first recorded it, and notified: nothing to do.
       if (!(await storage.transitionAssetFreshness(assetKey, from, freshness.state, at))) continue;

@@ -1,6 +1,6 @@
 /**
- * Freshness of the assets of a graph, read from storage: the one place that says which
- * materialization counts, used by `GET /api/assets`, `tributary assets list` and the daemon's
+ * An asset's freshness as people read it: the one place that says which materialization counts
+ * and how the verdict is shown, used by `GET /api/assets`, `tributary assets list` and the daemon's
  * freshness loop (daemon/freshnessLoop.ts).
  *
  * Which materialization counts: the asset's latest materialization, of any partition — as Dagster's
@@ -10,8 +10,6 @@
  * dagster-io/dagster discussion #34023), which docs/automation.md states.
  */
 import { evaluateFreshness, type FreshnessPolicy } from "../definitions/freshness";
-import type { AssetGraph } from "../graph/assetGraph";
-import type { EventStorage } from "../storage/port";
 import type { MaterializationRecord } from "../types";
 import type { AssetFreshnessJson } from "../wire/responses";
 
@@ -28,16 +26,6 @@ export function assetFreshness(policy: FreshnessPolicy, latest: MaterializationR
     staleSince: evaluation.staleSince,
     staleAt: evaluation.staleAt,
   };
-}
-
-/** The freshness of every asset of `graph` that has a policy, by key, at `now` (milliseconds). */
-export async function graphFreshness(storage: Pick<EventStorage, "getLatestMaterializations">, graph: AssetGraph, now: number): Promise<Map<string, AssetFreshnessJson>> {
-  const keys = [...graph.assets.values()].filter((node) => node.freshness !== undefined).map((node) => node.key);
-  const result = new Map<string, AssetFreshnessJson>();
-  if (keys.length === 0) return result;
-  const latest = new Map((await storage.getLatestMaterializations(keys)).map((record) => [record.assetKey, record]));
-  for (const key of keys) result.set(key, assetFreshness(graph.assets.get(key)!.freshness!, latest.get(key), now));
-  return result;
 }
 
 /** One line for people: `stale since 2024-05-02 00:00 (max lag 24h)`, `fresh until ...`. */
