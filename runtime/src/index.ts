@@ -30,6 +30,17 @@ export {
   type RetryPolicy,
 } from "./definitions/asset";
 export {
+  evaluateFreshness,
+  FRESHNESS_STATES,
+  parseDuration,
+  type Duration,
+  type DurationUnit,
+  type FreshnessEvaluation,
+  type FreshnessPolicy,
+  type FreshnessPolicySpec,
+  type FreshnessState,
+} from "./definitions/freshness";
+export {
   type InputsOf,
   type InputValue,
   type PartitionMappingsOf,

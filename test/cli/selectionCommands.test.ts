@@ -47,8 +47,8 @@ describe("tributary assets list --select and materialize --job", function () {
     assert.equal(outcome.code, 2, outcome.stderr);
     assert.match(outcome.stderr, /matches no asset\nhint: `tributary assets list` shows the keys, groups and tags there are/);
     const table = await runMain(["assets", "list"], project.dir);
-    assert.match(table.stdout, /^ASSET +GROUP +LAST MATERIALIZED +CHECKS +TAGS +DEPS\n/);
-    assert.match(table.stdout, /\nstg_orders +staging +never +- +pii +raw_orders\n/);
+    assert.match(table.stdout, /^ASSET +GROUP +LAST MATERIALIZED +CHECKS +FRESHNESS +TAGS +DEPS\n/);
+    assert.match(table.stdout, /\nstg_orders +staging +never +- +- +pii +raw_orders\n/);
     const json = JSON.parse((await runMain(["assets", "list", "--json"], project.dir)).stdout) as { key: string; tags: Record<string, string> }[];
     assert.deepEqual(json.find((asset) => asset.key === "stg_orders")?.tags, { pii: "" });
   });

@@ -32,7 +32,7 @@ describe("daemon settings from tributary.yaml", () => {
     assert.deepEqual(DEFAULT_DAEMON_SETTINGS, {
       maxConcurrentRuns: 10, globalMaxConcurrentRuns: 0, tagConcurrencyLimits: [], queuePollMs: 1000, heartbeatMs: 2000,
       monitorIntervalMs: 5000, heartbeatTimeoutMs: 30_000, maxRuntimeMs: 0, maxRetries: 0, schedulerPollMs: 1000,
-      sensorPollMs: 1000, daemonHeartbeatMs: 5000, warmWorkers: 1,
+      sensorPollMs: 1000, daemonHeartbeatMs: 5000, freshnessPollMs: 30_000, warmWorkers: 1,
     });
   });
 

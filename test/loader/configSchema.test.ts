@@ -175,7 +175,7 @@ describe("tributary.yaml schema", () => {
 
     it("rejects an unknown event at the event, and an unknown format", () => {
       const event = problemAt("notifications:\n  webhooks:\n    - url: https://x.example.com\n      events: [run_failure, ‸run_exploded]\n");
-      assert.match(event.message, /notifications\.webhooks\[0\]\.events\[1\]: expected one of run_failure, check_failure, run_success, message, got string "run_exploded"$/);
+      assert.match(event.message, /notifications\.webhooks\[0\]\.events\[1\]: expected one of run_failure, check_failure, run_success, message, asset_warn, asset_stale, asset_fresh_again, got string "run_exploded"$/);
       const format = problemAt("notifications:\n  webhooks:\n    - url: https://x.example.com\n      format: ‸xml\n");
       assert.match(format.message, /format: expected one of "json", "slack", got string "xml"$/);
     });

@@ -248,6 +248,25 @@ describe("language server over stdio", function () {
     assert.match((hover.contents as { value: string }).value, /Latest materialization: 3 min ago \(run `r1`\)/);
   });
 
+  it("adds the asset's freshness from the daemon to its CodeLens status and its hover", async () => {
+    const materializedAt = new Date(Date.now() - 30 * 3_600_000).toISOString();
+    daemon.assets = [{
+      key: "raw_orders", group: "raw", deps: [], status: "FRESH",
+      latestMaterialization: { runId: "r2", timestamp: materializedAt, metadata: {} },
+      latestChecks: [],
+      freshness: {
+        state: "STALE", maxLag: "24h", warnAfter: "12h", lastMaterializedAt: materializedAt, partitionKey: null,
+        warnSince: null, staleSince: null, staleAt: null,
+      },
+    }];
+    const raw = file("src/raw.ts");
+    const titles = await waitForLenses(raw, (t) => t.includes("freshness: stale (over 24h)"));
+    assert.equal(titles[3], "materialized 30 h ago · freshness: stale (over 24h)");
+    const text = fs.readFileSync(raw, "utf8");
+    const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uri(raw) }, position: cursor(text, 'key: "raw_or|ders"') });
+    assert.match((hover.contents as { value: string }).value, /freshness: stale \(over 24h\)/);
+  });
+
   async function waitForLenses(file: string, match: (title: string) => boolean): Promise<string[]> {
     const deadline = Date.now() + 10_000;
     for (;;) {

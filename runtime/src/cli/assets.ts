@@ -5,6 +5,8 @@ import { loadProject } from "../loader/loadDefinitions";
 import { findProjectConfig } from "../loader/config";
 import { openStorage } from "../storage";
 import type { CheckResultRecord, MaterializationRecord } from "../types";
+import { assetFreshness } from "../services/freshness";
+import type { AssetFreshnessJson } from "../wire/responses";
 import { SelectionSyntaxError, quoteSelection } from "../errors";
 import { parseSelection, resolveSelection, unmatchedTerms, type SelectableGraph, type SelectionAst } from "../selection";
 import { parseCommandArgs, selectionUsageError } from "./args";
@@ -22,12 +24,15 @@ Options:
       --json        Print JSON (below) instead of a table
 
 The table's TAGS column shows each asset's tags as name=value (a bare name when the value is empty),
-the tags a \`tag:name=value\` selection matches.
+the tags a \`tag:name=value\` selection matches. FRESHNESS is the asset's state against its freshness
+policy (fresh, warn, stale, unknown: never materialized; - without a policy), docs/automation.md.
 
 --json prints an array of {"key","group","deps","description","kinds","tags","file","line",
 "latestMaterialization": null | {"runId","timestamp","metadata"},
 "checkStatus": "PASSED"|"FAILED"|"WARNING"|"NOT_EVALUATED"|"NONE",
-"checks": [{"name","severity","blocking","passed": true|false|null,"runId","timestamp"}]}.`;
+"checks": [{"name","severity","blocking","passed": true|false|null,"runId","timestamp"}],
+"freshness": null | {"state": "FRESH"|"WARN"|"STALE"|"UNKNOWN","maxLag","warnAfter","lastMaterializedAt",
+"partitionKey","warnSince","staleSince","staleAt"}} (freshness as in GET /api/assets).`;
 
 /** Summary of an asset's checks: FAILED (an ERROR check failed), WARNING (a WARN one did), ... */
 export type CheckStatus = "PASSED" | "FAILED" | "WARNING" | "NOT_EVALUATED" | "NONE";
@@ -68,8 +73,9 @@ export async function assetsCommand(args: string[], context: CliContext): Promis
   }
   const latest = new Map(materializations.map((record) => [record.assetKey, record]));
   const nodes = [...project.graph.assets.values()].filter((node) => selected === undefined || selected.has(node.key));
+  const now = (context.now ?? Date.now)();
   const assets = nodes.map((node) =>
-    assetToJson(node, latest.get(node.key), checkResults.filter((result) => result.assetKey === node.key), config.projectDir),
+    assetToJson(node, latest.get(node.key), checkResults.filter((result) => result.assetKey === node.key), config.projectDir, now),
   );
 
   if (values["json"] === true) {
@@ -80,6 +86,7 @@ export async function assetsCommand(args: string[], context: CliContext): Promis
   const paint: Record<CheckStatus, (text: string) => string> = {
     PASSED: s.green, FAILED: s.red, WARNING: s.yellow, NOT_EVALUATED: s.dim, NONE: s.dim,
   };
+  const paintFreshness: Record<AssetFreshnessJson["state"], (text: string) => string> = { FRESH: s.green, WARN: s.yellow, STALE: s.red, UNKNOWN: s.dim };
   const rows = assets.map((asset) => {
     const checks = asset.checks;
     const passed = checks.filter((check) => check.passed === true).length;
@@ -89,11 +96,12 @@ export async function assetsCommand(args: string[], context: CliContext): Promis
       asset.group,
       asset.latestMaterialization ? formatTime(asset.latestMaterialization.timestamp) : s.dim("never"),
       paint[asset.checkStatus](checkText),
+      asset.freshness ? paintFreshness[asset.freshness.state](asset.freshness.state.toLowerCase()) : s.dim("-"),
       formatTags(asset.tags),
       asset.deps.join(", "),
     ];
   });
-  context.stdout.write(formatTable(["ASSET", "GROUP", "LAST MATERIALIZED", "CHECKS", "TAGS", "DEPS"], rows));
+  context.stdout.write(formatTable(["ASSET", "GROUP", "LAST MATERIALIZED", "CHECKS", "FRESHNESS", "TAGS", "DEPS"], rows));
   return EXIT_OK;
 }
 
@@ -108,7 +116,7 @@ function warnSelectsNothing(ast: SelectionAst, selection: string, graph: Selecta
   }
 }
 
-function assetToJson(node: AssetNode, latest: MaterializationRecord | undefined, results: CheckResultRecord[], projectDir: string) {
+function assetToJson(node: AssetNode, latest: MaterializationRecord | undefined, results: CheckResultRecord[], projectDir: string, now: number) {
   const byName = new Map(results.map((result) => [result.checkName, result]));
   const checks = node.checks.map((check) => {
     const result = byName.get(check.name);
@@ -133,6 +141,7 @@ function assetToJson(node: AssetNode, latest: MaterializationRecord | undefined,
     latestMaterialization: latest ? { runId: latest.runId, timestamp: latest.timestamp, metadata: latest.metadata } : null,
     checkStatus: checkStatusOf(checks),
     checks,
+    freshness: node.freshness ? assetFreshness(node.freshness, latest, now) : null,
   };
 }
 

@@ -25,6 +25,8 @@ export interface CliContext {
   cwd: string;
   /** Print stacks of errors (`--verbose` or TRIBUTARY_DEBUG=1). */
   verbose: boolean;
+  /** The clock assets' freshness is judged by (milliseconds since the epoch; tests inject one). @defaultValue Date.now */
+  now?: () => number;
 }
 
 /** A command: takes its own arguments (after the command name), returns the exit code. */

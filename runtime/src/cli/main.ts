@@ -147,6 +147,7 @@ export async function main(argv: string[] = process.argv.slice(2), overrides: Pa
     env,
     cwd: overrides.cwd ?? process.cwd(),
     verbose,
+    ...(overrides.now ? { now: overrides.now } : {}),
   };
 
   const [name, ...rest] = args;

@@ -1,6 +1,6 @@
 /**
  * The daemon: wires the code location, the scheduler, the sensors, the run coordinator, the
- * monitor, notifications and the daemon heartbeat around one storage, and implements
+ * monitor, the freshness loop, notifications and the daemon heartbeat around one storage, and implements
  * {@link DaemonServices} for the HTTP API.
  *
  * `tributary daemon` runs all of it; `tributary worker` runs the coordinator only (role "worker");
@@ -19,6 +19,7 @@ import type { Storage } from "../storage/port";
 import type { InstigatorState, InstigatorStatus, RunRecord } from "../types";
 import { CodeLocation } from "./codeLocation";
 import { BackfillLoop } from "./backfills";
+import { FreshnessLoop } from "./freshnessLoop";
 import { RunMonitor } from "./monitor";
 import { Notifier, notificationSettingsFromConfig } from "./notifications";
 import { cancelRun, enqueueRun } from "./runLifecycle";
@@ -98,6 +99,7 @@ export class Daemon implements DaemonServices {
   private evaluations: EvaluationWorker | undefined;
   private monitor: RunMonitor | undefined;
   private backfills: BackfillLoop | undefined;
+  private freshness: FreshnessLoop | undefined;
   /** Records this process's heartbeat (the `heartbeat` loop). */
   private heartbeatLoop: PollLoop | undefined;
   private readonly emitter = new TypedEmitter<DaemonEvents>();
@@ -183,8 +185,11 @@ export class Daemon implements DaemonServices {
       // Only notifications need the ended run read back; sensors read runs themselves.
       ...(this.notifier.enabled ? { onRunEnded } : {}),
       // The log line comes from the worker's result, without a read.
-      onRunResult: (run, result, durationMs) =>
-        this.runsLog.log(result.status === "SUCCESS" ? "info" : "warn", runResultLine(run.runId, result, durationMs, this.servedAt), { runId: run.runId, status: result.status, durationMs }),
+      onRunResult: (run, result, durationMs) => {
+        this.runsLog.log(result.status === "SUCCESS" ? "info" : "warn", runResultLine(run.runId, result, durationMs, this.servedAt), { runId: run.runId, status: result.status, durationMs });
+        // A materialization can make an asset fresh again: judge now rather than a poll later.
+        this.freshness?.wake();
+      },
       events,
       logger,
       heartbeats,
@@ -207,6 +212,7 @@ export class Daemon implements DaemonServices {
       const version = this.code.version;
       if (version && version !== this.pool?.codeVersion) this.pool?.reload(version);
       this.evaluations?.reload(version ?? undefined);
+      this.freshness?.wake();
       this.scheduler?.wake();
       this.sensors?.wake();
       const state = this.code.current;
@@ -247,8 +253,18 @@ export class Daemon implements DaemonServices {
         outages,
         onChange: (backfillId) => events.emit("backfillChanged", { backfillId }),
       });
+      this.freshness = new FreshnessLoop({
+        storage,
+        graph: () => this.code.project?.graph ?? null,
+        notify: (notification) => this.notifier.send(notification),
+        pollMs: this.settings.freshnessPollMs,
+        logger,
+        heartbeats,
+        outages,
+      });
       this.scheduler.start();
       this.sensors.start();
+      this.freshness.start();
       this.backfills.start();
       this.monitor.start();
     }
@@ -271,7 +287,7 @@ export class Daemon implements DaemonServices {
    */
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
     await this.heartbeatLoop?.stop();
-    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop()]);
+    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop(), this.freshness?.stop()]);
     await this.evaluations?.close();
     await this.coordinator?.stop(options);
     await this.pool?.close();
@@ -313,6 +329,11 @@ export class Daemon implements DaemonServices {
   /** The scheduler (tests, and the HTTP API's next tick). */
   get schedulerLoop(): Scheduler | undefined {
     return this.scheduler;
+  }
+
+  /** The freshness loop (tests trigger passes). */
+  get freshnessLoop(): FreshnessLoop | undefined {
+    return this.freshness;
   }
 
   /** The monitor (tests trigger checks). */

@@ -1,5 +1,6 @@
 /**
- * Notifications: run failure, check failure and (opt-in) run success, sent to webhooks configured
+ * Notifications: run failure, check failure, (opt-in) run success and assets' freshness changes
+ * (opt-in: asset_warn, asset_stale, asset_fresh_again; raised by ./freshnessLoop), sent to webhooks configured
  * in tributary.yaml — a generic JSON payload or a Slack-compatible one (`{ "text": ... }`, also
  * understood by Mattermost, Rocket.Chat, Teams workflows...).
  *
@@ -182,7 +183,14 @@ export class Notifier {
 
 /** The Slack-compatible payload: a `text` line plus a block with the details. */
 export function slackPayload(notification: Notification): Record<string, unknown> {
-  const icon = notification.event === "run_success" ? ":white_check_mark:" : notification.event === "message" ? ":information_source:" : ":rotating_light:";
+  const icon =
+    notification.event === "run_success" || notification.event === "asset_fresh_again"
+      ? ":white_check_mark:"
+      : notification.event === "message"
+        ? ":information_source:"
+        : notification.event === "asset_warn"
+          ? ":warning:"
+          : ":rotating_light:";
   const text = `${icon} ${notification.title}`;
   const fields = [
     notification.runId ? `*Run:* ${notification.runId}` : null,

@@ -38,6 +38,11 @@ export interface DaemonSettings {
   /** How often the daemon records its heartbeat. @defaultValue 5000 */
   daemonHeartbeatMs: number;
   /**
+   * The longest wait between two judgements of assets' freshness (a pass is also due the moment an
+   * asset reaches its warnAfter or maxLag, and after each run). @defaultValue 30000
+   */
+  freshnessPollMs: number;
+  /**
    * Worker processes kept warm (project loaded, storage open) ahead of runs, so a run starts in
    * milliseconds instead of a fork and a code load. 0 forks a fresh process for every run.
    * @defaultValue 1
@@ -78,6 +83,8 @@ export function daemonSettingsFromConfig(section: DaemonSection = DEFAULT_DAEMON
     sensorPollMs: section.sensorPollSeconds * 1000,
     // Not a tributary.yaml setting: how often a daemon tells others it is alive.
     daemonHeartbeatMs: 5000,
+    // Not a tributary.yaml setting either: passes are also due at each asset's boundaries.
+    freshnessPollMs: 30_000,
     warmWorkers: section.warmWorkers,
     ...(section.loopUnhealthyAfterSeconds === undefined ? {} : { loopUnhealthyAfterMs: section.loopUnhealthyAfterSeconds * 1000 }),
   };

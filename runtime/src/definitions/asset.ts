@@ -7,6 +7,7 @@ import { isPartitionsDefinition, type PartitionsDefinition } from "../partitions
 import { isPartitionMapping, type PartitionMapping } from "../partitions/mappings";
 import { suggest } from "../selection";
 import type { InputsOf, PartitionMappingsOf, PartitionsShapeOf } from "./inputs";
+import { normalizeFreshness, type FreshnessPolicy, type FreshnessPolicySpec } from "./freshness";
 
 /** How a failed step is retried. */
 export interface RetryPolicy {
@@ -38,6 +39,14 @@ export interface AssetMetadataSpec {
   kinds?: string[];
   /** A version of the code; when it changes, the asset shows as stale. */
   codeVersion?: string;
+  /**
+   * How old its latest materialization may get: WARN from `warnAfter`, STALE from `maxLag`
+   * (durations such as `"30m"`, `"24h"`, `"7d"`). Shown by `GET /api/assets`, `tributary assets
+   * list`, the lineage view and the CodeLens; a daemon notifies each change (docs/automation.md).
+   * No policy when omitted.
+   * @example freshness: { maxLag: "24h", warnAfter: "12h" }
+   */
+  freshness?: FreshnessPolicySpec;
 }
 
 /** What `asset()` takes. `key` must be a string literal so the language server can read it. */
@@ -101,6 +110,8 @@ export interface AssetDefinition<K extends string = string, V = unknown, S exten
   readonly owners: readonly string[];
   readonly kinds: readonly string[];
   readonly codeVersion: string | undefined;
+  /** The freshness policy, or undefined. */
+  readonly freshness: FreshnessPolicy | undefined;
   readonly resources: readonly string[];
   readonly ioManager: string;
   readonly retry: Required<RetryPolicy>;
@@ -209,6 +220,7 @@ export function normalizeMetadataSpec(
   owners: readonly string[];
   kinds: readonly string[];
   codeVersion: string | undefined;
+  freshness: FreshnessPolicy | undefined;
 } {
   const group = spec.group ?? DEFAULT_GROUP;
   if (typeof group !== "string" || !/^[A-Za-z_][A-Za-z0-9_\-]*$/.test(group)) {
@@ -234,6 +246,7 @@ export function normalizeMetadataSpec(
     owners: normalizeStringList(spec.owners, "owners", what, location),
     kinds: normalizeStringList(spec.kinds, "kinds", what, location),
     codeVersion: optionalString(spec.codeVersion, "codeVersion", what, location),
+    freshness: normalizeFreshness(spec.freshness, what, location),
   };
 }
 

@@ -19,6 +19,7 @@ import type { AssetContext, ResourcesOf } from "./context";
 import { lazyCallerLocation, withLazyLocation } from "../location";
 import type { PartitionsDefinition } from "../partitions/definition";
 import type { PartitionMapping } from "../partitions/mappings";
+import type { FreshnessPolicy, FreshnessPolicySpec } from "./freshness";
 
 /** One output of a multi-asset. Group defaults to the multi-asset's group. */
 export interface MultiAssetOutSpec extends AssetMetadataSpec {
@@ -39,6 +40,8 @@ export interface MultiAssetSpec<
   outs: O;
   group?: string;
   description?: string;
+  /** The freshness policy of every output that names none (see {@link AssetMetadataSpec.freshness}). */
+  freshness?: FreshnessPolicySpec;
   deps?: D;
   resources?: R;
   retry?: RetryPolicy;
@@ -59,6 +62,7 @@ export interface MultiAssetOut<K extends string = string, V = unknown, S extends
   readonly owners: readonly string[];
   readonly kinds: readonly string[];
   readonly codeVersion: string | undefined;
+  readonly freshness: FreshnessPolicy | undefined;
   readonly ioManager: string;
   readonly checks: readonly CheckSpec<any>[];
 }
@@ -129,7 +133,7 @@ export function multiAsset<
     validateAssetKey(key, location);
     const out = outSpec ?? {};
     const common = normalizeMetadataSpec(
-      { ...out, group: out.group ?? spec.group, description: out.description },
+      { ...out, group: out.group ?? spec.group, description: out.description, freshness: out.freshness ?? spec.freshness },
       `${what}, output "${key}"`,
       location,
     );

@@ -3,6 +3,7 @@ import type { AssetCheckDefinition, CheckSpec } from "../definitions/checks";
 import type { Definitions } from "../definitions/definitions";
 import { isMultiAsset, type MultiAssetDefinition } from "../definitions/multiAsset";
 import type { SourceLocation } from "../errors";
+import type { FreshnessPolicy } from "../definitions/freshness";
 import type { PartitionsDefinition } from "../partitions/definition";
 import type { PartitionMapping } from "../partitions/mappings";
 import type { SelectableAsset, SelectableGraph } from "../selection";
@@ -18,6 +19,8 @@ export interface AssetNode extends SelectableAsset {
   readonly kinds: string[];
   readonly metadata: Record<string, unknown>;
   readonly codeVersion: string | undefined;
+  /** How old its latest materialization may get (`freshness` on its spec), or undefined. */
+  readonly freshness: FreshnessPolicy | undefined;
   readonly ioManager: string;
   /** Checks declared on the spec and stand-alone checks targeting this asset. */
   readonly checks: (CheckSpec<any> & { location?: SourceLocation | undefined })[];
@@ -103,6 +106,7 @@ export class AssetGraph implements SelectableGraph {
       kinds: [...definition.kinds],
       metadata: definition.metadata,
       codeVersion: definition.codeVersion,
+      freshness: definition.freshness,
       ioManager: definition.ioManager,
       checks: [...definition.checks],
       stepKey: definition.key,
@@ -135,6 +139,7 @@ export class AssetGraph implements SelectableGraph {
         kinds: [...out.kinds],
         metadata: out.metadata,
         codeVersion: out.codeVersion,
+        freshness: out.freshness,
         ioManager: out.ioManager,
         checks: [...out.checks],
         stepKey: definition.name,

@@ -141,7 +141,7 @@ export const DaemonSectionSchema = sectionWithRenamedMilliseconds(daemonEntries,
 export type DaemonSection = v.InferOutput<typeof DaemonSectionSchema>;
 
 /** What a notification is about. */
-export const NOTIFICATION_EVENTS = ["run_failure", "check_failure", "run_success", "message"] as const;
+export const NOTIFICATION_EVENTS = ["run_failure", "check_failure", "run_success", "message", "asset_warn", "asset_stale", "asset_fresh_again"] as const;
 
 const webhook = v.strictObject({
   url: v.pipe(v.string("an http(s) URL"), v.regex(/^https?:\/\/\S/, "an http(s) URL"),

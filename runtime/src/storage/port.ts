@@ -335,6 +335,31 @@ export interface DaemonStorage {
   listDaemonHeartbeats(): Promise<{ daemonId: string; info: Record<string, unknown>; at: string }[]>;
 }
 
+/** The freshness state last recorded for one asset (see {@link FreshnessStorage}). */
+export interface AssetFreshnessRecord {
+  assetKey: AssetKey;
+  /** `FRESH`, `WARN`, `STALE` or `UNKNOWN` (the evaluator's states, runtime/src/freshness). */
+  state: string;
+  /** ISO 8601 instant the state was recorded. */
+  since: string;
+}
+
+/**
+ * The last known freshness state of each asset with a freshness policy, so that a change of state
+ * is noticed (and notified) once, whichever of the daemons sharing the storage sees it first.
+ * Table: asset_freshness.
+ */
+export interface FreshnessStorage {
+  /** Every recorded state, ordered by asset key. */
+  listAssetFreshness(): Promise<AssetFreshnessRecord[]>;
+  /**
+   * Records `next` for the asset if its recorded state is still `expected` (null: no state recorded
+   * yet) and resolves true; resolves false, changing nothing, when another process recorded a
+   * state first. A compare-and-set: of several daemons that saw the same change, exactly one wins.
+   */
+  transitionAssetFreshness(assetKey: AssetKey, expected: string | null, next: string, at: string): Promise<boolean>;
+}
+
 /** What a storage does as a whole: its dialect, migrations, health, and closing. */
 export interface StorageLifecycle {
   readonly dialect: "sqlite" | "postgres";
@@ -351,11 +376,11 @@ export interface StorageLifecycle {
 /**
  * The storage port: everything Tributary persists goes through this interface, the combination of
  * one port per concern ({@link RunStorage}, {@link EventStorage}, {@link ScheduleStorage},
- * {@link PartitionStorage}, {@link DaemonStorage}) and the {@link StorageLifecycle}. Implemented by
+ * {@link PartitionStorage}, {@link DaemonStorage}, {@link FreshnessStorage}) and the {@link StorageLifecycle}. Implemented by
  * SQLite (embedded default) and PostgreSQL, each concern in a module of its own over the backend's
  * one connection; one conformance suite per concern runs against both. Code that needs one concern
  * only can take that port (a test double then implements just that).
  *
  * Contract for every implementation: timestamps are ISO 8601 strings in UTC, returned exactly as given.
  */
-export interface Storage extends StorageLifecycle, RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage {}
+export interface Storage extends StorageLifecycle, RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage, FreshnessStorage {}

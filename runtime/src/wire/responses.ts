@@ -9,7 +9,7 @@
  */
 import * as v from "valibot";
 import { RUN_STATUSES, type RunStatus } from "../types";
-import { ASSET_STATUSES, BACKFILL_STATUSES, RUN_EVENT_TYPES } from "./statuses";
+import { ASSET_STATUSES, BACKFILL_STATUSES, FRESHNESS_STATES, RUN_EVENT_TYPES } from "./statuses";
 
 const StringMap = v.record(v.string(), v.string());
 const JsonObject = v.record(v.string(), v.unknown());
@@ -137,6 +137,28 @@ export type CheckResultJson = v.InferOutput<typeof CheckResultSchema>;
 export const MaterializationSchema = v.object({ runId: v.string(), timestamp: v.string(), metadata: JsonObject });
 export type MaterializationJson = v.InferOutput<typeof MaterializationSchema>;
 
+/**
+ * An asset's freshness against its policy (`freshness: { maxLag, warnAfter }` on its spec), judged
+ * by the daemon's clock when it answers. Instants are ISO 8601; `lastMaterializedAt` is the asset's
+ * latest materialization of any partition (as Dagster's freshness policies), `partitionKey` that
+ * materialization's partition.
+ */
+export const AssetFreshnessSchema = v.object({
+  state: v.picklist(FRESHNESS_STATES),
+  /** The policy as written: `"24h"`, and `"12h"` or null. */
+  maxLag: v.string(),
+  warnAfter: v.nullable(v.string()),
+  lastMaterializedAt: v.nullable(v.string()),
+  partitionKey: v.nullable(v.string()),
+  /** When it turned WARN, while WARN or STALE (with a warnAfter). */
+  warnSince: v.nullable(v.string()),
+  /** When it turned STALE, while STALE. */
+  staleSince: v.nullable(v.string()),
+  /** When it turns STALE unless materialized again, while FRESH or WARN. */
+  staleAt: v.nullable(v.string()),
+});
+export type AssetFreshnessJson = v.InferOutput<typeof AssetFreshnessSchema>;
+
 /** One entry of `GET /api/assets` `{ "assets": [...] }`. */
 export const AssetSchema = v.object({
   key: v.string(),
@@ -156,6 +178,8 @@ export const AssetSchema = v.object({
   latestChecks: v.array(CheckResultSchema),
   /** Partitioned assets only. */
   partitions: v.optional(AssetPartitionsSchema),
+  /** Assets with a freshness policy only. */
+  freshness: v.optional(AssetFreshnessSchema),
 });
 export type AssetJson = v.InferOutput<typeof AssetSchema>;
 

@@ -11,6 +11,14 @@
  */
 export const ASSET_STATUSES = ["NEVER", "FRESH", "STALE", "FAILED", "RUNNING"] as const;
 
+/**
+ * Where an asset stands against its freshness policy (`freshness` of `GET /api/assets` entries):
+ * FRESH (materialized less than `warnAfter` ago), WARN (at least `warnAfter` ago), STALE (at least
+ * `maxLag` ago), UNKNOWN (never materialized). Not the asset's `status`, whose STALE means an
+ * upstream asset is newer: freshness is about the clock.
+ */
+export const FRESHNESS_STATES = ["FRESH", "WARN", "STALE", "UNKNOWN"] as const;
+
 /** Every kind of event a run records. */
 export const RUN_EVENT_TYPES = [
   "RUN_QUEUED", "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELING", "RUN_CANCELED",

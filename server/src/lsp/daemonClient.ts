@@ -1,5 +1,5 @@
 /** The language server's view of the daemon: statuses polled from `GET /api/assets`, runs started with `POST /api/runs`. */
-import type { AssetJson, AssetPartitionsJson, PartitionGroupJson, WireAnswer, WireBody } from "tributary-ts/wire";
+import type { AssetFreshnessJson, AssetJson, AssetPartitionsJson, PartitionGroupJson, WireAnswer, WireBody } from "tributary-ts/wire";
 import type { TributarySettings } from "../protocol";
 
 /** What `GET /api/assets` says about one asset: the wire contract's shape. */
@@ -157,5 +157,19 @@ export function statusLine(asset: DaemonAsset): string {
     const passed = asset.latestChecks.filter((c) => c.passed).length;
     parts.push(`${passed}/${asset.latestChecks.length} checks passed`);
   }
+  if (asset.freshness) parts.push(freshnessLine(asset.freshness));
   return parts.join(" · ");
+}
+
+/**
+ * An asset's freshness against its policy, short, for the CodeLens: "freshness OK (max lag 24h)",
+ * "freshness: late (over 12h)", "freshness: stale (over 24h)", "freshness: no data (max lag 24h)".
+ */
+export function freshnessLine(freshness: AssetFreshnessJson): string {
+  switch (freshness.state) {
+    case "FRESH": return `freshness OK (max lag ${freshness.maxLag})`;
+    case "WARN": return `freshness: late (over ${freshness.warnAfter ?? freshness.maxLag})`;
+    case "STALE": return `freshness: stale (over ${freshness.maxLag})`;
+    default: return `freshness: no data (max lag ${freshness.maxLag})`;
+  }
 }

@@ -6,6 +6,7 @@ import type { LineageModel } from "../model";
 import { partitionCells, partitionStatusLines, partitionSummary } from "../partitions";
 import type { LineageCheckResult, LineagePartitions } from "../protocol";
 import { STATUS_LABEL } from "../render/theme";
+import { freshnessBadge } from "../freshness";
 import { h } from "./dom";
 
 /** What the pane can ask the app to do. */
@@ -45,6 +46,7 @@ export function renderDetails(pane: HTMLElement, model: LineageModel | null, key
   const metadata = materialization ? Object.entries(materialization.metadata ?? {}) : [];
   const checks = asset.latestChecks ?? [];
   const checkNames = new Set([...(asset.checks ?? []), ...checks.map((c) => c.checkName)]);
+  const freshness = freshnessBadge(asset.freshness);
 
   const parts: Array<Node | null> = [
     h(
@@ -57,6 +59,7 @@ export function renderDetails(pane: HTMLElement, model: LineageModel | null, key
       "div",
       { class: "chips" },
       h("span", { class: `chip status-${status.toLowerCase()}`, "data-testid": "details-status" }, STATUS_LABEL[status]),
+      freshness ? h("span", { class: `chip freshness-${freshness.tone}`, title: freshness.sentence, "data-testid": "details-freshness" }, `${freshness.label} · ${freshness.sentence}`) : null,
       h("span", { class: "chip" }, `group: ${asset.group}`),
       ...(asset.kinds ?? []).map((kind) => h("span", { class: "chip" }, `kind: ${kind}`)),
     ),

@@ -7,6 +7,7 @@
 import type { LayoutResult } from "../layout/types";
 import { checkSummary, type LineageModel } from "../model";
 import { partitionCells } from "../partitions";
+import { freshnessBadge, type FreshnessBadge } from "../freshness";
 import { LINEAGE_STATUSES, type LineageStatus, type LineagePartitions } from "../protocol";
 import type { ViewGraph } from "../view";
 import { Camera } from "./camera";
@@ -301,7 +302,11 @@ export class Renderer {
       ctx.fill();
       ctx.fillStyle = theme.muted;
       const kinds = asset.kinds && asset.kinds.length > 0 ? ` · ${asset.kinds.join(", ")}` : "";
-      ctx.fillText(this.truncate(`s:${item.key}:${status}`, `${STATUS_LABEL[status]}${kinds}`, w - 40, ctx), x + 26, y + 33);
+      const freshness = freshnessBadge(asset.freshness);
+      const freshnessWidth = freshness ? this.paintFreshnessBadge(freshness, x + w - 6, y + 33) + 6 : 0;
+      ctx.font = `11px ${theme.fontFamily}`;
+      ctx.fillStyle = theme.muted;
+      ctx.fillText(this.truncate(`s:${item.key}:${status}:${freshnessWidth}`, `${STATUS_LABEL[status]}${kinds}`, w - 40 - freshnessWidth, ctx), x + 26, y + 33);
       if (checks.total > 0) this.paintCheckBadge(checks, x + w - badgeWidth - 6, y + 8);
       if (asset.partitions) this.paintPartitionStrip(asset.partitions, x + 14, y + h - 7, w - 24);
     }
@@ -322,6 +327,21 @@ export class Renderer {
       ctx.fillRect(x + start * cellWidth, y, (index - start) * cellWidth, 3);
       start = index;
     }
+  }
+
+  /** The freshness pill, right-aligned at `right` on the line centred at `y`; returns its width. */
+  private paintFreshnessBadge(badge: FreshnessBadge, right: number, y: number): number {
+    const { ctx, theme } = this;
+    const colour = { pass: theme.pass, warn: theme.status.STALE, fail: theme.fail, muted: theme.muted }[badge.tone];
+    ctx.font = `600 10px ${theme.fontFamily}`;
+    const width = Math.ceil(ctx.measureText(badge.label).width) + 12;
+    ctx.fillStyle = withAlpha(colour, 0.14);
+    roundRect(ctx, right - width, y - 7.5, width, 15, 7.5);
+    ctx.fill();
+    ctx.fillStyle = colour;
+    ctx.textBaseline = "middle";
+    ctx.fillText(badge.label, right - width + 6, y + 0.5);
+    return width;
   }
 
   private paintCheckBadge(checks: { passed: number; failed: number; total: number }, x: number, y: number): void {

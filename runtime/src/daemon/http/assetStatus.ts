@@ -6,11 +6,13 @@
  * - NEVER: never materialized;
  * - STALE: an upstream asset was materialized after it, or its `codeVersion` changed since;
  * - FRESH: otherwise.
- * (In that order of precedence.) Read from storage (latest materializations and checks, recent
+ * (In that order of precedence.) An asset with a freshness policy also carries `freshness`: FRESH,
+ * WARN, STALE or UNKNOWN by the age of its latest materialization (services/freshness.ts). Read from storage (latest materializations and checks, recent
  * runs' step events) and the current graph.
  */
 import { relative } from "node:path";
 import type { LoadedProject } from "../../loader";
+import { assetFreshness } from "../../services/freshness";
 import { assetPartitionsStatus } from "../../services/partitionStatus";
 import type { Storage } from "../../storage/port";
 import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type CheckResultRecord, type MaterializationRecord } from "../../types";
@@ -25,7 +27,8 @@ export class AssetStatusReader {
   /** codeVersion recorded with a materialization event, by event id (events never change). */
   private readonly codeVersions = new Map<number, string | null>();
 
-  constructor(private readonly storage: Storage, private readonly steps: RunStepTracker) {}
+  /** `now` is the clock freshness is judged by (tests inject one). */
+  constructor(private readonly storage: Storage, private readonly steps: RunStepTracker, private readonly now: () => number = Date.now) {}
 
   async describe(project: LoadedProject): Promise<AssetJson[]> {
     const graph = project.graph;
@@ -58,6 +61,7 @@ export class AssetStatusReader {
     }
 
     const assets: AssetJson[] = [];
+    const now = this.now();
     for (const node of graph.assets.values()) {
       const materialization = latest.get(node.key);
       let status: AssetStatus;
@@ -91,6 +95,7 @@ export class AssetStatusReader {
           runId: result.runId,
         })),
         ...(node.partitions ? { partitions: await assetPartitionsStatus(this.storage, graph, node.key) } : {}),
+        ...(node.freshness ? { freshness: assetFreshness(node.freshness, materialization, now) } : {}),
       });
     }
     return assets;

@@ -53,8 +53,8 @@ export function simplePageHtml(nonce: string): string {
 <main>
   <section>
     <h2>Assets</h2>
-    <table><thead><tr><th>Asset</th><th>Group</th><th>Status</th><th>Last materialized</th><th></th></tr></thead>
-    <tbody id="assets"><tr><td colspan="5" class="muted">Loading…</td></tr></tbody></table>
+    <table><thead><tr><th>Asset</th><th>Group</th><th>Status</th><th>Freshness</th><th>Last materialized</th><th></th></tr></thead>
+    <tbody id="assets"><tr><td colspan="6" class="muted">Loading…</td></tr></tbody></table>
   </section>
   <section>
     <h2>Runs</h2>
@@ -99,6 +99,7 @@ tr.clickable { cursor: pointer; } tr.clickable:hover, tr.selected { background: 
 .SUCCESS, .FRESH { color: var(--ok); } .FAILURE, .FAILED { color: var(--bad); }
 .STALE, .CANCELED, .CANCELING { color: var(--warn); } .RUNNING, .STARTED, .STARTING, .QUEUED { color: var(--run); }
 .NEVER { color: var(--muted); }
+.freshness-FRESH { color: var(--ok); } .freshness-WARN { color: var(--warn); } .freshness-STALE { color: var(--bad); } .freshness-UNKNOWN { color: var(--muted); }
 .banner { margin: .75rem 1.25rem 0; padding: .5rem .75rem; border: 1px solid var(--bad); border-radius: 4px; white-space: pre-wrap; }
 .events { font: 12px/1.5 ui-monospace, monospace; list-style: none; padding: 0; margin: 0; max-height: 28rem; overflow: auto; }
 .events li { padding: .1rem 0; border-bottom: 1px dotted var(--line); white-space: pre-wrap; }
@@ -161,10 +162,11 @@ async function loadAssets() {
   try {
     const { assets } = await api("/api/assets");
     tbody.replaceChildren();
-    if (assets.length === 0) tbody.append(row([el("span", "No assets defined yet.", "muted")], 5));
+    if (assets.length === 0) tbody.append(row([el("span", "No assets defined yet.", "muted")], 6));
     for (const asset of assets) {
       const tr = el("tr");
       tr.append(el("td", asset.key), el("td", asset.group, "muted"), el("td", asset.status, "badge " + asset.status),
+        el("td", asset.freshness ? asset.freshness.state : "-", asset.freshness ? "badge freshness-" + asset.freshness.state : "muted"),
         el("td", asset.latestMaterialization ? when(asset.latestMaterialization.timestamp) : "never", "muted"));
       const button = el("button", "Materialize", "link");
       button.addEventListener("click", () => launch(asset.key));

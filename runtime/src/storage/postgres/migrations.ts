@@ -193,4 +193,18 @@ ALTER TABLE events ADD COLUMN idempotency_key TEXT;
 CREATE UNIQUE INDEX events_run_id_idempotency_key ON events (run_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 `,
   },
+  {
+    version: 6,
+    name: "asset_freshness",
+    sql: `
+-- The last known freshness state of each asset with a freshness policy (FRESH, WARN, STALE,
+-- UNKNOWN): a daemon notifies a change only when it wins the compare-and-set from the state it
+-- read, so several daemons sharing this database notify each change once.
+CREATE TABLE asset_freshness (
+  asset_key TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  since TEXT NOT NULL
+);
+`,
+  },
 ]);

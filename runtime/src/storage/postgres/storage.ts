@@ -4,11 +4,11 @@
  * migrations. All tables live in one schema (default `public`), set as each connection's search_path.
  * This class owns the pool (./connection) and the migrations; each concern of the port is a module
  * of its own over that pool: ./runs (with ./claims and ./queueNotifications), ./events (with
- * ./eventBatch), ./schedules, ./partitions, ./daemons.
+ * ./eventBatch), ./schedules, ./partitions, ./daemons, ./freshness.
  */
 import type { Pool } from "pg";
 import { assertDatabaseNotNewer, latestVersion, pendingMigrations } from "../migrations";
-import type { DaemonStorage, EventStorage, PartitionStorage, RunStorage, ScheduleStorage, Storage } from "../port";
+import type { DaemonStorage, EventStorage, FreshnessStorage, PartitionStorage, RunStorage, ScheduleStorage, Storage } from "../port";
 import { nowIso } from "../rows";
 import { delegateToConcerns } from "../concerns";
 import { redactConnectionString } from "../../redact";
@@ -16,6 +16,7 @@ import { PostgresClaims } from "./claims";
 import { connectPostgres, withTransaction, type PostgresConnection } from "./connection";
 import { PostgresDaemons } from "./daemons";
 import { PostgresEvents } from "./events";
+import { PostgresFreshness } from "./freshness";
 import { POSTGRES_MIGRATIONS } from "./migrations";
 import { PostgresPartitions } from "./partitions";
 import { PostgresRuns } from "./runs";
@@ -43,7 +44,7 @@ export interface PostgresStorageOptions {
 }
 
 /** The concern ports PostgresStorage gains from its modules in its constructor (see delegateToConcerns). */
-export interface PostgresStorage extends RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage {
+export interface PostgresStorage extends RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage, FreshnessStorage {
   /** PostgreSQL can notify: see {@link RunStorage.listenForQueuedRuns}. */
   listenForQueuedRuns: NonNullable<RunStorage["listenForQueuedRuns"]>;
 }
@@ -74,6 +75,7 @@ export class PostgresStorage implements Storage {
       schedules: new PostgresSchedules(this.connection),
       partitions: new PostgresPartitions(this.connection),
       daemons: new PostgresDaemons(this.connection),
+      freshness: new PostgresFreshness(this.connection),
     });
   }
 
