@@ -35,7 +35,7 @@ async function runStatus(daemon: WarehouseDaemon, runId: string): Promise<string
  * Routes of the console API that a daemon of this version may not serve yet: the console asks and
  * falls back on a 404 (a 400 for the query parameter `instigator`), which Chromium logs as an error.
  */
-const OPTIONAL_ROUTES = /\/api\/(runs\/counts$|runs\/[^/]+\/events\/stats$|assets\/[^/]+\/materializations\?|runs\?instigator=)/;
+const OPTIONAL_ROUTES = /\/api\/(runs\/counts$|runs\/[^/]+\/events\/stats$|runs\/[^/]+\/reexecute$|assets\/[^/]+\/materializations\?|runs\?instigator=)/;
 
 /** Paths whose error answer a test asks for (an action's error shown in the page). */
 const expected = new Set<string>();
@@ -124,7 +124,7 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.waitForSelector("[data-testid=assets-table]");
   });
 
-  it("materializes an asset from its page and links the run, whose page deep-links and survives a reload", async () => {
+  it("materializes an asset from its page, opens the run by its link, re-executes it, and the pages survive reload and back", async () => {
     await page.goto(`${daemon.url}/assets/${encodeURIComponent("raw_customers")}`);
     await page.click("[data-testid=materialize-button]");
     await page.waitForSelector("[data-testid=materialize-launched] a");
@@ -138,11 +138,20 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.reload();
     await page.waitForSelector("[data-testid=steps-table] tr[data-step=raw_customers]");
     assert.equal(new URL(page.url()).pathname, `/runs/${runId}`);
-    // The asset now shows this run as its latest materialization.
+    // Re-execute all opens the new run's page (through the API's re-execute route, or as a new run
+    // of the same selection on a daemon without it); back returns to this run.
+    await page.click("[data-testid=run-reexecute]");
+    await page.waitForURL((url) => url.pathname.startsWith("/runs/") && !url.pathname.endsWith(runId));
+    await page.waitForSelector(".page-title .status-success", { timeout: 20_000 });
+    assert.match((await page.textContent("[data-testid=run-facts]")) ?? "", /raw_customers/);
+    const again = new URL(page.url()).pathname.split("/").pop()!;
+    await page.goBack();
+    await page.waitForURL((url) => url.pathname === `/runs/${runId}`);
+    // The asset now shows the re-execution as its latest materialization.
     await page.goBack();
     await page.waitForURL(/\/assets\/raw_customers$/);
     await page.reload();
-    await page.waitForSelector(`[data-testid=asset-latest] a[href="/runs/${runId}"]`);
+    await page.waitForSelector(`[data-testid=asset-latest] a[href="/runs/${again}"]`);
     await shot("asset");
   });
 
@@ -189,7 +198,7 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await shot("run", true);
   });
 
-  it("lists runs newest first by short id, filters by status, and shows a new run live", async () => {
+  it("lists runs newest first by short id, filters by status, shows a new run live, and pages on the server", async () => {
     await page.goto(`${daemon.url}/runs`);
     await page.waitForSelector(`[data-testid=runs-table] tr[data-run="${heldRun}"]`);
     const ids = await page.$$eval("[data-testid=runs-table] tbody tr", (rows) => rows.map((r) => r.getAttribute("data-run")));
@@ -204,15 +213,32 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.waitForSelector(`[data-testid=runs-table] tr[data-run="${fresh}"]`, { timeout: 15_000 });
     await page.waitForSelector(`tr[data-run="${fresh}"] .status-success`, { timeout: 20_000 });
     await shot("runs");
+    // Paged on the server: two runs a page, "Older runs" brings the next page, in the API's order.
+    const all = ((await (await fetch(`${daemon.url}/api/runs`)).json()) as { runs: Array<{ runId: string }> }).runs.map((r) => r.runId);
+    assert.ok(all.length >= 4, `${all.length} runs`);
+    await page.goto(`${daemon.url}/runs?limit=2`);
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=runs-table] tbody tr").length === 2);
+    await page.click("[data-testid=runs-more]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=runs-table] tbody tr").length === 4);
+    const paged = await page.$$eval("[data-testid=runs-table] tbody tr", (rows) => rows.map((r) => r.getAttribute("data-run")));
+    assert.deepEqual(paged, all.slice(0, 4));
   });
 
-  it("shows schedules, sensors, backfills and the overview, each with a detail page", async () => {
+  it("shows schedules (toggled off and on), sensors, a backfill's progress and the overview", async () => {
     await page.goto(`${daemon.url}/schedules`);
     await page.waitForSelector("[data-testid=schedules-table] a");
     await page.click("[data-testid=schedules-table] a");
     await page.waitForSelector("[data-testid=cron]");
     assert.match((await page.textContent("[data-testid=cron]")) ?? "", /\S+ \S+ \S+ \S+ \S+/);
+    // The on/off toggle, both ways.
+    const before = (await page.textContent(".page-title .status"))!.trim();
+    const after = before === "RUNNING" ? "STOPPED" : "RUNNING";
+    await page.click("[data-testid=toggle]");
+    await page.waitForFunction((s) => document.querySelector(".page-title .status")?.textContent === s, after);
+    if (after === "RUNNING") await page.waitForFunction(() => !/—/.test(document.querySelector(".facts")?.textContent?.split("Next tick")[1] ?? "—"));
     await shot("schedule");
+    await page.click("[data-testid=toggle]");
+    await page.waitForFunction((s) => document.querySelector(".page-title .status")?.textContent === s, before);
     await page.goto(`${daemon.url}/sensors`);
     await page.waitForSelector("[data-testid=sensors-table] a");
     await shot("sensors");

@@ -6,7 +6,7 @@
 import { useCallback, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { FINAL_RUN_STATUSES, type RunDetailJson } from "tributary-ts/wire";
-import { post, seg } from "../api";
+import { ApiError, post, seg } from "../api";
 import { AssetLink, ErrorNote, LaunchedBy, Loading, NotFound, PageTitle, Status } from "../components";
 import { elapsed, formatDuration, formatTime, shortId } from "../format";
 import { useApi, useNow } from "../hooks";
@@ -49,7 +49,16 @@ export function RunPage({ id }: { id: string }) {
     run.reload();
   });
   const reexecute = (from: "all" | "failure") => act(async () => {
-    const answer = (await post("POST /api/runs/:id/reexecute", `/api/runs/${seg(detail.runId)}/reexecute`, { from })) as { runId?: string };
+    let answer: { runId?: string };
+    try {
+      answer = (await post("POST /api/runs/:id/reexecute", `/api/runs/${seg(detail.runId)}/reexecute`, { from })) as { runId?: string };
+    } catch (error) {
+      // A daemon without the re-execute route (the run exists, so a 404 is the route): "all" is a
+      // new run of the same selection, when no partition tag would be lost; anything else says why not.
+      const partitioned = Object.keys(detail.tags).some((tag) => tag.startsWith("tributary/partition"));
+      if (!(error instanceof ApiError && error.status === 404 && from === "all" && !partitioned)) throw error;
+      answer = await post("POST /api/runs", "/api/runs", { selection: detail.selection });
+    }
     if (answer.runId) route(`/runs/${seg(answer.runId)}`);
   });
   const hasFailure = detail.steps.some((s) => s.status === "FAILURE");

@@ -13,11 +13,17 @@ import { elapsed, formatDuration, formatTime } from "../format";
 import { useApi, useNow } from "../hooks";
 import { subscribeRunEvents } from "../live";
 
+/** Runs per page; `/runs?limit=N` (1 to 1000) changes it. */
 const PAGE = 50;
 
+function pageSize(limit: string | undefined): number {
+  const n = Number(limit);
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : PAGE;
+}
+
 /** The query of the first page for `statuses`. */
-function firstPagePath(statuses: string[]): string {
-  const query = new URLSearchParams({ limit: String(PAGE) });
+function firstPagePath(statuses: string[], size: number): string {
+  const query = new URLSearchParams({ limit: String(size) });
   if (statuses.length) query.set("status", statuses.join(","));
   return `/api/runs?${query}`;
 }
@@ -25,7 +31,8 @@ function firstPagePath(statuses: string[]): string {
 export function RunsPage() {
   const { query, route } = useLocation();
   const statuses = (query.status ?? "").split(",").filter(Boolean);
-  const first = useApi("GET /api/runs", firstPagePath(statuses));
+  const size = pageSize(query.limit);
+  const first = useApi("GET /api/runs", firstPagePath(statuses, size));
   const counts = useApi("GET /api/runs/counts", "/api/runs/counts");
   const [more, setMore] = useState<{ runs: RunJson[]; cursor: string | null; error?: string }>({ runs: [], cursor: null });
   const [live, setLive] = useState<Map<string, RunJson>>(new Map());
@@ -35,7 +42,7 @@ export function RunsPage() {
   useEffect(() => {
     const answer = first.data as (typeof first.data & { nextCursor?: string | null }) | undefined;
     if (!answer) return;
-    setMore({ runs: [], cursor: nextCursorOf(answer, answer.runs) });
+    setMore({ runs: [], cursor: nextCursorOf(answer, answer.runs, size) });
     setLive(new Map());
     setAdded([]);
   }, [first.data]);
@@ -71,10 +78,10 @@ export function RunsPage() {
 
   const loadMore = async () => {
     if (!more.cursor) return;
-    const path = `${firstPagePath(statuses)}&${more.cursor}`;
+    const path = `${firstPagePath(statuses, size)}&${more.cursor}`;
     try {
       const answer = (await get("GET /api/runs", path)) as Awaited<ReturnType<typeof get<"GET /api/runs">>> & { nextCursor?: string | null };
-      setMore((m) => ({ runs: [...m.runs, ...answer.runs], cursor: nextCursorOf(answer, answer.runs) }));
+      setMore((m) => ({ runs: [...m.runs, ...answer.runs.filter((r) => !m.runs.some((seen) => seen.runId === r.runId))], cursor: nextCursorOf(answer, answer.runs, size) }));
     } catch (error) {
       setMore((m) => ({ ...m, error: String(error instanceof Error ? error.message : error) }));
     }
@@ -82,7 +89,10 @@ export function RunsPage() {
 
   const toggle = (status: string) => {
     const next = statuses.includes(status) ? statuses.filter((s) => s !== status) : [...statuses, status];
-    route(next.length ? `/runs?status=${next.join(",")}` : "/runs");
+    const search = new URLSearchParams(query);
+    if (next.length) search.set("status", next.join(","));
+    else search.delete("status");
+    route(search.size ? `/runs?${search.toString().replace(/%2C/g, ",")}` : "/runs");
   };
   const byStatus = (counts.data as { counts?: Record<string, number>; total?: number } | undefined)?.counts;
   const now = useNow(runs.some((r) => !r.endedAt && r.startedAt));
@@ -126,7 +136,7 @@ export function RunsPage() {
 }
 
 /** The query that asks for the page after `runs`: the API's cursor, or (older daemons) `before` the last run. */
-function nextCursorOf(answer: { nextCursor?: string | null }, runs: RunJson[]): string | null {
+function nextCursorOf(answer: { nextCursor?: string | null }, runs: RunJson[], size: number): string | null {
   if ("nextCursor" in answer) return answer.nextCursor ? `cursor=${encodeURIComponent(answer.nextCursor)}` : null;
-  return runs.length === PAGE ? `before=${encodeURIComponent(runs[runs.length - 1]!.runId)}` : null;
+  return runs.length === size ? `before=${encodeURIComponent(runs[runs.length - 1]!.runId)}` : null;
 }
