@@ -284,6 +284,18 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     assert.equal(new URL(page.url()).pathname, "/");
   });
 
+  it("cancels a running run from its page", async () => {
+    daemon.hold();
+    const runId = await launch(daemon, HELD_ASSET);
+    await page.goto(`${daemon.url}/runs/${runId}`);
+    await page.waitForSelector(`[data-testid=steps-table] tr[data-step=${HELD_ASSET}] .status-running`, { timeout: 20_000 });
+    await page.click("[data-testid=run-cancel]");
+    await page.waitForSelector(".page-title .status-canceled", { timeout: 20_000 });
+    await page.waitForSelector("[data-testid=run-cancel]", { state: "detached" });
+    assert.equal(await runStatus(daemon, runId), "CANCELED");
+    daemon.release();
+  });
+
   it("says when the daemon is down and reconnects by itself when it is back", async () => {
     await page.goto(`${daemon.url}/runs`);
     await page.waitForSelector("[data-testid=runs-table] tbody tr");

@@ -45,6 +45,8 @@ export interface WarehouseDaemon {
   daemon: Daemon;
   /** Lets the held `raw_orders` step go on (creates its release file). */
   release(): void;
+  /** Holds `raw_orders` again: its next step waits for {@link WarehouseDaemon.release}. */
+  hold(): void;
   /** Stops the HTTP server only (the page sees the daemon go away). */
   stopHttp(): Promise<void>;
   /** Starts the HTTP server again on the same port. */
@@ -123,6 +125,7 @@ export async function startWarehouseDaemon(options: { databaseUrl?: string } = {
     projectDir,
     daemon,
     release,
+    hold: () => rmSync(releaseFile, { force: true }),
     async stopHttp() {
       await server?.close();
       server = undefined;
