@@ -1,13 +1,16 @@
 /**
  * `/backfills` and `/backfills/<id>`: status and partition progress (bar and counts), its runs when
  * the daemon can filter runs by instigator, cancel and resume (the API's error shown in the page).
+ * An unfinished backfill's page re-reads it (and its runs) when a run starts or ends, and every 2 s
+ * (the backfill daemon counts a partition done on its own tick, after the run's last event).
  */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { FINAL_BACKFILL_STATUSES, type BackfillJson } from "tributary-ts/wire";
 import { post, seg } from "../api";
 import { ErrorNote, Loading, NotFound, PageTitle, RunLink, Status } from "../components";
 import { formatTime, shortId } from "../format";
 import { useApi } from "../hooks";
+import { subscribeRunEvents } from "../live";
 
 function Progress({ backfill }: { backfill: BackfillJson }) {
   const p = backfill.partitions;
@@ -54,6 +57,27 @@ export function BackfillPage({ id }: { id: string }) {
   const backfill = useApi("GET /api/backfills/:id", `/api/backfills/${seg(id)}`);
   const runs = useApi("GET /api/runs", `/api/runs?instigator=${encodeURIComponent(`backfill:${id}`)}&limit=100`);
   const [state, setState] = useState<{ busy: boolean; error?: string }>({ busy: false });
+  const ongoing = backfill.data !== undefined && !FINAL_BACKFILL_STATUSES.includes(backfill.data.status);
+  const { reload: reloadBackfill } = backfill;
+  const { reload: reloadRuns } = runs;
+  useEffect(() => {
+    if (!ongoing) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribe = subscribeRunEvents((event) => {
+      if (timer || !event.type.startsWith("RUN_")) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        reloadBackfill();
+        reloadRuns();
+      }, 250);
+    });
+    const tick = setInterval(reloadBackfill, 2000);
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+      clearInterval(tick);
+    };
+  }, [ongoing, reloadBackfill, reloadRuns]);
   if (backfill.notFound) return <NotFound what={`No backfill has the id ${id}.`} back="/backfills" backLabel="All backfills" />;
   const b = backfill.data;
   if (!b) return backfill.error ? <ErrorNote message={backfill.error} /> : <Loading />;
