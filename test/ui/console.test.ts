@@ -75,7 +75,10 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
 
   afterEach(() => assert.deepEqual(errors.splice(0), [], "the page logged errors"));
 
-  const shot = (name: string, fullPage = false) => page.screenshot({ path: join(IMAGES, `console-${name}.png`), fullPage });
+  const shot = async (name: string, fullPage = false) => {
+    if (fullPage) await page.evaluate(() => window.scrollTo(0, 0)); // the sticky navigation bar stays on top
+    await page.screenshot({ path: join(IMAGES, `console-${name}.png`), fullPage });
+  };
 
   it("serves the console at every path it routes, with the CSP and a nonce, the lineage at /lineage, and 404 elsewhere", async () => {
     for (const path of CONSOLE_PATHS) {
@@ -173,11 +176,14 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.waitForSelector("[data-testid=steps-table] tr[data-step=stg_customers] .status-success");
     await page.waitForSelector("[data-testid=run-cancel]");
     // An event written now (as a worker writes them) appears in the open page.
-    await daemon.daemon.storage.appendEvents([runEvent(heldRun, "LOG", "disk quota nearly reached on the warehouse volume", { stepKey: HELD_ASSET }, "error")]);
+    await daemon.daemon.storage.appendEvents([{ ...runEvent(heldRun, "LOG", "disk quota nearly reached on the warehouse volume", { volume: "/warehouse", freeBytes: 1024 }, "error"), stepKey: HELD_ASSET }]);
     await page.waitForFunction(() => [...document.querySelectorAll(".log-row")].some((row) => row.textContent?.includes("disk quota nearly reached")));
     await page.selectOption("[data-testid=log-level]", "error");
     await page.waitForFunction(() => [...document.querySelectorAll(".log-row")].every((row) => row.getAttribute("data-level") === "error"));
     await page.selectOption("[data-testid=log-level]", "");
+    await page.selectOption("[data-testid=log-step]", HELD_ASSET);
+    await page.waitForFunction((step) => [...document.querySelectorAll(".log-row .log-step")].every((cell) => cell.textContent === step), HELD_ASSET);
+    await page.selectOption("[data-testid=log-step]", "");
     await page.fill("[data-testid=log-text]", "quota");
     await page.waitForFunction(() => document.querySelectorAll(".log-row").length === 1);
     await page.fill("[data-testid=log-text]", "");
@@ -188,6 +194,9 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
       const r = row?.getBoundingClientRect();
       return r !== undefined && r.top >= box.top && r.bottom <= box.bottom;
     });
+    // A click shows the event in full.
+    await page.click(".log-row[data-level=error]");
+    assert.match((await page.textContent("[data-testid=event-detail]")) ?? "", /raw_orders[\s\S]*disk quota nearly reached[\s\S]*"freeBytes": 1024/);
     await shot("run-live", true);
     daemon.release();
     await page.waitForSelector(".page-title .status-success", { timeout: 20_000 });

@@ -38,6 +38,7 @@ export function EventLog({ runId, steps, onEvent, onEnd }: EventLogProps) {
   const [follow, setFollow] = useState(true);
   const [scrollTo, setScrollTo] = useState<number | null>(null);
   const [filter, setFilter] = useState({ level: "", step: "", type: "", text: "" });
+  const [selected, setSelected] = useState<RunEventJson | null>(null);
   const callbacks = useRef({ onEvent, onEnd });
   callbacks.current = { onEvent, onEnd };
   const loadingOlder = useRef(false);
@@ -179,7 +180,7 @@ export function EventLog({ runId, steps, onEvent, onEnd }: EventLogProps) {
         row={(index) => {
           const e = shown[index]!;
           return (
-            <div class={`log-row level-${e.level}`} data-event-id={e.id} data-level={e.level}>
+            <div class={`log-row level-${e.level}${selected?.id === e.id ? " selected" : ""}`} data-event-id={e.id} data-level={e.level} onClick={() => setSelected(selected?.id === e.id ? null : e)}>
               <span class="log-time">{e.timestamp.slice(11, 23)}</span>
               <span class="log-level">{e.level}</span>
               <span class="log-type">{e.type}</span>
@@ -189,6 +190,22 @@ export function EventLog({ runId, steps, onEvent, onEnd }: EventLogProps) {
           );
         }}
       />
+      {selected && <EventDetail event={selected} onClose={() => setSelected(null)} />}
     </section>
+  );
+}
+
+/** One event in full: its message (a failure's stack included) and its data. */
+function EventDetail({ event, onClose }: { event: RunEventJson; onClose(): void }) {
+  const data = event.data && Object.keys(event.data).length ? JSON.stringify(event.data, null, 2) : null;
+  return (
+    <div class="event-detail" data-testid="event-detail">
+      <header>
+        <b>{event.type}</b> <span class="muted">#{event.id} · {event.timestamp}{event.stepKey ? ` · ${event.stepKey}` : ""}</span>
+        <button type="button" class="icon" aria-label="Close the event" onClick={onClose}>✕</button>
+      </header>
+      <pre class={event.level === "error" ? "error-text" : ""}>{event.message}</pre>
+      {data && <pre class="muted">{data}</pre>}
+    </div>
   );
 }
