@@ -207,11 +207,45 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await shot("run", true);
   });
 
+  it("opens a run of 3,000 log lines on its tail, jumps to an early error, and pages older lines in at the top", async () => {
+    const runId = await launch(daemon, "raw_customers");
+    await waitFor("the run ends", async () => (await runStatus(daemon, runId)) === "SUCCESS", 20_000);
+    const lines = Array.from({ length: 3000 }, (_, i) => ({ ...runEvent(runId, "LOG", `row batch ${i} loaded`), stepKey: "raw_customers" }));
+    lines.splice(5, 0, { ...runEvent(runId, "LOG", "early failure: the upstream export was truncated", {}, "error"), stepKey: "raw_customers" });
+    await daemon.daemon.storage.appendEvents(lines);
+    await page.goto(`${daemon.url}/runs/${runId}`);
+    // Following the tail: the last line is on screen.
+    await page.waitForFunction(() => [...document.querySelectorAll(".log-row")].some((row) => row.textContent?.includes("row batch 2999 loaded")));
+    const rowsInDom = await page.locator(".log-row").count();
+    assert.ok(rowsInDom < 100, `a virtual list: ${rowsInDom} rows in the DOM`);
+    await page.click("[data-testid=jump-error]");
+    await page.waitForFunction(() => {
+      const row = [...document.querySelectorAll<HTMLElement>(".log-row")].find((r) => r.textContent?.includes("early failure"));
+      const box = document.querySelector("[data-testid=virtual-list]")!.getBoundingClientRect();
+      const r = row?.getBoundingClientRect();
+      return r !== undefined && r.top >= box.top && r.bottom <= box.bottom;
+    });
+    // Back to every level, at the top of the log: older pages come in until the run's first event.
+    await page.selectOption("[data-testid=log-level]", "");
+    await waitFor("the run's first event is at the top", async () => {
+      await page.evaluate(() => {
+        const list = document.querySelector("[data-testid=virtual-list]")!;
+        list.scrollTop = 1;
+        list.scrollTop = 0;
+        list.dispatchEvent(new Event("scroll"));
+      });
+      return page.evaluate(() => [...document.querySelectorAll(".log-row")].some((row) => row.textContent?.includes("RUN_QUEUED")));
+    }, 20_000);
+    assert.match((await page.textContent("[data-testid=log-count]")) ?? "", /^30\d\d events/);
+  });
+
   it("lists runs newest first by short id, filters by status, shows a new run live, and pages on the server", async () => {
     await page.goto(`${daemon.url}/runs`);
     await page.waitForSelector(`[data-testid=runs-table] tr[data-run="${heldRun}"]`);
     const ids = await page.$$eval("[data-testid=runs-table] tbody tr", (rows) => rows.map((r) => r.getAttribute("data-run")));
-    assert.equal(ids[0], heldRun, "newest first");
+    const listed = ((await (await fetch(`${daemon.url}/api/runs`)).json()) as { runs: Array<{ runId: string; createdAt: string }> }).runs;
+    assert.deepEqual(ids, listed.map((r) => r.runId), "the API's order");
+    assert.ok(listed.every((r, i) => i === 0 || r.createdAt <= listed[i - 1]!.createdAt), "newest first");
     assert.equal((await page.textContent(`tr[data-run="${heldRun}"] .run-link`))?.trim(), heldRun.slice(0, 8));
     await page.click("[data-testid=filter-FAILURE]");
     await page.waitForURL(/\/runs\?status=FAILURE$/);
