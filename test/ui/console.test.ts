@@ -205,6 +205,9 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.waitForFunction(() => [...document.querySelectorAll(".log-row")].some((row) => row.textContent?.includes("RUN_SUCCESS")));
     await page.waitForSelector("[data-testid=run-reexecute]");
     await shot("run", true);
+    await page.emulateMedia({ colorScheme: "dark" });
+    await shot("run-dark", true);
+    await page.emulateMedia({ colorScheme: "light" });
   });
 
   it("opens a run of 3,000 log lines on its tail, jumps to an early error, and pages older lines in at the top", async () => {
