@@ -1,6 +1,7 @@
 // Builds the lineage UI into runtime/dist/ui/: main.js (the app), layout.worker.js (the layout web
 // worker), main.css and index.html (a template: the host fills {{nonce}}, {{cspSource}} and {{base}};
-// see docs/lineage-ui.md). Runs as part of the root `npm run build`. Nothing is loaded from the
+// see docs/lineage-ui.md); and the operations console (docs/console.md): console.js (Preact,
+// preact-iso, @tanstack/virtual-core, uPlot), console.css and console.html. Runs as part of the root `npm run build`. Nothing is loaded from the
 // network at run time: everything the page needs is in this folder.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
@@ -17,7 +18,11 @@ await build({
     { in: join(uiDir, "src", "main.ts"), out: "main" },
     { in: join(uiDir, "src", "layout.worker.ts"), out: "layout.worker" },
     { in: join(uiDir, "src", "main.css"), out: "main" },
+    { in: join(uiDir, "console", "main.tsx"), out: "console" },
+    { in: join(uiDir, "console", "console.css"), out: "console" },
   ],
+  jsx: "automatic",
+  jsxImportSource: "preact",
   outdir: outDir,
   bundle: true,
   format: "iife",
@@ -35,4 +40,5 @@ await build({
   },
 });
 copyFileSync(join(uiDir, "index.html"), join(outDir, "index.html"));
-console.log(`built the lineage UI into runtime/dist/ui in ${Date.now() - started} ms`);
+copyFileSync(join(uiDir, "console", "console.html"), join(outDir, "console.html"));
+console.log(`built the lineage UI and the console into runtime/dist/ui in ${Date.now() - started} ms`);

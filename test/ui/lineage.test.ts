@@ -57,7 +57,7 @@ describe("lineage UI (headless Chromium, daemon-served page)", function () {
     page.waitForFunction(([k, s]) => window.__tributaryLineage.statusOf(k!) === s, [key, status], { timeout: 15_000 });
 
   it("renders the sample's 9 assets in their groups from /api/assets, inside the viewport", async () => {
-    await page.goto(daemon.url);
+    await page.goto(`${daemon.url}/lineage`);
     const info = await painted();
     assert.deepEqual(await visible(), SAMPLE_KEYS);
     assert.equal(info.items, 9);

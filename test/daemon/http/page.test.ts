@@ -100,6 +100,41 @@ describe("HTTP web page", function () {
   });
 });
 
+describe("HTTP web pages with the operations console installed", function () {
+  this.timeout(30_000);
+  let fixture: Fixture;
+  let bundle: string;
+  before(async () => {
+    bundle = mkdtempSync(join(tmpdir(), "tributary-console-"));
+    writeFileSync(join(bundle, "index.html"), '<!doctype html><html><head><link rel="stylesheet" href="main.css"></head><body><canvas id="graph"></canvas><script src="main.js"></script></body></html>');
+    writeFileSync(join(bundle, "console.html"), '<!doctype html><html><head><link rel="stylesheet" href="/console.css"></head><body><div id="console"></div><script src="/console.js"></script></body></html>');
+    writeFileSync(join(bundle, "console.js"), "void 0;");
+    fixture = await startFixture({ uiDir: bundle });
+  });
+  after(async () => {
+    await fixture.dispose();
+    rmSync(bundle, { recursive: true, force: true });
+  });
+
+  it("answers every path the console routes with console.html, a fresh nonce on its script and stylesheet", async () => {
+    for (const path of ["/", "/runs", "/runs/3f2a9c1e", "/assets", "/assets/mart%2Ftotal", "/schedules/nightly", "/sensors", "/sensors/new_files", "/backfills", "/backfills/bf-1"]) {
+      const { status, headers, text } = await call(fixture.server.url, "GET", path);
+      assert.equal(status, 200, path);
+      const nonce = /'nonce-([^']+)'/.exec(headers.get("content-security-policy")!)![1]!;
+      assert.equal(text.split(`nonce="${nonce}"`).length - 1, 2, path);
+      assert.match(text, /<div id="console">/, path);
+      assert.equal(headers.get("cache-control"), "no-store");
+    }
+  });
+
+  it("serves the lineage view at /lineage, the bundle's files, and 404 for deeper or unknown paths", async () => {
+    assert.match((await call(fixture.server.url, "GET", "/lineage")).text, /<canvas id="graph">/);
+    assert.equal((await call(fixture.server.url, "GET", "/console.js")).text, "void 0;");
+    for (const path of ["/runs/a/b", "/assets/", "/operations", "/lineage/x"]) assert.equal((await call(fixture.server.url, "GET", path)).status, 404, path);
+    assert.equal((await call(fixture.server.url, "HEAD", "/runs/3f2a9c1e")).text, "");
+  });
+});
+
 /** A GET with the path exactly as given (fetch normalizes `..` away). */
 function rawGet(base: string, path: string): Promise<{ status: number }> {
   const url = new URL(base);

@@ -45,6 +45,12 @@ export interface WarehouseDaemon {
   daemon: Daemon;
   /** Lets the held `raw_orders` step go on (creates its release file). */
   release(): void;
+  /** Holds `raw_orders` again: its next step waits for {@link WarehouseDaemon.release}. */
+  hold(): void;
+  /** Stops the HTTP server only (the page sees the daemon go away). */
+  stopHttp(): Promise<void>;
+  /** Starts the HTTP server again on the same port. */
+  startHttp(): Promise<void>;
   /** Releases any held step, stops the server and the daemon, removes the scratch copy. */
   dispose(): Promise<void>;
 }
@@ -86,14 +92,17 @@ async function untilReleased(): Promise<void> {
   return dir;
 }
 
-/** Starts a dev-mode daemon and its HTTP server (page + API) on a free port for a scratch sample. */
-export async function startWarehouseDaemon(): Promise<WarehouseDaemon> {
+/**
+ * Starts a dev-mode daemon and its HTTP server (page + API) on a free port for a scratch sample, on
+ * the copy's SQLite or, given `databaseUrl`, on that PostgreSQL database (a `?schema=` of its own).
+ */
+export async function startWarehouseDaemon(options: { databaseUrl?: string } = {}): Promise<WarehouseDaemon> {
   const scratch = mkdtempSync(join(tmpdir(), "tributary-ui-release-"));
   const releaseFile = join(scratch, "release");
   const projectDir = copySample(releaseFile);
   const logs: string[] = [];
   // The copy's own SQLite, whatever the environment says; the marts default to the copy's .tributary/ too.
-  const config = findProjectConfig(projectDir, { ...process.env, TRIBUTARY_DATABASE_URL: "" });
+  const config = findProjectConfig(projectDir, { ...process.env, TRIBUTARY_DATABASE_URL: options.databaseUrl ?? "" });
   const daemon = new Daemon({ config, mode: "dev", settings: FAST_SETTINGS, log: (line) => logs.push(line) });
   let server: HttpServer | undefined;
   try {
@@ -110,11 +119,20 @@ export async function startWarehouseDaemon(): Promise<WarehouseDaemon> {
   const release = () => {
     if (!existsSync(releaseFile)) writeFileSync(releaseFile, "go\n");
   };
+  const port = Number(new URL(server.url).port);
   return {
     url: server.url,
     projectDir,
     daemon,
     release,
+    hold: () => rmSync(releaseFile, { force: true }),
+    async stopHttp() {
+      await server?.close();
+      server = undefined;
+    },
+    async startHttp() {
+      server = await startHttpServer(daemon, { port, uiDir: UI_DIST, log: (line) => logs.push(line), pollMs: 100 });
+    },
     async dispose() {
       release();
       await server?.close();

@@ -71,6 +71,8 @@ export function renderDetails(pane: HTMLElement, model: LineageModel | null, key
       h("button", { type: "button", onclick: () => actions.materialize(asset.key, "upstream") }, "With upstream"),
       h("button", { type: "button", onclick: () => actions.materialize(asset.key, "downstream") }, "With downstream"),
       h("button", { type: "button", onclick: () => actions.focus(asset.key) }, "Focus"),
+      // The asset's page in the console (history, checks, runs); the pane only shows in a browser.
+      h("a", { class: "button", href: `/assets/${encodeURIComponent(asset.key)}`, "data-testid": "details-asset-page" }, "Open page"),
     ),
     section(
       "Latest materialization",

@@ -1,7 +1,8 @@
 /**
- * The web page at `/`: the lineage UI bundle when one is installed (`runtime/dist/ui/index.html`,
- * its folder served as static files), else the simple built-in page. Both get a CSP with a fresh
- * nonce, and no remote content is allowed.
+ * The web pages: the operations console (`runtime/dist/ui/console.html`) at every path it routes on
+ * the client (`/`, `/runs/<id>`, `/assets/<key>`, ... see {@link isConsolePath}), the lineage view
+ * (`index.html`) at `/lineage`, the bundle folder served as static files; with no bundle installed,
+ * the simple built-in page at `/`. Every page gets a CSP with a fresh nonce; no remote content.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -55,15 +56,33 @@ export function defaultUiDir(): string {
   return resolve(__dirname, "..", "..", "..", "ui");
 }
 
-/** Serves `/` and the bundle's static files. Returns false when `pathname` is not a page file. */
+/** The top-level paths of the console's pages; each may take one more segment (an id, a name, a URL-encoded asset key). */
+const CONSOLE_SECTIONS = ["assets", "runs", "schedules", "sensors", "backfills"];
+
+/**
+ * Whether the console routes `pathname` on the client: `/`, `/<section>` and `/<section>/<one
+ * segment>` (an asset key is one URL-encoded segment: `/assets/mart%2Ftotal`). The daemon answers
+ * all of them with the same page, so a deep link, a reload and back/forward all work.
+ */
+export function isConsolePath(pathname: string): boolean {
+  if (pathname === "/") return true;
+  const parts = pathname.split("/");
+  return (parts.length === 2 || (parts.length === 3 && parts[2] !== "")) && CONSOLE_SECTIONS.includes(parts[1]!);
+}
+
+/** Serves the pages and the bundle's static files. Returns false when `pathname` is not a page file. */
 export function servePage(res: ServerResponse, pathname: string, uiDir: string, head: boolean): boolean {
   const hasBundle = existsSync(join(uiDir, "index.html"));
-  if (pathname === "/" || pathname === "/index.html") {
+  // A bundle built before the console existed has only the lineage: it stays at `/`.
+  const hasConsole = hasBundle && existsSync(join(uiDir, "console.html"));
+  const template = pageTemplate(pathname, hasBundle, hasConsole);
+  if (template !== undefined && template !== null) {
     const nonce = randomBytes(16).toString("base64");
-    const html = hasBundle ? addNonce(readFileSync(join(uiDir, "index.html"), "utf8"), nonce) : simplePageHtml(nonce);
+    const html = template ? addNonce(readFileSync(join(uiDir, template), "utf8"), nonce) : simplePageHtml(nonce);
     send(res, 200, MIME[".html"]!, Buffer.from(html), head, { "Content-Security-Policy": contentSecurityPolicy(nonce), "Cache-Control": "no-store" });
     return true;
   }
+  if (template === null) return false;
   if (!hasBundle) {
     if (pathname !== "/favicon.ico") return false;
     res.writeHead(204, { ...COMMON_HEADERS, "Cache-Control": "max-age=86400" }).end(); // browsers ask for it
@@ -83,6 +102,19 @@ export function servePage(res: ServerResponse, pathname: string, uiDir: string, 
   const type = MIME[extname(file).toLowerCase()] ?? "application/octet-stream";
   send(res, 200, type, readFileSync(file), head, { "Content-Security-Policy": contentSecurityPolicy(randomBytes(16).toString("base64")), "Cache-Control": "no-cache" });
   return true;
+}
+
+/**
+ * Which page a path shows: a template file of the bundle, `""` for the built-in simple page, `null`
+ * for a page path with nothing to show (no bundle), `undefined` for a path that is not a page.
+ */
+function pageTemplate(pathname: string, hasBundle: boolean, hasConsole: boolean): string | null | undefined {
+  if (pathname === "/lineage" || pathname === "/index.html") return hasBundle ? "index.html" : pathname === "/index.html" ? "" : null;
+  if (!isConsolePath(pathname)) return undefined;
+  if (hasConsole) return "console.html";
+  // Without the console, only `/` is a page (the lineage, or the simple page); `/assets/app.js` is a file.
+  if (pathname !== "/") return undefined;
+  return hasBundle ? "index.html" : "";
 }
 
 /** Gives every inline and external `<script>` and `<style>` / stylesheet `<link>` of the bundle the nonce. */

@@ -1,0 +1,56 @@
+/** Data hooks of the console: a typed GET that reloads when the daemon comes back, and the daemon's state. */
+import { useEffect, useState, useCallback } from "preact/hooks";
+import { ApiError, get, isDaemonUp, onDaemonState, type Answer } from "./api";
+
+/** Where a GET stands. `notFound`: the daemon answered 404 (an unknown id, or a route it lacks). */
+export interface Loaded<T> {
+  data: T | undefined;
+  error: string | undefined;
+  notFound: boolean;
+  loading: boolean;
+  reload(): void;
+}
+
+/**
+ * GETs `path` (of route `route`) and again whenever `path` changes, `reload()` is called, or the
+ * daemon comes back after being down. A null path loads nothing.
+ */
+export function useApi<N extends string>(route: N, path: string | null): Loaded<Answer<N>> {
+  const [state, setState] = useState<{ data?: Answer<N>; error?: string; notFound: boolean; loading: boolean }>({ notFound: false, loading: true });
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  useEffect(() => onDaemonState((up) => up && reload()), [reload]);
+  useEffect(() => {
+    if (path === null) return;
+    const controller = new AbortController();
+    setState((s) => ({ ...s, loading: true }));
+    get(route, path, controller.signal).then(
+      (data) => !controller.signal.aborted && setState({ data, notFound: false, loading: false }),
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        const notFound = error instanceof ApiError && error.status === 404;
+        setState((s) => ({ ...s, error: error instanceof Error ? error.message : String(error), notFound, loading: false }));
+      },
+    );
+    return () => controller.abort();
+  }, [route, path, tick]);
+  return { data: state.data, error: state.error, notFound: state.notFound, loading: state.loading, reload };
+}
+
+/** Whether the daemon answers, kept current. */
+export function useDaemonUp(): boolean {
+  const [up, setUp] = useState(isDaemonUp());
+  useEffect(() => onDaemonState(setUp), []);
+  return up;
+}
+
+/** Re-renders every `ms` (for durations of what still runs); off when `active` is false. */
+export function useNow(active: boolean, ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [active, ms]);
+  return now;
+}
