@@ -100,15 +100,16 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
   it("lists the catalog with search and filters, and opens an asset's page by its URL-encoded key", async () => {
     await page.goto(`${daemon.url}/assets`);
     await page.waitForSelector("[data-testid=assets-table] tr[data-asset=customers]");
-    assert.equal(await page.locator("[data-testid=assets-table] tbody tr").count(), 8);
+    const sampleAssets = 9;
+    assert.equal(await page.locator("[data-testid=assets-table] tbody tr").count(), sampleAssets);
     await page.fill("[data-testid=assets-search]", "stg_");
     await page.waitForFunction(() => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === 3);
     assert.match(page.url(), /\?q=stg_$/);
     await page.fill("[data-testid=assets-search]", "");
     await page.selectOption("[data-testid=assets-group]", { index: 1 });
-    await page.waitForFunction(() => document.querySelectorAll("[data-testid=assets-table] tbody tr").length < 8);
+    await page.waitForFunction((all) => document.querySelectorAll("[data-testid=assets-table] tbody tr").length < all, sampleAssets);
     await page.selectOption("[data-testid=assets-group]", "");
-    await page.waitForFunction(() => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === 8);
+    await page.waitForFunction((all) => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === all, sampleAssets);
     await shot("assets");
 
     await page.click("[data-testid=assets-table] a:text-is('stg_orders')");
