@@ -1,17 +1,34 @@
 import type { SerializedError } from "./types";
 
 /**
+ * Brands every {@link TributaryError}. `Symbol.for` gives the same symbol to every copy of the
+ * package in a process: a project's definitions may import another copy of tributary-ts than the
+ * CLI or daemon runs (a global CLI, a linked checkout), and `instanceof` fails across copies.
+ */
+const TRIBUTARY_ERROR: unique symbol = Symbol.for("tributary-ts.error") as never;
+
+/**
  * Base class of every error Tributary raises on purpose. `hint` says what the user can do about it.
  */
 export class TributaryError extends Error {
   /** A way out for the user, printed after the message by the CLI. */
   readonly hint: string | undefined;
+  /** See {@link isTributaryError}. */
+  readonly [TRIBUTARY_ERROR] = true;
 
   constructor(message: string, options?: { hint?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options?.hint;
   }
+}
+
+/**
+ * True for a {@link TributaryError} of this or any other copy of the package in the process (an
+ * error raised by the partitions a project's own copy defined, say); `instanceof` sees this copy's only.
+ */
+export function isTributaryError(value: unknown): value is TributaryError {
+  return value instanceof TributaryError || (value instanceof Error && (value as unknown as Record<symbol, unknown>)[TRIBUTARY_ERROR] === true);
 }
 
 /** Source location of a definition, captured when `asset()` and friends are called. */

@@ -46,3 +46,20 @@ describe("Partition hints over HTTP", () => {
     assert.equal(answer.body.error.hint, 'Leave out "partition", or select partitioned assets.');
   });
 });
+
+describe("Partition key errors from another copy of the package", () => {
+  it("answers 400, not 500, for a key refused by the partitions of the project's own tributary-ts (the built copy here)", () => {
+    // A project's definitions import their own copy of the package (here the built runtime/dist,
+    // while this test runs the sources): its errors are not instances of this copy's classes.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const otherCopy = require("../../../runtime/dist/partitions/timeWindowFactories") as typeof import("../../../runtime/src/partitions/timeWindowFactories");
+    const otherGraph = new AssetGraph(definitions({ assets: [asset({ key: "orders", partitions: otherCopy.dailyPartitions({ start: "2024-01-01" }) }, () => 1)] }));
+    for (const key of ["2099-01-01", "2018-1-5", ""]) {
+      const error = thrownBy(() => planRun(otherGraph, "orders", [key]));
+      assert.equal((error as Error).name, "PartitionKeyError");
+      const answer = errorAnswer(error);
+      assert.equal(answer.status, 400, `${JSON.stringify(key)}: ${answer.body.error.message}`);
+      assert.match(answer.body.error.message, new RegExp(`"${key}"`));
+    }
+  });
+});

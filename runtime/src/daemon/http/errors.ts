@@ -4,7 +4,7 @@
  * id to find the log.
  */
 import { randomBytes } from "node:crypto";
-import { CodeLoadError, ConfigError, DefinitionError, SelectionSyntaxError, TributaryError } from "../../errors";
+import { CodeLoadError, ConfigError, DefinitionError, SelectionSyntaxError, isTributaryError, TributaryError } from "../../errors";
 import { EmptySelectionError } from "../../execution/plan";
 import { isStorageUnreachable } from "../../storage/unreachable";
 
@@ -69,7 +69,7 @@ export function errorAnswer(thrown: unknown): ErrorAnswer {
     return { status: 400, headers: {}, body: errorBody(error.message, error.hint ?? "GET /api/assets lists the keys, groups and tags there are.") };
   }
   const declared = (thrown as { httpStatus?: unknown } | null)?.httpStatus;
-  if (thrown instanceof TributaryError && typeof declared === "number" && declared >= 400 && declared < 500) {
+  if (isTributaryError(thrown) && typeof declared === "number" && declared >= 400 && declared < 500) {
     // An error that names the CLI's flags in its hint may carry one naming the request's JSON fields.
     const httpHint = (thrown as { httpHint?: unknown }).httpHint;
     return { status: declared, headers: {}, body: errorBody(thrown.message, typeof httpHint === "string" ? httpHint : thrown.hint) };
