@@ -33,7 +33,7 @@ export interface LineageTestApi {
   /** The selected column and the columns and assets its lineage highlights (`key.column`), or null. */
   columnLineage(): { column: string; columns: string[]; assets: string[] } | null;
   /** Current view settings and counters. */
-  view(): { filter: string; focus: string | null; depth: number; collapsed: boolean; selected: string | null; layoutCount: number; layoutMode: string };
+  view(): { filter: string; focus: string | null; depth: number; collapsed: boolean; selected: string | null; layoutCount: number; layoutMode: string; expanded: string[]; hasColumns: boolean };
 }
 
 declare global {
@@ -104,6 +104,8 @@ function start(): void {
       selected: app.selectedKey,
       layoutCount: app.layoutCount,
       layoutMode: layouts.mode,
+      expanded: [...(app.state.expandedAssets ?? [])].sort(),
+      hasColumns: !app.columns.isEmpty,
     }),
   };
   if (new URLSearchParams(window.location.search).get("host") === "none") return; // bench/test: data via the API
