@@ -3,7 +3,8 @@
  * lineage UI bundle (ui/, built into client/dist/ui). It feeds the UI the graph (from the language
  * server, which works without a daemon; from the daemon's `/api/assets` when the server is down)
  * with the daemon's statuses, or, when no daemon answers, the last materializations storage
- * recorded (storedState.ts) and an "unknown" status, and live run events from the daemon's `/api/events/stream`; the UI asks to reveal definitions and
+ * recorded (storedState.ts) and an "unknown" status, live run events from the daemon's `/api/events/stream`,
+ * and the column lineage (`tributary/columnLineage` per asset, columnLineage.ts); the UI asks to reveal definitions and
  * to materialize selections. Messages both ways are typed by ui/src/protocol.ts.
  */
 import * as crypto from "node:crypto";
@@ -11,13 +12,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { WireAnswer } from "tributary-ts/wire";
-import { LineageRequest, type LineageResult } from "../../server/src/protocol";
+import { ColumnLineageRequest, LineageRequest, type LineageResult } from "../../server/src/protocol";
 import {
   type HostToUiMessage,
   isUiToHostMessage,
   type LineageAsset,
+  type LineageAssetColumns,
   type UiToHostMessage,
 } from "../../ui/src/protocol";
+import { columnsFromServer } from "./columnLineage";
 import { readConfig } from "./config";
 import type { Ctx } from "./ctx";
 import { showError } from "./errors";
@@ -48,6 +51,9 @@ export class LineagePanel implements vscode.Disposable {
   private readonly stored: StoredStateReader;
   /** The assets last sent to the UI (tests read what the panel shows from here). */
   lastAssets: LineageAsset[] = [];
+  private graphGeneration = 0;
+  /** The column lineage last sent to the UI. */
+  lastColumns: LineageAssetColumns[] = [];
   /** Resolves when the UI said "ready" and got its first graph (tests and the E2E wait on it). */
   readonly loaded: Promise<void>;
   private resolveLoaded!: () => void;
@@ -146,6 +152,7 @@ export class LineagePanel implements vscode.Disposable {
   /** Sends the whole graph: the server's static lineage with statuses, or the daemon's assets. */
   async sendGraph(): Promise<void> {
     if (!this.ready) return;
+    const generation = ++this.graphGeneration;
     try {
       const { assets, notice } = await this.loadAssets();
       this.lastAssets = assets;
@@ -153,7 +160,25 @@ export class LineagePanel implements vscode.Disposable {
       this.post({ type: "notice", level: "info", message: notice ?? null });
     } catch (error) {
       this.post({ type: "notice", level: "error", message: error instanceof Error ? error.message : String(error) });
+      return;
     }
+    const columns = await this.loadColumns(this.lastAssets.map((a) => a.key)).catch((error: unknown) => {
+      this.ctx.daemon.output.appendLine(`Column lineage unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
+    // Edits send graphs in quick succession: only the latest one's columns go to the UI.
+    if (columns && generation === this.graphGeneration) {
+      this.lastColumns = columns;
+      this.post({ type: "columns", assets: columns });
+    }
+  }
+
+  /** The column lineage: the language server's (live as files change), else the daemon's static analysis. */
+  private async loadColumns(keys: string[]): Promise<LineageAssetColumns[] | undefined> {
+    if (this.ctx.serverRunning) return columnsFromServer((params) => this.ctx.request(ColumnLineageRequest, params), keys);
+    if (this.ctx.daemon.state === "stopped") return undefined;
+    const api = await this.ctx.daemon.api();
+    return (await api.json<WireAnswer<"GET /api/lineage/columns">>("GET", "/api/lineage/columns")).assets;
   }
 
   private async loadAssets(): Promise<{ assets: LineageAsset[]; notice?: string }> {
