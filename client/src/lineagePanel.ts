@@ -28,6 +28,9 @@ import { findProjectDir } from "./daemon";
 import { materialize } from "./runs";
 import { type StoredAsset, StoredStateReader } from "./storedState";
 
+/** How long after the last graph the column lineage is asked for (a burst of edits asks once). */
+const COLUMNS_DELAY_MS = 150;
+
 /** The webview type (also the serializer's id in package.json's activationEvents). */
 export const LINEAGE_VIEW_TYPE = "tributary.lineage";
 
@@ -51,7 +54,9 @@ export class LineagePanel implements vscode.Disposable {
   private readonly stored: StoredStateReader;
   /** The assets last sent to the UI (tests read what the panel shows from here). */
   lastAssets: LineageAsset[] = [];
-  private graphGeneration = 0;
+  private columnsTimer: ReturnType<typeof setTimeout> | undefined;
+  private columnsGeneration = 0;
+  private disposed = false;
   /** The column lineage last sent to the UI. */
   lastColumns: LineageAssetColumns[] = [];
   /** Resolves when the UI said "ready" and got its first graph (tests and the E2E wait on it). */
@@ -152,7 +157,6 @@ export class LineagePanel implements vscode.Disposable {
   /** Sends the whole graph: the server's static lineage with statuses, or the daemon's assets. */
   async sendGraph(): Promise<void> {
     if (!this.ready) return;
-    const generation = ++this.graphGeneration;
     try {
       const { assets, notice } = await this.loadAssets();
       this.lastAssets = assets;
@@ -162,15 +166,28 @@ export class LineagePanel implements vscode.Disposable {
       this.post({ type: "notice", level: "error", message: error instanceof Error ? error.message : String(error) });
       return;
     }
+    this.scheduleColumns();
+  }
+
+  /**
+   * Sends the column lineage a moment after the graph: typing sends a graph per edit, and the
+   * columns of a large project cost one request per asset (2,000 assets: ~0.3 s, docs/performance.md),
+   * so only the last edit of a burst asks for them.
+   */
+  private scheduleColumns(): void {
+    clearTimeout(this.columnsTimer);
+    this.columnsTimer = setTimeout(() => void this.sendColumns(), COLUMNS_DELAY_MS);
+  }
+
+  private async sendColumns(): Promise<void> {
+    const generation = ++this.columnsGeneration;
     const columns = await this.loadColumns(this.lastAssets.map((a) => a.key)).catch((error: unknown) => {
       this.ctx.daemon.output.appendLine(`Column lineage unavailable: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     });
-    // Edits send graphs in quick succession: only the latest one's columns go to the UI.
-    if (columns && generation === this.graphGeneration) {
-      this.lastColumns = columns;
-      this.post({ type: "columns", assets: columns });
-    }
+    if (!columns || generation !== this.columnsGeneration || this.disposed) return;
+    this.lastColumns = columns;
+    this.post({ type: "columns", assets: columns });
   }
 
   /** The column lineage: the language server's (live as files change), else the daemon's static analysis. */
@@ -222,6 +239,8 @@ export class LineagePanel implements vscode.Disposable {
 
   dispose(): void {
     if (LineagePanel.current === this) LineagePanel.current = undefined;
+    clearTimeout(this.columnsTimer);
+    this.disposed = true;
     this.stream?.abort();
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();

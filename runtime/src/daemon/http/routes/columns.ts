@@ -2,10 +2,10 @@
  * `GET /api/lineage/columns`: every asset's columns and their column-level lineage, as the static
  * analysis reads them. The daemon runs no parser of its own: it loads the language server's
  * analysis that the runtime ships (loader/staticAnalysis.ts, the one `tributary validate` uses),
- * once per loaded code version, and answers from that until the next reload.
+ * in a worker thread, once per loaded code version, and answers from that until the next reload.
  */
 import type { LoadedProject } from "../../../loader";
-import { loadBundledAnalysis } from "../../../loader/staticAnalysis";
+import { columnLineageInWorker } from "../../../loader/staticAnalysis";
 import type { WireAnswer } from "../../../wire/routes";
 import { HttpError } from "../errors";
 import { sendJson } from "../respond";
@@ -32,14 +32,13 @@ export function columnRoutes(router: Router): void {
   });
 }
 
+/** The analysis, in a worker thread (seconds on a large project must not stall the daemon's loops). */
 async function analyse(project: LoadedProject, analysisModule: string | undefined): Promise<Answer> {
-  let analysis;
   try {
-    analysis = loadBundledAnalysis("columnLineageReport", analysisModule);
+    return await columnLineageInWorker(project.config.projectDir, analysisModule);
   } catch (error) {
     throw new HttpError(503, `column lineage is not available: ${(error as Error).message}`, {
       hint: (error as { hint?: string }).hint ?? "Rebuild the runtime with `npm run build`.",
     });
   }
-  return analysis.columnLineageReport(project.config.projectDir);
 }
