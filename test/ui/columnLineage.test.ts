@@ -157,6 +157,9 @@ describe("column lineage in the lineage page (headless Chromium, daemon-served p
     const card = await page.evaluate(() => window.__tributaryLineage.nodeAt("customers"));
     await page.mouse.click(card!.x + 20, card!.y + 12);
     await page.waitForFunction(() => window.__tributaryLineage.view().selected === "customers");
+    // The asset's details list its columns as links (the keyboard's way in through Tab).
+    await page.waitForSelector("#details [data-testid=details-columns]");
+    assert.deepEqual(await page.locator("#details [data-testid=details-columns] button").allInnerTexts(), ["customer_id", "number_of_orders", "lifetime_value"]);
     await page.focus("#graph");
     await page.keyboard.press("c");
     await page.waitForFunction(() => window.__tributaryLineage.columnLineage()?.column === "customers.customer_id");
