@@ -38,6 +38,7 @@ import { openStorage, type StorageConfig } from "../../runtime/src/storage";
 import type { Storage } from "../../runtime/src/storage/port";
 import type { RunRecord } from "../../runtime/src/types";
 import { writePerformanceSection } from "../docs";
+import { silentLogger } from "../../runtime/src/daemon/logger";
 
 const { values } = parseArgs({
   options: {
@@ -105,7 +106,7 @@ async function driveBackfill(storage: Storage, graph: AssetGraph, count: number,
     storage,
     graph: () => graph,
     pollMs: 1_000_000,
-    log: () => undefined,
+    logger: silentLogger(),
     async submit(request) {
       const keys = request.partitionKeys ?? [];
       const context = await loadPartitionContext(storage, [daily]);

@@ -20,6 +20,7 @@ import { WorkerPool } from "../../runtime/src/execution/workerPool";
 import { loadProject } from "../../runtime/src/loader";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { writePerformanceSection } from "../docs";
+import { silentLogger } from "../../runtime/src/daemon/logger";
 
 const URL = process.env.TRIBUTARY_BENCH_DATABASE_URL ?? process.env.TRIBUTARY_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const QUEUE_RUNS = Number(process.env.QUEUE_RUNS ?? 10_000);
@@ -88,7 +89,7 @@ function coordinators(storage: PostgresStorage, projectDir: string, source: Laun
         workerId: `bench-${index}`,
         settings,
         launcher: source(index),
-        log: () => undefined,
+        logger: silentLogger(),
       });
   });
 }
@@ -215,7 +216,7 @@ async function tickLateness(projectDir: string): Promise<{ p50: number; p99: num
     project: () => project,
     submit: (request) => enqueueRun(storage, { ...request, assetKeys: ["noop"] }),
     pollMs: 1000,
-    log: () => undefined,
+    logger: silentLogger(),
   });
   await storage.setInstigatorState({ name: "every_second", type: "schedule", status: "RUNNING" });
   scheduler.start();

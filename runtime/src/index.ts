@@ -119,6 +119,7 @@ export {
   type PostgresResourceOptions,
 } from "./resources";
 export { embeddedWarehouse, type EmbeddedWarehouseOptions } from "./sql/warehouse";
+export { WAREHOUSE_TABLES_IO_MANAGER_KEY } from "./sql/warehouseTables";
 
 // Projects: configuration and code loading, as the CLI and the daemon do it.
 export { findProjectConfig, loadProject, type LoadedProject, type LoadProjectOptions, type ConfigSections, type ProjectConfig } from "./loader";
@@ -184,3 +185,34 @@ export type {
   BackfillStatus,
   NewBackfill,
 } from "./storage/port";
+
+// Embedding the daemon: its logger, its typed events and its loops' heartbeats (docs/operations.md)
+export { Daemon, type DaemonOptions } from "./daemon/daemon";
+export { startHttpServer, type HttpServer, type HttpServerOptions } from "./daemon/http/server";
+export {
+  // `Logger` is the asset context's logger (definitions/context.ts); this is the daemon's.
+  Logger as DaemonLogger,
+  createLogger,
+  silentLogger,
+  textSink,
+  jsonSink,
+  pinoSink,
+  formatText,
+  formatJson,
+  logSettingsFrom,
+  LOG_LEVELS,
+  LOG_FORMATS,
+  LOG_FORMAT_ENV,
+  LOG_LEVEL_ENV,
+  type LogLevel,
+  type LogFormat,
+  type LogFields,
+  type LogEntry,
+  type LogSink,
+  type PinoLike,
+  type PinoLogMethod,
+  type LoggerSettings,
+} from "./daemon/logger";
+export { TypedEmitter, STATE_CHANGE_EVENTS, type DaemonEvents, type DaemonEventName, type DaemonEventSource, type EventSource } from "./daemon/events";
+export { defaultUnhealthyAfterMs, type LoopHealth } from "./daemon/loopHealth";
+export { systemClock, type Clock } from "./daemon/clock";

@@ -10,6 +10,7 @@ import { planRun } from "../../runtime/src/execution/plan";
 import { AssetGraph } from "../../runtime/src/graph/assetGraph";
 import { loadPartitionContext, partitionTags } from "../../runtime/src/partitions/runPartitions";
 import type { Storage } from "../../runtime/src/storage/port";
+import { silentLogger } from "../../runtime/src/daemon/logger";
 
 /** A backfill loop whose submitted runs wait QUEUED until {@link BackfillHarness.executeQueued}. */
 export class BackfillHarness {
@@ -27,7 +28,7 @@ export class BackfillHarness {
       storage,
       graph: () => this.graph,
       pollMs: 1_000_000,
-      log: () => undefined,
+      logger: silentLogger(),
       submit: async (request) => {
         this.submitted++;
         const keys = request.partitionKeys ?? [];

@@ -7,6 +7,7 @@ import { Scheduler } from "../../runtime/src/daemon/scheduler";
 import type { RunResult } from "../../runtime/src/execution/api";
 import { writeProject } from "./helpers";
 import { waitFor } from "../support/waitFor";
+import { silentLogger } from "../../runtime/src/daemon/logger";
 
 const FAST = { queuePollMs: 20, heartbeatMs: 50, monitorIntervalMs: 100, schedulerPollMs: 50, sensorPollMs: 30, daemonHeartbeatMs: 1000 };
 
@@ -119,7 +120,7 @@ describe("daemon (in-process, SQLite)", function () {
       };
       const evaluateAt = async (clock: number): Promise<void> => {
         const before = Object.values(await launched()).reduce((sum, count) => sum + count, 0);
-        const scheduler = new Scheduler({ storage: daemon.storage, project: () => loaded.project, submit: (request) => daemon.submitRun(request), pollMs: 50, log: () => undefined, now: () => clock });
+        const scheduler = new Scheduler({ storage: daemon.storage, project: () => loaded.project, submit: (request) => daemon.submitRun(request), pollMs: 50, logger: silentLogger(), now: () => clock });
         scheduler.start();
         await waitFor("the scheduler launched runs", async () => Object.values(await launched()).reduce((sum, count) => sum + count, 0) > before);
         await scheduler.stop();

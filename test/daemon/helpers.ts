@@ -1,5 +1,6 @@
 /** Test projects and daemon/worker processes for the daemon tests. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { tempProject } from "../support/tempProject";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -40,6 +41,8 @@ export interface TributaryProcess {
   /** The HTTP API's base URL (a daemon started with --port). */
   url?: string;
   output: () => string;
+  /** What it wrote on stdout, by line (the readiness line, JSON log lines with TRIBUTARY_LOG_FORMAT=json). */
+  stdoutLines: () => string[];
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
   /** SIGKILL the whole process group (the process and its run workers: a lost machine). */
@@ -61,11 +64,13 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
     detached: true,
   });
   let output = "";
+  const stdoutLines: string[] = [];
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const { daemonId, url } = await new Promise<{ daemonId: string; url?: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
+      stdoutLines.push(line);
       try {
         const ready = JSON.parse(line) as { ready?: boolean; daemonId?: string; url?: string };
         if (ready.ready && ready.daemonId) resolve({ daemonId: ready.daemonId, ...(ready.url ? { url: ready.url } : {}) });
@@ -80,6 +85,7 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
     daemonId,
     ...(url ? { url } : {}),
     output: () => output,
+    stdoutLines: () => [...stdoutLines],
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
@@ -109,9 +115,18 @@ export async function startProcess(cwd: string, args: string[], env: NodeJS.Proc
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A process that exited but was not reaped yet (a zombie) still answers signal 0. An orphan is
+  // re-parented to PID 1, and a container's PID 1 may never reap it (seen in CI: the orphaned run
+  // worker had exited, yet "alive" for good), so read its state: "Z" means it has exited.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    // No /proc (not Linux): signal 0 is all there is. With /proc: it went away meanwhile.
+    return !existsSync("/proc/self/stat");
   }
 }
 

@@ -197,7 +197,6 @@ describe("daemons and workers sharing PostgreSQL (separate processes)", function
     const runId = (JSON.parse(output.slice(output.indexOf("{"), output.lastIndexOf("}") + 1)) as { runId: string }).runId;
     const run = await storage.getRun(runId);
     assert.equal(run?.status, "SUCCESS", run?.error ?? "");
-    console.log(JSON.stringify(run), (await storage.getRunEvents(runId)).map((e) => e.type + ":" + e.message).join("\n"));
     assert.ok(run?.heartbeatAt, "the command recorded heartbeats");
   });
 

@@ -6,6 +6,7 @@ import { Notifier, notificationSettingsFromConfig } from "../../runtime/src/daem
 import { NotificationsSectionSchema } from "../../runtime/src/loader/configSchema";
 import type { RunRecord } from "../../runtime/src/types";
 import { waitFor } from "../support/waitFor";
+import { createLogger, silentLogger } from "../../runtime/src/daemon/logger";
 
 /** Notification settings from a `notifications:` section as tributary.yaml's loader checks it. */
 function settingsFromYaml(section: unknown) {
@@ -59,7 +60,7 @@ describe("webhook notifications", () => {
     servers.push(json.server, slack.server);
     const notifier = new Notifier(
       settingsFromYaml({ webhooks: [{ url: json.url, headers: { Authorization: "Bearer abc" } }, { url: slack.url, format: "slack" }] }),
-      () => undefined,
+      silentLogger(),
     );
     await notifier.runEnded(failedRun, noEvents);
     await waitFor("both webhooks received the notification", () => json.bodies.length === 1 && slack.bodies.length === 1);
@@ -77,7 +78,7 @@ describe("webhook notifications", () => {
     const optedIn = await receiver();
     const failuresOnly = await receiver();
     servers.push(optedIn.server, failuresOnly.server);
-    const notifier = new Notifier(settingsFromYaml({ webhooks: [{ url: optedIn.url, events: ["run_success"] }, { url: failuresOnly.url }] }), () => undefined);
+    const notifier = new Notifier(settingsFromYaml({ webhooks: [{ url: optedIn.url, events: ["run_success"] }, { url: failuresOnly.url }] }), silentLogger());
     await notifier.runEnded({ ...failedRun, status: "SUCCESS", error: null }, noEvents);
     await notifier.close();
     assert.equal(optedIn.bodies.length, 1);
@@ -87,7 +88,7 @@ describe("webhook notifications", () => {
   it("retries with backoff until a failing receiver accepts", async () => {
     const flaky = await receiver([500, 503]);
     servers.push(flaky.server);
-    const notifier = new Notifier(settingsFromYaml({ webhooks: [{ url: flaky.url }], retries: 3, backoffSeconds: 0.02 }), () => undefined);
+    const notifier = new Notifier(settingsFromYaml({ webhooks: [{ url: flaky.url }], retries: 3, backoffSeconds: 0.02 }), silentLogger());
     notifier.send({ event: "run_failure", title: "t", timestamp: new Date().toISOString() });
     await waitFor("the third attempt arrived", () => flaky.bodies.length === 3);
     await notifier.close();
@@ -98,7 +99,7 @@ describe("webhook notifications", () => {
     const down = await receiver();
     await new Promise<void>((resolve) => down.server.close(() => resolve()));
     const logs: string[] = [];
-    const notifier = new Notifier(settingsFromYaml({ webhooks: [{ url: down.url, headers: { Authorization: "Bearer hunter2" } }], retries: 2, backoffSeconds: 0.01 }), (line) => logs.push(line));
+    const notifier = new Notifier(settingsFromYaml({ webhooks: [{ url: down.url, headers: { Authorization: "Bearer hunter2" } }], retries: 2, backoffSeconds: 0.01 }), createLogger({ write: (line) => logs.push(line) }));
     notifier.send({ event: "run_failure", title: "t", timestamp: new Date().toISOString() });
     // send() is synchronous: it returned before any attempt (each fails at once here) could end.
     assert.deepEqual(logs, [], "send() does not wait for delivery");

@@ -9,6 +9,7 @@ import { DEFAULT_DAEMON_SETTINGS } from "../../runtime/src/daemon/settings";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage, TEST_DATABASE_URL } from "../storage/postgresTestDatabase";
 import { waitFor } from "../support/waitFor";
+import { silentLogger } from "../../runtime/src/daemon/logger";
 
 describe("run coordinator wake-ups on PostgreSQL", () => {
   let submitter: PostgresStorage;
@@ -42,7 +43,7 @@ describe("run coordinator wake-ups on PostgreSQL", () => {
       workerId: "listening-worker",
       settings: { ...DEFAULT_DAEMON_SETTINGS, queuePollMs: 60_000 },
       launcher,
-      log: () => undefined,
+      logger: silentLogger(),
     });
     coordinator.start();
     // Past the first look at start-up, so only a notification can start the next run soon.
@@ -73,7 +74,7 @@ describe("run coordinator wake-ups on PostgreSQL", () => {
     };
     const settings = { ...DEFAULT_DAEMON_SETTINGS, queuePollMs: 50, maxConcurrentRuns: 4, tagConcurrencyLimits: [{ key: "database", value: "warehouse", limit: 1 }] };
     const make = (storage: PostgresStorage, workerId: string) =>
-      new RunCoordinator({ storage, storageConfig: { kind: "postgres", url: TEST_DATABASE_URL, schema: own.schema }, projectDir: process.cwd(), workerId, settings, launcher, log: () => undefined });
+      new RunCoordinator({ storage, storageConfig: { kind: "postgres", url: TEST_DATABASE_URL, schema: own.schema }, projectDir: process.cwd(), workerId, settings, launcher, logger: silentLogger() });
     const others = [make(own, "c1"), make(second, "c2")];
     try {
       const ids: string[] = [];
@@ -102,7 +103,7 @@ describe("run coordinator wake-ups on PostgreSQL", () => {
     };
     const settings = { ...DEFAULT_DAEMON_SETTINGS, queuePollMs: 50, maxConcurrentRuns: 4, globalMaxConcurrentRuns: 2 };
     const make = (storage: PostgresStorage, workerId: string) =>
-      new RunCoordinator({ storage, storageConfig: { kind: "postgres", url: TEST_DATABASE_URL, schema: own.schema }, projectDir: process.cwd(), workerId, settings, launcher, log: () => undefined });
+      new RunCoordinator({ storage, storageConfig: { kind: "postgres", url: TEST_DATABASE_URL, schema: own.schema }, projectDir: process.cwd(), workerId, settings, launcher, logger: silentLogger() });
     const pair = [make(own, "g1"), make(second, "g2")];
     try {
       for (let i = 0; i < 12; i++) await enqueueRun(submitter, { selection: "*", assetKeys: ["a"] });

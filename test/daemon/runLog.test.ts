@@ -52,7 +52,7 @@ export default definitions({ assets: [a, broken], sensors: [once] });
       await storage.appendEvents([{ ...runEvent(run.runId, "STEP_FAILURE", "stg_orders: failure", { error: { name: "Error", message: "no export for today" } }, "error"), stepKey: "stg_orders" }]);
       await failRun(storage, (await storage.getRun(run.runId))!, "the worker died");
       const line = await runEndedLine((await storage.getRun(run.runId))!, storage, undefined);
-      assert.match(line, new RegExp(`^\\[runs\\] run ${run.runId} FAILURE in .+: step stg_orders: no export for today$`));
+      assert.match(line, new RegExp(`^run ${run.runId} FAILURE in .+: step stg_orders: no export for today$`));
     } finally {
       await storage.close();
     }

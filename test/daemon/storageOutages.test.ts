@@ -14,6 +14,7 @@ import { StorageConnectionError } from "../../runtime/src/storage/errors";
 import type { Storage } from "../../runtime/src/storage/port";
 import { SqliteStorage } from "../../runtime/src/storage/sqlite/storage";
 import { waitFor } from "../support/waitFor";
+import { createLogger, silentLogger } from "../../runtime/src/daemon/logger";
 
 const unreachable = () => new StorageConnectionError("Cannot connect to PostgreSQL at postgres://db/prod: connect ECONNREFUSED");
 
@@ -42,7 +43,7 @@ describe("a daemon while its database is unreachable", () => {
     it("logs an outage once when it starts and once when it ends, whatever the number of failing calls", async () => {
       const lines: string[] = [];
       let now = 1_000_000;
-      const watch = new StorageWatch((line) => lines.push(line), () => now);
+      const watch = new StorageWatch(createLogger({ write: (line) => lines.push(line) }), () => now);
       const database = switchable(sqlite);
       const storage = watch.watch(database.storage);
       await storage.listRuns();
@@ -64,7 +65,7 @@ describe("a daemon while its database is unreachable", () => {
     it("takes neither a call that started before the outage and succeeded late for its end, nor one that failed late for a new one", () => {
       const lines: string[] = [];
       let now = 100;
-      const watch = new StorageWatch((line) => lines.push(line), () => now);
+      const watch = new StorageWatch(createLogger({ write: (line) => lines.push(line) }), () => now);
       watch.absorb(unreachable(), 90);
       assert.equal(watch.down, true);
       now = 110;
@@ -79,7 +80,7 @@ describe("a daemon while its database is unreachable", () => {
     });
 
     it("absorbs only unreachable-database errors, so other failures are still the caller's to log", () => {
-      const watch = new StorageWatch(() => undefined);
+      const watch = new StorageWatch(silentLogger());
       assert.equal(watch.absorb(new Error("syntax error at or near SELEC")), false);
       assert.equal(watch.absorb(unreachable()), true);
     });
@@ -87,7 +88,7 @@ describe("a daemon while its database is unreachable", () => {
 
   it("leaves a poll loop's unreachable-database errors to the watch and wakes the loop as soon as the database is back", async () => {
     const lines: string[] = [];
-    const watch = new StorageWatch((line) => lines.push(line));
+    const watch = new StorageWatch(createLogger({ write: (line) => lines.push(line) }));
     const database = switchable(sqlite);
     const storage = watch.watch(database.storage);
     const errors: unknown[] = [];
@@ -115,10 +116,10 @@ describe("a daemon while its database is unreachable", () => {
 
   it("does not fail a run whose heartbeats stopped because the database was away, and fails it if they do not resume", async () => {
     const database = switchable(sqlite);
-    const watch = new StorageWatch(() => undefined);
+    const watch = new StorageWatch(silentLogger());
     const storage = watch.watch(database.storage);
     const settings = { ...DEFAULT_DAEMON_SETTINGS, heartbeatTimeoutMs: 300, monitorIntervalMs: 60_000 };
-    const monitor = new RunMonitor({ storage, settings, log: () => undefined, outages: watch });
+    const monitor = new RunMonitor({ storage, settings, logger: silentLogger(), outages: watch });
     const staleSince = new Date(Date.now() - 60_000).toISOString();
     await sqlite.createRun({ runId: "live", status: "STARTED", selection: "*", assetKeys: ["a"] });
     await sqlite.updateRun("live", { startedAt: staleSince, heartbeatAt: staleSince, workerId: "worker-1" });

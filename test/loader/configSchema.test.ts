@@ -111,9 +111,11 @@ describe("tributary.yaml schema", () => {
         "  maxRuntimeSeconds: 3600",
         "  queuePollSeconds: 0.2",
         "  sensorPollSeconds: 2",
+        "  logFormat: json",
+        "  loopUnhealthyAfterSeconds: 120",
       ].join("\n")).daemon;
       assert.deepEqual(daemon, {
-        maxConcurrentRuns: 4, globalMaxConcurrentRuns: 8, warmWorkers: 0,
+        maxConcurrentRuns: 4, globalMaxConcurrentRuns: 8, warmWorkers: 0, logFormat: "json", logLevel: "info", loopUnhealthyAfterSeconds: 120,
         tagConcurrencyLimits: [{ key: "database", value: "warehouse", limit: 1 }, { key: "tier", value: "2", limit: 3 }],
         runRetries: { maxRetries: 2 }, heartbeatSeconds: 0.5, heartbeatTimeoutSeconds: 20, monitorIntervalSeconds: 3,
         maxRuntimeSeconds: 3600, queuePollSeconds: 0.2, schedulerPollSeconds: 1, sensorPollSeconds: 2,

@@ -1,14 +1,14 @@
 /**
  * Materializes the warehouse sample in-process and checks its marts against values computed here,
- * independently, from the CSVs and the data README's rules. Runs on embedded SQLite and on the real
- * PostgreSQL (in a schema of its own, dropped afterwards).
+ * independently, from the CSVs and the data README's rules. Runs on the embedded warehouse (DuckDB)
+ * and on the real PostgreSQL (in a schema of its own, dropped afterwards).
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { Pool } from "pg";
 import type { Definitions } from "../../runtime/src/definitions/definitions";
 import { executeInProcess } from "../../runtime/src/execution/executor";
@@ -18,7 +18,7 @@ import type { RunEvent } from "../../runtime/src/types";
 
 const SAMPLE_DIR = join(__dirname, "..", "..", "samples", "warehouse");
 const TEST_DATABASE_URL = process.env.TRIBUTARY_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const SAMPLE_ENV = ["WAREHOUSE_DATABASE_URL", "WAREHOUSE_DATABASE_SCHEMA", "WAREHOUSE_SQLITE_PATH"] as const;
+const SAMPLE_ENV = ["WAREHOUSE_DATABASE_URL", "WAREHOUSE_DATABASE_SCHEMA"] as const;
 
 // ---- The expected marts, computed from the CSVs with a deliberately different, naive method. ----
 
@@ -104,13 +104,57 @@ function assertAllSucceeded(result: RunResult, events: RunEvent[]): void {
   assert.equal(result.status, "SUCCESS", JSON.stringify(result, null, 2));
   assert.deepEqual(
     result.steps.map((step) => step.key).sort(),
-    ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments"],
+    ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments", "warehouse_report"],
   );
   const checks = events.filter((event) => event.type === "ASSET_CHECK_EVALUATION").map((event) => event.data as Record<string, unknown>);
   assert.deepEqual(checks.filter((check) => check.passed !== true), [], "every data-quality check passes");
+  // Every check of the staging and mart assets ran (as SQL in the warehouse), with the grand totals.
+  const checked = new Set(checks.map((check) => `${String(check.assetKey)}.${String(check.checkName)}`));
+  for (const name of ["stg_payments.amounts_not_negative", "orders.accepted_values_status", "customers.lifetime_value_not_negative", "customers.unique_customer_id"]) {
+    assert.ok(checked.has(name), `check ${name} ran`);
+  }
   const totals = checks.find((check) => check.checkName === "grand_totals_agree");
   assert.ok(totals, "the stand-alone grand totals check ran");
   assert.deepEqual(totals.metadata, { ...(totals.metadata as object), customers_total: 1672, orders_total: 1672 });
+  // The TypeScript report at the end: the figures the README shows, computed in the warehouse.
+  const report = events.find((event) => event.type === "ASSET_MATERIALIZATION" && (event.data as { assetKey: string }).assetKey === "warehouse_report");
+  const metadata = (report?.data as { metadata: Record<string, unknown> } | undefined)?.metadata ?? {};
+  assert.deepEqual(
+    { customers: metadata.customers, customers_without_orders: metadata.customers_without_orders, orders: metadata.orders, revenue: metadata.revenue },
+    { customers: 100, customers_without_orders: 38, orders: 99, revenue: 1672 },
+  );
+  const text = String(metadata.report);
+  assert.match(text, /^100 customers \(38 without orders\), 99 orders, \$1,672\.00 paid\.$/m);
+  // Its tables agree with the marts computed here: the top customer, and orders and dollars per status and month.
+  const expected = expectedMarts();
+  const money = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const top = [...expected.customers].sort((a, b) => ((b.customer_lifetime_value as number) ?? 0) - ((a.customer_lifetime_value as number) ?? 0))[0]!;
+  assert.ok(text.includes(`| ${top.first_name} ${top.last_name} | ${top.number_of_orders} | ${money(top.customer_lifetime_value as number)} |`), text);
+  for (const [label, of] of [["status", (o: Record<string, Cell>) => String(o.status)], ["month", (o: Record<string, Cell>) => String(o.order_date).slice(0, 7)]] as const) {
+    const groups = new Map<string, { orders: number; amount: number }>();
+    for (const order of expected.orders) {
+      const group = groups.get(of(order)) ?? { orders: 0, amount: 0 };
+      group.orders++;
+      group.amount += (order.amount as number | null) ?? 0;
+      groups.set(of(order), group);
+    }
+    for (const [key, group] of groups) assert.ok(text.includes(`| ${key} | ${group.orders} | ${money(group.amount)} |`), `${label} ${key} in\n${text}`);
+  }
+  const notified = events.find((event) => event.type === "LOG" && /warehouse marts refreshed/.test(event.message));
+  assert.ok(notified, "the report announces the refresh on the channel");
+}
+
+/** The marts read back with plain SQL, cast so both warehouses hand numbers and date strings over unchanged. */
+function martQueries(qualify: (table: string) => string, dateText: (column: string) => string, float: string): { customers: string; orders: string } {
+  return {
+    customers: `SELECT cast(customer_id as integer) as customer_id, first_name, last_name, ${dateText("first_order")} AS first_order,
+                ${dateText("most_recent_order")} AS most_recent_order, cast(number_of_orders as integer) as number_of_orders,
+                cast(customer_lifetime_value as ${float}) as customer_lifetime_value FROM ${qualify("customers")} ORDER BY customer_id`,
+    orders: `SELECT cast(order_id as integer) as order_id, cast(customer_id as integer) as customer_id, ${dateText("order_date")} AS order_date, status,
+                cast(credit_card_amount as ${float}) as credit_card_amount, cast(coupon_amount as ${float}) as coupon_amount,
+                cast(bank_transfer_amount as ${float}) as bank_transfer_amount, cast(gift_card_amount as ${float}) as gift_card_amount,
+                cast(amount as ${float}) as amount FROM ${qualify("orders")} ORDER BY order_id`,
+  };
 }
 
 /** The mart checks shared by both backends; `rows` are the tables as read back from the database. */
@@ -199,29 +243,40 @@ describe("the warehouse sample", function () {
     assert.equal(sha256("raw_payments.csv"), "03fd407f3135f84456431a923f22fc185a2154079e210c20b690e3ab11687d11");
   });
 
-  it("materializes every asset on the embedded default and lands the marts as SQLite tables with the README's values", async () => {
-    const warehousePath = join(dir, "warehouse.db");
-    const { result, events } = await withSampleEnv({ WAREHOUSE_SQLITE_PATH: warehousePath }, async () => {
+  it("materializes every asset on the embedded default and builds the marts as DuckDB tables with the README's values", async () => {
+    const storageDir = join(dir, "storage");
+    const { result, events } = await withSampleEnv({}, async () => {
       // The entry file itself, as the CLI loads it (its default export).
       const { default: definitions } = (await import("../../samples/warehouse/definitions")) as { default: Definitions };
-      return materializeSample(definitions, join(dir, "storage"));
+      return materializeSample(definitions, storageDir);
     });
     assertAllSucceeded(result, events);
-    const db = new Database(warehousePath, { readonly: true });
+    // The run closed the warehouse when it ended; read the file as another process would.
+    const instance = await DuckDBInstance.create(join(storageDir, "warehouse.duckdb"));
     try {
-      const customers = db.prepare("SELECT * FROM customers ORDER BY customer_id").all() as Table;
-      const orders = db.prepare("SELECT * FROM orders ORDER BY order_id").all() as Table;
-      assertMarts(customers, orders);
+      const connection = await instance.connect();
+      const read = async (text: string) => (await connection.runAndReadAll(text)).getRowObjectsJS() as Table;
+      const queries = martQueries((table) => table, (column) => `strftime(${column}, '%Y-%m-%d')`, "double");
+      assertMarts(await read(queries.customers), await read(queries.orders));
+      const tables = await read("select table_name from information_schema.tables where table_schema = 'main' order by table_name");
+      assert.deepEqual(
+        tables.map((row) => row.table_name),
+        ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments"],
+        "the raw loads and every SQL asset are tables in the warehouse",
+      );
+      assert.deepEqual(await read("select cast(count(*) as integer) as n, cast(sum(amount) as double) as dollars from stg_payments"), [{ n: 113, dollars: 1672 }]);
+      // Orders are staged one day per run: customer 1's first order is the only order of 2018-01-01.
+      assert.deepEqual(await read("select cast(order_id as integer) as order_id from stg_orders where partition_key = '2018-01-01'"), [{ order_id: 1 }]);
+      // 99 days loaded, 69 of them with orders (a day without orders is a partition with no rows).
+      assert.deepEqual(await read("select cast(count(*) as integer) as n, cast(count(distinct partition_key) as integer) as days from raw_orders"), [{ n: 99, days: 69 }]);
+      connection.closeSync();
     } finally {
-      db.close();
+      instance.closeSync();
     }
-    const stored = JSON.parse(readFileSync(join(dir, "storage", "stg_payments.json"), "utf8")) as { amount: number }[];
-    assert.equal(stored.length, 113, "staging assets are stored by the default filesystem I/O manager");
-    // Orders are stored one file per day: customer 1's first order is the only order of 2018-01-01.
-    const firstDay = JSON.parse(readFileSync(join(dir, "storage", "stg_orders", "2018-01-01.json"), "utf8")) as { order_id: number }[];
-    assert.deepEqual(firstDay.map((order) => order.order_id), [1]);
     const materializedDays = events.filter((event) => event.type === "ASSET_MATERIALIZATION" && (event.data as { assetKey: string }).assetKey === "raw_orders");
     assert.equal(materializedDays.length, 99, "one raw_orders materialization per day");
+    const stagedDays = events.filter((event) => event.type === "ASSET_MATERIALIZATION" && (event.data as { assetKey: string }).assetKey === "stg_orders");
+    assert.equal(stagedDays.length, 99, "one stg_orders build per day");
   });
 
   describe("with WAREHOUSE_DATABASE_URL pointing at PostgreSQL", () => {
@@ -239,7 +294,7 @@ describe("the warehouse sample", function () {
       await admin.end();
     });
 
-    it("lands the marts as real PostgreSQL tables customers and orders with exactly the README's columns and values", async () => {
+    it("builds the marts inside PostgreSQL as tables customers and orders with exactly the README's columns and values", async () => {
       const env = { WAREHOUSE_DATABASE_URL: TEST_DATABASE_URL, WAREHOUSE_DATABASE_SCHEMA: schema };
       const { result, events } = await withSampleEnv(env, async () => {
         // Resources are chosen from the environment when definitions are built, so build them here.
@@ -247,9 +302,10 @@ describe("the warehouse sample", function () {
         const { rawAssets } = await import("../../samples/warehouse/assets/raw");
         const { stagingAssets } = await import("../../samples/warehouse/assets/staging");
         const { warehouseAssets, warehouseChecks } = await import("../../samples/warehouse/assets/warehouse");
-        const { warehouseResources } = await import("../../samples/warehouse/resources/io_managers");
+        const { warehouseReport } = await import("../../samples/warehouse/assets/report");
+        const { warehouseResources } = await import("../../samples/warehouse/resources/warehouse");
         const built = definitions({
-          assets: [...rawAssets, ...stagingAssets, ...warehouseAssets],
+          assets: [...rawAssets, ...stagingAssets, ...warehouseAssets, warehouseReport],
           checks: [...warehouseChecks],
           resources: warehouseResources(process.env),
         });
@@ -263,7 +319,11 @@ describe("the warehouse sample", function () {
         [schema],
       );
       const columnsOf = (table: string) => columns.filter((c) => c.table_name === table).map((c) => c.column_name);
-      assert.deepEqual([...new Set(columns.map((c) => c.table_name))], ["customers", "orders"], "only the two mart tables");
+      assert.deepEqual(
+        [...new Set(columns.map((c) => c.table_name))],
+        ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments"],
+        "the raw loads and every SQL asset are tables in the schema",
+      );
       assert.deepEqual(columnsOf("customers"), CUSTOMER_COLUMNS);
       assert.deepEqual(columnsOf("orders"), ORDER_COLUMNS);
       const typeOf = (table: string, column: string) => columns.find((c) => c.table_name === table && c.column_name === column)?.data_type;
@@ -271,16 +331,9 @@ describe("the warehouse sample", function () {
       assert.equal(typeOf("orders", "status"), "text");
 
       // Read back with plain SQL (casts so pg hands numbers and date strings over unchanged).
-      const { rows: customers } = await admin.query(
-        `SELECT customer_id::int, first_name, last_name, to_char(first_order, 'YYYY-MM-DD') AS first_order,
-                to_char(most_recent_order, 'YYYY-MM-DD') AS most_recent_order, number_of_orders::int,
-                customer_lifetime_value::float8 FROM ${schema}.customers ORDER BY customer_id`,
-      );
-      const { rows: orders } = await admin.query(
-        `SELECT order_id::int, customer_id::int, to_char(order_date, 'YYYY-MM-DD') AS order_date, status,
-                credit_card_amount::float8, coupon_amount::float8, bank_transfer_amount::float8,
-                gift_card_amount::float8, amount::float8 FROM ${schema}.orders ORDER BY order_id`,
-      );
+      const queries = martQueries((table) => `${schema}.${table}`, (column) => `to_char(${column}, 'YYYY-MM-DD')`, "float8");
+      const { rows: customers } = await admin.query(queries.customers);
+      const { rows: orders } = await admin.query(queries.orders);
       assertMarts(customers as Table, orders as Table);
     });
   });

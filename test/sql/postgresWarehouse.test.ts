@@ -92,6 +92,18 @@ describe("sqlAsset on PostgreSQL: readers, mixed graphs, outages", function () {
     assert.deepEqual(await warehouse.query("select name from named"), [{ name: "GRACE" }]);
   });
 
+  it("creates the schema postgresResource({ schema }) names when it does not exist yet, and builds there", async () => {
+    const fresh = `${warehouse.schema}_new`;
+    const answer = sqlAsset({ key: "answer", query: sql`select 42 as n` });
+    try {
+      const result = await run([answer], { warehouse: postgresResource({ connectionString: TEST_DATABASE_URL, schema: fresh }) });
+      assert.equal(result.status, "SUCCESS", JSON.stringify(result.steps));
+      assert.deepEqual((await warehouse.admin.query(`select n from ${fresh}.answer`)).rows, [{ n: 42 }]);
+    } finally {
+      await warehouse.admin.query(`drop schema if exists ${fresh} cascade`);
+    }
+  });
+
   it("refuses a TypeScript upstream whose values are not a table in the warehouse, naming both assets", async () => {
     const inFiles = asset({ key: "in_files" }, () => [{ id: 1 }]);
     const reader = sqlAsset({ key: "reader", query: sql`select id from ${inFiles}` });
@@ -100,15 +112,21 @@ describe("sqlAsset on PostgreSQL: readers, mixed graphs, outages", function () {
     assert.match(error, /sqlAsset "reader" reads "in_files", whose I\/O manager "io_manager" does not store it as a table/);
   });
 
-  it("fails a step whose warehouse is down with PostgreSQL's reason, and leaves the other branch running", async () => {
-    const lonely = sqlAsset({ key: "lonely", query: sql`select 1 as one` });
+  it("fails a step whose warehouse is down with the asset, its template's line and PostgreSQL's reason, keeps the table, and leaves the other branch running", async () => {
+    const query = sql`select 1 as one`;
+    const lonely = sqlAsset({ key: "lonely", query });
     const other = asset({ key: "other" }, () => 1);
+    assert.equal((await run([lonely])).status, "SUCCESS");
     const result = await run([lonely, other], {
-      warehouse: postgresResource({ connectionString: "postgres://postgres@127.0.0.1:1/test", connectionTimeoutMs: 2_000 }),
+      warehouse: postgresResource({ connectionString: "postgres://postgres:s3cret@127.0.0.1:1/test", connectionTimeoutMs: 2_000 }),
     });
     const step = result.steps.find((s) => s.key === "lonely")!;
     assert.equal(step.status, "FAILURE");
-    assert.match(step.error ?? "", /Cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test/);
+    const error = step.error ?? "";
+    assert.match(error, new RegExp(`postgresWarehouse\\.test\\.ts:${query.location!.line}: sqlAsset "lonely": the warehouse "warehouse" is unavailable: `), error);
+    assert.match(error, /Cannot connect to PostgreSQL at postgres:\/\/postgres:\*+@127\.0\.0\.1:1\/test: .*ECONNREFUSED/, error);
+    assert.doesNotMatch(error, /s3cret/);
     assert.equal(result.steps.find((s) => s.key === "other")!.status, "SUCCESS");
+    assert.deepEqual(await warehouse.query("select one from lonely"), [{ one: 1 }], "the previous table is intact");
   });
 });

@@ -15,7 +15,9 @@ import { launchChromium } from "./support/browser";
 import { HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
 
 const ARTIFACTS = resolve(__dirname, "..", "..", "test-artifacts", "ui");
-const SAMPLE_KEYS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments"];
+const SAMPLE_KEYS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments", "warehouse_report"];
+/** What "materialize with upstream" of customers builds: everything but the report downstream of it. */
+const UPSTREAM_OF_CUSTOMERS = SAMPLE_KEYS.filter((key) => key !== "warehouse_report");
 
 type Lineage = Window["__tributaryLineage"];
 
@@ -54,12 +56,12 @@ describe("lineage UI (headless Chromium, daemon-served page)", function () {
   const waitForStatus = (key: string, status: string) =>
     page.waitForFunction(([k, s]) => window.__tributaryLineage.statusOf(k!) === s, [key, status], { timeout: 15_000 });
 
-  it("renders the sample's 8 assets in their groups from /api/assets, inside the viewport", async () => {
+  it("renders the sample's 9 assets in their groups from /api/assets, inside the viewport", async () => {
     await page.goto(daemon.url);
     const info = await painted();
     assert.deepEqual(await visible(), SAMPLE_KEYS);
-    assert.equal(info.items, 8);
-    assert.equal(info.edges, 9);
+    assert.equal(info.items, 9);
+    assert.equal(info.edges, 11);
     assert.equal(await lineage((api) => api.view().layoutMode), "worker");
     for (const key of SAMPLE_KEYS) {
       const rect = await page.evaluate((k) => window.__tributaryLineage.nodeAt(k), key);
@@ -100,7 +102,7 @@ describe("lineage UI (headless Chromium, daemon-served page)", function () {
 
     await page.fill("#filter", "");
     await page.press("#filter", "Enter");
-    await page.waitForFunction(() => window.__tributaryLineage.visibleKeys().length === 8);
+    await page.waitForFunction(() => window.__tributaryLineage.visibleKeys().length === 9);
     await painted();
   });
 
@@ -117,18 +119,18 @@ describe("lineage UI (headless Chromium, daemon-served page)", function () {
     assert.ok(await page.isVisible("#focus-controls"));
     await page.screenshot({ path: join(ARTIFACTS, "focus.png") });
 
-    // Keyboard: + widens the focus by a level (orders -> customers is one level further).
+    // Keyboard: + widens the focus by a level (the report, downstream of both marts, is one level further).
     await page.focus("#graph");
     await page.keyboard.press("+");
     await page.waitForFunction(() => window.__tributaryLineage.view().depth === 2);
     await painted();
-    assert.deepEqual(await visible(), ["customers", "orders", "raw_payments", "stg_payments"]);
+    assert.deepEqual(await visible(), ["customers", "orders", "raw_payments", "stg_payments", "warehouse_report"]);
     await page.keyboard.press("Escape");
     await page.waitForFunction(() => window.__tributaryLineage.view().focus === null);
     await painted();
-    assert.equal((await visible()).length, 8);
-    // Returning to the whole graph reuses the cached layout.
-    assert.equal(await lineage((api) => api.view().layoutCount), before + 1);
+    assert.equal((await visible()).length, 9);
+    // One layout per focused view (depth 1, depth 2 with the report); returning to the whole graph reuses the cached one.
+    assert.equal(await lineage((api) => api.view().layoutCount), before + 2);
   });
 
   it("opens the details pane on click, with deps, checks and materialization", async () => {
@@ -168,7 +170,7 @@ describe("lineage UI (headless Chromium, daemon-served page)", function () {
     await painted();
     await page.screenshot({ path: join(ARTIFACTS, "run-running.png") });
     daemon.release();
-    for (const key of SAMPLE_KEYS) await waitForStatus(key, "FRESH");
+    for (const key of UPSTREAM_OF_CUSTOMERS) await waitForStatus(key, "FRESH");
     await painted();
     await page.screenshot({ path: join(ARTIFACTS, "run-fresh.png") });
     // The daemon's own statuses agree once the graph is re-fetched after the run (same shape: cached layout).

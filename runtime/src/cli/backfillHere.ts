@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { BackfillLoop, backfillSummary, type BackfillSummary } from "../daemon/backfills";
+import { silentLogger } from "../daemon/logger";
 import { enqueueRun, heartbeatWhileRunning } from "../daemon/runLifecycle";
 import type { RunResult } from "../execution/api";
 import { planRun } from "../execution/plan";
@@ -49,7 +50,7 @@ export async function runBackfillHere(options: RunHereOptions): Promise<Backfill
     storage,
     graph: () => project.graph,
     pollMs: options.pollMs ?? 250,
-    log: () => undefined,
+    logger: silentLogger(),
     onlyBackfillId: options.backfillId,
     async submit(request) {
       const keys = request.partitionKeys ?? [];

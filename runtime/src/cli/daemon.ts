@@ -4,6 +4,7 @@
  * adds execution capacity (a coordinator). Both run until SIGINT/SIGTERM; a second signal exits at once.
  */
 import { Daemon } from "../daemon/daemon";
+import { Logger, jsonSink, logSettingsFrom, textSink } from "../daemon/logger";
 import { startHttpServer, type HttpServer } from "../daemon/http/server";
 import { describeStorage, findProjectConfig } from "../loader/config";
 import { integerFlag, parseCommandArgs } from "./args";
@@ -50,13 +51,21 @@ export async function workerCommand(args: string[], context: CliContext): Promis
 
 async function runProcess(role: "daemon" | "worker", context: CliContext, maxConcurrentRuns: number | undefined, http: { port: number; host: string; token: string | undefined } | undefined): Promise<number> {
   const config = findProjectConfig(context.cwd, context.env);
-  const log = (line: string) => void context.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  const daemon = new Daemon({ config, role, log, ...(maxConcurrentRuns === undefined ? {} : { settings: { maxConcurrentRuns } }) });
+  const { format, level } = logSettingsFrom(config.daemon, context.env);
+  // Text for people on stderr, each line stamped; JSON for log shippers on stdout (its `time` is the stamp).
+  const logger = new Logger(
+    format === "json" ? jsonSink((line) => void context.stdout.write(`${line}\n`)) : textSink((line) => void context.stderr.write(`${new Date().toISOString()} ${line}\n`)),
+    {},
+    level,
+  );
+  const daemon = new Daemon({ config, role, logger, ...(maxConcurrentRuns === undefined ? {} : { settings: { maxConcurrentRuns } }) });
+  const processLog = daemon.logger.scope({ component: role });
+  const log = (line: string) => processLog.info(line);
   await daemon.start();
   let server: HttpServer | undefined;
   try {
     if (http) {
-      server = await startHttpServer(daemon, { ...http, log });
+      server = await startHttpServer(daemon, { ...http, logger: daemon.logger });
       daemon.servesAt(server.url);
     }
   } catch (error) {
@@ -65,12 +74,17 @@ async function runProcess(role: "daemon" | "worker", context: CliContext, maxCon
   }
   const state = daemon.project();
   const code = state.ok ? `, code ${state.codeVersion}` : ` (project does not load: ${state.error.message})`;
-  log(`[${role}] ${daemon.daemonId} started on ${describeStorage(config)}${server ? `, HTTP API at ${server.url}` : ""}${code}`);
+  processLog.info(`${daemon.daemonId} started on ${describeStorage(config)}${server ? `, HTTP API at ${server.url}` : ""}${code}`, {
+    ...(server ? { url: server.url } : {}),
+    codeVersion: state.codeVersion,
+  });
   // The code runs execute changes only when asked: SIGHUP (or POST /api/reload) loads it again.
   const onHangup = () => {
-    log(`[${role}] SIGHUP: reloading the code`);
+    log("SIGHUP: reloading the code");
     void daemon.reloadCode().then((reloaded) =>
-      log(reloaded.ok ? `[${role}] runs now execute code ${reloaded.codeVersion}` : `[${role}] reload failed, runs keep executing code ${reloaded.codeVersion ?? "(none)"}: ${reloaded.error.message}`),
+      reloaded.ok
+        ? log(`runs now execute code ${reloaded.codeVersion}`)
+        : processLog.error(`reload failed, runs keep executing code ${reloaded.codeVersion ?? "(none)"}: ${reloaded.error.message}`, { codeVersion: reloaded.codeVersion }),
     );
   };
   process.on("SIGHUP", onHangup);
@@ -81,10 +95,10 @@ async function runProcess(role: "daemon" | "worker", context: CliContext, maxCon
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
       if (signals > 1) {
-        log(`[${role}] second ${signal}: exiting now`);
+        processLog.warn(`second ${signal}: exiting now`);
         process.exit(130);
       }
-      log(`[${role}] ${signal}: stopping (waiting for runs in flight; send it again to exit now)`);
+      log(`${signal}: stopping (waiting for runs in flight; send it again to exit now)`);
       resolve();
     };
     process.on("SIGINT", onSignal);
@@ -93,6 +107,6 @@ async function runProcess(role: "daemon" | "worker", context: CliContext, maxCon
   process.off("SIGHUP", onHangup);
   await server?.close();
   await daemon.stop();
-  log(`[${role}] stopped`);
+  log("stopped");
   return EXIT_OK;
 }

@@ -5,6 +5,7 @@
  */
 import { isAbsolute, relative } from "node:path";
 import { Daemon } from "../daemon/daemon";
+import { Logger, jsonSink, logSettingsFrom, textSink, type LogSink } from "../daemon/logger";
 import { startHttpServer, type HttpServer } from "../daemon/http/server";
 import type { ProjectState } from "../daemon/services";
 import { describeStorage, findProjectConfig } from "../loader/config";
@@ -46,15 +47,23 @@ export async function devCommand(args: string[], context: CliContext): Promise<n
   const out = (line: string) => void context.stdout.write(`${line}\n`);
   const where = (file: string) => (isAbsolute(file) ? relative(config.projectDir, file) || file : file);
 
-  // The code location logs failed loads itself; dev reports every (re)load below, so skip those lines.
-  const log = (line: string) => {
-    if (!line.startsWith("[code] loading the project failed")) context.stderr.write(`${line}\n`);
-  };
-  const daemon = new Daemon({ config, mode: "dev", log });
+  const { format, level } = logSettingsFrom(config.daemon, context.env);
+  let sink: LogSink;
+  if (format === "json") {
+    sink = jsonSink((line) => void context.stdout.write(`${line}\n`));
+  } else {
+    // The code location logs failed loads itself; dev reports every (re)load below, so skip those lines.
+    const text = textSink((line) => void context.stderr.write(`${line}\n`));
+    sink = (entry) => {
+      if (!(entry.scope["component"] === "code" && entry.fields["event"] === "loadFailed")) text(entry);
+    };
+  }
+  const logger = new Logger(sink, {}, level);
+  const daemon = new Daemon({ config, mode: "dev", logger });
   await daemon.start();
   let server: HttpServer;
   try {
-    server = await startHttpServer(daemon, { port, host, token, log });
+    server = await startHttpServer(daemon, { port, host, token, logger: daemon.logger });
     daemon.servesAt(server.url);
   } catch (error) {
     await daemon.stop({ cancelRunning: true, timeoutMs: 5000 });

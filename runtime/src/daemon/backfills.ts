@@ -19,6 +19,8 @@ import { RunConflictError } from "../storage/errors";
 import type { BackfillPartitionRecord, BackfillRecord, Storage } from "../storage/port";
 import { FINAL_RUN_STATUSES, type RunRecord } from "../types";
 import type { RunSubmission } from "./services";
+import { createLogger, type Logger } from "./logger";
+import type { LoopHeartbeats } from "./loopHealth";
 import { PollLoop } from "./pollLoop";
 import type { StorageOutages } from "./storageWatch";
 
@@ -33,13 +35,16 @@ export interface BackfillHost {
   /** Enqueues a run; throws RunConflictError for a used run key. */
   submit(request: RunSubmission): Promise<RunRecord>;
   pollMs: number;
-  log(message: string): void;
+  /** Where it logs (scoped to its component here). @defaultValue stderr, text */
+  logger?: Logger;
+  /** The daemon's loop heartbeats (`/api/health`); not watched when absent. */
+  heartbeats?: LoopHeartbeats;
   /** The daemon's storage outages: logged once there, not per backfill and pass here. */
   outages?: StorageOutages;
   /** Only this backfill (the CLI's `--run-here`); all when omitted. */
   onlyBackfillId?: string;
   /** Told when a backfill changed (progress displays, event streams). */
-  onChange?: () => void;
+  onChange?: (backfillId: string) => void;
 }
 
 /** Progress as the CLI and the HTTP API show it. */
@@ -93,11 +98,16 @@ export async function cancelBackfill(storage: Storage, backfillId: string): Prom
 export class BackfillLoop {
   private readonly loop: PollLoop;
 
+  private readonly logger: Logger;
+
   constructor(private readonly host: BackfillHost) {
+    this.logger = backfillLogger(host);
     this.loop = new PollLoop({
+      name: "backfills",
+      ...(host.heartbeats ? { heartbeats: host.heartbeats } : {}),
       pass: () => this.tickAll(),
       pollMs: () => host.pollMs,
-      onError: (error) => host.log(`[backfills] ${describe(error)}`),
+      onError: (error) => this.logger.error(describe(error)),
       ...(host.outages ? { outages: host.outages } : {}),
     });
   }
@@ -128,7 +138,7 @@ export class BackfillLoop {
       try {
         await tickBackfill({ ...this.host, graph }, backfill);
       } catch (error) {
-        if (!this.host.outages?.absorb(error)) this.host.log(`[backfills] backfill ${backfill.backfillId}: ${describe(error)}`);
+        if (!this.host.outages?.absorb(error)) this.logger.error(`backfill ${backfill.backfillId}: ${describe(error)}`, { backfillId: backfill.backfillId });
       }
     }
   }
@@ -168,10 +178,10 @@ export async function tickBackfill(host: Omit<BackfillHost, "graph" | "pollMs"> 
       changed = true;
     }
     if (runsInFlight === 0 && (await storage.transitionBackfill(id, ["CANCELING"], "CANCELED"))) {
-      host.log(`[backfills] backfill ${id} canceled`);
+      backfillLogger(host).info(`backfill ${id} canceled`, { backfillId: id });
       changed = true;
     }
-    if (changed) host.onChange?.();
+    if (changed) host.onChange?.(id);
     return;
   }
 
@@ -194,12 +204,12 @@ export async function tickBackfill(host: Omit<BackfillHost, "graph" | "pollMs"> 
       const failed = progress.FAILED > 0;
       const error = failed ? `${progress.FAILED} partition(s) failed` : null;
       if (await storage.transitionBackfill(id, ["REQUESTED"], failed ? "FAILED" : "COMPLETED", error)) {
-        host.log(`[backfills] backfill ${id} ${failed ? `finished with ${error}` : "completed"}`);
+        backfillLogger(host).log(failed ? "warn" : "info", `backfill ${id} ${failed ? `finished with ${error}` : "completed"}`, { backfillId: id, status: failed ? "FAILED" : "COMPLETED" });
         changed = true;
       }
     }
   }
-  if (changed) host.onChange?.();
+  if (changed) host.onChange?.(id);
 }
 
 /** Contiguous pending partitions (by position, same attempt) of at most `size` keys each. */
@@ -269,9 +279,14 @@ async function settlePartitions(
   await storage.setBackfillPartitions(backfillId, done, "DONE");
   await storage.setBackfillPartitions(backfillId, failed, canceling ? "CANCELED" : "FAILED");
   if (lost.length > 0) {
-    host.log(`[backfills] backfill ${backfillId}: run ${run?.runId ?? "?"} ended ${run?.status ?? "missing"} without materializing ${lost.join(", ")}; launching again`);
+    backfillLogger(host).warn(`backfill ${backfillId}: run ${run?.runId ?? "?"} ended ${run?.status ?? "missing"} without materializing ${lost.join(", ")}; launching again`, { backfillId, runId: run?.runId ?? null, partitionKeys: lost });
     await storage.setBackfillPartitions(backfillId, lost, "PENDING", { runId: null, bumpAttempt: true });
   }
+}
+
+/** The backfills' scope of a host's logger. */
+function backfillLogger(host: { logger?: Logger }): Logger {
+  return (host.logger ?? createLogger()).scope({ component: "backfills" });
 }
 
 function describe(error: unknown): string {

@@ -22,6 +22,7 @@ import {
   type ProjectConfig,
 } from "../loader";
 import type { ProjectState } from "./services";
+import type { Logger } from "./logger";
 import { PROJECT_FILES, SourceWatcher } from "./sourceWatcher";
 
 /** How many past versions stay known, for runs planned on them that the new code cannot run. */
@@ -33,7 +34,8 @@ export interface CodeLocationOptions {
   watch: boolean;
   /** Quiet time after a change before reloading. @defaultValue 100 */
   debounceMs?: number;
-  log?: (message: string) => void;
+  /** Where failed loads and watch problems are logged (scoped `component: "code"` here). */
+  logger?: Logger;
   /** Makes the compiler of a configuration (tests pause loads with it). @defaultValue the project's esbuild compiler */
   compilerFor?: (config: ProjectConfig, incremental: boolean) => EntryCompiler;
 }
@@ -95,7 +97,7 @@ export class CodeLocation {
       this.watcher = new SourceWatcher({
         onChange: (files) => void this.reload(files),
         ...(this.options.debounceMs === undefined ? {} : { debounceMs: this.options.debounceMs }),
-        ...(this.options.log ? { log: this.options.log } : {}),
+        ...(this.options.logger ? { logger: this.options.logger.scope({ component: "code" }) } : {}),
       });
     }
     await this.reload();
@@ -159,7 +161,12 @@ export class CodeLocation {
         codeVersion: this.loaded?.version.id ?? null,
       };
       this.watchAfterFailure(compiled, error, location);
-      this.options.log?.(`[code] loading the project failed${this.loaded ? " (still serving the previous definitions)" : ""}: ${this.state.error.message}`);
+      this.options.logger?.scope({ component: "code" }).error(`loading the project failed${this.loaded ? " (still serving the previous definitions)" : ""}: ${this.state.error.message}`, {
+        event: "loadFailed",
+        ...(this.state.error.file ? { file: this.state.error.file } : {}),
+        ...(this.state.error.line ? { line: this.state.error.line } : {}),
+        codeVersion: this.state.codeVersion,
+      });
     }
     for (const listener of this.listeners) listener(changed);
   }

@@ -31,6 +31,11 @@ import { Scheduler } from "./scheduler";
 import { SensorLoop } from "./sensors";
 import { runEndedLine, runQueuedLine, runResultLine } from "./runLog";
 import { boundedLog } from "./logLine";
+import { systemClock, type Clock } from "./clock";
+import { TypedEmitter, type DaemonEvents, type DaemonEventSource } from "./events";
+import { Logger, createLogger, textSink } from "./logger";
+import { LoopHeartbeats, type LoopHealth } from "./loopHealth";
+import { PollLoop } from "./pollLoop";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
 import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
 import { StorageWatch, type StorageOutages } from "./storageWatch";
@@ -48,8 +53,18 @@ export interface DaemonOptions {
   storage?: Storage;
   /** Replaces launchRunInWorker (tests, warm pools). */
   launcher?: RunLauncher;
-  /** Where log lines go. @defaultValue stderr */
+  /**
+   * Where log lines of text go (`[scheduler] ...`), at `daemon.logLevel`. Ignored when `logger` is
+   * given. @defaultValue stderr, in `daemon.logFormat`
+   */
   log?: (message: string) => void;
+  /**
+   * The logger of the daemon and its parts (each scopes it: `component: "scheduler"`, ...): a
+   * JSON logger, or a pino instance through `new Logger(pinoSink(pino), {}, "debug")`.
+   */
+  logger?: Logger;
+  /** The clock of the daemon's loops and their heartbeats (tests move it by hand). @defaultValue the system clock */
+  clock?: Clock;
 }
 
 /** This process's id: host, pid and a random part (pids are reused). */
@@ -83,9 +98,15 @@ export class Daemon implements DaemonServices {
   private evaluations: EvaluationWorker | undefined;
   private monitor: RunMonitor | undefined;
   private backfills: BackfillLoop | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private readonly listeners = new Set<() => void>();
-  private readonly log: (message: string) => void;
+  /** Records this process's heartbeat (the `heartbeat` loop). */
+  private heartbeatLoop: PollLoop | undefined;
+  private readonly emitter = new TypedEmitter<DaemonEvents>();
+  /** The daemon's logger, scoped `daemonId` (the HTTP server and the CLI log through it too). */
+  readonly logger: Logger;
+  /** The heartbeat of every loop of this process (`/api/health`'s `loops`). */
+  readonly heartbeats: LoopHeartbeats;
+  /** The `runs` scope: a line per run queued and per run ended. */
+  private readonly runsLog: Logger;
   /** The base URL of the HTTP API serving this daemon, for the run links in its log lines. */
   private servedAt: string | undefined;
   /** Sees every storage call: logs an outage once, and lets the loops back off during it. */
@@ -95,10 +116,25 @@ export class Daemon implements DaemonServices {
     this.mode = options.mode ?? "daemon";
     this.role = options.role ?? "daemon";
     this.settings = { ...daemonSettingsFromConfig(options.config.daemon), ...options.settings };
-    this.log = boundedLog(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
-    this.storageWatch = new StorageWatch(this.log);
-    this.notifier = new Notifier(notificationSettingsFromConfig(options.config.notifications), this.log);
-    this.code = new CodeLocation(options.config, { watch: this.mode === "dev", log: this.log });
+    const section = options.config.daemon;
+    const base =
+      options.logger ??
+      (options.log
+        ? new Logger(textSink(boundedLog(options.log)), {}, section?.logLevel ?? "info")
+        : createLogger({ ...(section?.logFormat ? { format: section.logFormat } : {}), ...(section?.logLevel ? { level: section.logLevel } : {}) }));
+    // Several daemons and workers ship to one log store: each entry says which process wrote it.
+    this.logger = base.scope({ daemonId: this.daemonId });
+    this.runsLog = this.logger.scope({ component: "runs" });
+    const clock = options.clock ?? systemClock;
+    this.heartbeats = new LoopHeartbeats({
+      clock,
+      logger: this.logger.scope({ component: "loops" }),
+      events: this.emitter,
+      ...(this.settings.loopUnhealthyAfterMs === undefined ? {} : { unhealthyAfterMs: this.settings.loopUnhealthyAfterMs }),
+    });
+    this.storageWatch = new StorageWatch(this.logger, undefined, this.emitter);
+    this.notifier = new Notifier(notificationSettingsFromConfig(options.config.notifications), this.logger);
+    this.code = new CodeLocation(options.config, { watch: this.mode === "dev", logger: this.logger });
   }
 
   get storage(): Storage {
@@ -116,7 +152,8 @@ export class Daemon implements DaemonServices {
     this.storageValue = this.storageWatch.watch(this.options.storage ?? (await openStorage(this.options.config.storage)));
     const storage = this.storageValue;
     const outages = this.storageWatch;
-    const onChange = () => this.changed();
+    const { logger, heartbeats } = this;
+    const events = this.emitter;
     const onRunEnded = (run: RunRecord) => {
       void this.notifier.runEnded(run, storage);
       if (run.instigator?.type === "backfill") this.backfills?.wake();
@@ -131,7 +168,7 @@ export class Daemon implements DaemonServices {
         spare: this.settings.warmWorkers,
         // Without warm workers, a fresh process per run.
         ...(this.settings.warmWorkers === 0 ? { maxRunsPerWorker: 1 } : {}),
-        log: this.log,
+        log: logger.lines(),
       });
       this.pool = pool;
       launcher = (options) => this.launchOnLoadedCode(pool, options);
@@ -146,41 +183,48 @@ export class Daemon implements DaemonServices {
       // Only notifications need the ended run read back; sensors read runs themselves.
       ...(this.notifier.enabled ? { onRunEnded } : {}),
       // The log line comes from the worker's result, without a read.
-      onRunResult: (run, result, durationMs) => this.log(runResultLine(run.runId, result, durationMs, this.servedAt)),
-      onChange,
-      log: this.log,
+      onRunResult: (run, result, durationMs) =>
+        this.runsLog.log(result.status === "SUCCESS" ? "info" : "warn", runResultLine(run.runId, result, durationMs, this.servedAt), { runId: run.runId, status: result.status, durationMs }),
+      events,
+      logger,
+      heartbeats,
       outages,
     });
     // A run the monitor ends (its worker died) has no result here: its line is built from storage.
     const onMonitorEnded = (run: RunRecord) => {
-      void runEndedLine(run, storage, this.servedAt).then(this.log, (error: unknown) => {
-        if (!this.storageWatch.absorb(error)) this.log(`[runs] run ${run.runId} ${run.status} (reading its events failed: ${error instanceof Error ? error.message : String(error)})`);
-      });
+      const fields = { runId: run.runId, status: run.status };
+      void runEndedLine(run, storage, this.servedAt).then(
+        (line) => this.runsLog.warn(line, fields),
+        (error: unknown) => {
+          if (!this.storageWatch.absorb(error)) this.runsLog.warn(`run ${run.runId} ${run.status} (reading its events failed: ${error instanceof Error ? error.message : String(error)})`, fields);
+        },
+      );
       onRunEnded(run);
     };
-    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded: onMonitorEnded, onChange, log: this.log, outages });
-    this.code.onReload(() => {
+    this.monitor = new RunMonitor({ storage, settings: this.settings, onRunEnded: onMonitorEnded, events, logger, heartbeats, outages });
+    this.code.onReload((changedFiles) => {
       // New runs go to workers of the new version; a failed reload keeps the running one.
       const version = this.code.version;
       if (version && version !== this.pool?.codeVersion) this.pool?.reload(version);
       this.evaluations?.reload(version ?? undefined);
       this.scheduler?.wake();
       this.sensors?.wake();
-      this.changed();
+      const state = this.code.current;
+      events.emit("codeReloaded", { ok: state.ok, codeVersion: state.codeVersion, changedFiles });
     });
     // Workers (role "worker") load it too: the code their runs execute is the one loaded here.
     await this.code.start();
     if (this.role === "daemon") {
       const submit = (request: RunSubmission) => this.submitRun(request);
       const project = () => this.code.project;
-      this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, log: this.log, outages });
+      this.scheduler = new Scheduler({ storage, project, submit, pollMs: this.settings.schedulerPollMs, logger, heartbeats, outages });
       // Sensors evaluate the code version the runs execute, not whatever is on disk when their process starts.
       const code = this.code.version;
       this.evaluations = new EvaluationWorker({
         projectDir: this.options.config.projectDir,
         storageConfig: this.options.config.storage,
         ...(code ? { code } : {}),
-        log: this.log,
+        log: logger.lines(),
       });
       this.sensors = new SensorLoop({
         storage,
@@ -189,7 +233,8 @@ export class Daemon implements DaemonServices {
         evaluations: this.evaluations,
         notify: (message, details) => this.notifier.send({ event: "message", title: message, details, timestamp: new Date().toISOString() }),
         pollMs: this.settings.sensorPollMs,
-        log: this.log,
+        logger,
+        heartbeats,
         outages,
       });
       this.backfills = new BackfillLoop({
@@ -197,9 +242,10 @@ export class Daemon implements DaemonServices {
         graph: () => this.code.project?.graph ?? null,
         submit,
         pollMs: this.settings.schedulerPollMs,
-        log: this.log,
+        logger,
+        heartbeats,
         outages,
-        onChange,
+        onChange: (backfillId) => events.emit("backfillChanged", { backfillId }),
       });
       this.scheduler.start();
       this.sensors.start();
@@ -208,7 +254,15 @@ export class Daemon implements DaemonServices {
     }
     this.coordinator.start();
     await this.recordHeartbeat();
-    this.heartbeatTimer = setInterval(() => void this.recordHeartbeat(), this.settings.daemonHeartbeatMs);
+    this.heartbeatLoop = new PollLoop({
+      name: "heartbeat",
+      pass: () => this.recordHeartbeat(),
+      pollMs: () => this.settings.daemonHeartbeatMs,
+      onError: () => undefined, // recordHeartbeat reports its own failures
+      firstPassAfterInterval: true,
+      heartbeats,
+    });
+    this.heartbeatLoop.start();
   }
 
   /**
@@ -216,7 +270,7 @@ export class Daemon implements DaemonServices {
    * behind is failed by another daemon's monitor once its heartbeat is stale.
    */
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    clearInterval(this.heartbeatTimer);
+    await this.heartbeatLoop?.stop();
     await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop()]);
     await this.evaluations?.close();
     await this.coordinator?.stop(options);
@@ -224,6 +278,17 @@ export class Daemon implements DaemonServices {
     await this.code.stop();
     await this.notifier.close();
     if (!this.options.storage) await this.storageValue?.close();
+    this.heartbeats.close();
+  }
+
+  /** What this daemon tells its listeners (runs, ticks, reloads, outages, stalled loops). */
+  get events(): DaemonEventSource {
+    return this.emitter;
+  }
+
+  /** The heartbeat of each of this process's loops, for `/api/health`. */
+  loops(): LoopHealth[] {
+    return this.heartbeats.health();
   }
 
   project(): ProjectState {
@@ -272,9 +337,11 @@ export class Daemon implements DaemonServices {
       instigator: request.instigator ?? null,
       runKey: request.runKey ?? null,
     });
-    this.log(runQueuedLine(run, this.servedAt));
+    const instigator = run.instigator && { type: run.instigator.type, name: run.instigator.name };
+    this.runsLog.info(runQueuedLine(run, this.servedAt), { runId: run.runId, selection: run.selection, ...(instigator ? { instigator } : {}) });
     this.coordinator?.wake();
-    this.changed();
+    this.emitter.emit("runQueued", { runId: run.runId, selection: run.selection, instigator });
+    if (instigator && (instigator.type === "schedule" || instigator.type === "sensor")) this.emitter.emit("tick", { instigator, runId: run.runId });
     return run;
   }
 
@@ -287,7 +354,7 @@ export class Daemon implements DaemonServices {
     const run = await cancelRun(this.storage, runId);
     if (!run) throw new TributaryError(`no run with id ${runId}`, { hint: "List runs with `tributary runs list`." });
     if (run.status === "CANCELING") this.coordinator?.abortIfActive(runId);
-    this.changed();
+    this.emitter.emit("runCancelRequested", { runId, status: run.status });
     return run;
   }
 
@@ -304,7 +371,7 @@ export class Daemon implements DaemonServices {
     const state = await this.storage.setInstigatorState({ name, type, status });
     this.scheduler?.wake();
     this.sensors?.wake();
-    this.changed();
+    this.emitter.emit("instigatorChanged", { name, type, status: state.status });
     return state;
   }
 
@@ -330,21 +397,6 @@ export class Daemon implements DaemonServices {
       : "Fix the error, then load the code again: POST /api/reload, or send the process SIGHUP.";
   }
 
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private changed(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // A listener must not break the daemon.
-      }
-    }
-  }
-
   private async recordHeartbeat(): Promise<void> {
     try {
       await this.storage.recordDaemonHeartbeat(
@@ -353,7 +405,7 @@ export class Daemon implements DaemonServices {
         new Date().toISOString(),
       );
     } catch (error) {
-      if (!this.storageWatch.absorb(error)) this.log(`[daemon] recording the heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!this.storageWatch.absorb(error)) this.logger.scope({ component: "daemon" }).error(`recording the heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }

@@ -9,6 +9,10 @@ import type { Storage } from "../storage/port";
 import { isStorageUnreachable } from "../storage/unreachable";
 import { IN_PROGRESS_RUN_STATUSES, type RunRecord } from "../types";
 import { failRun, retryRun, runEvent } from "./runLifecycle";
+import type { DaemonEvents, TypedEmitter } from "./events";
+import { createLogger, type Logger } from "./logger";
+import type { LoopHeartbeats } from "./loopHealth";
+import { PollLoop } from "./pollLoop";
 import type { DaemonSettings } from "./settings";
 import type { StorageOutages } from "./storageWatch";
 
@@ -21,15 +25,21 @@ export interface RunMonitorOptions {
   settings: DaemonSettings;
   /** Told about runs the monitor ended (notifications). */
   onRunEnded?: (run: RunRecord) => void;
-  onChange?: () => void;
-  log?: (message: string) => void;
+  /** Told of the runs it fails, retries and cancels (`runEnded`, `runQueued`, `runCancelRequested`). */
+  events?: TypedEmitter<DaemonEvents>;
+  /** @defaultValue stderr, text */
+  logger?: Logger;
+  /** The daemon's loop heartbeats (`/api/health`). */
+  heartbeats?: LoopHeartbeats;
   /** The daemon's storage outages: logged once there, not per check here. */
   outages?: StorageOutages;
 }
 
 /** Periodically checks runs in progress. */
 export class RunMonitor {
-  private timer: NodeJS.Timeout | undefined;
+  /** A check every monitorIntervalMs, the first one interval after start. */
+  private readonly loop: PollLoop;
+  private readonly logger: Logger;
   private checking: Promise<void> | undefined;
   /** The last check could not reach the database. */
   private unreachable = false;
@@ -37,18 +47,27 @@ export class RunMonitor {
   private reachableSince = -Infinity;
   private stopWatching: (() => void) | undefined;
 
-  constructor(private readonly options: RunMonitorOptions) {}
+  constructor(private readonly options: RunMonitorOptions) {
+    this.logger = (options.logger ?? createLogger()).scope({ component: "monitor" });
+    this.loop = new PollLoop({
+      name: "monitor",
+      pass: () => this.checkNow(),
+      pollMs: () => options.settings.monitorIntervalMs,
+      onError: () => undefined, // checkNow reports its own failures
+      firstPassAfterInterval: true,
+      ...(options.heartbeats ? { heartbeats: options.heartbeats } : {}),
+    });
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.checkNow(), this.options.settings.monitorIntervalMs);
+    if (this.loop.isRunning) return;
+    this.loop.start();
     // An outage another part of the daemon saw counts too (it may fall between two checks).
     this.stopWatching = this.options.outages?.onRecovered(() => (this.reachableSince = Date.now()));
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    await this.loop.stop();
     this.stopWatching?.();
     await this.checking;
   }
@@ -58,7 +77,7 @@ export class RunMonitor {
     this.checking ??= this.check()
       .catch((error) => {
         if (isStorageUnreachable(error)) this.unreachable = true;
-        if (!this.options.outages?.absorb(error)) this.log(`check failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!this.options.outages?.absorb(error)) this.logger.error(`check failed: ${error instanceof Error ? error.message : String(error)}`);
       })
       .finally(() => (this.checking = undefined));
     return this.checking;
@@ -79,11 +98,12 @@ export class RunMonitor {
       if (now - Math.max(heartbeat, this.reachableSince) > settings.heartbeatTimeoutMs) {
         const reason = `its worker ${run.workerId ?? "(none)"} stopped sending heartbeats ${Math.round((now - heartbeat) / 1000)} s ago (it died or lost the database)`;
         if (await failRun(storage, run, reason, [run.status])) {
-          this.log(`run ${run.runId} failed: ${reason}`);
+          this.logger.warn(`run ${run.runId} failed: ${reason}`, { runId: run.runId, workerId: run.workerId });
           const failed = (await storage.getRun(run.runId)) ?? run;
           const retry = settings.maxRetries > 0 ? await retryRun(storage, failed, settings.maxRetries) : null;
-          if (retry) this.log(`run ${run.runId} retried as ${retry.runId}`);
-          this.options.onChange?.();
+          if (retry) this.logger.info(`run ${run.runId} retried as ${retry.runId}`, { runId: run.runId, retryRunId: retry.runId });
+          this.options.events?.emit("runEnded", { runId: run.runId, status: failed.status, by: "monitor" });
+          if (retry) this.options.events?.emit("runQueued", { runId: retry.runId, selection: retry.selection, instigator: retry.instigator && { type: retry.instigator.type, name: retry.instigator.name } });
           this.options.onRunEnded?.(failed);
         }
         continue;
@@ -93,16 +113,13 @@ export class RunMonitor {
         if (await storage.transitionRun(run.runId, ["STARTED"], "CANCELING")) {
           const message = `Run exceeded its max runtime of ${maxRuntime / 1000} s: canceling`;
           await storage.appendEvents([runEvent(run.runId, "RUN_CANCELING", message, { maxRuntimeMs: maxRuntime }, "warn")]);
-          this.log(`run ${run.runId}: ${message}`);
-          this.options.onChange?.();
+          this.logger.warn(`run ${run.runId}: ${message}`, { runId: run.runId, maxRuntimeMs: maxRuntime });
+          this.options.events?.emit("runCancelRequested", { runId: run.runId, status: "CANCELING" });
         }
       }
     }
   }
 
-  private log(message: string): void {
-    (this.options.log ?? ((line) => process.stderr.write(`${line}\n`)))(`[monitor] ${message}`);
-  }
 }
 
 function maxRuntimeMs(run: RunRecord, settings: DaemonSettings): number {

@@ -23,6 +23,7 @@
 import { DEFAULT_NOTIFICATIONS_SECTION, type NOTIFICATION_EVENTS, type NotificationsSection } from "../loader/configSchema";
 import type { Storage } from "../storage/port";
 import type { CheckEvaluationData, RunRecord } from "../types";
+import { createLogger, type Logger } from "./logger";
 
 /** What a notification is about. */
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
@@ -88,11 +89,14 @@ export function describeWebhook(hook: WebhookConfig, index: number): string {
 export class Notifier {
   private readonly pending = new Set<Promise<void>>();
   private closed = false;
+  private readonly logger: Logger;
 
   constructor(
     private readonly settings: NotificationSettings,
-    private readonly log: (message: string) => void = (line) => process.stderr.write(`${line}\n`),
-  ) {}
+    logger: Logger = createLogger(),
+  ) {
+    this.logger = logger.scope({ component: "notifications" });
+  }
 
   /** True when at least one webhook is configured. */
   get enabled(): boolean {
@@ -133,7 +137,7 @@ export class Notifier {
         });
       }
     } catch (error) {
-      this.log(`[notifications] could not read run ${run.runId}: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`could not read run ${run.runId}: ${error instanceof Error ? error.message : String(error)}`, { runId: run.runId });
     }
   }
 
@@ -168,7 +172,7 @@ export class Notifier {
         problem = cause?.code ?? ((error as Error).name === "TimeoutError" ? "timeout" : "network error");
       }
       if (attempt >= attempts || this.closed) {
-        this.log(`[notifications] ${describeWebhook(hook, index)}: giving up on "${notification.event}" after ${attempt} attempt(s): ${problem}`);
+        this.logger.error(`${describeWebhook(hook, index)}: giving up on "${notification.event}" after ${attempt} attempt(s): ${problem}`, { webhook: index, event: notification.event, attempts: attempt, problem });
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** (attempt - 1)).unref());

@@ -2,6 +2,7 @@
  * The daemon's log lines about runs: one when a run is queued (by a schedule's tick, a sensor, a
  * backfill or a request) and one when it ends, with its status, duration, the failed step and its
  * error, and where to see it. Without them a daemon's log said nothing of the work it did.
+ * The daemon logs them scoped `component: "runs"` (`[runs] run ...` in text).
  */
 import type { RunResult } from "../execution/api";
 import type { Storage } from "../storage/port";
@@ -21,15 +22,15 @@ export function runUrl(baseUrl: string | undefined, runId: string): string | und
   return baseUrl === undefined ? undefined : `${baseUrl.replace(/\/$/, "")}/api/runs/${encodeURIComponent(runId)}`;
 }
 
-/** `[runs] run ID queued by schedule nightly: "group:warehouse" http://...` */
+/** `run ID queued by schedule nightly: "group:warehouse" http://...` (logged by the `runs` component: `[runs] run ...`). */
 export function runQueuedLine(run: RunRecord, baseUrl: string | undefined): string {
   const by = run.instigator ? ` by ${run.instigator.type} ${run.instigator.name}` : "";
   const url = runUrl(baseUrl, run.runId);
-  return `[runs] run ${run.runId} queued${by}: "${run.selection}"${url ? ` ${url}` : ""}`;
+  return `run ${run.runId} queued${by}: "${run.selection}"${url ? ` ${url}` : ""}`;
 }
 
 /**
- * `[runs] run ID SUCCESS in 1.2 s http://...`, or for a failure `FAILURE in 3.4 s: step
+ * `run ID SUCCESS in 1.2 s http://...`, or for a failure `FAILURE in 3.4 s: step
  * stg_orders: <error>`, from a worker's result: no storage read, so a busy queue pays nothing for it.
  */
 export function runResultLine(runId: string, result: RunResult, durationMs: number, baseUrl: string | undefined): string {
@@ -64,5 +65,5 @@ export async function runEndedLine(run: RunRecord, storage: Storage, baseUrl: st
 
 function endLine(runId: string, status: string, duration: string, why: string, baseUrl: string | undefined): string {
   const url = runUrl(baseUrl, runId);
-  return `[runs] run ${runId} ${status}${duration}${why}${url ? ` ${url}` : ""}`;
+  return `run ${runId} ${status}${duration}${why}${url ? ` ${url}` : ""}`;
 }

@@ -14,6 +14,9 @@ import type { Storage } from "../storage/port";
 import { FINAL_RUN_STATUSES, UNFINISHED_RUN_STATUSES, type RunRecord } from "../types";
 import { failRun, retryRun, runEvent } from "./runLifecycle";
 import { RunEndWriter } from "./runEndWriter";
+import type { DaemonEvents, TypedEmitter } from "./events";
+import { createLogger, type Logger } from "./logger";
+import type { LoopHeartbeats } from "./loopHealth";
 import { PollLoop } from "./pollLoop";
 import type { StorageOutages } from "./storageWatch";
 import type { DaemonSettings } from "./settings";
@@ -37,9 +40,12 @@ export interface RunCoordinatorOptions {
    * the daemon's log line. Not told of a run another process ended.
    */
   onRunResult?: (run: RunRecord, result: RunResult, durationMs: number) => void;
-  /** Told of every state change (event streams wake up). */
-  onChange?: () => void;
-  log?: (message: string) => void;
+  /** Told of the runs it starts and ends and of their events (`runsStarted`, `runEvent`, `runEnded`). */
+  events?: TypedEmitter<DaemonEvents>;
+  /** @defaultValue stderr, text */
+  logger?: Logger;
+  /** The daemon's loop heartbeats (`/api/health`): its claim loop is `runQueue`. */
+  heartbeats?: LoopHeartbeats;
   /** The daemon's storage outages: claims back off during one, and it is logged there once. */
   outages?: StorageOutages;
 }
@@ -64,12 +70,16 @@ export class RunCoordinator {
 
   /** Writes the ends of this coordinator's runs, refilling their slots in the same statements. */
   private readonly ends: RunEndWriter;
+  private readonly logger: Logger;
 
   constructor(private readonly options: RunCoordinatorOptions) {
+    this.logger = (options.logger ?? createLogger()).scope({ component: "coordinator" });
     this.loop = new PollLoop({
+      name: "runQueue",
+      ...(options.heartbeats ? { heartbeats: options.heartbeats } : {}),
       pass: () => this.claim(),
       pollMs: () => options.settings.queuePollMs,
-      onError: (error) => this.log(`claiming queued runs failed: ${describe(error)}`),
+      onError: (error) => this.logger.error(`claiming queued runs failed: ${describe(error)}`),
       ...(options.outages ? { outages: options.outages } : {}),
     });
     this.ends = new RunEndWriter({
@@ -154,7 +164,7 @@ export class RunCoordinator {
   private launchClaimed(claimed: RunRecord[]): void {
     if (claimed.length === 0) return;
     for (const run of claimed) this.execute(run);
-    this.options.onChange?.();
+    this.options.events?.emit("runsStarted", { runIds: claimed.map((run) => run.runId) });
   }
 
   private execute(run: RunRecord): void {
@@ -162,14 +172,15 @@ export class RunCoordinator {
     const active: ActiveRun = { run, abort, done: Promise.resolve() };
     this.active.set(run.runId, active);
     let endedHere = true;
-    active.done = this.executeRun(run, abort.signal)
+    let status: RunRecord["status"] | null = null;
+    active.done = this.executeRun(run, abort.signal, (ended) => (status = ended))
       .then((outcome) => {
         endedHere = outcome !== "endedElsewhere";
       })
       .catch((error) => this.logFailure(error, `run ${run.runId}: ${describe(error)}`))
       .finally(() => {
         this.active.delete(run.runId);
-        this.options.onChange?.();
+        this.options.events?.emit("runEnded", { runId: run.runId, status, by: "coordinator" });
         // A run another process ended was notified about there.
         if (endedHere) void this.endedRun(run.runId);
         this.wake();
@@ -177,10 +188,13 @@ export class RunCoordinator {
   }
 
   /** Executes a run to its end; "endedElsewhere" when another process had ended it first. */
-  private async executeRun(run: RunRecord, signal: AbortSignal): Promise<"endedHere" | "endedElsewhere"> {
+  private async executeRun(run: RunRecord, signal: AbortSignal, onStatus: (status: RunRecord["status"]) => void): Promise<"endedHere" | "endedElsewhere"> {
     const launcher = this.options.launcher ?? launchRunInWorker;
     const launchedAt = Date.now();
-    const ended = (result: RunResult) => this.options.onRunResult?.(run, result, Date.now() - launchedAt);
+    const ended = (result: RunResult) => {
+      onStatus(result.status);
+      this.options.onRunResult?.(run, result, Date.now() - launchedAt);
+    };
     try {
       const result = await launcher({
         projectDir: this.options.projectDir,
@@ -194,12 +208,12 @@ export class RunCoordinator {
         claimedAsStarted: true,
         endRun: (events, runUpdate) => this.ends.end(events, runUpdate),
         signal,
-        onEvent: () => this.options.onChange?.(),
+        onEvent: () => this.options.events?.emit("runEvent", { runId: run.runId }),
       });
       if (result.endedElsewhere) {
         // This process was frozen or cut off while another one ended the run (its monitor took the
         // run for dead, and retried it if the policy says so): that end is the run's one outcome.
-        this.log(`run ${run.runId} finished here after another process had ended it ${result.status}: not counted again (no retry, no notification)`);
+        this.logger.warn(`run ${run.runId} finished here after another process had ended it ${result.status}: not counted again (no retry, no notification)`, { runId: run.runId });
         return "endedElsewhere";
       }
       ended(result);
@@ -263,7 +277,7 @@ export class RunCoordinator {
   }
 
   private log(message: string): void {
-    (this.options.log ?? ((line) => process.stderr.write(`${line}\n`)))(`[coordinator] ${message}`);
+    this.logger.warn(message);
   }
 }
 

@@ -20,6 +20,8 @@ import type { Storage } from "../storage/port";
 import type { InstigatorStatus, RunRecord, TickRecord } from "../types";
 import { fireTimesBetween, parseCron, type CronSchedule } from "../schedules";
 import type { RunSubmission } from "./services";
+import { createLogger, type Logger } from "./logger";
+import type { LoopHeartbeats } from "./loopHealth";
 import { PollLoop } from "./pollLoop";
 import type { StorageOutages } from "./storageWatch";
 
@@ -30,7 +32,10 @@ export interface SchedulerHost {
   /** Enqueues a run (validating the selection against the current graph). */
   submit(request: RunSubmission): Promise<RunRecord>;
   pollMs: number;
-  log(message: string): void;
+  /** Where it logs (scoped to its component here). @defaultValue stderr, text */
+  logger?: Logger;
+  /** The daemon's loop heartbeats (`/api/health`); not watched when absent. */
+  heartbeats?: LoopHeartbeats;
   /** The daemon's storage outages: logged once there, not per schedule and pass here. */
   outages?: StorageOutages;
   /** Clock, for tests. @defaultValue Date.now */
@@ -57,15 +62,19 @@ export class Scheduler {
   /** When this process first saw a schedule's current cron with no tick of it: "now" for a changed cron. */
   private readonly firstSeen = new Map<string, { key: string; at: number }>();
   private readonly parsed = new Map<string, CronSchedule>();
+  private readonly logger: Logger;
 
   constructor(private readonly host: SchedulerHost) {
+    this.logger = (host.logger ?? createLogger()).scope({ component: "scheduler" });
     this.loop = new PollLoop({
+      name: "scheduler",
+      ...(host.heartbeats ? { heartbeats: host.heartbeats } : {}),
       pass: async () => {
         const nextFire = await this.evaluateAll();
         return nextFire === null ? undefined : nextFire - this.now();
       },
       pollMs: () => host.pollMs,
-      onError: (error) => host.log(`[scheduler] evaluation failed: ${describe(error)}`),
+      onError: (error) => this.logger.error(`evaluation failed: ${describe(error)}`, { error: describe(error) }),
       ...(host.outages ? { outages: host.outages } : {}),
     });
   }
@@ -104,7 +113,7 @@ export class Scheduler {
           const next = await this.evaluate(definition);
           if (next !== null && (earliest === null || next < earliest)) earliest = next;
         } catch (error) {
-          if (!this.host.outages?.absorb(error)) this.host.log(`[scheduler] schedule "${definition.name}": ${describe(error)}`);
+          if (!this.host.outages?.absorb(error)) this.logger.error(`schedule "${definition.name}": ${describe(error)}`, { schedule: definition.name, error: describe(error) });
         }
       }),
     );
@@ -118,7 +127,7 @@ export class Scheduler {
       try {
         schedule = parseCron(definition.cron, definition.timezone);
       } catch (error) {
-        this.host.log(`[scheduler] schedule "${definition.name}" is not evaluated: ${describe(error)}`);
+        this.logger.error(`schedule "${definition.name}" is not evaluated: ${describe(error)}`, { schedule: definition.name, error: describe(error) });
         return null;
       }
       this.parsed.set(key, schedule);
@@ -166,11 +175,11 @@ export class Scheduler {
     if (missed === 0) return due;
     const policy = definition.catchUp;
     if (policy === "none") {
-      this.host.log(`[scheduler] schedule "${definition.name}": ${missed} missed tick(s) not launched (catchUp: "none")`);
+      this.logger.warn(`schedule "${definition.name}": ${missed} missed tick(s) not launched (catchUp: "none")`, { schedule: definition.name, missed });
       return due.slice(missed);
     }
     const keep = policy === "latest" ? 1 : Math.max(1, policy.maxTicks);
-    if (due.length > keep) this.host.log(`[scheduler] schedule "${definition.name}": ${due.length - keep} missed tick(s) skipped by the catch-up policy`);
+    if (due.length > keep) this.logger.warn(`schedule "${definition.name}": ${due.length - keep} missed tick(s) skipped by the catch-up policy`, { schedule: definition.name, skipped: due.length - keep });
     return due.slice(-keep);
   }
 
@@ -191,7 +200,7 @@ export class Scheduler {
         runKey: tickTime,
       });
       await storage.updateTick(tick.tickId, { status: "SUCCESS", runIds: [run.runId], runKeys: [tickTime] });
-      if (wasMissed) this.host.log(`[scheduler] schedule "${definition.name}": launched missed tick ${tickTime}`);
+      if (wasMissed) this.logger.info(`schedule "${definition.name}": launched missed tick ${tickTime}`, { schedule: definition.name, tickTime, runId: run.runId });
     } catch (error) {
       if (error instanceof RunConflictError) {
         await storage.updateTick(tick.tickId, { status: "SKIPPED", skipReason: `a run for tick ${tickTime} exists already` });

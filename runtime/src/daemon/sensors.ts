@@ -22,6 +22,8 @@ import type { Storage } from "../storage/port";
 import type { RunRecord } from "../types";
 import { effectiveStatus } from "./scheduler";
 import type { RunSubmission } from "./services";
+import { createLogger, type Logger } from "./logger";
+import type { LoopHeartbeats } from "./loopHealth";
 import { PollLoop } from "./pollLoop";
 import type { StorageOutages } from "./storageWatch";
 
@@ -34,7 +36,10 @@ export interface SensorHost {
   evaluations: EvaluationWorker;
   notify(message: string, details: Record<string, unknown>): void;
   pollMs: number;
-  log(message: string): void;
+  /** Where it logs (scoped to its component here). @defaultValue stderr, text */
+  logger?: Logger;
+  /** The daemon's loop heartbeats (`/api/health`); not watched when absent. */
+  heartbeats?: LoopHeartbeats;
   /** The daemon's storage outages: logged once there, not per sensor and pass here. */
   outages?: StorageOutages;
 }
@@ -45,11 +50,16 @@ export class SensorLoop {
   /** Sensors being evaluated by this process (a slow one does not block the others). */
   private readonly inFlight = new Map<string, Promise<void>>();
 
+  private readonly logger: Logger;
+
   constructor(private readonly host: SensorHost) {
+    this.logger = (host.logger ?? createLogger()).scope({ component: "sensors" });
     this.loop = new PollLoop({
+      name: "sensors",
+      ...(host.heartbeats ? { heartbeats: host.heartbeats } : {}),
       pass: () => this.lookAtAll(),
       pollMs: () => host.pollMs,
-      onError: (error) => host.log(`[sensors] ${describeThrown(error)}`),
+      onError: (error) => this.logger.error(describeThrown(error)),
       ...(host.outages ? { outages: host.outages } : {}),
     });
   }
@@ -75,7 +85,7 @@ export class SensorLoop {
       if (this.inFlight.has(definition.name)) continue;
       const evaluation = this.maybeEvaluate(definition)
         .catch((error) => {
-          if (!this.host.outages?.absorb(error)) this.host.log(`[sensors] sensor "${definition.name}": ${describeThrown(error)}`);
+          if (!this.host.outages?.absorb(error)) this.logger.error(`sensor "${definition.name}": ${describeThrown(error)}`, { sensor: definition.name });
         })
         .finally(() => this.inFlight.delete(definition.name));
       this.inFlight.set(definition.name, evaluation);
@@ -97,7 +107,7 @@ export class SensorLoop {
     const evaluated = await this.evaluate(definition, cursor, latest?.tickTime ?? null);
     if (!evaluated.ok) {
       await storage.updateTick(tick.tickId, { status: "FAILURE", error: evaluated.error, cursor });
-      this.host.log(`[sensors] sensor "${definition.name}" failed: ${evaluated.error}`);
+      this.logger.error(`sensor "${definition.name}" failed: ${evaluated.error}`, { sensor: definition.name });
       return;
     }
     const outcome = evaluated.output;
@@ -139,6 +149,11 @@ export class SensorLoop {
     }
   }
 
+  /** A line the sensor's own code logged (`context.log`): `[sensor NAME] level: message`. */
+  private sensorLog(name: string, level: "info" | "warn" | "error", message: string): void {
+    this.logger.scope({ component: `sensor ${name}`, sensor: name }).log(level, `${level}: ${message}`, { userCode: true });
+  }
+
   /** Evaluates the sensor's function in the evaluation worker, under its timeout; never throws. */
   private evaluate(definition: SensorDefinition, cursor: string | null, lastTickTime: string | null) {
     const { name } = definition;
@@ -146,7 +161,7 @@ export class SensorLoop {
       timeoutMs: definition.timeoutMs,
       what: `sensor "${name}"`,
       timeoutSetting: "sensor timeoutMs",
-      onLog: (level, message) => this.host.log(`[sensor ${name}] ${level}: ${message}`),
+      onLog: (level, message) => this.sensorLog(name, level, message),
       onNotify: (message, details) => this.host.notify(message, { sensor: name, ...details }),
     });
   }

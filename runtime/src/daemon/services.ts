@@ -1,5 +1,7 @@
 import type { LoadedProject } from "../loader";
 import type { Storage } from "../storage/port";
+import type { DaemonEventSource } from "./events";
+import type { LoopHealth } from "./loopHealth";
 import type { StorageOutages } from "./storageWatch";
 import type { Instigator, InstigatorState, InstigatorStatus, RunRecord } from "../types";
 
@@ -39,10 +41,13 @@ export interface DaemonServices {
   setInstigatorStatus(name: string, status: InstigatorStatus): Promise<InstigatorState>;
 
   /**
-   * Wakes listeners when this process writes events or changes runs, so event streams can answer
-   * at once instead of at their next poll. Returns an unsubscribe function.
+   * What this process tells of its work, typed (events.ts): event streams wake on the events that
+   * change what they show (`STATE_CHANGE_EVENTS`) instead of waiting for their next poll.
    */
-  onChange(listener: () => void): () => void;
+  readonly events: DaemonEventSource;
+
+  /** The heartbeat of each daemon loop of this process; absent where no loop runs. */
+  loops?(): LoopHealth[];
 
   /** Looks at backfills now (one was created or canceled); absent where no backfill loop runs. */
   wakeBackfills?(): void;

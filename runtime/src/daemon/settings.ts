@@ -43,6 +43,11 @@ export interface DaemonSettings {
    * @defaultValue 1
    */
   warmWorkers: number;
+  /**
+   * A loop that has not completed a pass for this long is stalled (`/api/health`). Undefined: per
+   * loop, five of its intervals and at least a minute. @defaultValue undefined
+   */
+  loopUnhealthyAfterMs?: number;
 }
 
 /**
@@ -74,6 +79,7 @@ export function daemonSettingsFromConfig(section: DaemonSection = DEFAULT_DAEMON
     // Not a tributary.yaml setting: how often a daemon tells others it is alive.
     daemonHeartbeatMs: 5000,
     warmWorkers: section.warmWorkers,
+    ...(section.loopUnhealthyAfterSeconds === undefined ? {} : { loopUnhealthyAfterMs: section.loopUnhealthyAfterSeconds * 1000 }),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import type { Logger } from "./logger";
 
 /** Files of the project folder that change what the code builds to, or the packages it runs with. */
 export const PROJECT_FILES = [
@@ -35,7 +36,8 @@ export interface SourceWatcherOptions {
   onChange: (files: string[]) => void;
   /** @defaultValue 100 */
   debounceMs?: number;
-  log?: (message: string) => void;
+  /** Where a folder that cannot be watched is reported. */
+  logger?: Logger;
 }
 
 /** Watches a set of files by path (see the file comment). */
@@ -92,7 +94,7 @@ export class SourceWatcher {
     } catch (error) {
       // A folder that does not exist (any more): the next load watches what the code uses then.
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-        this.options.log?.(`[code] cannot watch ${folder} for changes: ${(error as Error).message}`);
+        this.options.logger?.warn(`cannot watch ${folder} for changes: ${(error as Error).message}`, { folder });
       }
     }
   }

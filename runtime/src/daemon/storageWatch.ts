@@ -9,6 +9,8 @@
 import type { StorageConnectionError } from "../storage/errors";
 import type { Storage } from "../storage/port";
 import { isStorageUnreachable } from "../storage/unreachable";
+import type { DaemonEvents, TypedEmitter } from "./events";
+import type { Logger } from "./logger";
 
 /** What the daemon's parts need of a {@link StorageWatch}. */
 export interface StorageOutages {
@@ -41,10 +43,20 @@ export class StorageWatch implements StorageOutages {
   private readonly absorbed = new WeakSet<object>();
   private readonly listeners = new Set<() => void>();
 
+  private readonly logger: Logger;
+
+  /**
+   * @param logger - Where an outage's start and end are logged (scoped `component: "storage"` here).
+   * @param now - The clock. @defaultValue Date.now
+   * @param events - Told of an outage's start and end (`storageOutage`).
+   */
   constructor(
-    private readonly log: (line: string) => void,
+    logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly events?: TypedEmitter<DaemonEvents>,
+  ) {
+    this.logger = logger.scope({ component: "storage" });
+  }
 
   get down(): boolean {
     return this.current !== undefined;
@@ -62,10 +74,12 @@ export class StorageWatch implements StorageOutages {
     this.absorbed.add(error);
     if (this.current || startedAt < this.recoveredAt) return true;
     this.current = { since: this.now(), error };
-    this.log(
-      `[storage] the database is unreachable: ${error.message}. Retrying with backoff until it is back; ` +
+    this.logger.error(
+      `the database is unreachable: ${error.message}. Retrying with backoff until it is back; ` +
         "runs keep running and their events and ends are kept until then; the HTTP API answers 503 meanwhile.",
+      { event: "outage", down: true },
     );
+    this.events?.emit("storageOutage", { down: true, since: new Date(this.current.since).toISOString(), message: error.message });
     return true;
   }
 
@@ -75,7 +89,8 @@ export class StorageWatch implements StorageOutages {
     const seconds = ((this.now() - this.current.since) / 1000).toFixed(1);
     this.current = undefined;
     this.recoveredAt = this.now();
-    this.log(`[storage] the database is reachable again after ${seconds} s; writing what was kept`);
+    this.logger.info(`the database is reachable again after ${seconds} s; writing what was kept`, { event: "outage", down: false, lastedSeconds: Number(seconds) });
+    this.events?.emit("storageOutage", { down: false, lastedSeconds: Number(seconds) });
     for (const listener of this.listeners) {
       try {
         listener();

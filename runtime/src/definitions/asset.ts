@@ -117,6 +117,11 @@ export interface AssetDefinition<K extends string = string, V = unknown, S exten
    * (`{ qualifiedName }`), never the dep's rows.
    */
   readonly inputsAsTables?: boolean;
+  /**
+   * Explains a failure to set up the step's resources, before the function runs: a SQL asset
+   * names itself, the line of its `sql` template and what the warehouse said.
+   */
+  readonly explainSetupFailure?: (error: unknown) => Error;
 }
 
 /** The default group of assets that name none. */

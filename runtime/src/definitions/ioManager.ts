@@ -45,7 +45,7 @@ export interface IOManager {
    * The quoted, schema-qualified table that holds the asset, for managers that store tables a SQL
    * asset in the same database can read (`"public"."orders"`); undefined when there is none.
    */
-  tableFor?(assetKey: string, definitionMetadata: Record<string, unknown>): string | undefined;
+  tableFor?(assetKey: string, definitionMetadata: Record<string, unknown>): string | undefined | Promise<string | undefined>;
 }
 
 export function isIOManager(value: unknown): value is IOManager {

@@ -9,8 +9,10 @@ import os from "node:os";
 import { TributaryError, describeThrown, serializeError } from "../errors";
 import { AssetGraph } from "../graph/assetGraph";
 import { assertValidGraph } from "../graph/validate";
+import { NeverMaterializedError } from "../io/errors";
 import { filesystemIOManager } from "../io/filesystem";
 import type { PartitionContext } from "../partitions/definition";
+import { upstreamKeysFor } from "../partitions/mappings";
 import { loadPartitionContext, partitionKeysFromTags, partitionTags } from "../partitions/runPartitions";
 import type { Storage } from "../storage/port";
 import type { RunEventType, StepStatus } from "../types";
@@ -89,6 +91,8 @@ class RunExecution {
   private readonly signal: AbortSignal;
   private readonly steps = new Map<string, PlannedStep>();
   private readonly results = new Map<string, StepResult>();
+  /** Partitions stored by this run (`asset\0partition`): a SQL asset's upstream partitions are checked against them. */
+  private readonly storedPartitions = new Set<string>();
   private canceled = false;
   private finish!: () => void;
 
@@ -97,7 +101,7 @@ class RunExecution {
     private readonly plan: ExecutionPlan,
     private readonly runId: string,
     private readonly options: InProcessRunOptions,
-    partitionContext: PartitionContext = {},
+    private readonly partitionContext: PartitionContext = {},
   ) {
     this.events = new RunEventLog(runId, options);
     this.maxConcurrency = Math.max(
@@ -124,7 +128,10 @@ class RunExecution {
       runId,
       ioFor,
       events: this.events,
-      onStored: (assetKey, partitionKey, value) => this.inputs.hold(assetKey, partitionKey, value),
+      onStored: (assetKey, partitionKey, value) => {
+        if (partitionKey !== null) this.storedPartitions.add(`${assetKey}\u0000${partitionKey}`);
+        this.inputs.hold(assetKey, partitionKey, value);
+      },
     });
   }
 
@@ -235,7 +242,8 @@ class RunExecution {
     let resources: Record<string, unknown>;
     try {
       resources = await this.resources.getAll(definition.resources);
-    } catch (error) {
+    } catch (thrown) {
+      const error = "explainSetupFailure" in definition && definition.explainSetupFailure ? definition.explainSetupFailure(thrown) : thrown;
       this.endStep(step.stepKey, "FAILURE", Date.now() - startedAt, describeThrown(error), error);
       return;
     }
@@ -258,8 +266,33 @@ class RunExecution {
     return partitionKey === null ? undefined : { partitionKeys: [partitionKey], assetKeys: [...step.outputKeys] };
   }
 
+  /**
+   * A SQL asset reads its partitioned deps' whole tables, so nothing would stop it building from a
+   * partial one: each partition its mapping reads must have been materialized (in this run or an
+   * earlier one), or the step fails naming the first missing one, as a TypeScript asset does when
+   * its I/O manager finds no stored value.
+   */
+  private async assertUpstreamPartitions(step: PlannedStep, partitionKey: string | null): Promise<void> {
+    const definition = step.definition.definition;
+    for (const dep of step.definition.deps) {
+      const node = this.graph.assets.get(dep);
+      if (!node?.partitions) continue;
+      const mapped = upstreamKeysFor(definition.partitionMappings[dep], definition.partitions, partitionKey ?? undefined, node.partitions, this.partitionContext);
+      if (!mapped.partitioned) continue;
+      const unknown = mapped.keys.filter((key) => !this.storedPartitions.has(`${dep}\u0000${key}`));
+      if (unknown.length === 0) continue;
+      const records = await this.options.storage.getAssetPartitions(dep, { partitionKeys: unknown });
+      const materialized = new Set(records.filter((record) => record.status === "MATERIALIZED").map((record) => record.partitionKey));
+      const missing = unknown.find((key) => !materialized.has(key));
+      if (missing !== undefined) {
+        throw new NeverMaterializedError({ assetKey: dep, downstreamKey: step.stepKey, partitionKey: missing, where: "its materialization record" });
+      }
+    }
+  }
+
   /** A SQL asset's inputs: its deps' table names, never their rows. */
-  private async loadTableInputs(step: PlannedStep): Promise<Record<string, unknown>> {
+  private async loadTableInputs(step: PlannedStep, partitionKey: string | null): Promise<Record<string, unknown>> {
+    await this.assertUpstreamPartitions(step, partitionKey);
     const warehouseKey = step.definition.definition.resources[0]!; // a SQL asset's one resource: its warehouse
     const upstreams = step.definition.deps.map((dep) => {
       const node = this.graph.assets.get(dep);
@@ -278,7 +311,7 @@ class RunExecution {
     };
     let inputs: Record<string, unknown>;
     try {
-      inputs = "inputsAsTables" in definition && definition.inputsAsTables ? await this.loadTableInputs(step) : await this.inputs.load(step, partitionKey);
+      inputs = "inputsAsTables" in definition && definition.inputsAsTables ? await this.loadTableInputs(step, partitionKey) : await this.inputs.load(step, partitionKey);
     } catch (error) {
       return failed(error);
     }

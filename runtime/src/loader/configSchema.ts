@@ -122,6 +122,12 @@ const daemonEntries = {
   heartbeatTimeoutSeconds: withDefault(seconds("A run whose heartbeat is older than this is failed by the monitor."), 30),
   monitorIntervalSeconds: withDefault(seconds("How often the monitor looks for dead runs."), 5),
   maxRuntimeSeconds: withDefault(seconds("Runs longer than this are canceled (0: no limit; the run tag tributary/max_runtime overrides)."), 0),
+  logFormat: withDefault(v.pipe(v.picklist(["text", "json"], 'one of "text", "json"'),
+    v.description("How the daemon writes its log: lines of text, or one JSON object per line (on stdout). TRIBUTARY_LOG_FORMAT overrides it.")), "text"),
+  logLevel: withDefault(v.pipe(v.picklist(["debug", "info", "warn", "error"], 'one of "debug", "info", "warn", "error"'),
+    v.description("The least severe log entries written. TRIBUTARY_LOG_LEVEL overrides it.")), "info"),
+  loopUnhealthyAfterSeconds: v.optional(v.pipe(seconds("A daemon loop that has not completed a pass for this long is reported stalled by /api/health (status \"degraded\"). Default: five of its intervals, at least 60."),
+    v.examples([300]))),
 };
 
 /** The `daemon:` section: the run queue, the monitor and the daemon's loops. */

@@ -2,7 +2,7 @@
  * Errors of SQL assets: each names the asset, the file:line inside its `sql` template and the
  * warehouse's own message, so a failed query points at the line to fix.
  */
-import { TributaryError, type SourceLocation } from "../errors";
+import { TributaryError, UserCodeError, type SourceLocation } from "../errors";
 import { fileLineOf, type SqlTemplate } from "./template";
 
 /** A SQL asset's query failed, or is not a query. The previous table is left as it was. */
@@ -77,5 +77,20 @@ export function sqlAssetError(assetKey: string, template: SqlTemplate, text: str
   return new SqlAssetError(assetKey, `${warehouse} says: ${own}`, location, {
     cause: error,
     hint: "The previous table is unchanged. Fix the query, then materialize the asset again.",
+  });
+}
+
+/**
+ * The warehouse could not be set up for a SQL asset's step (a PostgreSQL server that is down, an
+ * embedded warehouse file another process holds): names the asset, the line of its `sql` tag and
+ * the warehouse's own reason. Nothing was built, so the previous table is as it was.
+ */
+export function warehouseUnavailableError(assetKey: string, template: SqlTemplate, warehouseKey: string, error: unknown): Error {
+  // The run wraps setup failures as `setting up resource "warehouse" failed: <reason>`: keep the reason.
+  const reason = error instanceof UserCodeError && error.cause !== undefined ? error.cause : error;
+  const own = reason instanceof Error ? reason.message.split("\n")[0]! : String(reason);
+  return new SqlAssetError(assetKey, `the warehouse "${warehouseKey}" is unavailable: ${own}`, template.location, {
+    cause: error,
+    hint: "Nothing was built and the previous table is unchanged. Start the warehouse (or fix its URL), then materialize the asset again.",
   });
 }

@@ -26,7 +26,7 @@ import { DefinitionError, type LocationLike } from "../errors";
 import { lazyCallerLocation, withLazyLocation } from "../location";
 import type { PartitionsDefinition } from "../partitions/definition";
 import type { PartitionMapping } from "../partitions/mappings";
-import { sqlAssetError, assertSingleQuery } from "./errors";
+import { sqlAssetError, assertSingleQuery, warehouseUnavailableError } from "./errors";
 import { buildSqlAsset, qualifiedName, type Materialization, type TableName } from "./materialize";
 import { isSqlTemplate, renderTemplate, templateDeps, templateParameterCount, type SqlTemplate } from "./template";
 import { warehouseTable } from "./warehouseTable";
@@ -123,7 +123,7 @@ export function sqlAsset<const K extends string, P extends PartitionsDefinition 
       hint: 'Write the values into the query text, or use materialization: "table" (its parameters are bound when it is built).',
     });
   }
-    const warehouse = spec.warehouse ?? DEFAULT_WAREHOUSE_KEY;
+  const warehouse = spec.warehouse ?? DEFAULT_WAREHOUSE_KEY;
   const table = tableNameOf(key, spec.table, what, location);
   const partitionColumn = spec.partitionColumn ?? "partition_key";
   const query = spec.query;
@@ -181,6 +181,7 @@ export function sqlAsset<const K extends string, P extends PartitionsDefinition 
       checks: normalizeChecks(spec.checks, what, location),
       ...normalizePartitions(spec, deps, what, location),
       inputsAsTables: true,
+      explainSetupFailure: (error: unknown) => warehouseUnavailableError(key, query, warehouse, error),
       fn: run as (ctx: AssetContext<any, any>) => unknown,
     },
     location,

@@ -12,6 +12,7 @@ import { qualifiedName, type TableName } from "./materialize";
 import { DEFAULT_WAREHOUSE_KEY, SQL_TABLE_IO_MANAGER_KEY, SQL_WAREHOUSE_METADATA, sqlAssetTableName } from "./sqlAsset";
 import { embeddedWarehouse, warehouseOf } from "./warehouse";
 import { warehouseTable } from "./warehouseTable";
+import { WAREHOUSE_TABLES_IO_MANAGER_KEY, warehouseTablesIOManager } from "./warehouseTables";
 
 /** What the executor tells about an upstream asset. */
 export interface UpstreamOfSqlAsset {
@@ -45,10 +46,10 @@ export async function tableInputs(
       continue;
     }
     const manager = await upstream.ioManager();
-    const table = manager.tableFor?.(upstream.key, upstream.metadata);
+    const table = await manager.tableFor?.(upstream.key, upstream.metadata);
     if (table === undefined) {
       throw new TributaryError(`sqlAsset "${downstreamKey}" reads "${upstream.key}", whose I/O manager "${upstream.ioManagerKey}" does not store it as a table in the warehouse`, {
-        hint: `Store "${upstream.key}" with postgresTableIOManager on the warehouse's database (ioManager: "<its resource key>"), or make it a sqlAsset.`,
+        hint: `Store "${upstream.key}" in the warehouse: ioManager: "${WAREHOUSE_TABLES_IO_MANAGER_KEY}" (a table in the warehouse SQL assets use), or make it a sqlAsset.`,
       });
     }
     inputs[upstream.key] = { qualifiedName: table };
@@ -86,15 +87,17 @@ export function sqlTableIOManager(resource: (key: string) => Promise<unknown>): 
 }
 
 /** Resource keys every run provides for SQL assets unless `definitions({ resources })` overrides them. */
-export const SQL_BUILT_IN_RESOURCE_KEYS = [DEFAULT_WAREHOUSE_KEY, SQL_TABLE_IO_MANAGER_KEY] as const;
+export const SQL_BUILT_IN_RESOURCE_KEYS = [DEFAULT_WAREHOUSE_KEY, SQL_TABLE_IO_MANAGER_KEY, WAREHOUSE_TABLES_IO_MANAGER_KEY] as const;
 
 /**
  * The built-in resources of SQL assets: the embedded warehouse in `<storageDir>/warehouse.duckdb`
- * (storageDir is `.tributary/storage`) and their I/O manager, which reads other resources of the run.
+ * (storageDir is `.tributary/storage`), their I/O manager, and `warehouse_tables`, which stores
+ * TypeScript assets as tables in the `warehouse`; the managers read other resources of the run.
  */
 export function sqlBuiltInResources(storageDir: string, resource: (key: string) => Promise<unknown>): Record<string, unknown> {
   return {
     [DEFAULT_WAREHOUSE_KEY]: embeddedWarehouse({ path: path.join(storageDir, "warehouse.duckdb") }),
     [SQL_TABLE_IO_MANAGER_KEY]: sqlTableIOManager(resource),
+    [WAREHOUSE_TABLES_IO_MANAGER_KEY]: warehouseTablesIOManager(resource, DEFAULT_WAREHOUSE_KEY),
   };
 }

@@ -55,7 +55,8 @@ function isWarehouse(value: unknown): value is Warehouse {
   return typeof value === "object" && value !== null && WAREHOUSE_ADAPTER in value;
 }
 
-function isPgPool(value: unknown): value is Pool {
+/** True for a `pg.Pool` (the value of a `postgresResource`). */
+export function isPgPool(value: unknown): value is Pool {
   return (
     typeof value === "object" &&
     value !== null &&
@@ -107,7 +108,11 @@ function postgresWarehouse(pool: Pool): Warehouse {
         client.release();
       }
     },
-    defaultSchema: () => (schema ??= run(pool, "select current_schema() as schema").then((r) => String(r.rows[0]!.schema))),
+    defaultSchema: () => {
+      schema ??= defaultPostgresSchema((text, params) => run(pool, text, params));
+      schema.catch(() => (schema = undefined)); // a failure is not remembered: the next step asks again
+      return schema;
+    },
     async transaction(work) {
       const client = await pool.connect();
       try {
@@ -119,6 +124,25 @@ function postgresWarehouse(pool: Pool): Warehouse {
   } as Warehouse;
   adapters.set(pool, warehouse);
   return warehouse;
+}
+
+/**
+ * The schema unqualified names resolve to: `current_schema()`, or, when the first schema of the
+ * `search_path` does not exist yet (`postgresResource({ schema })` names a new one), that schema,
+ * created here as the table I/O managers create theirs.
+ */
+async function defaultPostgresSchema(query: SqlSession["query"]): Promise<string> {
+  const { rows } = await query("select current_schema() as schema, current_setting('search_path') as path");
+  if (rows[0]!.schema !== null) return String(rows[0]!.schema);
+  const first = String(rows[0]!.path).split(",")[0]!.trim().replace(/^"(.*)"$/, "$1").replace(/""/g, '"');
+  if (first === "" || first === "$user") throw new TributaryError("the PostgreSQL warehouse has no schema to build in: its search_path names none that exists");
+  try {
+    await query(`create schema if not exists "${first.replace(/"/g, '""')}"`);
+  } catch (error) {
+    // Another session created it at the same moment (a unique violation): it exists, which is enough.
+    if (!["23505", "42P06"].includes((error as { code?: string }).code ?? "")) throw error;
+  }
+  return first;
 }
 
 /** Options of {@link embeddedWarehouse}. */
@@ -160,10 +184,38 @@ async function openDuckDb(file: string, lockTimeoutMs: number): Promise<DuckInst
   }
 }
 
+type DuckType = ReturnType<import("@duckdb/node-api").DuckDBResultReader["columnTypes"]>[number];
+
+/** DuckDB type ids (`DuckDBTypeId`) whose JS values are converted to what PostgreSQL's reads give. */
+const DUCK_BIGINTS = new Set([5, 9, 16, 32]); // BIGINT, UBIGINT, HUGEINT, UHUGEINT
+const DUCK_DATE = 13;
+const DUCK_VARCHAR = 17;
+
+/**
+ * One cell of a DuckDB result, with the JS type the same column has when read from PostgreSQL
+ * (`READ_TYPES`): 64-bit and wider integers as numbers (bigint beyond 2^53), dates as `YYYY-MM-DD`
+ * strings, JSON parsed. A row reads the same from either warehouse, so a TypeScript asset or a
+ * check does not depend on where the table lives.
+ */
+function fromDuck(cell: unknown, type: DuckType): unknown {
+  if (cell === null || cell === undefined) return null;
+  if (DUCK_BIGINTS.has(type.typeId) && typeof cell === "bigint") {
+    return cell >= BigInt(Number.MIN_SAFE_INTEGER) && cell <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(cell) : cell;
+  }
+  if (type.typeId === DUCK_DATE && cell instanceof Date) return cell.toISOString().slice(0, 10);
+  if (type.typeId === DUCK_VARCHAR && type.alias === "JSON" && typeof cell === "string") return JSON.parse(cell);
+  return cell;
+}
+
 function duckDbWarehouse(file: string, instance: DuckInstance): Warehouse {
   const run = async (connection: DuckConnection, text: string, params?: readonly unknown[]) => {
     const reader = await connection.runAndReadAll(text, params && params.length > 0 ? (params as never) : undefined);
-    const rows = reader.getRowObjectsJS() as Row[];
+    const types = reader.columnTypes();
+    const names = reader.columnNames();
+    const rows = (reader.getRowObjectsJS() as Row[]).map((row) => {
+      for (let index = 0; index < names.length; index++) row[names[index]!] = fromDuck(row[names[index]!], types[index]!);
+      return row;
+    });
     // DuckDB reports the rows a CREATE TABLE AS wrote as its one result row, { Count }, not in rowsChanged.
     const count = rows.length === 1 && reader.columnNames().join() === "Count" ? Number(rows[0]!.Count) : reader.rowsChanged;
     return { rows, rowCount: count ?? null };

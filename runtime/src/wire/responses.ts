@@ -208,6 +208,23 @@ export const ProjectSchema = v.variant("ok", [
 export type ProjectJson = v.InferOutput<typeof ProjectSchema>;
 
 /** `GET /api/health`. `ok` is true whenever the daemon answers; `project` and `storage` say what works. */
+/** One daemon loop's heartbeat in `GET /api/health`. */
+export const LoopHealthSchema = v.object({
+  /** scheduler, sensors, backfills, runQueue, monitor or heartbeat. */
+  name: v.string(),
+  /** ISO instant of its last completed pass (of its start, before the first). */
+  lastBeatAt: v.string(),
+  intervalSeconds: v.number(),
+  /** A pass is in progress. */
+  running: v.boolean(),
+  /** False once it has not completed a pass for unhealthyAfterSeconds. */
+  healthy: v.boolean(),
+  unhealthyAfterSeconds: v.number(),
+  /** Seconds since its last completed pass, when unhealthy. */
+  stalledForSeconds: v.optional(v.number()),
+});
+export type LoopHealthJson = v.InferOutput<typeof LoopHealthSchema>;
+
 export const HealthSchema = v.object({
   ok: v.literal(true),
   daemonId: v.string(),
@@ -223,6 +240,10 @@ export const HealthSchema = v.object({
   }),
   /** Open event feeds and connected stream clients. */
   streams: v.object({ feeds: v.number(), clients: v.number() }),
+  /** "degraded" while a daemon loop is stalled (see `loops`) or the database is out of reach; the answer is still HTTP 200. */
+  status: v.picklist(["ok", "degraded"]),
+  /** The heartbeat of each daemon loop of this process (none in a process without loops). */
+  loops: v.array(LoopHealthSchema),
 });
 export type HealthJson = v.InferOutput<typeof HealthSchema>;
 

@@ -2,6 +2,9 @@
  * Raw assets: the jaffle_shop tables as extracted from the source system (here, the CSV files in
  * data/). Columns are typed, nothing else changes. Orders are loaded one day at a time (daily
  * partitions by `order_date`), as a warehouse loads a daily export.
+ *
+ * Reading files is TypeScript's job; the rows land as tables in the warehouse
+ * (`ioManager: "warehouse_tables"`), where the SQL assets downstream read them.
  */
 import { join } from "node:path";
 import { asset, dailyPartitions } from "tributary-ts";
@@ -10,6 +13,9 @@ import { dataDir, preview, readCsvTable } from "../ops/utilities";
 
 export const RAW_CUSTOMERS_SCHEMA = { id: "integer", first_name: "text", last_name: "text" } as const;
 export const RAW_ORDERS_SCHEMA = { id: "integer", user_id: "integer", order_date: "date", status: "text" } as const;
+/** Raw assets are stored as tables in the warehouse (embedded DuckDB, or PostgreSQL), for the SQL downstream. */
+const IN_THE_WAREHOUSE = "warehouse_tables";
+
 export const RAW_PAYMENTS_SCHEMA = { id: "integer", order_id: "integer", payment_method: "text", amount: "integer" } as const;
 
 /**
@@ -25,6 +31,7 @@ export const rawCustomers = asset(
     group: "raw",
     description: "Customers, loaded from data/raw_customers.csv",
     kinds: ["csv"],
+    ioManager: IN_THE_WAREHOUSE,
     checks: [...keyChecks("id"), notEmpty()],
   },
   (ctx) => {
@@ -36,7 +43,7 @@ export const rawCustomers = asset(
 
 /**
  * Orders of one day (the partition key is the `order_date`), one row per order; `user_id` is the
- * customer. Stored as `.tributary/storage/raw_orders/<day>.json`.
+ * customer. Every day lands in the one table `raw_orders`, told apart by its `partition_key` column.
  */
 export const rawOrders = asset(
   {
@@ -44,6 +51,7 @@ export const rawOrders = asset(
     group: "raw",
     description: "Orders of one day, loaded from data/raw_orders.csv (CRLF line endings)",
     kinds: ["csv"],
+    ioManager: IN_THE_WAREHOUSE,
     partitions: ORDER_DAYS,
     // No not-empty check: a day without orders is a valid, empty partition.
     checks: [...keyChecks("id")],
@@ -62,6 +70,7 @@ export const rawPayments = asset(
     group: "raw",
     description: "Payments, loaded from data/raw_payments.csv (amounts in cents)",
     kinds: ["csv"],
+    ioManager: IN_THE_WAREHOUSE,
     checks: [...keyChecks("id"), notEmpty()],
   },
   (ctx) => {

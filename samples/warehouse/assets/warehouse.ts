@@ -1,170 +1,110 @@
 /**
  * Warehouse assets: the `customers` and `orders` marts, built exactly as the jaffle_shop data README
- * describes (data/README.md), and stored as real tables by the `warehouse_io` I/O manager.
+ * describes (data/README.md), as SQL inside the warehouse, the way dbt's jaffle_shop models write them.
  */
-import { allPartitionsMapping, asset, assetCheck, notNull } from "tributary-ts";
-import {
-  amountsNotNegative,
-  columnTotal,
-  keyChecks,
-  notEmpty,
-  orderStatusAccepted,
-  PAYMENT_METHODS,
-  requiredReference,
-} from "../ops/data_quality";
+import { assetCheck, notNull, sql, sqlAsset, type WarehouseTable } from "tributary-ts";
+import { amountsNotNegative, keyChecks, notEmpty, orderStatusAccepted, requiredReference } from "../ops/data_quality";
 import { logNotifier } from "../ops/notifications";
-import { preview, rowsOfAllPartitions, sumOrNull } from "../ops/utilities";
-import type { WarehouseDatabase } from "../resources/database";
-import { WAREHOUSE_DB, WAREHOUSE_IO } from "../resources/io_managers";
-import { stgCustomers, stgOrders, stgPayments, type StagedOrder, type StagedPayment } from "./staging";
-
-/** A row of the `orders` mart. The amounts are in dollars; all five are NULL for an order without payments. */
-export interface OrderMartRow {
-  order_id: number;
-  customer_id: number;
-  order_date: string;
-  status: string;
-  credit_card_amount: number | null;
-  coupon_amount: number | null;
-  bank_transfer_amount: number | null;
-  gift_card_amount: number | null;
-  amount: number | null;
-}
-
-/** A row of the `customers` mart. The four order figures are NULL for a customer without orders. */
-export interface CustomerMartRow {
-  customer_id: number;
-  first_name: string;
-  last_name: string;
-  first_order: string | null;
-  most_recent_order: string | null;
-  number_of_orders: number | null;
-  customer_lifetime_value: number | null;
-}
+import { stgCustomers, stgOrders, stgPayments } from "./staging";
 
 const ORDER_AMOUNT_COLUMNS = ["credit_card_amount", "coupon_amount", "bank_transfer_amount", "gift_card_amount", "amount"] as const;
 
-/** Payments grouped by order: one entry per order that has payments, 0 for a method it did not use. */
-function paymentsByOrder(payments: readonly StagedPayment[]): Map<number, Record<(typeof ORDER_AMOUNT_COLUMNS)[number], number>> {
-  const grouped = new Map<number, Record<(typeof ORDER_AMOUNT_COLUMNS)[number], number>>();
-  for (const payment of payments) {
-    let sums = grouped.get(payment.order_id);
-    if (!sums) {
-      sums = { credit_card_amount: 0, coupon_amount: 0, bank_transfer_amount: 0, gift_card_amount: 0, amount: 0 };
-      grouped.set(payment.order_id, sums);
-    }
-    const methodColumn = `${payment.payment_method}_amount` as (typeof ORDER_AMOUNT_COLUMNS)[number];
-    if ((PAYMENT_METHODS as readonly string[]).includes(payment.payment_method)) sums[methodColumn] += payment.amount;
-    sums.amount += payment.amount;
-  }
-  return grouped;
-}
+/**
+ * One row per order. Payments are summed per order, one sum per method (0 for a method the order
+ * did not use) and the total, then outer-joined onto every order: an order without payments keeps
+ * its row with all five amounts NULL. The mart is whole: it reads every day of `stg_orders`.
+ */
+export const orders = sqlAsset({
+  key: "orders",
+  group: "warehouse",
+  // The mart is whole: unpartitioned over the daily stg_orders, it reads every day (the default
+  // mapping, as in Dagster), and each day must have been loaded.
+  description: "One row per order, with its payments summed per method and in total (dollars)",
+  checks: [
+    ...keyChecks("order_id"),
+    requiredReference("customer_id"),
+    orderStatusAccepted(),
+    amountsNotNegative(ORDER_AMOUNT_COLUMNS),
+    notEmpty(),
+  ],
+  query: sql`
+    with order_payments as (
+      select
+        order_id,
+        sum(case when payment_method = 'credit_card' then amount else 0 end) as credit_card_amount,
+        sum(case when payment_method = 'coupon' then amount else 0 end) as coupon_amount,
+        sum(case when payment_method = 'bank_transfer' then amount else 0 end) as bank_transfer_amount,
+        sum(case when payment_method = 'gift_card' then amount else 0 end) as gift_card_amount,
+        sum(amount) as total_amount
+      from ${stgPayments}
+      group by order_id
+    )
+    select
+      o.order_id,
+      o.customer_id,
+      o.order_date,
+      o.status,
+      p.credit_card_amount,
+      p.coupon_amount,
+      p.bank_transfer_amount,
+      p.gift_card_amount,
+      p.total_amount as amount
+    from ${stgOrders} as o
+    left join order_payments as p on o.order_id = p.order_id
+    order by o.order_id`,
+});
 
-export const orders = asset(
-  {
-    key: "orders",
-    group: "warehouse",
-    deps: [stgOrders, stgPayments],
-    // The mart is whole: it reads every day of stg_orders (an object keyed by day).
-    partitionMappings: { stg_orders: allPartitionsMapping() },
-    description: "One row per order, with its payments summed per method and in total (dollars)",
-    kinds: ["table"],
-    ioManager: WAREHOUSE_IO,
-    metadata: { table: "orders" },
-    checks: [
-      ...keyChecks("order_id"),
-      requiredReference("customer_id"),
-      orderStatusAccepted(),
-      amountsNotNegative(ORDER_AMOUNT_COLUMNS),
-      notEmpty(),
-    ],
-  },
-  (ctx): OrderMartRow[] => {
-    const payments = paymentsByOrder(ctx.inputs.stg_payments);
-    // Outer join of the grouped payments onto every order: no payments, all five amounts NULL.
-    const rows = rowsOfAllPartitions<StagedOrder>(ctx.inputs.stg_orders).map((order) => {
-      const sums = payments.get(order.order_id);
-      return {
-        order_id: order.order_id,
-        customer_id: order.customer_id,
-        order_date: order.order_date,
-        status: order.status,
-        credit_card_amount: sums?.credit_card_amount ?? null,
-        coupon_amount: sums?.coupon_amount ?? null,
-        bank_transfer_amount: sums?.bank_transfer_amount ?? null,
-        gift_card_amount: sums?.gift_card_amount ?? null,
-        amount: sums?.amount ?? null,
-      };
-    });
-    ctx.addMetadata({ rows: rows.length, total_amount: sumOrNull(rows.map((row) => row.amount)), preview: preview(rows) });
-    return rows;
-  },
-);
-
-export const customers = asset(
-  {
-    key: "customers",
-    group: "warehouse",
-    // `orders` is not read: depending on it makes the grand-totals check below run once both marts exist.
-    deps: [stgCustomers, stgOrders, stgPayments, orders],
-    partitionMappings: { stg_orders: allPartitionsMapping() },
-    description: "One row per customer, with first and latest order dates, order count and lifetime value (dollars)",
-    kinds: ["table"],
-    ioManager: WAREHOUSE_IO,
-    resources: [WAREHOUSE_DB],
-    metadata: { table: "customers" },
-    checks: [
-      ...keyChecks("customer_id"),
-      notNull(["first_name", "last_name"]),
-      amountsNotNegative(["customer_lifetime_value"], "lifetime_value_not_negative"),
-      notEmpty(),
-    ],
-  },
-  (ctx): CustomerMartRow[] => {
-    const { stg_customers: staged, stg_payments: stagedPayments } = ctx.inputs;
-    const stagedOrders = rowsOfAllPartitions<StagedOrder>(ctx.inputs.stg_orders);
-    // customer_orders: first and latest order date and order count, per customer with orders.
-    const ordersOf = new Map<number, { first: string; latest: string; count: number }>();
-    for (const order of stagedOrders) {
-      const seen = ordersOf.get(order.customer_id);
-      if (!seen) ordersOf.set(order.customer_id, { first: order.order_date, latest: order.order_date, count: 1 });
-      else {
-        if (order.order_date < seen.first) seen.first = order.order_date;
-        if (order.order_date > seen.latest) seen.latest = order.order_date;
-        seen.count++;
-      }
-    }
-    // customer_payments: every payment of every order of the customer, whatever the order's status.
-    const customerOfOrder = new Map(stagedOrders.map((order) => [order.order_id, order.customer_id]));
-    const paidBy = new Map<number, number>();
-    for (const payment of stagedPayments) {
-      const customerId = customerOfOrder.get(payment.order_id);
-      if (customerId !== undefined) paidBy.set(customerId, (paidBy.get(customerId) ?? 0) + payment.amount);
-    }
-    // The customer list drives; the figures are outer-joined and stay NULL (not 0) when missing.
-    const rows = staged.map((customer) => {
-      const orderFigures = ordersOf.get(customer.customer_id);
-      return {
-        customer_id: customer.customer_id,
-        first_name: customer.first_name,
-        last_name: customer.last_name,
-        first_order: orderFigures?.first ?? null,
-        most_recent_order: orderFigures?.latest ?? null,
-        number_of_orders: orderFigures?.count ?? null,
-        customer_lifetime_value: paidBy.get(customer.customer_id) ?? null,
-      };
-    });
-    const withoutOrders = rows.filter((row) => row.number_of_orders === null).length;
-    ctx.addMetadata({ rows: rows.length, customers_without_orders: withoutOrders, preview: preview(rows) });
-    logNotifier(ctx.log).notify("info", "warehouse marts refreshed", { customers: rows.length, customers_without_orders: withoutOrders });
-    return rows;
-  },
-);
+/**
+ * One row per customer. The customer list drives; first and latest order date and order count come
+ * from the customer's orders, lifetime value from every payment of every order of theirs (whatever
+ * its status). A customer without orders keeps the row with the four figures NULL, not 0.
+ */
+export const customers = sqlAsset({
+  key: "customers",
+  group: "warehouse",
+  // `orders` is not read: depending on it makes the grand-totals check below run once both marts exist.
+  deps: [orders],
+  description: "One row per customer, with first and latest order dates, order count and lifetime value (dollars)",
+  checks: [
+    ...keyChecks("customer_id"),
+    notNull(["first_name", "last_name"]),
+    amountsNotNegative(["customer_lifetime_value"], "lifetime_value_not_negative"),
+    notEmpty(),
+  ],
+  query: sql`
+    with customer_orders as (
+      select
+        customer_id,
+        min(order_date) as first_order,
+        max(order_date) as most_recent_order,
+        count(order_id) as number_of_orders
+      from ${stgOrders}
+      group by customer_id
+    ),
+    customer_payments as (
+      select o.customer_id, sum(p.amount) as total_amount
+      from ${stgPayments} as p
+      left join ${stgOrders} as o on p.order_id = o.order_id
+      group by o.customer_id
+    )
+    select
+      c.customer_id,
+      c.first_name,
+      c.last_name,
+      co.first_order,
+      co.most_recent_order,
+      co.number_of_orders,
+      cp.total_amount as customer_lifetime_value
+    from ${stgCustomers} as c
+    left join customer_orders as co on c.customer_id = co.customer_id
+    left join customer_payments as cp on c.customer_id = cp.customer_id
+    order by c.customer_id`,
+});
 
 /**
  * Every dollar paid is counted once in each mart: the sum of `customers.customer_lifetime_value`
- * equals the sum of `orders.amount` (1672 dollars with the sample data). Reads both tables from the
- * warehouse database, so it checks what actually landed, not only what was computed.
+ * equals the sum of `orders.amount` (1672 dollars with the sample data). Both sums are computed in
+ * the warehouse, on the tables as they landed; only the two totals come back.
  */
 export const grandTotalsAgree = assetCheck(
   {
@@ -172,17 +112,19 @@ export const grandTotalsAgree = assetCheck(
     asset: customers,
     description: "sum(customers.customer_lifetime_value) = sum(orders.amount)",
   },
-  async ({ value, resources, log }) => {
-    const database = resources[WAREHOUSE_DB] as WarehouseDatabase;
-    const [totals] = await database.query<{ customers_total: number | null; orders_total: number | null }>(
-      database.dialect === "postgres"
-        ? "SELECT (SELECT sum(customer_lifetime_value) FROM customers)::float8 AS customers_total, (SELECT sum(amount) FROM orders)::float8 AS orders_total"
-        : "SELECT (SELECT sum(customer_lifetime_value) FROM customers) AS customers_total, (SELECT sum(amount) FROM orders) AS orders_total",
+  async ({ value, log }) => {
+    const table = value as WarehouseTable;
+    // Both marts live in the same schema: orders' name is customers' with the table part changed.
+    const ordersTable = `${table.qualifiedName.slice(0, table.qualifiedName.lastIndexOf("."))}."orders"`;
+    const [totals] = await table.query(
+      `select cast((select sum(customer_lifetime_value) from ${table.qualifiedName}) as double precision) as customers_total,
+              cast((select sum(amount) from ${ordersTable}) as double precision) as orders_total`,
     );
-    const computed = columnTotal(value, "customer_lifetime_value");
-    const passed = totals !== undefined && totals.customers_total === totals.orders_total && totals.customers_total === computed;
-    if (!passed) logNotifier(log).notify("alert", "the marts' grand totals disagree", { ...totals, computed });
-    return { passed, metadata: { customers_total: totals?.customers_total ?? null, orders_total: totals?.orders_total ?? null, dialect: database.dialect } };
+    const customersTotal = (totals?.customers_total ?? null) as number | null;
+    const ordersTotal = (totals?.orders_total ?? null) as number | null;
+    const passed = customersTotal !== null && customersTotal === ordersTotal;
+    if (!passed) logNotifier(log).notify("alert", "the marts' grand totals disagree", { customersTotal, ordersTotal });
+    return { passed, metadata: { customers_total: customersTotal, orders_total: ordersTotal, dialect: table.dialect } };
   },
 );
 

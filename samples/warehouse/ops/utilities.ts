@@ -1,22 +1,9 @@
 /**
- * Small helpers of the sample: CSV parsing, units, paths, previews. Plain functions, no Tributary
+ * Small helpers of the sample: CSV parsing, paths, previews. Plain functions, no Tributary
  * API, so they are easy to test and reuse.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-
-/**
- * The rows of every partition of a partitioned upstream, in partition-key order. An unpartitioned
- * asset reading a partitioned one through `allPartitionsMapping()` gets an object keyed by
- * partition key (`{ "2018-01-01": [...], "2018-01-02": [...] }`); the typed input still says the
- * upstream's own value type, so the object is taken as `unknown` here.
- */
-export function rowsOfAllPartitions<T>(byPartition: unknown): T[] {
-  const partitions = byPartition as Record<string, readonly T[]>;
-  return Object.keys(partitions)
-    .sort()
-    .flatMap((key) => partitions[key]!);
-}
 
 /** A CSV column's type in a {@link readCsvTable} schema. */
 export type CsvColumnType = "integer" | "text" | "date";
@@ -113,11 +100,6 @@ function convert(value: string, type: CsvColumnType, where: string): string | nu
   }
 }
 
-/** Converts cents to dollars, keeping fractions (no integer division). */
-export function centsToDollars(cents: number): number {
-  return cents / 100;
-}
-
 /**
  * The sample's folder: the nearest folder holding tributary.yaml, looking up from this code's
  * folder (from source, or from the compiled bundle in .tributary/build) and then from the working
@@ -143,11 +125,4 @@ export function dataDir(): string {
 /** The first rows of a table, for materialization metadata (shown in the CLI and the editor). */
 export function preview<T>(rows: readonly T[], count = 5): T[] {
   return rows.slice(0, count);
-}
-
-/** Sums a column, ignoring NULLs like SQL's sum(); NULL when every value is NULL. */
-export function sumOrNull(values: readonly (number | null)[]): number | null {
-  let total: number | null = null;
-  for (const value of values) if (value !== null) total = (total ?? 0) + value;
-  return total;
 }

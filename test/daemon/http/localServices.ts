@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TypedEmitter, type DaemonEvents } from "../../../runtime/src/daemon/events";
 import type { DaemonServices, ProjectState, RunSubmission } from "../../../runtime/src/daemon/services";
 import { TributaryError } from "../../../runtime/src/errors";
 import { executeInProcess } from "../../../runtime/src/execution/executor";
@@ -19,7 +20,7 @@ import type { InstigatorState, InstigatorStatus, RunRecord } from "../../../runt
 export class LocalDaemonServices implements DaemonServices {
   readonly daemonId = `test:${process.pid}:${randomUUID()}`;
   readonly mode = "dev" as const;
-  private readonly listeners = new Set<() => void>();
+  readonly events = new TypedEmitter<DaemonEvents>();
   private readonly executions = new Map<string, AbortController>();
   private readonly storageDir = mkdtempSync(join(tmpdir(), "tributary-http-values-"));
   private loads = 1;
@@ -41,7 +42,7 @@ export class LocalDaemonServices implements DaemonServices {
     } catch (error) {
       this.state = { ok: false, error: { message: (error as Error).message }, failedAt: new Date().toISOString(), codeVersion: this.state.codeVersion };
     }
-    this.changed();
+    this.events.emit("codeReloaded", { ok: this.state.ok, codeVersion: this.state.codeVersion, changedFiles: [] });
     return this.state;
   }
 
@@ -62,7 +63,7 @@ export class LocalDaemonServices implements DaemonServices {
     await this.storage.appendEvents([
       { runId: run.runId, timestamp: new Date().toISOString(), type: "RUN_QUEUED", stepKey: null, level: "info", message: "Run queued", data: null },
     ]);
-    this.changed();
+    this.events.emit("runQueued", { runId: run.runId, selection: run.selection, instigator: run.instigator && { type: run.instigator.type, name: run.instigator.name } });
     return run;
   }
 
@@ -75,8 +76,9 @@ export class LocalDaemonServices implements DaemonServices {
     } else if (await this.storage.transitionRun(runId, ["STARTING", "STARTED"], "CANCELING")) {
       this.executions.get(runId)?.abort();
     }
-    this.changed();
-    return (await this.storage.getRun(runId))!;
+    const run = (await this.storage.getRun(runId))!;
+    this.events.emit("runCancelRequested", { runId, status: run.status });
+    return run;
   }
 
   async setInstigatorStatus(name: string, status: InstigatorStatus): Promise<InstigatorState> {
@@ -85,11 +87,6 @@ export class LocalDaemonServices implements DaemonServices {
     const type = definitions.schedules.some((s) => s.name === name) ? "schedule" : definitions.sensors.some((s) => s.name === name) ? "sensor" : undefined;
     if (!type) throw new Error(`unknown instigator ${name}`);
     return this.storage.setInstigatorState({ name, type, status });
-  }
-
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** Executes a QUEUED run in this process, as a coordinator would. */
@@ -108,16 +105,12 @@ export class LocalDaemonServices implements DaemonServices {
         runId,
         signal: controller.signal,
         // Wake streams once events are in storage, where they read them.
-        onEvent: () => this.changed(),
+        onEvent: () => this.events.emit("runEvent", { runId }),
         onEventWhenDurable: true,
       });
     } finally {
       this.executions.delete(runId);
-      this.changed();
+      this.events.emit("runEnded", { runId, status: (await this.storage.getRun(runId))?.status ?? null, by: "coordinator" });
     }
-  }
-
-  private changed(): void {
-    for (const listener of this.listeners) listener();
   }
 }

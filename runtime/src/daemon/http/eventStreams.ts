@@ -2,7 +2,7 @@
  * Live event feeds for server-sent events. Many clients may watch the same run (or all runs): each
  * run has ONE poller, and all runs share ONE global poller, whatever the number of clients, so
  * streams do not each hammer the database. Pollers read by event id (`getRunEvents` with `afterId`),
- * every `pollMs`, and at once when the daemon says something changed (`services.onChange`).
+ * every `pollMs`, and at once when the daemon says something changed (one of `STATE_CHANGE_EVENTS` on `services.events`).
  *
  * Each feed works through one queue of tasks (polls, and the catch-up of a joining client), so a
  * client that joins with `Last-Event-ID` gets exactly the events it missed, then the live ones,
@@ -288,7 +288,7 @@ class GlobalFeed extends Feed {
  * @example
  * ```ts
  * const streams = new EventStreams(storage);
- * services.onChange(() => streams.wake());
+ * onAnyOf(services.events, STATE_CHANGE_EVENTS, () => streams.wake());
  * const leave = streams.watchRun(runId, lastEventId, { send: (events) => ..., end: () => ... });
  * ```
  */

@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../../errors";
 import type { DaemonServices } from "../services";
+import { onAnyOf, STATE_CHANGE_EVENTS } from "../events";
+import type { Logger } from "../logger";
 import { checkBearerToken, checkHostHeader, checkTokenStrength, isLoopbackHost } from "./auth";
 import { HttpError, errorAnswer } from "./errors";
 import { EventStreams } from "./eventStreams";
@@ -38,8 +40,10 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** Folder of the lineage UI bundle. @defaultValue the package's dist/ui */
   uiDir?: string;
-  /** Where internal errors and stream problems are logged. @defaultValue console.error */
+  /** Where internal errors and stream problems are logged, as lines. @defaultValue console.error */
   log?: (line: string) => void;
+  /** The daemon's logger instead of `log` (entries scoped `component: "http"`). */
+  logger?: Logger;
   /** Heartbeat comment interval on event streams. @defaultValue 15000 */
   heartbeatMs?: number;
   /** Poll interval of event streams when nothing wakes them. @defaultValue 500 */
@@ -99,7 +103,8 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new ConfigError(`the HTTP port must be a whole number from 0 to 65535, not ${String(options.port)}`);
   }
-  const log = boundedLog(options.log ?? ((line: string) => console.error(line)));
+  const httpLog = options.logger?.scope({ component: "http" });
+  const log = httpLog ? (line: string) => httpLog.error(line) : boundedLog(options.log ?? ((line: string) => console.error(line)));
   const uiDir = options.uiDir ?? defaultUiDir();
   const streams = new EventStreams(services.storage, {
     log,
@@ -108,7 +113,7 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   });
   const steps = new RunStepTracker(services.storage);
   const router = apiRouter();
-  const unsubscribe = services.onChange(() => {
+  const unsubscribe = onAnyOf(services.events, STATE_CHANGE_EVENTS, () => {
     streams.wake();
     if (services.project().ok) loadedProject(services); // remember the last good project
   });

@@ -1,4 +1,9 @@
-/** `GET /api/health`: is the daemon up, which one, does the project load, and can it reach its database. */
+/**
+ * `GET /api/health`: is the daemon up, which one, does the project load, can it reach its
+ * database, and is each of its loops completing passes. A stalled loop (or the database out of
+ * reach) makes `status` "degraded" with HTTP 200 still: the process answers and must not be restarted by a probe for what a
+ * restart may not cure (a hung query holds a lock); alerting reads `status` and `loops`.
+ */
 import { runtimeVersion } from "../../../version";
 import type { HealthJson } from "../../../wire/responses";
 import type { DaemonServices } from "../../services";
@@ -14,7 +19,9 @@ export function healthRoutes(router: Router): void {
   router.add("GET", "/api/health", async ({ res, services, streams }) => {
     const project = projectJson(services.project());
     const storage = await storageHealth(services);
-    sendJson(res, 200, { ok: true, daemonId: services.daemonId, mode: services.mode, version: runtimeVersion(), project, storage, streams: streams.stats() } satisfies HealthJson);
+    const loops = services.loops?.() ?? [];
+    const status = storage.ok && loops.every((loop) => loop.healthy) ? "ok" : "degraded";
+    sendJson(res, 200, { ok: true, daemonId: services.daemonId, mode: services.mode, version: runtimeVersion(), project, storage, streams: streams.stats(), status, loops } satisfies HealthJson);
   });
 }
 
