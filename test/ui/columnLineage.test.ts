@@ -19,6 +19,7 @@ import { LocalDaemonServices } from "../daemon/http/localServices";
 import { tempProject, type TempProject } from "../support/tempProject";
 import { launchChromium } from "./support/browser";
 import { UI_DIST } from "./support/staticServer";
+import { startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
 
 const ROOT = resolve(__dirname, "..", "..");
 const ARTIFACTS = join(ROOT, "test-artifacts", "ui");
@@ -135,7 +136,6 @@ describe("column lineage in the lineage page (headless Chromium, daemon-served p
     await page.click("#fit");
     await painted();
     await page.screenshot({ path: join(ARTIFACTS, "column-lineage.png") });
-    if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: join(ROOT, "docs", "images", "lineage-columns.png") });
   });
 
   it("selects a column from the chain's links, and walks the lineage with the keyboard", async () => {
@@ -166,5 +166,55 @@ describe("column lineage in the lineage page (headless Chromium, daemon-served p
     assert.deepEqual((await lineage())!.columns, ["customers.customer_id", "orders.customer_id", "raw_orders.user_id"]);
     await page.keyboard.press("Escape");
     await page.waitForFunction(() => window.__tributaryLineage.columnLineage() === null);
+  });
+});
+
+describe("column lineage of the sample (samples/warehouse, daemon-served page)", function () {
+  this.timeout(60_000);
+  let daemon: WarehouseDaemon;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  const errors: string[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    daemon = await startWarehouseDaemon();
+    browser = await launchChromium({ width: 1360, height: 820 });
+    page = await browser.newPage();
+    page.on("pageerror", (error) => errors.push(String(error)));
+    page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  });
+  after(async () => {
+    await browser?.dispose();
+    await daemon?.dispose();
+  });
+  afterEach(() => assert.deepEqual(errors.splice(0), [], "the page logged errors"));
+
+  it("follows stg_payments.amount from raw_payments to the five amounts of orders and the customers' lifetime value", async () => {
+    await page.goto(daemon.url);
+    await page.evaluate(() => window.__tributaryLineage.whenPainted());
+    await page.waitForFunction(() => window.__tributaryLineage.view().hasColumns);
+    // The context menu's "Show columns" expands a card too.
+    const card = await page.evaluate(() => window.__tributaryLineage.nodeAt("stg_payments"));
+    await page.mouse.click(card!.x + 20, card!.y + 12, { button: "right" });
+    await page.click("[data-testid=menu-columns]");
+    await page.waitForFunction(() => window.__tributaryLineage.view().expanded.includes("stg_payments"));
+    await page.evaluate(() => window.__tributaryLineage.whenPainted());
+    const row = await page.evaluate(() => window.__tributaryLineage.columnAt("stg_payments", "amount"));
+    await page.mouse.click(row!.x + row!.width / 2, row!.y + row!.height / 2);
+    await page.waitForFunction(() => window.__tributaryLineage.columnLineage()?.column === "stg_payments.amount");
+    const path = (await page.evaluate(() => window.__tributaryLineage.columnLineage()))!;
+    assert.deepEqual(path.columns, [
+      "customers.customer_lifetime_value", "orders.amount", "orders.bank_transfer_amount", "orders.coupon_amount", "orders.credit_card_amount",
+      "orders.gift_card_amount", "raw_payments.amount", "stg_payments.amount",
+    ]);
+    assert.deepEqual(path.assets, ["customers", "orders", "raw_payments", "stg_payments"]);
+    const downstream = (await page.locator("#details [data-testid=column-downstream] li").allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    assert.ok(downstream.includes("customers.customer_lifetime_value ← stg_payments.amount"), downstream.join("\n"));
+    assert.ok(downstream.includes("orders.credit_card_amount ← stg_payments.amount"), downstream.join("\n"));
+    await page.click("#fit");
+    await page.evaluate(() => window.__tributaryLineage.whenPainted());
+    await page.screenshot({ path: join(ARTIFACTS, "column-lineage-sample.png") });
+    if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: join(ROOT, "docs", "images", "lineage-columns.png") });
   });
 });
