@@ -3,7 +3,8 @@
  * lineage UI bundle (ui/, built into client/dist/ui). It feeds the UI the graph (from the language
  * server, which works without a daemon; from the daemon's `/api/assets` when the server is down)
  * with the daemon's statuses, or, when no daemon answers, the last materializations storage
- * recorded (storedState.ts) and an "unknown" status, and live run events from the daemon's `/api/events/stream`; the UI asks to reveal definitions and
+ * recorded (storedState.ts) and an "unknown" status, live run events from the daemon's `/api/events/stream`,
+ * and the column lineage (`tributary/columnLineage` per asset, columnLineage.ts); the UI asks to reveal definitions and
  * to materialize selections. Messages both ways are typed by ui/src/protocol.ts.
  */
 import * as crypto from "node:crypto";
@@ -11,19 +12,24 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { WireAnswer } from "tributary-ts/wire";
-import { LineageRequest, type LineageResult } from "../../server/src/protocol";
+import { ColumnLineageRequest, LineageRequest, type LineageResult } from "../../server/src/protocol";
 import {
   type HostToUiMessage,
   isUiToHostMessage,
   type LineageAsset,
+  type LineageAssetColumns,
   type UiToHostMessage,
 } from "../../ui/src/protocol";
+import { columnsFromServer } from "./columnLineage";
 import { readConfig } from "./config";
 import type { Ctx } from "./ctx";
 import { showError } from "./errors";
 import { findProjectDir } from "./daemon";
 import { materialize } from "./runs";
 import { type StoredAsset, StoredStateReader } from "./storedState";
+
+/** How long after the last graph the column lineage is asked for (a burst of edits asks once). */
+const COLUMNS_DELAY_MS = 150;
 
 /** The webview type (also the serializer's id in package.json's activationEvents). */
 export const LINEAGE_VIEW_TYPE = "tributary.lineage";
@@ -48,6 +54,11 @@ export class LineagePanel implements vscode.Disposable {
   private readonly stored: StoredStateReader;
   /** The assets last sent to the UI (tests read what the panel shows from here). */
   lastAssets: LineageAsset[] = [];
+  private columnsTimer: ReturnType<typeof setTimeout> | undefined;
+  private columnsGeneration = 0;
+  private disposed = false;
+  /** The column lineage last sent to the UI. */
+  lastColumns: LineageAssetColumns[] = [];
   /** Resolves when the UI said "ready" and got its first graph (tests and the E2E wait on it). */
   readonly loaded: Promise<void>;
   private resolveLoaded!: () => void;
@@ -153,7 +164,38 @@ export class LineagePanel implements vscode.Disposable {
       this.post({ type: "notice", level: "info", message: notice ?? null });
     } catch (error) {
       this.post({ type: "notice", level: "error", message: error instanceof Error ? error.message : String(error) });
+      return;
     }
+    this.scheduleColumns();
+  }
+
+  /**
+   * Sends the column lineage a moment after the graph: typing sends a graph per edit, and the
+   * columns of a large project cost one request per asset (2,000 assets: ~0.3 s, docs/performance.md),
+   * so only the last edit of a burst asks for them.
+   */
+  private scheduleColumns(): void {
+    clearTimeout(this.columnsTimer);
+    this.columnsTimer = setTimeout(() => void this.sendColumns(), COLUMNS_DELAY_MS);
+  }
+
+  private async sendColumns(): Promise<void> {
+    const generation = ++this.columnsGeneration;
+    const columns = await this.loadColumns(this.lastAssets.map((a) => a.key)).catch((error: unknown) => {
+      this.ctx.daemon.output.appendLine(`Column lineage unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
+    if (!columns || generation !== this.columnsGeneration || this.disposed) return;
+    this.lastColumns = columns;
+    this.post({ type: "columns", assets: columns });
+  }
+
+  /** The column lineage: the language server's (live as files change), else the daemon's static analysis. */
+  private async loadColumns(keys: string[]): Promise<LineageAssetColumns[] | undefined> {
+    if (this.ctx.serverRunning) return columnsFromServer((params) => this.ctx.request(ColumnLineageRequest, params), keys);
+    if (this.ctx.daemon.state === "stopped") return undefined;
+    const api = await this.ctx.daemon.api();
+    return (await api.json<WireAnswer<"GET /api/lineage/columns">>("GET", "/api/lineage/columns")).assets;
   }
 
   private async loadAssets(): Promise<{ assets: LineageAsset[]; notice?: string }> {
@@ -197,6 +239,8 @@ export class LineagePanel implements vscode.Disposable {
 
   dispose(): void {
     if (LineagePanel.current === this) LineagePanel.current = undefined;
+    clearTimeout(this.columnsTimer);
+    this.disposed = true;
     this.stream?.abort();
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { allDiagnostics, loadDiagnostics, loadSqlParser, ProjectIndex } from "./analysis";
-import type { AnalysisDiagnostic } from "./analysis";
+import type { AnalysisDiagnostic, ProjectModel } from "./analysis";
 
 /** Where `runValidate` writes (the CLI passes process streams; tests capture). */
 export interface ValidateOutput {
@@ -123,4 +123,38 @@ export function buildReport(directory: string, project: ProjectIndex, discovery?
     message: problem.message,
   }))).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
   return { assets, diagnostics };
+}
+
+/**
+ * The column lineage of a project: every asset with its output columns (`name`, `type` when known,
+ * `from`: the upstream columns it is computed from as `"<asset key>.<column>"`), or `columns: null`
+ * when the analysis cannot know them (a TypeScript asset, a `*` over unknown columns). The same
+ * analysis and the same columns as `validate --json`; the daemon's `GET /api/lineage/columns`
+ * answers with it (the runtime loads this bundle, so the daemon never runs a parser of its own).
+ *
+ * @example
+ * const { assets } = await columnLineageReport("samples/warehouse");
+ * assets.find((a) => a.key === "stg_payments")?.columns; // [{ name: "amount", type: "numeric", from: ["raw_payments.amount"] }, ...]
+ */
+export async function columnLineageReport(directory: string): Promise<ColumnLineageReport> {
+  await loadSqlParser();
+  const project = new ProjectIndex(path.resolve(directory));
+  project.indexFromDisk();
+  return { assets: projectColumns(project.model()) };
+}
+
+/** The answer of {@link columnLineageReport} (the wire contract's `GET /api/lineage/columns`). */
+export interface ColumnLineageReport {
+  assets: { key: string; columns: { name: string; type?: string; from: string[] }[] | null }[];
+}
+
+/** Every asset of `model` (the first definition of each key) with its statically known columns. */
+export function projectColumns(model: ProjectModel): ColumnLineageReport["assets"] {
+  return [...model.assets.values()].map((asset) => {
+    const columns = asset.definition.api === "sqlAsset" ? model.sql.asset(asset.key)?.columns : undefined;
+    return {
+      key: asset.key,
+      columns: columns ? columns.map((c) => ({ name: c.name, ...(c.type ? { type: c.type } : {}), from: [...c.from] })) : null,
+    };
+  });
 }

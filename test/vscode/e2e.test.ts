@@ -9,7 +9,8 @@
  *    dependency added shows it in the Problems pane; clicking the CodeLens "Materialize" starts the
  *    local daemon, the run succeeds and the CodeLens shows the new status; on the daily-partitioned
  *    raw_orders it asks which partitions and runs the latest; Materialize Job… lists the project's
- *    jobs; the lineage panel shows the sample's assets. Screenshots go to test-artifacts/vscode/ (and the README's to
+ *    jobs; the lineage panel shows the sample's assets, and a column's lineage from the language
+ *    server (expand stg_payments, click amount). Screenshots go to test-artifacts/vscode/ (and the README's to
  *    docs/images/ when UPDATE_SCREENSHOTS=1).
  *
  * Installs code-server with scripts/ensure-code-server.sh when it is missing (~70 s once).
@@ -213,6 +214,39 @@ describe("VS Code extension in code-server with Chromium", function () {
       for (const key of ["raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders", "stg_payments", "orders", "customers"]) {
         assert.ok(keys.includes(key), `${key} is in the lineage (shown: ${keys.join(", ")})`);
       }
+      // Column lineage from the language server (tributary/columnLineage): expand stg_payments by its
+      // "▸ 4 cols" pill, click its amount row, and its lineage reaches the marts.
+      type Api = {
+        view(): { hasColumns: boolean; expanded: string[] };
+        nodeAt(k: string): { x: number; y: number; width: number; height: number } | null;
+        columnAt(k: string, c: string): { x: number; y: number; width: number; height: number } | null;
+        columnLineage(): { column: string; columns: string[] } | null;
+        whenPainted(): Promise<unknown>;
+      };
+      await waitFor("the column lineage from the language server", () => frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.view().hasColumns), 30_000, 100);
+      const onCanvas = async (rect: { x: number; y: number }) => {
+        const canvas = await frame.evaluate(() => document.getElementById("graph")!.getBoundingClientRect().toJSON() as { left: number; top: number });
+        await frame.locator("#graph").click({ position: { x: rect.x - canvas.left, y: rect.y - canvas.top } });
+      };
+      const card = await frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.nodeAt("stg_payments"));
+      assert.ok(card, "stg_payments is on screen");
+      const scale = card.width / 200;
+      await onCanvas({ x: card.x + card.width - 33 * scale, y: card.y + 33 * scale });
+      await waitFor("stg_payments expanded", () => frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.view().expanded.includes("stg_payments")), 10_000, 50);
+      await frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.whenPainted());
+      const row = await frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.columnAt("stg_payments", "amount"));
+      assert.ok(row, "stg_payments.amount is listed");
+      await onCanvas({ x: row.x + row.width / 2, y: row.y + row.height / 2 });
+      const lineage = await waitFor("stg_payments.amount selected", () => frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.columnLineage()), 10_000, 50);
+      assert.ok(lineage.columns.includes("customers.customer_lifetime_value") && lineage.columns.includes("raw_payments.amount"), lineage.columns.join(", "));
+      await webview.locator("#details [data-testid=column-downstream]").waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(ARTIFACTS, "lineage-columns.png") });
+      await frame.evaluate(() => document.getElementById("graph")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })));
+      await waitFor("the column selection cleared", async () => (await frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.columnLineage())) === null, 10_000, 50);
+      await frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.whenPainted());
+      const expanded = await frame.evaluate(() => (window as unknown as { __tributaryLineage: Api }).__tributaryLineage.nodeAt("stg_payments"));
+      await onCanvas({ x: expanded!.x + expanded!.width - 33 * scale, y: expanded!.y + 33 * scale }); // closes the card again
+      await waitFor("stg_payments closed", () => frame.evaluate(() => !(window as unknown as { __tributaryLineage: Api }).__tributaryLineage.view().expanded.includes("stg_payments")), 10_000, 50);
       assert.equal(await frame.evaluate(() => (window as unknown as { __tributaryLineage: { statusOf(k: string): string | null } }).__tributaryLineage.statusOf("raw_customers")), "FRESH", "the asset materialized above is fresh");
       await page.screenshot({ path: path.join(ARTIFACTS, "lineage.png") });
       // A larger view of the panel alone, for the README.

@@ -3,12 +3,14 @@
  * renderer, and turns user gestures into host calls. Live run events only repaint.
  */
 import { formatSelection } from "tributary-ts/selection";
+import { ColumnLineage, columnLabel, type ColumnPath, type ColumnRef } from "./columns";
 import type { LayoutClient } from "./layoutClient";
 import { LineageModel } from "./model";
+import { renderColumnDetails } from "./panels/columnDetails";
 import { renderDetails } from "./panels/details";
 import { byId } from "./panels/dom";
 import type { LineageHost } from "./host";
-import type { HostToUiMessage, LineageAsset } from "./protocol";
+import type { HostToUiMessage, LineageAsset, LineageAssetColumns } from "./protocol";
 import type { Renderer } from "./render/renderer";
 import { LINEAGE_STATUSES } from "./protocol";
 import { buildView, COLLAPSE_THRESHOLD, type ViewGraph, type ViewState } from "./view";
@@ -32,6 +34,13 @@ export class LineageApp {
   readonly state: ViewState = { filter: "", focus: null, depth: 2, grouping: "auto", expandedGroups: new Set() };
   /** Key of the selected asset (kept across re-layouts). */
   selectedKey: string | null = null;
+  /** Column lineage from the host (empty until it sends some). */
+  columns = new ColumnLineage();
+  private columnData: LineageAssetColumns[] = [];
+  /** Assets the user expanded to their columns. */
+  readonly expandedAssets = new Set<string>();
+  /** The selected column and its lineage (its assets are expanded while it is selected). */
+  columnPath: ColumnPath | null = null;
   private buildToken = 0;
   private building: Promise<void> = Promise.resolve();
   private loadStartedAt = 0;
@@ -51,6 +60,9 @@ export class LineageApp {
     switch (message.type) {
       case "graph":
         this.load(message.assets, message.focus);
+        break;
+      case "columns":
+        this.setColumns(message.assets);
         break;
       case "runEvent": {
         if (!this.model) return;
@@ -76,6 +88,8 @@ export class LineageApp {
     this.firstPaint = null;
     const previousKeys = this.model ? this.model.keys.join("\n") : null;
     this.model = new LineageModel(assets);
+    this.columns = new ColumnLineage(this.columnData, this.model.keys);
+    this.refreshColumnPath();
     if (grouping) this.state.grouping = grouping;
     if (focus && this.model.assets.has(focus)) {
       this.state.focus = focus;
@@ -87,12 +101,69 @@ export class LineageApp {
     return this.rebuild();
   }
 
+  /** Replaces the column lineage (the host's `columns` message). */
+  setColumns(assets: LineageAssetColumns[]): Promise<void> {
+    this.columnData = assets;
+    this.columns = new ColumnLineage(assets, this.model?.keys ?? []);
+    this.refreshColumnPath();
+    return this.rebuild();
+  }
+
+  /** Expands or collapses an asset's card to its columns. */
+  toggleColumns(key: string, expanded = !this.expandedAssets.has(key)): Promise<void> {
+    if (expanded) this.expandedAssets.add(key);
+    else {
+      this.expandedAssets.delete(key);
+      if (this.columnPath?.column.key === key) this.columnPath = null;
+    }
+    return this.rebuild();
+  }
+
+  /**
+   * Selects a column (or clears the column selection): its lineage upstream and downstream is
+   * highlighted across the graph, the rest dimmed; the assets on it are expanded while it stays
+   * selected, and the details pane lists the chain.
+   */
+  selectColumn(ref: ColumnRef | null, options: { center?: boolean } = {}): Promise<void> {
+    if (ref && this.model && !this.model.assets.has(ref.key)) {
+      this.notice(`No asset "${ref.key}" in this graph.`, "error");
+      return this.building;
+    }
+    this.columnPath = ref ? this.columns.pathOf(ref) : null;
+    if (ref) {
+      this.selectedKey = ref.key;
+      // Columns on the path outside the view (filtered out, or beyond the focus) cannot be shown: show the whole graph.
+      if (this.view && [...this.columnPath!.assets].some((key) => !this.view!.itemOf.has(key) || this.view!.items[this.view!.itemOf.get(key)!]!.kind !== "asset")) {
+        this.state.focus = null;
+        this.state.filter = "";
+        byId<HTMLInputElement>("filter").value = "";
+        if (this.state.grouping !== "expanded") this.state.grouping = "expanded";
+      }
+    }
+    const built = this.rebuild();
+    void built.then(() => {
+      const index = ref ? this.view?.itemOf.get(ref.key) : undefined;
+      if (index !== undefined && options.center) this.renderer.centerOn(index);
+    });
+    this.showColumnDetails();
+    return built;
+  }
+
+  /** The lineage of the selected column again, after the graph or the columns changed. */
+  private refreshColumnPath(): void {
+    const ref = this.columnPath?.column;
+    this.columnPath = ref && this.columns.has(ref) && this.model?.assets.has(ref.key) ? this.columns.pathOf(ref) : null;
+  }
+
   /** Recomputes the view and its layout, then paints. */
   rebuild(): Promise<void> {
     const model = this.model;
     if (!model) return this.building;
     const token = ++this.buildToken;
-    const view = buildView(model, this.state);
+    const expanded = new Set(this.expandedAssets);
+    for (const key of this.columnPath?.assets ?? []) expanded.add(key);
+    this.state.expandedAssets = expanded;
+    const view = buildView(model, this.state, this.columns);
     this.showFilterError(view);
     this.building = (async () => {
       const outcome = await this.layouts.layout(view.input);
@@ -100,7 +171,8 @@ export class LineageApp {
       if (!outcome.cached) this.layoutCount++;
       this.view = view;
       const selected = this.selectedKey;
-      this.renderer.setScene({ view, layout: outcome.result, model });
+      this.renderer.setScene({ view, layout: outcome.result, model, columns: this.columns });
+      this.renderer.columnPath = this.columnPath;
       if (selected && view.itemOf.has(selected)) this.renderer.selected = view.itemOf.get(selected)!;
       const focusIndex = this.state.focus ? view.itemOf.get(this.state.focus) : undefined;
       if (focusIndex !== undefined) this.renderer.emphasized.add(focusIndex);
@@ -173,6 +245,11 @@ export class LineageApp {
 
   /** Selects an asset (or clears the selection); centres it when it is off screen. */
   select(key: string | null, options: { center?: boolean; open?: boolean } = {}): void {
+    if (this.columnPath) {
+      this.columnPath = null;
+      this.renderer.columnPath = null;
+      void this.rebuild();
+    }
     this.selectedKey = key;
     const index = key && this.view ? this.view.itemOf.get(key) : undefined;
     if (key && index === undefined && this.model?.assets.has(key)) {
@@ -195,10 +272,33 @@ export class LineageApp {
     else this.showDetails(key);
   }
 
+  /** The details pane of the selected column: its lineage upstream and downstream, each column a link. */
+  showColumnDetails(): void {
+    const path = this.columnPath;
+    if (!path) return;
+    renderColumnDetails(byId("details"), this.columns, path, {
+      selectColumn: (ref) => void this.selectColumn(ref, { center: true }),
+      selectAsset: (key) => this.select(key, { center: true, open: true }),
+      close: () => {
+        byId("details").hidden = true;
+        void this.selectColumn(null);
+        byId("graph").focus();
+      },
+    });
+    this.announce(`${columnLabel(path.column)}: ${path.upstream.length} upstream, ${path.downstream.length} downstream`);
+  }
+
+  /** Says `text` to screen readers (the canvas itself has no text). */
+  announce(text: string): void {
+    byId("graph").setAttribute("aria-description", text);
+  }
+
   showDetails(key: string | null): void {
     if (this.host.kind !== "browser") return;
     renderDetails(byId("details"), this.model, key, {
       select: (k) => this.select(k, { center: true, open: true }),
+      columns: this.columns,
+      selectColumn: (ref) => void this.selectColumn(ref, { center: true }),
       materialize: (k, scope) => void this.materialize(k, scope),
       focus: (k) => this.setFocus(k),
       close: () => {

@@ -59,7 +59,7 @@ export class VsCodeHost implements LineageHost {
 }
 
 /**
- * In a browser, served by the daemon: `GET /api/assets`, the `GET /api/events/stream` SSE stream
+ * In a browser, served by the daemon: `GET /api/assets` then `GET /api/lineage/columns`, the `GET /api/events/stream` SSE stream
  * (read with fetch, so a bearer token can be sent; reconnects with Last-Event-ID), `POST /api/runs`.
  * A token can be passed in the page's fragment (`#token=...`), which never reaches server logs.
  */
@@ -100,6 +100,20 @@ export class BrowserHost implements LineageHost {
         level: "error",
         message: `Could not load assets from the daemon (${describe(error)}). Is \`tributary dev\` running? Reload to retry.`,
       });
+      return;
+    }
+    await this.loadColumns(sink);
+  }
+
+  /** `GET /api/lineage/columns`: the static analysis' columns (the daemon computes them once per code version). */
+  private async loadColumns(sink: HostSink): Promise<void> {
+    try {
+      const response = await fetch(`${this.base}/api/lineage/columns`, { headers: this.headers });
+      if (!response.ok) throw new Error(await errorText(response));
+      const body = (await response.json()) as WireAnswer<"GET /api/lineage/columns">;
+      sink({ type: "columns", assets: body.assets });
+    } catch (error) {
+      sink({ type: "notice", level: "info", message: `No column lineage: ${describe(error)}` });
     }
   }
 

@@ -52,13 +52,16 @@ function bindPointer(app: LineageApp): void {
     drag = null;
     canvas.classList.remove("panning");
     if (wasDrag || event.button !== 0) return;
-    const index = app.renderer.itemAt(...local(event));
-    const item = index >= 0 ? app.view?.items[index] : undefined;
-    if (!item) {
+    const hit = app.renderer.hitAt(...local(event));
+    const item = hit ? app.view?.items[hit.index] : undefined;
+    if (!hit || !item) {
+      if (app.columnPath) void app.selectColumn(null);
       app.select(null);
       return;
     }
     if (item.kind === "group") app.toggleGroup(item.group);
+    else if (hit.part === "toggle") void app.toggleColumns(item.key);
+    else if (hit.part === "column" && hit.column !== null) void app.selectColumn({ key: item.key, column: hit.column });
     else app.select(item.key, { open: true });
   });
   canvas.addEventListener("dblclick", (event) => {
@@ -95,6 +98,7 @@ function bindPointer(app: LineageApp): void {
         { label: "Materialize with downstream", run: () => void app.materialize(item.key, "downstream"), testId: "menu-materialize-downstream" },
         null,
         { label: "Focus here", run: () => app.setFocus(item.key) },
+        { label: app.expandedAssets.has(item.key) ? "Hide columns" : "Show columns", run: () => void app.toggleColumns(item.key), testId: "menu-columns" },
         { label: app.host.kind === "vscode" ? "Go to definition" : "Show details", run: () => app.open(item.key) },
       ];
     }
@@ -106,12 +110,20 @@ function bindPointer(app: LineageApp): void {
 /**
  * Arrows move between assets (left: upstream, right: downstream, up/down: neighbours in the column),
  * Enter opens, + / - change the focus depth, F focuses, 0 fits, Escape clears, / searches.
+ * C lists the selected asset's columns and selects the first; with a column selected, up/down move
+ * between the asset's columns, left/right follow its lineage one step, C hides the columns and
+ * Escape goes back to the asset.
  */
 function bindKeyboard(app: LineageApp): void {
   const canvas = app.renderer.canvas;
   canvas.addEventListener("keydown", (event) => {
     const view = app.view;
     if (!view) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (app.columnPath && columnKey(app, event.key)) {
+      event.preventDefault();
+      return;
+    }
     const current = app.renderer.selected;
     const rect = (i: number) => app.renderer.itemRect(i)!;
     const keyOf = (i: number): string | null => {
@@ -180,6 +192,14 @@ function bindKeyboard(app: LineageApp): void {
         if (key) app.setFocus(key);
         break;
       }
+      case "c": {
+        const key = keyOf(current);
+        if (!key) break;
+        const first = app.columns.columnsOf(key)[0];
+        if (first) void app.selectColumn({ key, column: first.name });
+        else void app.toggleColumns(key);
+        break;
+      }
       case "0":
         app.renderer.fit();
         break;
@@ -196,6 +216,41 @@ function bindKeyboard(app: LineageApp): void {
     }
     event.preventDefault();
   });
+}
+
+/** Keys while a column is selected; true when handled. */
+function columnKey(app: LineageApp, key: string): boolean {
+  const path = app.columnPath!;
+  const at = path.column;
+  switch (key) {
+    case "ArrowUp":
+    case "ArrowDown": {
+      const list = app.columns.columnsOf(at.key);
+      const index = list.findIndex((c) => c.name === at.column);
+      const next = list[index + (key === "ArrowUp" ? -1 : 1)];
+      if (next) void app.selectColumn({ key: at.key, column: next.name }, { center: true });
+      return true;
+    }
+    case "ArrowLeft":
+    case "ArrowRight": {
+      const next = (key === "ArrowLeft" ? app.columns.sourcesOf(at) : app.columns.consumersOf(at))[0];
+      if (next) void app.selectColumn(next, { center: true });
+      return true;
+    }
+    case "c":
+      void app.selectColumn(null);
+      void app.toggleColumns(at.key, false);
+      return true;
+    case "Escape":
+      byId("details").hidden = true;
+      void app.selectColumn(null);
+      return true;
+    case "Enter":
+      app.showColumnDetails();
+      return true;
+    default:
+      return false;
+  }
 }
 
 function firstVisible(app: LineageApp): number {

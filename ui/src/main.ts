@@ -7,7 +7,7 @@ import { LineageApp, type PaintInfo } from "./app";
 import { detectHost } from "./host";
 import { bindInput } from "./input";
 import { LayoutClient } from "./layoutClient";
-import type { LineageStatus, LineageAsset, LineageRunEvent } from "./protocol";
+import type { LineageStatus, LineageAsset, LineageAssetColumns, LineageRunEvent } from "./protocol";
 import { Renderer } from "./render/renderer";
 import { readTheme } from "./render/theme";
 import type { ViewState } from "./view";
@@ -26,8 +26,14 @@ export interface LineageTestApi {
   load(assets: LineageAsset[], options?: { focus?: string; grouping?: ViewState["grouping"] }): Promise<PaintInfo>;
   /** Feeds a run event as a host would. */
   runEvent(event: LineageRunEvent): void;
+  /** Feeds column lineage as a host would (`columns` message). */
+  columns(assets: LineageAssetColumns[]): Promise<PaintInfo>;
+  /** Where a column row of an expanded asset is on screen, in page CSS pixels; null when not listed. */
+  columnAt(key: string, column: string): { x: number; y: number; width: number; height: number } | null;
+  /** The selected column and the columns and assets its lineage highlights (`key.column`), or null. */
+  columnLineage(): { column: string; columns: string[]; assets: string[] } | null;
   /** Current view settings and counters. */
-  view(): { filter: string; focus: string | null; depth: number; collapsed: boolean; selected: string | null; layoutCount: number; layoutMode: string };
+  view(): { filter: string; focus: string | null; depth: number; collapsed: boolean; selected: string | null; layoutCount: number; layoutMode: string; expanded: string[]; hasColumns: boolean };
 }
 
 declare global {
@@ -71,6 +77,25 @@ function start(): void {
       return app.whenPainted();
     },
     runEvent: (event) => app.receive({ type: "runEvent", event }),
+    async columns(assets) {
+      await app.setColumns(assets);
+      return app.whenPainted();
+    },
+    columnAt(key, column) {
+      const index = app.view?.itemOf.get(key);
+      const rect = index === undefined ? null : renderer.columnRect(index, column);
+      if (!rect) return null;
+      const bounds = canvas.getBoundingClientRect();
+      const [x, y] = renderer.camera.toScreen(rect.x, rect.y);
+      const s = renderer.camera.scale;
+      return { x: bounds.left + x, y: bounds.top + y, width: rect.width * s, height: rect.height * s };
+    },
+    columnLineage() {
+      const path = app.columnPath;
+      if (!path) return null;
+      const label = (id: string) => id.replace("\n", ".");
+      return { column: `${path.column.key}.${path.column.column}`, columns: [...path.columns].map(label).sort(), assets: [...path.assets].sort() };
+    },
     view: () => ({
       filter: app.state.filter,
       focus: app.state.focus,
@@ -79,6 +104,8 @@ function start(): void {
       selected: app.selectedKey,
       layoutCount: app.layoutCount,
       layoutMode: layouts.mode,
+      expanded: [...(app.state.expandedAssets ?? [])].sort(),
+      hasColumns: !app.columns.isEmpty,
     }),
   };
   if (new URLSearchParams(window.location.search).get("host") === "none") return; // bench/test: data via the API

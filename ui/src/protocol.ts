@@ -1,8 +1,8 @@
 /**
  * The lineage UI's data and message contract, shared with its hosts.
  *
- * - The browser host (the daemon's web UI at `/`) feeds the UI from `GET /api/assets` and
- *   `GET /api/events/stream` and materializes through `POST /api/runs`.
+ * - The browser host (the daemon's web UI at `/`) feeds the UI from `GET /api/assets`,
+ *   `GET /api/lineage/columns` and `GET /api/events/stream` and materializes through `POST /api/runs`.
  * - The VS Code host (the extension's webview) talks to the UI with `postMessage` only, using the
  *   typed messages below. The extension imports this file (it has no DOM or runtime dependencies).
  *
@@ -12,7 +12,7 @@
  */
 import {
   ASSET_STATUSES,
-  type AssetJson, type AssetPartitionsJson, type AssetStatus, type CheckResultJson, type MaterializationJson, type PartitionGroupJson, type RunEventJson,
+  type AssetColumnsJson, type AssetJson, type AssetPartitionsJson, type ColumnJson, type AssetStatus, type CheckResultJson, type MaterializationJson, type PartitionGroupJson, type RunEventJson,
 } from "tributary-ts/wire";
 
 /**
@@ -60,6 +60,26 @@ export interface GraphMessage {
   focus?: string;
 }
 
+/** One output column of an asset: its name, its type when known, the upstream columns it is computed from (`"asset.column"`). */
+export type LineageColumn = ColumnJson;
+
+/**
+ * The columns of one asset (an entry of `GET /api/lineage/columns`): null when the static analysis
+ * cannot know them (a TypeScript asset...). Columns of such an asset that a downstream SQL asset
+ * reads still appear in the UI, from the downstream's `from`.
+ */
+export type LineageAssetColumns = AssetColumnsJson;
+
+/**
+ * Host -> UI: the column lineage of the graph (replaces the previous one; assets not listed have
+ * no known columns). Sent after a `graph`, and again whenever the analysis changes (the language
+ * server re-reads a file as it is edited); a host without column lineage never sends it.
+ */
+export interface ColumnsMessage {
+  type: "columns";
+  assets: LineageAssetColumns[];
+}
+
 /** Host -> UI: one live run event (colours change without a re-layout). */
 export interface RunEventMessage {
   type: "runEvent";
@@ -81,7 +101,7 @@ export interface NoticeMessage {
 }
 
 /** Every message a host may send to the UI. */
-export type HostToUiMessage = GraphMessage | RunEventMessage | FocusMessage | NoticeMessage;
+export type HostToUiMessage = GraphMessage | ColumnsMessage | RunEventMessage | FocusMessage | NoticeMessage;
 
 /** UI -> host: the UI is listening; the host answers with a `graph` message. */
 export interface ReadyMessage {
@@ -105,7 +125,7 @@ export interface MaterializeMessage {
 /** Every message the UI may send to its host. */
 export type UiToHostMessage = ReadyMessage | RevealMessage | MaterializeMessage;
 
-const HOST_TO_UI_TYPES = new Set(["graph", "runEvent", "focus", "notice"]);
+const HOST_TO_UI_TYPES = new Set(["graph", "columns", "runEvent", "focus", "notice"]);
 
 /**
  * Narrows an untrusted `message` event payload to a {@link HostToUiMessage} (the webview also

@@ -4,6 +4,7 @@
  * assets and groups.
  */
 import { evaluateSelection, parseSelection, SelectionSyntaxError, type SelectionAst } from "tributary-ts/selection";
+import type { ColumnLineage } from "./columns";
 import type { LayoutInput } from "./layout/types";
 import type { LineageModel } from "./model";
 
@@ -11,6 +12,9 @@ import type { LineageModel } from "./model";
 export const COLLAPSE_THRESHOLD = 1000;
 /** Asset card size in layout units (CSS pixels at zoom 1). */
 export const ASSET_SIZE = { width: 200, height: 48 };
+/** Height of one column row of an expanded asset card, and the padding under the last row. */
+export const COLUMN_ROW_HEIGHT = 20;
+export const COLUMN_LIST_PADDING = 8;
 /** Collapsed group card size. */
 export const GROUP_SIZE = { width: 220, height: 64 };
 
@@ -26,12 +30,22 @@ export interface ViewState {
   grouping: "auto" | "expanded" | "collapsed";
   /** Groups the user expanded while the others stay collapsed. */
   expandedGroups: Set<string>;
+  /** Assets whose cards list their columns (they grow in height). */
+  expandedAssets?: Set<string>;
 }
 
 /** One box on screen: an asset, or a collapsed group. */
 export type ViewItem =
-  | { kind: "asset"; key: string; group: string }
+  | { kind: "asset"; key: string; group: string; columns?: ColumnRow[] }
   | { kind: "group"; group: string; keys: string[] };
+
+/** One row of an expanded card: a column, or the note that none is known. */
+export type ColumnRow = { name: string; type?: string; inferred: boolean } | { name: null };
+
+/** Height of an asset card listing `rows` column rows (0: not expanded). */
+export function assetHeight(rows: number): number {
+  return rows === 0 ? ASSET_SIZE.height : ASSET_SIZE.height + rows * COLUMN_ROW_HEIGHT + COLUMN_LIST_PADDING;
+}
 
 /** A view ready for layout. `itemOf` maps asset keys (and `group:NAME`) to item indices. */
 export interface ViewGraph {
@@ -56,8 +70,11 @@ export function parseFilter(text: string): { ast: SelectionAst | null; error: { 
   }
 }
 
-/** Builds the view of `model` for `state`. */
-export function buildView(model: LineageModel, state: ViewState): ViewGraph {
+/**
+ * Builds the view of `model` for `state`. Expanded assets (`state.expandedAssets`) list the
+ * columns `columns` knows for them, one row each (a row saying none is known otherwise).
+ */
+export function buildView(model: LineageModel, state: ViewState, columns?: ColumnLineage): ViewGraph {
   const { ast, error } = parseFilter(state.filter);
   let keys: Set<string> = ast ? evaluateSelection(ast, model.selectableGraph()) : new Set(model.keys);
   if (state.focus && model.assets.has(state.focus)) {
@@ -89,8 +106,15 @@ export function buildView(model: LineageModel, state: ViewState): ViewGraph {
       itemOf.set(key, index);
     } else {
       itemOf.set(key, items.length);
-      items.push({ kind: "asset", key, group });
-      input.nodes.push({ id: key, ...ASSET_SIZE, group });
+      if (state.expandedAssets?.has(key)) {
+        const known = columns?.columnsOf(key) ?? [];
+        const rows: ColumnRow[] = known.length > 0 ? known.map((c) => ({ ...c })) : [{ name: null }];
+        items.push({ kind: "asset", key, group, columns: rows });
+        input.nodes.push({ id: key, width: ASSET_SIZE.width, height: assetHeight(rows.length), group });
+      } else {
+        items.push({ kind: "asset", key, group });
+        input.nodes.push({ id: key, ...ASSET_SIZE, group });
+      }
     }
   }
   const seen = new Set<number>();

@@ -5,8 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, formatLocation, TributaryError } from "../errors";
+import { ConfigError, formatLocation } from "../errors";
 import { CONFIG_FILE_NAME, findProjectConfig, MissingEntryError } from "../loader/config";
+import { bundledAnalysisPath, loadBundledAnalysis, type OutputFunction, type ProjectDiscovery } from "../loader/staticAnalysis";
 import { EXIT_USAGE, stylesFor, type CliContext } from "./context";
 
 export const VALIDATE_HELP = `Usage: tributary validate [DIR] [--json]
@@ -20,33 +21,13 @@ Options:
 
 Exit codes: 0 no errors, 1 errors found, 2 bad usage.`;
 
-/** What the loader's discovery found for a folder (server/src/validateCli.ts `ProjectDiscovery`). */
-interface ProjectDiscovery {
-  entryFile?: string;
-  problems: { file: string; line: number; column: number; code: string; message: string }[];
-}
-
-/** The module the build bundles from the language server's analysis. */
-interface BundledValidate {
-  runValidate(
-    argv: string[],
-    io: { stdout: OutputFunction; stderr: OutputFunction },
-    options?: { discover?(directory: string): ProjectDiscovery },
-  ): Promise<number>;
-}
-
-/** The analysis writes through functions; `.write` also lets stream-style code use them. */
-type OutputFunction = ((text: string) => void) & { write(text: string): void };
-
 function outputFunction(stream: { write(text: string): unknown }): OutputFunction {
   const write = (text: string): void => void stream.write(text);
   return Object.assign(write, { write });
 }
 
-/** Where the bundled analysis lives, relative to this compiled file (dist/cli -> dist/bundled). */
-export function bundledValidatePath(): string {
-  return join(__dirname, "..", "bundled", "validate.js");
-}
+/** Where the bundled analysis lives (dist/bundled/validate.js; see loader/staticAnalysis.ts). */
+export const bundledValidatePath = bundledAnalysisPath;
 
 /** Runs `validate` by delegating to the bundled analysis. */
 export async function validateCommand(args: string[], context: CliContext): Promise<number> {
@@ -57,10 +38,7 @@ export async function validateCommand(args: string[], context: CliContext): Prom
     context.stderr.write(`${s.yellow("hint:")} Build it with \`npm run build\` at the repository root (it bundles the language server's analysis).\n`);
     return EXIT_USAGE;
   }
-  const bundled = require(file) as Partial<BundledValidate>;
-  if (typeof bundled.runValidate !== "function") {
-    throw new TributaryError(`${file} does not export runValidate()`, { hint: "Rebuild with `npm run build`." });
-  }
+  const bundled = loadBundledAnalysis("runValidate", file);
   // DIR defaults to where the command runs (which is not process.cwd() when run in-process by tests).
   const hasDir = args.some((arg) => !arg.startsWith("-"));
   return bundled.runValidate(hasDir ? args : [...args, context.cwd], {

@@ -183,6 +183,23 @@ export const AssetSchema = v.object({
 });
 export type AssetJson = v.InferOutput<typeof AssetSchema>;
 
+/** One output column of an asset, with the upstream columns it is computed from. */
+export const ColumnSchema = v.object({
+  name: v.string(),
+  /** The type when the static analysis knows it (a cast, a literal, passed through unchanged). */
+  type: v.optional(v.string()),
+  /** Upstream columns it is computed from, as `"<asset key>.<column>"` (empty for a constant). */
+  from: v.array(v.string()),
+});
+export type ColumnJson = v.InferOutput<typeof ColumnSchema>;
+
+/**
+ * One entry of `GET /api/lineage/columns`: an asset's columns as the static analysis reads them
+ * (the same as `tributary validate --json`), or null when they are not statically knowable.
+ */
+export const AssetColumnsSchema = v.object({ key: v.string(), columns: v.nullable(v.array(ColumnSchema)) });
+export type AssetColumnsJson = v.InferOutput<typeof AssetColumnsSchema>;
+
 /** A backfill: `POST /api/backfills`, `GET /api/backfills[/:id]`, `POST /api/backfills/:id/cancel`. */
 export const BackfillSchema = v.object({
   backfillId: v.string(),

@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema } from "./requests";
 import {
-  AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunDetailSchema, RunEventSchema,
+  AssetColumnsSchema, AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunDetailSchema, RunEventSchema,
   RunSchema, RunStatusSchema, ScheduleSchema, SensorSchema, TickSchema,
 } from "./responses";
 
@@ -45,6 +45,7 @@ export const WIRE_ROUTES = {
   "POST /api/sensors/:name/start": { query: [], body: NoBodySchema, answer: SensorSchema },
   "POST /api/sensors/:name/stop": { query: [], body: NoBodySchema, answer: SensorSchema },
   "GET /api/sensors/:name/ticks": { query: ["limit"], answer: v.object({ ticks: v.array(TickSchema) }) },
+  "GET /api/lineage/columns": { query: [], answer: v.object({ assets: v.array(AssetColumnsSchema) }) },
   "GET /api/assets/:key/partitions": { query: [], answer: AssetPartitionsSchema },
   "GET /api/backfills": { query: ["limit"], answer: v.object({ backfills: v.array(BackfillSchema) }) },
   "POST /api/backfills": { query: [], body: CreateBackfillBodySchema, answer: BackfillSchema, status: 201 },

@@ -17,6 +17,8 @@ import { findProjectConfig } from "../../../runtime/src/loader";
 import { UI_DIST } from "./staticServer";
 
 const REPO = resolve(__dirname, "..", "..", "..");
+/** The bundled static analysis (runtime/dist/bundled, built by `npm run build`). */
+const ANALYSIS_BUNDLE = join(REPO, "runtime", "dist", "bundled", "validate.js");
 /** Path of the sample project (read only). */
 export const SAMPLE_DIR = join(REPO, "samples", "warehouse");
 
@@ -109,7 +111,8 @@ export async function startWarehouseDaemon(options: { databaseUrl?: string } = {
     await daemon.start();
     const state = daemon.project();
     if (!state.ok) throw new Error(`the scratch sample does not load: ${state.error.message}\n${logs.join("\n")}`);
-    server = await startHttpServer(daemon, { port: 0, uiDir: UI_DIST, log: (line) => logs.push(line), pollMs: 100 });
+    // The page also reads the column lineage, from the analysis `npm run build` bundles (as for the page itself).
+    server = await startHttpServer(daemon, { port: 0, uiDir: UI_DIST, analysisModule: ANALYSIS_BUNDLE, log: (line) => logs.push(line), pollMs: 100 });
   } catch (error) {
     await daemon.stop({ cancelRunning: true, timeoutMs: 5000 });
     rmSync(projectDir, { recursive: true, force: true });

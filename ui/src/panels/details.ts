@@ -2,6 +2,7 @@
  * The details pane (browser host): everything known about the selected asset, with its deps as
  * links and materialize buttons.
  */
+import { type ColumnLineage, type ColumnRef } from "../columns";
 import type { LineageModel } from "../model";
 import { partitionCells, partitionStatusLines, partitionSummary } from "../partitions";
 import type { LineageCheckResult, LineagePartitions } from "../protocol";
@@ -15,6 +16,9 @@ export interface DetailsActions {
   materialize(key: string, scope: "this" | "upstream" | "downstream"): void;
   focus(key: string): void;
   close(): void;
+  /** Column lineage, for the asset's Columns section. */
+  columns?: ColumnLineage;
+  selectColumn?(ref: ColumnRef): void;
 }
 
 /**
@@ -89,6 +93,7 @@ export function renderDetails(pane: HTMLElement, model: LineageModel | null, key
         : h("p", { class: "muted" }, status === "UNKNOWN" ? "Not known: no daemon answers and storage could not be read." : "Never materialized."),
     ),
     asset.partitions ? partitionsSection(asset.partitions, section) : null,
+    columnsSection(asset.key, actions, section),
     section(
       `Checks (${checkNames.size})`,
       checkNames.size === 0
@@ -133,6 +138,32 @@ export function renderDetails(pane: HTMLElement, model: LineageModel | null, key
     asset.file ? section("Definition", h("p", { class: "mono" }, `${asset.file}${asset.line ? `:${asset.line}` : ""}`)) : null,
   ];
   pane.append(...parts.filter((part): part is Node => part !== null));
+}
+
+/** The asset's columns, each a button selecting it (and so its lineage); nothing without column lineage. */
+function columnsSection(key: string, actions: DetailsActions, section: (title: string, ...content: Array<Node | string | null | false>) => HTMLElement): HTMLElement | null {
+  const columns = actions.columns;
+  if (!columns || columns.isEmpty) return null;
+  const list = columns.columnsOf(key);
+  const known = columns.knowsColumnsOf(key);
+  return section(
+    `Columns (${list.length})`,
+    list.length === 0
+      ? h("p", { class: "muted" }, "Not known statically (a TypeScript asset, or a * over unknown columns).")
+      : h(
+          "ul",
+          { class: "links columns", "data-testid": "details-columns" },
+          ...list.map((c) =>
+            h(
+              "li",
+              {},
+              h("button", { class: "link", type: "button", title: `Follow ${key}.${c.name}`, onclick: () => actions.selectColumn?.({ key, column: c.name }) }, c.name),
+              c.type ? h("span", { class: "muted" }, ` ${c.type}`) : null,
+            ),
+          ),
+        ),
+    !known && list.length > 0 ? h("p", { class: "muted" }, "The columns downstream SQL assets read; the full list is known only when it runs.") : null,
+  );
 }
 
 function formatTime(iso: string): string {

@@ -4,12 +4,13 @@
  * what is in the viewport, and drops detail when zoomed out (level of detail), so 5,000 assets
  * paint in a few milliseconds.
  */
+import { columnId, type ColumnLineage, type ColumnPath, type ColumnRef } from "../columns";
 import type { LayoutResult } from "../layout/types";
 import { checkSummary, type LineageModel } from "../model";
 import { partitionCells } from "../partitions";
 import { freshnessBadge, type FreshnessBadge } from "../freshness";
 import { LINEAGE_STATUSES, type LineageStatus, type LineagePartitions } from "../protocol";
-import type { ViewGraph } from "../view";
+import { ASSET_SIZE, COLUMN_ROW_HEIGHT, type ColumnRow, type ViewGraph } from "../view";
 import { Camera } from "./camera";
 import { STATUS_LABEL, type Theme } from "./theme";
 
@@ -18,7 +19,18 @@ export interface Scene {
   view: ViewGraph;
   layout: LayoutResult;
   model: LineageModel;
+  /** Column lineage, when the host sent any. */
+  columns?: ColumnLineage;
 }
+
+/** What is under a point: a card, its columns toggle, or one of its column rows. */
+export type Hit =
+  | { index: number; part: "card" }
+  | { index: number; part: "toggle" }
+  | { index: number; part: "column"; column: string | null };
+
+/** Where the columns toggle sits on a card (relative to its top-left corner). */
+const TOGGLE = { dx: -60, y: 25, width: 54, height: 16 };
 
 /** Painting and hit-testing of a {@link Scene} on a canvas. */
 export class Renderer {
@@ -35,6 +47,8 @@ export class Renderer {
   emphasized = new Set<number>();
   /** Last paint duration in ms. */
   lastPaintMs = 0;
+  /** The selected column and its lineage: the rest of the graph is dimmed. Kept across scenes (the app sets it). */
+  columnPath: ColumnPath | null = null;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -108,6 +122,39 @@ export class Renderer {
       if (x >= nx && y >= ny && x <= nx + nodes[i]!.width && y <= ny + nodes[i]!.height) return i;
     }
     return -1;
+  }
+
+  /** What is under a point in CSS pixels relative to the canvas: a card, its columns toggle or a column row; null for nothing. */
+  hitAt(screenX: number, screenY: number): Hit | null {
+    const index = this.itemAt(screenX, screenY);
+    if (index < 0 || !this.scene) return null;
+    const [x, y] = this.camera.toWorld(screenX, screenY);
+    const rect = this.itemRect(index)!;
+    const item = this.scene.view.items[index]!;
+    if (item.kind !== "asset") return { index, part: "card" };
+    const rows = item.columns;
+    if (rows && y >= rect.y + ASSET_SIZE.height) {
+      const row = Math.floor((y - rect.y - ASSET_SIZE.height) / COLUMN_ROW_HEIGHT);
+      const entry = rows[Math.min(row, rows.length - 1)]!;
+      return { index, part: "column", column: entry.name };
+    }
+    const tx = rect.x + rect.width + TOGGLE.dx;
+    if (this.hasToggle(item.key) && x >= tx && x <= tx + TOGGLE.width && y >= rect.y + TOGGLE.y && y <= rect.y + TOGGLE.y + TOGGLE.height) return { index, part: "toggle" };
+    return { index, part: "card" };
+  }
+
+  /** World rectangle of a column row of an expanded card, or null when the card does not list it. */
+  columnRect(index: number, column: string): { x: number; y: number; width: number; height: number } | null {
+    const rect = this.itemRect(index);
+    const item = this.scene?.view.items[index];
+    if (!rect || item?.kind !== "asset" || !item.columns) return null;
+    const row = item.columns.findIndex((c) => c.name === column);
+    if (row < 0) return null;
+    return { x: rect.x, y: rect.y + ASSET_SIZE.height + row * COLUMN_ROW_HEIGHT, width: rect.width, height: COLUMN_ROW_HEIGHT };
+  }
+
+  private hasToggle(key: string): boolean {
+    return (this.scene?.columns?.columnsOf(key).length ?? 0) > 0;
   }
 
   /** Calls `listener` after the next complete paint. */
@@ -185,17 +232,24 @@ export class Renderer {
     const edges = scene.view.input.edges;
     const focusItem = this.selected >= 0 ? this.selected : this.hovered;
     const highlighted: number[] = [];
+    const path = this.columnPath;
+    // With a column selected, the asset edges its lineage runs along are highlighted, the others dimmed.
+    const onPath = path ? this.pathItemPairs(scene, path) : null;
     ctx.lineWidth = Math.max(1.25, 0.75 / scale);
     ctx.strokeStyle = theme.edge;
+    if (onPath) ctx.globalAlpha = 0.25;
     ctx.beginPath();
     for (let e = 0; e < edges.length; e++) {
-      if (focusItem >= 0 && (edges[e]![0] === focusItem || edges[e]![1] === focusItem)) {
+      const isHighlighted = onPath ? onPath.has(`${edges[e]![0]}>${edges[e]![1]}`) : focusItem >= 0 && (edges[e]![0] === focusItem || edges[e]![1] === focusItem);
+      if (isHighlighted) {
         highlighted.push(e);
         continue;
       }
       this.tracePath(pts, offsets[e]!, offsets[e + 1]!, vp);
     }
     ctx.stroke();
+    ctx.globalAlpha = 1;
+    if (path) this.paintColumnEdges(scene, path, scale);
     if (highlighted.length > 0) {
       ctx.strokeStyle = theme.edgeHighlight;
       ctx.lineWidth = Math.max(2.25, 1.5 / scale);
@@ -206,15 +260,54 @@ export class Renderer {
     if (scale < 0.35) return;
     // Arrowheads at the downstream ends.
     ctx.fillStyle = theme.edge;
+    if (onPath) ctx.globalAlpha = 0.25;
     ctx.beginPath();
     for (let e = 0; e < edges.length; e++) if (!highlighted.includes(e)) this.traceArrow(pts, offsets[e + 1]!, vp);
     ctx.fill();
+    ctx.globalAlpha = 1;
     if (highlighted.length > 0) {
       ctx.fillStyle = theme.edgeHighlight;
       ctx.beginPath();
       for (const e of highlighted) this.traceArrow(pts, offsets[e + 1]!, vp);
       ctx.fill();
     }
+  }
+
+  /** `"from>to"` item pairs that a step of the column lineage crosses. */
+  private pathItemPairs(scene: Scene, path: ColumnPath): Set<string> {
+    const pairs = new Set<string>();
+    for (const edge of [...path.upstream, ...path.downstream]) {
+      const from = scene.view.itemOf.get(edge.from.key);
+      const to = scene.view.itemOf.get(edge.to.key);
+      if (from !== undefined && to !== undefined && from !== to) pairs.add(`${from}>${to}`);
+    }
+    return pairs;
+  }
+
+  /** One curve per lineage step whose two columns are listed on screen: source row's right end to target row's left end. */
+  private paintColumnEdges(scene: Scene, path: ColumnPath, scale: number): void {
+    const { ctx, theme } = this;
+    ctx.strokeStyle = theme.accent;
+    ctx.lineWidth = Math.max(1.75, 1.25 / scale);
+    ctx.setLineDash([5, 3]);
+    ctx.beginPath();
+    for (const edge of [...path.upstream, ...path.downstream]) {
+      const a = this.columnRectOf(scene, edge.from);
+      const b = this.columnRectOf(scene, edge.to);
+      if (!a || !b) continue;
+      const ax = a.x + a.width, ay = a.y + a.height / 2;
+      const bx = b.x, by = b.y + b.height / 2;
+      const dx = Math.max(Math.abs(bx - ax) / 2, 40);
+      ctx.moveTo(ax, ay);
+      ctx.bezierCurveTo(ax + dx, ay, bx - dx, by, bx, by);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+
+  private columnRectOf(scene: Scene, ref: ColumnRef): { x: number; y: number; width: number; height: number } | null {
+    const index = scene.view.itemOf.get(ref.key);
+    return index === undefined ? null : this.columnRect(index, ref.column);
   }
 
   private tracePath(pts: Float64Array, from: number, to: number, vp: Viewport): void {
@@ -269,9 +362,12 @@ export class Renderer {
       }
       const status: LineageStatus = scene.model.statusOf(item.key) ?? "NEVER";
       const colour = theme.status[status];
+      const dimmed = this.columnPath !== null && !this.columnPath.assets.has(item.key);
+      ctx.globalAlpha = dimmed ? 0.35 : 1;
       if (!detailed) {
         ctx.fillStyle = colour;
         ctx.fillRect(x, y, w, h);
+        ctx.globalAlpha = 1;
         continue;
       }
       ctx.fillStyle = theme.card;
@@ -302,14 +398,76 @@ export class Renderer {
       ctx.fill();
       ctx.fillStyle = theme.muted;
       const kinds = asset.kinds && asset.kinds.length > 0 ? ` · ${asset.kinds.join(", ")}` : "";
+      // Right to left on the status line: the columns pill, then the freshness badge.
+      const toggle = this.hasToggle(item.key);
+      const toggleWidth = toggle ? -TOGGLE.dx : 0;
       const freshness = freshnessBadge(asset.freshness);
-      const freshnessWidth = freshness ? this.paintFreshnessBadge(freshness, x + w - 6, y + 33) + 6 : 0;
+      const freshnessWidth = freshness ? this.paintFreshnessBadge(freshness, x + w - 6 - toggleWidth, y + 33) + 6 : 0;
       ctx.font = `11px ${theme.fontFamily}`;
       ctx.fillStyle = theme.muted;
-      ctx.fillText(this.truncate(`s:${item.key}:${status}:${freshnessWidth}`, `${STATUS_LABEL[status]}${kinds}`, w - 40 - freshnessWidth, ctx), x + 26, y + 33);
+      ctx.fillText(this.truncate(`s:${item.key}:${status}:${freshnessWidth}:${toggle}`, `${STATUS_LABEL[status]}${kinds}`, w - 40 - freshnessWidth - toggleWidth, ctx), x + 26, y + 33);
       if (checks.total > 0) this.paintCheckBadge(checks, x + w - badgeWidth - 6, y + 8);
-      if (asset.partitions) this.paintPartitionStrip(asset.partitions, x + 14, y + h - 7, w - 24);
+      if (toggle) this.paintColumnsToggle(scene.columns!.columnsOf(item.key).length, item.columns !== undefined, x + w + TOGGLE.dx, y + TOGGLE.y);
+      if (item.columns) this.paintColumnRows(item.key, item.columns, x, y, w);
+      if (asset.partitions) this.paintPartitionStrip(asset.partitions, x + 14, y + ASSET_SIZE.height - 7, w - 24);
+      ctx.globalAlpha = 1;
     }
+  }
+
+  /** The "▸ 3 cols" pill that expands a card (▾ when expanded). */
+  private paintColumnsToggle(count: number, expanded: boolean, x: number, y: number): void {
+    const { ctx, theme } = this;
+    ctx.fillStyle = withAlpha(theme.accent, expanded ? 0.22 : 0.1);
+    roundRect(ctx, x, y, TOGGLE.width, TOGGLE.height, 8);
+    ctx.fill();
+    ctx.fillStyle = theme.foreground;
+    ctx.font = `10.5px ${theme.fontFamily}`;
+    ctx.textAlign = "center";
+    ctx.fillText(`${expanded ? "▾" : "▸"} ${count} col${count === 1 ? "" : "s"}`, x + TOGGLE.width / 2, y + TOGGLE.height / 2 + 0.5);
+    ctx.textAlign = "left";
+  }
+
+  /** The column rows of an expanded card: those on the selected column's lineage stand out. */
+  private paintColumnRows(key: string, rows: readonly ColumnRow[], x: number, y: number, w: number): void {
+    const { ctx, theme } = this;
+    const path = this.columnPath;
+    const top = y + ASSET_SIZE.height;
+    ctx.strokeStyle = theme.cardBorder;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(x + 8, top - 0.5);
+    ctx.lineTo(x + w - 8, top - 0.5);
+    ctx.stroke();
+    ctx.textBaseline = "middle";
+    rows.forEach((row, i) => {
+      const ry = top + i * COLUMN_ROW_HEIGHT;
+      const cy = ry + COLUMN_ROW_HEIGHT / 2;
+      if (row.name === null) {
+        ctx.fillStyle = theme.muted;
+        ctx.font = `italic 11px ${theme.fontFamily}`;
+        ctx.fillText("No known columns", x + 14, cy);
+        return;
+      }
+      const id = columnId({ key, column: row.name });
+      const selected = path !== null && path.column.key === key && path.column.column === row.name;
+      const onPath = path?.columns.has(id) ?? false;
+      if (onPath) {
+        ctx.fillStyle = withAlpha(theme.accent, selected ? 0.32 : 0.16);
+        roundRect(ctx, x + 6, ry + 1, w - 12, COLUMN_ROW_HEIGHT - 2, 4);
+        ctx.fill();
+      }
+      const faded = path !== null && !onPath;
+      ctx.fillStyle = faded ? withAlpha(theme.muted, 0.7) : theme.foreground;
+      ctx.font = `${selected ? "600 " : row.inferred ? "italic " : ""}11.5px ${theme.fontFamily}`;
+      ctx.fillText(this.truncate(`c:${key}:${row.name}:${selected}`, row.name, w - (row.type ? 96 : 28), ctx), x + 14, cy);
+      if (row.type) {
+        ctx.fillStyle = theme.muted;
+        ctx.font = `10.5px ${theme.fontFamily}`;
+        ctx.textAlign = "right";
+        ctx.fillText(this.truncate(`t:${key}:${row.name}`, row.type, 72, ctx), x + w - 10, cy);
+        ctx.textAlign = "left";
+      }
+    });
   }
 
   /** The compact partition strip along the bottom of a partitioned node: one cell per ~2 px. */

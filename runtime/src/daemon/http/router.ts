@@ -22,6 +22,8 @@ export interface ApiRequest {
   readonly maxBodyBytes: number;
   /** Interval of heartbeat comments on event streams. */
   readonly heartbeatMs: number;
+  /** The bundled static analysis to load (undefined: the package's own; see loader/staticAnalysis.ts). */
+  readonly analysisModule?: string | undefined;
 }
 
 /** Reads the query parameters, refusing any not in `allowed`. */

@@ -15,6 +15,7 @@ import { DEFAULT_MAX_BODY_BYTES } from "./request";
 import { sendJson } from "./respond";
 import { Router, type ApiRequest } from "./router";
 import { assetRoutes } from "./routes/assets";
+import { columnRoutes } from "./routes/columns";
 import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { instigatorRoutes } from "./routes/instigators";
@@ -47,6 +48,11 @@ export interface HttpServerOptions {
   heartbeatMs?: number;
   /** Poll interval of event streams when nothing wakes them. @defaultValue 500 */
   pollMs?: number;
+  /**
+   * The bundled static analysis `GET /api/lineage/columns` loads (the language server's, as
+   * `tributary validate` uses). @defaultValue the package's dist/bundled/validate.js
+   */
+  analysisModule?: string;
 }
 
 /** A running HTTP server. */
@@ -63,6 +69,7 @@ export function apiRouter(): Router {
   const router = new Router();
   healthRoutes(router);
   assetRoutes(router);
+  columnRoutes(router);
   runRoutes(router);
   eventRoutes(router);
   instigatorRoutes(router);
@@ -112,7 +119,8 @@ export async function startHttpServer(services: DaemonServices, options: HttpSer
   });
   if (services.project().ok) loadedProject(services);
 
-  const shared = { services, streams, steps, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS };
+  const shared = { services, streams, steps, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
+    analysisModule: options.analysisModule };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
