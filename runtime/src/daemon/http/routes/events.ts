@@ -56,11 +56,14 @@ async function streamRun(request: ApiRequest, runId: string, after: number | und
   let lastStatus: string | undefined;
   const leave = request.streams.watchRun(runId, after, {
     send: (events) => {
+      let ok = true;
       for (const event of events) {
-        stream.event("run-event", event, event.id);
+        ok = stream.event("run-event", event, event.id);
         if (FINAL_RUN_EVENTS.has(event.type)) lastStatus = event.type.slice("RUN_".length);
       }
+      return ok;
     },
+    drained: () => stream.drained(),
     end: () => {
       void (async () => {
         const status = lastStatus ?? (await request.services.storage.getRun(runId).catch(() => null))?.status ?? null;
