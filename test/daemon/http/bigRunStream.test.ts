@@ -11,6 +11,7 @@ import type { Storage } from "../../../runtime/src/storage/port";
 import type { PostgresStorage } from "../../../runtime/src/storage/postgres/storage";
 import type { RunEvent } from "../../../runtime/src/types";
 import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage } from "../../storage/postgresTestDatabase";
+import { readEventStream, STREAM_EVENTS } from "../../../runtime/src/wire/sse";
 import { startFixture, type Fixture } from "./fixture";
 
 const BIG = 100_000;
@@ -117,6 +118,20 @@ for (const backend of backends) {
       assert.equal(status, 200);
       assertEveryIdOnce(received, ids[0]!, ids[BIG - 1]!);
       assert.deepEqual(end, { runId: bigRun, status: "SUCCESS" });
+    });
+
+    it("is read to its end by the wire contract's one reader, every event once", async () => {
+      const received: number[] = [];
+      let ended = false;
+      await readEventStream(`${base}/api/runs/${bigRun}/events`, {
+        onEvent: (event) => {
+          if (event.type === STREAM_EVENTS.runEvent) received.push(Number(event.id));
+          if (event.type === STREAM_EVENTS.end) ended = true;
+        },
+        retry: { maxAttempts: 1 },
+      });
+      assertEveryIdOnce(received, ids[0]!, ids[BIG - 1]!);
+      assert.ok(ended);
     });
 
     it("resumes a 100,000-event run from Last-Event-ID 50,000 with the events after it, then `end`", async () => {
