@@ -98,6 +98,27 @@ export const RunEventSchema = v.object({
 });
 export type RunEventJson = v.InferOutput<typeof RunEventSchema>;
 
+/** `GET /api/runs/:id/events/stats`: how many events a run has, by level and type. */
+export const RunEventStatsSchema = v.object({
+  total: v.number(),
+  /** The id of the run's last event (0 when it has none): `before=lastId+1` opens the tail. */
+  lastId: v.number(),
+  /** The id of its first event at level `error`, or null: "jump to the first error". */
+  firstErrorId: v.nullable(v.number()),
+  byLevel: v.object({ debug: v.number(), info: v.number(), warn: v.number(), error: v.number() }),
+  /** Only the types the run has. */
+  byType: v.record(v.string(), v.number()),
+});
+export type RunEventStatsJson = v.InferOutput<typeof RunEventStatsSchema>;
+
+/** `GET /api/runs`: a page of runs, newest first, and the cursor of the next page (null: no more). */
+export const RunPageSchema = v.object({ runs: v.array(RunSchema), nextCursor: v.nullable(v.string()) });
+export type RunPageJson = v.InferOutput<typeof RunPageSchema>;
+
+/** `GET /api/runs/counts`: how many runs match the filters, by status. */
+export const RunCountsSchema = v.object({ counts: v.record(RunStatusSchema, v.number()), total: v.number() });
+export type RunCountsJson = v.InferOutput<typeof RunCountsSchema>;
+
 /** The `data` of a run stream's last event, `end`. */
 export const RunEndSchema = v.object({ runId: v.string(), status: v.nullable(RunStatusSchema) });
 export type RunEndJson = v.InferOutput<typeof RunEndSchema>;

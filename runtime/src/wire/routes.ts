@@ -7,8 +7,8 @@
 import * as v from "valibot";
 import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema } from "./requests";
 import {
-  AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunDetailSchema, RunEventSchema,
-  RunSchema, RunStatusSchema, ScheduleSchema, SensorSchema, TickSchema,
+  AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunCountsSchema, RunDetailSchema, RunEventSchema,
+  RunEventStatsSchema, RunPageSchema, RunStatusSchema, ScheduleSchema, SensorSchema, TickSchema,
 } from "./responses";
 
 /** One route of the API. */
@@ -27,14 +27,19 @@ export interface WireRoute {
 
 const RunIdSchema = v.object({ runId: v.string() });
 
+/** The filters of the runs list, which its counts take too. */
+const RUN_FILTERS = ["asset", "job", "instigator", "tag", "from", "to"] as const;
+
 /** The API, by `"METHOD /path/:param"`. */
 export const WIRE_ROUTES = {
   "GET /api/health": { query: [], answer: HealthSchema },
   "GET /api/assets": { query: [], answer: v.object({ assets: v.array(AssetSchema) }) },
-  "GET /api/runs": { query: ["status", "limit", "before"], answer: v.object({ runs: v.array(RunSchema) }) },
+  "GET /api/runs": { query: ["status", "limit", "cursor", "before", ...RUN_FILTERS], answer: RunPageSchema },
+  "GET /api/runs/counts": { query: RUN_FILTERS, answer: RunCountsSchema },
   "POST /api/runs": { query: [], body: CreateRunBodySchema, answer: RunIdSchema, status: 201 },
   "GET /api/runs/:id": { query: [], answer: RunDetailSchema },
-  "GET /api/runs/:id/events": { query: ["after", "limit"], answer: v.object({ events: v.array(RunEventSchema) }), stream: true },
+  "GET /api/runs/:id/events": { query: ["after", "before", "limit", "step", "level", "type", "q"], answer: v.object({ events: v.array(RunEventSchema) }), stream: true },
+  "GET /api/runs/:id/events/stats": { query: [], answer: RunEventStatsSchema },
   "POST /api/runs/:id/cancel": { query: [], body: NoBodySchema, answer: v.object({ runId: v.string(), status: RunStatusSchema }), status: 202 },
   "GET /api/events/stream": { query: ["after"], stream: true },
   "GET /api/schedules": { query: [], answer: v.object({ schedules: v.array(ScheduleSchema) }) },

@@ -5,7 +5,8 @@
  * from the events.
  */
 import type { AssetKey, CheckResultRecord, MaterializationRecord, RunEvent, RunStatus, StoredRunEvent } from "../../types";
-import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunUpdateRequest } from "../port";
+import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunEventQuery, RunEventStats, RunUpdateRequest } from "../port";
+import { runEventsStatement } from "../filters";
 import { RunStatusConflictError, StorageConnectionError, runNotFound } from "../errors";
 import {
   lastIdempotencyKey,
@@ -16,6 +17,7 @@ import {
   rowToMaterialization,
   rowToRun,
   runUpdateAssignments,
+  statsFromCounts,
   validateRunEvent,
   type Row,
 } from "../rows";
@@ -129,14 +131,13 @@ export class PostgresEvents implements EventStorage {
     return run ? new RunStatusConflictError(runId, run.status as RunStatus, nullableText(run.error)) : runNotFound(runId);
   }
 
-  async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
-    // LIMIT NULL is PostgreSQL for "no limit".
-    const rows = await this.connection.query("SELECT * FROM events WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3", [
-      runId,
-      options.afterId ?? 0,
-      options.limit ?? null,
-    ]);
-    return rows.map(rowToEvent);
+  async getRunEvents(runId: string, options: RunEventQuery = {}): Promise<StoredRunEvent[]> {
+    const { sql, values } = runEventsStatement("postgres", runId, options);
+    return (await this.connection.query(sql, values)).map(rowToEvent);
+  }
+
+  async getRunEventStats(runId: string): Promise<RunEventStats> {
+    return statsFromCounts(await this.connection.query("SELECT type, level, count, first_id, last_id FROM run_event_counts WHERE run_id = $1", [runId]));
   }
 
   async getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]> {

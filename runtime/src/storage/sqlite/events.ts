@@ -4,7 +4,8 @@
  * derived from the events.
  */
 import type { AssetKey, CheckResultRecord, MaterializationRecord, RunEvent, RunStatus, StoredRunEvent } from "../../types";
-import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunUpdateRequest } from "../port";
+import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunEventQuery, RunEventStats, RunUpdateRequest } from "../port";
+import { runEventsStatement } from "../filters";
 import { RunStatusConflictError, runNotFound } from "../errors";
 import {
   lastIdempotencyKey,
@@ -14,6 +15,7 @@ import {
   rowToEvent,
   rowToMaterialization,
   runUpdateAssignments,
+  statsFromCounts,
   validateRunEvent,
   type Row,
 } from "../rows";
@@ -76,14 +78,13 @@ export class SqliteEvents implements EventStorage {
     }
   }
 
-  async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
-    // LIMIT -1 is SQLite for "no limit".
-    const rows = this.connection.statement("SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?").all(
-      runId,
-      options.afterId ?? 0,
-      options.limit ?? -1,
-    ) as Row[];
-    return rows.map(rowToEvent);
+  async getRunEvents(runId: string, options: RunEventQuery = {}): Promise<StoredRunEvent[]> {
+    const { sql, values } = runEventsStatement("sqlite", runId, options);
+    return (this.connection.statement(sql).all(...values) as Row[]).map(rowToEvent);
+  }
+
+  async getRunEventStats(runId: string): Promise<RunEventStats> {
+    return statsFromCounts(this.connection.statement("SELECT type, level, count, first_id, last_id FROM run_event_counts WHERE run_id = ?").all(runId) as Row[]);
   }
 
   async getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]> {

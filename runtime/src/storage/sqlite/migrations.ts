@@ -177,4 +177,25 @@ ALTER TABLE events ADD COLUMN idempotency_key TEXT;
 CREATE UNIQUE INDEX events_run_id_idempotency_key ON events (run_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 `,
   },
+  {
+    version: 5,
+    name: "run_event_counts",
+    sql: `
+-- The console's event stats (GET /api/runs/:id/events/stats): how many events of each type and
+-- level a run has, and the first and last id of each, kept with every batch of events (derived
+-- rows, like asset_latest_materializations), so a run of a million events is summed from a few
+-- rows, never counted. Runs written before this migration are counted once here.
+CREATE TABLE run_event_counts (
+  run_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  level TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  first_id BIGINT NOT NULL,
+  last_id BIGINT NOT NULL,
+  PRIMARY KEY (run_id, type, level)
+);
+INSERT INTO run_event_counts (run_id, type, level, count, first_id, last_id)
+SELECT run_id, type, level, count(*), min(id), max(id) FROM events GROUP BY run_id, type, level;
+`,
+  },
 ]);

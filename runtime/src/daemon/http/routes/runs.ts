@@ -4,14 +4,14 @@
  */
 import { runToJson } from "../../../wire/runJson";
 import { CreateRunBodySchema, NoBodySchema } from "../../../wire/requests";
-import type { WireAnswer } from "../../../wire/routes";
-import type { Storage } from "../../../storage/port";
+import { WIRE_ROUTES, type WireAnswer } from "../../../wire/routes";
+import type { RunCountFilter, Storage } from "../../../storage/port";
 import { TributaryError } from "../../../errors";
 import { FINAL_RUN_STATUSES, type RunRecord } from "../../../types";
 import { allPartitionKeys } from "../../../execution/plan";
 import { loadPartitionContext } from "../../../partitions/runPartitions";
 import { HttpError } from "../errors";
-import { parseBody } from "../request";
+import { parseBody, type Query } from "../request";
 import { sendJson } from "../respond";
 import { bodyOf, queryOf, type Router } from "../router";
 import { loadedProject } from "./project";
@@ -19,17 +19,33 @@ import { loadedProject } from "./project";
 /** Registers the run routes. */
 export function runRoutes(router: Router): void {
   router.add("GET", "/api/runs", async (request) => {
-    const query = queryOf(request, ["status", "limit", "before"]);
+    const query = queryOf(request, WIRE_ROUTES["GET /api/runs"].query);
     const statuses = query.statuses("status");
     const limit = query.integer("limit", 1, 1000) ?? 50;
     const before = query.string("before");
+    const cursor = query.string("cursor");
+    if (before !== undefined && cursor !== undefined) {
+      throw new HttpError(400, 'query parameters "before" and "cursor" cannot be used together', { hint: "Page with the nextCursor of the previous page alone." });
+    }
+    const beforeRunId = cursor !== undefined ? runIdOfCursor(cursor) : before;
     if (before !== undefined) await findRun(request.services.storage, before, "before");
+    // One more than asked tells whether there is a next page, without a query for it.
     const runs = await request.services.storage.listRuns({
-      limit,
+      ...runFilterOf(query),
+      limit: limit + 1,
       ...(statuses ? { statuses } : {}),
-      ...(before !== undefined ? { beforeRunId: before } : {}),
+      ...(beforeRunId !== undefined ? { beforeRunId } : {}),
     });
-    sendJson(request.res, 200, { runs: runs.map(runToJson) } satisfies WireAnswer<"GET /api/runs">);
+    const page = runs.slice(0, limit);
+    const nextCursor = runs.length > limit ? cursorOf(page[page.length - 1]!.runId) : null;
+    sendJson(request.res, 200, { runs: page.map(runToJson), nextCursor } satisfies WireAnswer<"GET /api/runs">);
+  });
+
+  router.add("GET", "/api/runs/counts", async (request) => {
+    const query = queryOf(request, WIRE_ROUTES["GET /api/runs/counts"].query);
+    const counts = await request.services.storage.countRuns(runFilterOf(query));
+    const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+    sendJson(request.res, 200, { counts, total } satisfies WireAnswer<"GET /api/runs/counts">);
   });
 
   router.add("POST", "/api/runs", async (request) => {
@@ -90,4 +106,62 @@ export async function findRun(storage: Storage, runId: string, parameter?: strin
   if (run) return run;
   const where = parameter ? ` (query parameter "${parameter}")` : "";
   throw new HttpError(parameter ? 400 : 404, `no run with id "${runId}"${where}`, { hint: "GET /api/runs lists the recent runs and their ids." });
+}
+
+/** The runs list's filters (`asset`, `job`, `instigator`, `tag`, `from`, `to`), shared by its counts. */
+function runFilterOf(query: Query): RunCountFilter {
+  const filter: RunCountFilter = {};
+  const asset = query.string("asset");
+  if (asset !== undefined) filter.assetKey = asset;
+  const job = query.string("job");
+  if (job !== undefined) filter.selection = `job:${job}`;
+  const instigator = query.string("instigator");
+  if (instigator !== undefined) {
+    const match = /^(schedule|sensor|backfill):(.+)$/.exec(instigator);
+    if (instigator === "manual") filter.instigator = "manual";
+    else if (match) filter.instigator = { type: match[1] as "schedule" | "sensor" | "backfill", name: match[2]! };
+    else {
+      throw new HttpError(400, `query parameter "instigator" must be schedule:NAME, sensor:NAME, backfill:ID or manual, not "${instigator}"`, {
+        hint: "E.g. ?instigator=schedule:nightly, or ?instigator=manual for runs launched by a person.",
+      });
+    }
+  }
+  const tag = query.string("tag");
+  if (tag !== undefined) {
+    const equals = tag.indexOf("=");
+    if (equals <= 0) throw new HttpError(400, `query parameter "tag" must be KEY=VALUE, not "${tag}"`, { hint: "E.g. ?tag=team%3Dfinance (the = inside encoded, or not)." });
+    filter.tags = { [tag.slice(0, equals)]: tag.slice(equals + 1) };
+  }
+  const from = instantOf(query, "from");
+  if (from !== undefined) filter.createdFrom = from;
+  const to = instantOf(query, "to");
+  if (to !== undefined) filter.createdTo = to;
+  return filter;
+}
+
+/** An ISO 8601 instant parameter, as the storage compares it (UTC, milliseconds: `toISOString`). */
+function instantOf(query: Query, name: string): string | undefined {
+  const text = query.string(name);
+  if (text === undefined) return undefined;
+  const time = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(time)) {
+    throw new HttpError(400, `query parameter "${name}" must be an ISO 8601 date or instant, not "${text}"`, { hint: "E.g. 2026-12-05 or 2026-12-05T09:00:00Z." });
+  }
+  return new Date(time).toISOString();
+}
+
+/** The opaque cursor of the page after the run `runId`. */
+function cursorOf(runId: string): string {
+  return Buffer.from(JSON.stringify({ before: runId }), "utf8").toString("base64url");
+}
+
+/** The run a cursor pages after; a 400 for a cursor this daemon did not make. */
+function runIdOfCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { before?: unknown };
+    if (typeof parsed.before === "string") return parsed.before;
+  } catch {
+    // not one of ours
+  }
+  throw new HttpError(400, `query parameter "cursor" is not a cursor of this API: "${cursor}"`, { hint: "Pass the nextCursor of the previous page as it is, or leave it out for the first page." });
 }
