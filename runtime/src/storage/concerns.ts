@@ -46,6 +46,8 @@ export const CONCERN_METHODS = {
     "getRunEvents",
     "getRunEventStats",
     "getLatestMaterializations",
+    "getAssetMaterializations",
+    "getAssetCheckEvaluations",
     "getLatestCheckResults",
     "getAssetPartitions",
   ]),

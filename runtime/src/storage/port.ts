@@ -318,6 +318,13 @@ export interface EventStorage {
 
   /** Latest materialization per asset (all assets when `keys` is omitted). */
   getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]>;
+  /**
+   * An asset's materializations, newest first: at most `limit` (default 50), those with an event
+   * id below `beforeEventId` (the next page). Read by an index on the asset key of those events.
+   */
+  getAssetMaterializations(assetKey: AssetKey, options?: { beforeEventId?: number; limit?: number }): Promise<MaterializationRecord[]>;
+  /** An asset's check evaluations, newest first, paged as {@link getAssetMaterializations}. */
+  getAssetCheckEvaluations(assetKey: AssetKey, options?: { beforeEventId?: number; limit?: number }): Promise<CheckResultRecord[]>;
   /** Latest result per (asset, check) (all when `keys` is omitted). */
   getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]>;
 

@@ -387,3 +387,24 @@ export function countsByStatus(rows: Row[]): Record<RunStatus, number> {
   for (const row of rows) counts[row.status as RunStatus] = toNumber(row.count);
   return counts;
 }
+
+/** A materialization from its ASSET_MATERIALIZATION event. */
+export function eventToMaterialization(event: StoredRunEvent): MaterializationRecord {
+  const data = (event.data ?? {}) as unknown as MaterializationData;
+  return { assetKey: data.assetKey, runId: event.runId, timestamp: event.timestamp, partition: data.partition ?? null, metadata: data.metadata ?? {}, eventId: event.id };
+}
+
+/** A check result from its ASSET_CHECK_EVALUATION event. */
+export function eventToCheckResult(event: StoredRunEvent): CheckResultRecord {
+  const data = (event.data ?? {}) as unknown as CheckEvaluationData;
+  return {
+    assetKey: data.assetKey,
+    checkName: data.checkName,
+    runId: event.runId,
+    timestamp: event.timestamp,
+    passed: data.passed,
+    severity: data.severity,
+    metadata: data.metadata ?? {},
+    eventId: event.id,
+  };
+}

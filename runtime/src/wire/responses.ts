@@ -159,7 +159,7 @@ export const MaterializationSchema = v.object({ runId: v.string(), timestamp: v.
 export type MaterializationJson = v.InferOutput<typeof MaterializationSchema>;
 
 /** One entry of `GET /api/assets` `{ "assets": [...] }`. */
-export const AssetSchema = v.object({
+const assetEntries = {
   key: v.string(),
   group: v.string(),
   deps: v.array(v.string()),
@@ -177,8 +177,43 @@ export const AssetSchema = v.object({
   latestChecks: v.array(CheckResultSchema),
   /** Partitioned assets only. */
   partitions: v.optional(AssetPartitionsSchema),
-});
+};
+export const AssetSchema = v.object(assetEntries);
 export type AssetJson = v.InferOutput<typeof AssetSchema>;
+
+/** `GET /api/assets/:key`: one asset as in the list, with the keys next to it in the graph. */
+export const AssetDetailSchema = v.object({
+  ...assetEntries,
+  /** Its direct upstream assets (its deps), by key. */
+  upstream: v.array(v.string()),
+  /** The assets that depend on it directly, by key. */
+  downstream: v.array(v.string()),
+});
+export type AssetDetailJson = v.InferOutput<typeof AssetDetailSchema>;
+
+/** One materialization of an asset: `GET /api/assets/:key/materializations` entries. */
+export const AssetMaterializationSchema = v.object({
+  runId: v.string(),
+  /** The partition it materialized, or null. */
+  partition: v.nullable(v.string()),
+  timestamp: v.string(),
+  metadata: JsonObject,
+  /** The id of its event in the run's log. */
+  eventId: v.number(),
+});
+export type AssetMaterializationJson = v.InferOutput<typeof AssetMaterializationSchema>;
+
+/** One evaluation of one check of an asset: `GET /api/assets/:key/checks` entries. */
+export const AssetCheckEvaluationSchema = v.object({
+  checkName: v.string(),
+  passed: v.boolean(),
+  severity: v.picklist(["WARN", "ERROR"]),
+  timestamp: v.string(),
+  runId: v.string(),
+  metadata: JsonObject,
+  eventId: v.number(),
+});
+export type AssetCheckEvaluationJson = v.InferOutput<typeof AssetCheckEvaluationSchema>;
 
 /** A backfill: `POST /api/backfills`, `GET /api/backfills[/:id]`, `POST /api/backfills/:id/cancel`. */
 export const BackfillSchema = v.object({

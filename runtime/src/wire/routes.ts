@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema } from "./requests";
 import {
-  AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunCountsSchema, RunDetailSchema, RunEventSchema,
+  AssetCheckEvaluationSchema, AssetDetailSchema, AssetMaterializationSchema, AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunCountsSchema, RunDetailSchema, RunEventSchema,
   RunEventStatsSchema, RunPageSchema, RunStatusSchema, ScheduleSchema, SensorSchema, TickSchema,
 } from "./responses";
 
@@ -50,6 +50,9 @@ export const WIRE_ROUTES = {
   "POST /api/sensors/:name/start": { query: [], body: NoBodySchema, answer: SensorSchema },
   "POST /api/sensors/:name/stop": { query: [], body: NoBodySchema, answer: SensorSchema },
   "GET /api/sensors/:name/ticks": { query: ["limit"], answer: v.object({ ticks: v.array(TickSchema) }) },
+  "GET /api/assets/:key": { query: [], answer: AssetDetailSchema },
+  "GET /api/assets/:key/materializations": { query: ["limit", "cursor"], answer: v.object({ materializations: v.array(AssetMaterializationSchema), nextCursor: v.nullable(v.string()) }) },
+  "GET /api/assets/:key/checks": { query: ["limit", "cursor"], answer: v.object({ evaluations: v.array(AssetCheckEvaluationSchema), nextCursor: v.nullable(v.string()) }) },
   "GET /api/assets/:key/partitions": { query: [], answer: AssetPartitionsSchema },
   "GET /api/backfills": { query: ["limit"], answer: v.object({ backfills: v.array(BackfillSchema) }) },
   "POST /api/backfills": { query: [], body: CreateBackfillBodySchema, answer: BackfillSchema, status: 201 },

@@ -113,6 +113,50 @@ for (const backend of backends) {
       });
     });
 
+    describe("an asset", () => {
+      const runs: string[] = [];
+      before(async () => {
+        for (let index = 0; index < 3; index++) {
+          const runId = (await call(base, "POST", "/api/runs", { body: { selection: "+stg" } })).json.runId as string;
+          await fixture.services.execute(runId);
+          runs.push(runId);
+        }
+      });
+
+      it("shows one asset as in the list, with its upstream and downstream keys, and 404 for a key there is not", async () => {
+        const list = (await call(base, "GET", "/api/assets")).json.assets as { key: string }[];
+        const detail = await call(base, "GET", "/api/assets/stg");
+        assert.equal(detail.status, 200);
+        assert.deepEqual({ ...detail.json, upstream: undefined, downstream: undefined }, { ...list.find((asset) => asset.key === "stg"), upstream: undefined, downstream: undefined });
+        assert.deepEqual(detail.json.upstream, ["raw"]);
+        assert.deepEqual(detail.json.downstream, ["mart"]);
+        assert.equal(detail.json.latestMaterialization.runId, runs[2]);
+        assert.equal(detail.json.file, "definitions.ts");
+        assert.equal(typeof detail.json.line, "number");
+        const unknown = await call(base, "GET", "/api/assets/mart%2Ftotal");
+        assert.equal(unknown.status, 404);
+        assert.match(unknown.json.error.message, /no asset "mart\/total"/);
+      });
+
+      it("pages its materializations and its check evaluations newest first with nextCursor", async () => {
+        const first = await call(base, "GET", "/api/assets/stg/materializations?limit=2");
+        assert.equal(first.status, 200);
+        assert.deepEqual(first.json.materializations.map((record: { runId: string }) => record.runId), [runs[2], runs[1]]);
+        assert.equal(first.json.materializations[0].partition, null);
+        const rest = await call(base, "GET", `/api/assets/stg/materializations?limit=2&cursor=${first.json.nextCursor}`);
+        assert.deepEqual(rest.json.materializations.map((record: { runId: string }) => record.runId), [runs[0]]);
+        assert.equal(rest.json.nextCursor, null);
+        const checks = await call(base, "GET", "/api/assets/stg/checks");
+        assert.equal(checks.status, 200);
+        assert.deepEqual(checks.json.evaluations.map((record: { runId: string; passed: boolean }) => [record.runId, record.passed]), [[runs[2], true], [runs[1], true], [runs[0], true]]);
+        assert.equal(checks.json.nextCursor, null);
+        assert.deepEqual((await call(base, "GET", "/api/assets/mart/checks")).json, { evaluations: [], nextCursor: null });
+        const bad = await call(base, "GET", "/api/assets/stg/materializations?cursor=abc");
+        assert.equal(bad.status, 400);
+        assert.equal((await call(base, "GET", "/api/assets/nope/checks")).status, 404);
+      });
+    });
+
     describe("a run's events", () => {
       let runId: string;
       let ids: number[];

@@ -100,6 +100,26 @@ export function eventConformance(backend: ConformanceBackend<RunStorage & EventS
       assert.equal((await storage.getRunEventStats("r1")).total, 2);
     });
 
+    it("lists an asset's materializations and check evaluations newest first, paged by event id, each asset apart", async () => {
+      await storage.appendEvents([
+        materialization("r1", "orders", { rows: 1 }),
+        materialization("r1", "customers", { rows: 9 }),
+        checkEvaluation("r1", "orders", "not_null", true),
+      ]);
+      await storage.appendEvents([materialization("r2", "orders", { rows: 2 }, "2024-01-01"), materialization("r2", "orders", { rows: 3 }), checkEvaluation("r2", "orders", "not_null", false)]);
+      const all = await storage.getAssetMaterializations("orders");
+      assert.deepEqual(all.map((record) => [record.runId, record.metadata.rows, record.partition]), [["r2", 3, null], ["r2", 2, "2024-01-01"], ["r1", 1, null]]);
+      assert.ok(all.every((record) => record.assetKey === "orders" && typeof record.timestamp === "string" && record.eventId > 0));
+      const first = await storage.getAssetMaterializations("orders", { limit: 2 });
+      assert.deepEqual(first.map((record) => record.metadata.rows), [3, 2]);
+      const next = await storage.getAssetMaterializations("orders", { limit: 2, beforeEventId: first[1]!.eventId });
+      assert.deepEqual(next.map((record) => record.metadata.rows), [1]);
+      assert.deepEqual(await storage.getAssetMaterializations("nothing"), []);
+      const checks = await storage.getAssetCheckEvaluations("orders");
+      assert.deepEqual(checks.map((result) => [result.checkName, result.passed, result.severity, result.runId]), [["not_null", false, "ERROR", "r2"], ["not_null", true, "WARN", "r1"]]);
+      assert.deepEqual(await storage.getAssetCheckEvaluations("customers"), []);
+    });
+
     it("writes a batch larger than one insert chunk completely and in order", async () => {
       const batch = Array.from({ length: 1234 }, (_, index) => event("big", "LOG", { message: String(index), data: { index } }));
       await storage.appendEvents(batch);

@@ -13,6 +13,8 @@ import {
   nullableText,
   rowToAssetPartition,
   rowToCheckResult,
+  eventToCheckResult,
+  eventToMaterialization,
   rowToEvent,
   rowToMaterialization,
   rowToRun,
@@ -147,6 +149,24 @@ export class PostgresEvents implements EventStorage {
         ? await query("SELECT * FROM asset_latest_materializations ORDER BY asset_key")
         : await query("SELECT * FROM asset_latest_materializations WHERE asset_key = ANY($1::text[]) ORDER BY asset_key", [keys]);
     return rows.map(rowToMaterialization);
+  }
+
+  async getAssetMaterializations(assetKey: AssetKey, options: { beforeEventId?: number; limit?: number } = {}): Promise<MaterializationRecord[]> {
+    return (await this.assetEvents("ASSET_MATERIALIZATION", assetKey, options)).map(eventToMaterialization);
+  }
+
+  async getAssetCheckEvaluations(assetKey: AssetKey, options: { beforeEventId?: number; limit?: number } = {}): Promise<CheckResultRecord[]> {
+    return (await this.assetEvents("ASSET_CHECK_EVALUATION", assetKey, options)).map(eventToCheckResult);
+  }
+
+  /** Events of one type about one asset, newest first (the partial indexes of migration 7). */
+  private async assetEvents(type: string, assetKey: AssetKey, options: { beforeEventId?: number; limit?: number }): Promise<StoredRunEvent[]> {
+    // The type is a literal in the text so that the planner matches it to its partial index.
+    const rows = await this.connection.query(
+      `SELECT * FROM events WHERE type = '${type}' AND data->>'assetKey' = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+      [assetKey, options.beforeEventId ?? Number.MAX_SAFE_INTEGER, options.limit ?? 50],
+    );
+    return rows.map(rowToEvent);
   }
 
   async getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]> {

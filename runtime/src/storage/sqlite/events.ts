@@ -12,6 +12,8 @@ import {
   nullableText,
   rowToAssetPartition,
   rowToCheckResult,
+  eventToCheckResult,
+  eventToMaterialization,
   rowToEvent,
   rowToMaterialization,
   runUpdateAssignments,
@@ -97,6 +99,23 @@ export class SqliteEvents implements EventStorage {
           ).all(JSON.stringify(keys))
     ) as Row[];
     return rows.map(rowToMaterialization);
+  }
+
+  async getAssetMaterializations(assetKey: AssetKey, options: { beforeEventId?: number; limit?: number } = {}): Promise<MaterializationRecord[]> {
+    return this.assetEvents("ASSET_MATERIALIZATION", assetKey, options).map(eventToMaterialization);
+  }
+
+  async getAssetCheckEvaluations(assetKey: AssetKey, options: { beforeEventId?: number; limit?: number } = {}): Promise<CheckResultRecord[]> {
+    return this.assetEvents("ASSET_CHECK_EVALUATION", assetKey, options).map(eventToCheckResult);
+  }
+
+  /** Events of one type about one asset, newest first (the partial indexes of migration 6). */
+  private assetEvents(type: string, assetKey: AssetKey, options: { beforeEventId?: number; limit?: number }): StoredRunEvent[] {
+    // The type is a literal in the text so that SQLite can use its partial index.
+    const rows = this.connection
+      .statement(`SELECT * FROM events WHERE type = '${type}' AND json_extract(data, '$.assetKey') = ? AND id < ? ORDER BY id DESC LIMIT ?`)
+      .all(assetKey, options.beforeEventId ?? Number.MAX_SAFE_INTEGER, options.limit ?? 50) as Row[];
+    return rows.map(rowToEvent);
   }
 
   async getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]> {
