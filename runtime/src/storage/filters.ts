@@ -4,7 +4,23 @@
  * is a condition on top of an index the query walks in order (`runs.seq`, `events (run_id, id)`),
  * so a page stops after `limit` matching rows whatever the size of the table.
  */
+import type { LogLevel, RunEventType } from "../types";
 import type { RunCountFilter, RunEventQuery } from "./port";
+
+/**
+ * The events of a run's lifecycle: how it and its steps start and end (what a run's steps are read
+ * from). A partial index holds only these (migration run_page_indexes, predicate word for word).
+ */
+export const LIFECYCLE_EVENT_TYPES: readonly RunEventType[] = [
+  "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED",
+  "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_RETRY", "STEP_SKIPPED", "STEP_CANCELED",
+];
+const LIFECYCLE_PREDICATE = `type IN (${LIFECYCLE_EVENT_TYPES.map((type) => `'${type}'`).join(", ")})`;
+/** Levels a second partial index holds: a run's warnings and errors. */
+const PROBLEM_LEVELS: readonly LogLevel[] = ["warn", "error"];
+const PROBLEM_PREDICATE = "level IN ('warn', 'error')";
+/** Closed sets (event types, levels) go in the text as literals, so that a planner sees them. */
+const LITERAL = /^[A-Za-z_]+$/;
 
 /** Parameters bound in order, with the placeholders of a dialect. */
 export class SqlParams {
@@ -63,12 +79,24 @@ export function runEventsStatement(dialect: "sqlite" | "postgres", runId: string
   if (query.afterId !== undefined && query.afterId > 0) conditions.push(`id > ${params.bind(query.afterId)}`);
   if (query.beforeId !== undefined) conditions.push(`id < ${params.bind(query.beforeId)}`);
   if (query.stepKeys !== undefined) conditions.push(query.stepKeys.length === 0 ? "FALSE" : params.oneOf("step_key", query.stepKeys));
-  if (query.levels !== undefined) conditions.push(query.levels.length === 0 ? "FALSE" : params.oneOf("level", query.levels));
-  if (query.types !== undefined) conditions.push(query.types.length === 0 ? "FALSE" : params.oneOf("type", query.types));
+  if (query.levels !== undefined) {
+    conditions.push(query.levels.length === 0 ? "FALSE" : literalOneOf(params, "level", query.levels));
+    // The partial index's own predicate, which PostgreSQL would infer and SQLite needs spelled out.
+    if (query.levels.length > 0 && query.levels.every((level) => PROBLEM_LEVELS.includes(level)) && !conditions.includes(PROBLEM_PREDICATE)) conditions.push(PROBLEM_PREDICATE);
+  }
+  if (query.types !== undefined) {
+    conditions.push(query.types.length === 0 ? "FALSE" : literalOneOf(params, "type", query.types));
+    if (query.types.length > 0 && query.types.every((type) => LIFECYCLE_EVENT_TYPES.includes(type)) && !conditions.includes(LIFECYCLE_PREDICATE)) conditions.push(LIFECYCLE_PREDICATE);
+  }
   // instr/strpos, not LIKE: the text is taken as it is, with no wildcard to escape.
   if (query.text !== undefined && query.text !== "") conditions.push(`${dialect === "postgres" ? "strpos" : "instr"}(lower(message), lower(${params.bind(query.text)})) > 0`);
   const backwards = query.beforeId !== undefined;
   const limit = query.limit === undefined ? "" : ` LIMIT ${params.bind(query.limit)}`;
   const page = `SELECT * FROM events WHERE ${conditions.join(" AND ")} ORDER BY id ${backwards ? "DESC" : "ASC"}${limit}`;
   return { sql: backwards ? `SELECT * FROM (${page}) AS page ORDER BY id` : page, values: params.values };
+}
+
+/** `column IN ('a', 'b')` with the values in the text when they are plain words, else bound. */
+function literalOneOf(params: SqlParams, column: string, values: readonly string[]): string {
+  return values.every((value) => LITERAL.test(value)) ? `${column} IN (${values.map((value) => `'${value}'`).join(", ")})` : params.oneOf(column, values);
 }

@@ -210,4 +210,16 @@ CREATE INDEX events_materializations_by_asset ON events (json_extract(data, '$.a
 CREATE INDEX events_check_evaluations_by_asset ON events (json_extract(data, '$.assetKey'), id) WHERE type = 'ASSET_CHECK_EVALUATION';
 `,
   },
+  {
+    version: 7,
+    name: "run_page_indexes",
+    sql: `
+-- The run page's reads of a big run: its steps (GET /api/runs/:id reads a run's lifecycle events,
+-- not its million log lines) and its warnings and errors (?level=warn). Partial: only those events
+-- get an entry, so appends of log lines pay nothing. The predicates are repeated word for word in
+-- the queries (storage/filters.ts), which is what lets SQLite use them.
+CREATE INDEX events_run_lifecycle ON events (run_id, id) WHERE type IN ('RUN_START', 'RUN_SUCCESS', 'RUN_FAILURE', 'RUN_CANCELED', 'STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE', 'STEP_RETRY', 'STEP_SKIPPED', 'STEP_CANCELED');
+CREATE INDEX events_run_problems ON events (run_id, id) WHERE level IN ('warn', 'error');
+`,
+  },
 ]);
