@@ -165,6 +165,13 @@ export interface NewTick {
   cursor?: string | null;
 }
 
+/** Options of {@link ScheduleStorage.listTicks}. */
+export interface TickListOptions {
+  limit?: number;
+  /** The last tick of the previous page. */
+  before?: { tickTime: string; tickId: number };
+}
+
 /** Fields of a tick that change as it is evaluated. */
 export interface TickUpdate {
   status?: TickStatus;
@@ -353,7 +360,11 @@ export interface ScheduleStorage {
   /** Creates a tick; resolves null when that (name, tickTime) exists already (another daemon won). */
   createTick(tick: NewTick): Promise<TickRecord | null>;
   updateTick(tickId: number, update: TickUpdate): Promise<TickRecord>;
-  listTicks(instigatorName: string, options?: { limit?: number }): Promise<TickRecord[]>;
+  /**
+   * An instigator's ticks, newest tick time first (then newest id), at most `limit` (default 100);
+   * with `before`, only those after that tick in this order (the next page).
+   */
+  listTicks(instigatorName: string, options?: TickListOptions): Promise<TickRecord[]>;
 }
 
 /**

@@ -308,6 +308,53 @@ export const TickSchema = v.object({
 });
 export type TickJson = v.InferOutput<typeof TickSchema>;
 
+/** `GET /api/schedules/:name`: the schedule as in the list, its next ticks and its last one. */
+export const ScheduleDetailSchema = v.object({
+  ...InstigatorCommon,
+  cron: v.string(),
+  timezone: v.string(),
+  nextTick: v.optional(v.string()),
+  /** The next five tick instants (ISO), for a running schedule; empty for a stopped one. */
+  nextTicks: v.array(v.string()),
+  lastTick: v.nullable(TickSchema),
+});
+export type ScheduleDetailJson = v.InferOutput<typeof ScheduleDetailSchema>;
+
+/** `GET /api/sensors/:name`: the sensor as in the list (with its cursor) and its last tick. */
+export const SensorDetailSchema = v.object({ ...InstigatorCommon, minimumIntervalSeconds: v.number(), cursor: v.nullable(v.string()), lastTick: v.nullable(TickSchema) });
+export type SensorDetailJson = v.InferOutput<typeof SensorDetailSchema>;
+
+/** A tick history page: `GET /api/schedules/:name/ticks` and `/api/sensors/:name/ticks`. */
+export const TickPageSchema = v.object({ ticks: v.array(TickSchema), nextCursor: v.nullable(v.string()) });
+
+/** One run on the overview's timeline. */
+export const TimelineRunSchema = v.object({
+  runId: v.string(),
+  status: RunStatusSchema,
+  createdAt: v.string(),
+  startedAt: v.nullable(v.string()),
+  endedAt: v.nullable(v.string()),
+});
+
+/** `GET /api/timeline`: the runs of a window, one row per job, schedule, sensor or backfill. */
+export const TimelineSchema = v.object({
+  from: v.string(),
+  to: v.string(),
+  rows: v.array(
+    v.object({
+      /** `schedule:NAME`, `sensor:NAME`, `backfill:ID`, `job:NAME`, or `manual`. */
+      key: v.string(),
+      kind: v.picklist(["schedule", "sensor", "backfill", "job", "manual"]),
+      /** The schedule's, sensor's or job's name, the backfill's id; null for `manual`. */
+      name: v.nullable(v.string()),
+      runs: v.array(TimelineRunSchema),
+    }),
+  ),
+  /** More runs in the window than one answer holds (5,000): the oldest were left out. */
+  truncated: v.boolean(),
+});
+export type TimelineJson = v.InferOutput<typeof TimelineSchema>;
+
 /** Every error answer: `{ "error": { "message", "hint"?, ...details } }`. */
 export const ErrorBodySchema = v.object({
   error: v.looseObject({ message: v.string(), hint: v.optional(v.string()) }),

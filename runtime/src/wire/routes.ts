@@ -5,10 +5,11 @@
  * (`WireAnswer<"GET /api/runs/:id">`).
  */
 import * as v from "valibot";
-import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema } from "./requests";
+import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema, ReexecuteBodySchema } from "./requests";
 import {
   AssetCheckEvaluationSchema, AssetDetailSchema, AssetMaterializationSchema, AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunCountsSchema, RunDetailSchema, RunEventSchema,
-  RunEventStatsSchema, RunPageSchema, RunStatusSchema, ScheduleSchema, SensorSchema, TickSchema,
+  RunEventStatsSchema, RunPageSchema, RunStatusSchema, ScheduleDetailSchema, ScheduleSchema, SensorDetailSchema, SensorSchema, TickPageSchema,
+  TimelineSchema,
 } from "./responses";
 
 /** One route of the API. */
@@ -40,16 +41,20 @@ export const WIRE_ROUTES = {
   "GET /api/runs/:id": { query: [], answer: RunDetailSchema },
   "GET /api/runs/:id/events": { query: ["after", "before", "limit", "step", "level", "type", "q"], answer: v.object({ events: v.array(RunEventSchema) }), stream: true },
   "GET /api/runs/:id/events/stats": { query: [], answer: RunEventStatsSchema },
+  "POST /api/runs/:id/reexecute": { query: [], body: ReexecuteBodySchema, answer: RunIdSchema, status: 201 },
   "POST /api/runs/:id/cancel": { query: [], body: NoBodySchema, answer: v.object({ runId: v.string(), status: RunStatusSchema }), status: 202 },
   "GET /api/events/stream": { query: ["after"], stream: true },
   "GET /api/schedules": { query: [], answer: v.object({ schedules: v.array(ScheduleSchema) }) },
   "POST /api/schedules/:name/start": { query: [], body: NoBodySchema, answer: ScheduleSchema },
   "POST /api/schedules/:name/stop": { query: [], body: NoBodySchema, answer: ScheduleSchema },
-  "GET /api/schedules/:name/ticks": { query: ["limit"], answer: v.object({ ticks: v.array(TickSchema) }) },
+  "GET /api/schedules/:name": { query: [], answer: ScheduleDetailSchema },
+  "GET /api/schedules/:name/ticks": { query: ["limit", "cursor"], answer: TickPageSchema },
   "GET /api/sensors": { query: [], answer: v.object({ sensors: v.array(SensorSchema) }) },
   "POST /api/sensors/:name/start": { query: [], body: NoBodySchema, answer: SensorSchema },
   "POST /api/sensors/:name/stop": { query: [], body: NoBodySchema, answer: SensorSchema },
-  "GET /api/sensors/:name/ticks": { query: ["limit"], answer: v.object({ ticks: v.array(TickSchema) }) },
+  "GET /api/sensors/:name": { query: [], answer: SensorDetailSchema },
+  "GET /api/sensors/:name/ticks": { query: ["limit", "cursor"], answer: TickPageSchema },
+  "GET /api/timeline": { query: ["from", "to"], answer: TimelineSchema },
   "GET /api/assets/:key": { query: [], answer: AssetDetailSchema },
   "GET /api/assets/:key/materializations": { query: ["limit", "cursor"], answer: v.object({ materializations: v.array(AssetMaterializationSchema), nextCursor: v.nullable(v.string()) }) },
   "GET /api/assets/:key/checks": { query: ["limit", "cursor"], answer: v.object({ evaluations: v.array(AssetCheckEvaluationSchema), nextCursor: v.nullable(v.string()) }) },

@@ -157,6 +157,95 @@ for (const backend of backends) {
       });
     });
 
+    describe("actions and details", () => {
+      const launch = async (selection: string) => {
+        const runId = (await call(base, "POST", "/api/runs", { body: { selection } })).json.runId as string;
+        await fixture.services.execute(runId);
+        return runId;
+      };
+      const reexecute = (runId: string, body: unknown) => call(base, "POST", `/api/runs/${runId}/reexecute`, { body });
+
+      it("re-executes a run all of it, from its failure, or some steps, tagged with its parent and root run", async () => {
+        const failed = await launch("raw or broken");
+        assert.equal((await fixture.storage.getRun(failed))!.status, "FAILURE");
+        const fromFailure = await reexecute(failed, { from: "failure" });
+        assert.equal(fromFailure.status, 201, fromFailure.text);
+        const child = (await fixture.storage.getRun(fromFailure.json.runId))!;
+        assert.deepEqual(child.assetKeys, ["broken"]);
+        assert.equal(child.tags["tributary/parent_run_id"], failed);
+        assert.equal(child.tags["tributary/root_run_id"], failed);
+        assert.equal(child.parentRunId, null, "a re-execution is not a retry");
+        await fixture.services.execute(child.runId);
+        const grandchild = (await fixture.storage.getRun((await reexecute(child.runId, { from: "all" })).json.runId))!;
+        assert.equal(grandchild.selection, child.selection);
+        assert.equal(grandchild.tags["tributary/parent_run_id"], child.runId);
+        assert.equal(grandchild.tags["tributary/root_run_id"], failed, "the root stays the first run of the chain");
+        const someSteps = (await fixture.storage.getRun((await reexecute(failed, { from: "steps", steps: ["raw"] })).json.runId))!;
+        assert.deepEqual(someSteps.assetKeys, ["raw"]);
+      });
+
+      it("refuses a re-execution that makes no sense with a 4xx that says what to send", async () => {
+        const succeeded = await launch("raw");
+        const cases: [string, unknown, number, RegExp][] = [
+          [succeeded, { from: "failure" }, 409, /only a failed or canceled run is re-executed from its failure/],
+          [succeeded, { from: "steps", steps: ["mart"] }, 400, /has no step "mart"/],
+          [succeeded, { from: "steps" }, 400, /needs "steps"/],
+          [succeeded, { from: "all", steps: ["raw"] }, 400, /"steps" goes with "from": "steps"/],
+          [succeeded, { from: "everything" }, 400, /"from"/],
+          ["no-such-run", { from: "all" }, 404, /no run with id "no-such-run"/],
+        ];
+        for (const [runId, body, status, message] of cases) {
+          const answer = await reexecute(runId, body);
+          assert.equal(answer.status, status, JSON.stringify(body));
+          assert.match(answer.json.error.message, message, JSON.stringify(body));
+        }
+      });
+
+      it("shows a schedule with its next ticks once running, a sensor with its cursor, and pages ticks by cursor", async () => {
+        const stopped = await call(base, "GET", "/api/schedules/nightly");
+        assert.equal(stopped.status, 200);
+        assert.deepEqual([stopped.json.status, stopped.json.nextTicks, stopped.json.lastTick, stopped.json.cron], ["STOPPED", [], null, "0 2 * * *"]);
+        await call(base, "POST", "/api/schedules/nightly/start");
+        const running = await call(base, "GET", "/api/schedules/nightly");
+        assert.equal(running.json.nextTicks.length, 5);
+        assert.equal(running.json.nextTicks[0], running.json.nextTick);
+        assert.ok(running.json.nextTicks.every((tick: string, index: number) => index === 0 || tick > running.json.nextTicks[index - 1]));
+        await call(base, "POST", "/api/schedules/nightly/stop");
+        for (const day of ["01", "02", "03"]) {
+          await fixture.storage.createTick({ instigatorName: "nightly", instigatorType: "schedule", tickTime: `2026-11-${day}T01:00:00.000Z`, status: "SUCCESS" });
+        }
+        const first = await call(base, "GET", "/api/schedules/nightly/ticks?limit=2");
+        assert.deepEqual(first.json.ticks.map((tick: { tickTime: string }) => tick.tickTime.slice(0, 10)), ["2026-11-03", "2026-11-02"]);
+        const rest = await call(base, "GET", `/api/schedules/nightly/ticks?limit=2&cursor=${first.json.nextCursor}`);
+        assert.deepEqual(rest.json.ticks.map((tick: { tickTime: string }) => tick.tickTime.slice(0, 10)), ["2026-11-01"]);
+        assert.equal(rest.json.nextCursor, null);
+        assert.equal((await call(base, "GET", "/api/schedules/nightly")).json.lastTick.tickTime, "2026-11-03T01:00:00.000Z");
+        const sensor = await call(base, "GET", "/api/sensors/watcher");
+        assert.deepEqual([sensor.status, sensor.json.cursor, sensor.json.lastTick], [200, null, null]);
+        const unknown = await call(base, "GET", "/api/sensors/watchr");
+        assert.equal(unknown.status, 404);
+        assert.match(unknown.json.error.hint, /Did you mean "watcher"\?/);
+        assert.equal((await call(base, "GET", "/api/sensors/watcher/ticks?cursor=zzz")).status, 400);
+      });
+
+      it("lays the runs of a window out in rows by schedule, sensor, backfill, job and the rest", async () => {
+        const answer = await call(base, "GET", "/api/timeline");
+        assert.equal(answer.status, 200);
+        const rows = answer.json.rows as { key: string; kind: string; runs: { runId: string; createdAt: string }[] }[];
+        const kinds = rows.map((row) => row.kind);
+        assert.deepEqual(kinds, [...kinds].sort((a, b) => ["schedule", "sensor", "backfill", "job", "manual"].indexOf(a) - ["schedule", "sensor", "backfill", "job", "manual"].indexOf(b)));
+        assert.equal(rows.find((row) => row.key === "schedule:nightly")?.runs.length, 2);
+        assert.equal(rows.find((row) => row.key === "sensor:watcher")?.runs.length, 2);
+        assert.equal(rows.find((row) => row.key === "job:up_to_mart")?.runs.length, 1);
+        for (const row of rows) assert.ok(row.runs.every((run, index) => index === 0 || run.createdAt >= row.runs[index - 1]!.createdAt));
+        assert.equal(answer.json.truncated, false);
+        const past = await call(base, "GET", "/api/timeline?from=2000-01-01&to=2000-01-02");
+        assert.deepEqual(past.json, { from: "2000-01-01T00:00:00.000Z", to: "2000-01-02T00:00:00.000Z", rows: [], truncated: false });
+        const backwards = await call(base, "GET", "/api/timeline?from=2000-01-02&to=2000-01-01");
+        assert.equal(backwards.status, 400);
+      });
+    });
+
     describe("a run's events", () => {
       let runId: string;
       let ids: number[];

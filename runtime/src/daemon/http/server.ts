@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health";
 import { instigatorRoutes } from "./routes/instigators";
 import { partitionRoutes } from "./routes/partitions";
 import { reloadRoutes } from "./routes/reload";
+import { timelineRoutes } from "./routes/timeline";
 import { loadedProject } from "./routes/project";
 import { defaultUiDir, servePage } from "./routes/page";
 import { runRoutes } from "./routes/runs";
@@ -64,6 +65,7 @@ export function apiRouter(): Router {
   instigatorRoutes(router);
   partitionRoutes(router);
   reloadRoutes(router);
+  timelineRoutes(router);
   return router;
 }
 

@@ -3,7 +3,9 @@
  * (Their events are in ./events.)
  */
 import { runToJson } from "../../../wire/runJson";
-import { CreateRunBodySchema, NoBodySchema } from "../../../wire/requests";
+import { CreateRunBodySchema, NoBodySchema, ReexecuteBodySchema, type ReexecuteBody } from "../../../wire/requests";
+import { AssetSelection } from "../../../selection/builders";
+import { partitionKeysFromTags } from "../../../partitions/runPartitions";
 import { WIRE_ROUTES, type WireAnswer } from "../../../wire/routes";
 import type { RunCountFilter, Storage } from "../../../storage/port";
 import { TributaryError } from "../../../errors";
@@ -13,7 +15,7 @@ import { loadPartitionContext } from "../../../partitions/runPartitions";
 import { HttpError } from "../errors";
 import { parseBody, type Query } from "../request";
 import { sendJson } from "../respond";
-import { bodyOf, queryOf, type Router } from "../router";
+import { bodyOf, queryOf, type ApiRequest, type Router } from "../router";
 import { loadedProject } from "./project";
 
 /** Registers the run routes. */
@@ -84,6 +86,26 @@ export function runRoutes(router: Router): void {
     const run = await findRun(request.services.storage, request.params["id"]!);
     const steps = await request.steps.stepsOf(run);
     sendJson(request.res, 200, { ...runToJson(run), steps: steps.map(({ eventId: _eventId, ...step }) => step) } satisfies WireAnswer<"GET /api/runs/:id">);
+  });
+
+  router.add("POST", "/api/runs/:id/reexecute", async (request) => {
+    queryOf(request, []);
+    const body = parseBody(ReexecuteBodySchema, await bodyOf(request), "POST /api/runs/:id/reexecute", {
+      from: 'Send {"from": "failure"} to run again what did not succeed, {"from": "all"}, or {"from": "steps", "steps": ["stg_orders"]}.',
+      steps: 'Send {"from": "steps", "steps": ["stg_orders"]}: step keys of the run.',
+    });
+    const parent = await findRun(request.services.storage, request.params["id"]!);
+    const selection = await reexecutionSelection(request, parent, body);
+    // The lineage as Dagster tags it (dagster/parent_run_id, dagster/root_run_id); the system tags
+    // of the parent (partitions, code version, retry) are the new run's own to set.
+    const userTags = Object.fromEntries(Object.entries(parent.tags).filter(([key]) => !key.startsWith("tributary/")));
+    const partitionKeys = partitionKeysFromTags(parent.tags);
+    const run = await request.services.submitRun({
+      selection,
+      tags: { ...userTags, [PARENT_RUN_TAG]: parent.runId, [ROOT_RUN_TAG]: parent.tags[ROOT_RUN_TAG] ?? parent.runId },
+      ...(partitionKeys.length > 0 ? { partitionKeys } : {}),
+    });
+    sendJson(request.res, 201, { runId: run.runId } satisfies WireAnswer<"POST /api/runs/:id/reexecute">, { Location: `/api/runs/${encodeURIComponent(run.runId)}` });
   });
 
   router.add("POST", "/api/runs/:id/cancel", async (request) => {
@@ -164,4 +186,42 @@ function runIdOfCursor(cursor: string): string {
     // not one of ours
   }
   throw new HttpError(400, `query parameter "cursor" is not a cursor of this API: "${cursor}"`, { hint: "Pass the nextCursor of the previous page as it is, or leave it out for the first page." });
+}
+
+/** The tag naming the run a re-execution re-executes (Dagster: `dagster/parent_run_id`). */
+export const PARENT_RUN_TAG = "tributary/parent_run_id";
+/** The tag naming the first run of a chain of re-executions (Dagster: `dagster/root_run_id`). */
+export const ROOT_RUN_TAG = "tributary/root_run_id";
+
+/**
+ * What a re-execution of `parent` selects: its own selection (`all`), the assets of its steps that
+ * did not succeed, failed, skipped, canceled or never started (`failure`, as Dagster's "from
+ * failure"), or the assets of the steps named (`steps`).
+ */
+async function reexecutionSelection(request: ApiRequest, parent: RunRecord, body: ReexecuteBody): Promise<string> {
+  if (body.from !== "steps" && body.steps !== undefined) {
+    throw new HttpError(400, `"steps" goes with "from": "steps", not "from": "${body.from}"`, { hint: 'Send {"from": "steps", "steps": [...]}, or leave "steps" out.' });
+  }
+  if (body.from === "all") return parent.selection;
+  const graph = loadedProject(request.services).graph;
+  const outputsOf = (stepKey: string) => graph.steps.get(stepKey)?.outputKeys ?? [stepKey];
+  if (body.from === "failure") {
+    if (parent.status !== "FAILURE" && parent.status !== "CANCELED") {
+      throw new HttpError(409, `run ${parent.runId} is ${parent.status}: only a failed or canceled run is re-executed from its failure`, {
+        hint: 'Send {"from": "all"} to run it all again.',
+      });
+    }
+    const succeeded = new Set((await request.steps.stepsOf(parent)).filter((step) => step.status === "SUCCESS").flatMap((step) => outputsOf(step.key)));
+    const keys = parent.assetKeys.filter((key) => !succeeded.has(key));
+    if (keys.length === 0) throw new HttpError(409, `every step of run ${parent.runId} succeeded: there is no failure to re-execute from`, { hint: 'Send {"from": "all"}.' });
+    return AssetSelection.keys(...keys).toString();
+  }
+  const steps = body.steps ?? [];
+  if (steps.length === 0) throw new HttpError(400, '"from": "steps" needs "steps": the step keys to run again', { hint: 'Send {"from": "steps", "steps": ["stg_orders"]}.' });
+  const planned = new Set(parent.assetKeys);
+  const unknown = steps.filter((step) => !outputsOf(step).some((key) => planned.has(key)));
+  if (unknown.length > 0) {
+    throw new HttpError(400, `run ${parent.runId} has no step ${unknown.map((step) => `"${step}"`).join(", ")}`, { hint: `Its steps: ${parent.assetKeys.join(", ")}.` });
+  }
+  return AssetSelection.keys(...steps.flatMap(outputsOf).filter((key) => planned.has(key))).toString();
 }
