@@ -99,7 +99,7 @@ function formatTag(tag: ts.JSDocTagInfo): string {
 const lines = [
   "# API reference",
   "",
-  "Everything `import { ... } from \"tributary\"` offers, generated from the TSDoc in the source by",
+  "Everything `import { ... } from \"tributary-ts\"` offers, generated from the TSDoc in the source by",
   "`npx tsx scripts/gen-api-docs.ts`. Concepts are explained in [concepts.md](concepts.md).",
   "",
 ];
