@@ -63,6 +63,7 @@ export const WIRE_ROUTES = {
   "POST /api/backfills": { query: [], body: CreateBackfillBodySchema, answer: BackfillSchema, status: 201 },
   "GET /api/backfills/:id": { query: [], answer: BackfillSchema },
   "POST /api/backfills/:id/cancel": { query: [], body: NoBodySchema, answer: BackfillSchema },
+  "POST /api/backfills/:id/resume": { query: [], body: NoBodySchema, answer: BackfillSchema },
   "POST /api/reload": { query: [], body: NoBodySchema, answer: ReloadSchema },
 } as const satisfies Record<string, WireRoute>;
 

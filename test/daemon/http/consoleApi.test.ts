@@ -228,6 +228,27 @@ for (const backend of backends) {
         assert.equal((await call(base, "GET", "/api/sensors/watcher/ticks?cursor=zzz")).status, 400);
       });
 
+      it("resumes a canceled backfill: its canceled and failed partitions pending again as new attempts; 409 for one still running", async () => {
+        const storage = fixture.storage;
+        const backfillId = `bf-${randomUUID()}`;
+        await storage.createBackfill({ backfillId, selection: "raw", request: {}, policy: { maxPartitionsPerRun: 1, maxConcurrentRuns: 1 }, partitionKeys: ["a", "b", "c"] });
+        const running = await call(base, "POST", `/api/backfills/${backfillId}/resume`);
+        assert.equal(running.status, 409);
+        assert.match(running.json.error.message, /is REQUESTED: only a CANCELED or FAILED backfill is resumed/);
+        await storage.setBackfillPartitions(backfillId, ["a"], "DONE");
+        await storage.setBackfillPartitions(backfillId, ["b"], "FAILED");
+        await storage.setBackfillPartitions(backfillId, ["c"], "CANCELED");
+        await storage.transitionBackfill(backfillId, ["REQUESTED"], "CANCELING");
+        await storage.transitionBackfill(backfillId, ["CANCELING"], "CANCELED");
+        const resumed = await call(base, "POST", `/api/backfills/${backfillId}/resume`);
+        assert.equal(resumed.status, 200, resumed.text);
+        assert.equal(resumed.json.status, "REQUESTED");
+        assert.deepEqual([resumed.json.partitions.done, resumed.json.partitions.remaining], [1, 2]);
+        const partitions = await storage.getBackfillPartitions(backfillId);
+        assert.deepEqual(partitions.map((partition) => [partition.partitionKey, partition.status, partition.attempt]), [["a", "DONE", 1], ["b", "PENDING", 2], ["c", "PENDING", 2]]);
+        assert.equal((await call(base, "POST", "/api/backfills/nope/resume")).status, 404);
+      });
+
       it("lays the runs of a window out in rows by schedule, sensor, backfill, job and the rest", async () => {
         const answer = await call(base, "GET", "/api/timeline");
         assert.equal(answer.status, 200);
