@@ -37,6 +37,9 @@ const SMALL = 100;
 const ROUNDS = Number(values.rounds);
 const pgUrl = process.env.TRIBUTARY_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
+/** Listeners of the services' onChange: what a daemon calls when its workers report events. */
+const changeListeners = new Set<() => void>();
+
 /** The daemon's services as far as these reads need them: storage, and nothing to launch. */
 function readOnlyServices(storage: PostgresStorage): DaemonServices {
   const refuse = () => Promise.reject(new Error("bench/console launches nothing"));
@@ -49,7 +52,10 @@ function readOnlyServices(storage: PostgresStorage): DaemonServices {
     reloadCode: refuse,
     cancelRun: refuse,
     setInstigatorStatus: refuse,
-    onChange: () => () => undefined,
+    onChange: (listener: () => void) => {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
   } as DaemonServices;
 }
 
@@ -128,6 +134,55 @@ async function side(schema: string, runs: number, events: number): Promise<Side>
   return { storage, server, lastId: stats.lastId };
 }
 
+/**
+ * Event written -> received by a client following the run's stream, while a writer appends 1,000
+ * events a second (20 every 20 ms) for `seconds`: each event carries its write instant. `wake`:
+ * the writer tells the daemon, as a worker of this daemon does (its coordinator's onEvent); without,
+ * the stream finds the events by polling, as for a run on another daemon's worker.
+ */
+async function liveLatency(side: Side, wake: boolean, seconds: number): Promise<{ p50: number; p99: number; events: number }> {
+  const runId = `run-live-${wake ? "woken" : "polled"}-${process.pid}`;
+  await side.storage.createRun({ runId, status: "STARTED", selection: "raw", assetKeys: ["raw"] });
+  const latencies: number[] = [];
+  const total = seconds * 1000;
+  const controller = new AbortController();
+  const response = await fetch(`${side.server.url}/api/runs/${runId}/events`, { headers: { Accept: "text/event-stream" }, signal: controller.signal });
+  const reading = (async () => {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      const blocks = buffer.split("\n\n");
+      buffer = blocks.pop()!;
+      const now = performance.timeOrigin + performance.now();
+      for (const block of blocks) {
+        const data = block.split("\n").find((line) => line.startsWith("data: "));
+        if (!block.includes("event: run-event") || !data) continue;
+        const event = JSON.parse(data.slice(6)) as { message: string; type: string };
+        latencies.push(now - Number(event.message));
+        if (event.type === "RUN_SUCCESS") return;
+      }
+    }
+  })();
+  for (let written = 0; written < total; written += 20) {
+    const at = String(performance.timeOrigin + performance.now());
+    const batch = Array.from({ length: 20 }, (_, index) => {
+      const final = written + index === total - 1;
+      return { runId, timestamp: new Date().toISOString(), type: final ? ("RUN_SUCCESS" as const) : ("LOG" as const), stepKey: null, level: "info" as const, message: at };
+    });
+    await side.storage.appendEvents(batch);
+    if (wake) for (const listener of changeListeners) listener();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await reading;
+  controller.abort();
+  const sorted = latencies.sort((a, b) => a - b);
+  return { p50: sorted[Math.floor(sorted.length * 0.5)]!, p99: sorted[Math.floor(sorted.length * 0.99)]!, events: sorted.length };
+}
+
 async function main(): Promise<void> {
   const suffix = `${process.pid}`;
   const small = await side(`bench_console_small_${suffix}`, SMALL, SMALL);
@@ -167,6 +222,14 @@ async function main(): Promise<void> {
         verdicts.push(verdict);
       }
     }
+    const woken = await liveLatency(big, true, 5);
+    const polled = await liveLatency(big, false, 5);
+    const liveLine = (label: string, figures: { p50: number; p99: number; events: number }) =>
+      `| ${label} | ${figures.events} | ${figures.p50.toFixed(0)} ms | ${figures.p99.toFixed(0)} ms |`;
+    console.log(`live, worker of this daemon: p50 ${woken.p50.toFixed(0)} ms, p99 ${woken.p99.toFixed(0)} ms over ${woken.events} events`);
+    const liveVerdict = goalVerdict("event written -> received on the stream, p99 <= 500 ms", 500, "ms", [{ label: "worker of this daemon", value: woken.p99 }, { label: "another daemon's worker (polled)", value: polled.p99 }]);
+    console.log(`live, another daemon's worker (polled): p50 ${polled.p50.toFixed(0)} ms, p99 ${polled.p99.toFixed(0)} ms over ${polled.events} events`);
+    console.log(liveVerdict);
     const runsPlan = await plan(big.storage, "SELECT * FROM runs ORDER BY seq DESC LIMIT $1", [51]);
     const tailPlan = await plan(
       big.storage,
@@ -190,6 +253,16 @@ generate_series in two schemas, side by side in one process; median of ${ROUNDS}
 ${rows.join("\n")}
 
 ${verdicts.join("  \n")}
+
+Live: a client follows a run's stream (\`GET /api/runs/:id/events\`, text/event-stream) on the big side
+while a writer appends 1,000 events a second (20 every 20 ms) for 5 s; latency = received - written:
+
+| writer | events | p50 | p99 |
+|---|---|---|---|
+${liveLine("a worker of this daemon (its events wake the stream, as the coordinator's onEvent does)", woken)}
+${liveLine("another daemon's worker (the stream finds them by polling, every 250 ms)", polled)}
+
+${liveVerdict}
 
 The runs page walks \`runs.seq\` backwards and stops at the page; the tail page walks an index of the events
 backwards from \`before\` (the planner takes the primary key bounded by \`id < before\` here, or \`events (run_id, id)\`

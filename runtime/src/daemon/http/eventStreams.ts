@@ -31,7 +31,12 @@ export interface FeedSubscriber {
 
 /** Options of {@link EventStreams}. */
 export interface EventStreamsOptions {
-  /** Poll interval when nothing wakes the feeds. @defaultValue 500 */
+  /**
+   * Poll interval when nothing wakes the feeds: 250 ms for a run's feed (a run on another daemon's
+   * worker shows its events within the 500 ms the console promises), 500 ms for the global feed
+   * (its poll reads every active run). Given, it is both.
+   * @defaultValue 250 / 500
+   */
   pollMs?: number;
   /** Logs a storage failure while polling (the feed keeps trying). */
   log?: (message: string) => void;
@@ -391,11 +396,13 @@ export class EventStreams {
   private readonly runFeeds = new Map<string, RunFeed>();
   private globalFeed: GlobalFeed | undefined;
   private clientCount = 0;
-  private readonly pollMs: number;
+  private readonly runPollMs: number;
+  private readonly globalPollMs: number;
   private readonly report: FeedReport;
 
   constructor(private readonly storage: Storage, options: EventStreamsOptions = {}) {
-    this.pollMs = options.pollMs ?? 500;
+    this.runPollMs = options.pollMs ?? 250;
+    this.globalPollMs = options.pollMs ?? 500;
     this.report = { log: options.log ?? (() => {}), ...(options.outages ? { outages: options.outages } : {}) };
   }
 
@@ -403,7 +410,7 @@ export class EventStreams {
   watchRun(runId: string, afterId: number | undefined, subscriber: FeedSubscriber): () => void {
     let feed = this.runFeeds.get(runId);
     if (!feed) {
-      const created: RunFeed = new RunFeed(runId, this.storage, this.pollMs, this.report, () => {
+      const created: RunFeed = new RunFeed(runId, this.storage, this.runPollMs, this.report, () => {
         if (this.runFeeds.get(runId) === created) this.runFeeds.delete(runId);
       });
       feed = created;
@@ -416,7 +423,7 @@ export class EventStreams {
   /** Streams every new event of every run (after `afterId` when resuming); returns "stop watching". */
   watchAll(afterId: number | undefined, subscriber: FeedSubscriber): () => void {
     if (!this.globalFeed) {
-      const created: GlobalFeed = new GlobalFeed(this.storage, this.pollMs, this.report, () => {
+      const created: GlobalFeed = new GlobalFeed(this.storage, this.globalPollMs, this.report, () => {
         if (this.globalFeed === created) this.globalFeed = undefined;
       });
       this.globalFeed = created;

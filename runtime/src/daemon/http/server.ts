@@ -42,7 +42,7 @@ export interface HttpServerOptions {
   log?: (line: string) => void;
   /** Heartbeat comment interval on event streams. @defaultValue 15000 */
   heartbeatMs?: number;
-  /** Poll interval of event streams when nothing wakes them. @defaultValue 500 */
+  /** Poll interval of event streams when nothing wakes them. @defaultValue 250 for a run's stream, 500 for all runs' */
   pollMs?: number;
 }
 
