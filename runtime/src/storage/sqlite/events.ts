@@ -5,7 +5,7 @@
  */
 import type { AssetKey, CheckResultRecord, MaterializationRecord, RunEvent, RunStatus, StoredRunEvent } from "../../types";
 import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunEventQuery, RunEventStats, RunUpdateRequest } from "../port";
-import { runEventsStatement } from "../filters";
+import { LIFECYCLE_EVENT_TYPES, runEventsStatement } from "../filters";
 import { RunStatusConflictError, runNotFound } from "../errors";
 import {
   lastIdempotencyKey,
@@ -82,7 +82,10 @@ export class SqliteEvents implements EventStorage {
 
   async getRunEvents(runId: string, options: RunEventQuery = {}): Promise<StoredRunEvent[]> {
     const { sql, values } = runEventsStatement("sqlite", runId, options);
-    return (this.connection.statement(sql).all(...values) as Row[]).map(rowToEvent);
+    // The streams', the steps' and the pages' usual reads keep their prepared statement; a filter
+    // by steps, text or a set of types is prepared each time: clients can make any number of those.
+    const usual = !options.stepKeys && options.text === undefined && (!options.types || options.types === LIFECYCLE_EVENT_TYPES);
+    return ((usual ? this.connection.statement(sql) : this.connection.db.prepare(sql)).all(...values) as Row[]).map(rowToEvent);
   }
 
   async getRunEventStats(runId: string): Promise<RunEventStats> {
