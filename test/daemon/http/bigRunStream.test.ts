@@ -141,9 +141,9 @@ for (const backend of backends) {
       assert.deepEqual(end, { runId: bigRun, status: "SUCCESS" });
     });
 
-    it("follows a live run of 20,000 events so far while a writer appends 1,000 events a second: every event, then `end`", async () => {
+    it("follows a live run of 100,000 events so far while a writer appends 1,000 events a second: every event, then `end`", async () => {
       const runId = await startedRun(fixture.storage);
-      const before = 20_000;
+      const before = BIG;
       const total = before + 3_000;
       for (let from = 1; from <= before; from += BATCH) await fixture.storage.appendEvents(logEvents(runId, from, from + BATCH - 1, total));
       let writing: Promise<void> | undefined;
