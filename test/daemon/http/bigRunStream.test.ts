@@ -50,7 +50,13 @@ async function writeRun(storage: Storage, runId: string, n: number): Promise<voi
 }
 
 /** Reads a run's stream to its end; returns the event ids in the order received and whether `end` came last. */
-async function follow(url: string, headers: Record<string, string> = {}, onOpen?: () => void): Promise<{ status: number; ids: number[]; end: unknown }> {
+async function follow(
+  url: string,
+  headers: Record<string, string> = {},
+  onOpen?: () => void,
+  /** Pauses this long after each chunk read: a client slower than the server (pacing only). */
+  pauseMs = 0,
+): Promise<{ status: number; ids: number[]; end: unknown }> {
   const response = await fetch(url, { headers: { Accept: "text/event-stream", ...headers }, signal: AbortSignal.timeout(120_000) });
   if (response.status !== 200 || !response.body) return { status: response.status, ids: [], end: undefined };
   onOpen?.();
@@ -62,6 +68,7 @@ async function follow(url: string, headers: Record<string, string> = {}, onOpen?
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     buffer += decoder.decode(value, { stream: true });
     const blocks = buffer.split("\n\n");
     buffer = blocks.pop()!;
@@ -132,6 +139,12 @@ for (const backend of backends) {
       });
       assertEveryIdOnce(received, ids[0]!, ids[BIG - 1]!);
       assert.ok(ended);
+    });
+
+    it("keeps a client that reads slower than the server writes, sending it every event once (no slow-client drop)", async () => {
+      const { ids: received, end } = await follow(`${base}/api/runs/${bigRun}/events`, { "Last-Event-ID": String(ids[59_999]) }, undefined, 5);
+      assertEveryIdOnce(received, ids[60_000]!, ids[BIG - 1]!);
+      assert.deepEqual(end, { runId: bigRun, status: "SUCCESS" });
     });
 
     it("resumes a 100,000-event run from Last-Event-ID 50,000 with the events after it, then `end`", async () => {
