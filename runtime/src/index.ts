@@ -151,7 +151,7 @@ export {
   storageConfigFromUrl,
   type StorageConfig,
 } from "./storage";
-export type { RunFilter, RunUpdate, Storage } from "./storage/port";
+export type { RunCountFilter, RunEventQuery, RunEventStats, RunFilter, RunUpdate, Storage, TickListOptions } from "./storage/port";
 export { EmptySelectionError } from "./execution/plan";
 
 // Errors users act on.

@@ -58,9 +58,11 @@ class MemorySchedules implements ScheduleStorage {
     return { ...tick };
   }
 
-  async listTicks(instigatorName: string, options: { limit?: number } = {}): Promise<TickRecord[]> {
+  async listTicks(instigatorName: string, options: { limit?: number; before?: { tickTime: string; tickId: number } } = {}): Promise<TickRecord[]> {
+    const { before } = options;
     return this.ticks
       .filter((tick) => tick.instigatorName === instigatorName)
+      .filter((tick) => !before || tick.tickTime < before.tickTime || (tick.tickTime === before.tickTime && tick.tickId < before.tickId))
       .sort((a, b) => b.tickTime.localeCompare(a.tickTime) || b.tickId - a.tickId)
       .slice(0, options.limit ?? 100)
       .map((tick) => ({ ...tick }));

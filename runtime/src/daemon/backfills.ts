@@ -94,6 +94,25 @@ export async function cancelBackfill(storage: Storage, backfillId: string): Prom
   return storage.getBackfill(backfillId);
 }
 
+/** What {@link resumeBackfill} did. */
+export type ResumeOutcome = { resumed: BackfillRecord } | { refused: BackfillRecord } | null;
+
+/**
+ * Resumes a CANCELED or FAILED backfill: its canceled and failed partitions become PENDING again
+ * (a new attempt each, so they get new runs) and the backfill REQUESTED, for the backfill loop to
+ * launch them. Partitions first: a loop that saw the backfill REQUESTED with nothing pending would
+ * end it again at once. Resolves `refused` for a backfill in another status, null when unknown.
+ */
+export async function resumeBackfill(storage: Storage, backfillId: string): Promise<ResumeOutcome> {
+  const backfill = await storage.getBackfill(backfillId);
+  if (!backfill) return null;
+  if (backfill.status !== "CANCELED" && backfill.status !== "FAILED") return { refused: backfill };
+  const again = await storage.getBackfillPartitions(backfillId, { statuses: ["CANCELED", "FAILED"] });
+  await storage.setBackfillPartitions(backfillId, again.map((partition) => partition.partitionKey), "PENDING", { runId: null, bumpAttempt: true });
+  if (!(await storage.transitionBackfill(backfillId, ["CANCELED", "FAILED"], "REQUESTED", null))) return { refused: (await storage.getBackfill(backfillId))! };
+  return { resumed: (await storage.getBackfill(backfillId))! };
+}
+
 /** Ticks every unfinished backfill at an interval until stopped. */
 export class BackfillLoop {
   private readonly loop: PollLoop;

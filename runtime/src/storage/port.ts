@@ -3,9 +3,11 @@ import type {
   CheckResultRecord,
   InstigatorState,
   InstigatorStatus,
+  LogLevel,
   MaterializationRecord,
   NewRun,
   RunEvent,
+  RunEventType,
   RunRecord,
   RunStatus,
   StoredRunEvent,
@@ -14,17 +16,62 @@ import type {
 } from "../types";
 
 /** Filters for {@link RunStorage.listRuns}. All given filters must match. */
-export interface RunFilter {
+export interface RunFilter extends RunCountFilter {
   statuses?: RunStatus[];
-  /** Runs whose planned asset keys include this key. */
-  assetKey?: AssetKey;
-  instigatorName?: string;
-  /** Tag equality filters. */
-  tags?: Record<string, string>;
   /** Newest first; default 100. */
   limit?: number;
   /** Only runs created strictly before this run (cursor for paging). */
   beforeRunId?: string;
+}
+
+/** Filters for {@link RunStorage.countRuns} (and listRuns). All given filters must match. */
+export interface RunCountFilter {
+  /** Runs whose planned asset keys include this key. */
+  assetKey?: AssetKey;
+  instigatorName?: string;
+  /** What launched the runs: a schedule, sensor or backfill by type and name, or `"manual"` (no instigator). */
+  instigator?: { type: "schedule" | "sensor" | "backfill"; name: string } | "manual";
+  /** Runs whose selection is exactly this (`job:NAME` for a job's runs). */
+  selection?: string;
+  /** Tag equality filters. */
+  tags?: Record<string, string>;
+  /** Runs created at or after this ISO 8601 instant. */
+  createdFrom?: string;
+  /** Runs created strictly before this ISO 8601 instant. */
+  createdTo?: string;
+}
+
+/**
+ * Which events of a run {@link EventStorage.getRunEvents} returns, always in ascending id order.
+ * With `beforeId`, the `limit` events just below it (paging backwards from the tail); otherwise the
+ * `limit` events just after `afterId`. The filters narrow both.
+ */
+export interface RunEventQuery {
+  /** Events with an id above this (exclusive). */
+  afterId?: number;
+  /** Events with an id below this (exclusive); the newest of them when `limit` cuts. */
+  beforeId?: number;
+  limit?: number;
+  /** Only events of these steps. */
+  stepKeys?: readonly string[];
+  /** Only events at these levels. */
+  levels?: readonly LogLevel[];
+  /** Only events of these types. */
+  types?: readonly RunEventType[];
+  /** Only events whose message contains this text, ignoring case (ASCII case on SQLite). */
+  text?: string;
+}
+
+/** Counts of a run's events: {@link EventStorage.getRunEventStats}. */
+export interface RunEventStats {
+  total: number;
+  /** The id of its last event; 0 when it has none. */
+  lastId: number;
+  /** The id of its first event at level `error`, or null. */
+  firstErrorId: number | null;
+  byLevel: Record<LogLevel, number>;
+  /** Only types the run has. */
+  byType: Partial<Record<RunEventType, number>>;
 }
 
 /** Fields that change with a run's status. Omitted fields are left as they are. */
@@ -118,6 +165,13 @@ export interface NewTick {
   cursor?: string | null;
 }
 
+/** Options of {@link ScheduleStorage.listTicks}. */
+export interface TickListOptions {
+  limit?: number;
+  /** The last tick of the previous page. */
+  before?: { tickTime: string; tickId: number };
+}
+
 /** Fields of a tick that change as it is evaluated. */
 export interface TickUpdate {
   status?: TickStatus;
@@ -206,6 +260,8 @@ export interface RunStorage {
   createRun(run: NewRun): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | null>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  /** How many runs match `filter`, by status (every status present, 0 for none). */
+  countRuns(filter?: RunCountFilter): Promise<Record<RunStatus, number>>;
   updateRun(runId: string, update: RunUpdate): Promise<RunRecord>;
   /**
    * Moves a run from one of `from` to `to` atomically; resolves false (and changes nothing) when the
@@ -236,7 +292,7 @@ export interface RunStorage {
  * Events and asset state: a run's event log, written in batches (with the run's update that rides
  * on a batch), and the asset state derived from it in the same transaction: each asset's latest
  * materialization, its latest check results and its partitions' statuses.
- * Tables: events, asset_latest_materializations, asset_latest_check_results, asset_partitions
+ * Tables: events, asset_latest_materializations, asset_latest_check_results, asset_partitions, run_event_counts
  * (and runs, for the update that rides on a batch and for endRunsAndClaim's claim).
  *
  * Contract: `appendEvents` writes a batch in one transaction, derived rows included; when it
@@ -258,11 +314,24 @@ export interface EventStorage {
    * same ends again (their events' idempotency keys make that safe).
    */
   endRunsAndClaim(ends: RunEnd[], claim: RunClaim): Promise<EndRunsResult>;
-  /** Events of one run in order, after the event id `afterId` (exclusive), at most `limit`. */
-  getRunEvents(runId: string, options?: { afterId?: number; limit?: number }): Promise<StoredRunEvent[]>;
+  /**
+   * Events of one run in id order, after the event id `afterId` (exclusive), at most `limit`; or
+   * paged backwards from `beforeId`, and filtered (see {@link RunEventQuery}). Reads the run's
+   * index by id: the tail of a run of a million events costs what the tail of a small one does.
+   */
+  getRunEvents(runId: string, options?: RunEventQuery): Promise<StoredRunEvent[]>;
+  /** Counts of a run's events by level and type, from rows kept with each batch (never a count of the events). */
+  getRunEventStats(runId: string): Promise<RunEventStats>;
 
   /** Latest materialization per asset (all assets when `keys` is omitted). */
   getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]>;
+  /**
+   * An asset's materializations, newest first: at most `limit` (default 50), those with an event
+   * id below `beforeEventId` (the next page). Read by an index on the asset key of those events.
+   */
+  getAssetMaterializations(assetKey: AssetKey, options?: { beforeEventId?: number; limit?: number }): Promise<MaterializationRecord[]>;
+  /** An asset's check evaluations, newest first, paged as {@link getAssetMaterializations}. */
+  getAssetCheckEvaluations(assetKey: AssetKey, options?: { beforeEventId?: number; limit?: number }): Promise<CheckResultRecord[]>;
   /** Latest result per (asset, check) (all when `keys` is omitted). */
   getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]>;
 
@@ -291,7 +360,11 @@ export interface ScheduleStorage {
   /** Creates a tick; resolves null when that (name, tickTime) exists already (another daemon won). */
   createTick(tick: NewTick): Promise<TickRecord | null>;
   updateTick(tickId: number, update: TickUpdate): Promise<TickRecord>;
-  listTicks(instigatorName: string, options?: { limit?: number }): Promise<TickRecord[]>;
+  /**
+   * An instigator's ticks, newest tick time first (then newest id), at most `limit` (default 100);
+   * with `before`, only those after that tick in this order (the next page).
+   */
+  listTicks(instigatorName: string, options?: TickListOptions): Promise<TickRecord[]>;
 }
 
 /**

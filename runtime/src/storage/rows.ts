@@ -15,10 +15,12 @@ import type {
   NewRun,
   RunEvent,
   RunRecord,
+  RunStatus,
   StoredRunEvent,
   TickRecord,
 } from "../types";
 import { randomBytes } from "node:crypto";
+import { RUN_STATUSES } from "../types";
 import { TributaryError } from "../errors";
 import type {
   AssetPartitionRecord,
@@ -27,6 +29,7 @@ import type {
   BackfillPartitionStatus,
   BackfillProgress,
   BackfillRecord,
+  RunEventStats,
   RunUpdate,
   TickUpdate,
 } from "./port";
@@ -360,4 +363,48 @@ export function backfillProgressFromCounts(rows: Row[]): BackfillProgress {
   const progress: BackfillProgress = { PENDING: 0, QUEUED: 0, DONE: 0, FAILED: 0, CANCELED: 0 };
   for (const row of rows) progress[row.status as BackfillPartitionStatus] = toNumber(row.count);
   return progress;
+}
+
+/** A run's event stats from its `run_event_counts` rows (type, level, count, first_id, last_id). */
+export function statsFromCounts(rows: Row[]): RunEventStats {
+  const stats: RunEventStats = { total: 0, lastId: 0, firstErrorId: null, byLevel: { debug: 0, info: 0, warn: 0, error: 0 }, byType: {} };
+  for (const row of rows) {
+    const count = toNumber(row.count);
+    const level = String(row.level) as keyof RunEventStats["byLevel"];
+    const type = String(row.type) as keyof RunEventStats["byType"];
+    stats.total += count;
+    stats.lastId = Math.max(stats.lastId, toNumber(row.last_id));
+    stats.byLevel[level] = (stats.byLevel[level] ?? 0) + count;
+    stats.byType[type] = (stats.byType[type] ?? 0) + count;
+    if (level === "error") stats.firstErrorId = Math.min(stats.firstErrorId ?? Infinity, toNumber(row.first_id));
+  }
+  return stats;
+}
+
+/** Rows of `SELECT status, count(*) AS count ... GROUP BY status` as a count for every status. */
+export function countsByStatus(rows: Row[]): Record<RunStatus, number> {
+  const counts = Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>;
+  for (const row of rows) counts[row.status as RunStatus] = toNumber(row.count);
+  return counts;
+}
+
+/** A materialization from its ASSET_MATERIALIZATION event. */
+export function eventToMaterialization(event: StoredRunEvent): MaterializationRecord {
+  const data = (event.data ?? {}) as unknown as MaterializationData;
+  return { assetKey: data.assetKey, runId: event.runId, timestamp: event.timestamp, partition: data.partition ?? null, metadata: data.metadata ?? {}, eventId: event.id };
+}
+
+/** A check result from its ASSET_CHECK_EVALUATION event. */
+export function eventToCheckResult(event: StoredRunEvent): CheckResultRecord {
+  const data = (event.data ?? {}) as unknown as CheckEvaluationData;
+  return {
+    assetKey: data.assetKey,
+    checkName: data.checkName,
+    runId: event.runId,
+    timestamp: event.timestamp,
+    passed: data.passed,
+    severity: data.severity,
+    metadata: data.metadata ?? {},
+    eventId: event.id,
+  };
 }

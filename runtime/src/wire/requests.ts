@@ -62,5 +62,16 @@ export const CreateBackfillBodySchema = v.strictObject({
 /** The body of `POST /api/backfills`. */
 export type CreateBackfillBody = v.InferOutput<typeof CreateBackfillBodySchema>;
 
+/** `POST /api/runs/:id/reexecute`: which of the run's steps to run again, in a new run. */
+export const ReexecuteBodySchema = v.strictObject({
+  /** `all`: the run's whole selection; `failure`: the steps that did not succeed; `steps`: those in `steps`. */
+  from: v.picklist(["all", "failure", "steps"], '"all", "failure" or "steps"'),
+  /** With `from: "steps"`: step keys of the run (asset keys, or a multi-asset's name). */
+  steps: v.optional(v.array(v.string("a step key string"), "an array of step keys")),
+});
+
+/** The body of `POST /api/runs/:id/reexecute`. */
+export type ReexecuteBody = v.InferOutput<typeof ReexecuteBodySchema>;
+
 /** Actions that take no body (`/cancel`, `/start`, `/stop`, `/api/reload`): none, or `{}`. */
 export const NoBodySchema = v.strictObject({});

@@ -98,6 +98,27 @@ export const RunEventSchema = v.object({
 });
 export type RunEventJson = v.InferOutput<typeof RunEventSchema>;
 
+/** `GET /api/runs/:id/events/stats`: how many events a run has, by level and type. */
+export const RunEventStatsSchema = v.object({
+  total: v.number(),
+  /** The id of the run's last event (0 when it has none): `before=lastId+1` opens the tail. */
+  lastId: v.number(),
+  /** The id of its first event at level `error`, or null: "jump to the first error". */
+  firstErrorId: v.nullable(v.number()),
+  byLevel: v.object({ debug: v.number(), info: v.number(), warn: v.number(), error: v.number() }),
+  /** Only the types the run has. */
+  byType: v.record(v.string(), v.number()),
+});
+export type RunEventStatsJson = v.InferOutput<typeof RunEventStatsSchema>;
+
+/** `GET /api/runs`: a page of runs, newest first, and the cursor of the next page (null: no more). */
+export const RunPageSchema = v.object({ runs: v.array(RunSchema), nextCursor: v.nullable(v.string()) });
+export type RunPageJson = v.InferOutput<typeof RunPageSchema>;
+
+/** `GET /api/runs/counts`: how many runs match the filters, by status. */
+export const RunCountsSchema = v.object({ counts: v.record(RunStatusSchema, v.number()), total: v.number() });
+export type RunCountsJson = v.InferOutput<typeof RunCountsSchema>;
+
 /** The `data` of a run stream's last event, `end`. */
 export const RunEndSchema = v.object({ runId: v.string(), status: v.nullable(RunStatusSchema) });
 export type RunEndJson = v.InferOutput<typeof RunEndSchema>;
@@ -160,7 +181,7 @@ export const AssetFreshnessSchema = v.object({
 export type AssetFreshnessJson = v.InferOutput<typeof AssetFreshnessSchema>;
 
 /** One entry of `GET /api/assets` `{ "assets": [...] }`. */
-export const AssetSchema = v.object({
+const assetEntries = {
   key: v.string(),
   group: v.string(),
   deps: v.array(v.string()),
@@ -180,7 +201,8 @@ export const AssetSchema = v.object({
   partitions: v.optional(AssetPartitionsSchema),
   /** Assets with a freshness policy only. */
   freshness: v.optional(AssetFreshnessSchema),
-});
+};
+export const AssetSchema = v.object(assetEntries);
 export type AssetJson = v.InferOutput<typeof AssetSchema>;
 
 /** One output column of an asset, with the upstream columns it is computed from. */
@@ -199,6 +221,40 @@ export type ColumnJson = v.InferOutput<typeof ColumnSchema>;
  */
 export const AssetColumnsSchema = v.object({ key: v.string(), columns: v.nullable(v.array(ColumnSchema)) });
 export type AssetColumnsJson = v.InferOutput<typeof AssetColumnsSchema>;
+
+/** `GET /api/assets/:key`: one asset as in the list, with the keys next to it in the graph. */
+export const AssetDetailSchema = v.object({
+  ...assetEntries,
+  /** Its direct upstream assets (its deps), by key. */
+  upstream: v.array(v.string()),
+  /** The assets that depend on it directly, by key. */
+  downstream: v.array(v.string()),
+});
+export type AssetDetailJson = v.InferOutput<typeof AssetDetailSchema>;
+
+/** One materialization of an asset: `GET /api/assets/:key/materializations` entries. */
+export const AssetMaterializationSchema = v.object({
+  runId: v.string(),
+  /** The partition it materialized, or null. */
+  partition: v.nullable(v.string()),
+  timestamp: v.string(),
+  metadata: JsonObject,
+  /** The id of its event in the run's log. */
+  eventId: v.number(),
+});
+export type AssetMaterializationJson = v.InferOutput<typeof AssetMaterializationSchema>;
+
+/** One evaluation of one check of an asset: `GET /api/assets/:key/checks` entries. */
+export const AssetCheckEvaluationSchema = v.object({
+  checkName: v.string(),
+  passed: v.boolean(),
+  severity: v.picklist(["WARN", "ERROR"]),
+  timestamp: v.string(),
+  runId: v.string(),
+  metadata: JsonObject,
+  eventId: v.number(),
+});
+export type AssetCheckEvaluationJson = v.InferOutput<typeof AssetCheckEvaluationSchema>;
 
 /** A backfill: `POST /api/backfills`, `GET /api/backfills[/:id]`, `POST /api/backfills/:id/cancel`. */
 export const BackfillSchema = v.object({
@@ -313,6 +369,53 @@ export const TickSchema = v.object({
   updatedAt: v.string(),
 });
 export type TickJson = v.InferOutput<typeof TickSchema>;
+
+/** `GET /api/schedules/:name`: the schedule as in the list, its next ticks and its last one. */
+export const ScheduleDetailSchema = v.object({
+  ...InstigatorCommon,
+  cron: v.string(),
+  timezone: v.string(),
+  nextTick: v.optional(v.string()),
+  /** The next five tick instants (ISO), for a running schedule; empty for a stopped one. */
+  nextTicks: v.array(v.string()),
+  lastTick: v.nullable(TickSchema),
+});
+export type ScheduleDetailJson = v.InferOutput<typeof ScheduleDetailSchema>;
+
+/** `GET /api/sensors/:name`: the sensor as in the list (with its cursor) and its last tick. */
+export const SensorDetailSchema = v.object({ ...InstigatorCommon, minimumIntervalSeconds: v.number(), cursor: v.nullable(v.string()), lastTick: v.nullable(TickSchema) });
+export type SensorDetailJson = v.InferOutput<typeof SensorDetailSchema>;
+
+/** A tick history page: `GET /api/schedules/:name/ticks` and `/api/sensors/:name/ticks`. */
+export const TickPageSchema = v.object({ ticks: v.array(TickSchema), nextCursor: v.nullable(v.string()) });
+
+/** One run on the overview's timeline. */
+export const TimelineRunSchema = v.object({
+  runId: v.string(),
+  status: RunStatusSchema,
+  createdAt: v.string(),
+  startedAt: v.nullable(v.string()),
+  endedAt: v.nullable(v.string()),
+});
+
+/** `GET /api/timeline`: the runs of a window, one row per job, schedule, sensor or backfill. */
+export const TimelineSchema = v.object({
+  from: v.string(),
+  to: v.string(),
+  rows: v.array(
+    v.object({
+      /** `schedule:NAME`, `sensor:NAME`, `backfill:ID`, `job:NAME`, or `manual`. */
+      key: v.string(),
+      kind: v.picklist(["schedule", "sensor", "backfill", "job", "manual"]),
+      /** The schedule's, sensor's or job's name, the backfill's id; null for `manual`. */
+      name: v.nullable(v.string()),
+      runs: v.array(TimelineRunSchema),
+    }),
+  ),
+  /** More runs in the window than one answer holds (5,000): the oldest were left out. */
+  truncated: v.boolean(),
+});
+export type TimelineJson = v.InferOutput<typeof TimelineSchema>;
 
 /** Every error answer: `{ "error": { "message", "hint"?, ...details } }`. */
 export const ErrorBodySchema = v.object({

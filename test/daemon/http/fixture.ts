@@ -47,11 +47,18 @@ export interface Fixture {
   dispose(): Promise<void>;
 }
 
-/** Writes the project, loads it, opens its storage and starts the server. */
-export async function startFixture(options: Partial<HttpServerOptions> = {}): Promise<Fixture> {
+/**
+ * Writes the project, loads it, opens its storage (SQLite in the project folder, or what
+ * `openTestStorage` opens, e.g. a PostgreSQL schema; `closeTestStorage` then disposes of it) and
+ * starts the server.
+ */
+export async function startFixture(
+  options: Partial<HttpServerOptions> = {},
+  backend: { openTestStorage?: () => Promise<Storage>; closeTestStorage?: (storage: Storage) => Promise<void> } = {},
+): Promise<Fixture> {
   const { dir: root, cleanup } = tempProject({ "definitions.ts": DEFINITIONS }, "http");
   const project = await loadProject(root, { env: {} });
-  const storage = await openStorage({ kind: "sqlite", path: join(root, "state.db") });
+  const storage = backend.openTestStorage ? await backend.openTestStorage() : await openStorage({ kind: "sqlite", path: join(root, "state.db") });
   const services = new LocalDaemonServices(storage, { ok: true, project, loadedAt: new Date().toISOString(), codeVersion: "v1-test" });
   const server = await startHttpServer(services, { port: 0, log: () => {}, ...options });
   return {
@@ -61,7 +68,7 @@ export async function startFixture(options: Partial<HttpServerOptions> = {}): Pr
     server,
     async dispose() {
       await server.close();
-      await storage.close();
+      await (backend.closeTestStorage ? backend.closeTestStorage(storage) : storage.close());
       cleanup();
     },
   };

@@ -44,6 +44,82 @@ export function eventConformance(backend: ConformanceBackend<RunStorage & EventS
       assert.deepEqual(await storage.getRunEvents("r1", { afterId: rest[1]!.id }), []);
     });
 
+    it("pages a run's events backwards from beforeId, each page in ascending order, and between afterId and beforeId", async () => {
+      await storage.appendEvents(Array.from({ length: 10 }, (_, index) => event("r1", "LOG", { message: `line ${index}` })));
+      await storage.appendEvents([event("r2", "LOG", { message: "another run" })]);
+      const all = await storage.getRunEvents("r1");
+      const tail = await storage.getRunEvents("r1", { beforeId: Number.MAX_SAFE_INTEGER, limit: 4 });
+      assert.deepEqual(tail.map((stored) => stored.message), ["line 6", "line 7", "line 8", "line 9"]);
+      const before = await storage.getRunEvents("r1", { beforeId: tail[0]!.id, limit: 4 });
+      assert.deepEqual(before.map((stored) => stored.message), ["line 2", "line 3", "line 4", "line 5"]);
+      const first = await storage.getRunEvents("r1", { beforeId: before[0]!.id, limit: 4 });
+      assert.deepEqual(first.map((stored) => stored.message), ["line 0", "line 1"]);
+      const between = await storage.getRunEvents("r1", { afterId: all[2]!.id, beforeId: all[6]!.id });
+      assert.deepEqual(between.map((stored) => stored.message), ["line 3", "line 4", "line 5"]);
+    });
+
+    it("filters a run's events by step, level, type and text (any case, taken literally), all at once", async () => {
+      await storage.appendEvents([
+        event("r1", "RUN_START", { message: "Run started" }),
+        event("r1", "STEP_START", { stepKey: "orders", level: "debug", message: "Starting orders" }),
+        event("r1", "LOG", { stepKey: "orders", level: "warn", message: "100% of ORDERS_x loaded" }),
+        event("r1", "LOG", { stepKey: "customers", level: "error", message: "orders missing" }),
+        event("r1", "STEP_FAILURE", { stepKey: "orders", level: "error", message: "Step orders failed" }),
+        event("r2", "LOG", { stepKey: "orders", level: "error", message: "orders elsewhere" }),
+      ]);
+      const messages = async (query: Parameters<EventStorage["getRunEvents"]>[1]) => (await storage.getRunEvents("r1", query)).map((stored) => stored.message);
+      assert.deepEqual(await messages({ stepKeys: ["orders"] }), ["Starting orders", "100% of ORDERS_x loaded", "Step orders failed"]);
+      assert.deepEqual(await messages({ levels: ["warn", "error"] }), ["100% of ORDERS_x loaded", "orders missing", "Step orders failed"]);
+      assert.deepEqual(await messages({ types: ["STEP_START", "STEP_FAILURE"] }), ["Starting orders", "Step orders failed"]);
+      assert.deepEqual(await messages({ text: "orders_X" }), ["100% of ORDERS_x loaded"]);
+      assert.deepEqual(await messages({ text: "0%" }), ["100% of ORDERS_x loaded"], "% is a character, not a wildcard");
+      assert.deepEqual(await messages({ stepKeys: ["orders"], levels: ["error"], text: "FAILED" }), ["Step orders failed"]);
+      assert.deepEqual(await messages({ levels: ["error"], beforeId: Number.MAX_SAFE_INTEGER, limit: 1 }), ["Step orders failed"]);
+      assert.deepEqual(await messages({ types: [] }), []);
+    });
+
+    it("counts a run's events by level and type, with its last id and first error, across batches", async () => {
+      assert.deepEqual(await storage.getRunEventStats("r1"), { total: 0, lastId: 0, firstErrorId: null, byLevel: { debug: 0, info: 0, warn: 0, error: 0 }, byType: {} });
+      await storage.appendEvents([event("r1", "RUN_START"), event("r1", "LOG", { level: "debug" }), event("r2", "LOG", { level: "error" })]);
+      await storage.appendEvents([event("r1", "LOG", { level: "error" }), event("r1", "STEP_FAILURE", { level: "error" }), event("r1", "LOG", { level: "warn" })]);
+      const ids = (await storage.getRunEvents("r1")).map((stored) => stored.id);
+      const stats = await storage.getRunEventStats("r1");
+      assert.deepEqual(stats, {
+        total: 5,
+        lastId: ids[4],
+        firstErrorId: ids[2],
+        byLevel: { debug: 1, info: 1, warn: 1, error: 2 },
+        byType: { RUN_START: 1, LOG: 3, STEP_FAILURE: 1 },
+      });
+    });
+
+    it("does not count again a batch written twice (its events' idempotency keys)", async () => {
+      const batch = [event("r1", "LOG", { idempotencyKey: "k1" }), event("r1", "LOG", { idempotencyKey: "k2" })];
+      await storage.appendEvents(batch);
+      await storage.appendEvents(batch);
+      assert.equal((await storage.getRunEventStats("r1")).total, 2);
+    });
+
+    it("lists an asset's materializations and check evaluations newest first, paged by event id, each asset apart", async () => {
+      await storage.appendEvents([
+        materialization("r1", "orders", { rows: 1 }),
+        materialization("r1", "customers", { rows: 9 }),
+        checkEvaluation("r1", "orders", "not_null", true),
+      ]);
+      await storage.appendEvents([materialization("r2", "orders", { rows: 2 }, "2024-01-01"), materialization("r2", "orders", { rows: 3 }), checkEvaluation("r2", "orders", "not_null", false)]);
+      const all = await storage.getAssetMaterializations("orders");
+      assert.deepEqual(all.map((record) => [record.runId, record.metadata.rows, record.partition]), [["r2", 3, null], ["r2", 2, "2024-01-01"], ["r1", 1, null]]);
+      assert.ok(all.every((record) => record.assetKey === "orders" && typeof record.timestamp === "string" && record.eventId > 0));
+      const first = await storage.getAssetMaterializations("orders", { limit: 2 });
+      assert.deepEqual(first.map((record) => record.metadata.rows), [3, 2]);
+      const next = await storage.getAssetMaterializations("orders", { limit: 2, beforeEventId: first[1]!.eventId });
+      assert.deepEqual(next.map((record) => record.metadata.rows), [1]);
+      assert.deepEqual(await storage.getAssetMaterializations("nothing"), []);
+      const checks = await storage.getAssetCheckEvaluations("orders");
+      assert.deepEqual(checks.map((result) => [result.checkName, result.passed, result.severity, result.runId]), [["not_null", false, "ERROR", "r2"], ["not_null", true, "WARN", "r1"]]);
+      assert.deepEqual(await storage.getAssetCheckEvaluations("customers"), []);
+    });
+
     it("writes a batch larger than one insert chunk completely and in order", async () => {
       const batch = Array.from({ length: 1234 }, (_, index) => event("big", "LOG", { message: String(index), data: { index } }));
       await storage.appendEvents(batch);

@@ -124,6 +124,30 @@ export function runConformance(backend: ConformanceBackend<RunStorage>): void {
       assert.deepEqual(await ids({ tags: { team: "finance" }, statuses: ["QUEUED"], assetKey: "orders" }), [a.runId]);
     });
 
+    it("filters runs by instigator (type and name, or manual), exact selection and creation time, and counts them by status", async () => {
+      const manual = await storage.createRun(newRun({ selection: "job:nightly_job", status: "SUCCESS" }));
+      const scheduled = await storage.createRun(newRun({ instigator: { type: "schedule", name: "nightly" }, selection: "job:nightly_job" }));
+      const sensed = await storage.createRun(newRun({ instigator: { type: "sensor", name: "nightly" }, status: "FAILURE" }));
+      const ids = async (filter: Parameters<RunStorage["listRuns"]>[0]) => (await storage.listRuns(filter)).map((run) => run.runId);
+      assert.deepEqual(await ids({ instigator: { type: "schedule", name: "nightly" } }), [scheduled.runId]);
+      assert.deepEqual(await ids({ instigator: { type: "sensor", name: "nightly" } }), [sensed.runId]);
+      assert.deepEqual(await ids({ instigator: { type: "backfill", name: "nightly" } }), []);
+      assert.deepEqual(await ids({ instigator: "manual" }), [manual.runId]);
+      assert.deepEqual(await ids({ selection: "job:nightly_job" }), [scheduled.runId, manual.runId]);
+      assert.deepEqual(await ids({ selection: "job:nightly" }), []);
+      assert.deepEqual(await ids({ createdFrom: "2000-01-01T00:00:00.000Z" }), [sensed.runId, scheduled.runId, manual.runId]);
+      assert.deepEqual(await ids({ createdTo: manual.createdAt }), []);
+      assert.deepEqual(await ids({ createdTo: "9999-01-01T00:00:00.000Z", createdFrom: "9000-01-01T00:00:00.000Z" }), []);
+      const fromLast = await storage.listRuns({ createdFrom: sensed.createdAt });
+      assert.ok(fromLast.some((run) => run.runId === sensed.runId) && fromLast.every((run) => run.createdAt >= sensed.createdAt));
+
+      const zero = { QUEUED: 0, STARTING: 0, STARTED: 0, CANCELING: 0, SUCCESS: 0, FAILURE: 0, CANCELED: 0 };
+      assert.deepEqual(await storage.countRuns(), { ...zero, QUEUED: 1, SUCCESS: 1, FAILURE: 1 });
+      assert.deepEqual(await storage.countRuns({ selection: "job:nightly_job" }), { ...zero, QUEUED: 1, SUCCESS: 1 });
+      assert.deepEqual(await storage.countRuns({ instigator: "manual", assetKey: "raw_orders" }), { ...zero, SUCCESS: 1 });
+      assert.deepEqual(await storage.countRuns({ tags: { nobody: "x" } }), zero);
+    });
+
     it("pages through runs with limit and beforeRunId without skipping or repeating any", async () => {
       const created: string[] = [];
       for (let index = 0; index < 7; index++) created.push((await storage.createRun(newRun())).runId);

@@ -73,6 +73,22 @@ export function scheduleConformance(backend: ConformanceBackend<ScheduleStorage>
         assert.deepEqual((await storage.listTicks("daily")).map((tick) => tick.tickTime.slice(0, 10)), ["2024-05-03", "2024-05-02", "2024-05-01"]);
         assert.deepEqual((await storage.listTicks("daily", { limit: 1 })).map((tick) => tick.tickTime.slice(0, 10)), ["2024-05-03"]);
       });
+
+      it("pages an instigator's ticks after the last tick of the previous page", async () => {
+        for (const time of ["2024-05-02", "2024-05-03", "2024-05-01"]) {
+          await storage.createTick({ instigatorName: "daily", instigatorType: "schedule", tickTime: `${time}T00:00:00.000Z`, status: "SUCCESS" });
+        }
+        const seen: string[] = [];
+        let before: { tickTime: string; tickId: number } | undefined;
+        for (;;) {
+          const page = await storage.listTicks("daily", { limit: 2, ...(before ? { before } : {}) });
+          if (page.length === 0) break;
+          seen.push(...page.map((tick) => tick.tickTime.slice(0, 10)));
+          const last = page[page.length - 1]!;
+          before = { tickTime: last.tickTime, tickId: last.tickId };
+        }
+        assert.deepEqual(seen, ["2024-05-03", "2024-05-02", "2024-05-01"]);
+      });
     });
   });
 }

@@ -71,15 +71,31 @@ export class Router {
   match(method: string, pathname: string): RouteMatch {
     const segments = splitPath(pathname);
     const allowed = new Set<string>();
+    let best: { route: Route; params: Record<string, string> } | undefined;
     for (const route of this.routes) {
       const params = matchSegments(route.segments, segments);
       if (!params) continue;
-      if (route.method === method || (method === "HEAD" && route.method === "GET")) return { kind: "found", handler: route.handler, params };
+      if (route.method === method || (method === "HEAD" && route.method === "GET")) {
+        // A literal segment wins over a parameter (`/api/runs/counts` over `/api/runs/:id`), whatever the order of registration.
+        if (!best || moreSpecific(route.segments, best.route.segments)) best = { route, params };
+        continue;
+      }
       allowed.add(route.method);
       if (route.method === "GET") allowed.add("HEAD");
     }
+    if (best) return { kind: "found", handler: best.route.handler, params: best.params };
     return allowed.size > 0 ? { kind: "wrong-method", allowed: [...allowed] } : { kind: "not-found" };
   }
+}
+
+/** True when `a` has a literal segment where `b` first has a parameter (both match the same path). */
+function moreSpecific(a: string[], b: string[]): boolean {
+  for (let index = 0; index < a.length; index++) {
+    const aParam = a[index]!.startsWith(":");
+    const bParam = b[index]!.startsWith(":");
+    if (aParam !== bParam) return bParam;
+  }
+  return false;
 }
 
 function splitPath(path: string): string[] {

@@ -2,6 +2,7 @@
  * Step summaries of runs, derived from their events and cached: a run's events are read once
  * (then only the new ones, by event id), so `/api/assets` and `/api/runs/:id` stay cheap when polled.
  */
+import { LIFECYCLE_EVENT_TYPES } from "../../storage/filters";
 import type { Storage } from "../../storage/port";
 import type { RunRecord, RunEventType, StepStatus, StoredRunEvent } from "../../types";
 
@@ -53,7 +54,8 @@ export class RunStepTracker {
     if (cached) this.cache.delete(run.runId); // re-insert below: Map order is our LRU order
     cached ??= { afterId: 0, steps: new Map(), complete: false };
     while (!cached.complete) {
-      const page = await this.storage.getRunEvents(run.runId, { afterId: cached.afterId, limit: 1000 });
+      // The lifecycle events only, by their partial index: a run's million log lines are not read.
+      const page = await this.storage.getRunEvents(run.runId, { afterId: cached.afterId, limit: 1000, types: LIFECYCLE_EVENT_TYPES });
       for (const event of page) applyEvent(cached, event);
       if (page.length < 1000) break;
     }

@@ -21,6 +21,7 @@ import { healthRoutes } from "./routes/health";
 import { instigatorRoutes } from "./routes/instigators";
 import { partitionRoutes } from "./routes/partitions";
 import { reloadRoutes } from "./routes/reload";
+import { timelineRoutes } from "./routes/timeline";
 import { loadedProject } from "./routes/project";
 import { defaultUiDir, servePage } from "./routes/page";
 import { runRoutes } from "./routes/runs";
@@ -46,7 +47,7 @@ export interface HttpServerOptions {
   logger?: Logger;
   /** Heartbeat comment interval on event streams. @defaultValue 15000 */
   heartbeatMs?: number;
-  /** Poll interval of event streams when nothing wakes them. @defaultValue 500 */
+  /** Poll interval of event streams when nothing wakes them. @defaultValue 250 for a run's stream, 500 for all runs' */
   pollMs?: number;
   /**
    * The bundled static analysis `GET /api/lineage/columns` loads (the language server's, as
@@ -75,6 +76,7 @@ export function apiRouter(): Router {
   instigatorRoutes(router);
   partitionRoutes(router);
   reloadRoutes(router);
+  timelineRoutes(router);
   return router;
 }
 

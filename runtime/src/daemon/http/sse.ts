@@ -11,8 +11,13 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /** An open event stream. */
 export interface SseStream {
-  /** Sends one event (`id:`, `event:`, `data:` lines). */
-  event(name: string, data: unknown, id?: number): void;
+  /**
+   * Sends one event (`id:`, `event:`, `data:` lines). False when the client is behind (the socket's
+   * buffer is past its high-water mark): send no more until {@link drained} resolves.
+   */
+  event(name: string, data: unknown, id?: number): boolean;
+  /** Resolves when the client has read what was buffered (at once when nothing is), or the stream closed. */
+  drained(): Promise<void>;
   /** Ends the response. */
   close(): void;
   /** Called once when the stream ends for any reason (client gone, closed, server stopping). */
@@ -61,14 +66,14 @@ export function openSse(req: IncomingMessage, res: ServerResponse, heartbeatMs =
     clearInterval(heartbeat);
     for (const listener of listeners) listener();
   };
-  const write = (text: string) => {
-    if (closed) return;
+  const write = (text: string): boolean => {
+    if (closed) return false;
     if (res.writableLength > MAX_BUFFERED_BYTES) {
       res.destroy(); // a client that stopped reading
       finish();
-      return;
+      return false;
     }
-    res.write(text);
+    return res.write(text);
   };
   const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
   heartbeat.unref();
@@ -77,7 +82,19 @@ export function openSse(req: IncomingMessage, res: ServerResponse, heartbeatMs =
 
   return {
     event(name, data, id) {
-      write(`${id === undefined ? "" : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+      return write(`${id === undefined ? "" : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    drained() {
+      if (closed || !res.writableNeedDrain) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
     },
     close() {
       if (!closed) res.end();

@@ -142,7 +142,13 @@ export async function writeBatchInOneStatement(
         AS e(run_id, timestamp, type, step_key, level, message, data, idempotency_key)
       WHERE ${runCondition} ${lock}
       ON CONFLICT DO NOTHING
-      RETURNING id, run_id, idempotency_key)`);
+      RETURNING id, run_id, idempotency_key, type, level)`);
+  // The run's counts by type and level (the console's event stats), for the events that went in.
+  ctes.push(`counts AS (
+      INSERT INTO run_event_counts (run_id, type, level, count, first_id, last_id)
+      SELECT run_id, type, level, count(*), min(id), max(id) FROM inserted GROUP BY run_id, type, level
+      ON CONFLICT (run_id, type, level) DO UPDATE SET count = run_event_counts.count + excluded.count,
+        first_id = LEAST(run_event_counts.first_id, excluded.first_id), last_id = GREATEST(run_event_counts.last_id, excluded.last_id))`);
   // Each derived INSERT joins `inserted`, so it runs after the events are in, and only for the events
   // that went in. DISTINCT ON keeps the newest per key among the runs of the batch whose events went
   // in; the event_id conditions keep the newest row when two statements commit out of id order.

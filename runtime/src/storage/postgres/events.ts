@@ -5,17 +5,21 @@
  * from the events.
  */
 import type { AssetKey, CheckResultRecord, MaterializationRecord, RunEvent, RunStatus, StoredRunEvent } from "../../types";
-import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunUpdateRequest } from "../port";
+import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunEventQuery, RunEventStats, RunUpdateRequest } from "../port";
+import { runEventsStatement } from "../filters";
 import { RunStatusConflictError, StorageConnectionError, runNotFound } from "../errors";
 import {
   lastIdempotencyKey,
   nullableText,
   rowToAssetPartition,
   rowToCheckResult,
+  eventToCheckResult,
+  eventToMaterialization,
   rowToEvent,
   rowToMaterialization,
   rowToRun,
   runUpdateAssignments,
+  statsFromCounts,
   validateRunEvent,
   type Row,
 } from "../rows";
@@ -129,14 +133,13 @@ export class PostgresEvents implements EventStorage {
     return run ? new RunStatusConflictError(runId, run.status as RunStatus, nullableText(run.error)) : runNotFound(runId);
   }
 
-  async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
-    // LIMIT NULL is PostgreSQL for "no limit".
-    const rows = await this.connection.query("SELECT * FROM events WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3", [
-      runId,
-      options.afterId ?? 0,
-      options.limit ?? null,
-    ]);
-    return rows.map(rowToEvent);
+  async getRunEvents(runId: string, options: RunEventQuery = {}): Promise<StoredRunEvent[]> {
+    const { sql, values } = runEventsStatement("postgres", runId, options);
+    return (await this.connection.query(sql, values)).map(rowToEvent);
+  }
+
+  async getRunEventStats(runId: string): Promise<RunEventStats> {
+    return statsFromCounts(await this.connection.query("SELECT type, level, count, first_id, last_id FROM run_event_counts WHERE run_id = $1", [runId]));
   }
 
   async getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]> {
@@ -146,6 +149,24 @@ export class PostgresEvents implements EventStorage {
         ? await query("SELECT * FROM asset_latest_materializations ORDER BY asset_key")
         : await query("SELECT * FROM asset_latest_materializations WHERE asset_key = ANY($1::text[]) ORDER BY asset_key", [keys]);
     return rows.map(rowToMaterialization);
+  }
+
+  async getAssetMaterializations(assetKey: AssetKey, options: { beforeEventId?: number; limit?: number } = {}): Promise<MaterializationRecord[]> {
+    return (await this.assetEvents("ASSET_MATERIALIZATION", assetKey, options)).map(eventToMaterialization);
+  }
+
+  async getAssetCheckEvaluations(assetKey: AssetKey, options: { beforeEventId?: number; limit?: number } = {}): Promise<CheckResultRecord[]> {
+    return (await this.assetEvents("ASSET_CHECK_EVALUATION", assetKey, options)).map(eventToCheckResult);
+  }
+
+  /** Events of one type about one asset, newest first (the partial indexes of migration 7). */
+  private async assetEvents(type: string, assetKey: AssetKey, options: { beforeEventId?: number; limit?: number }): Promise<StoredRunEvent[]> {
+    // The type is a literal in the text so that the planner matches it to its partial index.
+    const rows = await this.connection.query(
+      `SELECT * FROM events WHERE type = '${type}' AND data->>'assetKey' = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+      [assetKey, options.beforeEventId ?? Number.MAX_SAFE_INTEGER, options.limit ?? 50],
+    );
+    return rows.map(rowToEvent);
   }
 
   async getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]> {

@@ -3,9 +3,10 @@
  * (./claims), and the notifications that wake claimers when a run is queued (./queueNotifications).
  */
 import type { NewRun, RunRecord, RunStatus } from "../../types";
-import type { ClaimOptions, RunFilter, RunStorage, RunUpdate } from "../port";
+import type { ClaimOptions, RunCountFilter, RunFilter, RunStorage, RunUpdate } from "../port";
+import { runFilterConditions, SqlParams } from "../filters";
 import { RunConflictError, retryTaken, runNotFound } from "../errors";
-import { NEW_RUN_COLUMNS, newRunValues, rowToRun, runKeyOf, runUpdateAssignments } from "../rows";
+import { countsByStatus, NEW_RUN_COLUMNS, newRunValues, rowToRun, runKeyOf, runUpdateAssignments } from "../rows";
 import type { PostgresClaims } from "./claims";
 import type { PostgresConnection } from "./connection";
 import { queueChannel, QueuedRunListener } from "./queueNotifications";
@@ -42,20 +43,21 @@ export class PostgresRuns implements RunStorage {
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown) => `$${params.push(value)}`;
-    if (filter.statuses) {
-      if (filter.statuses.length === 0) return [];
-      conditions.push(`status = ANY(${param(filter.statuses)}::text[])`);
-    }
-    if (filter.assetKey !== undefined) conditions.push(`asset_keys @> jsonb_build_array(${param(filter.assetKey)}::text)`);
-    if (filter.instigatorName !== undefined) conditions.push(`instigator_name = ${param(filter.instigatorName)}`);
-    if (filter.tags && Object.keys(filter.tags).length > 0) conditions.push(`tags @> ${param(JSON.stringify(filter.tags))}::jsonb`);
-    if (filter.beforeRunId !== undefined) conditions.push(`seq < (SELECT seq FROM runs WHERE run_id = ${param(filter.beforeRunId)})`);
+    if (filter.statuses?.length === 0) return [];
+    const params = new SqlParams("postgres");
+    const conditions = runFilterConditions(params, "postgres", filter);
+    if (filter.statuses) conditions.push(`status = ANY(${params.bind(filter.statuses)}::text[])`);
+    if (filter.beforeRunId !== undefined) conditions.push(`seq < (SELECT seq FROM runs WHERE run_id = ${params.bind(filter.beforeRunId)})`);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-    const rows = await this.connection.query(`SELECT * FROM runs ${where} ORDER BY seq DESC LIMIT ${param(filter.limit ?? 100)}`, params);
+    const rows = await this.connection.query(`SELECT * FROM runs ${where} ORDER BY seq DESC LIMIT ${params.bind(filter.limit ?? 100)}`, params.values);
     return rows.map(rowToRun);
+  }
+
+  async countRuns(filter: RunCountFilter = {}): Promise<Record<RunStatus, number>> {
+    const params = new SqlParams("postgres");
+    const conditions = runFilterConditions(params, "postgres", filter);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+    return countsByStatus(await this.connection.query(`SELECT status, count(*) AS count FROM runs ${where} GROUP BY status`, params.values));
   }
 
   async updateRun(runId: string, update: RunUpdate): Promise<RunRecord> {

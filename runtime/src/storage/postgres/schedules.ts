@@ -1,6 +1,6 @@
 /** Schedules and ticks on PostgreSQL: each schedule's and sensor's state, and its ticks (unique per instigator and tick time). */
 import type { InstigatorState, TickRecord } from "../../types";
-import type { NewTick, ScheduleStorage, TickUpdate } from "../port";
+import type { NewTick, ScheduleStorage, TickUpdate, TickListOptions } from "../port";
 import { tickNotFound } from "../errors";
 import { nowIso, rowToInstigatorState, rowToTick, tickUpdateAssignments } from "../rows";
 import type { PostgresConnection } from "./connection";
@@ -53,11 +53,17 @@ export class PostgresSchedules implements ScheduleStorage {
     return rowToTick(row);
   }
 
-  async listTicks(instigatorName: string, options: { limit?: number } = {}): Promise<TickRecord[]> {
-    const rows = await this.connection.query(
-      "SELECT * FROM ticks WHERE instigator_name = $1 ORDER BY tick_time DESC, tick_id DESC LIMIT $2",
-      [instigatorName, options.limit ?? 100],
-    );
+  async listTicks(instigatorName: string, options: TickListOptions = {}): Promise<TickRecord[]> {
+    const { before } = options;
+    const rows = before
+      ? await this.connection.query(
+          "SELECT * FROM ticks WHERE instigator_name = $1 AND (tick_time, tick_id) < ($3, $4) ORDER BY tick_time DESC, tick_id DESC LIMIT $2",
+          [instigatorName, options.limit ?? 100, before.tickTime, before.tickId],
+        )
+      : await this.connection.query("SELECT * FROM ticks WHERE instigator_name = $1 ORDER BY tick_time DESC, tick_id DESC LIMIT $2", [
+          instigatorName,
+          options.limit ?? 100,
+        ]);
     return rows.map(rowToTick);
   }
 }

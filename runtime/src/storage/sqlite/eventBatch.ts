@@ -1,7 +1,8 @@
 /**
  * Writing a batch of events to SQLite inside the caller's transaction: one INSERT per event (its
  * row id is the event's id), then the rows derived from the batch: each asset's latest
- * materialization and latest check results, and each asset partition's status. An event whose run
+ * materialization and latest check results, each asset partition's status, and the run's counts of
+ * events by type and level. An event whose run
  * has one with its idempotency key already is left out, with what derives from it.
  */
 import type { RunEvent } from "../../types";
@@ -29,6 +30,10 @@ const UPSERT_PARTITION = `INSERT INTO asset_partitions (asset_key, partition_key
     event_id = excluded.event_id, updated_at = excluded.updated_at
   WHERE excluded.event_id > asset_partitions.event_id`;
 
+const UPSERT_COUNT = `INSERT INTO run_event_counts (run_id, type, level, count, first_id, last_id) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (run_id, type, level) DO UPDATE SET count = run_event_counts.count + excluded.count,
+    first_id = min(run_event_counts.first_id, excluded.first_id), last_id = max(run_event_counts.last_id, excluded.last_id)`;
+
 /**
  * Inserts `events` (validated already) and upserts the rows derived from them, with statements from
  * `statement`. Call it inside a transaction, so a batch and its derived rows commit together.
@@ -43,6 +48,18 @@ export function writeEventBatch(statement: PrepareStatement, events: RunEvent[])
     inserted.push(event);
     ids.push(Number(result.lastInsertRowid));
   }
+  // The runs' counts by type and level (the console's event stats).
+  const counts = new Map<string, { runId: string; type: string; level: string; count: number; first: number; last: number }>();
+  inserted.forEach((event, index) => {
+    const key = `${event.runId}\u0000${event.type}\u0000${event.level}`;
+    const count = counts.get(key);
+    if (count) {
+      count.count += 1;
+      count.last = ids[index]!;
+    } else counts.set(key, { runId: event.runId, type: event.type, level: event.level, count: 1, first: ids[index]!, last: ids[index]! });
+  });
+  const upsertCount = statement(UPSERT_COUNT);
+  for (const count of counts.values()) upsertCount.run(count.runId, count.type, count.level, count.count, count.first, count.last);
   const derived = collectDerivedRows(inserted, ids);
   const upsertMaterialization = statement(UPSERT_MATERIALIZATION);
   for (const { event, eventId, data } of derived.materializations.values()) {

@@ -4,16 +4,20 @@
  * derived from the events.
  */
 import type { AssetKey, CheckResultRecord, MaterializationRecord, RunEvent, RunStatus, StoredRunEvent } from "../../types";
-import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunUpdateRequest } from "../port";
+import type { AppendEventsOptions, AssetPartitionRecord, EndRunsResult, EventStorage, RunClaim, RunEnd, RunEventQuery, RunEventStats, RunUpdateRequest } from "../port";
+import { LIFECYCLE_EVENT_TYPES, runEventsStatement } from "../filters";
 import { RunStatusConflictError, runNotFound } from "../errors";
 import {
   lastIdempotencyKey,
   nullableText,
   rowToAssetPartition,
   rowToCheckResult,
+  eventToCheckResult,
+  eventToMaterialization,
   rowToEvent,
   rowToMaterialization,
   runUpdateAssignments,
+  statsFromCounts,
   validateRunEvent,
   type Row,
 } from "../rows";
@@ -76,14 +80,16 @@ export class SqliteEvents implements EventStorage {
     }
   }
 
-  async getRunEvents(runId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
-    // LIMIT -1 is SQLite for "no limit".
-    const rows = this.connection.statement("SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?").all(
-      runId,
-      options.afterId ?? 0,
-      options.limit ?? -1,
-    ) as Row[];
-    return rows.map(rowToEvent);
+  async getRunEvents(runId: string, options: RunEventQuery = {}): Promise<StoredRunEvent[]> {
+    const { sql, values } = runEventsStatement("sqlite", runId, options);
+    // The streams', the steps' and the pages' usual reads keep their prepared statement; a filter
+    // by steps, text or a set of types is prepared each time: clients can make any number of those.
+    const usual = !options.stepKeys && options.text === undefined && (!options.types || options.types === LIFECYCLE_EVENT_TYPES);
+    return ((usual ? this.connection.statement(sql) : this.connection.db.prepare(sql)).all(...values) as Row[]).map(rowToEvent);
+  }
+
+  async getRunEventStats(runId: string): Promise<RunEventStats> {
+    return statsFromCounts(this.connection.statement("SELECT type, level, count, first_id, last_id FROM run_event_counts WHERE run_id = ?").all(runId) as Row[]);
   }
 
   async getLatestMaterializations(keys?: AssetKey[]): Promise<MaterializationRecord[]> {
@@ -96,6 +102,23 @@ export class SqliteEvents implements EventStorage {
           ).all(JSON.stringify(keys))
     ) as Row[];
     return rows.map(rowToMaterialization);
+  }
+
+  async getAssetMaterializations(assetKey: AssetKey, options: { beforeEventId?: number; limit?: number } = {}): Promise<MaterializationRecord[]> {
+    return this.assetEvents("ASSET_MATERIALIZATION", assetKey, options).map(eventToMaterialization);
+  }
+
+  async getAssetCheckEvaluations(assetKey: AssetKey, options: { beforeEventId?: number; limit?: number } = {}): Promise<CheckResultRecord[]> {
+    return this.assetEvents("ASSET_CHECK_EVALUATION", assetKey, options).map(eventToCheckResult);
+  }
+
+  /** Events of one type about one asset, newest first (the partial indexes of migration 6). */
+  private assetEvents(type: string, assetKey: AssetKey, options: { beforeEventId?: number; limit?: number }): StoredRunEvent[] {
+    // The type is a literal in the text so that SQLite can use its partial index.
+    const rows = this.connection
+      .statement(`SELECT * FROM events WHERE type = '${type}' AND json_extract(data, '$.assetKey') = ? AND id < ? ORDER BY id DESC LIMIT ?`)
+      .all(assetKey, options.beforeEventId ?? Number.MAX_SAFE_INTEGER, options.limit ?? 50) as Row[];
+    return rows.map(rowToEvent);
   }
 
   async getLatestCheckResults(keys?: AssetKey[]): Promise<CheckResultRecord[]> {

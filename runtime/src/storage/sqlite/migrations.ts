@@ -191,4 +191,49 @@ CREATE TABLE asset_freshness (
 );
 `,
   },
+  {
+    version: 6,
+    name: "run_event_counts",
+    sql: `
+-- The console's event stats (GET /api/runs/:id/events/stats): how many events of each type and
+-- level a run has, and the first and last id of each, kept with every batch of events (derived
+-- rows, like asset_latest_materializations), so a run of a million events is summed from a few
+-- rows, never counted. Runs written before this migration are counted once here.
+CREATE TABLE run_event_counts (
+  run_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  level TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  first_id BIGINT NOT NULL,
+  last_id BIGINT NOT NULL,
+  PRIMARY KEY (run_id, type, level)
+);
+INSERT INTO run_event_counts (run_id, type, level, count, first_id, last_id)
+SELECT run_id, type, level, count(*), min(id), max(id) FROM events GROUP BY run_id, type, level;
+`,
+  },
+  {
+    version: 7,
+    name: "asset_history_indexes",
+    sql: `
+-- The console's asset history (GET /api/assets/:key/materializations and /checks): an asset's
+-- materializations and check evaluations, newest first, by the asset key inside the event's data.
+-- Partial: only those two kinds of event get an entry (a sliver of the log), so appends of the
+-- rest pay nothing.
+CREATE INDEX events_materializations_by_asset ON events (json_extract(data, '$.assetKey'), id) WHERE type = 'ASSET_MATERIALIZATION';
+CREATE INDEX events_check_evaluations_by_asset ON events (json_extract(data, '$.assetKey'), id) WHERE type = 'ASSET_CHECK_EVALUATION';
+`,
+  },
+  {
+    version: 8,
+    name: "run_page_indexes",
+    sql: `
+-- The run page's reads of a big run: its steps (GET /api/runs/:id reads a run's lifecycle events,
+-- not its million log lines) and its warnings and errors (?level=warn). Partial: only those events
+-- get an entry, so appends of log lines pay nothing. The predicates are repeated word for word in
+-- the queries (storage/filters.ts), which is what lets SQLite use them.
+CREATE INDEX events_run_lifecycle ON events (run_id, id) WHERE type IN ('RUN_START', 'RUN_SUCCESS', 'RUN_FAILURE', 'RUN_CANCELED', 'STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE', 'STEP_RETRY', 'STEP_SKIPPED', 'STEP_CANCELED');
+CREATE INDEX events_run_problems ON events (run_id, id) WHERE level IN ('warn', 'error');
+`,
+  },
 ]);

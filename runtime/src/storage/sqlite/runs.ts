@@ -1,8 +1,9 @@
 /** Runs and claims on SQLite: a run's record from QUEUED to its end, and the queue's claims (./claims). */
 import type { NewRun, RunRecord, RunStatus } from "../../types";
-import type { ClaimOptions, RunFilter, RunStorage, RunUpdate } from "../port";
+import type { ClaimOptions, RunCountFilter, RunFilter, RunStorage, RunUpdate } from "../port";
+import { runFilterConditions, SqlParams } from "../filters";
 import { RunConflictError, retryTaken, runNotFound } from "../errors";
-import { NEW_RUN_COLUMNS, newRunValues, rowToRun, runKeyOf, runUpdateAssignments, type Row } from "../rows";
+import { countsByStatus, NEW_RUN_COLUMNS, newRunValues, rowToRun, runKeyOf, runUpdateAssignments, type Row } from "../rows";
 import { claimOldest, claimWithinLimits } from "./claims";
 import type { SqliteConnection } from "./connection";
 
@@ -27,33 +28,21 @@ export class SqliteRuns implements RunStorage {
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    if (filter.statuses) {
-      if (filter.statuses.length === 0) return [];
-      conditions.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
-      params.push(...filter.statuses);
-    }
-    if (filter.assetKey !== undefined) {
-      conditions.push("EXISTS (SELECT 1 FROM json_each(runs.asset_keys) WHERE json_each.value = ?)");
-      params.push(filter.assetKey);
-    }
-    if (filter.instigatorName !== undefined) {
-      conditions.push("instigator_name = ?");
-      params.push(filter.instigatorName);
-    }
-    for (const [key, value] of Object.entries(filter.tags ?? {})) {
-      conditions.push("EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE json_each.key = ? AND json_each.value = ?)");
-      params.push(key, value);
-    }
-    if (filter.beforeRunId !== undefined) {
-      conditions.push("seq < (SELECT seq FROM runs WHERE run_id = ?)");
-      params.push(filter.beforeRunId);
-    }
+    if (filter.statuses?.length === 0) return [];
+    const params = new SqlParams("sqlite");
+    const conditions = runFilterConditions(params, "sqlite", filter);
+    if (filter.statuses) conditions.push(params.oneOf("status", filter.statuses));
+    if (filter.beforeRunId !== undefined) conditions.push(`seq < (SELECT seq FROM runs WHERE run_id = ${params.bind(filter.beforeRunId)})`);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-    params.push(filter.limit ?? 100);
-    const rows = this.connection.db.prepare(`SELECT * FROM runs ${where} ORDER BY seq DESC LIMIT ?`).all(...params) as Row[];
+    const rows = this.connection.db.prepare(`SELECT * FROM runs ${where} ORDER BY seq DESC LIMIT ${params.bind(filter.limit ?? 100)}`).all(...params.values) as Row[];
     return rows.map(rowToRun);
+  }
+
+  async countRuns(filter: RunCountFilter = {}): Promise<Record<RunStatus, number>> {
+    const params = new SqlParams("sqlite");
+    const conditions = runFilterConditions(params, "sqlite", filter);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+    return countsByStatus(this.connection.db.prepare(`SELECT status, count(*) AS count FROM runs ${where} GROUP BY status`).all(...params.values) as Row[]);
   }
 
   async updateRun(runId: string, update: RunUpdate): Promise<RunRecord> {

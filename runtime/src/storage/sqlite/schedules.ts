@@ -1,6 +1,6 @@
 /** Schedules and ticks on SQLite: each schedule's and sensor's state, and its ticks. */
 import type { InstigatorState, TickRecord } from "../../types";
-import type { NewTick, ScheduleStorage, TickUpdate } from "../port";
+import type { NewTick, ScheduleStorage, TickUpdate, TickListOptions } from "../port";
 import { tickNotFound } from "../errors";
 import { nowIso, rowToInstigatorState, rowToTick, tickUpdateAssignments, type Row } from "../rows";
 import type { SqliteConnection } from "./connection";
@@ -49,10 +49,15 @@ export class SqliteSchedules implements ScheduleStorage {
     return rowToTick(row);
   }
 
-  async listTicks(instigatorName: string, options: { limit?: number } = {}): Promise<TickRecord[]> {
-    const rows = this.connection.statement(
-      "SELECT * FROM ticks WHERE instigator_name = ? ORDER BY tick_time DESC, tick_id DESC LIMIT ?",
-    ).all(instigatorName, options.limit ?? 100) as Row[];
+  async listTicks(instigatorName: string, options: TickListOptions = {}): Promise<TickRecord[]> {
+    const { before } = options;
+    const rows = (
+      before
+        ? this.connection
+            .statement("SELECT * FROM ticks WHERE instigator_name = ? AND (tick_time, tick_id) < (?, ?) ORDER BY tick_time DESC, tick_id DESC LIMIT ?")
+            .all(instigatorName, before.tickTime, before.tickId, options.limit ?? 100)
+        : this.connection.statement("SELECT * FROM ticks WHERE instigator_name = ? ORDER BY tick_time DESC, tick_id DESC LIMIT ?").all(instigatorName, options.limit ?? 100)
+    ) as Row[];
     return rows.map(rowToTick);
   }
 }

@@ -6,7 +6,12 @@
  * stream ends with `event: end` (data `{"runId","status"}`) after the run's final event; a client
  * reconnecting after that gets 204, which tells EventSource to stop reconnecting.
  */
-import { FINAL_RUN_STATUSES } from "../../../types";
+import { FINAL_RUN_STATUSES, type LogLevel, type RunEventType } from "../../../types";
+import type { RunEventQuery } from "../../../storage/port";
+import { RUN_EVENT_TYPES } from "../../../wire/statuses";
+import { WIRE_ROUTES, type WireAnswer } from "../../../wire/routes";
+import { HttpError } from "../errors";
+import type { Query } from "../request";
 import { FINAL_RUN_EVENTS } from "../runSteps";
 import { sendJson } from "../respond";
 import { queryOf, type ApiRequest, type Router } from "../router";
@@ -16,13 +21,27 @@ import { findRun } from "./runs";
 /** Registers the event routes. */
 export function eventRoutes(router: Router): void {
   router.add("GET", "/api/runs/:id/events", async (request) => {
-    const query = queryOf(request, ["after", "limit"]);
+    const query = queryOf(request, WIRE_ROUTES["GET /api/runs/:id/events"].query);
     const after = query.integer("after", 0, Number.MAX_SAFE_INTEGER);
-    const limit = query.integer("limit", 1, 10_000);
     const run = await findRun(request.services.storage, request.params["id"]!);
-    if (wantsEventStream(request.req)) return streamRun(request, run.runId, resumeAfter(request.req, after));
-    const events = await request.services.storage.getRunEvents(run.runId, { limit: limit ?? 1000, ...(after === undefined ? {} : { afterId: after }) });
-    sendJson(request.res, 200, { events });
+    if (wantsEventStream(request.req)) {
+      const filters = ["before", "limit", "step", "level", "type", "q"].filter((name) => query.string(name) !== undefined);
+      if (filters.length > 0) {
+        throw new HttpError(400, `the event stream takes no ${filters.map((name) => `"${name}"`).join(", ")}: it sends every event of the run`, {
+          hint: "Stream with ?after= (or Last-Event-ID) alone; page and filter with the JSON answer (no Accept: text/event-stream).",
+        });
+      }
+      return streamRun(request, run.runId, resumeAfter(request.req, after));
+    }
+    const events = await request.services.storage.getRunEvents(run.runId, eventQueryOf(query, after));
+    sendJson(request.res, 200, { events } satisfies WireAnswer<"GET /api/runs/:id/events">);
+  });
+
+  router.add("GET", "/api/runs/:id/events/stats", async (request) => {
+    queryOf(request, []);
+    const run = await findRun(request.services.storage, request.params["id"]!);
+    const stats = await request.services.storage.getRunEventStats(run.runId);
+    sendJson(request.res, 200, stats satisfies WireAnswer<"GET /api/runs/:id/events/stats">);
   });
 
   router.add("GET", "/api/events/stream", (request) => {
@@ -56,11 +75,14 @@ async function streamRun(request: ApiRequest, runId: string, after: number | und
   let lastStatus: string | undefined;
   const leave = request.streams.watchRun(runId, after, {
     send: (events) => {
+      let ok = true;
       for (const event of events) {
-        stream.event("run-event", event, event.id);
+        ok = stream.event("run-event", event, event.id);
         if (FINAL_RUN_EVENTS.has(event.type)) lastStatus = event.type.slice("RUN_".length);
       }
+      return ok;
     },
+    drained: () => stream.drained(),
     end: () => {
       void (async () => {
         const status = lastStatus ?? (await request.services.storage.getRun(runId).catch(() => null))?.status ?? null;
@@ -70,4 +92,38 @@ async function streamRun(request: ApiRequest, runId: string, after: number | und
     },
   });
   stream.onClose(leave);
+}
+
+/** Levels from the lowest; `level=` keeps its own and those after it. */
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** A page of events as the query asks: `after`/`before`, `limit` (≤ 1000, 200), `step`, `level`, `type`, `q`. */
+function eventQueryOf(query: Query, after: number | undefined): RunEventQuery {
+  const before = query.integer("before", 1, Number.MAX_SAFE_INTEGER);
+  const result: RunEventQuery = { limit: query.integer("limit", 1, 1000) ?? 200 };
+  if (after !== undefined) result.afterId = after;
+  if (before !== undefined) result.beforeId = before;
+  const steps = query.string("step");
+  if (steps !== undefined) result.stepKeys = steps.split(",").map((step) => step.trim()).filter(Boolean);
+  const level = query.string("level");
+  if (level !== undefined) {
+    // "warning" as well as the events' own "warn": the word people (and Dagster) use.
+    const index = LEVELS.indexOf((level.toLowerCase() === "warning" ? "warn" : level.toLowerCase()) as LogLevel);
+    if (index === -1) throw new HttpError(400, `query parameter "level" must be one of ${LEVELS.join(", ")}, not "${level}"`, { hint: "level=warn keeps warnings and errors." });
+    result.levels = LEVELS.slice(index);
+  }
+  const types = query.string("type");
+  if (types !== undefined) {
+    const list = types.split(",").map((type) => type.trim().toUpperCase()).filter(Boolean);
+    const unknown = list.filter((type) => !(RUN_EVENT_TYPES as readonly string[]).includes(type));
+    if (unknown.length > 0) {
+      throw new HttpError(400, `unknown event type${unknown.length > 1 ? "s" : ""} ${unknown.map((type) => `"${type}"`).join(", ")} in query parameter "type"`, {
+        hint: `Use one or more of ${RUN_EVENT_TYPES.join(", ")}, comma-separated.`,
+      });
+    }
+    result.types = list as RunEventType[];
+  }
+  const text = query.string("q");
+  if (text !== undefined && text !== "") result.text = text;
+  return result;
 }

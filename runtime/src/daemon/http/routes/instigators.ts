@@ -14,7 +14,8 @@ import { parseBody } from "../request";
 import { sendJson } from "../respond";
 import { bodyOf, queryOf, type ApiRequest, type Router } from "../router";
 import { loadedProject } from "./project";
-import { nextTickOf } from "./nextTick";
+import { nextTickOf, nextTicksOf } from "./nextTick";
+import type { WireAnswer } from "../../../wire/routes";
 
 type Kind = "schedule" | "sensor";
 
@@ -38,10 +39,31 @@ export function instigatorRoutes(router: Router): void {
         sendJson(request.res, 200, describe(kind, definition, state));
       });
     }
-    router.add("GET", `${base}/:name/ticks`, async (request) => {
-      const limit = queryOf(request, ["limit"]).integer("limit", 1, 1000) ?? 50;
+    router.add("GET", `${base}/:name`, async (request) => {
+      queryOf(request, []);
       const definition = findDefinition(request, kind);
-      sendJson(request.res, 200, { ticks: (await request.services.storage.listTicks(definition.name, { limit })) satisfies TickJson[] });
+      const state = await request.services.storage.getInstigatorState(definition.name);
+      const [lastTick] = await request.services.storage.listTicks(definition.name, { limit: 1 });
+      const described = describe(kind, definition, state ?? undefined);
+      if (kind === "sensor") {
+        sendJson(request.res, 200, { ...(described as SensorJson), lastTick: lastTick ?? null } satisfies WireAnswer<"GET /api/sensors/:name">);
+        return;
+      }
+      const schedule = definition as ScheduleDefinition;
+      const nextTicks = described.status === "RUNNING" ? nextTicksOf(schedule.cron, schedule.timezone, 5) : [];
+      sendJson(request.res, 200, { ...(described as ScheduleJson), nextTicks, lastTick: lastTick ?? null } satisfies WireAnswer<"GET /api/schedules/:name">);
+    });
+    router.add("GET", `${base}/:name/ticks`, async (request) => {
+      const query = queryOf(request, ["limit", "cursor"]);
+      const limit = query.integer("limit", 1, 1000) ?? 50;
+      const cursor = query.string("cursor");
+      const before = cursor === undefined ? undefined : tickOfCursor(cursor);
+      const definition = findDefinition(request, kind);
+      const ticks = await request.services.storage.listTicks(definition.name, { limit: limit + 1, ...(before ? { before } : {}) });
+      const page = ticks.slice(0, limit);
+      const last = page[page.length - 1];
+      const nextCursor = ticks.length > limit && last ? Buffer.from(JSON.stringify({ tickTime: last.tickTime, tickId: last.tickId })).toString("base64url") : null;
+      sendJson(request.res, 200, { ticks: page satisfies TickJson[], nextCursor } satisfies WireAnswer<"GET /api/schedules/:name/ticks">);
     });
   }
 }
@@ -78,4 +100,15 @@ function describe(kind: Kind, definition: ScheduleDefinition | SensorDefinition,
   }
   const sensor = definition as SensorDefinition;
   return { ...common, minimumIntervalSeconds: sensor.minimumIntervalSeconds, cursor: state?.cursor ?? null };
+}
+
+/** The tick a cursor pages after; a 400 for a cursor this daemon did not make. */
+function tickOfCursor(cursor: string): { tickTime: string; tickId: number } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { tickTime?: unknown; tickId?: unknown };
+    if (typeof parsed.tickTime === "string" && typeof parsed.tickId === "number") return { tickTime: parsed.tickTime, tickId: parsed.tickId };
+  } catch {
+    // not one of ours
+  }
+  throw new HttpError(400, `query parameter "cursor" is not a cursor of this API: "${cursor}"`, { hint: "Pass the nextCursor of the previous page as it is, or leave it out for the first page." });
 }

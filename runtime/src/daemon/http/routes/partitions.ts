@@ -3,11 +3,11 @@
  * `GET /api/backfills`, `POST /api/backfills`, `GET /api/backfills/:id`, `POST /api/backfills/:id/cancel`.
  * Bad keys and selections answer 400 with the message and hint of the error.
  */
-import { backfillSummary, cancelBackfill } from "../../backfills";
+import { backfillSummary, cancelBackfill, resumeBackfill } from "../../backfills";
 import { createBackfill } from "../../../services/backfillRequest";
 import { assetPartitionsStatus } from "../../../services/partitionStatus";
 import { HttpError } from "../errors";
-import { CreateBackfillBodySchema } from "../../../wire/requests";
+import { CreateBackfillBodySchema, NoBodySchema } from "../../../wire/requests";
 import type { AssetPartitionsJson, BackfillJson } from "../../../wire/responses";
 import { parseBody } from "../request";
 import { sendJson } from "../respond";
@@ -50,6 +50,20 @@ export function partitionRoutes(router: Router): void {
     const summary = await backfillSummary(request.services.storage, request.params["id"]!);
     if (!summary) throw new HttpError(404, `no backfill with id ${request.params["id"]}`, { hint: "GET /api/backfills lists them." });
     sendJson(request.res, 200, toJson(summary));
+  });
+
+  router.add("POST", "/api/backfills/:id/resume", async (request) => {
+    queryOf(request, []);
+    parseBody(NoBodySchema, await bodyOf(request), "POST /api/backfills/:id/resume");
+    const outcome = await resumeBackfill(request.services.storage, request.params["id"]!);
+    if (!outcome) throw new HttpError(404, `no backfill with id ${request.params["id"]}`, { hint: "GET /api/backfills lists them." });
+    if ("refused" in outcome) {
+      throw new HttpError(409, `backfill ${outcome.refused.backfillId} is ${outcome.refused.status}: only a CANCELED or FAILED backfill is resumed`, {
+        hint: outcome.refused.status === "COMPLETED" ? "Every partition is done; start a new backfill to run them again." : "It is still running; cancel it first to stop it.",
+      });
+    }
+    request.services.wakeBackfills?.();
+    sendJson(request.res, 200, toJson((await backfillSummary(request.services.storage, outcome.resumed.backfillId))!));
   });
 
   router.add("POST", "/api/backfills/:id/cancel", async (request) => {
