@@ -1,5 +1,6 @@
 import { DefinitionError, type LocationLike, type SourceLocation } from "../errors";
 import { DEFINITION_KIND, kindOf } from "./brand";
+import { normalizeAutomation, type AutomationCondition } from "./automation";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
 import { lazyCallerLocation, withLazyLocation } from "../location";
@@ -38,6 +39,12 @@ export interface AssetMetadataSpec {
   kinds?: string[];
   /** A version of the code; when it changes, the asset shows as stale. */
   codeVersion?: string;
+  /**
+   * When the daemon materializes the asset by itself: `AutomationCondition.eager()`,
+   * `.onCron("0 6 * * *")`, `.onMissing()` or a composition (see docs/automation.md).
+   * No automation when omitted.
+   */
+  automation?: AutomationCondition;
 }
 
 /** What `asset()` takes. `key` must be a string literal so the language server can read it. */
@@ -101,6 +108,8 @@ export interface AssetDefinition<K extends string = string, V = unknown, S exten
   readonly owners: readonly string[];
   readonly kinds: readonly string[];
   readonly codeVersion: string | undefined;
+  /** The automation condition the daemon evaluates, or undefined. */
+  readonly automation: AutomationCondition | undefined;
   readonly resources: readonly string[];
   readonly ioManager: string;
   readonly retry: Required<RetryPolicy>;
@@ -204,6 +213,7 @@ export function normalizeMetadataSpec(
   owners: readonly string[];
   kinds: readonly string[];
   codeVersion: string | undefined;
+  automation: AutomationCondition | undefined;
 } {
   const group = spec.group ?? DEFAULT_GROUP;
   if (typeof group !== "string" || !/^[A-Za-z_][A-Za-z0-9_\-]*$/.test(group)) {
@@ -229,6 +239,7 @@ export function normalizeMetadataSpec(
     owners: normalizeStringList(spec.owners, "owners", what, location),
     kinds: normalizeStringList(spec.kinds, "kinds", what, location),
     codeVersion: optionalString(spec.codeVersion, "codeVersion", what, location),
+    automation: normalizeAutomation(spec.automation, what, location),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AssetDefinition } from "../definitions/asset";
+import type { AutomationCondition } from "../definitions/automation";
 import type { AssetCheckDefinition, CheckSpec } from "../definitions/checks";
 import type { Definitions } from "../definitions/definitions";
 import { isMultiAsset, type MultiAssetDefinition } from "../definitions/multiAsset";
@@ -18,6 +19,8 @@ export interface AssetNode extends SelectableAsset {
   readonly kinds: string[];
   readonly metadata: Record<string, unknown>;
   readonly codeVersion: string | undefined;
+  /** The automation condition the daemon evaluates, or undefined. */
+  readonly automation: AutomationCondition | undefined;
   readonly ioManager: string;
   /** Checks declared on the spec and stand-alone checks targeting this asset. */
   readonly checks: (CheckSpec<any> & { location?: SourceLocation | undefined })[];
@@ -103,6 +106,7 @@ export class AssetGraph implements SelectableGraph {
       kinds: [...definition.kinds],
       metadata: definition.metadata,
       codeVersion: definition.codeVersion,
+      automation: definition.automation,
       ioManager: definition.ioManager,
       checks: [...definition.checks],
       stepKey: definition.key,
@@ -135,6 +139,7 @@ export class AssetGraph implements SelectableGraph {
         kinds: [...out.kinds],
         metadata: out.metadata,
         codeVersion: out.codeVersion,
+        automation: out.automation,
         ioManager: out.ioManager,
         checks: [...out.checks],
         stepKey: definition.name,
