@@ -5,7 +5,7 @@
  * ping, close) and takes every concern method from the module that implements it, so adding a
  * method to a concern is one line in its port and one method in each backend's module for it.
  */
-import type { DaemonStorage, EventStorage, PartitionStorage, RunStorage, ScheduleStorage } from "./port";
+import type { AutomationStorage, DaemonStorage, EventStorage, PartitionStorage, RunStorage, ScheduleStorage } from "./port";
 
 /**
  * `names` typed so that the compiler rejects a list that leaves out a method of `Port` (the error
@@ -24,6 +24,7 @@ export interface StorageConcerns {
   schedules: ScheduleStorage;
   partitions: PartitionStorage;
   daemons: DaemonStorage;
+  automation: AutomationStorage;
 }
 
 /** The methods of each concern's port, by concern. */
@@ -61,6 +62,17 @@ export const CONCERN_METHODS = {
     "getBackfillProgress",
   ]),
   daemons: everyMethodOf<DaemonStorage>()(["recordDaemonHeartbeat", "listDaemonHeartbeats"]),
+  automation: everyMethodOf<AutomationStorage>()([
+    "createAutomationTick",
+    "reclaimAutomationTick",
+    "updateAutomationTick",
+    "listAutomationTicks",
+    "recordAutomationEvaluations",
+    "setAutomationRunIds",
+    "getAutomationStates",
+    "listAutomationEvaluations",
+    "pruneAutomation",
+  ]),
 } as const satisfies { [Concern in keyof StorageConcerns]: readonly (keyof StorageConcerns[Concern])[] };
 
 /**
