@@ -32,7 +32,8 @@ import { SensorLoop } from "./sensors";
 import { runEndedLine, runQueuedLine, runResultLine } from "./runLog";
 import { boundedLog } from "./logLine";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
-import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
+import { automationSettingsFromConfig, daemonSettingsFromConfig, type AutomationSettings, type DaemonSettings } from "./settings";
+import { AutomationLoop } from "./automation";
 import { StorageWatch, type StorageOutages } from "./storageWatch";
 
 /** Options of {@link Daemon}. */
@@ -44,10 +45,14 @@ export interface DaemonOptions {
   role?: "daemon" | "worker";
   /** Overrides of tributary.yaml's `daemon:` settings (tests use small intervals). */
   settings?: Partial<DaemonSettings>;
+  /** Overrides of tributary.yaml's `automation:` settings (tests use a 1 s interval). */
+  automation?: Partial<AutomationSettings>;
   /** An open storage to use instead of opening the config's (it is not closed by stop()). */
   storage?: Storage;
   /** Replaces launchRunInWorker (tests, warm pools). */
   launcher?: RunLauncher;
+  /** The automation loop's clock (tests move it tick by tick). @defaultValue Date.now */
+  automationClock?: () => number;
   /** Where log lines go. @defaultValue stderr */
   log?: (message: string) => void;
 }
@@ -83,6 +88,7 @@ export class Daemon implements DaemonServices {
   private evaluations: EvaluationWorker | undefined;
   private monitor: RunMonitor | undefined;
   private backfills: BackfillLoop | undefined;
+  private automation: AutomationLoop | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
   private readonly log: (message: string) => void;
@@ -166,6 +172,7 @@ export class Daemon implements DaemonServices {
       this.evaluations?.reload(version ?? undefined);
       this.scheduler?.wake();
       this.sensors?.wake();
+      this.automation?.wake();
       this.changed();
     });
     // Workers (role "worker") load it too: the code their runs execute is the one loaded here.
@@ -201,8 +208,19 @@ export class Daemon implements DaemonServices {
         outages,
         onChange,
       });
+      this.automation = new AutomationLoop({
+        storage,
+        project,
+        submit,
+        daemonId: this.daemonId,
+        settings: { ...automationSettingsFromConfig(this.options.config.automation), ...this.options.automation },
+        log: this.log,
+        outages,
+        ...(this.options.automationClock ? { now: this.options.automationClock } : {}),
+      });
       this.scheduler.start();
       this.sensors.start();
+      this.automation.start();
       this.backfills.start();
       this.monitor.start();
     }
@@ -217,7 +235,7 @@ export class Daemon implements DaemonServices {
    */
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
     clearInterval(this.heartbeatTimer);
-    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop()]);
+    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop(), this.automation?.stop()]);
     await this.evaluations?.close();
     await this.coordinator?.stop(options);
     await this.pool?.close();
@@ -248,6 +266,11 @@ export class Daemon implements DaemonServices {
   /** The scheduler (tests, and the HTTP API's next tick). */
   get schedulerLoop(): Scheduler | undefined {
     return this.scheduler;
+  }
+
+  /** The automation loop (tests wake it). */
+  get automationLoop(): AutomationLoop | undefined {
+    return this.automation;
   }
 
   /** The monitor (tests trigger checks). */

@@ -28,7 +28,7 @@ export type AssetStatus = v.InferOutput<typeof AssetStatusSchema>;
 
 /** What launched a run when it was not a person. */
 export const InstigatorSchema = v.object({
-  type: v.picklist(["schedule", "sensor", "backfill"]),
+  type: v.picklist(["schedule", "sensor", "backfill", "automation"]),
   /** The schedule's or sensor's name, or the backfill id. */
   name: v.string(),
   /** ISO 8601 instant of the tick (schedules and sensors). */
