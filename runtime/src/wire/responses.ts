@@ -252,6 +252,43 @@ export const TickSchema = v.object({
 });
 export type TickJson = v.InferOutput<typeof TickSchema>;
 
+/** One node of an evaluated automation condition (`tree` of an evaluation). */
+export interface AutomationNodeJson {
+  kind: string;
+  name: string;
+  result: boolean;
+  partitions?: string[];
+  matched?: string[];
+  unmatched?: string[];
+  detail?: string;
+  children?: AutomationNodeJson[];
+}
+
+const AutomationNodeSchema: v.GenericSchema<AutomationNodeJson> = v.object({
+  kind: v.string(),
+  name: v.string(),
+  result: v.boolean(),
+  partitions: v.optional(v.array(v.string())),
+  matched: v.optional(v.array(v.string())),
+  unmatched: v.optional(v.array(v.string())),
+  detail: v.optional(v.string()),
+  children: v.optional(v.array(v.lazy(() => AutomationNodeSchema))),
+});
+
+/** `GET /api/assets/:key/evaluations` entries: one evaluation of an asset's automation condition. */
+export const AutomationEvaluationSchema = v.object({
+  evaluatedAt: v.string(),
+  requested: v.boolean(),
+  /** The partitions requested (empty for an unpartitioned asset). */
+  partitions: v.array(v.string()),
+  runId: v.nullable(v.string()),
+  /** One sentence: why it was requested, or the first reason it was not. */
+  reason: v.string(),
+  /** The condition tree with each node's result; null when the condition could not be evaluated. */
+  tree: v.nullable(AutomationNodeSchema),
+});
+export type AutomationEvaluationJson = v.InferOutput<typeof AutomationEvaluationSchema>;
+
 /** Every error answer: `{ "error": { "message", "hint"?, ...details } }`. */
 export const ErrorBodySchema = v.object({
   error: v.looseObject({ message: v.string(), hint: v.optional(v.string()) }),

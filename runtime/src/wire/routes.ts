@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema } from "./requests";
 import {
-  AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunDetailSchema, RunEventSchema,
+  AssetPartitionsSchema, AssetSchema, AutomationEvaluationSchema, BackfillSchema, HealthSchema, ReloadSchema, RunDetailSchema, RunEventSchema,
   RunSchema, RunStatusSchema, ScheduleSchema, SensorSchema, TickSchema,
 } from "./responses";
 
@@ -46,6 +46,10 @@ export const WIRE_ROUTES = {
   "POST /api/sensors/:name/stop": { query: [], body: NoBodySchema, answer: SensorSchema },
   "GET /api/sensors/:name/ticks": { query: ["limit"], answer: v.object({ ticks: v.array(TickSchema) }) },
   "GET /api/assets/:key/partitions": { query: [], answer: AssetPartitionsSchema },
+  "GET /api/assets/:key/evaluations": {
+    query: ["limit", "cursor"],
+    answer: v.object({ evaluations: v.array(AutomationEvaluationSchema), nextCursor: v.nullable(v.string()) }),
+  },
   "GET /api/backfills": { query: ["limit"], answer: v.object({ backfills: v.array(BackfillSchema) }) },
   "POST /api/backfills": { query: [], body: CreateBackfillBodySchema, answer: BackfillSchema, status: 201 },
   "GET /api/backfills/:id": { query: [], answer: BackfillSchema },

@@ -17,6 +17,7 @@ import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { instigatorRoutes } from "./routes/instigators";
 import { partitionRoutes } from "./routes/partitions";
+import { automationRoutes } from "./routes/automation";
 import { reloadRoutes } from "./routes/reload";
 import { loadedProject } from "./routes/project";
 import { defaultUiDir, servePage } from "./routes/page";
@@ -63,6 +64,7 @@ export function apiRouter(): Router {
   eventRoutes(router);
   instigatorRoutes(router);
   partitionRoutes(router);
+  automationRoutes(router);
   reloadRoutes(router);
   return router;
 }
