@@ -95,6 +95,18 @@ describe("automation evaluator: eager (test_eager_condition.py)", () => {
     assert.equal(total(s.evaluate()), 2, "A materialized on its own: B and C requested");
   });
 
+  it("does not lose a dep update that lands between the asset's request and the next evaluation (differs from Dagster on purpose)", () => {
+    const s = twoInSequence(AutomationCondition.eager());
+    s.evaluate();
+    s.advance(MINUTE).materialize(["A"]);
+    assert.deepEqual(s.requested("B"), [""]);
+    s.advance(MINUTE).materialize(["B"]);
+    s.advance(MINUTE).materialize(["A"]);
+    // newly_requested (the reset) is true on this evaluation, but A's update is later than the request.
+    assert.deepEqual(s.requested("B"), [""]);
+    assert.deepEqual(s.requested("B"), [], "and handled once");
+  });
+
   it("waits while a dep or the asset itself is in progress", () => {
     const s = twoInSequence(AutomationCondition.eager());
     s.evaluate();

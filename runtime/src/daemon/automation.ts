@@ -72,7 +72,8 @@ export class AutomationLoop {
     const now = this.now();
     const hasConditions = project !== null && [...project.graph.assets.values()].some((node) => node.automation);
     if (hasConditions) {
-      await this.recoverStalled(now);
+      // Leases are about how long a daemon has been silent: real time, whatever the tick clock.
+      await this.recoverStalled(Date.now());
       const tickTime = new Date(Math.floor(now / interval) * interval).toISOString();
       if (tickTime !== this.lastTickTime) {
         this.lastTickTime = tickTime;

@@ -220,6 +220,11 @@ class AssetEvaluator {
   private readonly hash: string;
   private readonly records = new Map<string, NodeRecord>();
   private readonly nodeStates: Record<string, Set<string>> = {};
+  /**
+   * When each true event node's event happened (epoch ms), by `path#entity`: a since whose trigger
+   * and reset are both true on one evaluation keeps the later of the two (see docs/automation.md).
+   */
+  private readonly eventAt = new Map<string, number>();
   /** The root partition being evaluated (for recording per root partition). */
   private root: Entity = { key: "", partition: "" };
 
@@ -281,8 +286,28 @@ class AssetEvaluator {
     else set.delete(entityId(entity));
   }
 
+  private atOf(path: string, entity: Entity): number | undefined {
+    return this.eventAt.get(`${path}#${entityId(entity)}`);
+  }
+
+  private setAt(path: string, entity: Entity, at: number | undefined): void {
+    if (at !== undefined) this.eventAt.set(`${path}#${entityId(entity)}`, at);
+  }
+
+  /** The latest event instant of the true children evaluated for `entity`. */
+  private latestOf(paths: string[], entity: Entity): number | undefined {
+    let latest: number | undefined;
+    for (const path of paths) {
+      const at = this.atOf(path, entity);
+      if (at !== undefined && (latest === undefined || at > latest)) latest = at;
+    }
+    return latest;
+  }
+
   private evaluate(node: AutomationCondition, path: string, entity: Entity): boolean {
+    this.eventAt.delete(`${path}#${entityId(entity)}`);
     const value = this.evaluateNode(node, path, entity);
+    if (!value) this.eventAt.delete(`${path}#${entityId(entity)}`);
     // A node under a dep condition counts as true for the root partition whose deps made it true.
     if (value) this.record(path).trueRoots.add(this.root.partition);
     return value;
@@ -293,16 +318,24 @@ class AssetEvaluator {
     switch (node.kind) {
       case "and": {
         let all = true;
+        const trueChildren: string[] = [];
         node.children.forEach((child, i) => {
           if (!this.evaluate(child, `${path}.${i}`, entity)) all = false;
+          else trueChildren.push(`${path}.${i}`);
         });
+        this.setAt(path, entity, this.latestOf(trueChildren, entity));
         return all;
       }
       case "or": {
         let any = false;
+        const trueChildren: string[] = [];
         node.children.forEach((child, i) => {
-          if (this.evaluate(child, `${path}.${i}`, entity)) any = true;
+          if (this.evaluate(child, `${path}.${i}`, entity)) {
+            any = true;
+            trueChildren.push(`${path}.${i}`);
+          }
         });
+        this.setAt(path, entity, this.latestOf(trueChildren, entity));
         return any;
       }
       case "not":
@@ -310,8 +343,14 @@ class AssetEvaluator {
       case "since": {
         const trigger = this.evaluate(node.children[0]!, `${path}.0`, entity);
         const reset = this.evaluate(node.children[1]!, `${path}.1`, entity);
-        // (previous ∪ trigger) − reset: on a tick where both are true, the reset wins (Dagster's SinceCondition).
-        const value = (this.previousTrue(path).has(entityId(entity)) || trigger) && !reset;
+        // (previous ∪ trigger) − reset, as Dagster's SinceCondition; but on an evaluation where both
+        // are true, the trigger wins when its event is the later one (a dep updated after the
+        // asset's own run is not lost; Dagster lets the reset win whatever the order).
+        const triggerAt = this.atOf(`${path}.0`, entity);
+        const resetAt = this.atOf(`${path}.1`, entity);
+        const triggerLater = trigger && reset && triggerAt !== undefined && resetAt !== undefined && triggerAt > resetAt;
+        const value = triggerLater || ((this.previousTrue(path).has(entityId(entity)) || trigger) && !reset);
+        if (triggerLater) this.setAt(path, entity, triggerAt);
         this.remember(path, entity, value);
         return value;
       }
@@ -336,13 +375,18 @@ class AssetEvaluator {
         if (!this.state) return false;
         const fact = facts.materializations.get(entity.key)?.get(entity.partition);
         const value = fact !== undefined && fact.eventId > this.state.eventCursor;
-        if (value) this.noteDetail(path, new Date(fact.at).toISOString());
+        if (value) {
+          this.noteDetail(path, new Date(fact.at).toISOString());
+          this.setAt(path, entity, fact.at);
+        }
         return value;
       }
       case "newlyRequested": {
         if (!this.state) return false;
         const other = entity.key === this.asset.key ? this.state : this.options.previous.get(entity.key);
-        return other !== undefined && other.tickId === this.state.tickId && other.requested.includes(entity.partition);
+        const value = other !== undefined && other.tickId === this.state.tickId && other.requested.includes(entity.partition);
+        if (value) this.setAt(path, entity, other.evaluatedAt);
+        return value;
       }
       case "codeVersionChanged": {
         if (!this.state) return false;
@@ -356,15 +400,24 @@ class AssetEvaluator {
         const cron = this.shared.cron(node.params.cron!, node.params.timezone!);
         const next = cron.nextAfter(this.state.evaluatedAt);
         const value = next !== null && next <= facts.now;
-        if (value) this.noteDetail(path, new Date(latestFireBefore(cron, this.state.evaluatedAt, facts.now)).toISOString());
+        if (value) {
+          const tickAt = latestFireBefore(cron, this.state.evaluatedAt, facts.now);
+          this.noteDetail(path, new Date(tickAt).toISOString());
+          this.setAt(path, entity, tickAt);
+        }
         return value;
       }
       case "inLatestTimeWindow":
         return this.shared.isLatestTimeWindow(this.assets.get(entity.key)?.partitions, entity.partition);
       case "initialEvaluation":
+        if (this.state === undefined) this.setAt(path, entity, facts.now);
         return this.state === undefined;
-      case "willBeRequested":
-        return this.requestedNow.get(entity.key)?.has(entity.partition) ?? false;
+      case "willBeRequested": {
+        const value = this.requestedNow.get(entity.key)?.has(entity.partition) ?? false;
+        // It updates after this evaluation: later than anything that reset before it.
+        if (value) this.setAt(path, entity, facts.now);
+        return value;
+      }
       case "executedWithRootTarget": {
         const fact = facts.materializations.get(entity.key)?.get(entity.partition);
         return fact !== undefined && (facts.runAssetKeys.get(fact.runId)?.has(this.asset.key) ?? false);
@@ -410,17 +463,24 @@ class AssetEvaluator {
     const isRoot = entity.key === this.root.key;
     let any = false;
     let all = true;
+    let latest: number | undefined;
     for (const dep of deps) {
       const upstream = this.assets.get(dep)!;
       let depTrue = false;
       for (const partition of this.depPartitions(asset, entity.partition, upstream)) {
         // Every dep partition is evaluated: the stateful nodes below see every transition.
-        if (this.evaluate(child, `${path}.0`, { key: dep, partition })) depTrue = true;
+        const depEntity = { key: dep, partition };
+        if (this.evaluate(child, `${path}.0`, depEntity)) {
+          depTrue = true;
+          const at = this.atOf(`${path}.0`, depEntity);
+          if (at !== undefined && (latest === undefined || at > latest)) latest = at;
+        }
       }
       if (depTrue) any = true;
       else all = false;
       if (isRoot) (depTrue ? record.matched : record.unmatched).add(dep);
     }
+    this.setAt(path, entity, latest);
     return node.kind === "anyDeps" ? any : all;
   }
 
