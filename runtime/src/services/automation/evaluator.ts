@@ -145,13 +145,17 @@ export function evaluateAutomation(options: EvaluateOptions): AssetEvaluation[] 
 
 /** A stable hash of a condition's shape. */
 export function conditionHash(condition: AutomationCondition): string {
+  const cached = hashes.get(condition);
+  if (cached) return cached;
   const text = JSON.stringify(condition.toJSON());
   let hash = 2166136261;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 16777619);
   }
-  return (hash >>> 0).toString(16).padStart(8, "0");
+  const result = (hash >>> 0).toString(16).padStart(8, "0");
+  hashes.set(condition, result);
+  return result;
 }
 
 /** Caches shared by the assets of one evaluation (parsed crons, resolved selections, keys). */
@@ -272,10 +276,13 @@ class AssetEvaluator {
     return record;
   }
 
+  private readonly previousSets = new Map<string, ReadonlySet<string>>();
+
   /** The node's stored true entities from the previous evaluation. */
   private previousTrue(path: string): ReadonlySet<string> {
-    const stored = this.state?.nodes[path];
-    return new Set(stored ?? []);
+    let set = this.previousSets.get(path);
+    if (!set) this.previousSets.set(path, (set = new Set(this.state?.nodes[path] ?? [])));
+    return set;
   }
 
   /** Remembers whether a stateful node is true for an entity (others keep their previous state). */
@@ -501,7 +508,7 @@ class AssetEvaluator {
     const partitioned = this.asset.partitions !== undefined;
     const result: EvaluatedNode = {
       kind: node.kind,
-      name: node.describe(),
+      name: describeOnce(node),
       result: (record?.trueRoots.size ?? 0) > 0,
     };
     if (partitioned) result.partitions = [...(record?.trueRoots ?? [])];
@@ -523,6 +530,17 @@ class AssetEvaluator {
     return result;
   }
 }
+
+const descriptions = new WeakMap<AutomationCondition, string>();
+
+/** A node's description, computed once per condition object (describe() walks the subtree). */
+function describeOnce(node: AutomationCondition): string {
+  let text = descriptions.get(node);
+  if (text === undefined) descriptions.set(node, (text = node.describe()));
+  return text;
+}
+
+const hashes = new WeakMap<AutomationCondition, string>();
 
 /** The latest fire of `cron` in (after, until]. */
 function latestFireBefore(cron: CronSchedule, after: number, until: number): number {
