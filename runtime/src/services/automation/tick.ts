@@ -18,8 +18,11 @@ import { evaluateAutomation, type AssetEvaluation, type AutomationAsset, type Au
 import { loadAutomationFacts } from "./facts";
 import { planLaunches } from "./launches";
 
-/** The instigator name of every automation run (run keys are unique within it). */
-export const AUTOMATION_INSTIGATOR = "automation";
+/**
+ * The instigator name of every automation run (run keys are unique within it). It holds a "/",
+ * which no schedule or sensor name may: a schedule named "automation" cannot share its run keys.
+ */
+export const AUTOMATION_INSTIGATOR = "tributary/automation";
 /** The tag on automation runs. */
 export const AUTOMATION_TAG = "tributary/automation";
 
