@@ -72,6 +72,8 @@ export interface AutomationAssetState {
   nodes: Record<string, string[]>;
   /** Why each true `since` node's trigger fired, by node path: explanations on later ticks. */
   notes?: Record<string, string>;
+  /** The reason of the latest stored evaluation: an unchanged one is not stored again. */
+  storedReason?: string;
 }
 
 /** One node of an evaluated tree, as stored and shown by `automation explain`. */

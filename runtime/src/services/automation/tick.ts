@@ -70,14 +70,20 @@ export async function runAutomationTick(host: AutomationTickHost, tick: Automati
   const { storage } = host;
   const assets = automationAssets(graph);
   const withCondition = assets.filter((asset) => asset.automation).map((asset) => asset.key);
-  const stored = await storage.getAutomationStates(withCondition);
+  const storedStates = await storage.getAutomationStates(withCondition);
   const previous = new Map<string, AutomationAssetState>();
-  for (const [key, state] of stored) previous.set(key, state as AutomationAssetState);
+  for (const [key, state] of storedStates) previous.set(key, state as AutomationAssetState);
   const facts = await loadAutomationFacts(storage, assets, previous, now);
   const evaluations = evaluateAutomation({ tickId: tick.tickId, assets, graph, facts, previous });
   const { launches, runKeyOf } = planLaunches(tick.tickId, evaluations, assets);
   const evaluatedAt = new Date(now).toISOString();
-  const rows: NewAutomationEvaluation[] = evaluations.map((evaluation) => ({
+  // An evaluation is stored when it requested something or its reason changed (as Dagster stores
+  // only evaluations that differ from the previous one): 1,000 conditions every 30 s would
+  // otherwise write ~3 million rows a day saying the same thing. The states are written each tick.
+  const stored = evaluations.filter(
+    (evaluation) => evaluation.requested.length > 0 || evaluation.error !== undefined || previous.get(evaluation.assetKey)?.storedReason !== evaluation.reason,
+  );
+  const rows: NewAutomationEvaluation[] = stored.map((evaluation) => ({
     assetKey: evaluation.assetKey,
     evaluatedAt,
     requested: evaluation.requested.length > 0,
@@ -86,7 +92,9 @@ export async function runAutomationTick(host: AutomationTickHost, tick: Automati
     reason: evaluation.reason,
     tree: evaluation.tree,
   }));
-  const states = evaluations.flatMap((evaluation) => (evaluation.state ? [{ assetKey: evaluation.assetKey, state: evaluation.state }] : []));
+  const states = evaluations.flatMap((evaluation) =>
+    evaluation.state ? [{ assetKey: evaluation.assetKey, state: { ...evaluation.state, storedReason: evaluation.reason } }] : [],
+  );
   await storage.recordAutomationEvaluations(tick.tickId, { evaluations: rows, states, launches });
   for (const evaluation of evaluations) if (evaluation.error) host.log(`[automation] asset "${evaluation.assetKey}": ${evaluation.reason}`);
   const runIds = await launchAll(host, { ...tick, launches });
