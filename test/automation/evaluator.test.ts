@@ -107,6 +107,23 @@ describe("automation evaluator: eager (test_eager_condition.py)", () => {
     assert.deepEqual(s.requested("B"), [], "and handled once");
   });
 
+  it("counts a dep that will be requested only when it can share the run (test_will_be_requested_condition.py)", () => {
+    const days = staticPartitions(["a", "b"]);
+    const s = new AutomationScenario([
+      { key: "root" },
+      { key: "P", deps: ["root"], partitions: days, automation: AutomationCondition.eager() },
+      { key: "U", deps: ["P"], automation: AutomationCondition.eager() },
+      { key: "Q", deps: ["P"], partitions: days, automation: AutomationCondition.eager() },
+    ]);
+    s.materialize(["root", "P:a", "P:b", "U", "Q:a", "Q:b"]);
+    s.evaluate();
+    s.materialize(["root"]);
+    const evaluations = s.evaluate();
+    assert.deepEqual(evaluations.get("P")!.requested, ["a", "b"]);
+    assert.deepEqual(evaluations.get("Q")!.requested, ["a", "b"], "same partitions: runs with P");
+    assert.deepEqual(evaluations.get("U")!.requested, [], "unpartitioned below partitioned: waits for P's runs");
+  });
+
   it("waits while a dep or the asset itself is in progress", () => {
     const s = twoInSequence(AutomationCondition.eager());
     s.evaluate();

@@ -422,7 +422,11 @@ class AssetEvaluator {
         if (this.state === undefined) this.setAt(path, entity, facts.now);
         return this.state === undefined;
       case "willBeRequested": {
-        const value = this.requestedNow.get(entity.key)?.has(entity.partition) ?? false;
+        // Only a dep that can share the root's run counts (Dagster: executable with the root):
+        // another run could start the root before the dep's run ends.
+        const other = this.assets.get(entity.key);
+        const together = entity.key === this.asset.key || (other !== undefined && canRunTogether(this.asset, other));
+        const value = together && (this.requestedNow.get(entity.key)?.has(entity.partition) ?? false);
         // It updates after this evaluation: later than anything that reset before it.
         if (value) this.setAt(path, entity, facts.now);
         return value;
