@@ -71,6 +71,16 @@ export type { WarehouseTable } from "./checks/warehouseTable";
 export { defineAssetJob, type JobDefinition, type SelectionInput } from "./definitions/job";
 export { schedule, type CatchUpPolicy, type ScheduleDefinition } from "./definitions/schedule";
 export {
+  AutomationCondition,
+  and,
+  or,
+  not,
+  isAutomationCondition,
+  type AutomationConditionJson,
+  type AutomationConditionKind,
+  type AutomationOperandKind,
+} from "./definitions/automation";
+export {
   sensor,
   type RunRequest,
   type SensorContext,

@@ -49,7 +49,7 @@ export type CheckSeverity = "WARN" | "ERROR";
 
 /** What launched a run when it was not launched by hand. */
 export interface Instigator {
-  type: "schedule" | "sensor" | "backfill";
+  type: "schedule" | "sensor" | "backfill" | "automation";
   /** Name of the schedule, sensor or the backfill id. */
   name: string;
   /** ISO 8601 instant of the tick that launched the run (schedules and sensors). */

@@ -50,7 +50,7 @@ describe("tributary.yaml schema", () => {
       assert.match(error.message, /unknown setting "notification"$/);
       assert.equal(error.hint, 'Did you mean "notifications"?');
       const far = problemAt("‸colour: blue\n");
-      assert.match(far.hint ?? "", /^Known settings: entry, storage, executor, daemon, notifications\.$/);
+      assert.match(far.hint ?? "", /^Known settings: entry, storage, executor, daemon, notifications, automation\.$/);
     });
 
     it("rejects a file that is not a mapping", () => {

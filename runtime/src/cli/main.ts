@@ -60,6 +60,13 @@ const COMMANDS: Record<string, { summary: string; load: () => CommandModule }> =
       return { run: m.schedulesCommand, help: m.SCHEDULES_HELP };
     },
   },
+  automation: {
+    summary: "automation explain KEY: why the daemon materialized an asset by itself, or why not (--json)",
+    load: () => {
+      const m = require("./automation") as typeof import("./automation");
+      return { run: m.automationCommand, help: m.AUTOMATION_HELP };
+    },
+  },
   validate: {
     summary: "Check the project statically (nothing runs)",
     load: () => {

@@ -38,7 +38,8 @@ import { Logger, createLogger, textSink } from "./logger";
 import { LoopHeartbeats, type LoopHealth } from "./loopHealth";
 import { PollLoop } from "./pollLoop";
 import type { DaemonServices, ProjectState, RunSubmission } from "./services";
-import { daemonSettingsFromConfig, type DaemonSettings } from "./settings";
+import { automationSettingsFromConfig, daemonSettingsFromConfig, type AutomationSettings, type DaemonSettings } from "./settings";
+import { AutomationLoop } from "./automation";
 import { StorageWatch, type StorageOutages } from "./storageWatch";
 
 /** Options of {@link Daemon}. */
@@ -50,10 +51,14 @@ export interface DaemonOptions {
   role?: "daemon" | "worker";
   /** Overrides of tributary.yaml's `daemon:` settings (tests use small intervals). */
   settings?: Partial<DaemonSettings>;
+  /** Overrides of tributary.yaml's `automation:` settings (tests use a 1 s interval). */
+  automation?: Partial<AutomationSettings>;
   /** An open storage to use instead of opening the config's (it is not closed by stop()). */
   storage?: Storage;
   /** Replaces launchRunInWorker (tests, warm pools). */
   launcher?: RunLauncher;
+  /** The automation loop's clock (tests move it tick by tick). @defaultValue Date.now */
+  automationClock?: () => number;
   /**
    * Where log lines of text go (`[scheduler] ...`), at `daemon.logLevel`. Ignored when `logger` is
    * given. @defaultValue stderr, in `daemon.logFormat`
@@ -100,6 +105,7 @@ export class Daemon implements DaemonServices {
   private monitor: RunMonitor | undefined;
   private backfills: BackfillLoop | undefined;
   private freshness: FreshnessLoop | undefined;
+  private automation: AutomationLoop | undefined;
   /** Records this process's heartbeat (the `heartbeat` loop). */
   private heartbeatLoop: PollLoop | undefined;
   private readonly emitter = new TypedEmitter<DaemonEvents>();
@@ -215,6 +221,7 @@ export class Daemon implements DaemonServices {
       this.freshness?.wake();
       this.scheduler?.wake();
       this.sensors?.wake();
+      this.automation?.wake();
       const state = this.code.current;
       events.emit("codeReloaded", { ok: state.ok, codeVersion: state.codeVersion, changedFiles });
     });
@@ -262,9 +269,21 @@ export class Daemon implements DaemonServices {
         heartbeats,
         outages,
       });
+      this.automation = new AutomationLoop({
+        storage,
+        project,
+        submit,
+        daemonId: this.daemonId,
+        settings: { ...automationSettingsFromConfig(this.options.config.automation), ...this.options.automation },
+        logger,
+        heartbeats,
+        outages,
+        ...(this.options.automationClock ? { now: this.options.automationClock } : {}),
+      });
       this.scheduler.start();
       this.sensors.start();
       this.freshness.start();
+      this.automation.start();
       this.backfills.start();
       this.monitor.start();
     }
@@ -287,7 +306,7 @@ export class Daemon implements DaemonServices {
    */
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
     await this.heartbeatLoop?.stop();
-    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop(), this.freshness?.stop()]);
+    await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop(), this.freshness?.stop(), this.automation?.stop()]);
     await this.evaluations?.close();
     await this.coordinator?.stop(options);
     await this.pool?.close();
@@ -334,6 +353,11 @@ export class Daemon implements DaemonServices {
   /** The freshness loop (tests trigger passes). */
   get freshnessLoop(): FreshnessLoop | undefined {
     return this.freshness;
+  }
+
+  /** The automation loop (tests wake it). */
+  get automationLoop(): AutomationLoop | undefined {
+    return this.automation;
   }
 
   /** The monitor (tests trigger checks). */

@@ -2,7 +2,7 @@
  * The daemon's settings: the `daemon:` section of tributary.yaml in milliseconds, with defaults for
  * production and overrides for tests.
  */
-import { DEFAULT_DAEMON_SECTION, type DaemonSection } from "../loader/configSchema";
+import { DEFAULT_AUTOMATION_SECTION, DEFAULT_DAEMON_SECTION, type AutomationSection, type DaemonSection } from "../loader/configSchema";
 import type { TagLimit } from "../storage/port";
 
 /** A concurrency limit on runs carrying a tag (`value` omitted: any value of the key). */
@@ -92,3 +92,29 @@ export function daemonSettingsFromConfig(section: DaemonSection = DEFAULT_DAEMON
 
 /** The defaults, for production: those of a tributary.yaml without a `daemon:` section. */
 export const DEFAULT_DAEMON_SETTINGS: DaemonSettings = daemonSettingsFromConfig();
+
+/** How the daemon evaluates automation conditions (the `automation:` section). Times in milliseconds. */
+export interface AutomationSettings {
+  /** One tick per interval across every daemon sharing the database. @defaultValue 30000 */
+  intervalMs: number;
+  /** Evaluations and ended ticks older than this are deleted. @defaultValue 7 days */
+  retentionMs: number;
+  /** Evaluations of each asset kept whatever their age. @defaultValue 100 */
+  keepPerAsset: number;
+  /**
+   * A tick whose daemon has not touched it for this long is taken over by another daemon.
+   * Not a tributary.yaml setting. @defaultValue max(60 s, 3 intervals)
+   */
+  tickLeaseMs: number;
+}
+
+/** Reads the `automation:` section of tributary.yaml (checked by the loader): seconds and days become milliseconds. */
+export function automationSettingsFromConfig(section: AutomationSection = DEFAULT_AUTOMATION_SECTION): AutomationSettings {
+  const intervalMs = section.intervalSeconds * 1000;
+  return {
+    intervalMs,
+    retentionMs: section.retentionDays * 24 * 3600 * 1000,
+    keepPerAsset: section.keepPerAsset,
+    tickLeaseMs: Math.max(60_000, 3 * intervalMs),
+  };
+}

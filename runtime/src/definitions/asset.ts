@@ -1,5 +1,6 @@
 import { DefinitionError, type LocationLike, type SourceLocation } from "../errors";
 import { DEFINITION_KIND, kindOf } from "./brand";
+import { normalizeAutomation, type AutomationCondition } from "./automation";
 import type { AssetLike, CheckSpec } from "./checks";
 import type { AssetContext, ResourcesOf } from "./context";
 import { lazyCallerLocation, withLazyLocation } from "../location";
@@ -47,6 +48,12 @@ export interface AssetMetadataSpec {
    * @example freshness: { maxLag: "24h", warnAfter: "12h" }
    */
   freshness?: FreshnessPolicySpec;
+  /**
+   * When the daemon materializes the asset by itself: `AutomationCondition.eager()`,
+   * `.onCron("0 6 * * *")`, `.onMissing()` or a composition (see docs/automation.md).
+   * No automation when omitted.
+   */
+  automation?: AutomationCondition;
 }
 
 /** What `asset()` takes. `key` must be a string literal so the language server can read it. */
@@ -112,6 +119,8 @@ export interface AssetDefinition<K extends string = string, V = unknown, S exten
   readonly codeVersion: string | undefined;
   /** The freshness policy, or undefined. */
   readonly freshness: FreshnessPolicy | undefined;
+  /** The automation condition the daemon evaluates, or undefined. */
+  readonly automation: AutomationCondition | undefined;
   readonly resources: readonly string[];
   readonly ioManager: string;
   readonly retry: Required<RetryPolicy>;
@@ -221,6 +230,7 @@ export function normalizeMetadataSpec(
   kinds: readonly string[];
   codeVersion: string | undefined;
   freshness: FreshnessPolicy | undefined;
+  automation: AutomationCondition | undefined;
 } {
   const group = spec.group ?? DEFAULT_GROUP;
   if (typeof group !== "string" || !/^[A-Za-z_][A-Za-z0-9_\-]*$/.test(group)) {
@@ -247,6 +257,7 @@ export function normalizeMetadataSpec(
     kinds: normalizeStringList(spec.kinds, "kinds", what, location),
     codeVersion: optionalString(spec.codeVersion, "codeVersion", what, location),
     freshness: normalizeFreshness(spec.freshness, what, location),
+    automation: normalizeAutomation(spec.automation, what, location),
   };
 }
 

@@ -20,6 +20,7 @@ import { lazyCallerLocation, withLazyLocation } from "../location";
 import type { PartitionsDefinition } from "../partitions/definition";
 import type { PartitionMapping } from "../partitions/mappings";
 import type { FreshnessPolicy, FreshnessPolicySpec } from "./freshness";
+import type { AutomationCondition } from "./automation";
 
 /** One output of a multi-asset. Group defaults to the multi-asset's group. */
 export interface MultiAssetOutSpec extends AssetMetadataSpec {
@@ -50,6 +51,8 @@ export interface MultiAssetSpec<
   partitions?: P;
   /** Partition mappings by upstream key, as for `asset()`. */
   partitionMappings?: M;
+  /** The automation condition of every output that names none of its own (see `asset({ automation })`). */
+  automation?: AutomationCondition;
 }
 
 /** One output of a multi-asset: an asset computed by a shared function. */
@@ -63,6 +66,8 @@ export interface MultiAssetOut<K extends string = string, V = unknown, S extends
   readonly kinds: readonly string[];
   readonly codeVersion: string | undefined;
   readonly freshness: FreshnessPolicy | undefined;
+  /** The automation condition the daemon evaluates, or undefined. */
+  readonly automation: AutomationCondition | undefined;
   readonly ioManager: string;
   readonly checks: readonly CheckSpec<any>[];
 }
@@ -133,7 +138,7 @@ export function multiAsset<
     validateAssetKey(key, location);
     const out = outSpec ?? {};
     const common = normalizeMetadataSpec(
-      { ...out, group: out.group ?? spec.group, description: out.description, freshness: out.freshness ?? spec.freshness },
+      { ...out, group: out.group ?? spec.group, description: out.description, freshness: out.freshness ?? spec.freshness, automation: out.automation ?? spec.automation },
       `${what}, output "${key}"`,
       location,
     );

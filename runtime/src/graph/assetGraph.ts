@@ -1,4 +1,5 @@
 import type { AssetDefinition } from "../definitions/asset";
+import type { AutomationCondition } from "../definitions/automation";
 import type { AssetCheckDefinition, CheckSpec } from "../definitions/checks";
 import type { Definitions } from "../definitions/definitions";
 import { isMultiAsset, type MultiAssetDefinition } from "../definitions/multiAsset";
@@ -21,6 +22,8 @@ export interface AssetNode extends SelectableAsset {
   readonly codeVersion: string | undefined;
   /** How old its latest materialization may get (`freshness` on its spec), or undefined. */
   readonly freshness: FreshnessPolicy | undefined;
+  /** The automation condition the daemon evaluates, or undefined. */
+  readonly automation: AutomationCondition | undefined;
   readonly ioManager: string;
   /** Checks declared on the spec and stand-alone checks targeting this asset. */
   readonly checks: (CheckSpec<any> & { location?: SourceLocation | undefined })[];
@@ -107,6 +110,7 @@ export class AssetGraph implements SelectableGraph {
       metadata: definition.metadata,
       codeVersion: definition.codeVersion,
       freshness: definition.freshness,
+      automation: definition.automation,
       ioManager: definition.ioManager,
       checks: [...definition.checks],
       stepKey: definition.key,
@@ -140,6 +144,7 @@ export class AssetGraph implements SelectableGraph {
         metadata: out.metadata,
         codeVersion: out.codeVersion,
         freshness: out.freshness,
+        automation: out.automation,
         ioManager: out.ioManager,
         checks: [...out.checks],
         stepKey: definition.name,

@@ -168,6 +168,20 @@ export const NotificationsSectionSchema = sectionWithRenamedMilliseconds(notific
 /** The `notifications:` section, checked, defaults filled; durations in seconds. */
 export type NotificationsSection = v.InferOutput<typeof NotificationsSectionSchema>;
 
+const automationEntries = {
+  intervalSeconds: withDefault(v.pipe(seconds("How often automation conditions are evaluated: one tick per interval across every daemon sharing the database."),
+    v.minValue(1, "a number of seconds >= 1")), 30),
+  retentionDays: withDefault(v.pipe(v.number("a number of days >= 0"), v.finite("a number of days >= 0"), v.minValue(0, "a number of days >= 0"),
+    v.description("Evaluations older than this are deleted (each asset still keeps its newest keepPerAsset).")), 7),
+  keepPerAsset: withDefault(wholeNumber(0, "Evaluations of each asset kept whatever their age."), 100),
+};
+
+/** The `automation:` section: the daemon's evaluation of automation conditions. */
+export const AutomationSectionSchema = mapping(automationEntries, "Declarative automation (docs/automation.md): how often conditions are evaluated and how long evaluations are kept.");
+
+/** The `automation:` section, checked, defaults filled. */
+export type AutomationSection = v.InferOutput<typeof AutomationSectionSchema>;
+
 /**
  * Every top-level key of tributary.yaml. The one place a section is added.
  */
@@ -183,6 +197,7 @@ export const CONFIG_SECTIONS = {
   }, "How a run executes its steps.")),
   daemon: v.optional(DaemonSectionSchema),
   notifications: v.optional(NotificationsSectionSchema),
+  automation: v.optional(AutomationSectionSchema),
 };
 
 /** The whole of tributary.yaml. */
@@ -199,3 +214,5 @@ export type ConfigFileContents = v.InferOutput<typeof ConfigFileSchema>;
 export const DEFAULT_DAEMON_SECTION: DaemonSection = v.parse(DaemonSectionSchema, {});
 /** The `notifications:` section of a file that does not set it: no webhooks. */
 export const DEFAULT_NOTIFICATIONS_SECTION: NotificationsSection = v.parse(NotificationsSectionSchema, {});
+/** The `automation:` section of a file that does not set it: every default. */
+export const DEFAULT_AUTOMATION_SECTION: AutomationSection = v.parse(AutomationSectionSchema, {});

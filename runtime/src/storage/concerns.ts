@@ -5,7 +5,7 @@
  * ping, close) and takes every concern method from the module that implements it, so adding a
  * method to a concern is one line in its port and one method in each backend's module for it.
  */
-import type { DaemonStorage, EventStorage, FreshnessStorage, PartitionStorage, RunStorage, ScheduleStorage } from "./port";
+import type { AutomationStorage, DaemonStorage, EventStorage, FreshnessStorage, PartitionStorage, RunStorage, ScheduleStorage } from "./port";
 
 /**
  * `names` typed so that the compiler rejects a list that leaves out a method of `Port` (the error
@@ -25,6 +25,7 @@ export interface StorageConcerns {
   partitions: PartitionStorage;
   daemons: DaemonStorage;
   freshness: FreshnessStorage;
+  automation: AutomationStorage;
 }
 
 /** The methods of each concern's port, by concern. */
@@ -67,6 +68,17 @@ export const CONCERN_METHODS = {
   ]),
   daemons: everyMethodOf<DaemonStorage>()(["recordDaemonHeartbeat", "listDaemonHeartbeats"]),
   freshness: everyMethodOf<FreshnessStorage>()(["listAssetFreshness", "transitionAssetFreshness"]),
+  automation: everyMethodOf<AutomationStorage>()([
+    "createAutomationTick",
+    "reclaimAutomationTick",
+    "updateAutomationTick",
+    "listAutomationTicks",
+    "recordAutomationEvaluations",
+    "setAutomationRunIds",
+    "getAutomationStates",
+    "listAutomationEvaluations",
+    "pruneAutomation",
+  ]),
 } as const satisfies { [Concern in keyof StorageConcerns]: readonly (keyof StorageConcerns[Concern])[] };
 
 /**

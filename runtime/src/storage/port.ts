@@ -433,6 +433,92 @@ export interface FreshnessStorage {
   transitionAssetFreshness(assetKey: AssetKey, expected: string | null, next: string, at: string): Promise<boolean>;
 }
 
+/** Where an automation tick is. STARTED: claimed, evaluating; EVALUATED: evaluations stored, runs launching. */
+export type AutomationTickStatus = "STARTED" | "EVALUATED" | "SUCCESS" | "SKIPPED" | "FAILURE";
+
+/** A run an automation tick launches (stored before launching, so a retried tick launches the same runs). */
+export interface AutomationLaunch {
+  /** Unique within the automation instigator: the run is created at most once. */
+  runKey: string;
+  selection: string;
+  assetKeys: string[];
+  /** Empty for unpartitioned assets. */
+  partitionKeys: string[];
+}
+
+/** One automation tick: one evaluation of every asset with a condition, claimed by one daemon. */
+export interface AutomationTickRecord {
+  tickId: number;
+  /** The tick's instant (ISO 8601): unique, so one daemon claims it. */
+  tickTime: string;
+  status: AutomationTickStatus;
+  /** The daemon that claimed it (last). */
+  daemonId: string;
+  launches: AutomationLaunch[];
+  runIds: string[];
+  /** Why it was skipped or failed, or what recovered it. */
+  reason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One asset's evaluation on one tick, as stored. */
+export interface AutomationEvaluationRecord {
+  evaluationId: number;
+  tickId: number;
+  assetKey: AssetKey;
+  evaluatedAt: string;
+  requested: boolean;
+  /** The partitions requested (empty for an unpartitioned asset). */
+  partitions: string[];
+  runKey: string | null;
+  runId: string | null;
+  reason: string;
+  /** The evaluated condition tree (each node's result), or null when it could not be evaluated. */
+  tree: unknown;
+}
+
+/** A new evaluation (see {@link AutomationStorage.recordAutomationEvaluations}). */
+export type NewAutomationEvaluation = Omit<AutomationEvaluationRecord, "evaluationId" | "tickId" | "runId">;
+
+/**
+ * Declarative automation: its ticks (one per instant across daemons), each asset's evaluations
+ * (the explanations) and each asset's state for its next evaluation.
+ * Tables: automation_ticks, automation_evaluations, automation_asset_states.
+ */
+export interface AutomationStorage {
+  /** Creates the tick of `tickTime` (status STARTED); resolves null when it exists (another daemon has it). */
+  createAutomationTick(tick: { tickTime: string; daemonId: string }): Promise<AutomationTickRecord | null>;
+  /**
+   * Takes over a tick whose daemon stopped: succeeds (true) only while its `updatedAt` is still
+   * `expectedUpdatedAt`, so two daemons cannot both take it over.
+   */
+  reclaimAutomationTick(tickId: number, expectedUpdatedAt: string, daemonId: string): Promise<AutomationTickRecord | null>;
+  updateAutomationTick(tickId: number, update: { status?: AutomationTickStatus; runIds?: string[]; reason?: string | null }): Promise<AutomationTickRecord>;
+  /** Newest first. */
+  listAutomationTicks(options?: { statuses?: AutomationTickStatus[]; limit?: number }): Promise<AutomationTickRecord[]>;
+  /**
+   * Stores a tick's evaluations, each asset's new state and the runs to launch, and moves the tick
+   * to EVALUATED, in one transaction.
+   */
+  recordAutomationEvaluations(
+    tickId: number,
+    record: { evaluations: NewAutomationEvaluation[]; states: { assetKey: AssetKey; state: unknown }[]; launches: AutomationLaunch[] },
+  ): Promise<void>;
+  /** Sets the run of the evaluations of a tick that share a run key. */
+  setAutomationRunIds(tickId: number, runIdsByRunKey: Record<string, string>): Promise<void>;
+  /** Each asset's state from its latest evaluation (all assets when `keys` is omitted). */
+  getAutomationStates(keys?: AssetKey[]): Promise<Map<AssetKey, unknown>>;
+  /** Evaluations of one asset, newest first, before the evaluation id `beforeId` when given. */
+  listAutomationEvaluations(assetKey: AssetKey, options?: { limit?: number; beforeId?: number }): Promise<AutomationEvaluationRecord[]>;
+  /**
+   * Deletes evaluations older than `olderThan` (ISO 8601), keeping the newest `keepPerAsset` of
+   * each asset whatever their age, and ended ticks older than `olderThan`. Resolves to the number
+   * of evaluations deleted.
+   */
+  pruneAutomation(options: { olderThan: string; keepPerAsset: number }): Promise<number>;
+}
+
 /** What a storage does as a whole: its dialect, migrations, health, and closing. */
 export interface StorageLifecycle {
   readonly dialect: "sqlite" | "postgres";
@@ -450,6 +536,7 @@ export interface StorageLifecycle {
  * The storage port: everything Tributary persists goes through this interface, the combination of
  * one port per concern ({@link RunStorage}, {@link EventStorage}, {@link ScheduleStorage},
  * {@link PartitionStorage}, {@link DaemonStorage}, {@link FreshnessStorage}) and the {@link StorageLifecycle}. Implemented by
+ * {@link PartitionStorage}, {@link DaemonStorage}, {@link AutomationStorage}) and the {@link StorageLifecycle}. Implemented by
  * SQLite (embedded default) and PostgreSQL, each concern in a module of its own over the backend's
  * one connection; one conformance suite per concern runs against both. Code that needs one concern
  * only can take that port (a test double then implements just that).
@@ -457,3 +544,4 @@ export interface StorageLifecycle {
  * Contract for every implementation: timestamps are ISO 8601 strings in UTC, returned exactly as given.
  */
 export interface Storage extends StorageLifecycle, RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage, FreshnessStorage {}
+export interface Storage extends StorageLifecycle, RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage, AutomationStorage {}

@@ -19,6 +19,7 @@ import type {
   StoredRunEvent,
   TickRecord,
 } from "../types";
+import type { AutomationEvaluationRecord, AutomationLaunch, AutomationTickRecord } from "./port";
 import { randomBytes } from "node:crypto";
 import { RUN_STATUSES } from "../types";
 import { TributaryError } from "../errors";
@@ -407,4 +408,46 @@ export function eventToCheckResult(event: StoredRunEvent): CheckResultRecord {
     metadata: data.metadata ?? {},
     eventId: event.id,
   };
+}
+
+/** Maps an `automation_ticks` row. */
+export function rowToAutomationTick(row: Row): AutomationTickRecord {
+  return {
+    tickId: toNumber(row.tick_id),
+    tickTime: String(row.tick_time),
+    status: row.status as AutomationTickRecord["status"],
+    daemonId: String(row.daemon_id),
+    launches: fromJson<AutomationLaunch[]>(row.launches, []),
+    runIds: fromJson<string[]>(row.run_ids, []),
+    reason: nullableText(row.reason),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+  };
+}
+
+/** Maps an `automation_evaluations` row. */
+export function rowToAutomationEvaluation(row: Row): AutomationEvaluationRecord {
+  return {
+    evaluationId: toNumber(row.evaluation_id),
+    tickId: toNumber(row.tick_id),
+    assetKey: String(row.asset_key),
+    evaluatedAt: String(row.evaluated_at),
+    requested: row.requested === true || row.requested === 1 || row.requested === "1",
+    partitions: fromJson<string[]>(row.partitions, []),
+    runKey: nullableText(row.run_key),
+    runId: nullableText(row.run_id),
+    reason: String(row.reason),
+    tree: fromJson<unknown>(row.tree, null),
+  };
+}
+
+/**
+ * Now as ISO 8601, strictly after `previous`: a compare-and-set on `updated_at` (taking over an
+ * automation tick) must change it even within the millisecond it was written.
+ */
+export function nowIsoAfter(previous: string): string {
+  const now = nowIso();
+  if (now > previous) return now;
+  const bumped = Date.parse(previous) + 1;
+  return Number.isNaN(bumped) ? now : new Date(bumped).toISOString();
 }

@@ -28,7 +28,7 @@ export type AssetStatus = v.InferOutput<typeof AssetStatusSchema>;
 
 /** What launched a run when it was not a person. */
 export const InstigatorSchema = v.object({
-  type: v.picklist(["schedule", "sensor", "backfill"]),
+  type: v.picklist(["schedule", "sensor", "backfill", "automation"]),
   /** The schedule's or sensor's name, or the backfill id. */
   name: v.string(),
   /** ISO 8601 instant of the tick (schedules and sensors). */
@@ -404,9 +404,9 @@ export const TimelineSchema = v.object({
   to: v.string(),
   rows: v.array(
     v.object({
-      /** `schedule:NAME`, `sensor:NAME`, `backfill:ID`, `job:NAME`, or `manual`. */
+      /** `schedule:NAME`, `sensor:NAME`, `automation:tributary/automation`, `backfill:ID`, `job:NAME`, or `manual`. */
       key: v.string(),
-      kind: v.picklist(["schedule", "sensor", "backfill", "job", "manual"]),
+      kind: v.picklist(["schedule", "sensor", "automation", "backfill", "job", "manual"]),
       /** The schedule's, sensor's or job's name, the backfill's id; null for `manual`. */
       name: v.nullable(v.string()),
       runs: v.array(TimelineRunSchema),
@@ -416,6 +416,43 @@ export const TimelineSchema = v.object({
   truncated: v.boolean(),
 });
 export type TimelineJson = v.InferOutput<typeof TimelineSchema>;
+
+/** One node of an evaluated automation condition (`tree` of an evaluation). */
+export interface AutomationNodeJson {
+  kind: string;
+  name: string;
+  result: boolean;
+  partitions?: string[];
+  matched?: string[];
+  unmatched?: string[];
+  detail?: string;
+  children?: AutomationNodeJson[];
+}
+
+const AutomationNodeSchema: v.GenericSchema<AutomationNodeJson> = v.object({
+  kind: v.string(),
+  name: v.string(),
+  result: v.boolean(),
+  partitions: v.optional(v.array(v.string())),
+  matched: v.optional(v.array(v.string())),
+  unmatched: v.optional(v.array(v.string())),
+  detail: v.optional(v.string()),
+  children: v.optional(v.array(v.lazy(() => AutomationNodeSchema))),
+});
+
+/** `GET /api/assets/:key/evaluations` entries: one evaluation of an asset's automation condition. */
+export const AutomationEvaluationSchema = v.object({
+  evaluatedAt: v.string(),
+  requested: v.boolean(),
+  /** The partitions requested (empty for an unpartitioned asset). */
+  partitions: v.array(v.string()),
+  runId: v.nullable(v.string()),
+  /** One sentence: why it was requested, or the first reason it was not. */
+  reason: v.string(),
+  /** The condition tree with each node's result; null when the condition could not be evaluated. */
+  tree: v.nullable(AutomationNodeSchema),
+});
+export type AutomationEvaluationJson = v.InferOutput<typeof AutomationEvaluationSchema>;
 
 /** Every error answer: `{ "error": { "message", "hint"?, ...details } }`. */
 export const ErrorBodySchema = v.object({

@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema, ReexecuteBodySchema } from "./requests";
 import {
-  AssetCheckEvaluationSchema, AssetColumnsSchema, AssetDetailSchema, AssetMaterializationSchema, AssetPartitionsSchema, AssetSchema, BackfillSchema, HealthSchema, ReloadSchema, RunCountsSchema, RunDetailSchema, RunEventSchema,
+  AssetCheckEvaluationSchema, AssetColumnsSchema, AssetDetailSchema, AssetMaterializationSchema, AssetPartitionsSchema, AssetSchema, AutomationEvaluationSchema, BackfillSchema, HealthSchema, ReloadSchema, RunCountsSchema, RunDetailSchema, RunEventSchema,
   RunEventStatsSchema, RunPageSchema, RunStatusSchema, ScheduleDetailSchema, ScheduleSchema, SensorDetailSchema, SensorSchema, TickPageSchema,
   TimelineSchema,
 } from "./responses";
@@ -60,6 +60,10 @@ export const WIRE_ROUTES = {
   "GET /api/assets/:key/checks": { query: ["limit", "cursor"], answer: v.object({ evaluations: v.array(AssetCheckEvaluationSchema), nextCursor: v.nullable(v.string()) }) },
   "GET /api/lineage/columns": { query: [], answer: v.object({ assets: v.array(AssetColumnsSchema) }) },
   "GET /api/assets/:key/partitions": { query: [], answer: AssetPartitionsSchema },
+  "GET /api/assets/:key/evaluations": {
+    query: ["limit", "cursor"],
+    answer: v.object({ evaluations: v.array(AutomationEvaluationSchema), nextCursor: v.nullable(v.string()) }),
+  },
   "GET /api/backfills": { query: ["limit"], answer: v.object({ backfills: v.array(BackfillSchema) }) },
   "POST /api/backfills": { query: [], body: CreateBackfillBodySchema, answer: BackfillSchema, status: 201 },
   "GET /api/backfills/:id": { query: [], answer: BackfillSchema },

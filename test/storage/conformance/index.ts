@@ -1,12 +1,13 @@
 /**
  * The storage conformance suite: every behaviour of the Storage port, one part per concern (runs,
- * events, schedules, partitions, daemons, freshness) and one for the storage as a whole, run against each
+ * events, schedules, partitions, daemons, freshness, automation) and one for the storage as a whole, run against each
  * backend (test/storage/sqlite.test.ts, test/storage/postgres.test.ts). A backend is correct when it
  * passes all of it; backend-specific tests live next to those files. Each part takes only the ports
  * it tests, so one concern's implementation (or a test double of it) can be tested alone
  * (test/storage/concernDoubles.test.ts).
  */
 import type { Storage } from "../../../runtime/src/storage/port";
+import { automationConformance } from "./automation";
 import { daemonConformance } from "./daemons";
 import { eventConformance } from "./events";
 import { freshnessConformance } from "./freshness";
@@ -17,7 +18,7 @@ import { scheduleConformance } from "./schedules";
 
 export { checkEvaluation, event, materialization, newRun, type ConformanceBackend } from "./fixtures";
 export type { ConformanceHooks } from "./lifecycle";
-export { daemonConformance, eventConformance, freshnessConformance, partitionConformance, runConformance, scheduleConformance };
+export { automationConformance, daemonConformance, eventConformance, freshnessConformance, partitionConformance, runConformance, scheduleConformance };
 
 /**
  * Registers every part of the conformance suite for one backend. `makeStorage` returns a fresh,
@@ -36,5 +37,6 @@ export function storageConformance(
   partitionConformance(backend);
   daemonConformance(backend);
   freshnessConformance(backend);
+  automationConformance(backend);
   lifecycleConformance(backend, hooks);
 }

@@ -20,6 +20,7 @@ import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { instigatorRoutes } from "./routes/instigators";
 import { partitionRoutes } from "./routes/partitions";
+import { automationRoutes } from "./routes/automation";
 import { reloadRoutes } from "./routes/reload";
 import { timelineRoutes } from "./routes/timeline";
 import { loadedProject } from "./routes/project";
@@ -75,6 +76,7 @@ export function apiRouter(): Router {
   eventRoutes(router);
   instigatorRoutes(router);
   partitionRoutes(router);
+  automationRoutes(router);
   reloadRoutes(router);
   timelineRoutes(router);
   return router;

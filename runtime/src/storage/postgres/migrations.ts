@@ -252,4 +252,48 @@ CREATE INDEX events_run_lifecycle ON events (run_id, id) WHERE type IN ('RUN_STA
 CREATE INDEX events_run_problems ON events (run_id, id) WHERE level IN ('warn', 'error');
 `,
   },
+  {
+    version: 10,
+    name: "declarative_automation",
+    sql: `
+-- Automation ticks: one per instant across every daemon sharing the database (the unique
+-- tick_time), with the runs it launches stored before launching them (a retried tick launches the
+-- same runs, under the same run keys).
+CREATE TABLE automation_ticks (
+  tick_id BIGSERIAL PRIMARY KEY,
+  tick_time TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  daemon_id TEXT NOT NULL,
+  launches JSONB NOT NULL DEFAULT '[]',
+  run_ids JSONB NOT NULL DEFAULT '[]',
+  reason TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX automation_ticks_status ON automation_ticks (status, tick_id);
+-- Each asset's evaluation on each tick: what \`tributary automation explain\` shows.
+CREATE TABLE automation_evaluations (
+  evaluation_id BIGSERIAL PRIMARY KEY,
+  tick_id BIGINT NOT NULL,
+  asset_key TEXT NOT NULL,
+  evaluated_at TEXT NOT NULL,
+  requested BOOLEAN NOT NULL,
+  partitions JSONB NOT NULL,
+  run_key TEXT,
+  run_id TEXT,
+  reason TEXT NOT NULL,
+  tree JSONB
+);
+CREATE INDEX automation_evaluations_asset ON automation_evaluations (asset_key, evaluation_id);
+CREATE INDEX automation_evaluations_tick ON automation_evaluations (tick_id, run_key);
+CREATE INDEX automation_evaluations_time ON automation_evaluations (evaluated_at);
+-- Each asset's state after its latest evaluation (since/newlyTrue memory, cursors): one row per
+-- asset, read in one query at each tick.
+CREATE TABLE automation_asset_states (
+  asset_key TEXT PRIMARY KEY,
+  tick_id BIGINT NOT NULL,
+  state JSONB NOT NULL
+);
+`,
+  },
 ]);

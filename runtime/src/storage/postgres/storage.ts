@@ -4,16 +4,17 @@
  * migrations. All tables live in one schema (default `public`), set as each connection's search_path.
  * This class owns the pool (./connection) and the migrations; each concern of the port is a module
  * of its own over that pool: ./runs (with ./claims and ./queueNotifications), ./events (with
- * ./eventBatch), ./schedules, ./partitions, ./daemons, ./freshness.
+ * ./eventBatch), ./schedules, ./partitions, ./daemons, ./freshness, ./automation.
  */
 import type { Pool } from "pg";
 import { assertDatabaseNotNewer, latestVersion, pendingMigrations } from "../migrations";
-import type { DaemonStorage, EventStorage, FreshnessStorage, PartitionStorage, RunStorage, ScheduleStorage, Storage } from "../port";
+import type { AutomationStorage, DaemonStorage, EventStorage, FreshnessStorage, PartitionStorage, RunStorage, ScheduleStorage, Storage } from "../port";
 import { nowIso } from "../rows";
 import { delegateToConcerns } from "../concerns";
 import { redactConnectionString } from "../../redact";
 import { PostgresClaims } from "./claims";
 import { connectPostgres, withTransaction, type PostgresConnection } from "./connection";
+import { PostgresAutomation } from "./automation";
 import { PostgresDaemons } from "./daemons";
 import { PostgresEvents } from "./events";
 import { PostgresFreshness } from "./freshness";
@@ -44,7 +45,7 @@ export interface PostgresStorageOptions {
 }
 
 /** The concern ports PostgresStorage gains from its modules in its constructor (see delegateToConcerns). */
-export interface PostgresStorage extends RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage, FreshnessStorage {
+export interface PostgresStorage extends RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage, FreshnessStorage, AutomationStorage {
   /** PostgreSQL can notify: see {@link RunStorage.listenForQueuedRuns}. */
   listenForQueuedRuns: NonNullable<RunStorage["listenForQueuedRuns"]>;
 }
@@ -76,6 +77,7 @@ export class PostgresStorage implements Storage {
       partitions: new PostgresPartitions(this.connection),
       daemons: new PostgresDaemons(this.connection),
       freshness: new PostgresFreshness(this.connection),
+      automation: new PostgresAutomation(this.connection),
     });
   }
 

@@ -3,14 +3,15 @@
  * tests (`:memory:`). better-sqlite3 is synchronous; the async port methods simply wrap it.
  * This class owns the connection (./connection) and the migrations; each concern of the port is a
  * module of its own over that connection: ./runs (with ./claims), ./events (with ./eventBatch),
- * ./schedules, ./partitions, ./daemons, ./freshness.
+ * ./schedules, ./partitions, ./daemons, ./freshness, ./automation.
  */
 import type Database from "better-sqlite3";
 import { assertDatabaseNotNewer, latestVersion, pendingMigrations } from "../migrations";
-import type { DaemonStorage, EventStorage, FreshnessStorage, PartitionStorage, RunStorage, ScheduleStorage, Storage } from "../port";
+import type { AutomationStorage, DaemonStorage, EventStorage, FreshnessStorage, PartitionStorage, RunStorage, ScheduleStorage, Storage } from "../port";
 import { nowIso, type Row } from "../rows";
 import { delegateToConcerns } from "../concerns";
 import { openDatabase, statementCache, type SqliteConnection } from "./connection";
+import { SqliteAutomation } from "./automation";
 import { SqliteDaemons } from "./daemons";
 import { SqliteEvents } from "./events";
 import { SqliteFreshness } from "./freshness";
@@ -29,7 +30,7 @@ export interface SqliteStorageOptions {
 }
 
 /** The concern ports SqliteStorage gains from its modules in its constructor (see delegateToConcerns). */
-export interface SqliteStorage extends RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage, FreshnessStorage {}
+export interface SqliteStorage extends RunStorage, EventStorage, ScheduleStorage, PartitionStorage, DaemonStorage, FreshnessStorage, AutomationStorage {}
 
 /**
  * {@link Storage} on a SQLite file (or `:memory:`).
@@ -58,6 +59,7 @@ export class SqliteStorage implements Storage {
       partitions: new SqlitePartitions(this.connection),
       daemons: new SqliteDaemons(this.connection),
       freshness: new SqliteFreshness(this.connection),
+      automation: new SqliteAutomation(this.connection),
     });
   }
 

@@ -12,7 +12,7 @@ import { queryOf, type Router } from "../router";
 /** Runs one answer holds: a day of a busy deployment, a bounded answer for a year of one. */
 const MAX_RUNS = 5000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const KIND_ORDER = ["schedule", "sensor", "backfill", "job", "manual"] as const;
+const KIND_ORDER = ["schedule", "sensor", "automation", "backfill", "job", "manual"] as const;
 
 type Row = WireAnswer<"GET /api/timeline">["rows"][number];
 
