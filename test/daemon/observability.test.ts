@@ -62,6 +62,7 @@ describe("daemon logs and health", function () {
       clock,
       logger,
       settings: { maxConcurrentRuns: 0, warmWorkers: 0, schedulerPollMs: 1000, sensorPollMs: 1000, queuePollMs: 1000, monitorIntervalMs: 2000, daemonHeartbeatMs: 2000, freshnessPollMs: 2000, loopUnhealthyAfterMs: 10_000 },
+      automation: { intervalMs: 1000 },
     });
     const stalledEvents: DaemonEvents["loopStalled"][] = [];
     daemon.events.on("loopStalled", (event) => stalledEvents.push(event));
@@ -70,7 +71,7 @@ describe("daemon logs and health", function () {
     try {
       const loops = () => daemon.loops();
       const others = () => loops().filter((loop) => loop.name !== "scheduler");
-      assert.deepEqual(loops().map((loop) => loop.name), ["backfills", "freshness", "heartbeat", "monitor", "runQueue", "scheduler", "sensors"]);
+      assert.deepEqual(loops().map((loop) => loop.name), ["automation", "backfills", "freshness", "heartbeat", "monitor", "runQueue", "scheduler", "sensors"]);
       await waitFor("the first passes", () => loops().every((loop) => !loop.running));
       const before = await health(server.url);
       assert.equal(before.status, "ok");

@@ -99,7 +99,7 @@ describe("column lineage in the lineage page (headless Chromium, daemon-served p
   };
 
   it("expands an asset to its columns with the card's toggle, growing the card", async () => {
-    await page.goto(server.url);
+    await page.goto(`${server.url}/lineage`);
     await painted();
     await page.waitForFunction(() => window.__tributaryLineage.view().hasColumns);
     const card = await page.evaluate(() => window.__tributaryLineage.nodeAt("orders"));
@@ -191,7 +191,7 @@ describe("column lineage of the sample (samples/warehouse, daemon-served page)",
   afterEach(() => assert.deepEqual(errors.splice(0), [], "the page logged errors"));
 
   it("follows stg_payments.amount from raw_payments to the five amounts of orders and the customers' lifetime value", async () => {
-    await page.goto(daemon.url);
+    await page.goto(`${daemon.url}/lineage`);
     await page.evaluate(() => window.__tributaryLineage.whenPainted());
     await page.waitForFunction(() => window.__tributaryLineage.view().hasColumns);
     // The context menu's "Show columns" expands a card too.

@@ -131,6 +131,18 @@ describe("VS Code extension in code-server with Chromium", function () {
       await page.locator(".tab.active", { hasText: path.basename(relative) }).waitFor();
     }
 
+    /** Puts the cursor on `word` in the first line of the open file RELATIVE holding `needle` (scrolled into view). */
+    async function goToText(relative: string, needle: string, word: string): Promise<void> {
+      const lines = fs.readFileSync(path.join(ROOT, ".cache", "vscode-tests", "e2e", relative), "utf8").split("\n");
+      const line = lines.findIndex((l) => l.includes(needle));
+      assert.ok(line >= 0, `${relative} holds ${needle}`);
+      await page.keyboard.press("Control+G");
+      const goTo = page.locator(".quick-input-widget input");
+      await goTo.waitFor();
+      await goTo.fill(`:${line + 1}:${(lines[line] as string).indexOf(word) + 3}`);
+      await page.keyboard.press("Enter");
+    }
+
     it("shows the broken dependency the test added in the Problems pane", async () => {
       await runCommand("View: Focus Problems");
       const problem = page.locator(".markers-panel .monaco-list-row", { hasText: 'Unknown asset "raw_ordrs"' });
@@ -142,7 +154,9 @@ describe("VS Code extension in code-server with Chromium", function () {
     it("clicking the CodeLens Materialize starts the local daemon, the run succeeds and the CodeLens shows the new status", async () => {
       assert.equal((await fetch(`http://127.0.0.1:${daemonPort}/api/health`).catch(() => undefined))?.ok, undefined, "no daemon runs before the click");
       await openFile("assets/raw.ts");
-      const lens = page.locator(".codelens-decoration a", { hasText: "Materialize" }).first();
+      // raw_customers is below the file's opening comment: bring it into view (a CodeLens off screen is hidden).
+      await goToText("assets/raw.ts", 'key: "raw_customers"', "raw_customers");
+      const lens = page.locator(".codelens-decoration a:visible", { hasText: "Materialize" }).first();
       await lens.waitFor({ timeout: 30_000 });
       assert.match(await lens.innerText(), /^▶ Materialize$/);
       await lens.click();
@@ -163,13 +177,7 @@ describe("VS Code extension in code-server with Chromium", function () {
       // The cursor on raw_orders' key, then Materialize Asset: the same code the CodeLens runs with
       // the same key (the server test checks the CodeLens names it), without racing the CodeLens
       // re-rendering that follows a scroll.
-      const lines = fs.readFileSync(path.join(ROOT, ".cache", "vscode-tests", "e2e", "assets", "raw.ts"), "utf8").split("\n");
-      const line = lines.findIndex((l) => l.includes('key: "raw_orders"'));
-      await page.keyboard.press("Control+G");
-      const goTo = page.locator(".quick-input-widget input");
-      await goTo.waitFor();
-      await goTo.fill(`:${line + 1}:${(lines[line] as string).indexOf("raw_orders") + 3}`);
-      await page.keyboard.press("Enter");
+      await goToText("assets/raw.ts", 'key: "raw_orders"', "raw_orders");
       await page.keyboard.press("F1");
       const input = page.locator(".quick-input-widget input");
       await input.waitFor();

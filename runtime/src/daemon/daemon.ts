@@ -57,7 +57,7 @@ export interface DaemonOptions {
   storage?: Storage;
   /** Replaces launchRunInWorker (tests, warm pools). */
   launcher?: RunLauncher;
-  /** The automation loop's clock (tests move it tick by tick). @defaultValue Date.now */
+  /** The automation loop's clock (tests move it tick by tick). @defaultValue the daemon's {@link DaemonOptions.clock} */
   automationClock?: () => number;
   /**
    * Where log lines of text go (`[scheduler] ...`), at `daemon.logLevel`. Ignored when `logger` is
@@ -278,7 +278,8 @@ export class Daemon implements DaemonServices {
         logger,
         heartbeats,
         outages,
-        ...(this.options.automationClock ? { now: this.options.automationClock } : {}),
+        // Tick instants on the daemon's clock unless a test moves the automation's own.
+        now: this.options.automationClock ?? (() => heartbeats.clock.now()),
       });
       this.scheduler.start();
       this.sensors.start();

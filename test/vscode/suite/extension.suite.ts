@@ -219,18 +219,19 @@ describe("Tributary extension in a real extension host", () => {
   });
 
   it("reports a broken dependency in the Problems pane with the stable code unknown-dep", async () => {
-    const file = workspaceFile("assets", "staging.ts");
+    // The TypeScript report names its deps (the SQL assets' deps are the tables their queries read).
+    const file = workspaceFile("assets", "report.ts");
     const document = await vscode.workspace.openTextDocument(file);
     const editor = await vscode.window.showTextDocument(document);
     const text = document.getText();
-    const at = text.indexOf("deps: [rawOrders]");
-    assert.ok(at > 0, "stg_orders depends on rawOrders");
-    const range = new vscode.Range(document.positionAt(at), document.positionAt(at + "deps: [rawOrders]".length));
-    await editor.edit((edit) => edit.replace(range, 'deps: ["raw_ordrs"]'));
+    const at = text.indexOf("deps: [customers, orders]");
+    assert.ok(at > 0, "warehouse_report depends on customers and orders");
+    const range = new vscode.Range(document.positionAt(at), document.positionAt(at + "deps: [customers, orders]".length));
+    await editor.edit((edit) => edit.replace(range, 'deps: ["customrs", orders]'));
     try {
       const diagnostic = await waitFor("an unknown-dep diagnostic", () =>
         vscode.languages.getDiagnostics(file).find((d) => d.source === "tributary" && String(typeof d.code === "object" ? d.code.value : d.code) === "unknown-dep"), 20_000, 100);
-      assert.match(diagnostic.message, /raw_ordrs/);
+      assert.match(diagnostic.message, /customrs/);
     } finally {
       await vscode.commands.executeCommand("undo");
       await document.save();
