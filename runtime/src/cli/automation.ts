@@ -4,6 +4,7 @@ import { openStorage } from "../storage";
 import type { AutomationEvaluationRecord } from "../storage/port";
 import { integerFlag, parseCommandArgs } from "./args";
 import { EXIT_FAILED, EXIT_OK, UsageError, stylesFor, type CliContext } from "./context";
+import type { AutomationNodeJson } from "../wire/responses";
 
 export const AUTOMATION_HELP = `Usage: tributary automation explain KEY [--limit N] [--json]
 
@@ -13,16 +14,8 @@ explain   The latest evaluations of asset KEY's automation condition (newest fir
           --json prints { "evaluations": [{ evaluatedAt, requested, partitions, runId, reason, tree }], "nextCursor" },
           as GET /api/assets/KEY/evaluations.`;
 
-/** A node of a stored tree (see services/automation/evaluator.ts). */
-interface TreeNode {
-  name: string;
-  result: boolean;
-  partitions?: string[];
-  matched?: string[];
-  unmatched?: string[];
-  detail?: string;
-  children?: TreeNode[];
-}
+/** A node of a stored tree: the wire contract's (see services/automation/evaluator.ts). */
+type TreeNode = AutomationNodeJson;
 
 /** Runs `automation`. */
 export async function automationCommand(args: string[], context: CliContext): Promise<number> {

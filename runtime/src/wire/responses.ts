@@ -420,11 +420,16 @@ export type TimelineJson = v.InferOutput<typeof TimelineSchema>;
 /** One node of an evaluated automation condition (`tree` of an evaluation). */
 export interface AutomationNodeJson {
   kind: string;
+  /** The node's label, or its description. */
   name: string;
+  /** True for at least one candidate partition. */
   result: boolean;
+  /** The candidate partitions it is true for (partitioned assets only). */
   partitions?: string[];
+  /** Dep conditions: the deps true / false for some candidate partition. */
   matched?: string[];
   unmatched?: string[];
+  /** Operands: what made it true (a materialization instant, a cron tick). */
   detail?: string;
   children?: AutomationNodeJson[];
 }

@@ -16,6 +16,7 @@ import { upstreamKeysFor, type PartitionMapping } from "../../partitions/mapping
 import { parseCron, type CronSchedule } from "../../schedules";
 import { resolveSelection, type SelectableGraph } from "../../selection";
 import { explain, whyTrue } from "./explain";
+import type { AutomationNodeJson } from "../../wire/responses";
 
 /** What the evaluator needs of one asset of the graph. */
 export interface AutomationAsset {
@@ -77,22 +78,11 @@ export interface AutomationAssetState {
   storedReason?: string;
 }
 
-/** One node of an evaluated tree, as stored and shown by `automation explain`. */
-export interface EvaluatedNode {
-  kind: string;
-  /** The node's label, or its description. */
-  name: string;
-  /** True for at least one candidate partition. */
-  result: boolean;
-  /** The candidate partitions it is true for (partitioned assets only). */
-  partitions?: string[];
-  /** Dep conditions: the deps true / false for some candidate partition. */
-  matched?: string[];
-  unmatched?: string[];
-  /** Operands: what made it true (a materialization instant, a cron tick). */
-  detail?: string;
-  children?: EvaluatedNode[];
-}
+/**
+ * One node of an evaluated tree, as stored and shown by `automation explain`: the wire contract's
+ * shape (`GET /api/assets/:key/evaluations`), so the tree is stored as the API answers it.
+ */
+export type EvaluatedNode = AutomationNodeJson;
 
 /** The evaluation of one asset. */
 export interface AssetEvaluation {
