@@ -7,7 +7,7 @@
  * is the wire type when `WIRE_ROUTES` has the route and `unknown` until then, so the console never
  * declares a copy of an answer's shape, and a page feature-detects such a route by its 404.
  */
-import type { WireAnswer, WireRouteName } from "tributary-ts/wire";
+import { errorAnswerText, type WireAnswer, type WireRouteName } from "tributary-ts/wire";
 
 /** The answer of a route: its wire type once the route is in `WIRE_ROUTES`, else unknown. */
 export type Answer<N extends string> = N extends WireRouteName ? WireAnswer<N> : unknown;
@@ -113,7 +113,7 @@ async function request(method: string, path: string, body?: unknown, signal?: Ab
     throw new DaemonDownError(error);
   }
   setDaemonUp(true);
-  if (!response.ok) throw new ApiError(response.status, await errorText(response));
+  if (!response.ok) throw new ApiError(response.status, await errorAnswerText(response));
   return response;
 }
 
@@ -130,13 +130,3 @@ export async function post<N extends string>(_route: N, path: string, body: unkn
 /** `encodeURIComponent` for one path segment (asset keys contain `/`). */
 export const seg = encodeURIComponent;
 
-/** The daemon's `{ error: { message, hint } }` in one line. */
-async function errorText(response: Response): Promise<string> {
-  try {
-    const body = (await response.json()) as { error?: { message?: string; hint?: string } };
-    if (body.error?.message) return body.error.hint ? `${body.error.message} (${body.error.hint})` : body.error.message;
-  } catch {
-    // not JSON
-  }
-  return `HTTP ${response.status} ${response.statusText}`;
-}

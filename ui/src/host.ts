@@ -3,7 +3,7 @@
  * to a {@link LineageHost} only, so the same bundle runs in a browser against the daemon and inside
  * a VS Code webview.
  */
-import { readEventStream, STREAM_EVENTS, type WireAnswer } from "tributary-ts/wire";
+import { errorAnswerText, readEventStream, STREAM_EVENTS, type WireAnswer } from "tributary-ts/wire";
 import type { HostToUiMessage, LineageAsset, LineageRunEvent, UiToHostMessage } from "./protocol";
 import { isHostToUiMessage } from "./protocol";
 
@@ -91,7 +91,7 @@ export class BrowserHost implements LineageHost {
   private async loadGraph(sink: HostSink, focus?: string): Promise<void> {
     try {
       const response = await fetch(`${this.base}/api/assets`, { headers: this.headers });
-      if (!response.ok) throw new Error(await errorText(response));
+      if (!response.ok) throw new Error(await errorAnswerText(response));
       const body = (await response.json()) as WireAnswer<"GET /api/assets">;
       sink(focus ? { type: "graph", assets: body.assets, focus } : { type: "graph", assets: body.assets });
     } catch (error) {
@@ -109,7 +109,7 @@ export class BrowserHost implements LineageHost {
   private async loadColumns(sink: HostSink): Promise<void> {
     try {
       const response = await fetch(`${this.base}/api/lineage/columns`, { headers: this.headers });
-      if (!response.ok) throw new Error(await errorText(response));
+      if (!response.ok) throw new Error(await errorAnswerText(response));
       const body = (await response.json()) as WireAnswer<"GET /api/lineage/columns">;
       sink({ type: "columns", assets: body.assets });
     } catch (error) {
@@ -154,7 +154,7 @@ export class BrowserHost implements LineageHost {
         // their partitions (the daemon refuses beyond 10,000 keys and suggests a backfill).
         body: JSON.stringify({ selection, allPartitions: true }),
       });
-      if (!response.ok) return { ok: false, message: await errorText(response) };
+      if (!response.ok) return { ok: false, message: await errorAnswerText(response) };
       const body = (await response.json()) as { runId: string };
       return { ok: true, message: `Run ${body.runId.slice(0, 8)} queued for ${selection}` };
     } catch (error) {
@@ -167,15 +167,6 @@ export class BrowserHost implements LineageHost {
   }
 }
 
-async function errorText(response: Response): Promise<string> {
-  try {
-    const body = (await response.json()) as { error?: { message?: string; hint?: string } };
-    if (body.error?.message) return body.error.hint ? `${body.error.message} (${body.error.hint})` : body.error.message;
-  } catch {
-    // not JSON
-  }
-  return `HTTP ${response.status} ${response.statusText}`;
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

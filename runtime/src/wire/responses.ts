@@ -464,3 +464,20 @@ export const ErrorBodySchema = v.object({
   error: v.looseObject({ message: v.string(), hint: v.optional(v.string()) }),
 });
 export type ErrorBodyJson = v.InferOutput<typeof ErrorBodySchema>;
+
+/**
+ * An error answer in one line, `message (hint)`, as the console and the lineage page show it; the
+ * status line when the body is not the API's error JSON (a proxy's page, an empty body).
+ */
+export async function errorAnswerText(response: Response): Promise<string> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const parsed = v.safeParse(ErrorBodySchema, body);
+  if (!parsed.success) return `HTTP ${response.status} ${response.statusText}`;
+  const { message, hint } = parsed.output.error;
+  return hint ? `${message} (${hint})` : message;
+}
