@@ -131,6 +131,48 @@ export interface PartitionMappingEntryFact {
 export interface AssetOutFact {
   key?: StringFact;
   description?: string;
+  /** A multiAsset output's own `automation` (it wins over the spec's). */
+  automation?: AutomationFact;
+  /** A multiAsset output's own `freshness` (it wins over the spec's). */
+  freshness?: FreshnessFact;
+}
+
+/**
+ * An automation condition as written (`AutomationCondition.eager()`, `.onCron("0 6 * * *")`,
+ * compositions), read from the syntax without running it. `unknown` stands for anything else (a
+ * call of a user function, an import from another file): never guessed, never reported on.
+ */
+export type AutomationFact =
+  | {
+    kind: "factory";
+    /** The factory of AutomationCondition: `eager`, `onCron`, `missing`, `anyDepsUpdated`, ... */
+    name: string;
+    span: Span;
+    /** `onCron`, `cronTickPassed`, `allDepsUpdatedSinceCron`: the cron when a string literal. */
+    cron?: StringFact;
+    /** The `timezone` option when a string literal. */
+    timezone?: StringFact;
+    /** The cron or the time zone is given by something other than a literal. */
+    dynamic?: true;
+    /** `anyDepsMatch(c)` / `allDepsMatch(c)`: their condition. */
+    children?: AutomationFact[];
+  }
+  | { kind: "and" | "or"; children: AutomationFact[]; span: Span }
+  | { kind: "not" | "newlyTrue" | "sinceLastHandled"; children: [AutomationFact]; span: Span }
+  | { kind: "since"; children: [AutomationFact, AutomationFact]; span: Span }
+  /** `.withLabel("x")`, `.allow(...)`, `.ignore(...)`: the same condition, relabelled or with a dep filter. */
+  | { kind: "label"; label?: string; filter?: string; children: [AutomationFact]; span: Span }
+  | { kind: "unknown"; span: Span };
+
+/** `freshness: { maxLag, warnAfter }` as written. */
+export interface FreshnessFact {
+  span: Span;
+  maxLag?: StringFact;
+  warnAfter?: StringFact;
+  /** A part is not a literal (a variable, a call): left unchecked. */
+  dynamic?: true;
+  /** maxLag is absent from a literal object. */
+  missingMaxLag?: true;
 }
 
 /**
@@ -195,6 +237,10 @@ export interface AssetDefinitionFact extends DefinitionBase {
   partitions?: PartitionValueFact;
   /** `partitionMappings: {...}` entries, when an object literal. */
   partitionMappings?: PartitionMappingEntryFact[];
+  /** `automation: ...`, when given. */
+  automation?: AutomationFact;
+  /** `freshness: {...}`, when given. */
+  freshness?: FreshnessFact;
 }
 
 /** `assetCheck({...})`. */

@@ -1,3 +1,4 @@
+import { checkAutomationProject, checkAutomationSyntax } from "./automation";
 import { findCycles } from "./cycles";
 import { InstigatorNames } from "./instigatorNames";
 import { declareFile, type DefinitionsCallSummary, type FileDeclarations, FileLinkContext, type ProjectQueries, resolveDeps } from "./link";
@@ -63,6 +64,9 @@ export class ProjectLinker {
   private registration: Registration | undefined;
   private cyclic = new Set<string>();
   private cycleDiagnostics = new Map<string, AnalysisDiagnostic[]>();
+  /** Project-wide automation diagnostics per file, and their JSON (recomputed on every link: they read jobs, schedules, sensors and deps' specs). */
+  private automationDiagnostics = new Map<string, AnalysisDiagnostic[]>();
+  private automationSignatures = new Map<string, string>();
   private readonly diagnostics = new Map<string, AnalysisDiagnostic[]>();
   private readonly signatures = new Map<string, string>();
   private readonly references = new Map<string, AssetReference[]>();
@@ -187,6 +191,7 @@ export class ProjectLinker {
       unit.edges = resolveDeps(context, unit.declarations);
       unit.rules = checkRules(context, unit.declarations.definitions);
       checkPartitions(context, unit.declarations);
+      checkAutomationSyntax(context, unit.declarations);
       this.tracker.end();
       unit.diagnostics = context.diagnostics;
       unit.references = context.references;
@@ -213,6 +218,7 @@ export class ProjectLinker {
     // A key registered or unregistered changes the warnings of the files declaring it.
     for (const key of this.registered.takeChanges()) for (const node of this.owners.get(key) ?? []) touched.add(node.location.file);
     if (edgesChanged) this.updateCycles(touched);
+    this.updateAutomation(touched);
 
     const changedFiles = new Set<string>();
     for (const file of touched) if (this.assemble(file)) changedFiles.add(file);
@@ -335,6 +341,31 @@ export class ProjectLinker {
     this.cyclic = keys;
   }
 
+  /**
+   * The project-wide automation rules, from scratch (they cost a pass over the assets with a
+   * condition); the files whose automation diagnostics changed are touched.
+   */
+  private updateAutomation(touched: Set<string>): void {
+    const units = this.orderedUnits();
+    const nodes = units.flatMap((u) => u.declarations.nodes);
+    const diagnostics = nodes.some((node) => node.definition.automation || node.definition.outs.some((out) => out.automation))
+      ? checkAutomationProject({ assets: this.assets, nodes, jobs: units.flatMap((u) => u.rules.jobs), triggers: units.flatMap((u) => u.rules.triggers) })
+      : [];
+    const byFile = new Map<string, AnalysisDiagnostic[]>();
+    for (const diagnostic of diagnostics) {
+      const list = byFile.get(diagnostic.file);
+      if (list) list.push(diagnostic);
+      else byFile.set(diagnostic.file, [diagnostic]);
+    }
+    const signatures = new Map<string, string>();
+    for (const [file, list] of byFile) signatures.set(file, JSON.stringify(list));
+    for (const file of new Set([...signatures.keys(), ...this.automationSignatures.keys()])) {
+      if (signatures.get(file) !== this.automationSignatures.get(file)) touched.add(file);
+    }
+    this.automationDiagnostics = byFile;
+    this.automationSignatures = signatures;
+  }
+
   /** Recomputes one file's final diagnostics and references; true when its diagnostics changed. */
   private assemble(file: string): boolean {
     const unit = this.units.get(file);
@@ -347,6 +378,7 @@ export class ProjectLinker {
         ...this.instigators.diagnostics(unit.declarations.definitions),
         ...(this.registration ? checkRegistration(nodes, this.registration) : []),
         ...(this.cycleDiagnostics.get(file) ?? []),
+        ...(this.automationDiagnostics.get(file) ?? []),
       ];
       const references = [...unit.declarations.references, ...unit.references];
       if (references.length > 0) this.references.set(file, references);
