@@ -44,11 +44,12 @@ describe("language server: automation conditions and freshness", function () {
   it("reports each problem once, and nothing on valid or unreadable conditions", () => {
     const codes = (relative: string): string[] => client.diagnosticsOf(file(relative)).map((d) => String(d.code)).sort();
     assert.deepEqual(codes("src/problems.ts"), [
-      "automation-deps-never-updated", "automation-deps-never-updated",
+      "automation-deps-never-updated", "automation-deps-never-updated", "automation-deps-never-updated",
       "automation-invalid-cron", "automation-invalid-cron", "automation-invalid-timezone",
       "automation-partitioned-eager-unpartitioned-deps", "automation-partitioned-eager-unpartitioned-deps",
       "freshness-invalid-duration", "freshness-invalid-duration", "freshness-warn-not-shorter",
     ]);
+    assert.deepEqual(codes("src/shared.ts"), ["automation-invalid-cron"]);
     for (const clean of ["src/valid.ts", "src/raw.ts", "src/jobs.ts", "src/conditions.ts", "src/definitions.ts"]) assert.deepEqual(codes(clean), [], clean);
   });
 
@@ -61,6 +62,8 @@ describe("language server: automation conditions and freshness", function () {
     assert.match(nested.message, /hour value 25 is out of range 0-23/);
     const zone = at("src/problems.ts", "automation-invalid-timezone", 'timezone: "|Europe/Pari"');
     assert.match(zone.message, /did you mean "Europe\/Paris"/);
+    // A constant's cron is reported once, where the constant is written, not on each asset using it.
+    assert.match(at("src/shared.ts", "automation-invalid-cron", 'cronTickPassed("|0 0 32 * *")').message, /day-of-month value 32 is out of range 1-31/);
   });
 
   it("offers the closest time zone as a quick fix", async () => {
@@ -83,6 +86,9 @@ describe("language server: automation conditions and freshness", function () {
     assert.match(daily.message, /requests only the latest partition/);
     const regions = at("src/problems.ts", "automation-partitioned-eager-unpartitioned-deps", 'staticPartitions(["eu", "us"]), automation: |AutomationCondition.eager()');
     assert.match(regions.message, /requests every partition/);
+    // Followed through a constant imported from another file (through a namespace import there).
+    const shared = at("src/problems.ts", "automation-deps-never-updated", 'key: "lonely_shared", automation: |sharedEager');
+    assert.match(shared.message, /"lonely_shared", which has no deps/);
   });
 
   it("checks freshness durations with the runtime's parser", () => {
@@ -113,6 +119,9 @@ describe("language server: automation conditions and freshness", function () {
     assert.match(splitA, /on_cron\(0 7 \* \* \*, America\/New_York\)/);
     const splitB = await hover("split_|b");
     assert.match(splitB, /Automation: `eager`/);
+    const imported = await hover('key: "impor|ted"');
+    assert.match(imported, /Automation: `on_cron\(30 5 \* \* 1, Asia\/Tokyo\)`/);
+    assert.equal(imported.split("\n").filter((line) => /^- \d{4}-\d\d-\d\d 05:30:00 \+09:00 \(/.test(line)).length, 3, imported);
     const built = await hover('key: "bui|lt"');
     assert.match(built, /Automation · Its condition is built in a way the editor does not read/);
   });
@@ -138,6 +147,8 @@ describe("language server: automation conditions and freshness", function () {
       `${position('maxLag: "|24 hours"')} error freshness-invalid-duration`,
       `${position('warnAfter: "|1d"')} error freshness-warn-not-shorter`,
       `${position('freshness: |{ warnAfter: "1h" }')} error freshness-invalid-duration`,
+      `${position('key: "lonely_shared", automation: |sharedEager')} warning automation-deps-never-updated`,
+      `src/shared.ts:4:${fs.readFileSync(path.join(fixture, "src/shared.ts"), "utf8").split("\n")[3]!.indexOf("0 0 32") + 1} error automation-invalid-cron`,
     ]);
   });
 
@@ -154,6 +165,17 @@ describe("language server: automation conditions and freshness", function () {
     await client.open(file("src/raw.ts"));
     await client.change(file("src/raw.ts"), raw);
     await waitFor("stale_payments warning gone", () => !client.diagnosticsOf(file("src/problems.ts")).some((d) => d.message.includes("raw_payments")));
-    assert.equal(client.diagnosticsOf(file("src/problems.ts")).filter((d) => d.code === "automation-deps-never-updated").length, 1);
+    assert.equal(client.diagnosticsOf(file("src/problems.ts")).filter((d) => d.code === "automation-deps-never-updated").length, 2);
+  });
+
+  it("follows an edit of a condition constant into the files that use it", async () => {
+    const shared = text("src/shared.ts").replace("tb.AutomationCondition.eager()", 'tb.AutomationCondition.onCron("0 4 * * *")');
+    await client.open(file("src/shared.ts"));
+    await client.change(file("src/shared.ts"), shared);
+    await waitFor("lonely_shared warning gone", () => !client.diagnosticsOf(file("src/problems.ts")).some((d) => d.message.includes("lonely_shared")));
+    const result = await client.request<Hover>("textDocument/hover", {
+      textDocument: { uri: uri(file("src/problems.ts")) }, position: cursor(text("src/problems.ts"), 'key: "lonely_sh|ared"'),
+    });
+    assert.match((result?.contents as { value: string }).value, /Automation: `on_cron\(0 4 \* \* \*, UTC\)`/);
   });
 });

@@ -12,9 +12,32 @@ import type { AnalysisDiagnostic, AssetDefinitionFact, AssetNode, AutomationFact
 import type { JobNode, TriggerNode } from "./projectModel";
 import { suggestName } from "./selection";
 
-/** The condition that applies to an asset: its multiAsset output's own, else the spec's. */
+/**
+ * The condition that applies to an asset (its multiAsset output's own, else the spec's), with
+ * constants of other files followed once its file is linked.
+ */
 export function automationOf(node: AssetNode): AutomationFact | undefined {
+  return node.automation ?? writtenAutomationOf(node);
+}
+
+/** The condition as written in the asset's own file (what diagnostics point at). */
+function writtenAutomationOf(node: AssetNode): AutomationFact | undefined {
   return outOf(node)?.automation ?? node.definition.automation;
+}
+
+/** How many constants deep a condition is followed across files. */
+const MAX_FOLLOWED = 16;
+
+/** `fact` (written in `file`) with its references to other files' constants replaced by their conditions. */
+function resolveAutomation(context: FileLinkContext, file: string, fact: AutomationFact, depth: number): AutomationFact {
+  if (fact.kind === "ref") {
+    const target = depth < MAX_FOLLOWED ? context.resolver.resolveRef(file, fact.name, fact.member) : undefined;
+    if (target?.kind !== "automation") return { kind: "unknown", span: fact.span };
+    // The span stays the reference's: the asset's file is where anything about it is reported.
+    return { ...resolveAutomation(context, target.file, target.condition, depth + 1), span: fact.span } as AutomationFact;
+  }
+  if (fact.kind === "unknown" || (fact.kind === "factory" && !fact.children)) return fact;
+  return { ...fact, children: fact.children!.map((child) => resolveAutomation(context, file, child, depth)) } as AutomationFact;
 }
 
 /** The freshness policy that applies to an asset: its multiAsset output's own, else the spec's. */
@@ -29,7 +52,7 @@ function outOf(node: AssetNode): AssetDefinitionFact["outs"][number] | undefined
 /** Every node of a condition tree, depth first. */
 function* nodesOf(fact: AutomationFact): Generator<AutomationFact> {
   yield fact;
-  if (fact.kind !== "unknown") for (const child of fact.children ?? []) yield* nodesOf(child);
+  if (fact.kind !== "unknown" && fact.kind !== "ref") for (const child of fact.children ?? []) yield* nodesOf(child);
 }
 
 /** The crons of a condition (onCron, cronTickPassed, allDepsUpdatedSinceCron) with their time zone, when literal and valid. */
@@ -63,9 +86,15 @@ export function checkAutomationSyntax(context: FileLinkContext, declarations: Fi
     reported.add(id);
     context.report({ file, span, severity: "error", code, message, ...(data ? { data } : {}) });
   };
-  for (const definition of declarations.definitions) {
-    if (definition.api !== "asset" && definition.api !== "sqlAsset" && definition.api !== "multiAsset") continue;
-    const conditions = [definition.automation, ...definition.outs.map((out) => out.automation)];
+  for (const node of declarations.nodes) {
+    const written = writtenAutomationOf(node);
+    if (written) node.automation = resolveAutomation(context, file, written, 0);
+  }
+  const ownConsts = Object.values(context.facts.automationConsts ?? {});
+  for (const definition of [...declarations.definitions, undefined]) {
+    if (definition && definition.api !== "asset" && definition.api !== "sqlAsset" && definition.api !== "multiAsset") continue;
+    // The file's own condition constants (undefined entry) are checked where they are written.
+    const conditions = definition ? [definition.automation, ...definition.outs.map((out) => out.automation)] : ownConsts;
     for (const condition of conditions) {
       if (!condition) continue;
       for (const node of nodesOf(condition)) {
@@ -85,6 +114,7 @@ export function checkAutomationSyntax(context: FileLinkContext, declarations: Fi
         }
       }
     }
+    if (!definition) continue;
     for (const freshness of [definition.freshness, ...definition.outs.map((out) => out.freshness)]) {
       if (freshness) checkFreshness(freshness, report);
     }
@@ -167,8 +197,9 @@ export function checkAutomationProject(project: AutomationProject): AnalysisDiag
   };
   for (const node of project.nodes) {
     if (project.assets.get(node.key) !== node) continue;
-    const condition = automationOf(node);
-    const trigger = condition && depTrigger(condition);
+    const resolved = automationOf(node);
+    const condition = writtenAutomationOf(node);
+    const trigger = resolved && depTrigger(resolved);
     if (!condition || !trigger || node.definition.api === "sqlAsset") continue;
     const written = node.definition.deps;
     if (!written.every((ref) => ref.kind === "key" || ref.kind === "ref")) continue;
@@ -224,6 +255,7 @@ const LABELS: Record<string, string> = {
 export function describeAutomation(fact: AutomationFact): string | undefined {
   switch (fact.kind) {
     case "unknown":
+    case "ref":
       return undefined;
     case "factory": {
       const cron = fact.cron?.value.trim();
@@ -281,7 +313,7 @@ export function automationInWords(fact: AutomationFact): string {
     if (node.name === "onCron" && tick) return `Materialized once per tick of ${tick}, as soon as every dep has been updated since that tick.`;
     if (node.name === "onMissing") return "Materialized when it (a partition of it) becomes missing after the condition is first evaluated, once its deps are present.";
   }
-  if (node.kind === "unknown") return "Its condition is built in a way the editor does not read (a function, another module): see it with `tributary automation explain`.";
+  if (node.kind === "unknown" || node.kind === "ref") return "Its condition is built in a way the editor does not read (a function, another module): see it with `tributary automation explain`.";
   return `Materialized when ${words(fact)}.`;
 }
 
@@ -308,6 +340,7 @@ const NEGATED_WORDS: Record<string, string> = {
 function words(fact: AutomationFact): string {
   switch (fact.kind) {
     case "unknown":
+    case "ref":
       return "(a condition not read statically)";
     case "label":
       return words(fact.children[0]) + (fact.filter ? ` (deps: ${fact.filter})` : "");

@@ -46,6 +46,22 @@ export class AutomationSyntax {
     return this.read(node, 0, new Set());
   }
 
+  /**
+   * Top-level constants of the file that hold a condition (their value's root is a condition
+   * call), or undefined when there are none or the file names no condition API.
+   */
+  conditionConsts(): Record<string, AutomationFact> | undefined {
+    if (this.conditionLocals.size === 0 && this.combinatorLocals.size === 0 && this.namespaces.size === 0) return undefined;
+    this.constInit("");
+    let found: Record<string, AutomationFact> | undefined;
+    for (const [name, init] of this.consts!) {
+      if (!ts.isCallExpression(unwrap(init))) continue;
+      const fact = this.read(init, 0, new Set([name]));
+      if (fact.kind !== "unknown" && fact.kind !== "ref" && !onlyUnknown(fact)) (found ??= {})[name] = fact;
+    }
+    return found;
+  }
+
   /** `freshness: { maxLag, warnAfter }` (or a same-file constant holding such an object). */
   freshness(node: ts.Expression): FreshnessFact {
     let expression = unwrap(node);
@@ -100,9 +116,15 @@ export class AutomationSyntax {
     const span = this.span(expression);
     if (depth > MAX_DEPTH) return { kind: "unknown", span };
     if (ts.isIdentifier(expression)) {
-      const init = seen.has(expression.text) ? undefined : this.constInit(expression.text);
-      if (!init) return { kind: "unknown", span };
+      if (seen.has(expression.text)) return { kind: "unknown", span };
+      const init = this.constInit(expression.text);
+      // Not a constant of this file: an import, resolved at link time (or nothing, then unknown).
+      if (!init) return { kind: "ref", name: expression.text, span };
       return this.read(init, depth + 1, new Set([...seen, expression.text]));
+    }
+    if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && ts.isIdentifier(expression.name)
+      && this.namespaces.has(expression.expression.text)) {
+      return { kind: "ref", name: expression.expression.text, member: expression.name.text, span };
     }
     if (!ts.isCallExpression(expression)) return { kind: "unknown", span };
     const callee = unwrap(expression.expression);
@@ -181,4 +203,11 @@ export class AutomationSyntax {
     }
     return undefined;
   }
+}
+
+/** Whether a composition holds nothing but unknown parts (`a.and(b)` of two foreign values): not a condition. */
+function onlyUnknown(fact: AutomationFact): boolean {
+  if (fact.kind === "unknown" || fact.kind === "ref") return true;
+  if (fact.kind === "factory") return false;
+  return fact.children.every(onlyUnknown);
 }

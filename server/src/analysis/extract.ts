@@ -110,6 +110,7 @@ class Extractor {
       this.mentions = mentionsOf(this.sf.text, [...this.apiLocals.keys(), ...this.namespaces.keys()]);
       for (const statement of this.sf.statements) this.visit(statement, undefined);
     }
+    const automationConsts = this.automationSyntax.conditionConsts();
     const syntaxErrors = this.syntaxErrors();
     return {
       file: this.sf.fileName,
@@ -118,6 +119,7 @@ class Extractor {
       exports: this.exports,
       arrays: this.arrays,
       ...(partitionConsts ? { partitionConsts } : {}),
+      ...(automationConsts ? { automationConsts } : {}),
       definitions: this.definitions,
       lineStarts: this.sf.getLineStarts() as number[],
       ...(this.moduleRequests.length > 0 ? { moduleRequests: this.moduleRequests } : {}),

@@ -162,6 +162,8 @@ export type AutomationFact =
   | { kind: "since"; children: [AutomationFact, AutomationFact]; span: Span }
   /** `.withLabel("x")`, `.allow(...)`, `.ignore(...)`: the same condition, relabelled or with a dep filter. */
   | { kind: "label"; label?: string; filter?: string; children: [AutomationFact]; span: Span }
+  /** An identifier (or `ns.member`) that is no condition of this file: resolved at link time through imports. */
+  | { kind: "ref"; name: string; member?: string; span: Span }
   | { kind: "unknown"; span: Span };
 
 /** `freshness: { maxLag, warnAfter }` as written. */
@@ -334,6 +336,8 @@ export interface FileFacts {
   arrays: Record<string, RefFact[]>;
   /** Top-level constants bound to a partition or mapping factory call (`const daily = dailyPartitions(...)`). */
   partitionConsts?: Record<string, PartitionCallFact>;
+  /** Top-level constants holding an automation condition (`const nightly = AutomationCondition.onCron(...)`). */
+  automationConsts?: Record<string, AutomationFact>;
   definitions: DefinitionFact[];
   /** Line start offsets, to turn selection-string offsets into positions. */
   lineStarts: number[];
@@ -387,6 +391,11 @@ export interface AssetNode {
    * "daily partitions from 2024-01-01 (UTC)", or what could not be read statically.
    */
   partitions?: string;
+  /**
+   * Its automation condition with references to constants of other files replaced by what they
+   * hold (set when its file is linked; `unknown` where they cannot be followed).
+   */
+  automation?: AutomationFact;
 }
 
 /**
