@@ -126,6 +126,18 @@ describe("language server: automation conditions and freshness", function () {
     assert.match(built, /Automation · Its condition is built in a way the editor does not read/);
   });
 
+  it("hovers the cron string of a condition with its next ticks, also through a constant of the file", async () => {
+    const hover = async (relative: string, snippet: string): Promise<string> => {
+      const result = await client.request<Hover>("textDocument/hover", { textDocument: { uri: uri(file(relative)) }, position: cursor(text(relative), snippet) });
+      return (result?.contents as { value: string } | undefined)?.value ?? "";
+    };
+    const nightly = await hover("src/valid.ts", 'onCron("0 6| * * *", { timezone: "Europe/Paris" })');
+    assert.match(nightly, /^\*\*onCron\*\* of `report` · `0 6 \* \* \*` in Europe\/Paris\n\nNext ticks:\n/);
+    assert.equal(nightly.split("\n").filter((line) => /^- \d{4}-\d\d-\d\d 06:00:00 \+0[12]:00 \(/.test(line)).length, 3, nightly);
+    const invalid = await hover("src/problems.ts", 'onCron("61| 6 * * *")');
+    assert.match(invalid, /minute value 61 is out of range 0-59/);
+  });
+
   it("tributary validate --json reports the same diagnostics with 1-based positions", async () => {
     let stdout = "";
     const code = await runValidate([fixture, "--json"], { stdout: (s) => (stdout += s), stderr: () => undefined });

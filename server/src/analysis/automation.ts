@@ -8,7 +8,7 @@
 import { cronProblem, isTimeZone, parseDuration } from "tributary-ts/schedules";
 import { CRON_FACTORIES } from "./automationSyntax";
 import type { FileDeclarations, FileLinkContext } from "./link";
-import type { AnalysisDiagnostic, AssetDefinitionFact, AssetNode, AutomationFact, FreshnessFact, Span } from "./model";
+import type { AnalysisDiagnostic, AssetDefinitionFact, AssetNode, AutomationFact, FreshnessFact, Span, StringFact } from "./model";
 import type { JobNode, TriggerNode } from "./projectModel";
 import { suggestName } from "./selection";
 
@@ -65,6 +65,20 @@ export function cronsOf(fact: AutomationFact): { cron: string; timezone: string 
     if (!crons.some((c) => c.cron === node.cron!.value.trim() && c.timezone === timezone)) crons.push({ cron: node.cron.value.trim(), timezone });
   }
   return crons;
+}
+
+/**
+ * The cron-taking factories (`onCron`, `cronTickPassed`, `allDepsUpdatedSinceCron`) written in the
+ * asset's own file with a literal cron, for the hover on the cron string.
+ */
+export function writtenCronsOf(node: AssetNode): { factory: string; cron: StringFact; timezone: string }[] {
+  const written = writtenAutomationOf(node);
+  if (!written) return [];
+  const found: { factory: string; cron: StringFact; timezone: string }[] = [];
+  for (const fact of nodesOf(written)) {
+    if (fact.kind === "factory" && CRON_FACTORIES.has(fact.name) && fact.cron) found.push({ factory: fact.name, cron: fact.cron, timezone: fact.timezone?.value ?? "UTC" });
+  }
+  return found;
 }
 
 // ---- rules of one file ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { CodeLens, Hover } from "vscode-languageserver";
 import { formatWallTime, nextFireTimes, parseCron } from "tributary-ts/schedules";
 import {
-  ancestors, automationInWords, automationOf, checksOf, cronsOf, describeAutomation, descendants, freshnessInWords, freshnessOf, type Position, type ProjectModel,
+  ancestors, automationInWords, automationOf, checksOf, cronsOf, describeAutomation, descendants, freshnessInWords, freshnessOf, type Position, type ProjectModel, writtenCronsOf,
 } from "../analysis";
 import { type JobInfo, MaterializeCommand, ShowLineageCommand } from "../protocol";
 import { pathToUri, spanContains, toRange } from "./convert";
@@ -22,7 +22,7 @@ const TICKS_SHOWN = 3;
 
 /** Hover on an asset (declaration or reference): key, group, description, lineage, latest run; on a cron, its next ticks. */
 export function hover(state: ServerState, model: ProjectModel, file: string, position: Position): Hover | null {
-  const cron = cronHover(model, file, position);
+  const cron = cronHover(model, file, position) ?? automationCronHover(model, file, position);
   if (cron) return cron;
   const reference = assetAt(model, file, position);
   if (!reference) return null;
@@ -71,6 +71,18 @@ function cronHover(model: ProjectModel, file: string, position: Position): Hover
   const timezone = trigger.definition.timezone?.value ?? "UTC";
   const title = `**Schedule${trigger.name ? ` \`${trigger.name}\`` : ""}** · \`${cron.value}\` in ${timezone}`;
   return { contents: { kind: "markdown", value: `${title}\n\n${nextTicksText(cron.value, timezone)}` }, range: toRange(cron.span) };
+}
+
+/** Hover on the cron string of an asset's `onCron(...)` (or `cronTickPassed`, `allDepsUpdatedSinceCron`): its next ticks. */
+function automationCronHover(model: ProjectModel, file: string, position: Position): Hover | null {
+  for (const asset of assetsInFile(model, file)) {
+    for (const { factory, cron, timezone } of writtenCronsOf(asset)) {
+      if (!spanContains(cron.span, position)) continue;
+      const title = `**${factory}** of \`${asset.key}\` · \`${cron.value}\` in ${timezone}`;
+      return { contents: { kind: "markdown", value: `${title}\n\n${nextTicksText(cron.value, timezone)}` }, range: toRange(cron.span) };
+    }
+  }
+  return null;
 }
 
 /** The next ticks of a cron on `timezone`'s wall clock and in UTC (the schedule and automation hovers). */
