@@ -166,7 +166,7 @@ function timeZoneNames(): string[] {
 export interface AutomationProject {
   /** The first asset of each key. */
   assets: ReadonlyMap<string, AssetNode>;
-  /** Every asset node, in file order. */
+  /** Every asset node with an automation condition written, in file order. */
   nodes: Iterable<AssetNode>;
   jobs: readonly JobNode[];
   triggers: readonly TriggerNode[];

@@ -67,6 +67,8 @@ export class ProjectLinker {
   /** Project-wide automation diagnostics per file, and their JSON (recomputed on every link: they read jobs, schedules, sensors and deps' specs). */
   private automationDiagnostics = new Map<string, AnalysisDiagnostic[]>();
   private automationSignatures = new Map<string, string>();
+  /** The asset nodes with an automation condition written (the only ones the automation rules judge). */
+  private readonly automated = new Set<AssetNode>();
   private readonly diagnostics = new Map<string, AnalysisDiagnostic[]>();
   private readonly signatures = new Map<string, string>();
   private readonly references = new Map<string, AssetReference[]>();
@@ -271,6 +273,7 @@ export class ProjectLinker {
       list.splice(at, 0, node);
       this.keys.add(node.key);
       this.vocabulary.add(node);
+      if (node.definition.automation || node.definition.outs.some((out) => out.automation)) this.automated.add(node);
     }
     if (unit.declarations.nodes.length > 0) this.assetsByFile.set(unit.file, unit.declarations.nodes);
     else this.assetsByFile.delete(unit.file);
@@ -284,6 +287,7 @@ export class ProjectLinker {
       if (list && list.length === 0) this.owners.delete(node.key);
       this.keys.remove(node.key);
       this.vocabulary.remove(node);
+      this.automated.delete(node);
     }
     this.assetsByFile.delete(unit.file);
   }
@@ -346,9 +350,12 @@ export class ProjectLinker {
    * condition); the files whose automation diagnostics changed are touched.
    */
   private updateAutomation(touched: Set<string>): void {
+    if (this.automated.size === 0 && this.automationSignatures.size === 0) return;
     const units = this.orderedUnits();
-    const nodes = units.flatMap((u) => u.declarations.nodes);
-    const diagnostics = nodes.some((node) => node.definition.automation || node.definition.outs.some((out) => out.automation))
+    // In file order, then source order: the same list whatever the order of the edits.
+    const nodes = [...this.automated].sort((a, b) => this.orderOf(a.location.file) - this.orderOf(b.location.file)
+      || a.location.span.start.line - b.location.span.start.line || a.location.span.start.character - b.location.span.start.character);
+    const diagnostics = nodes.length > 0
       ? checkAutomationProject({ assets: this.assets, nodes, jobs: units.flatMap((u) => u.rules.jobs), triggers: units.flatMap((u) => u.rules.triggers) })
       : [];
     const byFile = new Map<string, AnalysisDiagnostic[]>();
