@@ -164,6 +164,47 @@ describe("language server: automation conditions and freshness", function () {
     ]);
   });
 
+  it("refuses exactly what the runtime's asset() and AutomationCondition refuse at definition time", async () => {
+    const crons: [string, string | undefined][] = [
+      ["0 6 * * *", undefined], ["0 6 * * *", "Europe/Paris"], ["*/15 * * * 1-5", "UTC"], ["0 0 1 * *", "US/Eastern"], ["0 0 0 6 * * *", undefined],
+      ["61 6 * * *", undefined], ["0 6 * *", undefined], ["0 6 * * 8", undefined], ["", undefined], ["0 6 * * *", "Mars/Base"], ["0 6 * * *", "europe/paris"],
+      ["@daily", undefined], ["0 6 L * *", undefined],
+    ];
+    const freshness: [string, string | undefined][] = [
+      ["24h", undefined], ["24h", "12h"], ["90s", "1m"], ["2w", "13d"], [" 24h ", undefined], ["24 h", undefined], ["0h", undefined], ["1.5h", undefined],
+      ["12h", "12h"], ["12h", "1d"], ["1d", "24h"], ["24h", "x"],
+    ];
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-automation-agree-"));
+    const lines = ['import { asset, AutomationCondition } from "tributary-ts";'];
+    crons.forEach(([cron, zone], i) => lines.push(`export const c${i} = asset({ key: "c${i}", deps: ["f0"], automation: AutomationCondition.onCron(${JSON.stringify(cron)}${zone ? `, { timezone: ${JSON.stringify(zone)} }` : ""}) }, async () => 1);`));
+    freshness.forEach(([maxLag, warnAfter], i) => lines.push(`export const f${i} = asset({ key: "f${i}", freshness: { maxLag: ${JSON.stringify(maxLag)}${warnAfter ? `, warnAfter: ${JSON.stringify(warnAfter)}` : ""} } }, async () => 1);`));
+    fs.mkdirSync(path.join(folder, "src"));
+    fs.writeFileSync(path.join(folder, "src/assets.ts"), lines.join("\n") + "\n");
+    let stdout = "";
+    await runValidate([folder, "--json"], { stdout: (out) => (stdout += out), stderr: () => undefined });
+    fs.rmSync(folder, { recursive: true, force: true });
+    const report = JSON.parse(stdout) as ValidateReport;
+    const flagged = new Set(report.diagnostics.filter((d) => d.severity === "error").map((d) => d.line - 2));
+    const runtime = await import("../../runtime/src");
+    const throws = (build: () => unknown): boolean => {
+      try {
+        build();
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    crons.forEach(([cron, zone], i) => {
+      const refused = throws(() => runtime.AutomationCondition.onCron(cron, zone ? { timezone: zone } : {}));
+      assert.equal(flagged.has(i), refused, `onCron(${JSON.stringify(cron)}, ${zone}): runtime ${refused ? "refuses" : "accepts"}`);
+    });
+    freshness.forEach(([maxLag, warnAfter], i) => {
+      const spec = { maxLag, ...(warnAfter ? { warnAfter } : {}) } as unknown as NonNullable<Parameters<typeof runtime.asset>[0]["freshness"]>;
+      const refused = throws(() => runtime.asset({ key: `f${i}`, freshness: spec }, async () => 1));
+      assert.equal(flagged.has(crons.length + i), refused, `freshness ${JSON.stringify(spec)}: runtime ${refused ? "refuses" : "accepts"}`);
+    });
+  });
+
   it("reports nothing on the warehouse sample", async () => {
     let stdout = "";
     await runValidate([path.join(__dirname, "..", "..", "samples", "warehouse"), "--json"], { stdout: (s) => (stdout += s), stderr: () => undefined });
