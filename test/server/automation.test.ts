@@ -174,10 +174,12 @@ describe("language server: automation conditions and freshness", function () {
       ["24h", undefined], ["24h", "12h"], ["90s", "1m"], ["2w", "13d"], [" 24h ", undefined], ["24 h", undefined], ["0h", undefined], ["1.5h", undefined],
       ["12h", "12h"], ["12h", "1d"], ["1d", "24h"], ["24h", "x"],
     ];
+    const objects: Record<string, string>[] = [{ maxLag: "24h", warn: "1h" }, { maxlag: "24h" }, {}, { maxLag: "24h", warnAfter: "1h" }];
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-automation-agree-"));
     const lines = ['import { asset, AutomationCondition } from "tributary-ts";'];
     crons.forEach(([cron, zone], i) => lines.push(`export const c${i} = asset({ key: "c${i}", deps: ["f0"], automation: AutomationCondition.onCron(${JSON.stringify(cron)}${zone ? `, { timezone: ${JSON.stringify(zone)} }` : ""}) }, async () => 1);`));
     freshness.forEach(([maxLag, warnAfter], i) => lines.push(`export const f${i} = asset({ key: "f${i}", freshness: { maxLag: ${JSON.stringify(maxLag)}${warnAfter ? `, warnAfter: ${JSON.stringify(warnAfter)}` : ""} } }, async () => 1);`));
+    objects.forEach((object, i) => lines.push(`export const o${i} = asset({ key: "o${i}", freshness: ${JSON.stringify(object)} }, async () => 1);`));
     fs.mkdirSync(path.join(folder, "src"));
     fs.writeFileSync(path.join(folder, "src/assets.ts"), lines.join("\n") + "\n");
     let stdout = "";
@@ -203,6 +205,13 @@ describe("language server: automation conditions and freshness", function () {
       const refused = throws(() => runtime.asset({ key: `f${i}`, freshness: spec }, async () => 1));
       assert.equal(flagged.has(crons.length + i), refused, `freshness ${JSON.stringify(spec)}: runtime ${refused ? "refuses" : "accepts"}`);
     });
+    objects.forEach((object, i) => {
+      const refused = throws(() => runtime.asset({ key: `o${i}`, freshness: object as never }, async () => 1));
+      assert.equal(flagged.has(crons.length + freshness.length + i), refused, `freshness ${JSON.stringify(object)}: runtime ${refused ? "refuses" : "accepts"}`);
+    });
+    const on = (index: number): string => report.diagnostics.filter((d) => d.line - 2 === crons.length + freshness.length + index).map((d) => d.message).join("\n");
+    assert.equal(on(0), 'freshness takes maxLag and warnAfter, not "warn"');
+    assert.equal(on(1), 'freshness takes maxLag and warnAfter, not "maxlag"; did you mean "maxLag"?');
   });
 
   it("reports nothing on the warehouse sample", async () => {

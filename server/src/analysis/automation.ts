@@ -135,8 +135,13 @@ export function checkAutomationSyntax(context: FileLinkContext, declarations: Fi
   }
 }
 
-function checkFreshness(fact: FreshnessFact, report: (span: Span, code: string, message: string) => void): void {
-  if (fact.missingMaxLag) {
+function checkFreshness(fact: FreshnessFact, report: (span: Span, code: string, message: string, data?: Record<string, unknown>) => void): void {
+  for (const key of fact.unknownKeys ?? []) {
+    const suggestion = suggestName(key.value, ["maxLag", "warnAfter"]);
+    report(key.span, "freshness-invalid-duration",
+      `freshness takes maxLag and warnAfter, not "${key.value}"${suggestion ? `; did you mean "${suggestion}"?` : ""}`, suggestion ? { replacement: suggestion } : undefined);
+  }
+  if (fact.missingMaxLag && !fact.unknownKeys) {
     report(fact.span, "freshness-invalid-duration", 'freshness needs maxLag, the age at which the asset is stale: freshness: { maxLag: "24h", warnAfter: "12h" }');
     return;
   }

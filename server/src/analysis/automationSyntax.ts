@@ -81,7 +81,14 @@ export class AutomationSyntax {
         continue;
       }
       const name = propertyNameText(property.name);
-      if (name !== "maxLag" && name !== "warnAfter") continue;
+      if (name === undefined) {
+        fact.dynamic = true;
+        continue;
+      }
+      if (name !== "maxLag" && name !== "warnAfter") {
+        (fact.unknownKeys ??= []).push({ value: name, span: this.span(property.name) });
+        continue;
+      }
       if (name === "maxLag") sawMaxLag = true;
       const value = unwrap(property.initializer);
       if (isStringLike(value)) fact[name] = { value: value.text, span: this.stringSpan(value) };

@@ -175,6 +175,8 @@ export interface FreshnessFact {
   dynamic?: true;
   /** maxLag is absent from a literal object. */
   missingMaxLag?: true;
+  /** Properties other than maxLag and warnAfter (the runtime refuses them), with the span of their name. */
+  unknownKeys?: StringFact[];
 }
 
 /**
