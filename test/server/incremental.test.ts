@@ -23,7 +23,15 @@ interface AssetSpec {
   resources: string[];
   partitions?: PartitionsChoice;
   mapping?: { key: string; kind: MappingChoice };
+  automation?: AutomationChoice;
 }
+
+type AutomationChoice = "eager" | "cron" | "badCron" | "shared";
+const AUTOMATION_TEXT: Record<Exclude<AutomationChoice, "shared">, string> = {
+  eager: "AutomationCondition.eager()",
+  cron: `AutomationCondition.onCron("0 6 * * *", { timezone: "Europe/Paris" })`,
+  badCron: `AutomationCondition.missing().and(AutomationCondition.cronTickPassed("0 6 * *", { timezone: "Mars/Base" }))`,
+};
 
 type PartitionsChoice = "daily" | "monthly" | "static" | "shared" | "bad";
 type MappingChoice = "identity" | "timeWindow" | "all" | "static";
@@ -57,6 +65,10 @@ interface ProjectSpec {
   nextId: number;
   /** The partitions constant `shared` of src/parts.ts, imported by assets with partitions "shared". */
   shared: Exclude<PartitionsChoice, "shared">;
+  /** The condition constant `sharedCondition` of src/parts.ts, imported by assets with automation "shared". */
+  sharedCondition: Exclude<AutomationChoice, "shared">;
+  /** Whether sensors select explicit keys (else "*"): with jobs selecting keys, deps' updates become statically known. */
+  sensorKeys: boolean;
 }
 
 function initialSpec(): ProjectSpec {
@@ -81,6 +93,8 @@ function initialSpec(): ProjectSpec {
     broken: new Map(),
     nextId: 10,
     shared: "daily",
+    sharedCondition: "eager",
+    sensorKeys: false,
   };
 }
 
@@ -102,25 +116,31 @@ function render(spec: ProjectSpec): Map<string, string> {
       }
     }
     if (own.some((a) => a.partitions === "shared")) imports.set("./parts", new Set(["shared"]));
-    const lines = [pad(file) + `import { asset, sensor, ${PARTITION_IMPORTS} } from "tributary-ts";`];
+    if (own.some((a) => a.automation === "shared")) imports.set("./parts", new Set([...imports.get("./parts") ?? [], "sharedCondition"]));
+    const lines = [pad(file) + `import { asset, sensor, AssetSelection, AutomationCondition, ${PARTITION_IMPORTS} } from "tributary-ts";`];
     for (const [module, names] of imports) lines.push(`import { ${[...names].join(", ")} } from "${module}";`);
     for (const asset of own) {
       const deps = asset.deps.map((d) => (d.kind === "key" ? `"${d.key}"` : d.variable)).join(", ");
       const resources = asset.resources.length ? `, resources: [${asset.resources.map((r) => `"${r}"`).join(", ")}]` : "";
       const partitions = asset.partitions === undefined ? "" : `, partitions: ${asset.partitions === "shared" ? "shared" : PARTITIONS_TEXT[asset.partitions]}`;
       const mapping = asset.mapping ? `, partitionMappings: { "${asset.mapping.key}": ${MAPPING_TEXT[asset.mapping.kind]} }` : "";
-      lines.push(`export const ${asset.variable} = asset({ key: "${asset.key}", group: "${asset.group}", deps: [${deps}]${resources}${partitions}${mapping} }, async () => 1);`);
+      const automation = asset.automation === undefined ? "" : `, automation: ${asset.automation === "shared" ? "sharedCondition" : AUTOMATION_TEXT[asset.automation]}`;
+      lines.push(`export const ${asset.variable} = asset({ key: "${asset.key}", group: "${asset.group}", deps: [${deps}]${resources}${partitions}${mapping}${automation} }, async () => 1);`);
     }
     spec.sensors.forEach((s, i) => {
-      if (s.file === file) lines.push(`export const sensor${i} = sensor({ name: "${s.name}", selection: "*" }, () => undefined);`);
+      const selection = spec.sensorKeys ? `AssetSelection.keys("asset_1")` : `"*"`;
+      if (s.file === file) lines.push(`export const sensor${i} = sensor({ name: "${s.name}", selection: ${selection} }, () => undefined);`);
     });
     texts.set(`src/${name(file)}.ts`, lines.join("\n") + "\n");
   }
-  const jobs = [pad(ASSET_FILES) + `import { defineAssetJob, schedule, assetCheck } from "tributary-ts";`];
+  const jobs = [pad(ASSET_FILES) + `import { AssetSelection, defineAssetJob, schedule, assetCheck } from "tributary-ts";`];
   const checkTargets = new Set(spec.checks.map((c) => c.target));
   const imported = spec.assets.filter((a) => checkTargets.has(a.variable));
   if (imported.length) jobs.push(`import { ${imported.map((a) => a.variable).join(", ")} } from "./index";`);
-  spec.jobs.forEach((job, i) => jobs.push(`export const job${i} = defineAssetJob({ name: "${job.name}", selection: "${job.selection}" });`));
+  spec.jobs.forEach((job, i) => {
+    const selection = job.selection.startsWith("@") ? `AssetSelection.keys("${job.selection.slice(1)}")` : `"${job.selection}"`;
+    jobs.push(`export const job${i} = defineAssetJob({ name: "${job.name}", selection: ${selection} });`);
+  });
   spec.schedules.forEach((s, i) => {
     const jobIndex = spec.jobs.findIndex((j) => j.name === s.job.name);
     const job = s.job.kind === "ref" && jobIndex >= 0 ? `job${jobIndex}` : `"${s.job.name}"`;
@@ -138,7 +158,8 @@ function render(spec: ProjectSpec): Map<string, string> {
   const resources = spec.resources.map((r) => `${r}: {}`).join(", ");
   definitions.push(`export default definitions({ assets: [${registered.map((a) => `${name(a.file)}.${a.variable}`).join(", ")}], resources: { ${resources} } });`);
   texts.set("src/definitions.ts", definitions.join("\n") + "\n");
-  texts.set("src/parts.ts", `import { ${PARTITION_IMPORTS} } from "tributary-ts";\nexport const shared = ${PARTITIONS_TEXT[spec.shared]};\n`);
+  texts.set("src/parts.ts", `import { AutomationCondition, ${PARTITION_IMPORTS} } from "tributary-ts";\nexport const shared = ${PARTITIONS_TEXT[spec.shared]};\n`
+    + `export const sharedCondition = ${AUTOMATION_TEXT[spec.sharedCondition]};\n`);
   // Deleted and half-typed files.
   const files = [...texts.keys()];
   for (const index of spec.deleted) texts.delete(files[index] as string);
@@ -155,7 +176,7 @@ function mutate(spec: ProjectSpec, next: () => number): string {
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(next() * items.length)];
   const asset = pick(spec.assets);
   const otherKey = (): string => pick(spec.assets)?.key ?? "asset_0";
-  const choice = Math.floor(next() * 21);
+  const choice = Math.floor(next() * 24);
   switch (choice) {
     case 0: if (asset) asset.key = next() < 0.3 ? otherKey() : next() < 0.5 ? `asset_${Math.floor(next() * 14)}` : `${asset.key}x`; return "rename a key";
     case 1: asset?.deps.push({ kind: "key", key: next() < 0.8 ? otherKey() : "asset_nope" }); return "add a key dep (maybe a cycle, a self-dep or unknown)";
@@ -165,7 +186,7 @@ function mutate(spec: ProjectSpec, next: () => number): string {
     case 5: { const id = spec.nextId++; spec.assets.push({ id, file: Math.floor(next() * ASSET_FILES), key: `asset_${id}`, group: `g${id % 4}`, variable: `v${id}`, deps: [{ kind: "key", key: otherKey() }], resources: [] }); return "add an asset"; }
     case 6: if (asset && spec.assets.length > 3) spec.assets.splice(spec.assets.indexOf(asset), 1); return "delete an asset";
     case 7: if (asset) asset.group = `g${Math.floor(next() * 5)}`; return "change a group";
-    case 8: { const job = pick(spec.jobs); if (job) job.selection = pick(["group:g1+", "group:g4", `${otherKey()}+`, "asset_nope", "(group:g0", "*", `key:asset_*`])!; return "change a selection"; }
+    case 8: { const job = pick(spec.jobs); if (job) job.selection = pick(["group:g1+", "group:g4", `${otherKey()}+`, "asset_nope", "(group:g0", "*", `key:asset_*`, `@${otherKey()}`, `@${otherKey()}`])!; return "change a selection"; }
     case 9: { const s = pick(spec.schedules); if (s) s.job = { kind: next() < 0.5 ? "name" : "ref", name: pick(["daily", "one", "dayly", "weekly"])! }; if (s && next() < 0.3) s.cron = pick(["0 2 * * *", "61 * * * *", "* * *"])!; return "retarget a schedule"; }
     case 10: { const job = pick(spec.jobs); if (job) job.name = pick(["daily", "one", "weekly", "dayly"])!; return "rename a job"; }
     case 11: if (asset) { if (spec.unregistered.has(asset.variable)) spec.unregistered.delete(asset.variable); else spec.unregistered.add(asset.variable); } return "toggle registration";
@@ -181,6 +202,14 @@ function mutate(spec: ProjectSpec, next: () => number): string {
       else (pick([...spec.sensors, ...spec.schedules]) ?? { name: "" }).name = pick(["nightly", "hourly", "watch", "poll", "fresh"])!;
       return "rename a schedule or sensor (maybe onto another's name), or move a sensor";
     }
+    case 21: {
+      // Half the time a partitioned asset, so that eager() meets partitions often enough.
+      const target = next() < 0.5 ? pick(spec.assets.filter((a) => a.partitions !== undefined)) ?? asset : asset;
+      if (target) target.automation = pick([undefined, "eager", "eager", "cron", "badCron", "shared", "shared"] as const);
+      return "change an asset's automation condition";
+    }
+    case 22: spec.sharedCondition = pick(["eager", "cron", "badCron"] as const)!; return "change the shared condition constant";
+    case 23: spec.sensorKeys = !spec.sensorKeys; return "toggle sensors between a selection string and explicit keys";
     case 15: if (asset) asset.resources = next() < 0.5 ? [] : [pick(["warehouse", "warehous", "lake"])!]; return "change a required resource";
     default: { const c = pick(spec.checks); if (c) c.target = next() < 0.5 ? pick(spec.assets)?.variable ?? "v0" : otherKey(); return "retarget a check"; }
   }
@@ -192,7 +221,7 @@ function snapshot(model: ProjectModel): unknown {
   return {
     diagnostics: byFile(model.diagnostics),
     references: byFile(model.references),
-    assets: [...model.assets.values()].map((a) => [a.key, a.location, [...a.deps], a.partitions]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+    assets: [...model.assets.values()].map((a) => [a.key, a.location, [...a.deps], a.partitions, a.automation]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
     allAssets: model.allAssets.map((a) => [a.key, a.location]),
     downstream: byFile(model.downstream).map(([k, v]) => [k, [...v].sort()]),
     edges: model.edges.map((e) => [e.from, e.to, e.file, e.span]),
@@ -251,8 +280,9 @@ describe("incremental linking", function () {
     });
   }
 
-  it("exercised the partition and instigator name rules across those edits (the generator reaches them)", () => {
-    for (const code of ["incompatible-partition-mapping", "partition-mapping-unknown-dep", "invalid-partition-start", "unknown-timezone", "duplicate-instigator-name"]) {
+  it("exercised the partition, instigator name and automation rules across those edits (the generator reaches them)", () => {
+    for (const code of ["incompatible-partition-mapping", "partition-mapping-unknown-dep", "invalid-partition-start", "unknown-timezone", "duplicate-instigator-name",
+      "automation-invalid-cron", "automation-invalid-timezone", "automation-deps-never-updated", "automation-partitioned-eager-unpartitioned-deps"]) {
       assert.ok(codesSeen.has(code), `no edit produced ${code}; seen: ${[...codesSeen].sort().join(", ")}`);
     }
   });

@@ -10,6 +10,7 @@ import { CronSyntaxError, parseCronPattern, type CronPattern } from "./cronSynta
 import { matcherOf, nextFire } from "./cronWalker";
 
 export { CronSyntaxError, type CronPattern } from "./cronSyntax";
+export { parseDuration, type Duration, type DurationUnit } from "./duration";
 
 /** A parsed, validated cron expression bound to a time zone. */
 export interface CronSchedule {

@@ -20,6 +20,7 @@ import {
   type StringFact,
   type SyntaxErrorFact,
 } from "./model";
+import { AutomationSyntax } from "./automationSyntax";
 import { PartitionSyntax } from "./partitionSyntax";
 import { isStringLike, propertyNameText, unwrap } from "./syntax";
 
@@ -77,8 +78,12 @@ class Extractor {
   /** Top-level `const x = f(...)` calls: partition constants once every import is known. */
   private readonly constCalls: [string, ts.Expression][] = [];
 
+  /** `automation` and `freshness` values (see AutomationSyntax). */
+  private readonly automationSyntax: AutomationSyntax;
+
   constructor(private readonly sf: ts.SourceFile) {
     this.partitionSyntax = new PartitionSyntax(this.namespaces, (node) => this.span(node), (node) => this.stringSpan(node), (node) => this.ref(node));
+    this.automationSyntax = new AutomationSyntax(sf, this.namespaces, (node) => this.span(node), (node) => this.stringSpan(node));
   }
 
   /** Whether the node's text (trivia included) holds a mention: only then can it contain an API call. */
@@ -105,6 +110,7 @@ class Extractor {
       this.mentions = mentionsOf(this.sf.text, [...this.apiLocals.keys(), ...this.namespaces.keys()]);
       for (const statement of this.sf.statements) this.visit(statement, undefined);
     }
+    const automationConsts = this.automationSyntax.conditionConsts();
     const syntaxErrors = this.syntaxErrors();
     return {
       file: this.sf.fileName,
@@ -113,6 +119,7 @@ class Extractor {
       exports: this.exports,
       arrays: this.arrays,
       ...(partitionConsts ? { partitionConsts } : {}),
+      ...(automationConsts ? { automationConsts } : {}),
       definitions: this.definitions,
       lineStarts: this.sf.getLineStarts() as number[],
       ...(this.moduleRequests.length > 0 ? { moduleRequests: this.moduleRequests } : {}),
@@ -239,7 +246,7 @@ class Extractor {
     this.imports.push(fact);
     if (fact.imported === "*") this.namespaces.set(fact.local, fact.module);
     else if (API_NAMES.has(fact.imported)) this.apiLocals.set(fact.local, { api: fact.imported as ApiName, module: fact.module });
-    else this.partitionSyntax.addImport(fact.local, fact.imported, fact.module);
+    else if (!this.automationSyntax.addImport(fact.local, fact.imported)) this.partitionSyntax.addImport(fact.local, fact.imported, fact.module);
   }
 
   /** Top-level constants bound to a partition or mapping factory call, if any. */
@@ -381,6 +388,10 @@ class Extractor {
     const mappings = props.get("partitionMappings");
     const mappingEntries = mappings && this.partitionSyntax.mappings(mappings);
     if (mappingEntries) fact.partitionMappings = mappingEntries;
+    const automation = props.get("automation");
+    if (automation) fact.automation = this.automationSyntax.condition(automation);
+    const freshness = props.get("freshness");
+    if (freshness) fact.freshness = this.automationSyntax.freshness(freshness);
     if (api === "sqlAsset") this.sqlQuery(fact, props.get("query"));
     if (api !== "multiAsset") {
       const keyNode = props.get("key");
@@ -403,10 +414,18 @@ class Extractor {
           const nameNode = property.name;
           const span = isStringLike(nameNode) ? this.stringSpan(nameNode) : this.span(nameNode);
           let outDescription: string | undefined;
+          let outProps: Map<string, ts.Expression> | undefined;
           if (ts.isPropertyAssignment(property) && ts.isObjectLiteralExpression(unwrap(property.initializer))) {
-            outDescription = this.stringFact(this.props(unwrap(property.initializer) as ts.ObjectLiteralExpression).get("description"))?.value;
+            outProps = this.props(unwrap(property.initializer) as ts.ObjectLiteralExpression);
+            outDescription = this.stringFact(outProps.get("description"))?.value;
           }
-          fact.outs.push({ key: { value: keyText, span }, ...optional("description", outDescription) });
+          const outAutomation = outProps?.get("automation");
+          const outFreshness = outProps?.get("freshness");
+          fact.outs.push({
+            key: { value: keyText, span }, ...optional("description", outDescription),
+            ...(outAutomation ? { automation: this.automationSyntax.condition(outAutomation) } : {}),
+            ...(outFreshness ? { freshness: this.automationSyntax.freshness(outFreshness) } : {}),
+          });
         }
       } else {
         fact.keyProblem = { span: outs ? this.span(outs) : specSpan, reason: outs ? "not-static" : "missing" };

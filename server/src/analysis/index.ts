@@ -2,6 +2,7 @@
  * Static analysis of Tributary definitions: a pure library (no LSP), shared by the language server
  * and `tributary validate`. It parses TypeScript (syntax only) and never executes user code.
  */
+export { automationInWords, automationOf, cronsOf, describeAutomation, freshnessInWords, freshnessOf, writtenCronsOf } from "./automation";
 export { cronProblem } from "./cron";
 export { extractFileFacts, parseSourceFile } from "./extract";
 export { loadDiagnostics, type LoadCheckOptions } from "./loadChecks";

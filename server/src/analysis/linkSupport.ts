@@ -81,7 +81,9 @@ export function surfaceOf(facts: FileFacts, tributary: readonly DefinitionFact[]
     isAssetDefinition(d) && (d.partitions || d.partitionMappings) ? withoutSpans([d.partitions, d.partitionMappings]) : null,
   ]);
   const partitionConsts = facts.partitionConsts ? withoutSpans(facts.partitionConsts) : null;
-  return JSON.stringify([facts.imports, facts.reexports, facts.exports, arrays, definitions, partitionConsts]);
+  // Conditions held by constants are read by the files of the assets using them (hover, project rules).
+  const automationConsts = facts.automationConsts ? withoutSpans(facts.automationConsts) : null;
+  return JSON.stringify([facts.imports, facts.reexports, facts.exports, arrays, definitions, partitionConsts, automationConsts]);
 }
 
 const SPAN_KEYS = new Set(["span", "nameSpan", "keySpan"]);

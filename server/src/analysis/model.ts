@@ -131,6 +131,52 @@ export interface PartitionMappingEntryFact {
 export interface AssetOutFact {
   key?: StringFact;
   description?: string;
+  /** A multiAsset output's own `automation` (it wins over the spec's). */
+  automation?: AutomationFact;
+  /** A multiAsset output's own `freshness` (it wins over the spec's). */
+  freshness?: FreshnessFact;
+}
+
+/**
+ * An automation condition as written (`AutomationCondition.eager()`, `.onCron("0 6 * * *")`,
+ * compositions), read from the syntax without running it. `unknown` stands for anything else (a
+ * call of a user function, an import from another file): never guessed, never reported on.
+ */
+export type AutomationFact =
+  | {
+    kind: "factory";
+    /** The factory of AutomationCondition: `eager`, `onCron`, `missing`, `anyDepsUpdated`, ... */
+    name: string;
+    span: Span;
+    /** `onCron`, `cronTickPassed`, `allDepsUpdatedSinceCron`: the cron when a string literal. */
+    cron?: StringFact;
+    /** The `timezone` option when a string literal. */
+    timezone?: StringFact;
+    /** The cron or the time zone is given by something other than a literal. */
+    dynamic?: true;
+    /** `anyDepsMatch(c)` / `allDepsMatch(c)`: their condition. */
+    children?: AutomationFact[];
+  }
+  | { kind: "and" | "or"; children: AutomationFact[]; span: Span }
+  | { kind: "not" | "newlyTrue" | "sinceLastHandled"; children: [AutomationFact]; span: Span }
+  | { kind: "since"; children: [AutomationFact, AutomationFact]; span: Span }
+  /** `.withLabel("x")`, `.allow(...)`, `.ignore(...)`: the same condition, relabelled or with a dep filter. */
+  | { kind: "label"; label?: string; filter?: string; children: [AutomationFact]; span: Span }
+  /** An identifier (or `ns.member`) that is no condition of this file: resolved at link time through imports. */
+  | { kind: "ref"; name: string; member?: string; span: Span }
+  | { kind: "unknown"; span: Span };
+
+/** `freshness: { maxLag, warnAfter }` as written. */
+export interface FreshnessFact {
+  span: Span;
+  maxLag?: StringFact;
+  warnAfter?: StringFact;
+  /** A part is not a literal (a variable, a call): left unchecked. */
+  dynamic?: true;
+  /** maxLag is absent from a literal object. */
+  missingMaxLag?: true;
+  /** Properties other than maxLag and warnAfter (the runtime refuses them), with the span of their name. */
+  unknownKeys?: StringFact[];
 }
 
 /**
@@ -195,6 +241,10 @@ export interface AssetDefinitionFact extends DefinitionBase {
   partitions?: PartitionValueFact;
   /** `partitionMappings: {...}` entries, when an object literal. */
   partitionMappings?: PartitionMappingEntryFact[];
+  /** `automation: ...`, when given. */
+  automation?: AutomationFact;
+  /** `freshness: {...}`, when given. */
+  freshness?: FreshnessFact;
 }
 
 /** `assetCheck({...})`. */
@@ -288,6 +338,8 @@ export interface FileFacts {
   arrays: Record<string, RefFact[]>;
   /** Top-level constants bound to a partition or mapping factory call (`const daily = dailyPartitions(...)`). */
   partitionConsts?: Record<string, PartitionCallFact>;
+  /** Top-level constants holding an automation condition (`const nightly = AutomationCondition.onCron(...)`). */
+  automationConsts?: Record<string, AutomationFact>;
   definitions: DefinitionFact[];
   /** Line start offsets, to turn selection-string offsets into positions. */
   lineStarts: number[];
@@ -341,6 +393,11 @@ export interface AssetNode {
    * "daily partitions from 2024-01-01 (UTC)", or what could not be read statically.
    */
   partitions?: string;
+  /**
+   * Its automation condition with references to constants of other files replaced by what they
+   * hold (set when its file is linked; `unknown` where they cannot be followed).
+   */
+  automation?: AutomationFact;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { checkAutomationProject, checkAutomationSyntax } from "./automation";
 import { findCycles } from "./cycles";
 import { InstigatorNames } from "./instigatorNames";
 import { declareFile, type DefinitionsCallSummary, type FileDeclarations, FileLinkContext, type ProjectQueries, resolveDeps } from "./link";
@@ -63,6 +64,11 @@ export class ProjectLinker {
   private registration: Registration | undefined;
   private cyclic = new Set<string>();
   private cycleDiagnostics = new Map<string, AnalysisDiagnostic[]>();
+  /** Project-wide automation diagnostics per file, and their JSON (recomputed on every link: they read jobs, schedules, sensors and deps' specs). */
+  private automationDiagnostics = new Map<string, AnalysisDiagnostic[]>();
+  private automationSignatures = new Map<string, string>();
+  /** The asset nodes with an automation condition written (the only ones the automation rules judge). */
+  private readonly automated = new Set<AssetNode>();
   private readonly diagnostics = new Map<string, AnalysisDiagnostic[]>();
   private readonly signatures = new Map<string, string>();
   private readonly references = new Map<string, AssetReference[]>();
@@ -187,6 +193,7 @@ export class ProjectLinker {
       unit.edges = resolveDeps(context, unit.declarations);
       unit.rules = checkRules(context, unit.declarations.definitions);
       checkPartitions(context, unit.declarations);
+      checkAutomationSyntax(context, unit.declarations);
       this.tracker.end();
       unit.diagnostics = context.diagnostics;
       unit.references = context.references;
@@ -213,6 +220,7 @@ export class ProjectLinker {
     // A key registered or unregistered changes the warnings of the files declaring it.
     for (const key of this.registered.takeChanges()) for (const node of this.owners.get(key) ?? []) touched.add(node.location.file);
     if (edgesChanged) this.updateCycles(touched);
+    this.updateAutomation(touched);
 
     const changedFiles = new Set<string>();
     for (const file of touched) if (this.assemble(file)) changedFiles.add(file);
@@ -265,6 +273,7 @@ export class ProjectLinker {
       list.splice(at, 0, node);
       this.keys.add(node.key);
       this.vocabulary.add(node);
+      if (node.definition.automation || node.definition.outs.some((out) => out.automation)) this.automated.add(node);
     }
     if (unit.declarations.nodes.length > 0) this.assetsByFile.set(unit.file, unit.declarations.nodes);
     else this.assetsByFile.delete(unit.file);
@@ -278,6 +287,7 @@ export class ProjectLinker {
       if (list && list.length === 0) this.owners.delete(node.key);
       this.keys.remove(node.key);
       this.vocabulary.remove(node);
+      this.automated.delete(node);
     }
     this.assetsByFile.delete(unit.file);
   }
@@ -335,6 +345,34 @@ export class ProjectLinker {
     this.cyclic = keys;
   }
 
+  /**
+   * The project-wide automation rules, from scratch (they cost a pass over the assets with a
+   * condition); the files whose automation diagnostics changed are touched.
+   */
+  private updateAutomation(touched: Set<string>): void {
+    if (this.automated.size === 0 && this.automationSignatures.size === 0) return;
+    const units = this.orderedUnits();
+    // In file order, then source order: the same list whatever the order of the edits.
+    const nodes = [...this.automated].sort((a, b) => this.orderOf(a.location.file) - this.orderOf(b.location.file)
+      || a.location.span.start.line - b.location.span.start.line || a.location.span.start.character - b.location.span.start.character);
+    const diagnostics = nodes.length > 0
+      ? checkAutomationProject({ assets: this.assets, nodes, jobs: units.flatMap((u) => u.rules.jobs), triggers: units.flatMap((u) => u.rules.triggers) })
+      : [];
+    const byFile = new Map<string, AnalysisDiagnostic[]>();
+    for (const diagnostic of diagnostics) {
+      const list = byFile.get(diagnostic.file);
+      if (list) list.push(diagnostic);
+      else byFile.set(diagnostic.file, [diagnostic]);
+    }
+    const signatures = new Map<string, string>();
+    for (const [file, list] of byFile) signatures.set(file, JSON.stringify(list));
+    for (const file of new Set([...signatures.keys(), ...this.automationSignatures.keys()])) {
+      if (signatures.get(file) !== this.automationSignatures.get(file)) touched.add(file);
+    }
+    this.automationDiagnostics = byFile;
+    this.automationSignatures = signatures;
+  }
+
   /** Recomputes one file's final diagnostics and references; true when its diagnostics changed. */
   private assemble(file: string): boolean {
     const unit = this.units.get(file);
@@ -347,6 +385,7 @@ export class ProjectLinker {
         ...this.instigators.diagnostics(unit.declarations.definitions),
         ...(this.registration ? checkRegistration(nodes, this.registration) : []),
         ...(this.cycleDiagnostics.get(file) ?? []),
+        ...(this.automationDiagnostics.get(file) ?? []),
       ];
       const references = [...unit.declarations.references, ...unit.references];
       if (references.length > 0) this.references.set(file, references);

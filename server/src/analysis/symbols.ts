@@ -1,5 +1,5 @@
 import type { ModuleResolver } from "./moduleResolver";
-import type { DefinitionFact, FileFacts, PartitionCallFact, RefFact } from "./model";
+import type { AutomationFact, DefinitionFact, FileFacts, PartitionCallFact, RefFact } from "./model";
 
 /** What a name in a file stands for, as far as the analysis can tell. */
 export type SymbolTarget =
@@ -7,6 +7,7 @@ export type SymbolTarget =
   | { kind: "array"; file: string; refs: RefFact[] }
   /** A constant bound to a partition or mapping factory call (`const daily = dailyPartitions(...)`). */
   | { kind: "partitions"; file: string; call: PartitionCallFact }
+  | { kind: "automation"; file: string; condition: AutomationFact }
   | { kind: "namespace"; file: string }
   /** A name exported by the `tributary-ts` package (e.g. `asset`). */
   | { kind: "tributary"; name: string }
@@ -148,6 +149,8 @@ export class SymbolResolver {
     if (array) return { kind: "array", file, refs: array };
     const call = facts.partitionConsts?.[name];
     if (call) return { kind: "partitions", file, call };
+    const condition = facts.automationConsts?.[name];
+    if (condition) return { kind: "automation", file, condition };
     for (const entry of facts.imports) {
       if (entry.local !== name) continue;
       const resolved = this.modules.resolve(file, entry.module);

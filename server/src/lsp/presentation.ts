@@ -1,6 +1,8 @@
 import type { CodeLens, Hover } from "vscode-languageserver";
 import { formatWallTime, nextFireTimes, parseCron } from "tributary-ts/schedules";
-import { ancestors, checksOf, descendants, type Position, type ProjectModel } from "../analysis";
+import {
+  ancestors, automationInWords, automationOf, checksOf, cronsOf, describeAutomation, descendants, freshnessInWords, freshnessOf, type Position, type ProjectModel, writtenCronsOf,
+} from "../analysis";
 import { type JobInfo, MaterializeCommand, ShowLineageCommand } from "../protocol";
 import { pathToUri, spanContains, toRange } from "./convert";
 import { partitionStatusLine, statusLine, timeAgo } from "./daemonClient";
@@ -20,7 +22,7 @@ const TICKS_SHOWN = 3;
 
 /** Hover on an asset (declaration or reference): key, group, description, lineage, latest run; on a cron, its next ticks. */
 export function hover(state: ServerState, model: ProjectModel, file: string, position: Position): Hover | null {
-  const cron = cronHover(model, file, position);
+  const cron = cronHover(model, file, position) ?? automationCronHover(model, file, position);
   if (cron) return cron;
   const reference = assetAt(model, file, position);
   if (!reference) return null;
@@ -33,6 +35,15 @@ export function hover(state: ServerState, model: ProjectModel, file: string, pos
   if (checks.length > 0) lines.push("", `Checks: ${checks.map((c) => `\`${c}\``).join(", ")}`);
   if (asset.resources.length > 0) lines.push("", `Resources: ${asset.resources.map((r) => `\`${r}\``).join(", ")}`);
   if (asset.partitions) lines.push("", `Partitions: ${asset.partitions}`);
+  const automation = automationOf(asset);
+  if (automation) {
+    const described = describeAutomation(automation);
+    lines.push("", `Automation${described ? `: \`${described}\`` : ""} · ${automationInWords(automation)}`);
+    for (const { cron, timezone } of cronsOf(automation)) lines.push("", `\`${cron}\` in ${timezone}: ${nextTicksText(cron, timezone)}`);
+  }
+  const freshness = freshnessOf(asset);
+  const freshnessWords = freshness && freshnessInWords(freshness);
+  if (freshnessWords) lines.push("", `Freshness: ${freshnessWords}`);
   const status = state.daemonStatuses().get(asset.key);
   if (status?.partitions && typeof status.partitions.total === "number") lines.push("", `Partition status: ${partitionStatusLine(status.partitions)}`);
   if (status) {
@@ -59,14 +70,29 @@ function cronHover(model: ProjectModel, file: string, position: Position): Hover
   if (!trigger || !cron) return null;
   const timezone = trigger.definition.timezone?.value ?? "UTC";
   const title = `**Schedule${trigger.name ? ` \`${trigger.name}\`` : ""}** · \`${cron.value}\` in ${timezone}`;
-  let body: string;
-  try {
-    const ticks = nextFireTimes(parseCron(cron.value, timezone), Date.now(), TICKS_SHOWN);
-    body = ticks.length === 0 ? "It never fires." : `Next ticks:\n${ticks.map((tick) => `- ${formatWallTime(tick, timezone)} (${new Date(tick).toISOString()})`).join("\n")}`;
-  } catch (error) {
-    body = error instanceof Error ? error.message : String(error);
+  return { contents: { kind: "markdown", value: `${title}\n\n${nextTicksText(cron.value, timezone)}` }, range: toRange(cron.span) };
+}
+
+/** Hover on the cron string of an asset's `onCron(...)` (or `cronTickPassed`, `allDepsUpdatedSinceCron`): its next ticks. */
+function automationCronHover(model: ProjectModel, file: string, position: Position): Hover | null {
+  for (const asset of assetsInFile(model, file)) {
+    for (const { factory, cron, timezone } of writtenCronsOf(asset)) {
+      if (!spanContains(cron.span, position)) continue;
+      const title = `**${factory}** of \`${asset.key}\` · \`${cron.value}\` in ${timezone}`;
+      return { contents: { kind: "markdown", value: `${title}\n\n${nextTicksText(cron.value, timezone)}` }, range: toRange(cron.span) };
+    }
   }
-  return { contents: { kind: "markdown", value: `${title}\n\n${body}` }, range: toRange(cron.span) };
+  return null;
+}
+
+/** The next ticks of a cron on `timezone`'s wall clock and in UTC (the schedule and automation hovers). */
+function nextTicksText(cron: string, timezone: string): string {
+  try {
+    const ticks = nextFireTimes(parseCron(cron, timezone), Date.now(), TICKS_SHOWN);
+    return ticks.length === 0 ? "It never fires." : `Next ticks:\n${ticks.map((tick) => `- ${formatWallTime(tick, timezone)} (${new Date(tick).toISOString()})`).join("\n")}`;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** CodeLens above each asset: Materialize, Materialize with upstream, Show lineage, daemon status. */
