@@ -96,6 +96,15 @@ function checkDeps(context: FileLinkContext, definition: AssetDefinitionFact, ow
     }
     for (const key of resolution.keys) if (!depSpans.has(key) && !ownKeys.includes(key)) depSpans.set(key, dep.span);
   }
+  // A sqlAsset's upstreams are also the assets its query interpolates (link.ts makes them deps the
+  // same way); any other `${...}` is a bound parameter, not a dep, so it leaves the deps complete.
+  for (const substitution of definition.sql?.substitutions ?? []) {
+    if (substitution.ref.kind !== "ref") continue;
+    const resolution = context.resolveAssets(file, substitution.ref);
+    if (resolution.kind !== "keys" || resolution.keys.length !== 1) continue;
+    const key = resolution.keys[0] as string;
+    if (!depSpans.has(key) && !ownKeys.includes(key)) depSpans.set(key, substitution.ref.span);
+  }
   const entries = definition.partitionMappings ?? [];
   for (const entry of entries) {
     if (depSpans.has(entry.key.value) || !depsComplete || ownKeys.includes(entry.key.value)) continue;
