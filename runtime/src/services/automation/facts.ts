@@ -1,8 +1,8 @@
 /**
  * The storage facts one automation tick evaluates against, read in a few set-based queries
- * whatever the number of assets: every asset's latest materialization (one query), the runs in
- * progress (one), recent failed runs (one), the partitions of partitioned assets that conditions
- * look at (one per such asset), dynamic partition keys (one per name), and the runs of the
+ * whatever the number of assets: the latest materialization of every asset a condition looks at
+ * (one query), the runs in progress (one), recent failed runs (one), the partitions of partitioned
+ * assets that conditions look at (one per such asset), dynamic partition keys (one per name), and the runs of the
  * materializations that are new since the previous evaluation (one per 1,000 such runs).
  */
 import { partitionKeysFromTags } from "../../partitions/runPartitions";
@@ -40,7 +40,9 @@ export async function loadAutomationFacts(
     if (partitions?.kind === "dynamic") dynamicNames.add(partitions.name);
   }
   const [latest, running, failedRuns, partitionRecords, dynamicKeyLists] = await Promise.all([
-    storage.getLatestMaterializations(),
+    // Only the relevant unpartitioned assets' (partitioned ones are read per partition below): on a
+    // large graph most assets have no condition and feed none.
+    storage.getLatestMaterializations([...relevant].filter((key) => !byKey.get(key)?.partitions)),
     storage.listRuns({ statuses: IN_PROGRESS, limit: 100_000 }),
     storage.listRuns({ statuses: ["FAILURE"], limit: RECENT_FAILURES }),
     Promise.all(partitioned.map((key) => storage.getAssetPartitions(key))),
