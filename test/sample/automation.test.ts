@@ -135,6 +135,10 @@ describe("the warehouse sample on declarative automation (real daemon, SQLite)",
     const orders = await runMain(["automation", "explain", "orders", "--limit", "5"], dir, env);
     assert.equal(orders.code, 0, orders.stderr);
     assert.match(orders.stdout, /: requested \(run [\w-]+\)\n {2}requested because deps stg_payments, stg_orders were updated at \d\d:\d\d UTC and nothing is in progress/);
+    const customers = await runMain(["automation", "explain", "customers", "--limit", "5"], dir, env);
+    assert.equal(customers.code, 0, customers.stderr);
+    // orders counts as updated: it is requested on the same tick (will be requested), as in Dagster.
+    assert.match(customers.stdout, /: requested \(run [\w-]+\)\n {2}requested because deps stg_orders, stg_payments, stg_customers, orders were updated at \d\d:\d\d UTC and nothing is in progress/);
     const stgOrders = await runMain(["automation", "explain", "stg_orders", "--limit", "20", "--json"], dir, env);
     assert.equal(stgOrders.code, 0, stgOrders.stderr);
     const evaluations = (JSON.parse(stgOrders.stdout) as { evaluations: { requested: boolean; partitions: string[]; reason: string }[] }).evaluations;
