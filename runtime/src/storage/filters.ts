@@ -66,6 +66,7 @@ export function runFilterConditions(params: SqlParams, dialect: "sqlite" | "post
   }
   if (filter.createdFrom !== undefined) conditions.push(`created_at >= ${params.bind(filter.createdFrom)}`);
   if (filter.createdTo !== undefined) conditions.push(`created_at < ${params.bind(filter.createdTo)}`);
+  if (filter.runIds !== undefined) conditions.push(filter.runIds.length === 0 ? "FALSE" : params.oneOf("run_id", filter.runIds));
   return conditions;
 }
 

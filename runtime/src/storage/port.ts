@@ -39,6 +39,8 @@ export interface RunCountFilter {
   createdFrom?: string;
   /** Runs created strictly before this ISO 8601 instant. */
   createdTo?: string;
+  /** Only these runs (by id; none when empty): reads many runs in one query instead of one getRun each. */
+  runIds?: readonly string[];
 }
 
 /**

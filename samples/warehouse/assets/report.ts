@@ -3,7 +3,7 @@
  * in the warehouse (a few aggregate queries; no mart row comes into Node); TypeScript does what SQL
  * is not for: lays them out as a Markdown report, formats the money, and tells the team's channel.
  */
-import { asset } from "tributary-ts";
+import { asset, AutomationCondition } from "tributary-ts";
 import { logNotifier } from "../ops/notifications";
 import { customers, orders } from "./warehouse";
 
@@ -54,6 +54,8 @@ export const warehouseReport = asset(
     key: "warehouse_report",
     group: "warehouse",
     deps: [customers, orders],
+    // Announced whenever the marts are rebuilt.
+    automation: AutomationCondition.eager(),
     description: "A Markdown report of the marts (totals, top customers, orders by status and month), announced on #data-warehouse",
     kinds: ["markdown"],
   },

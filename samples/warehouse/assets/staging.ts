@@ -5,14 +5,20 @@
  * Each is a SQL asset: its query runs inside the warehouse and only table names, a row count and the
  * columns pass through Node. `${rawOrders}` names the raw table (and makes it a dep, like dbt's
  * `ref()`); the checks run as SQL there too.
+ *
+ * Each is `eager()`: the daemon rebuilds it once its raw table is loaded (by the nightly schedule,
+ * the new_raw_files sensor or by hand), with no job to keep in step with the graph. For the daily
+ * `stg_orders`, eager asks for the latest day only, as Dagster's does; older days come from a
+ * backfill (see docs/sample.md).
  */
-import { sql, sqlAsset, sqlPartition } from "tributary-ts";
+import { AutomationCondition, sql, sqlAsset, sqlPartition } from "tributary-ts";
 import { amountsNotNegative, keyChecks, notEmpty, orderStatusAccepted, requiredReference } from "../ops/data_quality";
 import { ORDER_DAYS, rawCustomers, rawOrders, rawPayments } from "./raw";
 
 export const stgCustomers = sqlAsset({
   key: "stg_customers",
   group: "staging",
+  automation: AutomationCondition.eager(),
   description: "Customers with id renamed to customer_id",
   checks: [...keyChecks("customer_id"), notEmpty()],
   query: sql`
@@ -23,6 +29,7 @@ export const stgCustomers = sqlAsset({
 export const stgOrders = sqlAsset({
   key: "stg_orders",
   group: "staging",
+  automation: AutomationCondition.eager(),
   description: "Orders of one day with id renamed to order_id and user_id to customer_id",
   // Same days as raw_orders. Each run replaces its day's rows ("incremental"): the query keeps the
   // raw orders of the run's day, [start, end) of its partition window.
@@ -38,6 +45,7 @@ export const stgOrders = sqlAsset({
 export const stgPayments = sqlAsset({
   key: "stg_payments",
   group: "staging",
+  automation: AutomationCondition.eager(),
   description: "Payments with id renamed to payment_id and amount converted from cents to dollars",
   checks: [...keyChecks("payment_id"), requiredReference("order_id"), amountsNotNegative(["amount"]), notEmpty()],
   // 100.0, not 100: on PostgreSQL an integer divided by an integer drops the cents.

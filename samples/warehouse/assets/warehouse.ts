@@ -2,10 +2,18 @@
  * Warehouse assets: the `customers` and `orders` marts, built exactly as the jaffle_shop data README
  * describes (data/README.md), as SQL inside the warehouse, the way dbt's jaffle_shop models write them.
  */
-import { assetCheck, notNull, sql, sqlAsset, type WarehouseTable } from "tributary-ts";
+import { assetCheck, AutomationCondition, notNull, sql, sqlAsset, type WarehouseTable } from "tributary-ts";
 import { amountsNotNegative, keyChecks, notEmpty, orderStatusAccepted, requiredReference } from "../ops/data_quality";
 import { logNotifier } from "../ops/notifications";
 import { stgCustomers, stgOrders, stgPayments } from "./staging";
+
+/**
+ * The marts are rebuilt by the daemon when staging changes (`eager()`), and should never be more
+ * than a day old: the nightly load at 02:00 plus two hours of slack (the catalog shows FRESH,
+ * WARN or STALE, and the daemon notifies a change).
+ */
+const MART_AUTOMATION = AutomationCondition.eager();
+const MART_FRESHNESS = { maxLag: "26h", warnAfter: "25h" } as const;
 
 const ORDER_AMOUNT_COLUMNS = ["credit_card_amount", "coupon_amount", "bank_transfer_amount", "gift_card_amount", "amount"] as const;
 
@@ -17,6 +25,8 @@ const ORDER_AMOUNT_COLUMNS = ["credit_card_amount", "coupon_amount", "bank_trans
 export const orders = sqlAsset({
   key: "orders",
   group: "warehouse",
+  automation: MART_AUTOMATION,
+  freshness: MART_FRESHNESS,
   // The mart is whole: unpartitioned over the daily stg_orders, it reads every day (the default
   // mapping, as in Dagster), and each day must have been loaded.
   description: "One row per order, with its payments summed per method and in total (dollars)",
@@ -62,6 +72,8 @@ export const orders = sqlAsset({
 export const customers = sqlAsset({
   key: "customers",
   group: "warehouse",
+  automation: MART_AUTOMATION,
+  freshness: MART_FRESHNESS,
   // `orders` is not read: depending on it makes the grand-totals check below run once both marts exist.
   deps: [orders],
   description: "One row per customer, with first and latest order dates, order count and lifetime value (dollars)",

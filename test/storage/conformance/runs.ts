@@ -122,6 +122,11 @@ export function runConformance(backend: ConformanceBackend<RunStorage>): void {
       assert.deepEqual(await ids({ tags: { team: "finance" } }), [b.runId, a.runId]);
       assert.deepEqual(await ids({ tags: { team: "finance", tier: "gold" } }), [a.runId]);
       assert.deepEqual(await ids({ tags: { team: "finance" }, statuses: ["QUEUED"], assetKey: "orders" }), [a.runId]);
+      // Many runs by id in one query (the automation tick's facts read them so).
+      assert.deepEqual(await ids({ runIds: [a.runId, c.runId, "no-such-run"] }), [c.runId, a.runId]);
+      assert.deepEqual(await ids({ runIds: [a.runId, c.runId], statuses: ["QUEUED"], assetKey: "customers" }), [c.runId]);
+      assert.deepEqual(await ids({ runIds: [] }), []);
+      assert.equal((await storage.countRuns({ runIds: [b.runId] })).SUCCESS, 1);
     });
 
     it("filters runs by instigator (type and name, or manual), exact selection and creation time, and counts them by status", async () => {

@@ -105,7 +105,9 @@ export async function startWarehouseDaemon(options: { databaseUrl?: string } = {
   const logs: string[] = [];
   // The copy's own SQLite, whatever the environment says; the marts default to the copy's .tributary/ too.
   const config = findProjectConfig(projectDir, { ...process.env, TRIBUTARY_DATABASE_URL: options.databaseUrl ?? "" });
-  const daemon = new Daemon({ config, mode: "dev", settings: FAST_SETTINGS, log: (line) => logs.push(line) });
+  // The sample's staging and marts are eager: no automation tick during a UI test (its initial
+  // evaluation at start requests nothing, the raw tables being missing), so the runs a test makes are its own.
+  const daemon = new Daemon({ config, mode: "dev", settings: FAST_SETTINGS, automation: { intervalMs: 24 * 3600_000 }, log: (line) => logs.push(line) });
   let server: HttpServer | undefined;
   try {
     await daemon.start();

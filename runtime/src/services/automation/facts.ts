@@ -1,9 +1,9 @@
 /**
  * The storage facts one automation tick evaluates against, read in a few set-based queries
- * whatever the number of assets: every asset's latest materialization (one query), the runs in
- * progress (one), recent failed runs (one), the partitions of partitioned assets that conditions
- * look at (one per such asset), dynamic partition keys (one per name), and the runs of the
- * materializations that are new since the previous evaluation (bounded by what changed).
+ * whatever the number of assets: the latest materialization of every asset a condition looks at
+ * (one query), the runs in progress (one), recent failed runs (one), the partitions of partitioned
+ * assets that conditions look at (one per such asset), dynamic partition keys (one per name), and the runs of the
+ * materializations that are new since the previous evaluation (one per 1,000 such runs).
  */
 import { partitionKeysFromTags } from "../../partitions/runPartitions";
 import type { Storage } from "../../storage/port";
@@ -13,8 +13,10 @@ import type { AutomationAsset, AutomationAssetState, AutomationFacts, Materializ
 const IN_PROGRESS: RunStatus[] = ["QUEUED", "STARTING", "STARTED", "CANCELING"];
 /** Failed runs looked at for `executionFailed` of unpartitioned assets: the latest ones. */
 const RECENT_FAILURES = 1000;
+/** Run ids read per query (SQLite binds each; its limit is 32,766 parameters). */
+const RUNS_PER_QUERY = 1000;
 
-type FactStorage = Pick<Storage, "getLatestMaterializations" | "getAssetPartitions" | "listRuns" | "getRun" | "dynamicPartitionKeys">;
+type FactStorage = Pick<Storage, "getLatestMaterializations" | "getAssetPartitions" | "listRuns" | "dynamicPartitionKeys">;
 
 /** Reads the facts for evaluating `assets` (all of the graph, parents first) at `now`. */
 export async function loadAutomationFacts(
@@ -38,7 +40,9 @@ export async function loadAutomationFacts(
     if (partitions?.kind === "dynamic") dynamicNames.add(partitions.name);
   }
   const [latest, running, failedRuns, partitionRecords, dynamicKeyLists] = await Promise.all([
-    storage.getLatestMaterializations(),
+    // Only the relevant unpartitioned assets' (partitioned ones are read per partition below): on a
+    // large graph most assets have no condition and feed none.
+    storage.getLatestMaterializations([...relevant].filter((key) => !byKey.get(key)?.partitions)),
     storage.listRuns({ statuses: IN_PROGRESS, limit: 100_000 }),
     storage.listRuns({ statuses: ["FAILURE"], limit: RECENT_FAILURES }),
     Promise.all(partitioned.map((key) => storage.getAssetPartitions(key))),
@@ -97,9 +101,14 @@ export async function loadAutomationFacts(
   if (oldestCursor !== Infinity) {
     for (const partitions of materializations.values()) for (const fact of partitions.values()) if (fact.eventId > oldestCursor) runIds.add(fact.runId);
   }
-  const runs = await Promise.all([...runIds].map((runId) => storage.getRun(runId)));
+  // Set-based, a chunk of ids per query: one getRun per new materialization's run was the tick's
+  // largest cost on PostgreSQL (a round trip each; bench/automation).
+  const ids = [...runIds];
+  const chunks: string[][] = [];
+  for (let start = 0; start < ids.length; start += RUNS_PER_QUERY) chunks.push(ids.slice(start, start + RUNS_PER_QUERY));
+  const runs = (await Promise.all(chunks.map((chunk) => storage.listRuns({ runIds: chunk, limit: chunk.length })))).flat();
   const runAssetKeys = new Map<string, Set<string>>();
-  for (const run of runs) if (run) runAssetKeys.set(run.runId, new Set(run.assetKeys));
+  for (const run of runs) runAssetKeys.set(run.runId, new Set(run.assetKeys));
 
   const dynamicKeys = new Map<string, readonly string[]>();
   [...dynamicNames].forEach((name, index) => dynamicKeys.set(name, dynamicKeyLists[index]!));
