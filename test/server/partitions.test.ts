@@ -58,6 +58,7 @@ describe("language server: partitions", function () {
       "incompatible-partition-mapping", "incompatible-partition-mapping", "invalid-partition-start", "invalid-partition-start", "partition-mapping-unknown-dep",
     ]);
     assert.deepEqual(codes("src/definitions.ts"), []);
+    assert.deepEqual(codes("src/sqlAssets.ts"), [], "a mapping of a dep the query interpolates");
     for (const diagnostic of client.diagnosticsOf(file("src/assets.ts"))) {
       assert.equal(diagnostic.source, "tributary");
       assert.equal(diagnostic.severity, 1);
