@@ -13,6 +13,7 @@ import type { Page } from "playwright-core";
 // The lineage page's `window.__tributaryLineage` (types only).
 import type {} from "../../ui/src/main";
 import { runEvent } from "../../runtime/src/daemon/runLifecycle";
+import type { WireAnswer } from "../../runtime/src/wire";
 import { waitFor } from "../support/waitFor";
 import { launchChromium } from "./support/browser";
 import { HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
@@ -356,6 +357,36 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.waitForSelector(`[data-testid=runs-table] tr[data-run="${fresh}"]`, { timeout: 15_000 });
     await waitFor("the run ends", async () => (await runStatus(daemon, fresh)) === "SUCCESS", 20_000);
     errors.splice(0); // refused connections while the daemon was away
+  });
+
+  it("says when the daemon answers but one of its loops is stalled, from /api/health, and clears when it recovers", async () => {
+    // The daemon side (a hung scheduler pass reported unhealthy) is test/daemon/observability.test.ts;
+    // here the daemon's own health answer is passed through with its scheduler loop marked stalled.
+    let stalled = true;
+    await page.route("**/api/health", async (route) => {
+      const response = await route.fetch();
+      const health = (await response.json()) as WireAnswer<"GET /api/health">;
+      if (stalled) {
+        health.status = "degraded";
+        health.loops = health.loops.map((loop) => (loop.name === "scheduler" ? { ...loop, healthy: false, running: true, stalledForSeconds: 75 } : loop));
+      }
+      await route.fulfill({ response, json: health });
+    });
+    try {
+      await page.goto(`${daemon.url}/runs`);
+      const banner = page.locator("[data-testid=daemon-degraded]");
+      await banner.waitFor({ timeout: 15_000 });
+      assert.match((await banner.textContent()) ?? "", /scheduler loop has not completed a pass for 75 s/);
+      assert.equal(await banner.locator("[data-loop]").count(), 1, "only the stalled loop is named");
+      stalled = false;
+      const answered = page.waitForResponse((response) => new URL(response.url()).pathname === "/api/health");
+      await page.reload();
+      await answered;
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+      assert.equal(await page.locator("[data-testid=daemon-degraded]").count(), 0);
+    } finally {
+      await page.unroute("**/api/health");
+    }
   });
 });
 

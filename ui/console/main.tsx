@@ -5,8 +5,10 @@
  * work; the lineage view at `/lineage` is a separate page (a full load, outside the router's scope).
  */
 import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { NotFound } from "./components";
+import { get, type Answer } from "./api";
 import { useDaemonUp } from "./hooks";
 import { AssetPage } from "./pages/asset";
 import { AssetsPage } from "./pages/assets";
@@ -54,6 +56,47 @@ function DaemonBanner() {
   );
 }
 
+/** How often the console asks `/api/health` while the daemon answers. */
+const HEALTH_POLL_MS = 10_000;
+
+/**
+ * Says when the daemon answers but is degraded: a loop that stopped completing passes (a stuck
+ * scheduler inside a live process), or a database out of reach (docs/operations.md).
+ */
+function HealthBanner() {
+  const up = useDaemonUp();
+  const [health, setHealth] = useState<Answer<"GET /api/health"> | undefined>(undefined);
+  useEffect(() => {
+    if (!up) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const controller = new AbortController();
+    const poll = () => {
+      get("GET /api/health", "/api/health", controller.signal).then(setHealth, () => undefined).finally(() => {
+        if (!controller.signal.aborted) timer = setTimeout(poll, HEALTH_POLL_MS);
+      });
+    };
+    poll();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [up]);
+  if (!up || !health || health.status !== "degraded") return null;
+  const stalled = health.loops.filter((loop) => !loop.healthy);
+  return (
+    <div class="banner warn" role="status" data-testid="daemon-degraded">
+      The daemon is degraded:{" "}
+      {stalled.map((loop, index) => (
+        <span data-loop={loop.name}>
+          {index > 0 ? "; " : ""}its <strong>{loop.name}</strong> loop has not completed a pass for {loop.stalledForSeconds ?? "?"} s (every {loop.intervalSeconds} s expected)
+        </span>
+      ))}
+      {!health.storage.ok ? <span>{stalled.length > 0 ? "; " : ""}its database does not answer{health.storage.error ? `: ${health.storage.error.message}` : ""}</span> : null}
+      . See <code>/api/health</code> and the daemon's log.
+    </div>
+  );
+}
+
 function Unknown() {
   return <NotFound what="No console page has this address." back="/" backLabel="Overview" />;
 }
@@ -64,6 +107,7 @@ function App() {
     <LocationProvider scope={/^\/(?!lineage)/}>
       <Nav />
       <DaemonBanner />
+      <HealthBanner />
       <main class="page">
         <Router onRouteChange={() => window.scrollTo(0, 0)}>
           <Route path="/" component={OverviewPage} />

@@ -290,7 +290,7 @@ export type ProjectJson = v.InferOutput<typeof ProjectSchema>;
 /** `GET /api/health`. `ok` is true whenever the daemon answers; `project` and `storage` say what works. */
 /** One daemon loop's heartbeat in `GET /api/health`. */
 export const LoopHealthSchema = v.object({
-  /** scheduler, sensors, backfills, runQueue, monitor or heartbeat. */
+  /** scheduler, sensors, backfills, runQueue, monitor, freshness, automation or heartbeat. */
   name: v.string(),
   /** ISO instant of its last completed pass (of its start, before the first). */
   lastBeatAt: v.string(),
