@@ -9,7 +9,8 @@
  *    dependency added shows it in the Problems pane; clicking the CodeLens "Materialize" starts the
  *    local daemon, the run succeeds and the CodeLens shows the new status; on the daily-partitioned
  *    raw_orders it asks which partitions and runs the latest; Materialize Job… lists the project's
- *    jobs; the lineage panel shows the sample's assets. Screenshots go to test-artifacts/vscode/ (and the README's to
+ *    jobs; the lineage panel shows the sample's assets; the CodeLens status opens the run's page of
+ *    the operations console in a webview, whose links keep working there. Screenshots go to test-artifacts/vscode/ (and the README's to
  *    docs/images/ when UPDATE_SCREENSHOTS=1).
  *
  * Installs code-server with scripts/ensure-code-server.sh when it is missing (~70 s once).
@@ -127,7 +128,20 @@ describe("VS Code extension in code-server with Chromium", function () {
       await input.fill(relative);
       await page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(relative) }).first().waitFor();
       await page.keyboard.press("Enter");
-      await page.locator(".tab.active", { hasText: path.basename(relative) }).waitFor();
+      await page.locator(".tab.active", { hasText: path.basename(relative) }).first().waitFor();
+    }
+
+    /** Puts the cursor on the first line of `relative` (open in the editor) that contains `text`. */
+    async function goToLine(relative: string, text: string): Promise<void> {
+      const lines = fs.readFileSync(path.join(ROOT, ".cache", "vscode-tests", "e2e", relative), "utf8").split("\n");
+      const line = lines.findIndex((l) => l.includes(text));
+      assert.ok(line >= 0, `${text} is in ${relative}`);
+      await page.keyboard.press("Control+G");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(`:${line + 1}`);
+      await page.keyboard.press("Enter");
+      await input.waitFor({ state: "hidden" });
     }
 
     it("shows the broken dependency the test added in the Problems pane", async () => {
@@ -141,7 +155,9 @@ describe("VS Code extension in code-server with Chromium", function () {
     it("clicking the CodeLens Materialize starts the local daemon, the run succeeds and the CodeLens shows the new status", async () => {
       assert.equal((await fetch(`http://127.0.0.1:${daemonPort}/api/health`).catch(() => undefined))?.ok, undefined, "no daemon runs before the click");
       await openFile("assets/raw.ts");
-      const lens = page.locator(".codelens-decoration a", { hasText: "Materialize" }).first();
+      // The sample's header comment pushes raw_customers below a half-height editor: go to it.
+      await goToLine("assets/raw.ts", 'key: "raw_customers"');
+      const lens = page.locator(".codelens-decoration a:visible", { hasText: "Materialize" }).first();
       await lens.waitFor({ timeout: 30_000 });
       assert.match(await lens.innerText(), /^▶ Materialize$/);
       await lens.click();
@@ -226,6 +242,49 @@ describe("VS Code extension in code-server with Chromium", function () {
       await frame.evaluate(() => (window as unknown as { __tributaryLineage: { whenPainted(): Promise<unknown> } }).__tributaryLineage.whenPainted());
       await page.screenshot({ path: path.join(ARTIFACTS, "lineage-maximized.png") });
       if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: path.join(ROOT, "docs", "images", "vscode-lineage.png") });
+    });
+
+    it("opens the run's console page in a webview from the CodeLens status, and the console's links work inside it", async () => {
+      const daemon = `http://127.0.0.1:${daemonPort}`;
+      const { assets } = await (await fetch(`${daemon}/api/assets`)).json() as { assets: Array<{ key: string; latestMaterialization: { runId: string } | null }> };
+      const runIds = assets.map((a) => a.latestMaterialization?.runId).filter((id): id is string => typeof id === "string");
+      assert.ok(runIds.length > 0, "the runs above materialized something");
+      // One editor group at full width (the lineage above took most of the window), at raw_customers.
+      await runCommand("View: Close All Editors");
+      await openFile("assets/raw.ts");
+      await goToLine("assets/raw.ts", 'key: "raw_customers"');
+      const status = page.locator(".codelens-decoration a:visible", { hasText: /materialized (just now|\d+ min ago)/ }).first();
+      await status.waitFor({ timeout: 30_000 });
+      await status.click();
+      // The panel's title follows the page: "Tributary: Run <short id>".
+      const tab = page.locator(".tab", { hasText: /Tributary: Run [0-9a-f]{8}/ }).first();
+      await tab.waitFor({ timeout: 30_000 });
+      const short = /Run ([0-9a-f]{8})/.exec(await tab.innerText())?.[1] ?? "";
+      const runId = runIds.find((id) => id.startsWith(short));
+      assert.ok(runId, `the tab names the run of a latest materialization (${short} in ${runIds.join(", ")})`);
+      const consoleText = async (frame: import("playwright-core").Frame): Promise<string> =>
+        frame.evaluate(() => document.getElementById("console")?.innerText ?? "").catch(() => "");
+      // The run page's title is "Run <short id>" over the full id; the runs list shows short ids only.
+      const frame = await waitFor("the run's page in the console webview", async () => {
+        for (const candidate of page.frames()) if ((await consoleText(candidate)).includes(runId)) return candidate;
+        return undefined;
+      }, 30_000, 100);
+      assert.match(await consoleText(frame), new RegExp(`Run\\s+${short}`));
+      assert.match(await consoleText(frame), /SUCCESS/, "the run's status came from the daemon through the extension");
+      await runCommand("Notifications: Clear All Notifications");
+      await page.locator(".notification-toast").first().waitFor({ state: "hidden" });
+      await page.screenshot({ path: path.join(ARTIFACTS, "console-run.png") });
+      if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: path.join(ROOT, "docs", "images", "vscode-console-run.png") });
+      // Client-side routing inside the webview: the navigation bar's Runs link, then back to the run.
+      await frame.locator("nav a", { hasText: "Runs" }).click();
+      await page.locator(".tab", { hasText: "Tributary: Runs" }).first().waitFor({ timeout: 30_000 });
+      await waitFor("the runs list with the run", async () => {
+        const text = await consoleText(frame);
+        return text.includes(short) && !text.includes(runId);
+      }, 30_000, 100);
+      await frame.locator(`a[href="/runs/${runId}"]`).first().click();
+      await waitFor("the run's page again", async () => (await consoleText(frame)).includes(runId), 30_000, 100);
+      await page.locator(".tab", { hasText: `Tributary: Run ${short}` }).first().waitFor({ timeout: 30_000 });
     });
   });
 });

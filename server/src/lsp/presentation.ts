@@ -1,7 +1,7 @@
 import type { CodeLens, Hover } from "vscode-languageserver";
 import { formatWallTime, nextFireTimes, parseCron } from "tributary-ts/schedules";
 import { ancestors, checksOf, descendants, type Position, type ProjectModel } from "../analysis";
-import { type JobInfo, MaterializeCommand, ShowLineageCommand } from "../protocol";
+import { type JobInfo, MaterializeCommand, OpenAssetPageCommand, OpenRunCommand, ShowLineageCommand } from "../protocol";
 import { pathToUri, spanContains, toRange } from "./convert";
 import { partitionStatusLine, statusLine, timeAgo } from "./daemonClient";
 import { assetAt, assetsInFile, type ServerState } from "./state";
@@ -69,7 +69,7 @@ function cronHover(model: ProjectModel, file: string, position: Position): Hover
   return { contents: { kind: "markdown", value: `${title}\n\n${body}` }, range: toRange(cron.span) };
 }
 
-/** CodeLens above each asset: Materialize, Materialize with upstream, Show lineage, daemon status. */
+/** CodeLens above each asset: Materialize, Materialize with upstream, Show lineage, daemon status (opens the run's console page). */
 export function codeLenses(state: ServerState, model: ProjectModel, file: string): CodeLens[] {
   if (!state.settings().codeLens) return [];
   const lenses: CodeLens[] = [];
@@ -87,7 +87,16 @@ export function codeLenses(state: ServerState, model: ProjectModel, file: string
       { range, command: { title: "Show lineage", command: ShowLineageCommand, arguments: [{ key: asset.key, uri }] } },
     );
     const status = statuses.get(asset.key);
-    if (status) lenses.push({ range, command: { title: statusLine(status), command: "" } });
+    // The status opens the console: the run of the latest materialization, else the asset's page.
+    const runId = status?.latestMaterialization?.runId;
+    if (status) {
+      lenses.push({
+        range,
+        command: runId
+          ? { title: statusLine(status), command: OpenRunCommand, arguments: [{ runId, key: asset.key }] }
+          : { title: statusLine(status), command: OpenAssetPageCommand, arguments: [{ key: asset.key }] },
+      });
+    }
   }
   return lenses;
 }

@@ -93,6 +93,14 @@ describe("Tributary extension in a real extension host", () => {
     assert.match(ctx.lastCommandError?.message ?? "", /No Tributary daemon answers at http:\/\/127\.0\.0\.1:\d+ and tributary\.localDaemon\.autoStart is "never"/);
   });
 
+  it("says that the console needs a daemon when none answers, and offers to start it and open the page", async () => {
+    assert.equal(await ctx.daemon.refresh(), "stopped", `nothing listens on ${ctx.daemon.url}`);
+    assert.equal(await vscode.commands.executeCommand("tributary.openRun", "0b6f12ab-0000"), undefined);
+    assert.match(ctx.lastCommandError?.message ?? "", /No Tributary daemon answers at http:\/\/127\.0\.0\.1:\d+: the console needs one\. Start the local daemon/);
+    assert.equal(await vscode.commands.executeCommand("tributary.openAssetPage", { key: "mart/total" }), undefined);
+    assert.equal(ctx.lastCommandError?.command, "tributary.openAssetPage");
+  });
+
   it("materializes the asset under the cursor (asked from the server) and says when the cursor is on no asset", async () => {
     const file = workspaceFile("assets", "staging.ts");
     const editor = await vscode.window.showTextDocument(file);
@@ -219,13 +227,14 @@ describe("Tributary extension in a real extension host", () => {
   });
 
   it("reports a broken dependency in the Problems pane with the stable code unknown-dep", async () => {
-    const file = workspaceFile("assets", "staging.ts");
+    // The sample's staging and marts are SQL assets now: the TypeScript report names its deps.
+    const file = workspaceFile("assets", "report.ts");
     const document = await vscode.workspace.openTextDocument(file);
     const editor = await vscode.window.showTextDocument(document);
     const text = document.getText();
-    const at = text.indexOf("deps: [rawOrders]");
-    assert.ok(at > 0, "stg_orders depends on rawOrders");
-    const range = new vscode.Range(document.positionAt(at), document.positionAt(at + "deps: [rawOrders]".length));
+    const at = text.indexOf("deps: [customers, orders]");
+    assert.ok(at > 0, "the report depends on customers and orders");
+    const range = new vscode.Range(document.positionAt(at), document.positionAt(at + "deps: [customers, orders]".length));
     await editor.edit((edit) => edit.replace(range, 'deps: ["raw_ordrs"]'));
     try {
       const diagnostic = await waitFor("an unknown-dep diagnostic", () =>
