@@ -111,7 +111,7 @@ export class ConsolePanel implements vscode.Disposable {
         this.panel.title = title(message.path);
         break;
       case "openLineage":
-        void vscode.commands.executeCommand("tributary.showLineage");
+        void vscode.commands.executeCommand("tributary.showLineage", ...(message.focus ? [{ key: message.focus }] : []));
         break;
     }
   }

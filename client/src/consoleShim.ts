@@ -10,7 +10,7 @@
  * - puts the page's path into the address the router reads (`history.replaceState`), and follows
  *   the extension's `navigate` messages (the panel is reused for every page);
  * - reports each route change (the panel's title follows the page) and turns the one link that
- *   leaves the console's router, `/lineage`, into the editor's lineage panel.
+ *   leaves the console's router, `/lineage[?focus=KEY]`, into the editor's lineage panel.
  *
  * It is stringified into the page ({@link consoleShimScript}): it must use nothing from outside its
  * own body.
@@ -21,7 +21,7 @@ export type ConsoleUiMessage =
   | { type: "fetch"; id: number; method: string; url: string; headers: Record<string, string>; body?: string }
   | { type: "fetch.abort"; id: number }
   | { type: "location"; path: string }
-  | { type: "openLineage" };
+  | { type: "openLineage"; focus?: string };
 
 /** Messages from the extension to the webview. */
 export type ConsoleHostMessage =
@@ -150,7 +150,8 @@ function consoleHost(initialPath: string): void {
     if (href === "/lineage" || href.startsWith("/lineage?") || href.startsWith("/lineage#")) {
       event.preventDefault();
       event.stopPropagation();
-      vscode.postMessage({ type: "openLineage" });
+      const focus = new URL(href, location.href).searchParams.get("focus");
+      vscode.postMessage({ type: "openLineage", ...(focus ? { focus } : {}) });
     }
   }, true);
 }

@@ -10,7 +10,8 @@
  *    local daemon, the run succeeds and the CodeLens shows the new status; on the daily-partitioned
  *    raw_orders it asks which partitions and runs the latest; Materialize Job… lists the project's
  *    jobs; the lineage panel shows the sample's assets; the CodeLens status opens the run's page of
- *    the operations console in a webview, whose links keep working there. Screenshots go to test-artifacts/vscode/ (and the README's to
+ *    the operations console in a webview, whose links keep working there; Open Console Page… opens
+ *    an asset's page in the same panel, and its lineage link opens the lineage panel. Screenshots go to test-artifacts/vscode/ (and the README's to
  *    docs/images/ when UPDATE_SCREENSHOTS=1).
  *
  * Installs code-server with scripts/ensure-code-server.sh when it is missing (~70 s once).
@@ -285,6 +286,19 @@ describe("VS Code extension in code-server with Chromium", function () {
       await frame.locator(`a[href="/runs/${runId}"]`).first().click();
       await waitFor("the run's page again", async () => (await consoleText(frame)).includes(runId), 30_000, 100);
       await page.locator(".tab", { hasText: `Tributary: Run ${short}` }).first().waitFor({ timeout: 30_000 });
+
+      // Open Console Page…: an asset from the pick, in the same panel; its "Show in the lineage"
+      // link opens the editor's lineage panel.
+      await runCommand("Tributary: Open Console Page…");
+      const assetRow = page.locator(".quick-input-list .monaco-list-row", { hasText: "raw_customers" }).filter({ hasNotText: "SUCCESS" });
+      await page.locator(".quick-input-widget", { hasText: "Open a console page" }).waitFor({ timeout: 30_000 });
+      await page.locator(".quick-input-widget input").fill("raw_customers");
+      await assetRow.first().click({ timeout: 30_000 });
+      await page.locator(".tab", { hasText: "Tributary: Asset raw_customers" }).first().waitFor({ timeout: 30_000 });
+      await waitFor("the asset's page", async () => /Latest materialization/.test(await consoleText(frame)), 30_000, 100);
+      assert.equal(await page.locator(".tab", { hasText: /^Tributary: / }).count(), 1, "one console panel, reused");
+      await frame.locator('[data-testid="asset-lineage"]').click();
+      await page.locator(".tab", { hasText: "Tributary Lineage" }).first().waitFor({ timeout: 30_000 });
     });
   });
 });
