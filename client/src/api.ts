@@ -71,6 +71,25 @@ export class DaemonApi {
     return (text ? JSON.parse(text) : {}) as T;
   }
 
+  /**
+   * One request as is, for the console panel's proxy: `path` on the daemon with the token added,
+   * the daemon's answer untouched (status, headers, a streaming body). Throws
+   * {@link DaemonUnreachableError} when the daemon does not answer.
+   */
+  async raw(method: string, path: string, init: { headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {}): Promise<Response> {
+    try {
+      return await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: this.headers(init.headers),
+        ...(init.body === undefined ? {} : { body: init.body }),
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new DaemonUnreachableError(this.baseUrl, error);
+    }
+  }
+
   /** `GET /api/health`, or undefined when the daemon does not answer within `timeoutMs`. */
   async health(timeoutMs = 2000): Promise<HealthJson | undefined> {
     try {

@@ -10,6 +10,8 @@ import type { Ctx } from "./ctx";
 import { findProjectDir } from "./daemon";
 import { CommandError, showError } from "./errors";
 import { LineagePanel } from "./lineagePanel";
+import { assetPage, ConsolePanel, runPage } from "./consolePanel";
+import { consolePickItems, type ConsolePickItem } from "./consolePick";
 import { materialize } from "./runs";
 import { INSTALL_RUNTIME_COMMAND, installRuntime } from "./runtime";
 import { statusBarMenu } from "./statusBar";
@@ -20,6 +22,13 @@ type Handler = (...args: unknown[]) => unknown;
 function keyArgument(arg: unknown): string | undefined {
   if (typeof arg === "string" && arg) return arg;
   if (arg && typeof arg === "object" && typeof (arg as { key?: unknown }).key === "string") return (arg as { key: string }).key;
+  return undefined;
+}
+
+/** An argument naming a run: its id, or `{ runId }` (a run outcome, a CodeLens). */
+function runArgument(arg: unknown): string | undefined {
+  if (typeof arg === "string" && arg.trim()) return arg.trim();
+  if (arg && typeof arg === "object" && typeof (arg as { runId?: unknown }).runId === "string") return (arg as { runId: string }).runId;
   return undefined;
 }
 
@@ -92,6 +101,26 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
   "tributary.showLineageForAsset": (ctx) => async (arg?: unknown) => {
     const key = await targetAsset(ctx, arg, "show the lineage of");
     return LineagePanel.createOrShow(ctx, key);
+  },
+  "tributary.openConsole": (ctx) => async (arg?: unknown) => {
+    if (typeof arg === "string" && arg.startsWith("/")) return ConsolePanel.show(ctx, arg);
+    const items = await consolePickItems(ctx);
+    const picked = await vscode.window.showQuickPick<ConsolePickItem>(items, {
+      title: "Open a console page", placeHolder: "A page, a recent run or an asset", matchOnDescription: true, matchOnDetail: true,
+    });
+    return picked?.page ? ConsolePanel.show(ctx, picked.page) : undefined;
+  },
+  "tributary.openRun": (ctx) => async (arg?: unknown) => {
+    const runId = runArgument(arg) ?? (await vscode.window.showInputBox({ title: "Open a run's console page", prompt: "The run's id" }))?.trim();
+    return runId ? ConsolePanel.show(ctx, runPage(runId)) : undefined;
+  },
+  "tributary.openAssetPage": (ctx) => async (arg?: unknown) => {
+    const key = await targetAsset(ctx, arg, "open the console page of");
+    return ConsolePanel.show(ctx, assetPage(key));
+  },
+  "tributary.startLocalDaemonAndOpenConsole": (ctx) => async (arg?: unknown) => {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Starting the local Tributary daemon…" }, () => ctx.daemon.startLocal());
+    return ConsolePanel.show(ctx, typeof arg === "string" && arg.startsWith("/") ? arg : "/");
   },
   "tributary.startLocalDaemon": (ctx) => async () => {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Starting the local Tributary daemon…" }, () => ctx.daemon.startLocal());

@@ -2,7 +2,7 @@
  * Materialize from the editor: make sure a daemon answers (starting the local one if allowed),
  * ask which partitions of a partitioned asset, `POST /api/runs` (or a backfill), then follow the run's event stream in a progress notification with Cancel,
  * write every event to the "Tributary Runs" output channel, and end with a message offering
- * "Show logs" / "Show lineage".
+ * "Open Run" (the run's console page, consolePanel.ts) / "Show logs" / "Show lineage".
  */
 import * as vscode from "vscode";
 import { type BackfillJson, FINAL_BACKFILL_STATUSES, FINAL_RUN_STATUSES, type RunEventJson } from "tributary-ts/wire";
@@ -110,7 +110,9 @@ async function followBackfill(ctx: Ctx, api: DaemonApi, started: BackfillJson, l
   log.appendLine(`── backfill ${summary.backfillId} ${summary.status}: ${done}/${total} done, ${failed} failed`);
   ctx.nudgeServer();
   const text = `Backfill of ${label} ${summary.status.toLowerCase()}: ${done}/${total} partitions done${failed > 0 ? `, ${failed} failed` : ""}.`;
-  void (summary.status === "COMPLETED" ? vscode.window.showInformationMessage(text) : vscode.window.showWarningMessage(text));
+  void (summary.status === "COMPLETED" ? vscode.window.showInformationMessage(text, "Open Backfill") : vscode.window.showWarningMessage(text, "Open Backfill")).then((choice) => {
+    if (choice === "Open Backfill") void vscode.commands.executeCommand("tributary.openConsole", `/backfills/${encodeURIComponent(summary.backfillId)}`);
+  });
   return { backfillId: summary.backfillId, status: summary.status, partitions: summary.partitions };
 }
 
@@ -176,13 +178,14 @@ async function followRun(ctx: Ctx, api: DaemonApi, runId: string, selection: str
 
   const reveal = readConfig().revealRunLogs;
   if (reveal === "always" || (reveal === "onFailure" && runStatus !== "SUCCESS")) log.show(true);
-  const actions = ["Show logs", "Show lineage"];
+  const actions = ["Open Run", "Show logs", "Show lineage"];
   const show = runStatus === "SUCCESS"
     ? vscode.window.showInformationMessage(`Materialized ${selection} in ${seconds} s (${summary}).`, ...actions)
     : runStatus === "CANCELED"
       ? vscode.window.showWarningMessage(`Run of ${selection} canceled (${summary}).`, ...actions)
       : vscode.window.showErrorMessage(`Run of ${selection} failed: ${runError ?? runStatus} (${summary}).`, ...actions);
   void show.then((choice) => {
+    if (choice === "Open Run") void vscode.commands.executeCommand("tributary.openRun", runId);
     if (choice === "Show logs") log.show(true);
     if (choice === "Show lineage") void vscode.commands.executeCommand("tributary.showLineage");
   });

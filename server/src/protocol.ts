@@ -159,6 +159,19 @@ export const MaterializeCommand = "tributary.server.materialize";
  */
 export const ShowLineageCommand = "tributary.showLineage";
 
+/**
+ * Client-side command named by the status CodeLens of an asset materialized before. Arguments:
+ * `[{ runId: string, key: string }]`: VS Code opens the run's console page (`/runs/<runId>` on the
+ * daemon); another editor may open that URL in a browser.
+ */
+export const OpenRunCommand = "tributary.openRun";
+
+/**
+ * Client-side command named by the status CodeLens of an asset never materialized. Arguments:
+ * `[{ key: string }]`: VS Code opens the asset's console page (`/assets/<key, URL-encoded>`).
+ */
+export const OpenAssetPageCommand = "tributary.openAssetPage";
+
 /** The `tributary` settings section (read through `workspace/configuration`). */
 export interface TributarySettings {
   /** Base URL of the daemon's HTTP API. @defaultValue "http://127.0.0.1:3000" */

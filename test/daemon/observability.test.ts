@@ -158,7 +158,7 @@ describe("daemon logs and health", function () {
       const entries = () => daemon.stdoutLines().map((line) => JSON.parse(line) as Record<string, unknown>);
       const queued = await waitFor("the queued run's log entry", () => entries().find((entry) => entry["component"] === "runs" && entry["runId"] === runId));
       assert.equal(queued["level"], "info");
-      assert.match(String(queued["msg"]), new RegExp(`^run ${runId} queued: "a" http://127\\.0\\.0\\.1:\\d+/api/runs/${runId}$`));
+      assert.match(String(queued["msg"]), new RegExp(`^run ${runId} queued: "a" http://127\\.0\\.0\\.1:\\d+/runs/${runId}$`));
       assert.equal(queued["selection"], "a");
       assert.equal(queued["daemonId"], daemon.daemonId, "every entry says which process wrote it");
       assert.ok(!Number.isNaN(Date.parse(String(queued["time"]))));

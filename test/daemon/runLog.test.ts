@@ -35,10 +35,10 @@ export default definitions({ assets: [a, broken], sensors: [once] });
       const failing = await daemon.submitRun({ selection: "broken" });
       const ended = (runId: string) => logs.find((line) => line.startsWith(`[runs] run ${runId} SUCCESS`) || line.startsWith(`[runs] run ${runId} FAILURE`));
       await waitFor("both runs ended in the log", () => ended(fromSensor.runId) !== undefined && ended(failing.runId) !== undefined);
-      assert.ok(logs.includes(`[runs] run ${fromSensor.runId} queued by sensor once: "a" http://127.0.0.1:3000/api/runs/${fromSensor.runId}`), logs.join("\n"));
-      assert.ok(logs.includes(`[runs] run ${failing.runId} queued: "broken" http://127.0.0.1:3000/api/runs/${failing.runId}`), logs.join("\n"));
-      assert.match(ended(fromSensor.runId)!, new RegExp(`^\\[runs\\] run ${fromSensor.runId} SUCCESS in \\d+(\\.\\d)? m?s http://127\\.0\\.0\\.1:3000/api/runs/${fromSensor.runId}$`));
-      assert.match(ended(failing.runId)!, new RegExp(`^\\[runs\\] run ${failing.runId} FAILURE in \\d+(\\.\\d)? m?s: step broken: asset "broken" failed: no export for today http://127\\.0\\.0\\.1:3000/api/runs/${failing.runId}$`));
+      assert.ok(logs.includes(`[runs] run ${fromSensor.runId} queued by sensor once: "a" http://127.0.0.1:3000/runs/${fromSensor.runId}`), logs.join("\n"));
+      assert.ok(logs.includes(`[runs] run ${failing.runId} queued: "broken" http://127.0.0.1:3000/runs/${failing.runId}`), logs.join("\n"));
+      assert.match(ended(fromSensor.runId)!, new RegExp(`^\\[runs\\] run ${fromSensor.runId} SUCCESS in \\d+(\\.\\d)? m?s http://127\\.0\\.0\\.1:3000/runs/${fromSensor.runId}$`));
+      assert.match(ended(failing.runId)!, new RegExp(`^\\[runs\\] run ${failing.runId} FAILURE in \\d+(\\.\\d)? m?s: step broken: asset "broken" failed: no export for today http://127\\.0\\.0\\.1:3000/runs/${failing.runId}$`));
     } finally {
       await daemon.stop();
     }

@@ -241,6 +241,9 @@ describe("language server over stdio", function () {
     const titles = await waitForLenses(raw, (t) => t.includes("materialized 3 min ago · 2/2 checks passed"));
     assert.deepEqual(titles.slice(0, 4), ["▶ Materialize", "Materialize with upstream", "Show lineage", "materialized 3 min ago · 2/2 checks passed"]);
     const all = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(raw) } });
+    const status = all.find((l) => l.command?.title === "materialized 3 min ago · 2/2 checks passed");
+    assert.deepEqual(status?.command && { command: status.command.command, arguments: status.command.arguments }, { command: "tributary.openRun", arguments: [{ runId: "r1", key: "raw_orders" }] },
+      "the status opens the latest materialization's run page");
     assert.deepEqual(all.filter((l) => l.command?.title === "Materialize with upstream").map((l) => l.command?.arguments?.[0]),
       [{ selection: "+raw_orders", key: "raw_orders" }, { selection: "+raw_payments", key: "raw_payments" }, { selection: "+warehouse/customers", key: "warehouse/customers" }]);
     const text = fs.readFileSync(raw, "utf8");

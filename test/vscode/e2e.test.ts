@@ -10,7 +10,9 @@
  *    local daemon, the run succeeds and the CodeLens shows the new status; on the daily-partitioned
  *    raw_orders it asks which partitions and runs the latest; Materialize Job… lists the project's
  *    jobs; the lineage panel shows the sample's assets, and a column's lineage from the language
- *    server (expand stg_payments, click amount). Screenshots go to test-artifacts/vscode/ (and the README's to
+ *    server (expand stg_payments, click amount); the CodeLens status opens the run's page of
+ *    the operations console in a webview, whose links keep working there; Open Console Page… opens
+ *    an asset's page in the same panel, and its lineage link opens the lineage panel. Screenshots go to test-artifacts/vscode/ (and the README's to
  *    docs/images/ when UPDATE_SCREENSHOTS=1).
  *
  * Installs code-server with scripts/ensure-code-server.sh when it is missing (~70 s once).
@@ -128,19 +130,23 @@ describe("VS Code extension in code-server with Chromium", function () {
       await input.fill(relative);
       await page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(relative) }).first().waitFor();
       await page.keyboard.press("Enter");
-      await page.locator(".tab.active", { hasText: path.basename(relative) }).waitFor();
+      await page.locator(".tab.active", { hasText: path.basename(relative) }).first().waitFor();
     }
 
-    /** Puts the cursor on `word` in the first line of the open file RELATIVE holding `needle` (scrolled into view). */
-    async function goToText(relative: string, needle: string, word: string): Promise<void> {
+    /**
+     * Puts the cursor on the first line of `relative` (open in the editor) that contains `needle`, on
+     * `word` in it when given; the editor scrolls it into view.
+     */
+    async function goToLine(relative: string, needle: string, word?: string): Promise<void> {
       const lines = fs.readFileSync(path.join(ROOT, ".cache", "vscode-tests", "e2e", relative), "utf8").split("\n");
       const line = lines.findIndex((l) => l.includes(needle));
-      assert.ok(line >= 0, `${relative} holds ${needle}`);
+      assert.ok(line >= 0, `${needle} is in ${relative}`);
       await page.keyboard.press("Control+G");
-      const goTo = page.locator(".quick-input-widget input");
-      await goTo.waitFor();
-      await goTo.fill(`:${line + 1}:${(lines[line] as string).indexOf(word) + 3}`);
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor();
+      await input.fill(word === undefined ? `:${line + 1}` : `:${line + 1}:${(lines[line] as string).indexOf(word) + 3}`);
       await page.keyboard.press("Enter");
+      await input.waitFor({ state: "hidden" });
     }
 
     it("shows the broken dependency the test added in the Problems pane", async () => {
@@ -154,8 +160,8 @@ describe("VS Code extension in code-server with Chromium", function () {
     it("clicking the CodeLens Materialize starts the local daemon, the run succeeds and the CodeLens shows the new status", async () => {
       assert.equal((await fetch(`http://127.0.0.1:${daemonPort}/api/health`).catch(() => undefined))?.ok, undefined, "no daemon runs before the click");
       await openFile("assets/raw.ts");
-      // raw_customers is below the file's opening comment: bring it into view (a CodeLens off screen is hidden).
-      await goToText("assets/raw.ts", 'key: "raw_customers"', "raw_customers");
+      // The sample's header comment pushes raw_customers below a half-height editor: go to it.
+      await goToLine("assets/raw.ts", 'key: "raw_customers"');
       const lens = page.locator(".codelens-decoration a:visible", { hasText: "Materialize" }).first();
       await lens.waitFor({ timeout: 30_000 });
       assert.match(await lens.innerText(), /^▶ Materialize$/);
@@ -177,7 +183,7 @@ describe("VS Code extension in code-server with Chromium", function () {
       // The cursor on raw_orders' key, then Materialize Asset: the same code the CodeLens runs with
       // the same key (the server test checks the CodeLens names it), without racing the CodeLens
       // re-rendering that follows a scroll.
-      await goToText("assets/raw.ts", 'key: "raw_orders"', "raw_orders");
+      await goToLine("assets/raw.ts", 'key: "raw_orders"', "raw_orders");
       await page.keyboard.press("F1");
       const input = page.locator(".quick-input-widget input");
       await input.waitFor();
@@ -268,6 +274,62 @@ describe("VS Code extension in code-server with Chromium", function () {
       await frame.evaluate(() => (window as unknown as { __tributaryLineage: { whenPainted(): Promise<unknown> } }).__tributaryLineage.whenPainted());
       await page.screenshot({ path: path.join(ARTIFACTS, "lineage-maximized.png") });
       if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: path.join(ROOT, "docs", "images", "vscode-lineage.png") });
+    });
+
+    it("opens the run's console page in a webview from the CodeLens status, and the console's links work inside it", async () => {
+      const daemon = `http://127.0.0.1:${daemonPort}`;
+      const { assets } = await (await fetch(`${daemon}/api/assets`)).json() as { assets: Array<{ key: string; latestMaterialization: { runId: string } | null }> };
+      const runIds = assets.map((a) => a.latestMaterialization?.runId).filter((id): id is string => typeof id === "string");
+      assert.ok(runIds.length > 0, "the runs above materialized something");
+      // One editor group at full width (the lineage above took most of the window), at raw_customers.
+      await runCommand("View: Close All Editors");
+      await openFile("assets/raw.ts");
+      await goToLine("assets/raw.ts", 'key: "raw_customers"');
+      const status = page.locator(".codelens-decoration a:visible", { hasText: /materialized (just now|\d+ min ago)/ }).first();
+      await status.waitFor({ timeout: 30_000 });
+      await status.click();
+      // The panel's title follows the page: "Tributary: Run <short id>".
+      const tab = page.locator(".tab", { hasText: /Tributary: Run [0-9a-f]{8}/ }).first();
+      await tab.waitFor({ timeout: 30_000 });
+      const short = /Run ([0-9a-f]{8})/.exec(await tab.innerText())?.[1] ?? "";
+      const runId = runIds.find((id) => id.startsWith(short));
+      assert.ok(runId, `the tab names the run of a latest materialization (${short} in ${runIds.join(", ")})`);
+      const consoleText = async (frame: import("playwright-core").Frame): Promise<string> =>
+        frame.evaluate(() => document.getElementById("console")?.innerText ?? "").catch(() => "");
+      // The run page's title is "Run <short id>" over the full id; the runs list shows short ids only.
+      const frame = await waitFor("the run's page in the console webview", async () => {
+        for (const candidate of page.frames()) if ((await consoleText(candidate)).includes(runId)) return candidate;
+        return undefined;
+      }, 30_000, 100);
+      assert.match(await consoleText(frame), new RegExp(`Run\\s+${short}`));
+      assert.match(await consoleText(frame), /SUCCESS/, "the run's status came from the daemon through the extension");
+      await runCommand("Notifications: Clear All Notifications");
+      await page.locator(".notification-toast").first().waitFor({ state: "hidden" });
+      await page.screenshot({ path: path.join(ARTIFACTS, "console-run.png") });
+      if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: path.join(ROOT, "docs", "images", "vscode-console-run.png") });
+      // Client-side routing inside the webview: the navigation bar's Runs link, then back to the run.
+      await frame.locator("nav a", { hasText: "Runs" }).click();
+      await page.locator(".tab", { hasText: "Tributary: Runs" }).first().waitFor({ timeout: 30_000 });
+      await waitFor("the runs list with the run", async () => {
+        const text = await consoleText(frame);
+        return text.includes(short) && !text.includes(runId);
+      }, 30_000, 100);
+      await frame.locator(`a[href="/runs/${runId}"]`).first().click();
+      await waitFor("the run's page again", async () => (await consoleText(frame)).includes(runId), 30_000, 100);
+      await page.locator(".tab", { hasText: `Tributary: Run ${short}` }).first().waitFor({ timeout: 30_000 });
+
+      // Open Console Page…: an asset from the pick, in the same panel; its "Show in the lineage"
+      // link opens the editor's lineage panel.
+      await runCommand("Tributary: Open Console Page…");
+      const assetRow = page.locator(".quick-input-list .monaco-list-row", { hasText: "raw_customers" }).filter({ hasNotText: "SUCCESS" });
+      await page.locator(".quick-input-widget", { hasText: "Open a console page" }).waitFor({ timeout: 30_000 });
+      await page.locator(".quick-input-widget input").fill("raw_customers");
+      await assetRow.first().click({ timeout: 30_000 });
+      await page.locator(".tab", { hasText: "Tributary: Asset raw_customers" }).first().waitFor({ timeout: 30_000 });
+      await waitFor("the asset's page", async () => /Latest materialization/.test(await consoleText(frame)), 30_000, 100);
+      assert.equal(await page.locator(".tab", { hasText: /^Tributary: / }).count(), 1, "one console panel, reused");
+      await frame.locator('[data-testid="asset-lineage"]').click();
+      await page.locator(".tab", { hasText: "Tributary Lineage" }).first().waitFor({ timeout: 30_000 });
     });
   });
 });

@@ -188,5 +188,5 @@ async function waitForBackfill(storage: Storage, id: string, print: (line: strin
 
 async function daemonSeen(storage: Storage): Promise<boolean> {
   const beats = await storage.listDaemonHeartbeats();
-  return beats.some((beat) => Date.now() - Date.parse(beat.at) < 60_000 && beat.info["role"] !== "worker");
+  return beats.some((beat) => Date.now() - Date.parse(beat.at) < 60_000 && beat.info["role"] !== "worker" && beat.info["stopped"] !== true);
 }

@@ -10,6 +10,7 @@ import { formatSelection, parseSelection } from "../selection";
 import { openStorage } from "../storage";
 import type { Storage } from "../storage/port";
 import { integerFlag, parseCommandArgs, selectionUsageError } from "./args";
+import { runConsoleUrl } from "./consoleLink";
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliContext } from "./context";
 import { RunProgress } from "./progress";
 import { printRunSummary } from "./summary";
@@ -31,6 +32,10 @@ Options:
       --concurrency N  Steps running at once (default: executor.maxConcurrency, else CPU cores)
       --in-process     Run in this process instead of a worker (debugging; a crash takes the CLI down)
       --verbose        Show info logs of assets and stacks of errors
+
+When a daemon serves this project's storage over HTTP (tributary dev / tributary daemon), the
+summary ends with the run's console page: "Console: http://HOST:PORT/runs/RUN_ID". Set
+TRIBUTARY_DAEMON_URL to the daemon's address when it is reached through another one (a proxy).
 
 Exit codes: 0 every step succeeded, 1 a step failed (or the run was canceled), 2 bad usage.`;
 
@@ -84,6 +89,7 @@ export async function materializeCommand(args: string[], context: CliContext): P
   // (`tributary dev` in another terminal) would take it for a run whose worker died.
   const stopHeartbeat = heartbeatWhileRunning(storage, () => [runId], config);
   let result: RunResult;
+  let consoleLink: string | undefined;
   try {
     const maxConcurrency = concurrency ?? config.executor.maxConcurrency;
     const run = { runId, selection, maxConcurrency, tags };
@@ -94,6 +100,7 @@ export async function materializeCommand(args: string[], context: CliContext): P
     stopHeartbeat();
     stopSignals();
     progress.stop();
+    consoleLink = await runConsoleUrl(storage, context.env, runId).catch(() => undefined);
     await storage.close().catch(() => undefined);
   }
 
@@ -114,6 +121,7 @@ export async function materializeCommand(args: string[], context: CliContext): P
     projectDir: config.projectDir,
     storageDescription: describeStorage(config),
     brief: json,
+    consoleUrl: consoleLink,
   });
   return result.status === "SUCCESS" ? EXIT_OK : EXIT_FAILED;
 }

@@ -5,6 +5,7 @@ import type { Storage } from "../storage/port";
 import { RUN_STATUSES, type RunRecord, type RunStatus, type StoredRunEvent } from "../types";
 import { runToJson } from "../wire/runJson";
 import { integerFlag, parseCommandArgs } from "./args";
+import { runConsoleUrl } from "./consoleLink";
 import { EXIT_FAILED, EXIT_OK, UsageError, stylesFor, type CliContext } from "./context";
 import { formatDuration } from "./progress";
 import { formatTable, formatTime } from "./table";
@@ -14,7 +15,8 @@ export const RUNS_HELP = `Usage: tributary runs list [--json] [--limit N] [--sta
 
 list   Runs, newest first (default limit 20). --status filters: QUEUED, STARTING, STARTED,
        CANCELING, SUCCESS, FAILURE, CANCELED.
-show   One run and its events. RUN_ID may be a unique prefix of a recent run's id.
+show   One run and its events. RUN_ID may be a unique prefix of a recent run's id. When a daemon
+       serves this project (or TRIBUTARY_DAEMON_URL is set), also its console page's URL.
 
 --json prints an array of runs for list ({"runId","status","selection","instigator","createdAt",
 "startedAt","endedAt",...}), and the run with an "events" array for show.`;
@@ -97,7 +99,7 @@ async function runsShow(args: string[], context: CliContext): Promise<number> {
       context.stdout.write(`${JSON.stringify({ ...runToJson(run), events }, null, 2)}\n`);
       return EXIT_OK;
     }
-    printRun(run, events, context);
+    printRun(run, events, context, await runConsoleUrl(storage, context.env, run.runId));
     return EXIT_OK;
   });
 }
@@ -123,7 +125,7 @@ async function allEvents(storage: Storage, runId: string): Promise<StoredRunEven
   }
 }
 
-function printRun(run: RunRecord, events: StoredRunEvent[], context: CliContext): void {
+function printRun(run: RunRecord, events: StoredRunEvent[], context: CliContext, consoleLink: string | undefined): void {
   const s = stylesFor(context.stdout, context.env);
   const out = (line = "") => context.stdout.write(`${line}\n`);
   out(`${s.bold(`Run ${run.runId}`)}  ${paintStatus(run.status, s)}`);
@@ -133,6 +135,7 @@ function printRun(run: RunRecord, events: StoredRunEvent[], context: CliContext)
   if (run.startedAt) out(`  started     ${formatTime(run.startedAt)}`);
   if (run.endedAt) out(`  ended       ${formatTime(run.endedAt)}${run.startedAt ? ` (${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))})` : ""}`);
   if (run.error) out(`  error       ${s.red(run.error)}`);
+  if (consoleLink) out(`  console     ${consoleLink}`);
   out();
   for (const event of events) {
     const paint = event.level === "error" ? s.red : event.level === "warn" ? s.yellow : (text: string) => text;

@@ -16,6 +16,8 @@ export interface SummaryInput {
   storageDescription: string;
   /** Counts and failures only (the `--json` mode's stderr). */
   brief: boolean;
+  /** The run's console page, when a daemon serves this storage (consoleLink.ts). */
+  consoleUrl?: string | undefined;
 }
 
 /** Prints the summary of a finished run. */
@@ -56,8 +58,10 @@ export function printRunSummary(stream: CliStream, env: NodeJS.ProcessEnv, input
       if (frame) out(`    ${s.dim("at")} ${frame}`);
     }
   }
+  const console = input.consoleUrl ? `Console: ${input.consoleUrl}` : undefined;
   if (input.brief) {
     out(s.dim(`Run ${result.runId}`));
+    if (console) out(console);
     return;
   }
 
@@ -70,6 +74,7 @@ export function printRunSummary(stream: CliStream, env: NodeJS.ProcessEnv, input
     for (const [key, where] of landed) out(`  ${key.padEnd(width)}  ${s.dim("→")} ${where}`);
   }
   out(s.dim(`Run ${result.runId} recorded in ${input.storageDescription}; details: tributary runs show ${result.runId}`));
+  if (console) out(console);
 }
 
 function plural(count: number, noun: string): string {

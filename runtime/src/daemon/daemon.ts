@@ -150,9 +150,14 @@ export class Daemon implements DaemonServices {
     return this.storageValue;
   }
 
-  /** Tells the daemon the URL its HTTP API is served at: its log lines about runs then link to them. */
+  /**
+   * Tells the daemon the URL its HTTP API and console are served at: its log lines about runs then
+   * link to their console pages, and its heartbeat carries the URL, so that `tributary materialize`
+   * and `tributary runs show` on the same storage can print a run's console URL.
+   */
   servesAt(baseUrl: string): void {
     this.servedAt = baseUrl;
+    if (this.heartbeatLoop) void this.recordHeartbeat();
   }
 
   /** Opens storage, loads the code and starts the loops. */
@@ -307,6 +312,13 @@ export class Daemon implements DaemonServices {
    */
   async stop(options: { cancelRunning?: boolean; timeoutMs?: number } = {}): Promise<void> {
     await this.heartbeatLoop?.stop();
+    // Says it is gone: the CLI then prints no console URL of a daemon that no longer serves.
+    // At most a second: a database that is down must not hold the stop.
+    if (this.heartbeatLoop) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.recordHeartbeat(true), new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+    }
     await Promise.all([this.scheduler?.stop(), this.sensors?.stop(), this.monitor?.stop(), this.backfills?.stop(), this.freshness?.stop(), this.automation?.stop()]);
     await this.evaluations?.close();
     await this.coordinator?.stop(options);
@@ -443,11 +455,15 @@ export class Daemon implements DaemonServices {
       : "Fix the error, then load the code again: POST /api/reload, or send the process SIGHUP.";
   }
 
-  private async recordHeartbeat(): Promise<void> {
+  private async recordHeartbeat(stopped = false): Promise<void> {
     try {
       await this.storage.recordDaemonHeartbeat(
         this.daemonId,
-        { role: this.role, mode: this.mode, pid: process.pid, host: hostname(), activeRuns: this.coordinator?.activeRunIds.length ?? 0 },
+        {
+          role: this.role, mode: this.mode, pid: process.pid, host: hostname(), activeRuns: this.coordinator?.activeRunIds.length ?? 0,
+          ...(this.servedAt !== undefined && !stopped ? { url: this.servedAt } : {}),
+          ...(stopped ? { stopped: true } : {}),
+        },
         new Date().toISOString(),
       );
     } catch (error) {

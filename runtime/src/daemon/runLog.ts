@@ -7,6 +7,7 @@
 import type { RunResult } from "../execution/api";
 import type { Storage } from "../storage/port";
 import type { RunRecord } from "../types";
+import { consoleRunPath, consoleUrl } from "../wire/consoleUrls";
 
 /** `850 ms`, `1.2 s`, `3 min 05 s`. */
 export function formatDuration(ms: number): string {
@@ -17,9 +18,9 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${String(seconds).padStart(2, "0")} s`;
 }
 
-/** Where a run can be seen over HTTP, when the daemon serves the API at `baseUrl`. */
+/** Where a run can be seen: its console page (`/runs/<id>`), when the daemon serves HTTP at `baseUrl`. */
 export function runUrl(baseUrl: string | undefined, runId: string): string | undefined {
-  return baseUrl === undefined ? undefined : `${baseUrl.replace(/\/$/, "")}/api/runs/${encodeURIComponent(runId)}`;
+  return baseUrl === undefined ? undefined : consoleUrl(baseUrl, consoleRunPath(runId));
 }
 
 /** `run ID queued by schedule nightly: "group:warehouse" http://...` (logged by the `runs` component: `[runs] run ...`). */

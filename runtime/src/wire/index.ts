@@ -9,6 +9,7 @@
  */
 export * from "./requests";
 export * from "./responses";
+export * from "./consoleUrls";
 export * from "./routes";
 export * from "./sse";
 export * from "./statuses";

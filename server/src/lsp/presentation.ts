@@ -3,7 +3,7 @@ import { formatWallTime, nextFireTimes, parseCron } from "tributary-ts/schedules
 import {
   ancestors, automationInWords, automationOf, checksOf, cronsOf, describeAutomation, descendants, freshnessInWords, freshnessOf, type Position, type ProjectModel, writtenCronsOf,
 } from "../analysis";
-import { type JobInfo, MaterializeCommand, ShowLineageCommand } from "../protocol";
+import { type JobInfo, MaterializeCommand, OpenAssetPageCommand, OpenRunCommand, ShowLineageCommand } from "../protocol";
 import { pathToUri, spanContains, toRange } from "./convert";
 import { partitionStatusLine, statusLine, timeAgo } from "./daemonClient";
 import { assetAt, assetsInFile, type ServerState } from "./state";
@@ -95,7 +95,7 @@ function nextTicksText(cron: string, timezone: string): string {
   }
 }
 
-/** CodeLens above each asset: Materialize, Materialize with upstream, Show lineage, daemon status. */
+/** CodeLens above each asset: Materialize, Materialize with upstream, Show lineage, daemon status (opens the run's console page). */
 export function codeLenses(state: ServerState, model: ProjectModel, file: string): CodeLens[] {
   if (!state.settings().codeLens) return [];
   const lenses: CodeLens[] = [];
@@ -113,7 +113,16 @@ export function codeLenses(state: ServerState, model: ProjectModel, file: string
       { range, command: { title: "Show lineage", command: ShowLineageCommand, arguments: [{ key: asset.key, uri }] } },
     );
     const status = statuses.get(asset.key);
-    if (status) lenses.push({ range, command: { title: statusLine(status), command: "" } });
+    // The status opens the console: the run of the latest materialization, else the asset's page.
+    const runId = status?.latestMaterialization?.runId;
+    if (status) {
+      lenses.push({
+        range,
+        command: runId
+          ? { title: statusLine(status), command: OpenRunCommand, arguments: [{ runId, key: asset.key }] }
+          : { title: statusLine(status), command: OpenAssetPageCommand, arguments: [{ key: asset.key }] },
+      });
+    }
   }
   return lenses;
 }

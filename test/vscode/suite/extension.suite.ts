@@ -93,6 +93,14 @@ describe("Tributary extension in a real extension host", () => {
     assert.match(ctx.lastCommandError?.message ?? "", /No Tributary daemon answers at http:\/\/127\.0\.0\.1:\d+ and tributary\.localDaemon\.autoStart is "never"/);
   });
 
+  it("says that the console needs a daemon when none answers, and offers to start it and open the page", async () => {
+    assert.equal(await ctx.daemon.refresh(), "stopped", `nothing listens on ${ctx.daemon.url}`);
+    assert.equal(await vscode.commands.executeCommand("tributary.openRun", "0b6f12ab-0000"), undefined);
+    assert.match(ctx.lastCommandError?.message ?? "", /No Tributary daemon answers at http:\/\/127\.0\.0\.1:\d+: the console needs one\. Start the local daemon/);
+    assert.equal(await vscode.commands.executeCommand("tributary.openAssetPage", { key: "mart/total" }), undefined);
+    assert.equal(ctx.lastCommandError?.command, "tributary.openAssetPage");
+  });
+
   it("materializes the asset under the cursor (asked from the server) and says when the cursor is on no asset", async () => {
     const file = workspaceFile("assets", "staging.ts");
     const editor = await vscode.window.showTextDocument(file);
