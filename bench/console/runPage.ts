@@ -188,6 +188,8 @@ async function liveLatency(page: Page, s: Side, wake: boolean): Promise<Live> {
 
 interface Memory {
   loaded: number;
+  /** JS heap used on the opened page (its tail page of 500 events), after a collection. */
+  openedHeapUsed: number;
   heapUsed: number;
   heapTotal: number;
   nodes: number;
@@ -199,6 +201,11 @@ async function memory(page: Page, s: Side, pages: number): Promise<Memory> {
   const stats = (await (await fetch(`${s.server.url}/api/runs/run-log/events/stats`)).json()) as { firstErrorId: number };
   await page.goto(`${s.server.url}/runs/run-log`);
   await page.waitForSelector(".log-row");
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const metric = async (name: string) => ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === name)?.value ?? NaN);
+  await cdp.send("HeapProfiler.collectGarbage");
+  const openedHeapUsed = await metric("JSHeapUsedSize");
   const loadedCount = () => page.evaluate(() => Number(/^(\d+)/.exec(document.querySelector("[data-testid=log-count]")!.textContent!.trim())![1]));
   for (let i = 0; i < pages; i++) {
     const before = await loadedCount();
@@ -213,12 +220,9 @@ async function memory(page: Page, s: Side, pages: number): Promise<Memory> {
   const loaded = await loadedCount();
   await page.click("[data-testid=jump-error]");
   await page.waitForSelector(`.log-row[data-event-id="${stats.firstErrorId}"]`, { timeout: 60_000 });
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("Performance.enable");
-  const metric = async (name: string) => ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === name)?.value ?? NaN);
   const heapTotalBeforeGc = await metric("JSHeapTotalSize");
   await cdp.send("HeapProfiler.collectGarbage");
-  const result = { loaded, heapUsed: await metric("JSHeapUsedSize"), heapTotal: await metric("JSHeapTotalSize"), nodes: await metric("Nodes"), heapTotalBeforeGc };
+  const result = { loaded, openedHeapUsed, heapUsed: await metric("JSHeapUsedSize"), heapTotal: await metric("JSHeapTotalSize"), nodes: await metric("Nodes"), heapTotalBeforeGc };
   await cdp.detach();
   return result;
 }
@@ -268,8 +272,13 @@ async function main(): Promise<void> {
     await memPage.close();
     const memLine = `run page of ${BIG.toLocaleString("en")} events, ${mem.loaded.toLocaleString("en")} loaded after 20 pages back, then jump to first error: JS heap ${(mem.heapUsed / MB).toFixed(1)} MB used of ${(mem.heapTotal / MB).toFixed(1)} MB (${(mem.heapTotalBeforeGc / MB).toFixed(1)} MB before a collection), ${mem.nodes} DOM nodes`;
     const memVerdict = goalVerdict("the tab's JS heap on a 1,000,000-event run page <= 300 MB", 300, "MB", [{ label: "heap total before a collection", value: mem.heapTotalBeforeGc / MB }, { label: "after", value: mem.heapTotal / MB }], 1);
+    const perEvent = (mem.heapUsed - mem.openedHeapUsed) / Math.max(1, mem.loaded - 500);
+    const growthLine = `JS heap used on opening ${(mem.openedHeapUsed / MB).toFixed(1)} MB: ~${(perEvent / 1024).toFixed(2)} KB more per event paged in, so 300 MB would hold ~${Math.round((300 * MB - mem.openedHeapUsed) / perEvent).toLocaleString("en")} events scrolled back`;
+    const fullMb = (mem.openedHeapUsed + perEvent * BIG) / MB;
+    const fullRun = `scrolling back through all ${BIG.toLocaleString("en")} events would come to ~${fullMb.toFixed(0)} MB of JS heap, ${fullMb <= 300 ? "still under" : "over"} 300 MB`;
     console.log(memLine);
     console.log(memVerdict);
+    console.log(`${growthLine}; ${fullRun}`);
 
     const load = os.loadavg().map((n) => n.toFixed(2)).join(" ");
     const body = `Headless Chromium (playwright-core, the system chromium, 1280×800) against the daemon's HTTP server serving the
@@ -288,7 +297,7 @@ The page asks for the run, the log's stats (\`run_event_counts\` rows) and its t
 list renders the ~40 rows on screen: none of it reads or renders more for a longer log.
 
 **Event written -> visible**: a writer in the bench's process appends 1,000 events a second (20 every 20 ms, ${LIVE_SECONDS} s) through
-the storage (\`appendEvents\`) to a live run open in the page, each with \`Date.now()\` at write in its message; the page records
+the storage (\`appendEvents\`) to a new live run (in the big side's database, next to the 1,000,000-event run) open in the page, each with \`Date.now()\` at write in its message; the page records
 \`Date.now()\` when each event id first shows in a row (a MutationObserver on the list), latency = shown - written, per event.
 Woken: the writer emits the daemon's \`runEvent\`, as a worker of this daemon does (its coordinator's onEvent); polled: it does not,
 and the stream finds the events by polling the storage (every 250 ms), as for a run on another daemon's worker.
@@ -308,7 +317,11 @@ or a later one entered the DOM); the rows actually drawn are the newest of each 
 ${memLine}.  
 ${memVerdict}
 
-The tab holds the events it has paged in (500 a page), not the run: the heap grows with how far one scrolls back, not with the log.`;
+The tab holds the events it has paged in (500 a page), not the run, and "Jump to first error" reads the error-level view
+(a page or a few) instead of the events between: the heap grows with how far one scrolls back by hand, not with the log.
+${growthLine} (a linear extrapolation, not measured). The list keeps what it paged in (no window that drops far rows and
+pages them in again), so the bound on a tab is that growth: ${fullRun}. The level, step, type and text filters ask the daemon,
+so they need no events in the tab.`;
     if (values["write-docs"]) writePerformanceSection("Run page in the browser (bench/console/runPage.ts)", body);
   } finally {
     await browser.dispose();
