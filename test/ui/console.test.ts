@@ -18,6 +18,8 @@ import { waitFor } from "../support/waitFor";
 import { launchChromium } from "./support/browser";
 import { HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
 
+/** Screenshots of every run go here; docs/images gets them with UPDATE_SCREENSHOTS=1 (a test run leaves the tree as it was). */
+const ARTIFACTS = resolve(__dirname, "..", "..", "test-artifacts", "console");
 const IMAGES = resolve(__dirname, "..", "..", "docs", "images");
 const DATABASE_URL = process.env["TRIBUTARY_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 const CONSOLE_PATHS = ["/", "/runs", "/runs/abc", "/assets", "/assets/mart%2Ftotal", "/schedules", "/schedules/x", "/sensors", "/sensors/x", "/backfills", "/backfills/x"];
@@ -63,7 +65,6 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
   let heldRun = "";
 
   before(async () => {
-    mkdirSync(IMAGES, { recursive: true });
     daemon = await startWarehouseDaemon();
     browser = await launchChromium({ width: 1280, height: 820 });
     page = await openPage(browser, errors);
@@ -78,7 +79,9 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
 
   const shot = async (name: string, fullPage = false) => {
     if (fullPage) await page.evaluate(() => window.scrollTo(0, 0)); // the sticky navigation bar stays on top
-    await page.screenshot({ path: join(IMAGES, `console-${name}.png`), fullPage });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage });
+    if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: join(IMAGES, `console-${name}.png`), fullPage });
   };
 
   it("serves the console at every path it routes, with the CSP and a nonce, the lineage at /lineage, and 404 elsewhere", async () => {
