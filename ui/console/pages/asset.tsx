@@ -153,7 +153,7 @@ function Evaluation({ evaluation: e }: { evaluation: AutomationEvaluationJson })
     <li class="evaluation" data-requested={String(e.requested)}>
       <details>
         <summary>
-          {formatTime(e.evaluatedAt)} <Status status={e.requested ? "REQUESTED" : "SKIPPED"} />{" "}
+          {formatTime(e.evaluatedAt)} {e.requested ? <Status status="REQUESTED" /> : <span class="status status-skipped">not requested</span>}{" "}
           {e.runId && <span>run <RunLink runId={e.runId} /> </span>}
           {e.partitions.length > 0 && <span class="mono">{e.partitions.join(", ")} </span>}
           <span class="reason" data-testid="evaluation-reason">{e.reason}</span>
