@@ -330,6 +330,34 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await shot("overview");
   });
 
+  it("shows a schedule's next five ticks and last tick from its detail route, and a mart's freshness in words on its page", async () => {
+    const { schedules } = (await (await fetch(`${daemon.url}/api/schedules`)).json()) as WireAnswer<"GET /api/schedules">;
+    const name = schedules[0]!.name;
+    const wasRunning = schedules[0]!.status === "RUNNING";
+    if (!wasRunning) await fetch(`${daemon.url}/api/schedules/${encodeURIComponent(name)}/start`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    try {
+      const detail = (await (await fetch(`${daemon.url}/api/schedules/${encodeURIComponent(name)}`)).json()) as WireAnswer<"GET /api/schedules/:name">;
+      assert.equal(detail.nextTicks.length, 5);
+      await page.goto(`${daemon.url}/schedules/${encodeURIComponent(name)}`);
+      await page.waitForFunction(() => document.querySelectorAll("[data-testid=next-ticks] .dep").length === 5);
+      const shownTicks = await page.locator("[data-testid=next-ticks] .dep").allTextContents();
+      const formatted = await page.evaluate((ticks) => ticks.map((t) => new Date(t).toLocaleString(undefined, { year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })), detail.nextTicks);
+      assert.deepEqual(shownTicks, formatted);
+      assert.match((await page.textContent("[data-testid=last-tick]")) ?? "", detail.lastTick ? /\S/ : /none yet/);
+    } finally {
+      if (!wasRunning) await fetch(`${daemon.url}/api/schedules/${encodeURIComponent(name)}/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    }
+    // The +customers run above materialized the customers mart: fresh, since then, with its policy.
+    const mart = (await (await fetch(`${daemon.url}/api/assets/customers`)).json()) as WireAnswer<"GET /api/assets/:key">;
+    assert.ok(mart.freshness, "the customers mart has a freshness policy");
+    await page.goto(`${daemon.url}/assets/customers`);
+    const facts = page.locator("[data-testid=asset-freshness]");
+    await facts.waitFor();
+    const words: Record<string, RegExp> = { FRESH: /^fresh fresh since /, WARN: /^late late since /, STALE: /^stale stale since /, UNKNOWN: /^unknown never materialized/ };
+    assert.match((await facts.textContent()) ?? "", words[mart.freshness.state]!);
+    assert.match((await facts.textContent()) ?? "", new RegExp(`max lag ${mart.freshness.maxLag}`));
+  });
+
   it("shows an asset's materialization history paged by cursor with a chart of its row count, and its checks, latest and history", async () => {
     // raw_customers was materialized by the tests above (Materialize, Re-execute, the long log, +customers): once more.
     const runId = await launch(daemon, "raw_customers");
@@ -397,6 +425,7 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.waitForSelector("[data-testid=timeline] .timeline-bar");
     for (const row of timeline.rows) assert.equal(await page.locator(`[data-testid=timeline] [data-row="${row.key}"]`).count(), 1, row.key);
     assert.ok(timeline.rows.some((r) => r.kind === "automation"), "the eager run has the automation row");
+    await page.waitForFunction(() => document.querySelector("[data-testid=failed-runs] b")?.textContent !== "…");
     assert.equal((await page.textContent("[data-testid=failed-runs] b"))?.trim(), String(counts.counts.FAILURE));
     const manual = timeline.rows.find((r) => r.kind === "manual")!;
     const run = manual.runs[manual.runs.length - 1]!;
