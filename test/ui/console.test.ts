@@ -416,6 +416,14 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     assert.match(nodes[0]!, /^true /, "the root is true for a requested evaluation");
     assert.ok(nodes.some((n) => /^false /.test(n)) || nodes.every((n) => /^true /.test(n)));
     await shot("asset-automation", true);
+    // Paged by cursor: one a page, "Older" brings the evaluation before it (the daemon's tick at start).
+    const all = ((await (await fetch(`${daemon.url}/api/assets/stg_customers/evaluations?limit=10`)).json()) as WireAnswer<"GET /api/assets/:key/evaluations">).evaluations;
+    assert.ok(all.length >= 2, `${all.length} evaluations`);
+    await page.goto(`${daemon.url}/assets/stg_customers?limit=1`);
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=asset-evaluations] > li").length === 1);
+    await page.click("[data-testid=asset-evaluations-more]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=asset-evaluations] > li").length === 2);
+    assert.deepEqual(await page.locator("[data-testid=asset-evaluations] [data-testid=evaluation-reason]").allTextContents(), all.slice(0, 2).map((e) => e.reason));
   });
 
   it("opens a run from its bar on the overview's timeline, with the failed-run count from /api/runs/counts", async () => {
