@@ -38,7 +38,7 @@ async function runStatus(daemon: WarehouseDaemon, runId: string): Promise<string
  * Routes of the console API that a daemon of this version may not serve yet: the console asks and
  * falls back on a 404 (a 400 for the query parameter `instigator`), which Chromium logs as an error.
  */
-const OPTIONAL_ROUTES = /\/api\/(runs\/counts$|runs\/[^/]+\/events\/stats$|runs\/[^/]+\/reexecute$|assets\/[^/]+\/materializations\?|runs\?instigator=)/;
+const OPTIONAL_ROUTES = /\/api\/(runs\/counts$|runs\/[^/]+\/events\/stats$|runs\/[^/]+\/reexecute$|runs\?instigator=)/;
 
 /** Paths whose error answer a test asks for (an action's error shown in the page). */
 const expected = new Set<string>();
@@ -130,6 +130,31 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.waitForURL(/\/assets\/stg_orders$/);
     await page.goBack();
     await page.waitForSelector("[data-testid=assets-table]");
+  });
+
+  it("shows each asset's freshness in the catalog (the marts have a policy) and filters by it", async () => {
+    const listed = ((await (await fetch(`${daemon.url}/api/assets`)).json()) as WireAnswer<"GET /api/assets">).assets;
+    const withPolicy = listed.filter((a) => a.freshness);
+    assert.ok(withPolicy.length >= 2 && withPolicy.length < listed.length, `${withPolicy.length} of ${listed.length} assets have a freshness policy`);
+    const words: Record<string, string> = { FRESH: "fresh", WARN: "late", STALE: "stale", UNKNOWN: "unknown" };
+    await page.goto(`${daemon.url}/assets`);
+    await page.waitForSelector("[data-testid=assets-table] tr[data-asset=customers] [data-freshness]");
+    for (const asset of withPolicy) {
+      const cell = page.locator(`[data-testid=assets-table] tr[data-asset="${asset.key}"] [data-freshness]`);
+      assert.equal(await cell.getAttribute("data-freshness"), asset.freshness!.state, asset.key);
+      assert.equal((await cell.textContent())?.trim(), words[asset.freshness!.state], asset.key);
+    }
+    assert.equal(await page.locator("[data-testid=assets-table] tr[data-asset=raw_customers] [data-freshness]").count(), 0, "no policy, no badge");
+    const state = withPolicy[0]!.freshness!.state;
+    await page.selectOption("[data-testid=assets-freshness]", state);
+    await page.waitForURL(new RegExp(`\\?freshness=${state}$`));
+    const expectedKeys = listed.filter((a) => a.freshness?.state === state).map((a) => a.key).sort();
+    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === n, expectedKeys.length);
+    assert.deepEqual((await page.$$eval("[data-testid=assets-table] tbody tr", (rows) => rows.map((r) => r.getAttribute("data-asset")))).sort(), expectedKeys);
+    await page.selectOption("[data-testid=assets-freshness]", "none");
+    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === n, listed.length - withPolicy.length);
+    await page.selectOption("[data-testid=assets-freshness]", "");
+    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === n, listed.length);
   });
 
   it("materializes an asset from its page, opens the run by its link, re-executes it, and the pages survive reload and back", async () => {
@@ -305,6 +330,123 @@ describe("operations console (headless Chromium, daemon-served pages, SQLite)", 
     await page.goto(daemon.url);
     await page.waitForSelector("[data-testid=timeline] .timeline-bar");
     assert.ok((await page.locator("[data-testid=timeline] .timeline-row").count()) >= 2, "manual runs and the backfill each have a row");
+    await shot("overview");
+  });
+
+  it("shows a schedule's next five ticks and last tick from its detail route, and a mart's freshness in words on its page", async () => {
+    const { schedules } = (await (await fetch(`${daemon.url}/api/schedules`)).json()) as WireAnswer<"GET /api/schedules">;
+    const name = schedules[0]!.name;
+    const wasRunning = schedules[0]!.status === "RUNNING";
+    if (!wasRunning) await fetch(`${daemon.url}/api/schedules/${encodeURIComponent(name)}/start`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    try {
+      const detail = (await (await fetch(`${daemon.url}/api/schedules/${encodeURIComponent(name)}`)).json()) as WireAnswer<"GET /api/schedules/:name">;
+      assert.equal(detail.nextTicks.length, 5);
+      await page.goto(`${daemon.url}/schedules/${encodeURIComponent(name)}`);
+      await page.waitForFunction(() => document.querySelectorAll("[data-testid=next-ticks] .dep").length === 5);
+      const shownTicks = await page.locator("[data-testid=next-ticks] .dep").allTextContents();
+      const formatted = await page.evaluate((ticks) => ticks.map((t) => new Date(t).toLocaleString(undefined, { year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })), detail.nextTicks);
+      assert.deepEqual(shownTicks, formatted);
+      assert.match((await page.textContent("[data-testid=last-tick]")) ?? "", detail.lastTick ? /\S/ : /none yet/);
+    } finally {
+      if (!wasRunning) await fetch(`${daemon.url}/api/schedules/${encodeURIComponent(name)}/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    }
+    // The +customers run above materialized the customers mart: fresh, since then, with its policy.
+    const mart = (await (await fetch(`${daemon.url}/api/assets/customers`)).json()) as WireAnswer<"GET /api/assets/:key">;
+    assert.ok(mart.freshness, "the customers mart has a freshness policy");
+    await page.goto(`${daemon.url}/assets/customers`);
+    const facts = page.locator("[data-testid=asset-freshness]");
+    await facts.waitFor();
+    const words: Record<string, RegExp> = { FRESH: /^fresh fresh since /, WARN: /^late late since /, STALE: /^stale stale since /, UNKNOWN: /^unknown never materialized/ };
+    assert.match((await facts.textContent()) ?? "", words[mart.freshness.state]!);
+    assert.match((await facts.textContent()) ?? "", new RegExp(`max lag ${mart.freshness.maxLag}`));
+  });
+
+  it("shows an asset's materialization history paged by cursor with a chart of its row count, and its checks, latest and history", async () => {
+    // raw_customers was materialized by the tests above (Materialize, Re-execute, the long log, +customers): once more.
+    const runId = await launch(daemon, "raw_customers");
+    await waitFor("the run ends", async () => (await runStatus(daemon, runId)) === "SUCCESS", 20_000);
+    const api = (await (await fetch(`${daemon.url}/api/assets/raw_customers/materializations?limit=100`)).json()) as WireAnswer<"GET /api/assets/:key/materializations">;
+    assert.ok(api.materializations.length >= 3, `${api.materializations.length} materializations`);
+    // Two a page: the first page, then "Older" brings the next in the API's order.
+    await page.goto(`${daemon.url}/assets/raw_customers?limit=2`);
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=asset-history] tbody tr").length === 2);
+    await page.click("[data-testid=asset-history-more]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=asset-history] tbody tr").length === 4 || document.querySelectorAll("[data-testid=asset-history] tbody tr").length === 3);
+    const shown = await page.$$eval("[data-testid=asset-history] tbody tr", (rows) => rows.map((r) => Number(r.getAttribute("data-event"))));
+    assert.deepEqual(shown, api.materializations.slice(0, shown.length).map((m) => m.eventId));
+    assert.equal(await page.getAttribute("[data-testid=asset-history] tbody tr:first-child a", "href"), `/runs/${runId}`);
+    // The chart of `rows` (uPlot draws on a canvas).
+    await page.waitForSelector("[data-testid=metadata-chart] canvas");
+    assert.equal(await page.getAttribute("[data-testid=metadata-chart]", "aria-label"), "rows over time");
+    // Checks: the latest result of each, and the history with this run's evaluations first.
+    const latest = await page.locator("[data-testid=asset-checks] tbody tr").allTextContents();
+    assert.ok(latest.length >= 2, `${latest.length} checks`);
+    for (const row of latest) assert.match(row, /PASSED/);
+    await page.waitForSelector("[data-testid=asset-check-history] tbody tr");
+    assert.equal(await page.getAttribute("[data-testid=asset-check-history] tbody tr:first-child a", "href"), `/runs/${runId}`);
+    await page.click("[data-testid=asset-checks-more]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=asset-check-history] tbody tr").length > 2);
+    await page.goto(`${daemon.url}/assets/raw_customers`);
+    await page.waitForSelector("[data-testid=metadata-chart] canvas");
+    await shot("asset-history", true);
+  });
+
+  it("shows the asset's automation evaluations: the eager run after its raw load, the reason naming the dep, the condition tree", async () => {
+    const raw = await launch(daemon, "raw_customers");
+    await waitFor("the raw load ends", async () => (await runStatus(daemon, raw)) === "SUCCESS", 20_000);
+    daemon.tickAutomation();
+    let requested: WireAnswer<"GET /api/assets/:key/evaluations">["evaluations"][number] | undefined;
+    await waitFor("stg_customers is requested", async () => {
+      const answer = (await (await fetch(`${daemon.url}/api/assets/stg_customers/evaluations?limit=10`)).json()) as WireAnswer<"GET /api/assets/:key/evaluations">;
+      requested = answer.evaluations.find((e) => e.requested && e.runId !== null && Date.parse(e.evaluatedAt) > 0);
+      return requested !== undefined && answer.evaluations[0] === requested;
+    }, 20_000);
+    const eager = requested!.runId!;
+    await waitFor("the eager run ends", async () => ["SUCCESS", "FAILURE"].includes(await runStatus(daemon, eager)), 30_000);
+    await page.goto(`${daemon.url}/assets/stg_customers`);
+    const first = page.locator("[data-testid=asset-evaluations] > li").first();
+    await first.waitFor();
+    assert.equal(await first.getAttribute("data-requested"), "true");
+    assert.match((await first.locator("[data-testid=evaluation-reason]").textContent()) ?? "", /raw_customers/);
+    assert.equal(await first.locator("summary a").getAttribute("href"), `/runs/${eager}`);
+    assert.equal((await first.locator("summary a").textContent())?.trim(), eager.slice(0, 8));
+    // The tree opens on a click: each node with its result.
+    assert.equal(await first.locator("[data-testid=evaluation-tree]").isVisible(), false);
+    await first.locator("summary").click();
+    await first.locator("[data-testid=evaluation-tree]").waitFor();
+    const nodes = await first.locator("[data-testid=evaluation-tree] li").allTextContents();
+    assert.ok(nodes.length >= 2, `${nodes.length} nodes`);
+    assert.match(nodes[0]!, /^true /, "the root is true for a requested evaluation");
+    assert.ok(nodes.some((n) => /^false /.test(n)) || nodes.every((n) => /^true /.test(n)));
+    await shot("asset-automation", true);
+    // Paged by cursor: one a page, "Older" brings the evaluation before it (the daemon's tick at start).
+    const all = ((await (await fetch(`${daemon.url}/api/assets/stg_customers/evaluations?limit=10`)).json()) as WireAnswer<"GET /api/assets/:key/evaluations">).evaluations;
+    assert.ok(all.length >= 2, `${all.length} evaluations`);
+    await page.goto(`${daemon.url}/assets/stg_customers?limit=1`);
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=asset-evaluations] > li").length === 1);
+    await page.click("[data-testid=asset-evaluations-more]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=asset-evaluations] > li").length === 2);
+    assert.deepEqual(await page.locator("[data-testid=asset-evaluations] [data-testid=evaluation-reason]").allTextContents(), all.slice(0, 2).map((e) => e.reason));
+  });
+
+  it("opens a run from its bar on the overview's timeline, with the failed-run count from /api/runs/counts", async () => {
+    const timeline = (await (await fetch(`${daemon.url}/api/timeline`)).json()) as WireAnswer<"GET /api/timeline">;
+    const counts = (await (await fetch(`${daemon.url}/api/runs/counts?from=${encodeURIComponent(timeline.from)}`)).json()) as WireAnswer<"GET /api/runs/counts">;
+    await page.goto(daemon.url);
+    await page.waitForSelector("[data-testid=timeline] .timeline-bar");
+    for (const row of timeline.rows) assert.equal(await page.locator(`[data-testid=timeline] [data-row="${row.key}"]`).count(), 1, row.key);
+    assert.ok(timeline.rows.some((r) => r.kind === "automation"), "the eager run has the automation row");
+    await page.waitForFunction(() => document.querySelector("[data-testid=failed-runs] b")?.textContent !== "…");
+    assert.equal((await page.textContent("[data-testid=failed-runs] b"))?.trim(), String(counts.counts.FAILURE));
+    const manual = timeline.rows.find((r) => r.kind === "manual")!;
+    const run = manual.runs[manual.runs.length - 1]!;
+    const bar = page.locator(`[data-testid=timeline] [data-row=manual] .timeline-bar[data-run="${run.runId}"]`);
+    assert.match((await bar.getAttribute("title")) ?? "", new RegExp(`^${run.runId.slice(0, 8)} ${run.status}\\nLaunched by hand`));
+    await bar.click();
+    await page.waitForURL((url) => url.pathname === `/runs/${run.runId}`);
+    await page.waitForSelector("[data-testid=run-facts]");
+    await page.goBack();
+    await page.waitForSelector("[data-testid=timeline]");
     await shot("overview");
   });
 

@@ -82,3 +82,27 @@ export function PageTitle({ children, sub }: { children: ComponentChildren; sub?
 export function Loading() {
   return <p class="muted">Loading…</p>;
 }
+
+/** A freshness state in words: FRESH → fresh, WARN → late, STALE → stale, UNKNOWN → unknown. */
+export const FRESHNESS_WORDS: Record<string, string> = { FRESH: "fresh", WARN: "late", STALE: "stale", UNKNOWN: "unknown" };
+
+/** An asset's freshness as a badge (`fresh`, `late`, `stale`, `unknown`), its policy in the title. */
+export function Freshness({ freshness }: { freshness: { state: string; maxLag: string; warnAfter: string | null } | undefined }) {
+  if (!freshness) return <span class="muted">—</span>;
+  const title = `max lag ${freshness.maxLag}${freshness.warnAfter ? `, late after ${freshness.warnAfter}` : ""}`;
+  return (
+    <span class={`status freshness freshness-${freshness.state.toLowerCase()}`} title={title} data-freshness={freshness.state}>
+      {FRESHNESS_WORDS[freshness.state] ?? freshness.state.toLowerCase()}
+    </span>
+  );
+}
+
+/** "Older" under a paged list, while the API says an older page exists. */
+export function More({ paged, testid }: { paged: { hasMore: boolean; loading: boolean; more(): void }; testid: string }) {
+  if (!paged.hasMore) return null;
+  return (
+    <p>
+      <button type="button" disabled={paged.loading} onClick={() => paged.more()} data-testid={testid}>Older</button>
+    </p>
+  );
+}

@@ -54,3 +54,60 @@ export function useNow(active: boolean, ms = 1000): number {
   }, [active, ms]);
   return now;
 }
+
+/** A cursor-paged list where it stands: the items loaded so far, and whether older ones remain. */
+export interface Paged<T> {
+  items: T[] | undefined;
+  error: string | undefined;
+  notFound: boolean;
+  /** An older page exists (the API answered a `nextCursor`). */
+  hasMore: boolean;
+  loading: boolean;
+  /** Loads the next (older) page after those loaded. */
+  more(): void;
+  /** Starts again from the first page. */
+  reload(): void;
+}
+
+/**
+ * GETs the first page of a cursor-paged route (`path` carries its `limit`), whose answer has the
+ * list under `field` and a `nextCursor`; `more()` appends the next page (`&cursor=`). Reloads from
+ * the first page when `path` changes, on `reload()`, or when the daemon comes back.
+ */
+export function usePaged<N extends string, T>(route: N, path: string | null, field: string): Paged<T> {
+  const [state, setState] = useState<{ items?: T[]; cursor: string | null; error?: string; notFound: boolean; loading: boolean }>({ cursor: null, notFound: false, loading: true });
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  useEffect(() => onDaemonState((up) => up && reload()), [reload]);
+  const load = useCallback(
+    (cursor: string | null, signal?: AbortSignal) => {
+      if (path === null) return;
+      setState((s) => ({ ...s, loading: true }));
+      const url = cursor === null ? path : `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`;
+      get(route, url, signal).then(
+        (data) => {
+          if (signal?.aborted) return;
+          const page = data as Record<string, unknown>;
+          const items = (page[field] ?? []) as T[];
+          const next = (page["nextCursor"] ?? null) as string | null;
+          setState((s) => ({ items: cursor === null ? items : [...(s.items ?? []), ...items], cursor: next, notFound: false, loading: false }));
+        },
+        (error: unknown) => {
+          if (signal?.aborted) return;
+          const notFound = error instanceof ApiError && error.status === 404;
+          setState((s) => ({ ...s, error: error instanceof Error ? error.message : String(error), notFound, loading: false }));
+        },
+      );
+    },
+    [route, path, field],
+  );
+  useEffect(() => {
+    const controller = new AbortController();
+    load(null, controller.signal);
+    return () => controller.abort();
+  }, [load, tick]);
+  const more = useCallback(() => {
+    if (state.cursor !== null && !state.loading) load(state.cursor);
+  }, [load, state.cursor, state.loading]);
+  return { items: state.items, error: state.error, notFound: state.notFound, hasMore: state.cursor !== null, loading: state.loading, more, reload };
+}

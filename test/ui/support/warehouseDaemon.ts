@@ -53,6 +53,12 @@ export interface WarehouseDaemon {
   stopHttp(): Promise<void>;
   /** Starts the HTTP server again on the same port. */
   startHttp(): Promise<void>;
+  /**
+   * Runs one automation tick now (the eager staging and marts evaluate; their runs launch). The
+   * automation clock runs a day behind until the first call, so the daemon's own tick at start
+   * (which requests nothing) is "yesterday's" and this one is today's, at the real time.
+   */
+  tickAutomation(): void;
   /** Releases any held step, stops the server and the daemon, removes the scratch copy. */
   dispose(): Promise<void>;
 }
@@ -107,7 +113,9 @@ export async function startWarehouseDaemon(options: { databaseUrl?: string } = {
   const config = findProjectConfig(projectDir, { ...process.env, TRIBUTARY_DATABASE_URL: options.databaseUrl ?? "" });
   // The sample's staging and marts are eager: no automation tick during a UI test (its initial
   // evaluation at start requests nothing, the raw tables being missing), so the runs a test makes are its own.
-  const daemon = new Daemon({ config, mode: "dev", settings: FAST_SETTINGS, automation: { intervalMs: 24 * 3600_000 }, log: (line) => logs.push(line) });
+  const day = 24 * 3600_000;
+  let automationLag = day;
+  const daemon = new Daemon({ config, mode: "dev", settings: FAST_SETTINGS, automation: { intervalMs: day }, automationClock: () => Date.now() - automationLag, log: (line) => logs.push(line) });
   let server: HttpServer | undefined;
   try {
     await daemon.start();
@@ -131,6 +139,10 @@ export async function startWarehouseDaemon(options: { databaseUrl?: string } = {
     daemon,
     release,
     hold: () => rmSync(releaseFile, { force: true }),
+    tickAutomation() {
+      automationLag = 0;
+      daemon.automationLoop?.wake();
+    },
     async stopHttp() {
       await server?.close();
       server = undefined;

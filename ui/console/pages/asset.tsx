@@ -1,30 +1,36 @@
 /**
- * `/assets/<key>` (one URL-encoded segment): description, definition file:line, deps up and down as
- * links, checks, partitions, latest materialization; the materialization history with a chart of a
- * numeric metadata value when the daemon serves `/api/assets/:key/materializations`; and
- * "Materialize", with a partition picker for partitioned assets.
+ * `/assets/<key>` (one URL-encoded segment), from `GET /api/assets/:key`: description, definition
+ * file:line, deps up and down as links, freshness in words, latest materialization; the
+ * materialization history (paged by cursor) with a uPlot chart of a numeric metadata value; checks,
+ * latest and history (paged); the automation condition's evaluations, newest first, each with its
+ * reason, the run it launched and its condition tree; partitions; and "Materialize", with a
+ * partition picker for partitioned assets.
  */
+import { useLocation } from "preact-iso";
 import { useMemo, useState } from "preact/hooks";
-import type { AssetJson, MaterializationJson } from "tributary-ts/wire";
+import type { AssetCheckEvaluationJson, AssetDetailJson, AssetJson, AssetMaterializationJson, AutomationEvaluationJson, AutomationNodeJson } from "tributary-ts/wire";
 import { post, seg } from "../api";
 import { TimeChart } from "../chart";
-import { AssetLink, ErrorNote, Loading, NotFound, PageTitle, RunLink, Status } from "../components";
+import { AssetLink, ErrorNote, Freshness, FRESHNESS_WORDS, Loading, More, NotFound, PageTitle, RunLink, Status } from "../components";
 import { formatTime } from "../format";
-import { useApi } from "../hooks";
+import { useApi, usePaged } from "../hooks";
 import { CheckSummary } from "./assets";
 
-type HistoryEntry = MaterializationJson & { partition?: string | null };
+const PAGE = 25;
 
 export function AssetPage({ assetKey: routeKey }: { assetKey: string }) {
-  const assets = useApi("GET /api/assets", "/api/assets");
-  const history = useApi("GET /api/assets/:key/materializations", `/api/assets/${seg(routeKey)}/materializations?limit=100`);
-  const list = assets.data?.assets;
-  const asset = list?.find((a) => a.key === routeKey);
-  if (assets.error && !list) return <ErrorNote message={assets.error} />;
-  if (!list) return <Loading />;
-  if (!asset) return <NotFound what={`No asset has the key ${routeKey}.`} back="/assets" backLabel="All assets" />;
-  const downstream = list.filter((a) => a.deps.includes(asset.key)).map((a) => a.key);
-  const entries = (history.data as { materializations?: HistoryEntry[] } | undefined)?.materializations;
+  // `?limit=` sets the page size of the histories (a link to a short page; tests page with it).
+  const limit = Number(useLocation().query["limit"]) || PAGE;
+  const base = `/api/assets/${seg(routeKey)}`;
+  const detail = useApi("GET /api/assets/:key", base);
+  const history = usePaged<"GET /api/assets/:key/materializations", AssetMaterializationJson>("GET /api/assets/:key/materializations", `${base}/materializations?limit=${limit}`, "materializations");
+  const checks = usePaged<"GET /api/assets/:key/checks", AssetCheckEvaluationJson>("GET /api/assets/:key/checks", `${base}/checks?limit=${limit}`, "evaluations");
+  const evaluations = usePaged<"GET /api/assets/:key/evaluations", AutomationEvaluationJson>("GET /api/assets/:key/evaluations", `${base}/evaluations?limit=${Math.min(limit, 10)}`, "evaluations");
+  const asset = detail.data;
+  if (detail.notFound) return <NotFound what={`No asset has the key ${routeKey}.`} back="/assets" backLabel="All assets" />;
+  if (detail.error && !asset) return <ErrorNote message={detail.error} />;
+  if (!asset) return <Loading />;
+  const links = (keys: string[]) => (keys.length ? keys.map((d) => <span class="dep"><AssetLink assetKey={d} /></span>) : <span class="muted">none</span>);
   return (
     <>
       <PageTitle sub={asset.description ?? undefined}>
@@ -36,9 +42,10 @@ export function AssetPage({ assetKey: routeKey }: { assetKey: string }) {
         {asset.file && (<><dt>Defined in</dt><dd class="mono" data-testid="asset-definition">{asset.file}{asset.line ? `:${asset.line}` : ""}</dd></>)}
         {asset.owners.length > 0 && (<><dt>Owners</dt><dd>{asset.owners.join(", ")}</dd></>)}
         {Object.keys(asset.tags).length > 0 && (<><dt>Tags</dt><dd>{Object.entries(asset.tags).map(([k, v]) => <span class="chip">{k}={v}</span>)}</dd></>)}
-        <dt>Upstream</dt><dd data-testid="asset-upstream">{asset.deps.length ? asset.deps.map((d) => <span class="dep"><AssetLink assetKey={d} /></span>) : <span class="muted">none</span>}</dd>
-        <dt>Downstream</dt><dd data-testid="asset-downstream">{downstream.length ? downstream.map((d) => <span class="dep"><AssetLink assetKey={d} /></span>) : <span class="muted">none</span>}</dd>
+        <dt>Upstream</dt><dd data-testid="asset-upstream">{links(asset.upstream)}</dd>
+        <dt>Downstream</dt><dd data-testid="asset-downstream">{links(asset.downstream)}</dd>
         <dt>Lineage</dt><dd><a href={`/lineage?focus=${encodeURIComponent(asset.key)}`} data-testid="asset-lineage">Show in the lineage</a></dd>
+        {asset.freshness && (<><dt>Freshness</dt><dd data-testid="asset-freshness"><FreshnessFacts freshness={asset.freshness} /></dd></>)}
       </dl>
       <Materialize asset={asset} />
       <h2>Latest materialization</h2>
@@ -50,26 +57,21 @@ export function AssetPage({ assetKey: routeKey }: { assetKey: string }) {
       ) : (
         <p class="muted">Never materialized.</p>
       )}
-      {entries && <History entries={entries} />}
-      <h2>Checks <CheckSummary asset={asset} /></h2>
-      {asset.checks.length === 0 ? <p class="muted">No checks.</p> : (
-        <table class="table" data-testid="asset-checks">
-          <thead><tr><th>Check</th><th>Latest result</th><th>When</th><th>Run</th></tr></thead>
-          <tbody>
-            {asset.checks.map((name) => {
-              const result = asset.latestChecks.find((c) => c.checkName === name);
-              return (
-                <tr>
-                  <td class="mono">{name}</td>
-                  <td>{result ? <Status status={result.passed ? "PASSED" : result.severity === "WARN" ? "WARN" : "FAILED"} /> : <span class="muted">not run yet</span>}</td>
-                  <td>{formatTime(result?.timestamp)}</td>
-                  <td>{result && <RunLink runId={result.runId} />}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+      <ErrorNote message={history.error} />
+      {history.items && history.items.length > 0 && <History entries={history.items} />}
+      <More paged={history} testid="asset-history-more" />
+      <Checks asset={asset} history={checks.items ?? []} />
+      <ErrorNote message={checks.error} />
+      <More paged={checks} testid="asset-checks-more" />
+      <h2>Automation</h2>
+      <ErrorNote message={evaluations.error} />
+      {evaluations.items && evaluations.items.length === 0 && <p class="muted">No evaluation of an automation condition recorded for this asset.</p>}
+      {evaluations.items && evaluations.items.length > 0 && (
+        <ol class="table-list" data-testid="asset-evaluations">
+          {evaluations.items.map((e) => <Evaluation evaluation={e} />)}
+        </ol>
       )}
+      <More paged={evaluations} testid="asset-evaluations-more" />
       {asset.partitions && (
         <>
           <h2>Partitions</h2>
@@ -85,6 +87,100 @@ export function AssetPage({ assetKey: routeKey }: { assetKey: string }) {
   );
 }
 
+/** "stale since 09:12 (max lag 24h, late after 12h)": the state in words, since when, the policy. */
+function FreshnessFacts({ freshness: f }: { freshness: NonNullable<AssetJson["freshness"]> }) {
+  const words = FRESHNESS_WORDS[f.state] ?? f.state.toLowerCase();
+  const since = f.state === "STALE" ? f.staleSince : f.state === "WARN" ? f.warnSince : f.state === "FRESH" ? f.lastMaterializedAt : null;
+  return (
+    <span>
+      <Freshness freshness={f} /> {f.state === "UNKNOWN" ? "never materialized" : `${words} since ${formatTime(since)}`}
+      {f.staleAt && <span> · stale at {formatTime(f.staleAt)} unless materialized again</span>}
+      <span class="muted"> · max lag {f.maxLag}{f.warnAfter ? `, late after ${f.warnAfter}` : ""}</span>
+    </span>
+  );
+}
+
+/** The latest result of each check, then every evaluation, newest first. */
+function Checks({ asset, history }: { asset: AssetDetailJson; history: AssetCheckEvaluationJson[] }) {
+  const verdict = (c: { passed: boolean; severity: string }) => <Status status={c.passed ? "PASSED" : c.severity === "WARN" ? "WARN" : "FAILED"} />;
+  return (
+    <>
+      <h2>Checks <CheckSummary asset={asset} /></h2>
+      {asset.checks.length === 0 ? <p class="muted">No checks.</p> : (
+        <table class="table" data-testid="asset-checks">
+          <thead><tr><th>Check</th><th>Latest result</th><th>When</th><th>Run</th></tr></thead>
+          <tbody>
+            {asset.checks.map((name) => {
+              const result = asset.latestChecks.find((c) => c.checkName === name);
+              return (
+                <tr data-check={name}>
+                  <td class="mono">{name}</td>
+                  <td>{result ? verdict(result) : <span class="muted">not run yet</span>}</td>
+                  <td>{formatTime(result?.timestamp)}</td>
+                  <td>{result && <RunLink runId={result.runId} />}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {history.length > 0 && (
+        <>
+          <h2>Check history</h2>
+          <table class="table" data-testid="asset-check-history">
+            <thead><tr><th>When</th><th>Check</th><th>Result</th><th>Run</th><th>Metadata</th></tr></thead>
+            <tbody>
+              {history.map((c) => (
+                <tr>
+                  <td>{formatTime(c.timestamp)}</td>
+                  <td class="mono">{c.checkName}</td>
+                  <td>{verdict(c)}</td>
+                  <td><RunLink runId={c.runId} /></td>
+                  <td class="mono ellipsis">{metadataText(c.metadata)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </>
+  );
+}
+
+/** One evaluation: when, requested or not (and the run), its reason; the condition tree on demand. */
+function Evaluation({ evaluation: e }: { evaluation: AutomationEvaluationJson }) {
+  return (
+    <li class="evaluation" data-requested={String(e.requested)}>
+      <details>
+        <summary>
+          {formatTime(e.evaluatedAt)} {e.requested ? <Status status="REQUESTED" /> : <span class="status status-skipped">not requested</span>}{" "}
+          {e.runId && <span>run <RunLink runId={e.runId} /> </span>}
+          {e.partitions.length > 0 && <span class="mono">{e.partitions.join(", ")} </span>}
+          <span class="reason" data-testid="evaluation-reason">{e.reason}</span>
+        </summary>
+        {e.tree ? <ul class="tree" data-testid="evaluation-tree"><Node node={e.tree} /></ul> : <p class="muted">The condition could not be evaluated.</p>}
+      </details>
+    </li>
+  );
+}
+
+function Node({ node }: { node: AutomationNodeJson }) {
+  return (
+    <li data-node={node.kind}>
+      <span class={node.result ? "node-true" : "node-false"}>{node.result ? "true" : "false"}</span> {node.name}
+      {node.partitions && node.partitions.length > 0 && <span class="mono muted"> [{node.partitions.join(", ")}]</span>}
+      {node.matched && node.matched.length > 0 && <span class="muted"> · true for {node.matched.join(", ")}</span>}
+      {node.unmatched && node.unmatched.length > 0 && <span class="muted"> · false for {node.unmatched.join(", ")}</span>}
+      {node.detail && <span class="muted"> · {node.detail}</span>}
+      {node.children && node.children.length > 0 && <ul class="tree">{node.children.map((c) => <Node node={c} />)}</ul>}
+    </li>
+  );
+}
+
+function metadataText(metadata: Record<string, unknown>): string {
+  return Object.entries(metadata).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
+}
+
 function Metadata({ metadata }: { metadata: Record<string, unknown> }) {
   const entries = Object.entries(metadata);
   if (!entries.length) return null;
@@ -96,7 +192,7 @@ function Metadata({ metadata }: { metadata: Record<string, unknown> }) {
 }
 
 /** The history table, and a chart of the first numeric metadata value (row counts, typically). */
-function History({ entries }: { entries: HistoryEntry[] }) {
+function History({ entries }: { entries: AssetMaterializationJson[] }) {
   const numeric = useMemo(() => {
     const key = entries.flatMap((e) => Object.entries(e.metadata)).find(([, v]) => typeof v === "number")?.[0];
     if (!key) return null;
@@ -105,17 +201,17 @@ function History({ entries }: { entries: HistoryEntry[] }) {
   }, [entries]);
   return (
     <>
-      <h2>Materializations ({entries.length})</h2>
+      <h2>Materializations</h2>
       {numeric && <TimeChart label={numeric.key} points={numeric.points} />}
       <table class="table" data-testid="asset-history">
         <thead><tr><th>When</th><th>Run</th><th>Partition</th><th>Metadata</th></tr></thead>
         <tbody>
           {entries.map((e) => (
-            <tr>
+            <tr data-event={e.eventId}>
               <td>{formatTime(e.timestamp)}</td>
               <td><RunLink runId={e.runId} /></td>
               <td class="mono">{e.partition ?? ""}</td>
-              <td class="mono ellipsis">{Object.entries(e.metadata).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}</td>
+              <td class="mono ellipsis">{metadataText(e.metadata)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,11 +1,11 @@
 /**
- * `/assets`: the catalog: search by key, filters by group, kind, tag and status (kept in the URL's
- * query so a filtered catalog is a link), each asset with its status, checks and latest
- * materialization linking to its run.
+ * `/assets`: the catalog: search by key, filters by group, kind, tag, status and freshness (kept in
+ * the URL's query so a filtered catalog is a link), each asset with its status, freshness (assets
+ * with a freshness policy), checks and latest materialization linking to its run.
  */
 import { useLocation } from "preact-iso";
-import { ASSET_STATUSES, type AssetJson } from "tributary-ts/wire";
-import { AssetLink, ErrorNote, Loading, PageTitle, RunLink, Status } from "../components";
+import { ASSET_STATUSES, FRESHNESS_STATES, type AssetJson } from "tributary-ts/wire";
+import { AssetLink, ErrorNote, Freshness, FRESHNESS_WORDS, Loading, PageTitle, RunLink, Status } from "../components";
 import { formatTime } from "../format";
 import { useApi } from "../hooks";
 
@@ -23,6 +23,8 @@ export function AssetsPage() {
       (!query.group || a.group === query.group) &&
       (!query.kind || a.kinds.includes(query.kind)) &&
       (!query.status || a.status === query.status) &&
+      // "none": assets without a freshness policy.
+      (!query.freshness || (query.freshness === "none" ? !a.freshness : a.freshness?.state === query.freshness)) &&
       (!query.tag || Object.entries(a.tags).some(([k, v]) => `${k}=${v}` === query.tag)),
   );
   const set = (key: string) => (event: Event) => {
@@ -33,10 +35,10 @@ export function AssetsPage() {
     const search = next.toString();
     route(search ? `${path}?${search}` : path, true);
   };
-  const select = (key: string, label: string, values: readonly string[]) => (
+  const select = (key: string, label: string, values: readonly string[], words: Record<string, string> = {}) => (
     <select aria-label={label} value={query[key] ?? ""} onChange={set(key)} data-testid={`assets-${key}`}>
       <option value="">{`Any ${label.toLowerCase()}`}</option>
-      {values.map((v) => <option value={v}>{v}</option>)}
+      {values.map((v) => <option value={v}>{words[v] ?? v}</option>)}
     </select>
   );
 
@@ -49,6 +51,7 @@ export function AssetsPage() {
         {select("kind", "Kind", kinds)}
         {select("tag", "Tag", tags)}
         {select("status", "Status", ASSET_STATUSES)}
+        {select("freshness", "Freshness", [...FRESHNESS_STATES, "none"], { ...FRESHNESS_WORDS, none: "no policy" })}
         <a href="/lineage">View lineage</a>
       </div>
       <ErrorNote message={assets.error} />
@@ -56,7 +59,7 @@ export function AssetsPage() {
       {assets.data && (
         <table class="table" data-testid="assets-table">
           <thead>
-            <tr><th>Asset</th><th>Group</th><th>Kinds</th><th>Status</th><th>Checks</th><th>Latest materialization</th></tr>
+            <tr><th>Asset</th><th>Group</th><th>Kinds</th><th>Status</th><th>Freshness</th><th>Checks</th><th>Latest materialization</th></tr>
           </thead>
           <tbody>
             {shown.map((asset) => (
@@ -65,6 +68,7 @@ export function AssetsPage() {
                 <td>{asset.group}</td>
                 <td>{asset.kinds.join(", ")}</td>
                 <td><Status status={asset.status} /></td>
+                <td data-testid="asset-freshness-cell"><Freshness freshness={asset.freshness} /></td>
                 <td><CheckSummary asset={asset} /></td>
                 <td>
                   {asset.latestMaterialization ? (
