@@ -18,11 +18,11 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { startHttpServer, type HttpServer } from "../../runtime/src/daemon/http/server";
-import type { DaemonServices } from "../../runtime/src/daemon/services";
 import { TypedEmitter, type DaemonEvents } from "../../runtime/src/daemon/events";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { writePerformanceSection } from "../docs";
 import { goalVerdict } from "../verdict";
+import { readOnlyServices } from "./services";
 
 const { values } = parseArgs({
   options: {
@@ -41,21 +41,6 @@ const pgUrl = process.env.TRIBUTARY_TEST_DATABASE_URL ?? "postgres://postgres@12
 /** The services' typed events: what a daemon emits when its workers report events. */
 const daemonEvents = new TypedEmitter<DaemonEvents>();
 
-/** The daemon's services as far as these reads need them: storage, and nothing to launch. */
-function readOnlyServices(storage: PostgresStorage): DaemonServices {
-  const refuse = () => Promise.reject(new Error("bench/console launches nothing"));
-  return {
-    storage,
-    daemonId: "bench:console",
-    mode: "daemon",
-    project: () => ({ ok: false, error: { message: "bench/console loads no project" }, failedAt: new Date().toISOString(), codeVersion: null }),
-    submitRun: refuse,
-    reloadCode: refuse,
-    cancelRun: refuse,
-    setInstigatorStatus: refuse,
-    events: daemonEvents,
-  } as DaemonServices;
-}
 
 /** A schema with `runs` runs (the last, `run-log`, with `events` events), seeded set-based. */
 async function seed(schema: string, runs: number, events: number): Promise<PostgresStorage> {
@@ -126,7 +111,7 @@ interface Side {
 async function side(schema: string, runs: number, events: number): Promise<Side> {
   const started = performance.now();
   const storage = await seed(schema, runs, events);
-  const server = await startHttpServer(readOnlyServices(storage), { port: 0, log: () => undefined });
+  const server = await startHttpServer(readOnlyServices(storage, "bench:console", daemonEvents), { port: 0, log: () => undefined });
   const stats = await storage.getRunEventStats("run-log");
   console.log(`seeded ${schema}: ${runs} runs, a run of ${stats.total} events, in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { storage, server, lastId: stats.lastId };

@@ -22,12 +22,12 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
 import { startHttpServer, type HttpServer } from "../../runtime/src/daemon/http/server";
-import type { DaemonServices } from "../../runtime/src/daemon/services";
 import { TypedEmitter, type DaemonEvents } from "../../runtime/src/daemon/events";
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { launchChromium } from "../../test/ui/support/browser";
 import { writePerformanceSection } from "../docs";
 import { goalVerdict } from "../verdict";
+import { readOnlyServices } from "./services";
 
 const { values } = parseArgs({
   options: {
@@ -45,21 +45,6 @@ const pgUrl = process.env.TRIBUTARY_TEST_DATABASE_URL ?? "postgres://postgres@12
 
 const daemonEvents = new TypedEmitter<DaemonEvents>();
 
-/** The daemon's services as far as the run page needs them: storage, and nothing to launch. */
-function readOnlyServices(storage: PostgresStorage): DaemonServices {
-  const refuse = () => Promise.reject(new Error("bench/console launches nothing"));
-  return {
-    storage,
-    daemonId: "bench:console-page",
-    mode: "daemon",
-    project: () => ({ ok: false, error: { message: "bench/console loads no project" }, failedAt: new Date().toISOString(), codeVersion: null }),
-    submitRun: refuse,
-    reloadCode: refuse,
-    cancelRun: refuse,
-    setInstigatorStatus: refuse,
-    events: daemonEvents,
-  } as DaemonServices;
-}
 
 /** A schema with one run, `run-log`, of `events` events (an error every 100,000th and last), set-based. */
 async function seed(schema: string, events: number): Promise<PostgresStorage> {
@@ -90,7 +75,7 @@ interface Side {
 async function side(name: string, schema: string, events: number): Promise<Side> {
   const started = performance.now();
   const storage = await seed(schema, events);
-  const server = await startHttpServer(readOnlyServices(storage), { port: 0, log: () => undefined });
+  const server = await startHttpServer(readOnlyServices(storage, "bench:console-page", daemonEvents), { port: 0, log: () => undefined });
   console.log(`seeded ${schema}: a run of ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { name, storage, server };
 }

@@ -1,0 +1,23 @@
+/**
+ * The daemon's services as far as the console benches need them (bench/console/run.ts and
+ * runPage.ts): storage, typed events a bench emits to wake the streams, and nothing to launch.
+ */
+import { TypedEmitter, type DaemonEvents } from "../../runtime/src/daemon/events";
+import type { DaemonServices } from "../../runtime/src/daemon/services";
+import type { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
+
+/** Read-only services over `storage` whose events are `events` (emit `runEvent` to wake a run's stream). */
+export function readOnlyServices(storage: PostgresStorage, daemonId: string, events: TypedEmitter<DaemonEvents>): DaemonServices {
+  const refuse = () => Promise.reject(new Error(`${daemonId} launches nothing`));
+  return {
+    storage,
+    daemonId,
+    mode: "daemon",
+    project: () => ({ ok: false, error: { message: `${daemonId} loads no project` }, failedAt: new Date().toISOString(), codeVersion: null }),
+    submitRun: refuse,
+    reloadCode: refuse,
+    cancelRun: refuse,
+    setInstigatorStatus: refuse,
+    events,
+  } as DaemonServices;
+}
