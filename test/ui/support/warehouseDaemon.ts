@@ -45,6 +45,8 @@ export interface WarehouseDaemon {
   /** The scratch copy of the sample. */
   projectDir: string;
   daemon: Daemon;
+  /** What the daemon and its HTTP server logged so far, oldest first (a failed test prints the tail). */
+  logs: readonly string[];
   /** Lets the held `raw_orders` step go on (creates its release file). */
   release(): void;
   /** Holds `raw_orders` again: its next step waits for {@link WarehouseDaemon.release}. */
@@ -137,6 +139,7 @@ export async function startWarehouseDaemon(options: { databaseUrl?: string } = {
     url: server.url,
     projectDir,
     daemon,
+    logs,
     release,
     hold: () => rmSync(releaseFile, { force: true }),
     tickAutomation() {

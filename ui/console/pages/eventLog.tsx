@@ -133,6 +133,7 @@ export function EventLog({ runId, steps, onEvent, onEnd }: EventLogProps) {
 
     (async () => {
       let tailLastId: number | null = null;
+      let lastShown: RunEventJson | undefined;
       try {
         const answer = (await get("GET /api/runs/:id/events/stats", `/api/runs/${seg(runId)}/events/stats`, controller.signal)) as Stats;
         setStats(answer);
@@ -140,15 +141,24 @@ export function EventLog({ runId, steps, onEvent, onEnd }: EventLogProps) {
           const page = await get("GET /api/runs/:id/events", `/api/runs/${seg(runId)}/events?before=${answer.lastId + 1}&limit=${PAGE}`, controller.signal);
           setEvents(page.events);
           setHasOlder(page.events.length > 0 && page.events.length < answer.total);
-          tailLastId = page.events.length ? page.events[page.events.length - 1]!.id : null;
+          lastShown = page.events[page.events.length - 1];
+          tailLastId = lastShown ? lastShown.id : null;
         }
       } catch (e) {
         if (controller.signal.aborted) return;
         if (!(e instanceof ApiError && e.status === 404)) setError(e instanceof Error ? e.message : String(e));
         // A daemon without the stats route pages only forward, and its stream cannot carry a big
         // backlog (issue 15): read the backlog page by page, then follow the stream from its end.
-        else tailLastId = await readBacklog(runId, controller.signal, setEvents).catch(() => null);
+        else {
+          tailLastId = await readBacklog(runId, controller.signal, (events) => {
+            lastShown = events[events.length - 1];
+            setEvents(events);
+          }).catch(() => null);
+        }
       }
+      // Events written between the page's read of the run and this tail read are in the tail, not
+      // in the stream that follows it: tell the page once, so its steps are never left behind.
+      if (lastShown && !controller.signal.aborted) callbacks.current.onEvent(lastShown);
       void follow(tailLastId);
     })();
     return () => {
