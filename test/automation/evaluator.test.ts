@@ -107,6 +107,22 @@ describe("automation evaluator: eager (test_eager_condition.py)", () => {
     assert.deepEqual(s.requested("B"), [], "and handled once");
   });
 
+  it("counts a dep update whose event commits after one with a higher id (PostgreSQL's sequence), once", () => {
+    const s = new AutomationScenario([{ key: "A" }, { key: "X" }, { key: "B", deps: ["A"], automation: AutomationCondition.eager() }]);
+    s.materialize(["A", "B"]);
+    assert.deepEqual(s.requested("B"), [], "initial evaluation: nothing new");
+    const commitA = s.materializeLater("A");
+    s.materialize(["X"]);
+    assert.deepEqual(s.requested("B"), [], "A's update is not visible yet; X's higher id is");
+    s.advance(2_000);
+    commitA();
+    assert.deepEqual(s.requested("B"), [""], "A's update became visible behind the cursor: still newly updated");
+    assert.deepEqual(s.requested("B"), [], "and only once");
+    s.advance(HOUR);
+    s.materialize(["X"]);
+    assert.deepEqual(s.requested("B"), [], "an old update is never counted again");
+  });
+
   it("counts a dep that will be requested only when it can share the run (test_will_be_requested_condition.py)", () => {
     const days = staticPartitions(["a", "b"]);
     const s = new AutomationScenario([

@@ -69,6 +69,24 @@ export class AutomationScenario {
     return this;
   }
 
+  /**
+   * A materialization of `item` whose event id is taken now but which becomes visible only when the
+   * returned function is called: PostgreSQL's sequence hands out ids at insert, and a transaction
+   * that commits later than one with a higher id makes its event appear behind the cursor.
+   */
+  materializeLater(item: string): () => void {
+    const [key, partition] = splitItem(item);
+    const runId = `run-${++this.runSeq}`;
+    const fact = { eventId: ++this.eventId, at: this.now, runId };
+    this.runAssetKeys.set(runId, new Set([key]));
+    return () => {
+      let partitions = this.materializations.get(key);
+      if (!partitions) this.materializations.set(key, (partitions = new Map()));
+      partitions.set(partition, fact);
+      this.failed.get(key)?.delete(partition);
+    };
+  }
+
   fail(key: string, partition = ""): this {
     let set = this.failed.get(key);
     if (!set) this.failed.set(key, (set = new Set()));
@@ -98,7 +116,8 @@ export class AutomationScenario {
         failed: this.failed,
         inProgress: this.inProgress,
         runAssetKeys: this.runAssetKeys,
-        eventCursor: this.eventId,
+        // As loadAutomationFacts reads it: the highest id among the materializations visible now.
+        eventCursor: Math.max(0, ...[...this.materializations.values()].flatMap((partitions) => [...partitions.values()].map((fact) => fact.eventId))),
         dynamicKeys: this.dynamicKeys,
       },
     });

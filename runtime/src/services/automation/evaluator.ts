@@ -65,6 +65,14 @@ export interface AutomationAssetState {
   evaluatedAt: number;
   /** Materialization events with a higher id are "newly updated" at the next evaluation. */
   eventCursor: number;
+  /**
+   * Event ids of the latest materializations of the asset and its deps written within
+   * {@link LATE_COMMIT_GRACE_MS} before this evaluation. A materialization not among them, written
+   * in that window, was not visible yet, even with an id below the cursor (a transaction that took
+   * its id first and committed last): it is newly updated at the next evaluation. Absent in states
+   * stored before it existed.
+   */
+  recentEventIds?: number[];
   /** The condition's shape: a changed condition starts again from an initial evaluation. */
   conditionHash: string;
   codeVersion: string | null;
@@ -96,6 +104,14 @@ export interface AssetEvaluation {
   /** The error's message when the condition could not be evaluated. */
   error?: string;
 }
+
+/**
+ * How long after its writer stamped it a materialization may still become visible to a tick. Event
+ * ids come from a sequence taken at insert, so on PostgreSQL a transaction can commit after one
+ * with a higher id; the cursor alone would then skip its event for good. Generous: it covers long
+ * transactions and clock skew between workers and the daemon, and costs a few ids per state.
+ */
+export const LATE_COMMIT_GRACE_MS = 5 * 60_000;
 
 /** Options of {@link evaluateAutomation}. */
 export interface EvaluateOptions {
@@ -222,6 +238,8 @@ class AssetEvaluator {
    * and reset are both true on one evaluation keeps the later of the two (see docs/automation.md).
    */
   private readonly eventAt = new Map<string, number>();
+  /** The previous state's {@link AutomationAssetState.recentEventIds}, as a set once asked. */
+  private seenRecently: Set<number> | undefined;
   /** The root partition being evaluated (for recording per root partition). */
   private root: Entity = { key: "", partition: "" };
 
@@ -254,6 +272,7 @@ class AssetEvaluator {
       tickId: this.options.tickId,
       evaluatedAt: facts.now,
       eventCursor: facts.eventCursor,
+      recentEventIds: this.recentEventIds(),
       conditionHash: this.hash,
       codeVersion: this.asset.codeVersion ?? null,
       requested,
@@ -261,6 +280,26 @@ class AssetEvaluator {
       ...(Object.keys(notes).length > 0 ? { notes } : {}),
     };
     return { assetKey: this.asset.key, requested, reason: explain(tree, requested, this.asset), tree, state };
+  }
+
+  /** The ids of the asset's and its deps' materializations written within the grace before now. */
+  private recentEventIds(): number[] {
+    const facts = this.options.facts;
+    const since = facts.now - LATE_COMMIT_GRACE_MS;
+    const ids: number[] = [];
+    for (const key of [this.asset.key, ...this.asset.deps]) {
+      for (const fact of facts.materializations.get(key)?.values() ?? []) if (fact.at >= since) ids.push(fact.eventId);
+    }
+    return ids;
+  }
+
+  /** Whether `fact` is newer than the previous evaluation saw: above its cursor, or committed late. */
+  private isNewSinceLastEvaluation(fact: MaterializationFact): boolean {
+    const state = this.state!;
+    if (fact.eventId > state.eventCursor) return true;
+    if (!state.recentEventIds || fact.at < state.evaluatedAt - LATE_COMMIT_GRACE_MS) return false;
+    this.seenRecently ??= new Set(state.recentEventIds);
+    return !this.seenRecently.has(fact.eventId);
   }
 
   private record(path: string): NodeRecord {
@@ -374,7 +413,7 @@ class AssetEvaluator {
       case "newlyUpdated": {
         if (!this.state) return false;
         const fact = facts.materializations.get(entity.key)?.get(entity.partition);
-        const value = fact !== undefined && fact.eventId > this.state.eventCursor;
+        const value = fact !== undefined && this.isNewSinceLastEvaluation(fact);
         if (value) {
           this.noteDetail(path, new Date(fact.at).toISOString());
           this.setAt(path, entity, fact.at);

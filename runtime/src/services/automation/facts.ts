@@ -8,7 +8,7 @@
 import { partitionKeysFromTags } from "../../partitions/runPartitions";
 import type { Storage } from "../../storage/port";
 import type { RunStatus } from "../../types";
-import type { AutomationAsset, AutomationAssetState, AutomationFacts, MaterializationFact } from "./evaluator";
+import { LATE_COMMIT_GRACE_MS, type AutomationAsset, type AutomationAssetState, type AutomationFacts, type MaterializationFact } from "./evaluator";
 
 const IN_PROGRESS: RunStatus[] = ["QUEUED", "STARTING", "STARTED", "CANCELING"];
 /** Failed runs looked at for `executionFailed` of unpartitioned assets: the latest ones. */
@@ -95,11 +95,18 @@ export async function loadAutomationFacts(
   }
 
   // The runs of materializations newer than the oldest cursor: executedWithRootTarget reads them.
+  // (and of those written within the late-commit grace before the oldest evaluation: one that
+  // became visible behind the cursor is new too, see LATE_COMMIT_GRACE_MS).
   let oldestCursor = Infinity;
-  for (const state of states.values()) oldestCursor = Math.min(oldestCursor, state.eventCursor);
+  let oldestEvaluation = Infinity;
+  for (const state of states.values()) {
+    oldestCursor = Math.min(oldestCursor, state.eventCursor);
+    oldestEvaluation = Math.min(oldestEvaluation, state.evaluatedAt);
+  }
+  const lateSince = oldestEvaluation - LATE_COMMIT_GRACE_MS;
   const runIds = new Set<string>();
   if (oldestCursor !== Infinity) {
-    for (const partitions of materializations.values()) for (const fact of partitions.values()) if (fact.eventId > oldestCursor) runIds.add(fact.runId);
+    for (const partitions of materializations.values()) for (const fact of partitions.values()) if (fact.eventId > oldestCursor || fact.at >= lateSince) runIds.add(fact.runId);
   }
   // Set-based, a chunk of ids per query: one getRun per new materialization's run was the tick's
   // largest cost on PostgreSQL (a round trip each; bench/automation).
