@@ -12,5 +12,6 @@ export * from "./responses";
 export * from "./consoleUrls";
 export * from "./routes";
 export * from "./sse";
+export * from "./stackFrames";
 export * from "./statuses";
-export { FINAL_RUN_STATUSES, RUN_STATUSES, type RunStatus } from "../types";
+export { FINAL_RUN_STATUSES, RUN_STATUSES, type RunStatus, type SerializedError } from "../types";

@@ -60,6 +60,21 @@ export const RunSchema = v.object(runEntries);
 /** A run as the HTTP API and the CLI show it. */
 export type RunJson = v.InferOutput<typeof RunSchema>;
 
+/**
+ * One attempt of a step (a retried step has several): when it ran and how it ended. A retry's
+ * attempt starts when its delay is over; `RUNNING` while it runs (or waits to start).
+ */
+export const StepAttemptSchema = v.object({
+  /** 1 for the first attempt, counted over the step (a partitioned step's partitions share the count). */
+  attempt: v.number(),
+  status: v.picklist(["RUNNING", "SUCCESS", "FAILURE", "CANCELED"]),
+  startedAt: v.string(),
+  endedAt: v.nullable(v.string()),
+  /** One-line reason for FAILURE and CANCELED. */
+  error: v.optional(v.string()),
+});
+export type StepAttemptJson = v.InferOutput<typeof StepAttemptSchema>;
+
 /** Where one step of a run stands. */
 export const StepSchema = v.object({
   key: v.string(),
@@ -69,6 +84,8 @@ export const StepSchema = v.object({
   durationMs: v.nullable(v.number()),
   /** How many attempts started (retries add one each). */
   attempts: v.number(),
+  /** Those attempts in order (none for a step that never started): the run page's timeline. */
+  attemptList: v.array(StepAttemptSchema),
   /** One-line reason for FAILURE, SKIPPED and CANCELED. */
   error: v.optional(v.string()),
 });

@@ -6,7 +6,9 @@
  *
  * To make the RUNNING colour observable without test hooks in the runtime, the copy's `raw_orders`
  * asset waits until a release file appears (see {@link WarehouseDaemon.release}); every other step
- * runs as soon as the graph allows. The original sample is never written to.
+ * runs as soon as the graph allows. On request (`failing`), the copy's `raw_customers` throws on the
+ * first attempt of each run and succeeds on its retry, or throws on every attempt while told to (see
+ * {@link WarehouseDaemon.failEveryAttempt}). The original sample is never written to.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +27,13 @@ export const SAMPLE_DIR = join(REPO, "samples", "warehouse");
 /** The asset held until the release file exists, and the source text its body starts with. */
 export const HELD_ASSET = "raw_orders";
 const HELD_BODY = `(ctx) => {\n    const rows = readCsvTable(join(dataDir(), "raw_orders.csv")`;
+
+/** The asset that `failing` makes throw, and the source texts of its spec and body that the copy rewrites. */
+export const FAILING_ASSET = "raw_customers";
+const FAILING_SPEC = `key: "raw_customers",`;
+const FAILING_BODY = `(ctx) => {\n    const rows = readCsvTable(join(dataDir(), "raw_customers.csv")`;
+/** The message of what the copy's `raw_customers` throws. */
+export const FAILING_MESSAGE = "the shop export raw_customers.csv is not there yet";
 
 /** Small intervals so queued runs start and statuses move within milliseconds, not seconds. */
 const FAST_SETTINGS = {
@@ -51,6 +60,8 @@ export interface WarehouseDaemon {
   release(): void;
   /** Holds `raw_orders` again: its next step waits for {@link WarehouseDaemon.release}. */
   hold(): void;
+  /** With `failing`: whether `raw_customers` fails every attempt (true) or only its first (false, at start). */
+  failEveryAttempt(on: boolean): void;
   /** Stops the HTTP server only (the page sees the daemon go away). */
   stopHttp(): Promise<void>;
   /** Starts the HTTP server again on the same port. */
@@ -68,9 +79,10 @@ export interface WarehouseDaemon {
 /**
  * Copies samples/warehouse (without its state) into a scratch folder whose `node_modules` links to
  * the repository's, so the sample's bare imports (`tributary-ts`, `better-sqlite3`) resolve as in a
- * real project; makes `raw_orders` wait for `releaseFile`.
+ * real project; makes `raw_orders` wait for `releaseFile`; given `failFile`, makes `raw_customers`
+ * fail its first attempt, and every attempt while `failFile` exists.
  */
-function copySample(releaseFile: string): string {
+function copySample(releaseFile: string, failFile: string | undefined): string {
   const dir = mkdtempSync(join(tmpdir(), "tributary-ui-warehouse-"));
   cpSync(SAMPLE_DIR, dir, { recursive: true, filter: (source) => !/[\\/](\.tributary|node_modules|dist)$/.test(source) });
   symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"), "dir");
@@ -87,7 +99,7 @@ function copySample(releaseFile: string): string {
   const held = source.replace(HELD_BODY, `async (ctx) => {\n    await untilReleased();\n    const rows = readCsvTable(join(dataDir(), "raw_orders.csv")`);
   writeFileSync(
     rawFile,
-    `${held}
+    `${failFile ? failingCustomers(held, failFile) : held}
 /** Test copy only: waits until the UI test creates the release file (at most 30 s). */
 async function untilReleased(): Promise<void> {
   const { existsSync } = await import("node:fs");
@@ -103,13 +115,38 @@ async function untilReleased(): Promise<void> {
 }
 
 /**
+ * The raw assets' source with `raw_customers` throwing from a function of the user's file (so that
+ * its stack starts with user frames): on its first attempt, retried once 300 ms later, and on every
+ * attempt while `failFile` exists.
+ */
+function failingCustomers(source: string, failFile: string): string {
+  if (!source.includes(FAILING_SPEC) || !source.includes(FAILING_BODY)) {
+    throw new Error(`samples/warehouse/assets/raw.ts changed: the UI tests make ${FAILING_ASSET} fail by rewriting ${JSON.stringify(FAILING_SPEC)} and a body starting with ${JSON.stringify(FAILING_BODY)}; update test/ui/support/warehouseDaemon.ts`);
+  }
+  return `${source
+    .replace(FAILING_SPEC, `${FAILING_SPEC} retry: { maxRetries: 1, delayMs: 300 },`)
+    .replace(FAILING_BODY, FAILING_BODY.replace("(ctx) => {\n", "(ctx) => {\n    checkExport(ctx.attempt);\n"))}
+// Synchronous, so that the stack also holds the runtime's frames that called the asset.
+import { existsSync as exportFileExists } from "node:fs";
+/** Test copy only: the export is missing on the first attempt, and on every one while the UI test says so. */
+function checkExport(attempt: number): void {
+  if (attempt === 1 || exportFileExists(${JSON.stringify(failFile)})) throw new Error(${JSON.stringify(FAILING_MESSAGE)});
+}
+`;
+}
+
+/**
  * Starts a dev-mode daemon and its HTTP server (page + API) on a free port for a scratch sample, on
  * the copy's SQLite or, given `databaseUrl`, on that PostgreSQL database (a `?schema=` of its own).
+ * With `failing`, the copy's `raw_customers` ({@link FAILING_ASSET}) throws {@link FAILING_MESSAGE}
+ * on its first attempt (then succeeds on its retry), or on every attempt while
+ * {@link WarehouseDaemon.failEveryAttempt} says so.
  */
-export async function startWarehouseDaemon(options: { databaseUrl?: string } = {}): Promise<WarehouseDaemon> {
+export async function startWarehouseDaemon(options: { databaseUrl?: string; failing?: boolean } = {}): Promise<WarehouseDaemon> {
   const scratch = mkdtempSync(join(tmpdir(), "tributary-ui-release-"));
   const releaseFile = join(scratch, "release");
-  const projectDir = copySample(releaseFile);
+  const failFile = join(scratch, "fail");
+  const projectDir = copySample(releaseFile, options.failing ? failFile : undefined);
   const logs: string[] = [];
   // The copy's own SQLite, whatever the environment says; the marts default to the copy's .tributary/ too.
   const config = findProjectConfig(projectDir, { ...process.env, TRIBUTARY_DATABASE_URL: options.databaseUrl ?? "" });
@@ -142,6 +179,7 @@ export async function startWarehouseDaemon(options: { databaseUrl?: string } = {
     logs,
     release,
     hold: () => rmSync(releaseFile, { force: true }),
+    failEveryAttempt: (on) => (on ? writeFileSync(failFile, "fail\n") : rmSync(failFile, { force: true })),
     tickAutomation() {
       automationLag = 0;
       daemon.automationLoop?.wake();

@@ -1,10 +1,24 @@
 /**
  * Step summaries of runs, derived from their events and cached: a run's events are read once
  * (then only the new ones, by event id), so `/api/assets` and `/api/runs/:id` stay cheap when polled.
+ * Each step keeps its attempts with their times, for the run page's timeline: the executor writes
+ * STEP_START once per step and STEP_RETRY when an attempt failed and another follows after
+ * `data.delayMs`, so an attempt's start is the step's start or its retry's instant plus that delay.
  */
 import { LIFECYCLE_EVENT_TYPES } from "../../storage/filters";
 import type { Storage } from "../../storage/port";
 import type { RunRecord, RunEventType, StepStatus, StoredRunEvent } from "../../types";
+
+/** One attempt of a step: when it ran and how it ended (`RUNNING` while it runs). */
+export interface StepAttempt {
+  /** 1 for the first attempt, counted over the step (a partitioned step's partitions share the count). */
+  attempt: number;
+  status: "RUNNING" | "SUCCESS" | "FAILURE" | "CANCELED";
+  startedAt: string;
+  endedAt: string | null;
+  /** One-line reason for FAILURE and CANCELED. */
+  error?: string;
+}
 
 /** Where one step of a run stands. */
 export interface StepSummary {
@@ -16,6 +30,8 @@ export interface StepSummary {
   durationMs: number | null;
   /** How many attempts started (retries add one each). */
   attempts: number;
+  /** Those attempts in order, each with its times and outcome (Dagster's `attempts_list`). */
+  attemptList: StepAttempt[];
   /** One-line reason for FAILURE, SKIPPED and CANCELED. */
   error?: string;
   /** Id of the event that last changed this step (orders it against materializations). */
@@ -72,11 +88,27 @@ function applyEvent(cached: CachedRun, event: StoredRunEvent): void {
   let step = cached.steps.get(event.stepKey);
   if (event.type === "STEP_START") {
     if (!step) {
-      step = { key: event.stepKey, status: "RUNNING", startedAt: event.timestamp, endedAt: null, durationMs: null, attempts: 0, eventId: event.id };
+      step = { key: event.stepKey, status: "RUNNING", startedAt: event.timestamp, endedAt: null, durationMs: null, attempts: 0, attemptList: [], eventId: event.id };
       cached.steps.set(event.stepKey, step);
     }
     step.attempts += 1;
+    step.attemptList.push({ attempt: step.attempts, status: "RUNNING", startedAt: event.timestamp, endedAt: null });
     step.status = "RUNNING";
+    step.eventId = event.id;
+    return;
+  }
+  if (event.type === "STEP_RETRY") {
+    if (!step) return; // a retry of a step whose start this run never recorded: nothing to attach it to
+    const failed = step.attemptList.at(-1);
+    if (failed?.status === "RUNNING") {
+      failed.status = "FAILURE";
+      failed.endedAt = event.timestamp;
+      failed.error = errorLine(event);
+    }
+    // The next attempt starts once the retry's delay is over: no event marks that instant.
+    const delayMs = typeof event.data?.["delayMs"] === "number" ? event.data["delayMs"] : 0;
+    step.attempts += 1;
+    step.attemptList.push({ attempt: step.attempts, status: "RUNNING", startedAt: new Date(Date.parse(event.timestamp) + delayMs).toISOString(), endedAt: null });
     step.eventId = event.id;
     return;
   }
@@ -84,7 +116,7 @@ function applyEvent(cached: CachedRun, event: StoredRunEvent): void {
   if (!ended) return;
   if (!step) {
     // Skipped and canceled steps never started.
-    step = { key: event.stepKey, status: ended, startedAt: null, endedAt: null, durationMs: null, attempts: 0, eventId: event.id };
+    step = { key: event.stepKey, status: ended, startedAt: null, endedAt: null, durationMs: null, attempts: 0, attemptList: [], eventId: event.id };
     cached.steps.set(event.stepKey, step);
   }
   step.status = ended;
@@ -92,6 +124,18 @@ function applyEvent(cached: CachedRun, event: StoredRunEvent): void {
   step.durationMs = step.startedAt ? Math.max(0, Date.parse(event.timestamp) - Date.parse(step.startedAt)) : null;
   step.eventId = event.id;
   if (ended !== "SUCCESS") step.error = errorLine(event);
+  const last = step.attemptList.at(-1);
+  if (last?.status === "RUNNING") {
+    if (Date.parse(last.startedAt) > Date.parse(event.timestamp)) {
+      // Ended (canceled) while waiting to retry: that attempt never started.
+      step.attemptList.pop();
+      step.attempts -= 1;
+    } else {
+      last.status = ended === "SKIPPED" ? "CANCELED" : ended;
+      last.endedAt = event.timestamp;
+      if (ended !== "SUCCESS") last.error = step.error;
+    }
+  }
 }
 
 function errorLine(event: StoredRunEvent): string {
