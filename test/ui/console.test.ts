@@ -6,8 +6,6 @@
  * shows them); they are rewritten only when these tests run.
  */
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { Client } from "pg";
 import type { Page } from "playwright-core";
 // The lineage page's `window.__tributaryLineage` (types only).
@@ -16,11 +14,9 @@ import { runEvent } from "../../runtime/src/daemon/runLifecycle";
 import type { WireAnswer } from "../../runtime/src/wire";
 import { waitFor } from "../support/waitFor";
 import { launchChromium } from "./support/browser";
+import { consoleScreenshot } from "./support/screenshots";
 import { HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
 
-/** Screenshots of every run go here; docs/images gets them with UPDATE_SCREENSHOTS=1 (a test run leaves the tree as it was). */
-const ARTIFACTS = resolve(__dirname, "..", "..", "test-artifacts", "console");
-const IMAGES = resolve(__dirname, "..", "..", "docs", "images");
 const DATABASE_URL = process.env["TRIBUTARY_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 const CONSOLE_PATHS = ["/", "/runs", "/runs/abc", "/assets", "/assets/mart%2Ftotal", "/schedules", "/schedules/x", "/sensors", "/sensors/x", "/backfills", "/backfills/x"];
 
@@ -93,11 +89,7 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) describe(`operations co
 
   // The docs' images come from one backend; the pages are the same on both.
   const shot = async (name: string, fullPage = false) => {
-    if (backend !== "SQLite") return;
-    if (fullPage) await page.evaluate(() => window.scrollTo(0, 0)); // the sticky navigation bar stays on top
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage });
-    if (process.env["UPDATE_SCREENSHOTS"] === "1") await page.screenshot({ path: join(IMAGES, `console-${name}.png`), fullPage });
+    if (backend === "SQLite") await consoleScreenshot(page, name, fullPage);
   };
 
   it("serves the console at every path it routes, with the CSP and a nonce, the lineage at /lineage, and 404 elsewhere", async () => {
@@ -202,6 +194,37 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) describe(`operations co
     await page.reload();
     await page.waitForSelector(`[data-testid=asset-latest] a[href="/runs/${again}"]`);
     await shot("asset");
+  });
+
+  it("never shows one run's page with another run's data while the next run loads (a link from page to page)", async () => {
+    const first = await launch(daemon, "raw_customers");
+    await waitFor(`run ${first} to succeed`, async () => (await runStatus(daemon, first)) === "SUCCESS", 30_000);
+    const second = await launch(daemon, "raw_customers");
+    await page.goto(`${daemon.url}/runs/${first}`);
+    await page.waitForSelector(".page-title .status-success");
+    // The second run's answer waits until the page has been looked at.
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    await page.route(`**/api/runs/${second}`, async (route) => {
+      await answered;
+      await route.continue();
+    });
+    try {
+      // An in-page link, as the runs list or a re-execution gives: the same page component, another run.
+      await page.evaluate((id) => {
+        const link = Object.assign(document.createElement("a"), { href: `/runs/${id}`, textContent: "next", id: "to-next-run" });
+        document.querySelector("main")?.append(link);
+      }, second);
+      await page.click("#to-next-run");
+      await page.waitForURL((url) => url.pathname === `/runs/${second}`);
+      await page.waitForSelector("text=Loading…");
+      assert.doesNotMatch((await page.textContent("main")) ?? "", new RegExp(first.slice(0, 8)), "the first run's page is not shown under the second's URL");
+      answer();
+      await page.waitForFunction((short) => document.querySelector(".page-title")?.textContent?.includes(short), second.slice(0, 8));
+    } finally {
+      answer();
+      await page.unroute(`**/api/runs/${second}`);
+    }
   });
 
   it("shows the API's error when an action fails: materializing a partitioned asset without a partition", async () => {

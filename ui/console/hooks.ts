@@ -16,25 +16,29 @@ export interface Loaded<T> {
  * daemon comes back after being down. A null path loads nothing.
  */
 export function useApi<N extends string>(route: N, path: string | null): Loaded<Answer<N>> {
-  const [state, setState] = useState<{ data?: Answer<N>; error?: string; notFound: boolean; loading: boolean }>({ notFound: false, loading: true });
+  // The answer is kept with the path it answers: a page reused for another path (one run's page,
+  // then the next run's) must not show the previous path's data as this one's while it loads.
+  const [state, setState] = useState<{ path: string | null; data?: Answer<N>; error?: string; notFound: boolean; loading: boolean }>({ path, notFound: false, loading: true });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   useEffect(() => onDaemonState((up) => up && reload()), [reload]);
   useEffect(() => {
     if (path === null) return;
     const controller = new AbortController();
-    setState((s) => ({ ...s, loading: true }));
+    // A reload of the same path keeps showing what it has until the answer comes.
+    setState((s) => (s.path === path ? { ...s, loading: true } : { path, notFound: false, loading: true }));
     get(route, path, controller.signal).then(
-      (data) => !controller.signal.aborted && setState({ data, notFound: false, loading: false }),
+      (data) => !controller.signal.aborted && setState({ path, data, notFound: false, loading: false }),
       (error: unknown) => {
         if (controller.signal.aborted) return;
         const notFound = error instanceof ApiError && error.status === 404;
-        setState((s) => ({ ...s, error: error instanceof Error ? error.message : String(error), notFound, loading: false }));
+        setState((s) => ({ ...s, path, error: error instanceof Error ? error.message : String(error), notFound, loading: false }));
       },
     );
     return () => controller.abort();
   }, [route, path, tick]);
-  return { data: state.data, error: state.error, notFound: state.notFound, loading: state.loading, reload };
+  const current = state.path === path ? state : { notFound: false, loading: true, data: undefined, error: undefined };
+  return { data: current.data, error: current.error, notFound: current.notFound, loading: current.loading, reload };
 }
 
 /** Whether the daemon answers, kept current. */
@@ -75,14 +79,15 @@ export interface Paged<T> {
  * the first page when `path` changes, on `reload()`, or when the daemon comes back.
  */
 export function usePaged<N extends string, T>(route: N, path: string | null, field: string): Paged<T> {
-  const [state, setState] = useState<{ items?: T[]; cursor: string | null; error?: string; notFound: boolean; loading: boolean }>({ cursor: null, notFound: false, loading: true });
+  // As in useApi, the items are kept with the path they page: another path starts empty.
+  const [state, setState] = useState<{ path: string | null; items?: T[]; cursor: string | null; error?: string; notFound: boolean; loading: boolean }>({ path, cursor: null, notFound: false, loading: true });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   useEffect(() => onDaemonState((up) => up && reload()), [reload]);
   const load = useCallback(
     (cursor: string | null, signal?: AbortSignal) => {
       if (path === null) return;
-      setState((s) => ({ ...s, loading: true }));
+      setState((s) => (s.path === path ? { ...s, loading: true } : { path, cursor: null, notFound: false, loading: true }));
       const url = cursor === null ? path : `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`;
       get(route, url, signal).then(
         (data) => {
@@ -90,12 +95,12 @@ export function usePaged<N extends string, T>(route: N, path: string | null, fie
           const page = data as Record<string, unknown>;
           const items = (page[field] ?? []) as T[];
           const next = (page["nextCursor"] ?? null) as string | null;
-          setState((s) => ({ items: cursor === null ? items : [...(s.items ?? []), ...items], cursor: next, notFound: false, loading: false }));
+          setState((s) => ({ path, items: cursor === null || s.path !== path ? items : [...(s.items ?? []), ...items], cursor: next, notFound: false, loading: false }));
         },
         (error: unknown) => {
           if (signal?.aborted) return;
           const notFound = error instanceof ApiError && error.status === 404;
-          setState((s) => ({ ...s, error: error instanceof Error ? error.message : String(error), notFound, loading: false }));
+          setState((s) => ({ ...(s.path === path ? s : { cursor: null }), path, error: error instanceof Error ? error.message : String(error), notFound, loading: false }));
         },
       );
     },
@@ -107,7 +112,8 @@ export function usePaged<N extends string, T>(route: N, path: string | null, fie
     return () => controller.abort();
   }, [load, tick]);
   const more = useCallback(() => {
-    if (state.cursor !== null && !state.loading) load(state.cursor);
-  }, [load, state.cursor, state.loading]);
-  return { items: state.items, error: state.error, notFound: state.notFound, hasMore: state.cursor !== null, loading: state.loading, more, reload };
+    if (state.path === path && state.cursor !== null && !state.loading) load(state.cursor);
+  }, [load, path, state.path, state.cursor, state.loading]);
+  const current = state.path === path ? state : { items: undefined, error: undefined, notFound: false, cursor: null, loading: true };
+  return { items: current.items, error: current.error, notFound: current.notFound, hasMore: current.cursor !== null, loading: current.loading, more, reload };
 }

@@ -1,7 +1,7 @@
 /**
  * Console screenshots as the UI tests take them: every run writes test-artifacts/console/<name>.png;
  * with UPDATE_SCREENSHOTS=1 the image docs show (docs/images/<name>.png) is rewritten too, so a test
- * run leaves the tree as it was. (test/ui/console.test.ts keeps its own copy of this for now.)
+ * run leaves the tree as it was.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
