@@ -13,4 +13,5 @@ export * from "./consoleUrls";
 export * from "./routes";
 export * from "./sse";
 export * from "./statuses";
+export * from "./strips";
 export { FINAL_RUN_STATUSES, RUN_STATUSES, type RunStatus } from "../types";
