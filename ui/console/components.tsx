@@ -106,3 +106,19 @@ export function More({ paged, testid }: { paged: { hasMore: boolean; loading: bo
     </p>
   );
 }
+
+/** Up to this many cells, a strip draws a gap between them (each key reads as one); more fill the width edge to edge. */
+const SEPARATE_CELLS = 200;
+
+/**
+ * A partition strip: one cell per letter of `cells`, in key order, coloured by the class `classes`
+ * gives its letter, and `title(index)` as its hover text (its keys and state). The daemon bounds a
+ * strip to 2,000 cells (the wire's `squeezeStrip`), so this draws at most that many.
+ */
+export function Strip({ cells, classes, title, testid, summary }: { cells: string; classes: Record<string, string>; title?: (index: number) => string; testid: string; summary?: string }) {
+  return (
+    <div class={cells.length <= SEPARATE_CELLS ? "strip separate" : "strip"} data-testid={testid} title={summary}>
+      {[...cells].map((letter, index) => <i class={classes[letter]} data-state={letter} title={title?.(index)} />)}
+    </div>
+  );
+}

@@ -3,36 +3,22 @@
  * per pixel budget, however many keys there are) and the lines of the details pane. Pure
  * functions: no DOM, so they are unit-tested in Node (test/ui/partitions.test.ts).
  */
+import { squeezeStrip } from "tributary-ts/wire";
 import type { LineagePartitionGroup, LineagePartitions } from "./protocol";
 
 /** A cell of the strip: materialized, failed, or missing. */
 export type PartitionCell = "M" | "F" | "-";
 
 /**
- * Squeezes a one-letter-per-key strip into at most `cells` cells, in key order. A cell covering
- * several keys shows the worst of them (failed, then missing, then materialized), so one failed
- * day among a thousand still shows.
+ * Squeezes a one-letter-per-key strip into at most `cells` cells, in key order (the wire's
+ * `squeezeStrip`, as the daemon squeezes a backfill's strip). A cell covering several keys shows
+ * the worst of them (failed, then missing, then materialized), so one failed day among a thousand
+ * still shows.
  *
  * @example stripCells("MMMMF---", 4) // ["M", "M", "F", "-"]
  */
 export function stripCells(strip: string, cells: number): PartitionCell[] {
-  const count = Math.max(0, Math.min(Math.floor(cells), strip.length));
-  const out: PartitionCell[] = [];
-  for (let cell = 0; cell < count; cell++) {
-    const from = Math.floor((cell * strip.length) / count);
-    const to = Math.floor(((cell + 1) * strip.length) / count);
-    let worst: PartitionCell = "M";
-    for (let index = from; index < to; index++) {
-      const letter = strip[index];
-      if (letter === "F") {
-        worst = "F";
-        break;
-      }
-      if (letter !== "M") worst = "-";
-    }
-    out.push(worst);
-  }
-  return out;
+  return [...squeezeStrip(strip, cells, "F-M")] as PartitionCell[];
 }
 
 /**

@@ -8,6 +8,7 @@ import type { AssetGraph } from "../graph/assetGraph";
 import type { Storage } from "../storage/port";
 import { partitionKeysOf } from "../partitions/definition";
 import { loadPartitionContext } from "../partitions/runPartitions";
+import { MAX_STRIP_CELLS } from "../wire/strips";
 
 /** Keys of one status: how many, and the runs of consecutive keys as `[first, last]` pairs. */
 export interface PartitionStatusGroup {
@@ -35,8 +36,8 @@ export interface AssetPartitionsStatus {
   strip: string | null;
 }
 
-/** The largest number of keys for which {@link AssetPartitionsStatus.strip} is given. */
-export const MAX_STRIP_KEYS = 2_000;
+/** The largest number of keys for which {@link AssetPartitionsStatus.strip} is given (the wire's largest strip). */
+export const MAX_STRIP_KEYS = MAX_STRIP_CELLS;
 
 /**
  * Reads the partition status of `assetKey`. Walks the keys once (O(keys)), so ten years of hourly

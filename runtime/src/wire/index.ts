@@ -14,4 +14,5 @@ export * from "./routes";
 export * from "./sse";
 export * from "./stackFrames";
 export * from "./statuses";
+export * from "./strips";
 export { FINAL_RUN_STATUSES, RUN_STATUSES, type RunStatus, type SerializedError } from "../types";

@@ -294,6 +294,27 @@ export const BackfillSchema = v.object({
 });
 export type BackfillJson = v.InferOutput<typeof BackfillSchema>;
 
+/**
+ * `GET /api/backfills/:id/partitions`: where each partition of a backfill is, in launch order, as a
+ * strip of at most 2,000 cells (one per key up to 2,000 keys; beyond, each cell covers consecutive
+ * keys and shows the first of `FCRQPD` among them, see `squeezeStrip`), with the keys of each cell.
+ */
+export const BackfillPartitionsSchema = v.object({
+  backfillId: v.string(),
+  /** Partitions of the backfill. */
+  total: v.number(),
+  /**
+   * Keys by state: `requested` has a run that has not started yet, `running` a run that started (or
+   * ended, until the backfill records its outcome).
+   */
+  counts: v.object({ pending: v.number(), requested: v.number(), running: v.number(), done: v.number(), failed: v.number(), canceled: v.number() }),
+  /** One letter per cell: `D` done, `F` failed, `C` canceled, `R` running, `Q` requested, `P` pending. */
+  strip: v.string(),
+  /** The first and last key of each cell (the same key twice for a cell of one key). */
+  cells: v.array(v.tuple([v.string(), v.string()])),
+});
+export type BackfillPartitionsJson = v.InferOutput<typeof BackfillPartitionsSchema>;
+
 
 const LoadErrorSchema = v.object({ message: v.string(), hint: v.optional(v.string()), file: v.optional(v.string()), line: v.optional(v.number()) });
 

@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { CreateBackfillBodySchema, CreateRunBodySchema, NoBodySchema, ReexecuteBodySchema } from "./requests";
 import {
-  AssetCheckEvaluationSchema, AssetColumnsSchema, AssetDetailSchema, AssetMaterializationSchema, AssetPartitionsSchema, AssetSchema, AutomationEvaluationSchema, BackfillSchema, HealthSchema, ReloadSchema, RunCountsSchema, RunDetailSchema, RunEventSchema,
+  AssetCheckEvaluationSchema, AssetColumnsSchema, AssetDetailSchema, AssetMaterializationSchema, AssetPartitionsSchema, AssetSchema, AutomationEvaluationSchema, BackfillPartitionsSchema, BackfillSchema, HealthSchema, ReloadSchema, RunCountsSchema, RunDetailSchema, RunEventSchema,
   RunEventStatsSchema, RunPageSchema, RunStatusSchema, ScheduleDetailSchema, ScheduleSchema, SensorDetailSchema, SensorSchema, TickPageSchema,
   TimelineSchema,
 } from "./responses";
@@ -67,6 +67,7 @@ export const WIRE_ROUTES = {
   "GET /api/backfills": { query: ["limit"], answer: v.object({ backfills: v.array(BackfillSchema) }) },
   "POST /api/backfills": { query: [], body: CreateBackfillBodySchema, answer: BackfillSchema, status: 201 },
   "GET /api/backfills/:id": { query: [], answer: BackfillSchema },
+  "GET /api/backfills/:id/partitions": { query: [], answer: BackfillPartitionsSchema },
   "POST /api/backfills/:id/cancel": { query: [], body: NoBodySchema, answer: BackfillSchema },
   "POST /api/backfills/:id/resume": { query: [], body: NoBodySchema, answer: BackfillSchema },
   "POST /api/reload": { query: [], body: NoBodySchema, answer: ReloadSchema },

@@ -3,15 +3,17 @@
  * file:line, deps up and down as links, freshness in words, latest materialization; the
  * materialization history (paged by cursor) with a uPlot chart of a numeric metadata value; checks,
  * latest and history (paged); the automation condition's evaluations, newest first, each with its
- * reason, the run it launched and its condition tree; partitions; and "Materialize", with a
- * partition picker for partitioned assets.
+ * reason, the run it launched and its condition tree; partitions (the strip, the ranges of
+ * materialized, failed and missing keys, and backfills of the missing or failed ones); and
+ * "Materialize", with a partition picker for partitioned assets.
  */
 import { useLocation } from "preact-iso";
 import { useMemo, useState } from "preact/hooks";
-import type { AssetCheckEvaluationJson, AssetDetailJson, AssetJson, AssetMaterializationJson, AutomationEvaluationJson, AutomationNodeJson } from "tributary-ts/wire";
+import type { AssetCheckEvaluationJson, AssetDetailJson, AssetJson, AssetMaterializationJson, AssetPartitionsJson, AutomationEvaluationJson, AutomationNodeJson, CreateBackfillBody } from "tributary-ts/wire";
+import { partitionCells, partitionStatusLines, partitionSummary } from "../../src/partitions";
 import { post, seg } from "../api";
 import { TimeChart } from "../chart";
-import { AssetLink, ErrorNote, Freshness, FRESHNESS_WORDS, Loading, More, NotFound, PageTitle, RunLink, Status } from "../components";
+import { AssetLink, ErrorNote, Freshness, FRESHNESS_WORDS, Loading, More, NotFound, PageTitle, RunLink, Status, Strip } from "../components";
 import { formatTime } from "../format";
 import { useApi, usePaged } from "../hooks";
 import { CheckSummary } from "./assets";
@@ -72,17 +74,7 @@ export function AssetPage({ assetKey: routeKey }: { assetKey: string }) {
         </ol>
       )}
       <More paged={evaluations} testid="asset-evaluations-more" />
-      {asset.partitions && (
-        <>
-          <h2>Partitions</h2>
-          <p>{asset.partitions.definition}: {asset.partitions.materialized.count} materialized, {asset.partitions.failed.count} failed, {asset.partitions.missing.count} missing of {asset.partitions.total}</p>
-          {asset.partitions.strip && (
-            <div class="strip" data-testid="partition-strip">
-              {[...asset.partitions.strip].map((c) => <i class={c === "M" ? "m" : c === "F" ? "f" : "n"} />)}
-            </div>
-          )}
-        </>
-      )}
+      {asset.partitions && <Partitions asset={asset} partitions={asset.partitions} />}
     </>
   );
 }
@@ -255,4 +247,96 @@ function Materialize({ asset }: { asset: AssetJson }) {
       <ErrorNote message={state.error} />
     </div>
   );
+}
+
+/** The most cells of an asset's strip (one per key up to this many keys; the strip is 800 px wide). */
+const STRIP_CELLS = 800;
+/** Ranges shown per status before "+N more". */
+const RANGES_SHOWN = 12;
+const CELL_CLASSES: Record<string, string> = { M: "materialized", F: "failed", "-": "missing" };
+
+/**
+ * The partitions of an asset: its strip, the ranges of materialized / failed / missing keys, and
+ * buttons that start a backfill of the missing or the failed keys and open its page.
+ */
+function Partitions({ asset, partitions: p }: { asset: AssetJson; partitions: AssetPartitionsJson }) {
+  const { route } = useLocation();
+  const [state, setState] = useState<{ busy: boolean; error?: string }>({ busy: false });
+  const cells = partitionCells(p, STRIP_CELLS).join("");
+  const ranges = useMemo(() => keyRanges(p), [p]);
+  const launch = async (which: "missingOnly" | "failedOnly") => {
+    setState({ busy: true });
+    try {
+      // The whole range (no from/to): the daemon resolves the keys that exist now and keeps those not
+      // materialized (missingOnly) or failed (failedOnly), so the backfill is what the page showed.
+      const body: CreateBackfillBody = { selection: asset.key, [which]: true };
+      const backfill = await post("POST /api/backfills", "/api/backfills", body);
+      route(`/backfills/${seg(backfill.backfillId)}`);
+    } catch (error) {
+      setState({ busy: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  const cellTitle = (index: number) => {
+    const range = ranges && cells.length === p.strip?.length ? ranges[index] : undefined;
+    const word = CELL_CLASSES[cells[index]!] ?? "";
+    return range ? `${range[0] === range[1] ? range[0] : `${range[0]} … ${range[1]}`}: ${word}` : word;
+  };
+  // missingOnly keeps every key not materialized: the failed ones too, which the label then says.
+  const notMaterialized = p.missing.count + p.failed.count;
+  return (
+    <>
+      <h2>Partitions</h2>
+      <p class="muted" data-testid="partition-definition">{p.definition} · {partitionSummary(p)}</p>
+      <Strip cells={cells} classes={CELL_CLASSES} title={cellTitle} testid="partition-strip" summary={partitionSummary(p)} />
+      <dl class="facts partition-ranges" data-testid="partition-ranges">
+        {partitionStatusLines(p, RANGES_SHOWN).map((line) => (
+          <>
+            <dt><span class="strip-legend"><span><i class={line.status} />{line.status}</span></span></dt>
+            <dd data-status={line.status}>
+              <b>{line.count}</b>
+              {line.ranges.length > 0 && <span class="mono"> · {line.ranges.join(", ")}</span>}
+              {line.moreRanges > 0 && <span class="muted"> (+{line.moreRanges} more)</span>}
+            </dd>
+          </>
+        ))}
+      </dl>
+      {(p.missing.count > 0 || p.failed.count > 0) && (
+        <div class="actions">
+          {p.missing.count > 0 && (
+            <button type="button" disabled={state.busy} onClick={() => launch("missingOnly")} data-testid="launch-missing">
+              {p.failed.count > 0 ? `Launch missing and failed partitions (${notMaterialized})` : `Launch missing partitions (${p.missing.count})`}
+            </button>
+          )}
+          {p.failed.count > 0 && (
+            <button type="button" disabled={state.busy} onClick={() => launch("failedOnly")} data-testid="launch-failed">
+              Launch failed partitions ({p.failed.count})
+            </button>
+          )}
+        </div>
+      )}
+      <ErrorNote message={state.error} />
+    </>
+  );
+}
+
+/**
+ * The `[first, last]` run of equal status each key of the strip belongs to, by key index, or null
+ * without a strip. The strip's runs of one letter are, in order, the ranges of that status: the
+ * keys of a cell are known without the partition definition's key arithmetic.
+ */
+function keyRanges(p: AssetPartitionsJson): Array<[string, string] | undefined> | null {
+  if (p.strip === null) return null;
+  const groups: Record<string, Array<[string, string]>> = { M: p.materialized.ranges, F: p.failed.ranges, "-": p.missing.ranges };
+  const next: Record<string, number> = { M: 0, F: 0, "-": 0 };
+  const out: Array<[string, string] | undefined> = [];
+  let previous = "";
+  let current: [string, string] | undefined;
+  for (const letter of p.strip) {
+    if (letter !== previous) {
+      current = groups[letter]?.[next[letter]!++];
+      previous = letter;
+    }
+    out.push(current);
+  }
+  return out;
 }

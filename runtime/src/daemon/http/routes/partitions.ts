@@ -1,14 +1,16 @@
 /**
  * Partitions and backfills: `GET /api/assets/:key/partitions` (status counts, ranges and a strip),
- * `GET /api/backfills`, `POST /api/backfills`, `GET /api/backfills/:id`, `POST /api/backfills/:id/cancel`.
+ * `GET /api/backfills`, `POST /api/backfills`, `GET /api/backfills/:id`, `GET /api/backfills/:id/partitions`
+ * (each partition's state, as a strip), `POST /api/backfills/:id/cancel` and `/resume`.
  * Bad keys and selections answer 400 with the message and hint of the error.
  */
 import { backfillSummary, cancelBackfill, resumeBackfill } from "../../backfills";
+import { backfillPartitions } from "../../../services/backfillPartitions";
 import { createBackfill } from "../../../services/backfillRequest";
 import { assetPartitionsStatus } from "../../../services/partitionStatus";
 import { HttpError } from "../errors";
 import { CreateBackfillBodySchema, NoBodySchema } from "../../../wire/requests";
-import type { AssetPartitionsJson, BackfillJson } from "../../../wire/responses";
+import type { AssetPartitionsJson, BackfillJson, BackfillPartitionsJson } from "../../../wire/responses";
 import { parseBody } from "../request";
 import { sendJson } from "../respond";
 import { bodyOf, queryOf, type Router } from "../router";
@@ -50,6 +52,13 @@ export function partitionRoutes(router: Router): void {
     const summary = await backfillSummary(request.services.storage, request.params["id"]!);
     if (!summary) throw new HttpError(404, `no backfill with id ${request.params["id"]}`, { hint: "GET /api/backfills lists them." });
     sendJson(request.res, 200, toJson(summary));
+  });
+
+  router.add("GET", "/api/backfills/:id/partitions", async (request) => {
+    queryOf(request, []);
+    const partitions = await backfillPartitions(request.services.storage, request.params["id"]!);
+    if (!partitions) throw new HttpError(404, `no backfill with id ${request.params["id"]}`, { hint: "GET /api/backfills lists them." });
+    sendJson(request.res, 200, partitions satisfies BackfillPartitionsJson);
   });
 
   router.add("POST", "/api/backfills/:id/resume", async (request) => {
