@@ -4,6 +4,8 @@
  *
  * - the runs list's first page (`GET /api/runs?limit=50`, and filtered by status) with 1,000,000
  *   runs ÷ with 100 runs;
+ * - the runs counted by status (`GET /api/runs/counts`), all of them (the runs page) and those of a
+ *   time range holding the newest 100 runs on both sides (the overview's window), 1,000,000 ÷ 100;
  * - the tail page of a run's log (`GET /api/runs/:id/events?before=…&limit=200`, what the run page
  *   opens on) and its event stats of a 1,000,000-event run ÷ of a 100-event run.
  *
@@ -106,6 +108,14 @@ interface Side {
   storage: PostgresStorage;
   server: HttpServer;
   lastId: number;
+  /** Runs seeded: run g was created g seconds after 2026-01-01 (see seed). */
+  runs: number;
+}
+
+/** `?from=&to=` of a window holding the newest 100 runs of a side (its runs g seconds after 2026-01-01). */
+function newestHundredWindow(side: Side): string {
+  const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1) + seconds * 1000).toISOString();
+  return `from=${at(side.runs - 99)}&to=${at(side.runs + 1)}`;
 }
 
 async function side(schema: string, runs: number, events: number): Promise<Side> {
@@ -114,7 +124,7 @@ async function side(schema: string, runs: number, events: number): Promise<Side>
   const server = await startHttpServer(readOnlyServices(storage, "bench:console", daemonEvents), { port: 0, log: () => undefined });
   const stats = await storage.getRunEventStats("run-log");
   console.log(`seeded ${schema}: ${runs} runs, a run of ${stats.total} events, in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { storage, server, lastId: stats.lastId };
+  return { storage, server, lastId: stats.lastId, runs };
 }
 
 /**
@@ -167,6 +177,8 @@ async function liveLatency(side: Side, wake: boolean, seconds: number): Promise<
 }
 
 async function main(): Promise<void> {
+  // Other work on the machine slows both sides alike (the ratios hold) but not the absolute figures.
+  const loadAtStart = os.loadavg()[0]!;
   const suffix = `${process.pid}`;
   const small = await side(`bench_console_small_${suffix}`, SMALL, SMALL);
   const big = await side(`bench_console_big_${suffix}`, BIG_RUNS, BIG_EVENTS);
@@ -174,6 +186,8 @@ async function main(): Promise<void> {
     { name: "runs list, first page (limit 50)", path: () => "/api/runs?limit=50" },
     { name: "runs list, first page of failed runs", path: () => "/api/runs?limit=50&status=FAILURE" },
     { name: "runs list, first page of a schedule's runs", path: () => "/api/runs?limit=50&instigator=schedule:nightly" },
+    { name: "runs counts by status, all runs", path: () => "/api/runs/counts" },
+    { name: "runs counts by status, a window of the newest 100 runs", path: (s) => `/api/runs/counts?${newestHundredWindow(s)}` },
     { name: "run page, the run with its steps", path: () => "/api/runs/run-log" },
     { name: "run log, tail page (limit 200)", path: (s) => `/api/runs/run-log/events?before=${s.lastId + 1}&limit=200` },
     { name: "run log, event stats", path: () => "/api/runs/run-log/events/stats" },
@@ -199,7 +213,7 @@ async function main(): Promise<void> {
       const ratio = bigMs / smallMs;
       rows.push(`| ${read.name} | ${smallMs.toFixed(2)} ms | ${bigMs.toFixed(2)} ms | ${ratio.toFixed(2)}x |`);
       console.log(`${read.name}: small ${smallMs.toFixed(2)} ms, big ${bigMs.toFixed(2)} ms, ratio ${ratio.toFixed(2)}x`);
-      if (read.name.startsWith("runs list, first page (") || read.name.startsWith("run log, tail page")) {
+      if (read.name.startsWith("runs list, first page (") || read.name.startsWith("runs counts") || read.name.startsWith("run log, tail page")) {
         const verdict = goalVerdict(`${read.name}: big / small <= 2`, 2, "x", [{ label: "measured", value: ratio }], 2);
         console.log(verdict);
         verdicts.push(verdict);
@@ -214,6 +228,13 @@ async function main(): Promise<void> {
     console.log(`live, another daemon's worker (polled): p50 ${polled.p50.toFixed(0)} ms, p99 ${polled.p99.toFixed(0)} ms over ${polled.events} events`);
     console.log(liveVerdict);
     const runsPlan = await plan(big.storage, "SELECT * FROM runs ORDER BY seq DESC LIMIT $1", [51]);
+    const allCountsPlan = await plan(big.storage, "SELECT status, sum(count) AS count FROM run_status_counts GROUP BY status", []);
+    const window = new URLSearchParams(newestHundredWindow(big));
+    const windowCountsPlan = await plan(big.storage, "SELECT status, count(*) AS count FROM runs WHERE created_at >= $1 AND created_at < $2 GROUP BY status", [
+      new Date(window.get("from")!).toISOString(),
+      new Date(window.get("to")!).toISOString(),
+    ]);
+    console.log(`\nEXPLAIN counts of all runs (1M runs):\n${allCountsPlan}\n\nEXPLAIN counts of a window (1M runs):\n${windowCountsPlan}`);
     const tailPlan = await plan(
       big.storage,
       "SELECT * FROM (SELECT * FROM events WHERE run_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3) AS page ORDER BY id",
@@ -226,7 +247,7 @@ async function main(): Promise<void> {
     );
     console.log(`\nEXPLAIN warnings and errors tail page (1M events):\n${problemsPlan}`);
     console.log(`\nEXPLAIN runs first page (1M runs):\n${runsPlan}\n\nEXPLAIN events tail page (1M events):\n${tailPlan}`);
-    const body = `Through the daemon's HTTP server on PostgreSQL 15 (${os.cpus().length} cores, ${os.cpus()[0]?.model.trim() ?? "?"}, Node ${process.version}), ${new Date().toISOString().slice(0, 10)}:
+    const body = `Through the daemon's HTTP server on PostgreSQL 15 (${os.cpus().length} cores, ${os.cpus()[0]?.model.trim() ?? "?"}, Node ${process.version}, load average ${loadAtStart.toFixed(1)} when it started), ${new Date().toISOString().slice(0, 10)}:
 ${BIG_RUNS.toLocaleString("en")} runs and a run of ${BIG_EVENTS.toLocaleString("en")} events against ${SMALL} runs and a run of ${SMALL} events, seeded with
 generate_series in two schemas, side by side in one process; median of ${ROUNDS} rounds that alternate small and big.
 \`npx tsx bench/console/run.ts --write-docs\`.
@@ -267,8 +288,19 @@ and its warnings and errors (\`?level=warn\`, here one event in 1,000):
 ${problemsPlan}
 \`\`\`
 
-Another filter that few events match (a step, a text) reads past those that do not, up to a page; \`GET /api/runs/counts\` counts the matching runs (no
-bound on a million runs; the console asks for it once per filter, not per page).`;
+Another filter that few events match (a step, a text) reads past those that do not, up to a page.
+
+\`GET /api/runs/counts\` without filters sums \`run_status_counts\` (deltas that triggers append as runs are created and
+change status, folded into a row per status every 256th run), never the runs; with a time range it reads the range's
+entries of \`runs (created_at, status)\`, as many as the range holds runs, however long the history. Other filters
+without a time range still count every run they match. Plans on the big side:
+
+\`\`\`
+${allCountsPlan}
+\`\`\`
+\`\`\`
+${windowCountsPlan}
+\`\`\``;
     if (values["write-docs"]) writePerformanceSection("Console reads (bench/console)", body);
   } finally {
     for (const s of [small, big]) {

@@ -136,6 +136,13 @@ export type RunPageJson = v.InferOutput<typeof RunPageSchema>;
 export const RunCountsSchema = v.object({ counts: v.record(RunStatusSchema, v.number()), total: v.number() });
 export type RunCountsJson = v.InferOutput<typeof RunCountsSchema>;
 
+/**
+ * The `data` of the `error` event that closes a stream whose client fell too far behind: reconnect
+ * with `Last-Event-ID: lastEventId` (readEventStream and EventSource do) to resume from storage.
+ */
+export const StreamBehindSchema = v.object({ message: v.string(), hint: v.string(), lastEventId: v.nullable(v.number()) });
+export type StreamBehindJson = v.InferOutput<typeof StreamBehindSchema>;
+
 /** The `data` of a run stream's last event, `end`. */
 export const RunEndSchema = v.object({ runId: v.string(), status: v.nullable(RunStatusSchema) });
 export type RunEndJson = v.InferOutput<typeof RunEndSchema>;
@@ -356,8 +363,8 @@ export const HealthSchema = v.object({
     since: v.optional(v.string()),
     error: v.optional(v.object({ message: v.string(), hint: v.optional(v.string()) })),
   }),
-  /** Open event feeds and connected stream clients. */
-  streams: v.object({ feeds: v.number(), clients: v.number() }),
+  /** Open event feeds, connected stream clients, and events held for global-stream clients whose sockets are full. */
+  streams: v.object({ feeds: v.number(), clients: v.number(), waitingEvents: v.number() }),
   /** "degraded" while a daemon loop is stalled (see `loops`) or the database is out of reach; the answer is still HTTP 200. */
   status: v.picklist(["ok", "degraded"]),
   /** The heartbeat of each daemon loop of this process (none in a process without loops). */

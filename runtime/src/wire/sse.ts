@@ -5,7 +5,8 @@
  * TextDecoder and ReadableStream, no node: imports.
  *
  * The daemon's streams (docs/http-api.md): `run-event` events whose `id:` is the event id, a run's
- * stream ending with `end`, comments as heartbeats, and 204 for a client that asks to resume a
+ * stream ending with `end`, the global stream closed with `error` for a client too far behind
+ * (resumed by reconnecting), comments as heartbeats, and 204 for a client that asks to resume a
  * stream that has already ended.
  */
 
@@ -25,6 +26,11 @@ export const STREAM_EVENTS = {
   runEvent: "run-event",
   /** The run's last event has been sent; `data` is `RunEndJson`. The stream closes after it. */
   end: "end",
+  /**
+   * The client fell too far behind (the global stream); `data` is `StreamBehindJson`. The stream
+   * closes after it: reconnect with Last-Event-ID to resume from storage, nothing lost.
+   */
+  behind: "error",
 } as const;
 
 /**

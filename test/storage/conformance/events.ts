@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import type { EventStorage, RunStorage } from "../../../runtime/src/storage/port";
 import type { RunEvent, RunEventType } from "../../../runtime/src/types";
-import { RunStatusConflictError, StorageNotFoundError } from "../../../runtime/src/storage/errors";
+import { RunConflictError, RunStatusConflictError, StorageNotFoundError } from "../../../runtime/src/storage/errors";
+import { RUN_STATUSES } from "../../../runtime/src/types";
 import { checkEvaluation, event, materialization, newRun, useFreshStorage, type ConformanceBackend } from "./fixtures";
 
 /** Registers the events and asset state part of the conformance suite for one backend. */
@@ -216,6 +217,39 @@ export function eventConformance(backend: ConformanceBackend<RunStorage & EventS
       const none = await storage.endRunsAndClaim([], { workerId: "w3", limit: 0 });
       assert.deepEqual(none.claimed, []);
       assert.equal(none.failed.size, 0);
+    });
+
+    it("counts all runs by status exactly through every way a run is created or changes status", async () => {
+      // What countRuns() answers without a filter (kept as runs change) against the runs themselves.
+      const assertCounts = async (step: string) => {
+        const listed = await storage.listRuns({ limit: 1000 });
+        const tally = Object.fromEntries(RUN_STATUSES.map((status) => [status, listed.filter((run) => run.status === status).length]));
+        assert.deepEqual(await storage.countRuns(), tally, `after ${step}`);
+      };
+      await assertCounts("nothing");
+      for (let index = 0; index < 6; index++) await storage.createRun(newRun());
+      await storage.createRun(newRun({ runId: "born-started", status: "STARTED" }));
+      await storage.createRun(newRun({ runId: "born-done", status: "SUCCESS" }));
+      await assertCounts("createRun");
+      await assert.rejects(storage.createRun(newRun({ runId: "born-done" })), RunConflictError);
+      await assertCounts("a refused createRun");
+      const [claimed] = await storage.claimQueuedRuns("w1", 1);
+      const started = await storage.claimQueuedRuns("w1", 2, { start: true });
+      await assertCounts("claimQueuedRuns");
+      assert.equal(await storage.transitionRun(claimed!.runId, ["STARTING"], "QUEUED"), true);
+      assert.equal(await storage.transitionRun(claimed!.runId, ["STARTED"], "FAILURE"), false);
+      await storage.transitionRun(started[0]!.runId, ["STARTED"], "CANCELING");
+      await assertCounts("transitionRun (a run given back to the queue, one refused)");
+      await storage.updateRun(started[0]!.runId, { status: "CANCELED" });
+      await storage.updateRun(started[1]!.runId, { status: "STARTED", heartbeatAt: new Date().toISOString() });
+      await storage.heartbeatRuns([started[1]!.runId, "born-started"], new Date().toISOString());
+      await assertCounts("updateRun and heartbeats");
+      await storage.appendEvents([event("born-started", "RUN_FAILURE")], { runUpdate: { runId: "born-started", update: { status: "FAILURE" }, from: ["STARTED"] } });
+      await assert.rejects(storage.appendEvents([event("born-done", "RUN_FAILURE")], { runUpdate: { runId: "born-done", update: { status: "FAILURE" }, from: ["STARTED"] } }), RunStatusConflictError);
+      await assertCounts("appendEvents with a run update (one refused)");
+      const ended = await storage.endRunsAndClaim([{ events: [event(started[1]!.runId, "RUN_SUCCESS")], runUpdate: { runId: started[1]!.runId, update: { status: "SUCCESS" }, from: ["STARTED"] } }], { workerId: "w2", limit: 2 });
+      assert.equal(ended.claimed.length, 2);
+      await assertCounts("endRunsAndClaim");
     });
 
     it("writes an event once however often it is appended with the same idempotency key, deriving rows from the first write only", async () => {

@@ -153,6 +153,20 @@ export function runConformance(backend: ConformanceBackend<RunStorage>): void {
       assert.deepEqual(await storage.countRuns({ tags: { nobody: "x" } }), zero);
     });
 
+    it("counts the runs of a time range by status as it lists them, other filters and all", async () => {
+      const created = [];
+      for (let index = 0; index < 6; index++) created.push(await storage.createRun(newRun({ status: index % 3 === 0 ? "FAILURE" : "SUCCESS", tags: { team: index < 3 ? "data" : "web" } })));
+      const tally = (runs: { status: string }[]) => Object.fromEntries(["QUEUED", "STARTING", "STARTED", "CANCELING", "SUCCESS", "FAILURE", "CANCELED"].map((status) => [status, runs.filter((run) => run.status === status).length]));
+      const ranges = [
+        { createdFrom: created[2]!.createdAt },
+        { createdTo: created[4]!.createdAt },
+        { createdFrom: created[1]!.createdAt, createdTo: created[5]!.createdAt },
+        { createdFrom: created[1]!.createdAt, createdTo: created[5]!.createdAt, tags: { team: "web" } },
+        { createdFrom: "9000-01-01T00:00:00.000Z" },
+      ];
+      for (const range of ranges) assert.deepEqual(await storage.countRuns(range), tally(await storage.listRuns(range)), JSON.stringify(range));
+    });
+
     it("pages through runs with limit and beforeRunId without skipping or repeating any", async () => {
       const created: string[] = [];
       for (let index = 0; index < 7; index++) created.push((await storage.createRun(newRun())).runId);

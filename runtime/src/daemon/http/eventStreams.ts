@@ -10,6 +10,13 @@
  * feed's task queue, so no poll slips between), and falls back to paging when its socket is full.
  * Each client's position is the last id it was sent: it never gets an event twice nor misses one,
  * and a run of a million events streams in bounded memory.
+ *
+ * The global feed cannot wait for one client: its poller serves them all. A client resuming from an
+ * id pages its backlog itself, waiting for its socket between pages, then goes live; a live client
+ * whose socket is full has the events that come meanwhile held for it, at most
+ * `maxWaitingEvents`, and sent when it drains. A client further behind than that is told to
+ * reconnect (`behind`): it resumes from storage with Last-Event-ID, and the daemon holds nothing
+ * for it meanwhile.
  */
 import type { Storage } from "../../storage/port";
 import type { StorageOutages } from "../storageWatch";
@@ -27,6 +34,12 @@ export interface FeedSubscriber {
   drained?(): Promise<void>;
   /** The run ended (run feeds only): called once, after its final event was sent. */
   end(): void;
+  /**
+   * The client is too far behind (the global feed only): it gets nothing more. Called once, after
+   * the last event it was sent, whose id `lastEventId` is (undefined when none): the client should
+   * reconnect and resume after it.
+   */
+  behind?(lastEventId: number | undefined): void;
 }
 
 /** Options of {@link EventStreams}. */
@@ -42,6 +55,12 @@ export interface EventStreamsOptions {
   log?: (message: string) => void;
   /** The daemon's storage outages: an unreachable database is logged once there, not by each feed. */
   outages?: StorageOutages;
+  /**
+   * Events the global feed holds for one client whose socket is full, before telling it to
+   * reconnect (it then resumes from storage).
+   * @defaultValue 1000
+   */
+  maxWaitingEvents?: number;
 }
 
 /** Where a feed reports polling failures. */
@@ -308,36 +327,185 @@ interface TrackedRun {
   done: boolean;
 }
 
+/** One client of the global feed. */
+interface Watcher {
+  subscriber: FeedSubscriber;
+  /** The id of the last event sent to it (undefined: none yet). */
+  position: number | undefined;
+  /** Its socket is full: the events that came since, to send when it drains (undefined: it is not full). */
+  waiting: StoredRunEvent[] | undefined;
+  /** Left, told it is behind, or the feed stopped: it gets nothing more. */
+  gone: boolean;
+}
+
+/** Events handed to a client's socket at a time: it may take one such slice past its high-water mark. */
+const SLICE = 100;
+
 /** Every new event of every run (for live lineage colours). */
 class GlobalFeed extends Feed {
   private readonly runs = new Map<string, TrackedRun>();
+  private readonly watchers = new Map<FeedSubscriber, Watcher>();
   private started = false;
 
-  /** Adds a subscriber after sending it what it missed (see {@link catchUp}). */
+  constructor(storage: Storage, pollMs: number, report: FeedReport, onIdle: () => void, private readonly maxWaiting: number) {
+    super(storage, pollMs, report, onIdle);
+  }
+
+  /** Adds a subscriber: at once (from "now"), or after it has read what it missed (see {@link catchUp}). */
   join(subscriber: FeedSubscriber, afterId: number | undefined): void {
+    const watcher: Watcher = { subscriber, position: afterId, waiting: undefined, gone: false };
+    this.watchers.set(subscriber, watcher);
+    if (afterId === undefined) {
+      this.enqueue(async () => {
+        if (!this.started) await this.poll(); // sets the baseline: "now"
+        this.goLive(watcher);
+      });
+      this.wake();
+    } else void this.catchUp(watcher);
+  }
+
+  /** Removes a client; the feed stops when none is left, live or catching up. */
+  override leave(subscriber: FeedSubscriber): void {
+    const watcher = this.watchers.get(subscriber);
+    if (watcher) this.forget(watcher);
+    this.subscribers.delete(subscriber);
+    if (this.watchers.size === 0) this.enqueue(async () => {
+      if (this.watchers.size === 0) this.stop();
+    });
+  }
+
+  override stop(): void {
+    for (const watcher of this.watchers.values()) watcher.gone = true;
+    this.watchers.clear();
+    super.stop();
+  }
+
+  /** Events held for clients whose sockets are full (at most maxWaitingEvents each). */
+  waitingEvents(): number {
+    let waiting = 0;
+    for (const watcher of this.watchers.values()) waiting += watcher.waiting?.length ?? 0;
+    return waiting;
+  }
+
+  /**
+   * Resume: the events after the client's position of the runs this feed knows, up to where the
+   * feed is, a page at a time, each once its socket took the one before (outside the task queue:
+   * the other clients' polls go on); then what came meanwhile and live, in the task queue.
+   */
+  private async catchUp(watcher: Watcher): Promise<void> {
+    // The baseline first (in the queue, as polls are): which runs there are and how far each is.
+    await new Promise<void>((resolve) =>
+      this.enqueue(async () => {
+        try {
+          if (!this.started) await this.poll();
+        } finally {
+          resolve();
+        }
+      }),
+    );
+    for (;;) {
+      if (watcher.gone || this.stopped) return;
+      let page: StoredRunEvent[];
+      try {
+        page = await this.backlogPage(watcher.position ?? 0);
+        this.succeeded();
+      } catch (error) {
+        this.failed(error);
+        await new Promise((resolve) => setTimeout(resolve, this.pollMs).unref());
+        continue;
+      }
+      for (let start = 0; start < page.length; start += SLICE) {
+        if (watcher.gone) return;
+        const slice = page.slice(start, start + SLICE);
+        const ok = watcher.subscriber.send(slice);
+        watcher.position = slice[slice.length - 1]!.id;
+        if (ok === false) await watcher.subscriber.drained?.();
+      }
+      if (page.length < PAGE) break;
+    }
     this.enqueue(async () => {
-      await this.catchUp(subscriber, afterId);
-      this.subscribers.add(subscriber);
+      // Polls may have moved on since the last page: send the rest (a client too slow for it is
+      // told it is behind), then poll deliveries take over.
+      for (;;) {
+        if (watcher.gone) return;
+        const page = await this.backlogPage(watcher.position ?? 0);
+        this.deliverTo(watcher, page);
+        if (page.length < PAGE) break;
+      }
+      this.goLive(watcher);
     });
     this.wake();
   }
 
-  private async catchUp(subscriber: FeedSubscriber, afterId: number | undefined): Promise<void> {
-    if (!this.started) await this.poll(); // sets the baseline: "now"
-    if (afterId === undefined) return;
-    // Resume: the events after afterId of the runs this feed knows, up to where the feed is.
-    const missed: StoredRunEvent[] = [];
-    for (const [runId, tracked] of this.runs) {
-      let after = afterId;
-      while (after < tracked.afterId) {
-        const page = (await this.storage.getRunEvents(runId, { afterId: after, limit: PAGE })).filter((event) => event.id <= tracked.afterId);
-        missed.push(...page);
-        if (page.length < PAGE) break;
-        after = page[page.length - 1]!.id;
+  /** The first {@link PAGE} events after `after` of the runs the feed knows, each run up to where the feed is, in id order. */
+  private async backlogPage(after: number): Promise<StoredRunEvent[]> {
+    const events: StoredRunEvent[] = [];
+    for (const [runId, tracked] of [...this.runs]) {
+      if (tracked.afterId <= after) continue;
+      events.push(...(await this.storage.getRunEvents(runId, { afterId: after, limit: PAGE })).filter((event) => event.id <= tracked.afterId));
+    }
+    return events.sort((a, b) => a.id - b.id).slice(0, PAGE);
+  }
+
+  /** In the task queue: the client gets each poll's events from now on. */
+  private goLive(watcher: Watcher): void {
+    if (!watcher.gone) this.subscribers.add(watcher.subscriber);
+  }
+
+  protected override deliver(events: StoredRunEvent[]): void {
+    if (events.length === 0) return;
+    for (const subscriber of this.subscribers) {
+      const watcher = this.watchers.get(subscriber);
+      if (watcher) this.deliverTo(watcher, events);
+    }
+  }
+
+  /**
+   * Sends `events` to a client a slice at a time while its socket takes them; once it is full, holds
+   * the rest (and what comes next) until it drains, or tells it it is behind when that would be more
+   * than maxWaitingEvents.
+   */
+  private deliverTo(watcher: Watcher, events: StoredRunEvent[]): void {
+    if (watcher.gone || events.length === 0) return;
+    if (watcher.waiting) {
+      if (watcher.waiting.length + events.length > this.maxWaiting) return this.behind(watcher);
+      watcher.waiting.push(...events);
+      return;
+    }
+    for (let start = 0; start < events.length; start += SLICE) {
+      const slice = events.slice(start, start + SLICE);
+      const ok = watcher.subscriber.send(slice);
+      watcher.position = slice[slice.length - 1]!.id;
+      if (ok === false) {
+        const rest = events.slice(start + SLICE);
+        if (rest.length > this.maxWaiting) return this.behind(watcher);
+        watcher.waiting = rest;
+        void this.whenDrained(watcher);
+        return;
       }
     }
-    missed.sort((a, b) => a.id - b.id);
-    if (missed.length > 0) subscriber.send(missed);
+  }
+
+  /** Sends what was held for a client once its socket has drained. */
+  private async whenDrained(watcher: Watcher): Promise<void> {
+    await watcher.subscriber.drained?.();
+    const waiting = watcher.waiting ?? [];
+    watcher.waiting = undefined;
+    this.deliverTo(watcher, waiting);
+  }
+
+  /** The client is too far behind: it gets nothing more, and is told to resume from storage. */
+  private behind(watcher: Watcher): void {
+    this.forget(watcher);
+    this.subscribers.delete(watcher.subscriber);
+    if (watcher.subscriber.behind) watcher.subscriber.behind(watcher.position);
+    else watcher.subscriber.end();
+  }
+
+  private forget(watcher: Watcher): void {
+    watcher.gone = true;
+    watcher.waiting = undefined;
+    this.watchers.delete(watcher.subscriber);
   }
 
   protected async poll(): Promise<void> {
@@ -399,10 +567,12 @@ export class EventStreams {
   private readonly runPollMs: number;
   private readonly globalPollMs: number;
   private readonly report: FeedReport;
+  private readonly maxWaitingEvents: number;
 
   constructor(private readonly storage: Storage, options: EventStreamsOptions = {}) {
     this.runPollMs = options.pollMs ?? 250;
     this.globalPollMs = options.pollMs ?? 500;
+    this.maxWaitingEvents = options.maxWaitingEvents ?? 1000;
     this.report = { log: options.log ?? (() => {}), ...(options.outages ? { outages: options.outages } : {}) };
   }
 
@@ -423,9 +593,15 @@ export class EventStreams {
   /** Streams every new event of every run (after `afterId` when resuming); returns "stop watching". */
   watchAll(afterId: number | undefined, subscriber: FeedSubscriber): () => void {
     if (!this.globalFeed) {
-      const created: GlobalFeed = new GlobalFeed(this.storage, this.globalPollMs, this.report, () => {
-        if (this.globalFeed === created) this.globalFeed = undefined;
-      });
+      const created: GlobalFeed = new GlobalFeed(
+        this.storage,
+        this.globalPollMs,
+        this.report,
+        () => {
+          if (this.globalFeed === created) this.globalFeed = undefined;
+        },
+        this.maxWaitingEvents,
+      );
       this.globalFeed = created;
     }
     const feed = this.globalFeed;
@@ -450,9 +626,9 @@ export class EventStreams {
     this.globalFeed?.wake();
   }
 
-  /** Pollers running and clients connected (shown by `GET /api/health`). */
-  stats(): { feeds: number; clients: number } {
-    return { feeds: this.runFeeds.size + (this.globalFeed ? 1 : 0), clients: this.clientCount };
+  /** Pollers running, clients connected, and events held for clients behind (shown by `GET /api/health`). */
+  stats(): { feeds: number; clients: number; waitingEvents: number } {
+    return { feeds: this.runFeeds.size + (this.globalFeed ? 1 : 0), clients: this.clientCount, waitingEvents: this.globalFeed?.waitingEvents() ?? 0 };
   }
 
   /** Stops every feed. */

@@ -18,6 +18,12 @@ export interface SseStream {
   event(name: string, data: unknown, id?: number): boolean;
   /** Resolves when the client has read what was buffered (at once when nothing is), or the stream closed. */
   drained(): Promise<void>;
+  /**
+   * Ends the stream with a last event, `event: error`, and a `retry:` hint: the client should
+   * reconnect and resume with Last-Event-ID. A client that has not read it within a heartbeat
+   * interval is disconnected.
+   */
+  closeWithError(data: unknown, retryMs: number): void;
   /** Ends the response. */
   close(): void;
   /** Called once when the stream ends for any reason (client gone, closed, server stopping). */
@@ -95,6 +101,17 @@ export function openSse(req: IncomingMessage, res: ServerResponse, heartbeatMs =
         res.on("drain", done);
         res.on("close", done);
       });
+    },
+    closeWithError(data, retryMs) {
+      if (closed) return;
+      write(`retry: ${retryMs}\nevent: error\ndata: ${JSON.stringify(data)}\n\n`);
+      if (closed) return;
+      res.end();
+      // Until the client reads what was buffered, the response holds it: not for ever.
+      const stuck = setTimeout(() => res.destroy(), heartbeatMs);
+      stuck.unref();
+      res.on("close", () => clearTimeout(stuck));
+      finish();
     },
     close() {
       if (!closed) res.end();

@@ -296,4 +296,55 @@ CREATE TABLE automation_asset_states (
 );
 `,
   },
+  {
+    version: 11,
+    name: "run_status_counts",
+    sql: `
+-- GET /api/runs/counts without filters (the runs page) reads these rows, never the runs: how many
+-- runs there are in each status, kept by triggers in the statement (so the transaction) that
+-- creates a run or changes its status, whichever code path does it. Not one row per status: every
+-- claim, start and end would wait on the same few rows, and transactions that move runs both ways
+-- (a claim QUEUED -> STARTED, a run given back STARTED -> QUEUED) would lock two of them in
+-- opposite orders and deadlock. Each change appends its deltas instead (-1 for the old status, +1
+-- for the new), which conflicts with nothing; the count is their sum, and every 256th run created
+-- folds the deltas into one row per status, so a count sums a few thousand rows at most.
+-- Runs written before this migration are counted once here.
+CREATE TABLE run_status_counts (
+  status TEXT NOT NULL,
+  count BIGINT NOT NULL
+);
+INSERT INTO run_status_counts (status, count) SELECT status, count(*) FROM runs GROUP BY status;
+-- SKIP LOCKED: two folds at once each take the rows the other has not, and neither waits.
+-- search_path FROM CURRENT: the storage's schema, whatever the search_path of the session.
+CREATE FUNCTION run_status_counts_fold() RETURNS void LANGUAGE sql SET search_path FROM CURRENT AS $$
+  WITH folded AS (
+    DELETE FROM run_status_counts WHERE ctid = ANY(ARRAY(SELECT ctid FROM run_status_counts FOR UPDATE SKIP LOCKED))
+    RETURNING status, count)
+  INSERT INTO run_status_counts (status, count) SELECT status, sum(count) FROM folded GROUP BY status HAVING sum(count) <> 0;
+$$;
+-- Created runs are counted per statement, not per row: a bulk insert (an import) adds one delta
+-- per status, and folds at most once.
+CREATE FUNCTION run_status_counts_created() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  INSERT INTO run_status_counts (status, count) SELECT status, count(*) FROM created_runs GROUP BY status;
+  IF EXISTS (SELECT 1 FROM created_runs WHERE seq % 256 = 0) THEN PERFORM run_status_counts_fold(); END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER runs_counted_on_insert AFTER INSERT ON runs REFERENCING NEW TABLE AS created_runs
+  FOR EACH STATEMENT EXECUTE FUNCTION run_status_counts_created();
+CREATE FUNCTION run_status_counts_changed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  INSERT INTO run_status_counts (status, count) VALUES (OLD.status, -1);
+  IF TG_OP = 'UPDATE' THEN INSERT INTO run_status_counts (status, count) VALUES (NEW.status, 1); END IF;
+  RETURN NULL;
+END $$;
+-- Only a change of status: heartbeats and other updates do not fire it.
+CREATE TRIGGER runs_counted_on_status AFTER UPDATE OF status ON runs FOR EACH ROW
+  WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION run_status_counts_changed();
+CREATE TRIGGER runs_counted_on_delete AFTER DELETE ON runs FOR EACH ROW EXECUTE FUNCTION run_status_counts_changed();
+-- Counts of a time range (the overview's last 24 hours) read the range's entries of this index
+-- (the status in it too: an index-only scan where the runs are all-visible), however long the history.
+CREATE INDEX runs_created_at_status ON runs (created_at, status);
+`,
+  },
 ]);

@@ -4,7 +4,7 @@
  */
 import type { NewRun, RunRecord, RunStatus } from "../../types";
 import type { ClaimOptions, RunCountFilter, RunFilter, RunStorage, RunUpdate } from "../port";
-import { runFilterConditions, SqlParams } from "../filters";
+import { runCountStatement, runFilterConditions, SqlParams } from "../filters";
 import { RunConflictError, retryTaken, runNotFound } from "../errors";
 import { countsByStatus, NEW_RUN_COLUMNS, newRunValues, rowToRun, runKeyOf, runUpdateAssignments } from "../rows";
 import type { PostgresClaims } from "./claims";
@@ -54,10 +54,8 @@ export class PostgresRuns implements RunStorage {
   }
 
   async countRuns(filter: RunCountFilter = {}): Promise<Record<RunStatus, number>> {
-    const params = new SqlParams("postgres");
-    const conditions = runFilterConditions(params, "postgres", filter);
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-    return countsByStatus(await this.connection.query(`SELECT status, count(*) AS count FROM runs ${where} GROUP BY status`, params.values));
+    const { sql, values } = runCountStatement("postgres", filter);
+    return countsByStatus(await this.connection.query(sql, values));
   }
 
   async updateRun(runId: string, update: RunUpdate): Promise<RunRecord> {

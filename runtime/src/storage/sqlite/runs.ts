@@ -1,7 +1,7 @@
 /** Runs and claims on SQLite: a run's record from QUEUED to its end, and the queue's claims (./claims). */
 import type { NewRun, RunRecord, RunStatus } from "../../types";
 import type { ClaimOptions, RunCountFilter, RunFilter, RunStorage, RunUpdate } from "../port";
-import { runFilterConditions, SqlParams } from "../filters";
+import { runCountStatement, runFilterConditions, SqlParams } from "../filters";
 import { RunConflictError, retryTaken, runNotFound } from "../errors";
 import { countsByStatus, NEW_RUN_COLUMNS, newRunValues, rowToRun, runKeyOf, runUpdateAssignments, type Row } from "../rows";
 import { claimOldest, claimWithinLimits } from "./claims";
@@ -39,10 +39,8 @@ export class SqliteRuns implements RunStorage {
   }
 
   async countRuns(filter: RunCountFilter = {}): Promise<Record<RunStatus, number>> {
-    const params = new SqlParams("sqlite");
-    const conditions = runFilterConditions(params, "sqlite", filter);
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-    return countsByStatus(this.connection.db.prepare(`SELECT status, count(*) AS count FROM runs ${where} GROUP BY status`).all(...params.values) as Row[]);
+    const { sql, values } = runCountStatement("sqlite", filter);
+    return countsByStatus(this.connection.db.prepare(sql).all(...values) as Row[]);
   }
 
   async updateRun(runId: string, update: RunUpdate): Promise<RunRecord> {

@@ -4,12 +4,15 @@
  *
  * Stream format: each event is `id: <eventId>`, `event: run-event`, `data: <event JSON>`. A run's
  * stream ends with `event: end` (data `{"runId","status"}`) after the run's final event; a client
- * reconnecting after that gets 204, which tells EventSource to stop reconnecting.
+ * reconnecting after that gets 204, which tells EventSource to stop reconnecting. A client of the
+ * global stream too far behind gets `event: error` (StreamBehindJson) and the stream closes: it
+ * reconnects with Last-Event-ID and resumes from storage.
  */
 import { FINAL_RUN_STATUSES, type LogLevel, type RunEventType } from "../../../types";
 import type { RunEventQuery } from "../../../storage/port";
 import { RUN_EVENT_TYPES } from "../../../wire/statuses";
 import { WIRE_ROUTES, type WireAnswer } from "../../../wire/routes";
+import type { StreamBehindJson } from "../../../wire/responses";
 import { HttpError } from "../errors";
 import type { Query } from "../request";
 import { FINAL_RUN_EVENTS } from "../runSteps";
@@ -50,13 +53,28 @@ export function eventRoutes(router: Router): void {
     const stream = openSse(request.req, request.res, request.heartbeatMs);
     const leave = request.streams.watchAll(after, {
       send: (events) => {
-        for (const event of events) stream.event("run-event", event, event.id);
+        let ok = true;
+        for (const event of events) ok = stream.event("run-event", event, event.id);
+        return ok;
       },
+      drained: () => stream.drained(),
       end: () => stream.close(),
+      behind: (lastEventId) =>
+        stream.closeWithError(
+          {
+            message: "this client fell too far behind the events: the daemon stopped holding them for it",
+            hint: "Reconnect with Last-Event-ID (EventSource and readEventStream do): the stream resumes from storage after the last event received.",
+            lastEventId: lastEventId ?? null,
+          } satisfies StreamBehindJson,
+          RECONNECT_MS,
+        ),
     });
     stream.onClose(leave);
   });
 }
+
+/** The `retry:` a client told to reconnect gets: soon, its backlog is in storage. */
+const RECONNECT_MS = 500;
 
 async function streamRun(request: ApiRequest, runId: string, after: number | undefined): Promise<void> {
   // A client that already received the final event is reconnecting by reflex: 204 stops EventSource.
