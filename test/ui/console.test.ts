@@ -342,6 +342,7 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) describe(`operations co
   it("shows schedules (toggled off and on), sensors, a backfill's progress and the overview", async () => {
     await page.goto(`${daemon.url}/schedules`);
     await page.waitForSelector("[data-testid=schedules-table] a");
+    await shot("schedules");
     await page.click("[data-testid=schedules-table] a");
     await page.waitForSelector("[data-testid=cron]");
     assert.match((await page.textContent("[data-testid=cron]")) ?? "", /\S+ \S+ \S+ \S+ \S+/);
@@ -357,11 +358,17 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) describe(`operations co
     await page.goto(`${daemon.url}/sensors`);
     await page.waitForSelector("[data-testid=sensors-table] a");
     await shot("sensors");
+    await page.click("[data-testid=sensors-table] a");
+    await page.waitForSelector("[data-testid=sensor-cursor]");
+    assert.match(new URL(page.url()).pathname, /^\/sensors\/[^/]+$/);
+    await shot("sensor");
     // A backfill of two days of raw_orders (its held step was released above).
     const created = await fetch(`${daemon.url}/api/backfills`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ selection: HELD_ASSET, from: "2018-01-01", to: "2018-01-02" }) });
     assert.equal(created.status, 201, await created.clone().text());
     const backfill = (await created.json()) as { backfillId: string };
     await page.goto(`${daemon.url}/backfills`);
+    await page.waitForSelector(`[data-testid=backfills-table] tr[data-backfill="${backfill.backfillId}"] a`);
+    await shot("backfills");
     await page.click(`[data-testid=backfills-table] tr[data-backfill="${backfill.backfillId}"] a`);
     await page.waitForSelector("[data-testid=backfill-counts]");
     await page.waitForFunction(() => /2 done/.test(document.querySelector("[data-testid=backfill-counts]")?.textContent ?? ""), undefined, { timeout: 20_000 });

@@ -5,23 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import type { Storage } from "../../../runtime/src/storage/port";
-import type { PostgresStorage } from "../../../runtime/src/storage/postgres/storage";
 import type { BackfillPartitionsJson } from "../../../runtime/src/wire";
-import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage } from "../../storage/postgresTestDatabase";
-import { call, startFixture, type Fixture } from "./fixture";
+import { call, FIXTURE_BACKENDS, startFixture, type Fixture } from "./fixture";
 
-const backends: { name: string; open?: () => Promise<Storage>; close?: (storage: Storage) => Promise<void> }[] = [
-  { name: "SQLite" },
-  {
-    name: "PostgreSQL",
-    open: async () => {
-      await assertTestDatabaseReachable();
-      return makeTestStorage();
-    },
-    close: (storage) => disposeTestStorage(storage as PostgresStorage),
-  },
-];
+const backends = FIXTURE_BACKENDS;
 
 const POLICY = { maxPartitionsPerRun: 1, maxConcurrentRuns: 2 };
 

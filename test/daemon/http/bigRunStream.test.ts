@@ -8,11 +8,9 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { Storage } from "../../../runtime/src/storage/port";
-import type { PostgresStorage } from "../../../runtime/src/storage/postgres/storage";
 import type { RunEvent } from "../../../runtime/src/types";
-import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage } from "../../storage/postgresTestDatabase";
 import { readEventStream, STREAM_EVENTS } from "../../../runtime/src/wire/sse";
-import { startFixture, type Fixture } from "./fixture";
+import { FIXTURE_BACKENDS, startFixture, type Fixture } from "./fixture";
 
 const BIG = 100_000;
 const BATCH = 5_000;
@@ -92,17 +90,7 @@ function assertEveryIdOnce(ids: number[], first: number, last: number): void {
   }
 }
 
-const backends: { name: string; open?: () => Promise<Storage>; close?: (storage: Storage) => Promise<void> }[] = [
-  { name: "SQLite" },
-  {
-    name: "PostgreSQL",
-    open: async () => {
-      await assertTestDatabaseReachable();
-      return makeTestStorage();
-    },
-    close: (storage) => disposeTestStorage(storage as PostgresStorage),
-  },
-];
+const backends = FIXTURE_BACKENDS;
 
 for (const backend of backends) {
   describe(`the event stream of a big run (${backend.name})`, function () {

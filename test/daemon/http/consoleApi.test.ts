@@ -5,24 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import type { Storage } from "../../../runtime/src/storage/port";
-import type { PostgresStorage } from "../../../runtime/src/storage/postgres/storage";
 import type { RunEvent } from "../../../runtime/src/types";
 import type { RunEventJson, RunJson } from "../../../runtime/src/wire";
-import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage } from "../../storage/postgresTestDatabase";
-import { call, startFixture, type Fixture } from "./fixture";
+import { call, FIXTURE_BACKENDS, startFixture, type Fixture } from "./fixture";
 
-const backends: { name: string; open?: () => Promise<Storage>; close?: (storage: Storage) => Promise<void> }[] = [
-  { name: "SQLite" },
-  {
-    name: "PostgreSQL",
-    open: async () => {
-      await assertTestDatabaseReachable();
-      return makeTestStorage();
-    },
-    close: (storage) => disposeTestStorage(storage as PostgresStorage),
-  },
-];
+const backends = FIXTURE_BACKENDS;
 
 for (const backend of backends) {
   describe(`the console's API (${backend.name})`, function () {

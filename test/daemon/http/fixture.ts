@@ -5,6 +5,8 @@ import { loadProject } from "../../../runtime/src/loader";
 import { openStorage } from "../../../runtime/src/storage";
 import type { Storage } from "../../../runtime/src/storage/port";
 import { LocalDaemonServices } from "./localServices";
+import type { PostgresStorage } from "../../../runtime/src/storage/postgres/storage";
+import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage } from "../../storage/postgresTestDatabase";
 import { tempProject } from "../../support/tempProject";
 
 /**
@@ -161,3 +163,23 @@ export async function call(
   }
   return { status: response.status, headers: response.headers, json, text };
 }
+
+/** A storage backend the API tests run against: the fixture's own SQLite, or a PostgreSQL schema of the test's own. */
+export interface FixtureBackend {
+  name: string;
+  open?: () => Promise<Storage>;
+  close?: (storage: Storage) => Promise<void>;
+}
+
+/** The API tests' two backends, each test file running its cases on both. */
+export const FIXTURE_BACKENDS: readonly FixtureBackend[] = [
+  { name: "SQLite" },
+  {
+    name: "PostgreSQL",
+    open: async () => {
+      await assertTestDatabaseReachable();
+      return makeTestStorage();
+    },
+    close: (storage) => disposeTestStorage(storage as PostgresStorage),
+  },
+];

@@ -5,24 +5,11 @@
  * client pages.
  */
 import assert from "node:assert/strict";
-import type { Storage } from "../../../runtime/src/storage/port";
-import type { PostgresStorage } from "../../../runtime/src/storage/postgres/storage";
 import type { TickJson } from "../../../runtime/src/wire";
-import { assertTestDatabaseReachable, disposeTestStorage, makeTestStorage } from "../../storage/postgresTestDatabase";
 import { seededRandom } from "../../support/random";
-import { call, startFixture, type Fixture } from "./fixture";
+import { call, FIXTURE_BACKENDS, startFixture, type Fixture } from "./fixture";
 
-const backends: { name: string; open?: () => Promise<Storage>; close?: (storage: Storage) => Promise<void> }[] = [
-  { name: "SQLite" },
-  {
-    name: "PostgreSQL",
-    open: async () => {
-      await assertTestDatabaseReachable();
-      return makeTestStorage();
-    },
-    close: (storage) => disposeTestStorage(storage as PostgresStorage),
-  },
-];
+const backends = FIXTURE_BACKENDS;
 
 /** The tick time of day `day` (1-based) of November 2026 at `hour`. */
 const tickTime = (day: number, hour = 1) => `2026-11-${String(day).padStart(2, "0")}T${String(hour).padStart(2, "0")}:00:00.000Z`;
