@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { BackfillPartitionsJson } from "../../../runtime/src/wire";
-import { call, FIXTURE_BACKENDS, startFixture, type Fixture } from "./fixture";
+import { call, FIXTURE_BACKENDS, startFixtureOn, type Fixture } from "./fixture";
 
 const backends = FIXTURE_BACKENDS;
 
@@ -17,7 +17,7 @@ for (const backend of backends) {
     this.timeout(60_000);
     let fixture: Fixture;
     before(async () => {
-      fixture = await startFixture({}, { ...(backend.open ? { openTestStorage: backend.open } : {}), ...(backend.close ? { closeTestStorage: backend.close } : {}) });
+      fixture = await startFixtureOn(backend);
     });
     after(() => fixture?.dispose());
 

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { Storage } from "../../../runtime/src/storage/port";
 import type { RunEvent } from "../../../runtime/src/types";
 import { readEventStream, STREAM_EVENTS } from "../../../runtime/src/wire/sse";
-import { FIXTURE_BACKENDS, startFixture, type Fixture } from "./fixture";
+import { FIXTURE_BACKENDS, startFixtureOn, type Fixture } from "./fixture";
 
 const BIG = 100_000;
 const BATCH = 5_000;
@@ -100,7 +100,7 @@ for (const backend of backends) {
     let bigRun: string;
     let ids: number[];
     before(async () => {
-      fixture = await startFixture({ heartbeatMs: 1000 }, { ...(backend.open ? { openTestStorage: backend.open } : {}), ...(backend.close ? { closeTestStorage: backend.close } : {}) });
+      fixture = await startFixtureOn(backend, { heartbeatMs: 1000 });
       base = fixture.server.url;
       bigRun = await startedRun(fixture.storage);
       await writeRun(fixture.storage, bigRun, BIG);

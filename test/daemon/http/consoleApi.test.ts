@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { RunEvent } from "../../../runtime/src/types";
 import type { RunEventJson, RunJson } from "../../../runtime/src/wire";
-import { call, FIXTURE_BACKENDS, startFixture, type Fixture } from "./fixture";
+import { call, FIXTURE_BACKENDS, startFixtureOn, type Fixture } from "./fixture";
 
 const backends = FIXTURE_BACKENDS;
 
@@ -17,7 +17,7 @@ for (const backend of backends) {
     let fixture: Fixture;
     let base: string;
     before(async () => {
-      fixture = await startFixture({}, { ...(backend.open ? { openTestStorage: backend.open } : {}), ...(backend.close ? { closeTestStorage: backend.close } : {}) });
+      fixture = await startFixtureOn(backend);
       base = fixture.server.url;
     });
     after(() => fixture?.dispose());

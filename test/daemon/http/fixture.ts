@@ -183,3 +183,8 @@ export const FIXTURE_BACKENDS: readonly FixtureBackend[] = [
     close: (storage) => disposeTestStorage(storage as PostgresStorage),
   },
 ];
+
+/** {@link startFixture} on one of {@link FIXTURE_BACKENDS}. */
+export function startFixtureOn(backend: FixtureBackend, options: Partial<HttpServerOptions> = {}): Promise<Fixture> {
+  return startFixture(options, { ...(backend.open ? { openTestStorage: backend.open } : {}), ...(backend.close ? { closeTestStorage: backend.close } : {}) });
+}
