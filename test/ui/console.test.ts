@@ -339,6 +339,55 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) describe(`operations co
     assert.deepEqual(paged, all.slice(0, 4));
   });
 
+  it("filters runs by asset, launcher, time range and tag, kept in the URL, with the API's error for a bad filter", async () => {
+    const listed = async () => (await page.locator("[data-testid=runs-table] tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-run")))).sort();
+    const fromApi = async (query: string) => ((await (await fetch(`${daemon.url}/api/runs?limit=50&${query}`)).json()) as WireAnswer<"GET /api/runs">).runs.map((run) => run.runId).sort();
+    const settled = async (query: string) => {
+      const want = await fromApi(query);
+      await page.waitForFunction((n) => document.querySelectorAll("[data-testid=runs-table] tbody tr").length === n, want.length);
+      assert.deepEqual(await listed(), want, query);
+      return want;
+    };
+    for (const selection of ["raw_customers", "raw_payments"]) {
+      const runId = await launch(daemon, selection);
+      await waitFor(`run ${runId} to succeed`, async () => (await runStatus(daemon, runId)) === "SUCCESS", 30_000);
+    }
+    // From the URL: the runs that planned raw_payments, not the others.
+    await page.goto(`${daemon.url}/runs?asset=raw_payments`);
+    const ofAsset = await settled("asset=raw_payments");
+    const all = await fromApi("");
+    assert.ok(ofAsset.length > 0 && ofAsset.length < all.length, `${ofAsset.length} of ${all.length} runs planned raw_payments`);
+    assert.equal(await page.inputValue("[data-testid=runs-filter-asset]"), "raw_payments");
+    // From a field: runs launched by hand, with the asset filter still on.
+    const apply = async (name: string, value: string) => {
+      await page.fill(`[data-testid=runs-filter-${name}]`, value);
+      await page.press(`[data-testid=runs-filter-${name}]`, "Enter");
+      await page.waitForURL((url) => (url.searchParams.get(name) ?? "") === value);
+    };
+    await apply("instigator", "manual");
+    await settled("asset=raw_payments&instigator=manual");
+    await apply("from", "2000-01-01");
+    await settled("asset=raw_payments&instigator=manual&from=2000-01-01");
+    // A tag no run has: the list says so, and the counts follow the filters.
+    await apply("tag", "team=nobody");
+    await page.waitForSelector("text=No run matches these filters.");
+    await page.waitForFunction(() => document.querySelector(".page-title")?.textContent?.includes("0 runs"));
+    await apply("tag", "");
+    await settled("asset=raw_payments&instigator=manual&from=2000-01-01");
+    // A filter the API refuses shows its message, not an empty list.
+    const refused = ["/api/runs?instigator=nonsense&limit=50", "/api/runs/counts?instigator=nonsense"];
+    for (const path of refused) expected.add(path);
+    try {
+      await page.goto(`${daemon.url}/runs?instigator=nonsense`);
+      await page.waitForSelector("text=must be schedule:NAME, sensor:NAME, backfill:ID or manual");
+    } finally {
+      for (const path of refused) expected.delete(path);
+    }
+    await page.click("[data-testid=runs-filter-clear]");
+    await page.waitForURL((url) => url.pathname === "/runs" && url.search === "");
+    await settled("");
+  });
+
   it("shows schedules (toggled off and on), sensors, a backfill's progress and the overview", async () => {
     await page.goto(`${daemon.url}/schedules`);
     await page.waitForSelector("[data-testid=schedules-table] a");
