@@ -122,6 +122,13 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) describe(`operations co
     await page.waitForFunction((all) => document.querySelectorAll("[data-testid=assets-table] tbody tr").length < all, sampleAssets);
     await page.selectOption("[data-testid=assets-group]", "");
     await page.waitForFunction((all) => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === all, sampleAssets);
+    // The sample's two marts have an owner.
+    await page.selectOption("[data-testid=assets-owner]", "analytics@jaffle.shop");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === 2);
+    assert.deepEqual((await page.locator("[data-testid=assets-table] tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-asset")))).sort(), ["customers", "orders"]);
+    assert.match(page.url(), /owner=analytics%40jaffle\.shop/);
+    await page.selectOption("[data-testid=assets-owner]", "");
+    await page.waitForFunction((all) => document.querySelectorAll("[data-testid=assets-table] tbody tr").length === all, sampleAssets);
     await shot("assets");
 
     await page.click("[data-testid=assets-table] a:text-is('stg_orders')");

@@ -25,6 +25,7 @@ const ORDER_AMOUNT_COLUMNS = ["credit_card_amount", "coupon_amount", "bank_trans
 export const orders = sqlAsset({
   key: "orders",
   group: "warehouse",
+  owners: ["analytics@jaffle.shop"],
   automation: MART_AUTOMATION,
   freshness: MART_FRESHNESS,
   // The mart is whole: unpartitioned over the daily stg_orders, it reads every day (the default
@@ -72,6 +73,7 @@ export const orders = sqlAsset({
 export const customers = sqlAsset({
   key: "customers",
   group: "warehouse",
+  owners: ["analytics@jaffle.shop"],
   automation: MART_AUTOMATION,
   freshness: MART_FRESHNESS,
   // `orders` is not read: depending on it makes the grand-totals check below run once both marts exist.

@@ -16,12 +16,14 @@ export function AssetsPage() {
   const groups = [...new Set(list.map((a) => a.group))].sort();
   const kinds = [...new Set(list.flatMap((a) => a.kinds))].sort();
   const tags = [...new Set(list.flatMap((a) => Object.entries(a.tags).map(([k, v]) => `${k}=${v}`)))].sort();
+  const owners = [...new Set(list.flatMap((a) => a.owners))].sort();
   const q = (query.q ?? "").toLowerCase();
   const shown = list.filter(
     (a) =>
       (!q || a.key.toLowerCase().includes(q)) &&
       (!query.group || a.group === query.group) &&
       (!query.kind || a.kinds.includes(query.kind)) &&
+      (!query.owner || a.owners.includes(query.owner)) &&
       (!query.status || a.status === query.status) &&
       // "none": assets without a freshness policy.
       (!query.freshness || (query.freshness === "none" ? !a.freshness : a.freshness?.state === query.freshness)) &&
@@ -50,6 +52,7 @@ export function AssetsPage() {
         {select("group", "Group", groups)}
         {select("kind", "Kind", kinds)}
         {select("tag", "Tag", tags)}
+        {select("owner", "Owner", owners)}
         {select("status", "Status", ASSET_STATUSES)}
         {select("freshness", "Freshness", [...FRESHNESS_STATES, "none"], { ...FRESHNESS_WORDS, none: "no policy" })}
         <a href="/lineage">View lineage</a>
