@@ -24,7 +24,7 @@ import { TypedEmitter, type DaemonEvents } from "../../runtime/src/daemon/events
 import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { writePerformanceSection } from "../docs";
 import { goalVerdict } from "../verdict";
-import { readOnlyServices } from "./services";
+import { disposeSides, readOnlyServices } from "./services";
 
 const { values } = parseArgs({
   options: {
@@ -303,11 +303,7 @@ ${windowCountsPlan}
 \`\`\``;
     if (values["write-docs"]) writePerformanceSection("Console reads (bench/console)", body);
   } finally {
-    for (const s of [small, big]) {
-      await s.server.close();
-      await s.storage.pool.query(`DROP SCHEMA IF EXISTS "${s.storage.schema}" CASCADE`);
-      await s.storage.close();
-    }
+    await disposeSides([small, big]);
   }
 }
 

@@ -27,7 +27,7 @@ import { PostgresStorage } from "../../runtime/src/storage/postgres/storage";
 import { launchChromium } from "../../test/ui/support/browser";
 import { writePerformanceSection } from "../docs";
 import { goalVerdict } from "../verdict";
-import { readOnlyServices } from "./services";
+import { disposeSides, readOnlyServices } from "./services";
 
 const { values } = parseArgs({
   options: {
@@ -310,11 +310,7 @@ so they need no events in the tab.`;
     if (values["write-docs"]) writePerformanceSection("Run page in the browser (bench/console/runPage.ts)", body);
   } finally {
     await browser.dispose();
-    for (const s of [small, big]) {
-      await s.server.close();
-      await s.storage.pool.query(`DROP SCHEMA IF EXISTS "${s.storage.schema}" CASCADE`);
-      await s.storage.close();
-    }
+    await disposeSides([small, big]);
   }
 }
 

@@ -21,3 +21,12 @@ export function readOnlyServices(storage: PostgresStorage, daemonId: string, eve
     events,
   } as DaemonServices;
 }
+
+/** Closes each side's HTTP server, drops its schema and closes its pool: the console benches' teardown. */
+export async function disposeSides(sides: readonly { server: { close(): Promise<void> }; storage: PostgresStorage }[]): Promise<void> {
+  for (const side of sides) {
+    await side.server.close();
+    await side.storage.pool.query(`DROP SCHEMA IF EXISTS "${side.storage.schema}" CASCADE`);
+    await side.storage.close();
+  }
+}

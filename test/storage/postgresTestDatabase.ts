@@ -57,3 +57,21 @@ export async function disposeTestStorage(storage: PostgresStorage): Promise<void
     await storage.close();
   }
 }
+
+/** The test database's URL naming a fresh schema (`?schema=`), for a daemon that opens its own storage there. */
+export function testSchemaUrl(schema = uniqueSchemaName()): { url: string; schema: string } {
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set("schema", schema);
+  return { url: url.toString(), schema };
+}
+
+/** Drops a schema that a daemon made in the test database ({@link testSchemaUrl}). */
+export async function dropTestSchema(schema: string): Promise<void> {
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

@@ -6,18 +6,17 @@
  * shows them); they are rewritten only when these tests run.
  */
 import assert from "node:assert/strict";
-import { Client } from "pg";
 import type { Page } from "playwright-core";
 // The lineage page's `window.__tributaryLineage` (types only).
 import type {} from "../../ui/src/main";
 import { runEvent } from "../../runtime/src/daemon/runLifecycle";
 import type { WireAnswer } from "../../runtime/src/wire";
 import { waitFor } from "../support/waitFor";
+import { dropTestSchema, testSchemaUrl } from "../storage/postgresTestDatabase";
 import { launchChromium } from "./support/browser";
 import { consoleScreenshot } from "./support/screenshots";
 import { HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
 
-const DATABASE_URL = process.env["TRIBUTARY_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 const CONSOLE_PATHS = ["/", "/runs", "/runs/abc", "/assets", "/assets/mart%2Ftotal", "/schedules", "/schedules/x", "/sensors", "/sensors/x", "/backfills", "/backfills/x"];
 
 async function launch(daemon: WarehouseDaemon, selection: string): Promise<string> {
@@ -61,12 +60,10 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) describe(`operations co
   const errors: string[] = [];
   let heldRun = "";
   // On PostgreSQL, a schema of this run's own, dropped afterwards.
-  const schema = `console_ui_${process.pid}_${Date.now()}`;
+  const database = testSchemaUrl();
 
   before(async () => {
-    const url = new URL(DATABASE_URL);
-    url.searchParams.set("schema", schema);
-    daemon = await startWarehouseDaemon(backend === "PostgreSQL" ? { databaseUrl: url.toString() } : {});
+    daemon = await startWarehouseDaemon(backend === "PostgreSQL" ? { databaseUrl: database.url } : {});
     browser = await launchChromium({ width: 1280, height: 820 });
     page = await openPage(browser, errors);
   });
@@ -74,11 +71,7 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) describe(`operations co
   after(async () => {
     await browser?.dispose();
     await daemon?.dispose();
-    if (backend !== "PostgreSQL") return;
-    const client = new Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    if (backend === "PostgreSQL") await dropTestSchema(database.schema);
   });
 
   afterEach(function () {

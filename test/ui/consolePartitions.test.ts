@@ -13,7 +13,6 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Client } from "pg";
 import type { Page } from "playwright-core";
 import { Daemon } from "../../runtime/src/daemon/daemon";
 import { startHttpServer, type HttpServer } from "../../runtime/src/daemon/http/server";
@@ -21,6 +20,7 @@ import { findProjectConfig } from "../../runtime/src/loader";
 import type { BackfillPartitionsJson, WireAnswer } from "../../runtime/src/wire";
 import { tempProject, type TempProject } from "../support/tempProject";
 import { waitFor } from "../support/waitFor";
+import { dropTestSchema, testSchemaUrl } from "../storage/postgresTestDatabase";
 import { launchChromium } from "./support/browser";
 import { UI_DIST } from "./support/staticServer";
 
@@ -28,7 +28,6 @@ const REPO = resolve(__dirname, "..", "..");
 /** Screenshots of every run go here; docs/images gets them with UPDATE_SCREENSHOTS=1. */
 const ARTIFACTS = resolve(REPO, "test-artifacts", "console");
 const IMAGES = resolve(REPO, "docs", "images");
-const DATABASE_URL = process.env["TRIBUTARY_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 const ASSET = "daily_orders";
 const DAYS = Array.from({ length: 10 }, (_, index) => `2024-01-${String(index + 1).padStart(2, "0")}`);
 
@@ -138,16 +137,10 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) {
     const errors: string[] = [];
     /** Paths whose error answer a test asks for. */
     const expected = new Set<string>();
-    const schema = `console_parts_${process.pid}_${Date.now()}`;
+    const database = testSchemaUrl();
 
     before(async () => {
-      let databaseUrl: string | undefined;
-      if (backend === "PostgreSQL") {
-        const url = new URL(DATABASE_URL);
-        url.searchParams.set("schema", schema);
-        databaseUrl = url.toString();
-      }
-      daemon = await startPartitionedDaemon(databaseUrl);
+      daemon = await startPartitionedDaemon(backend === "PostgreSQL" ? database.url : undefined);
       browser = await launchChromium({ width: 1280, height: 820 });
       page = await browser.newPage();
       page.on("pageerror", (error) => errors.push(String(error)));
@@ -163,12 +156,7 @@ for (const backend of ["SQLite", "PostgreSQL"] as const) {
     after(async () => {
       await browser?.dispose();
       await daemon?.dispose();
-      if (backend === "PostgreSQL") {
-        const client = new Client({ connectionString: DATABASE_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await client.end();
-      }
+      if (backend === "PostgreSQL") await dropTestSchema(database.schema);
     });
 
     afterEach(() => assert.deepEqual(errors.splice(0), [], "the page logged errors"));

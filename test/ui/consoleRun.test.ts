@@ -6,15 +6,14 @@
  * PostgreSQL; runs go through the daemon's queue into real workers.
  */
 import assert from "node:assert/strict";
-import { Client } from "pg";
 import type { Page } from "playwright-core";
 import type { WireAnswer } from "../../runtime/src/wire";
 import { waitFor } from "../support/waitFor";
+import { dropTestSchema, testSchemaUrl } from "../storage/postgresTestDatabase";
 import { launchChromium } from "./support/browser";
 import { consoleScreenshot } from "./support/screenshots";
 import { FAILING_ASSET, FAILING_MESSAGE, HELD_ASSET, startWarehouseDaemon, type WarehouseDaemon } from "./support/warehouseDaemon";
 
-const DATABASE_URL = process.env["TRIBUTARY_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 
 type RunDetail = WireAnswer<"GET /api/runs/:id">;
 
@@ -47,8 +46,8 @@ function segmentsOf(page: Page, step: string) {
 }
 
 const backends = [
-  { name: "SQLite", schema: null },
-  { name: "PostgreSQL", schema: `console_run_ui_${process.pid}_${Date.now()}` },
+  { name: "SQLite", database: null },
+  { name: "PostgreSQL", database: testSchemaUrl() },
 ];
 
 for (const backend of backends) {
@@ -61,9 +60,7 @@ for (const backend of backends) {
     let failedRun = "";
 
     before(async () => {
-      const url = new URL(DATABASE_URL);
-      if (backend.schema) url.searchParams.set("schema", backend.schema);
-      daemon = await startWarehouseDaemon({ failing: true, ...(backend.schema ? { databaseUrl: url.toString() } : {}) });
+      daemon = await startWarehouseDaemon({ failing: true, ...(backend.database ? { databaseUrl: backend.database.url } : {}) });
       browser = await launchChromium({ width: 1280, height: 900 });
       page = await browser.newPage();
       page.on("pageerror", (error) => errors.push(String(error)));
@@ -73,11 +70,7 @@ for (const backend of backends) {
     after(async () => {
       await browser?.dispose();
       await daemon?.dispose();
-      if (!backend.schema) return;
-      const client = new Client({ connectionString: DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${backend.schema}" CASCADE`);
-      await client.end();
+      if (backend.database) await dropTestSchema(backend.database.schema);
     });
 
     afterEach(() => assert.deepEqual(errors.splice(0), [], "the page logged errors"));
@@ -143,7 +136,7 @@ for (const backend of backends) {
       assert.deepEqual((await segmentsOf(page, FAILING_ASSET)).map((segment) => segment.status), ["FAILURE", "FAILURE"]);
       assert.equal(await page.locator("tr[data-step=stg_customers] .gantt-track .bar").count(), 0);
       await folded.locator("summary").click();
-      if (backend.schema === null) await consoleScreenshot(page, "run-failure", true);
+      if (backend.database === null) await consoleScreenshot(page, "run-failure", true);
     });
 
     it("re-executes the selected steps as a new run of exactly those steps, tagged with its parent", async () => {

@@ -173,6 +173,7 @@ class SharedCaches {
   private readonly selections = new Map<string, Set<string>>();
   readonly partitionContext: PartitionContext;
   private readonly keys = new Map<PartitionsDefinition, readonly string[]>();
+  private readonly recent = new Map<string, number[]>();
 
   constructor(private readonly options: EvaluateOptions) {
     this.partitionContext = { now: new Date(options.facts.now), dynamicKeys: options.facts.dynamicKeys };
@@ -204,6 +205,21 @@ class SharedCaches {
       this.keys.set(partitions, keys);
     }
     return keys;
+  }
+
+  /**
+   * The ids of `key`'s materializations written within {@link LATE_COMMIT_GRACE_MS} before now,
+   * once per tick: a partitioned dep read by many assets is scanned once, not by each of them.
+   */
+  recentEventIds(key: string): readonly number[] {
+    let ids = this.recent.get(key);
+    if (!ids) {
+      const since = this.options.facts.now - LATE_COMMIT_GRACE_MS;
+      ids = [];
+      for (const fact of this.options.facts.materializations.get(key)?.values() ?? []) if (fact.at >= since) ids.push(fact.eventId);
+      this.recent.set(key, ids);
+    }
+    return ids;
   }
 
   isLatestTimeWindow(partitions: PartitionsDefinition | undefined, partition: string): boolean {
@@ -284,13 +300,7 @@ class AssetEvaluator {
 
   /** The ids of the asset's and its deps' materializations written within the grace before now. */
   private recentEventIds(): number[] {
-    const facts = this.options.facts;
-    const since = facts.now - LATE_COMMIT_GRACE_MS;
-    const ids: number[] = [];
-    for (const key of [this.asset.key, ...this.asset.deps]) {
-      for (const fact of facts.materializations.get(key)?.values() ?? []) if (fact.at >= since) ids.push(fact.eventId);
-    }
-    return ids;
+    return [this.asset.key, ...this.asset.deps].flatMap((key) => this.shared.recentEventIds(key));
   }
 
   /** Whether `fact` is newer than the previous evaluation saw: above its cursor, or committed late. */
