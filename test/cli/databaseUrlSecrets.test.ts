@@ -5,12 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { Client } from "pg";
 import { describeStorage } from "../../runtime/src/loader/config";
 import { openStorage, storageConfigFromUrl } from "../../runtime/src/storage";
 import { StorageConnectionError } from "../../runtime/src/storage/errors";
 import { startProcess, writeProject } from "../daemon/helpers";
-import { assertTestDatabaseReachable, TEST_DATABASE_URL, uniqueSchemaName } from "../storage/postgresTestDatabase";
+import { assertTestDatabaseReachable, dropTestSchema, TEST_DATABASE_URL, uniqueSchemaName } from "../storage/postgresTestDatabase";
 import { runMain, testEnv } from "./helpers";
 
 /** The test database's URL with secrets in its query (trust authentication ignores them). */
@@ -22,15 +21,6 @@ function urlWithQueryPasswords(schema: string): string {
   return url.toString();
 }
 
-async function dropSchema(schema: string): Promise<void> {
-  const client = new Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
 
 describe("a password in the PostgreSQL URL's query", function () {
   this.timeout(60_000);
@@ -56,7 +46,7 @@ describe("a password in the PostgreSQL URL's query", function () {
       assert.doesNotMatch(text.stdout + text.stderr + json.stdout + json.stderr, /hunter/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      await dropSchema(schema);
+      await dropTestSchema(schema);
     }
   });
 
@@ -71,7 +61,7 @@ describe("a password in the PostgreSQL URL's query", function () {
     } finally {
       await daemon.stop();
       rmSync(dir, { recursive: true, force: true });
-      await dropSchema(schema);
+      await dropTestSchema(schema);
     }
   });
 
